@@ -1,0 +1,39 @@
+/** Architecture rules: dependencies point inward; the runtime never pulls the AWS SDK or CLI code. */
+module.exports = {
+  forbidden: [
+    { name: "no-cycles", severity: "error", from: {}, to: { circular: true } },
+    {
+      name: "pure-core",
+      comment: "contract/, codecs/, config/ and errors/ are pure: no I/O, no FFI, no HTTP.",
+      severity: "error",
+      from: { path: "^packages/runtime/src/(contract|codecs|config|errors)/" },
+      to: {
+        path: "^(node:)?(fs|http|https|net|child_process|worker_threads)$|koffi|packages/runtime/src/(xgboost|serving|training|node)/",
+      },
+    },
+    {
+      name: "runtime-stays-lean",
+      comment: "The runtime goes into the container image: no AWS SDK, no CLI code, no dev tooling.",
+      severity: "error",
+      from: { path: "^packages/runtime/src/" },
+      to: { path: "@aws-sdk|@smithy|packages/cli/|typescript|fast-check|tsx" },
+    },
+    {
+      name: "xgboost-pointers-stay-inside",
+      comment: "Only the xgboost folder talks to koffi.",
+      severity: "error",
+      from: { path: "^packages/", pathNot: "^packages/runtime/src/xgboost/" },
+      to: { path: "koffi" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(\\.test\\.ts$|/dist/|/testdata/)" },
+    tsConfig: { fileName: "tsconfig.json" },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["sagebrew-source", "import", "default"],
+    },
+  },
+};

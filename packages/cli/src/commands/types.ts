@@ -1,0 +1,17 @@
+/** The shape of one `sagebrew` sub-command. `--help` and `docs/cli.md` are generated from these. */
+export interface CommandIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+export interface Command {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** The full `--help` text of the command (usage line, options with defaults, an example). */
+  readonly help: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: readonly string[], io: CommandIo): Promise<number>;
+}

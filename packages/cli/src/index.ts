@@ -1,0 +1,5 @@
+/** Programmatic entry of the sagebrew CLI. */
+
+export { COMMANDS } from "./commands/index.js";
+export type { Command, CommandIo } from "./commands/types.js";
+export { main, mainHelp } from "./main.js";

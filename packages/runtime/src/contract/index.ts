@@ -1,0 +1,116 @@
+/**
+ * The SageMaker container contract as data: paths, environment variable names, media types,
+ * routes and limits. Everything else refers to these names; nothing here does I/O.
+ * Sources are cited in `shared/contract.md` (sections noted beside each group).
+ */
+import { posix } from "node:path";
+
+/** Default root of the SageMaker tree inside a container (§1.2). */
+export const DEFAULT_ML_ROOT = "/opt/ml";
+
+/** The paths of one `/opt/ml`-shaped tree, rooted anywhere (a container or a temp dir). */
+export interface MlPaths {
+  readonly root: string;
+  readonly inputDir: string;
+  readonly configDir: string;
+  readonly hyperparameters: string;
+  readonly inputDataConfig: string;
+  readonly resourceConfig: string;
+  readonly checkpointConfig: string;
+  readonly dataDir: string;
+  readonly modelDir: string;
+  readonly multiModelDir: string;
+  readonly outputDir: string;
+  readonly outputDataDir: string;
+  readonly failureFile: string;
+  readonly successFile: string;
+  readonly checkpointsDir: string;
+}
+
+/** Builds the contract paths below `root` (default `/opt/ml`). */
+export function mlPaths(root: string = DEFAULT_ML_ROOT): MlPaths {
+  const j = posix.join;
+  const configDir = j(root, "input", "config");
+  return Object.freeze({
+    root,
+    inputDir: j(root, "input"),
+    configDir,
+    hyperparameters: j(configDir, "hyperparameters.json"),
+    inputDataConfig: j(configDir, "inputdataconfig.json"),
+    resourceConfig: j(configDir, "resourceconfig.json"),
+    checkpointConfig: j(configDir, "checkpointconfig.json"),
+    dataDir: j(root, "input", "data"),
+    modelDir: j(root, "model"),
+    multiModelDir: j(root, "models"),
+    outputDir: j(root, "output"),
+    outputDataDir: j(root, "output", "data"),
+    failureFile: j(root, "output", "failure"),
+    successFile: j(root, "output", "success"),
+    checkpointsDir: j(root, "checkpoints"),
+  });
+}
+
+/** `FailureReason` shows the first 1024 characters of the failure file (§1.8). */
+export const FAILURE_REASON_MAX_CHARS = 1024;
+
+/** Environment variable names read by sagebrew (§1.11, §2.6, §3, §5.8). */
+export const ENV = Object.freeze({
+  baseDir: "SAGEMAKER_BASE_DIR",
+  bindToPort: "SAGEMAKER_BIND_TO_PORT",
+  safePortRange: "SAGEMAKER_SAFE_PORT_RANGE",
+  defaultAccept: "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT",
+  workers: "SAGEMAKER_MODEL_SERVER_WORKERS",
+  timeout: "SAGEMAKER_MODEL_SERVER_TIMEOUT",
+  maxPayloadMb: "SAGEMAKER_MAX_PAYLOAD_IN_MB",
+  multiModel: "SAGEMAKER_MULTI_MODEL",
+  batch: "SAGEMAKER_BATCH",
+  batchStrategy: "SAGEMAKER_BATCH_STRATEGY",
+  maxConcurrentTransforms: "SAGEMAKER_MAX_CONCURRENT_TRANSFORMS",
+  inferenceOutput: "SAGEMAKER_INFERENCE_OUTPUT",
+  inferenceEnsemble: "SAGEMAKER_INFERENCE_ENSEMBLE",
+  containerLogLevel: "SAGEMAKER_CONTAINER_LOG_LEVEL",
+  logLevel: "LOG_LEVEL",
+  trainingJobName: "TRAINING_JOB_NAME",
+  xgboostLibrary: "XGBOOST_LIBRARY_PATH",
+  handler: "SAGEBREW_HANDLER",
+});
+
+/** Media types (§2.4, §5.2, §5.6, §6). */
+export const MEDIA = Object.freeze({
+  csv: "text/csv",
+  libsvm: "text/libsvm",
+  xLibsvm: "text/x-libsvm",
+  json: "application/json",
+  jsonlines: "application/jsonlines",
+  recordio: "application/x-recordio-protobuf",
+  parquet: "application/x-parquet",
+  any: "*/*",
+});
+
+/** HTTP routes of the hosting, batch and multi-model contracts (§2, §3, §4). */
+export const ROUTES = Object.freeze({
+  ping: "/ping",
+  invocations: "/invocations",
+  executionParameters: "/execution-parameters",
+  models: "/models",
+});
+
+/** HTTP headers of the runtime API that reach the container (§2.4). */
+export const HEADERS = Object.freeze({
+  customAttributes: "x-amzn-sagemaker-custom-attributes",
+  targetModel: "x-amzn-sagemaker-target-model",
+});
+
+/** Limits and defaults (§2.3, §2.4, §3, §9.2). */
+export const LIMITS = Object.freeze({
+  defaultPort: 8080,
+  /** Real-time request body limit of the current runtime API: 6 MiB. */
+  defaultMaxPayloadMb: 6,
+  defaultInvocationTimeoutSeconds: 60,
+  pingTimeoutSeconds: 2,
+  hostingStopGraceSeconds: 30,
+  trainingStopGraceSeconds: 120,
+});
+
+/** Names of the XGBoost algorithm's artifacts (§5.5). */
+export const XGBOOST_MODEL_FILE = "xgboost-model";

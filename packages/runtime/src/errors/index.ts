@@ -1,0 +1,46 @@
+/**
+ * One small error hierarchy: every sagebrew error has a stable code from the catalogue, a fault
+ * kind, an HTTP status where one applies, and an optional cause.
+ */
+import { ERROR_CODES, type ErrorCode, type FaultKind } from "./catalogue.js";
+
+export { ERROR_CODES, type ErrorCode, type ErrorSpec, type FaultKind } from "./catalogue.js";
+
+export interface SagebrewErrorOptions {
+  /** The underlying error, kept for logs. */
+  cause?: unknown;
+  /** Overrides the catalogue's HTTP status (for example 400 instead of 500 when input is at fault). */
+  status?: number;
+}
+
+/**
+ * An error with a stable code. Messages follow one voice: what was being done, the value, then
+ * details after a colon — `Cannot parse CSV row 3: expected 4 columns, got 5`.
+ *
+ * @example throw new SagebrewError("SB_HYPERPARAMETER", "Hyperparameter eta: 2 is not in [0, 1]");
+ */
+export class SagebrewError extends Error {
+  readonly code: ErrorCode;
+  readonly kind: FaultKind;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, options: SagebrewErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "SagebrewError";
+    this.code = code;
+    this.kind = ERROR_CODES[code].kind;
+    this.status = options.status ?? ERROR_CODES[code].status;
+  }
+}
+
+/** True when `e` is a SagebrewError, optionally with the given code. */
+export function isSagebrewError(e: unknown, code?: ErrorCode): e is SagebrewError {
+  return e instanceof SagebrewError && (code === undefined || e.code === code);
+}
+
+/** Wraps any thrown value into a SagebrewError, keeping known ones as they are. */
+export function toSagebrewError(e: unknown, fallback: ErrorCode = "SB_INTERNAL"): SagebrewError {
+  if (e instanceof SagebrewError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new SagebrewError(fallback, message, { cause: e });
+}

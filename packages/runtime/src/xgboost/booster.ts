@@ -1,0 +1,344 @@
+/**
+ * Booster: create, configure, train one round at a time, evaluate, predict, save and load.
+ * Synchronous methods suit small work (a one-row prediction); the `…Async` methods run on a pool
+ * thread so the event loop stays free during a boosting round or a large prediction.
+ */
+import { readFile } from "node:fs/promises";
+import { SagebrewError } from "../errors/index.js";
+import { check, loadXGBoost, type XGBoostApi } from "./_library.js";
+import {
+  evalOneIter,
+  type PredictConfig,
+  type Prediction,
+  predictConfig,
+  predictCsr,
+  predictDense,
+  predictDMatrix,
+  updateOneIter,
+} from "./_ops.js";
+import { sharedPool, type XGBoostPool } from "./_pool.js";
+import type { CsrData, DenseData, DMatrix } from "./dmatrix.js";
+
+export type { PredictConfig, Prediction } from "./_ops.js";
+
+export type ModelFormat = "json" | "ubj";
+
+const registry = new FinalizationRegistry<{ api: XGBoostApi; handle: number }>(({ api, handle }) => {
+  api.fn.XGBoosterFree!(handle);
+});
+
+/**
+ * An XGBoost booster. Free it with `dispose()`; a finalizer frees it as a backstop.
+ *
+ * @example
+ * const booster = Booster.create([dtrain], { objective: "multi:softprob", num_class: 3 });
+ * for (let i = 0; i < 10; i++) await booster.updateAsync(i, dtrain);
+ * const bytes = booster.save("ubj");
+ * @throws SagebrewError SB_XGBOOST carrying XGBoost's last-error text when a call fails.
+ */
+export class Booster {
+  readonly #api: XGBoostApi;
+  #handle: number;
+  #inflight = 0;
+  #disposeRequested = false;
+  #pool: XGBoostPool | undefined;
+  #pin: number | undefined;
+
+  private constructor(api: XGBoostApi, handle: number) {
+    this.#api = api;
+    this.#handle = handle;
+    registry.register(this, { api, handle }, this);
+  }
+
+  /** Creates a booster whose prediction caches cover `dmats`, then sets `params`. */
+  static create(
+    dmats: readonly DMatrix[] = [],
+    params: Record<string, string | number | boolean> = {},
+  ): Booster {
+    const api = loadXGBoost();
+    const out = [0];
+    check(
+      api,
+      api.fn.XGBoosterCreate!(
+        dmats.map((d) => d.handle),
+        dmats.length,
+        out,
+      ),
+      "create a booster",
+    );
+    const booster = new Booster(api, out[0]!);
+    try {
+      booster.setParams(params);
+    } catch (e) {
+      booster.dispose();
+      throw e;
+    }
+    return booster;
+  }
+
+  /** Loads a model saved as JSON or UBJ (or XGBoost's legacy binary) from bytes. */
+  static fromBuffer(bytes: Uint8Array): Booster {
+    const booster = Booster.create();
+    try {
+      check(
+        booster.#api,
+        booster.#api.fn.XGBoosterLoadModelFromBuffer!(booster.handle, bytes, bytes.length),
+        "load a model",
+      );
+    } catch (e) {
+      booster.dispose();
+      throw e;
+    }
+    return booster;
+  }
+
+  /** Loads a model file (JSON, UBJ or legacy binary, detected from its bytes). */
+  static async fromFile(path: string): Promise<Booster> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (e) {
+      throw new SagebrewError("SB_MODEL_LOAD", `Cannot read model ${path}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    try {
+      return Booster.fromBuffer(bytes);
+    } catch (e) {
+      throw new SagebrewError("SB_MODEL_LOAD", `Cannot load model ${path}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+
+  /** Uses `pool` instead of the process-wide pool for the `…Async` methods. */
+  usePool(pool: XGBoostPool): this {
+    this.#pool = pool;
+    this.#pin = undefined;
+    return this;
+  }
+
+  setParam(name: string, value: string | number | boolean): void {
+    check(
+      this.#api,
+      this.#api.fn.XGBoosterSetParam!(this.handle, name, String(value)),
+      `set parameter ${name}=${value}`,
+    );
+  }
+
+  setParams(params: Record<string, string | number | boolean>): void {
+    for (const [k, v] of Object.entries(params)) this.setParam(k, v);
+  }
+
+  /** Runs boosting round `iter` on the calling thread. */
+  update(iter: number, dtrain: DMatrix): void {
+    updateOneIter(this.#api, this.handle, iter, dtrain.handle);
+  }
+
+  /** Runs boosting round `iter` on a pool thread. */
+  async updateAsync(iter: number, dtrain: DMatrix): Promise<void> {
+    // XGBoost counts features from the prediction cache of the calling thread, which is empty on
+    // a pool thread before the first round; telling it the count up front is equivalent.
+    if (this.numFeatures === 0) this.setParam("num_feature", dtrain.cols);
+    await this.#onPool([dtrain], (b, [d]) => ({ op: "update", booster: b, iter, dtrain: d! }), [], true);
+  }
+
+  /** Evaluates round `iter`; returns XGBoost's line, e.g. `[3]\ttrain-mlogloss:0.08\tvalidation-mlogloss:0.12`. */
+  eval(iter: number, sets: ReadonlyArray<readonly [DMatrix, string]>): string {
+    return evalOneIter(
+      this.#api,
+      this.handle,
+      iter,
+      sets.map(([d]) => d.handle),
+      sets.map(([, n]) => n),
+    );
+  }
+
+  /** `eval` on a pool thread. */
+  evalAsync(iter: number, sets: ReadonlyArray<readonly [DMatrix, string]>): Promise<string> {
+    return this.#onPool(
+      sets.map(([d]) => d),
+      (b, hs) => ({ op: "eval", booster: b, iter, dmats: hs, names: sets.map(([, n]) => n) }),
+      [],
+      true,
+    );
+  }
+
+  /** Predicts for a DMatrix on the calling thread. */
+  predict(dmat: DMatrix, config: PredictConfig = {}): Prediction {
+    return predictDMatrix(this.#api, this.handle, dmat.handle, predictConfig(config));
+  }
+
+  predictAsync(dmat: DMatrix, config: PredictConfig = {}): Promise<Prediction> {
+    return this.#onPool([dmat], (b, [d]) => ({
+      op: "predictDMatrix",
+      booster: b,
+      dmat: d!,
+      config: predictConfig(config),
+    }));
+  }
+
+  /** Predicts in place from dense float32 rows, without building a DMatrix. */
+  predictDense(data: DenseData, config: PredictConfig = {}): Prediction {
+    this.#checkWidth(data.cols);
+    return predictDense(this.#api, this.handle, data.values, data.rows, data.cols, predictConfig(config));
+  }
+
+  /** `predictDense` on a pool thread. The values are copied to the thread; the caller keeps its array. */
+  predictDenseAsync(data: DenseData, config: PredictConfig = {}): Promise<Prediction> {
+    this.#checkWidth(data.cols);
+    const values = data.values.slice();
+    return this.#onPool(
+      [],
+      (b) => ({
+        op: "predictDense",
+        booster: b,
+        values,
+        rows: data.rows,
+        cols: data.cols,
+        config: predictConfig(config),
+      }),
+      [values.buffer as ArrayBuffer],
+    );
+  }
+
+  /** Predicts in place from CSR rows. */
+  predictCsr(data: CsrData, config: PredictConfig = {}): Prediction {
+    this.#checkWidth(data.cols);
+    return predictCsr(this.#api, this.handle, data, predictConfig(config));
+  }
+
+  predictCsrAsync(data: CsrData, config: PredictConfig = {}): Promise<Prediction> {
+    this.#checkWidth(data.cols);
+    const indptr = data.indptr.slice();
+    const indices = data.indices.slice();
+    const values = data.values.slice();
+    return this.#onPool([], (b) => ({
+      op: "predictCsr",
+      booster: b,
+      indptr,
+      indices,
+      values,
+      cols: data.cols,
+      config: predictConfig(config),
+    }));
+  }
+
+  #checkWidth(cols: number): void {
+    const expected = this.numFeatures;
+    if (expected > 0 && cols !== expected) {
+      throw new SagebrewError(
+        "SB_DATA_SHAPE",
+        `Cannot predict: the model expects ${expected} features per row, the input has ${cols}`,
+      );
+    }
+  }
+
+  /** Saves the model to bytes in JSON or UBJ (readable by Python XGBoost's `load_model`). */
+  save(format: ModelFormat = "ubj"): Buffer {
+    const len = [0];
+    const ptr = [0];
+    check(
+      this.#api,
+      this.#api.fn.XGBoosterSaveModelToBuffer!(this.handle, `{"format":"${format}"}`, len, ptr),
+      `save the model as ${format}`,
+    );
+    const out = Buffer.alloc(Number(len[0]));
+    this.#api.copyFrom(out, ptr[0]!, out.length);
+    return out;
+  }
+
+  /** Number of features the model was trained on (0 before training). */
+  get numFeatures(): number {
+    const out = [0];
+    check(this.#api, this.#api.fn.XGBoosterGetNumFeature!(this.handle, out), "read the feature count");
+    return Number(out[0]);
+  }
+
+  /** Number of boosting rounds in the model. */
+  get boostedRounds(): number {
+    const out = [0];
+    check(this.#api, this.#api.fn.XGBoosterBoostedRounds!(this.handle, out), "read the round count");
+    return Number(out[0]);
+  }
+
+  setAttr(key: string, value: string): void {
+    check(this.#api, this.#api.fn.XGBoosterSetAttr!(this.handle, key, value), `set attribute ${key}`);
+  }
+
+  getAttr(key: string): string | undefined {
+    const out = [""];
+    const success = [0];
+    check(this.#api, this.#api.fn.XGBoosterGetAttr!(this.handle, key, out, success), `read attribute ${key}`);
+    return success[0] ? String(out[0]) : undefined;
+  }
+
+  /** The booster's training configuration as XGBoost reports it (objective, num_class, …). */
+  config(): Record<string, unknown> {
+    const len = [0];
+    const out = [""];
+    check(this.#api, this.#api.fn.XGBoosterSaveJsonConfig!(this.handle, len, out), "read the configuration");
+    return JSON.parse(String(out[0])) as Record<string, unknown>;
+  }
+
+  /** A new booster holding rounds [begin, end). */
+  slice(begin: number, end: number): Booster {
+    const out = [0];
+    check(
+      this.#api,
+      this.#api.fn.XGBoosterSlice!(this.handle, begin, end, 1, out),
+      `slice rounds ${begin}..${end}`,
+    );
+    return new Booster(this.#api, out[0]!);
+  }
+
+  async #onPool<T>(
+    dmats: readonly DMatrix[],
+    make: (booster: number, dmats: number[]) => import("./_ops.js").Job,
+    transfer: ArrayBuffer[] = [],
+    pinned = false,
+  ): Promise<T> {
+    const b = this.handle;
+    const pool = this.#pool ?? sharedPool();
+    if (pinned) this.#pin ??= pool.pinSlot();
+    const hs = dmats.map((d) => d.retain());
+    this.#inflight++;
+    try {
+      return await pool.run<T>(make(b, hs), transfer, pinned ? this.#pin : undefined);
+    } finally {
+      this.#inflight--;
+      for (const d of dmats) d.release();
+      if (this.#inflight === 0 && this.#disposeRequested) this.#free();
+    }
+  }
+
+  /** @internal */
+  get handle(): number {
+    if (this.#handle === 0 || this.#disposeRequested)
+      throw new SagebrewError("SB_INTERNAL", "Booster used after dispose()");
+    return this.#handle;
+  }
+
+  get disposed(): boolean {
+    return this.#handle === 0 || this.#disposeRequested;
+  }
+
+  /** Frees the booster now, or once work running on pool threads ends. Idempotent. */
+  dispose(): void {
+    if (this.#handle === 0) return;
+    this.#disposeRequested = true;
+    if (this.#inflight === 0) this.#free();
+  }
+
+  #free(): void {
+    if (this.#handle === 0) return;
+    registry.unregister(this);
+    const h = this.#handle;
+    this.#handle = 0;
+    check(this.#api, this.#api.fn.XGBoosterFree!(h), "free a booster");
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

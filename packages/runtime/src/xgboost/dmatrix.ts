@@ -1,0 +1,185 @@
+/**
+ * DMatrix: XGBoost's data container, built from dense float32 rows or CSR, with labels and weights.
+ * XGBoost copies the data in, so the caller's arrays may be reused as soon as a constructor returns.
+ */
+import { SagebrewError } from "../errors/index.js";
+import { arrayInterface, configJson } from "./_interface.js";
+import { check, loadXGBoost, type XGBoostApi } from "./_library.js";
+
+/** A dense row-major float32 matrix; NaN (or `missing`) marks a missing value. */
+export interface DenseData {
+  readonly values: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** A CSR matrix: row `r` holds `indices[indptr[r]..indptr[r+1]]` and the matching `values`. */
+export interface CsrData {
+  readonly indptr: Uint32Array | BigUint64Array;
+  readonly indices: Uint32Array;
+  readonly values: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export interface DMatrixOptions {
+  /** Value that marks a missing entry. Default NaN. */
+  missing?: number;
+  /** Threads XGBoost may use to build the matrix. Default: all cores (0). */
+  nthread?: number;
+  labels?: Float32Array;
+  weights?: Float32Array;
+}
+
+const registry = new FinalizationRegistry<{ api: XGBoostApi; handle: number }>(({ api, handle }) => {
+  api.fn.XGDMatrixFree!(handle);
+});
+
+/**
+ * An XGBoost DMatrix. Free it with `dispose()`; a finalizer frees it as a backstop.
+ *
+ * @example const d = DMatrix.fromDense({ values, rows: 2, cols: 4 }, { labels });
+ * @throws SagebrewError SB_XGBOOST with XGBoost's own message when the library rejects the data.
+ */
+export class DMatrix {
+  readonly #api: XGBoostApi;
+  #handle: number;
+  #inflight = 0;
+  #disposeRequested = false;
+
+  private constructor(api: XGBoostApi, handle: number) {
+    this.#api = api;
+    this.#handle = handle;
+    registry.register(this, { api, handle }, this);
+  }
+
+  /** Builds a DMatrix from dense float32 rows. */
+  static fromDense(data: DenseData, options: DMatrixOptions = {}): DMatrix {
+    const api = loadXGBoost();
+    if (data.values.length !== data.rows * data.cols) {
+      throw new SagebrewError(
+        "SB_DATA_SHAPE",
+        `Cannot build a DMatrix: ${data.values.length} values do not make ${data.rows} rows of ${data.cols} columns`,
+      );
+    }
+    const out = [0];
+    const config = configJson({ missing: options.missing ?? Number.NaN, nthread: options.nthread ?? 0 });
+    check(
+      api,
+      api.fn.XGDMatrixCreateFromDense!(arrayInterface(api, data.values, [data.rows, data.cols]), config, out),
+      "create a DMatrix from dense data",
+    );
+    return new DMatrix(api, out[0]!).#withInfo(options);
+  }
+
+  /** Builds a DMatrix from a CSR matrix. */
+  static fromCsr(data: CsrData, options: DMatrixOptions = {}): DMatrix {
+    const api = loadXGBoost();
+    if (data.indptr.length !== data.rows + 1) {
+      throw new SagebrewError(
+        "SB_DATA_SHAPE",
+        `Cannot build a DMatrix: indptr has ${data.indptr.length} entries for ${data.rows} rows`,
+      );
+    }
+    const out = [0];
+    const config = configJson({ missing: options.missing ?? Number.NaN, nthread: options.nthread ?? 0 });
+    check(
+      api,
+      api.fn.XGDMatrixCreateFromCSR!(
+        arrayInterface(api, data.indptr, [data.indptr.length]),
+        arrayInterface(api, data.indices, [data.indices.length]),
+        arrayInterface(api, data.values, [data.values.length]),
+        data.cols,
+        config,
+        out,
+      ),
+      "create a DMatrix from CSR data",
+    );
+    return new DMatrix(api, out[0]!).#withInfo(options);
+  }
+
+  #withInfo(options: DMatrixOptions): this {
+    try {
+      if (options.labels) this.setFloatInfo("label", options.labels);
+      if (options.weights) this.setFloatInfo("weight", options.weights);
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+    return this;
+  }
+
+  /** Sets a float field (`label`, `weight`, `base_margin`, …). */
+  setFloatInfo(
+    field: "label" | "weight" | "base_margin" | "label_lower_bound" | "label_upper_bound",
+    values: Float32Array,
+  ): void {
+    const rows = this.rows;
+    if (field !== "base_margin" && values.length !== rows) {
+      throw new SagebrewError(
+        "SB_DATA_SHAPE",
+        `Cannot set ${field}: ${values.length} values for ${rows} rows`,
+      );
+    }
+    check(
+      this.#api,
+      this.#api.fn.XGDMatrixSetFloatInfo!(this.handle, field, values, values.length),
+      `set ${field}`,
+    );
+  }
+
+  get rows(): number {
+    const out = [0];
+    check(this.#api, this.#api.fn.XGDMatrixNumRow!(this.handle, out), "count DMatrix rows");
+    return Number(out[0]);
+  }
+
+  get cols(): number {
+    const out = [0];
+    check(this.#api, this.#api.fn.XGDMatrixNumCol!(this.handle, out), "count DMatrix columns");
+    return Number(out[0]);
+  }
+
+  /** @internal The native handle; throws once disposed. */
+  get handle(): number {
+    if (this.#handle === 0 || this.#disposeRequested)
+      throw new SagebrewError("SB_INTERNAL", "DMatrix used after dispose()");
+    return this.#handle;
+  }
+
+  /** @internal Keeps the handle alive while a worker thread uses it. */
+  retain(): number {
+    const h = this.handle;
+    this.#inflight++;
+    return h;
+  }
+
+  /** @internal */
+  release(): void {
+    this.#inflight--;
+    if (this.#inflight === 0 && this.#disposeRequested) this.#free();
+  }
+
+  get disposed(): boolean {
+    return this.#handle === 0 || this.#disposeRequested;
+  }
+
+  /** Frees the native matrix now (or as soon as in-flight work on other threads ends). Idempotent. */
+  dispose(): void {
+    if (this.#handle === 0) return;
+    this.#disposeRequested = true;
+    if (this.#inflight === 0) this.#free();
+  }
+
+  #free(): void {
+    if (this.#handle === 0) return;
+    registry.unregister(this);
+    const h = this.#handle;
+    this.#handle = 0;
+    check(this.#api, this.#api.fn.XGDMatrixFree!(h), "free a DMatrix");
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

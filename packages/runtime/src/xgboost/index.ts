@@ -1,0 +1,13 @@
+/** The XGBoost binding: the real libxgboost through koffi, handles owned by small classes. */
+
+export { DEFAULT_LIBRARY_NAMES, INSTALL_HINT, loadXGBoost } from "./_library.js";
+export { sharedPool, XGBoostPool } from "./_pool.js";
+export { Booster, type ModelFormat, type PredictConfig, type Prediction } from "./booster.js";
+export { type CsrData, type DenseData, DMatrix, type DMatrixOptions } from "./dmatrix.js";
+
+import { loadXGBoost } from "./_library.js";
+
+/** The loaded library's version, e.g. `[1, 7, 4]`. Throws SB_XGBOOST_MISSING when none is found. */
+export function xgboostVersion(): readonly [number, number, number] {
+  return loadXGBoost().version;
+}
