@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# Installs the Debian packages sagebrew's demo and tests use: libxgboost (the real XGBoost),
-# Python XGBoost for parity checks. Idempotent; does nothing when all are present.
+# Installs the Debian packages sagebrew's demo, tests and benchmarks use. Idempotent.
+#   scripts/install-system-deps.sh            runtime + tests: libxgboost, Python XGBoost (parity),
+#                                             a Docker engine, a registry, mmdebstrap and skopeo (image tests)
+#   scripts/install-system-deps.sh --demo     only what the demo needs (libxgboost)
+#   scripts/install-system-deps.sh --bench    also the classic Python serving stack and wrk
 set -euo pipefail
-PKGS=(libxgboost0 python3-xgboost python3-pandas python3-numpy)
+DEMO=(libxgboost0)
+TEST=(libxgboost0 python3-xgboost python3-pandas python3-numpy docker.io docker-registry mmdebstrap skopeo ca-certificates)
+BENCH=(nginx gunicorn python3-flask python3-gevent wrk hyperfine time)
+case "${1:-}" in
+  --demo) PKGS=("${DEMO[@]}") ;;
+  --bench) PKGS=("${TEST[@]}" "${BENCH[@]}") ;;
+  "") PKGS=("${TEST[@]}") ;;
+  *) echo "usage: $0 [--demo|--bench]" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
