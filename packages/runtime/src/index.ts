@@ -8,3 +8,5 @@ export * from "./contract/index.js";
 export * from "./errors/index.js";
 export { createLogger, type Logger, type LogLevel, parseLogLevel } from "./node/logger.js";
 export * from "./xgboost/index.js";
+export { type CsvDelimiter, type CsvOptions, parseCsv } from "./codecs/csv.js";
+export { type LibsvmOptions, parseLibsvm } from "./codecs/libsvm.js";

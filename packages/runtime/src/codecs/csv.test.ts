@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { isSagebrewError } from "../errors/index.js";
+import { parseCsv } from "./csv.js";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+describe("parseCsv()", () => {
+  it("reads labels first and features after, as float32", () => {
+    const d = parseCsv(enc("0,5.1,3.5\n1,6.25,-2e-3\n"), { source: "t.csv", label: true });
+    assert.equal(d.features.rows, 2);
+    assert.equal(d.features.cols, 2);
+    assert.deepEqual(Array.from(d.labels!), [0, 1]);
+    assert.deepEqual(Array.from(d.features.kind === "dense" ? d.features.values : []), [
+      Math.fround(5.1),
+      3.5,
+      6.25,
+      Math.fround(-0.002),
+    ]);
+  });
+
+  it("keeps string labels as strings for the trainer to map", () => {
+    const d = parseCsv(enc("setosa,5.1,3.5\nvirginica,6.2,2.9\n"), { source: "iris.csv", label: true });
+    assert.deepEqual(d.labelStrings, ["setosa", "virginica"]);
+    assert.equal(d.labels, undefined);
+  });
+
+  it("accepts CRLF, a BOM, blank lines, spaces and quotes", () => {
+    const d = parseCsv(enc('\ufeff1, 2 ,"3"\r\n\r\n\n4,5,6\r\n'), { source: "t.csv" });
+    assert.equal(d.features.rows, 2);
+    assert.deepEqual(Array.from(d.features.kind === "dense" ? d.features.values : []), [1, 2, 3, 4, 5, 6]);
+  });
+
+  it("treats empty fields and missing tokens as NaN", () => {
+    const d = parseCsv(enc("1,,nan,NA\n"), { source: "t.csv" });
+    const v = d.features.kind === "dense" ? Array.from(d.features.values) : [];
+    assert.equal(v[0], 1);
+    assert.ok(v.slice(1).every(Number.isNaN));
+  });
+
+  it("sniffs tab, semicolon and pipe delimiters", () => {
+    for (const d of ["\t", ";", "|"]) {
+      const out = parseCsv(enc(`1${d}2${d}3\n`), { source: "t" });
+      assert.equal(out.features.cols, 3, `delimiter ${JSON.stringify(d)}`);
+    }
+  });
+
+  it("reads a weight column after the label", () => {
+    const d = parseCsv(enc("1,0.5,7\n0,2,8\n"), { source: "t", label: true, weight: true });
+    assert.deepEqual(Array.from(d.weights!), [0.5, 2]);
+    assert.equal(d.features.cols, 1);
+  });
+
+  it("skips a declared header", () => {
+    const d = parseCsv(enc("y,a,b\n1,2,3\n"), { source: "t", label: true, header: "present" });
+    assert.equal(d.features.rows, 1);
+  });
+
+  const errors: Array<[string, string, RegExp, { label?: boolean }]> = [
+    ["a header", "label,a,b\n1,2,3\n", /t\.csv: line 1 looks like a header \("label,a,b"\)/, { label: true }],
+    ["a ragged row", "1,2,3\n1,2\n", /t\.csv line 2: expected 3 columns, got 2/, {}],
+    ["a long row", "1,2\n1,2,3\n", /t\.csv line 2: expected 2 columns, got 3/, {}],
+    ["a word", "1,2,3\n4,five,6\n", /t\.csv line 2 column 2: "five" is not a number/, {}],
+    ["infinity", "1,Infinity\n", /line 1 column 2: "Infinity" is not a finite number/, {}],
+    ["a float32 overflow", "1,1e39\n", /line 1 column 2: "1e39" is outside the float32 range/, {}],
+    ["a huge number", "1,1e400\n", /line 1 column 2: "1e400" is not a finite number/, {}],
+    ["a missing label", ",1\n", /line 1 column 1: label "" is missing/, { label: true }],
+    [
+      "mixed labels",
+      "0,1\nsetosa,2\n",
+      /line 2 column 1: label "setosa" is not a number, but the label on line 1 was/,
+      { label: true },
+    ],
+    ["no feature", "1\n", /expected a label and at least one feature, got 1 column/, { label: true }],
+  ];
+  for (const [what, text, message, opts] of errors) {
+    it(`rejects ${what} with a message naming file, line and column`, () => {
+      assert.throws(
+        () => parseCsv(enc(text), { source: "t.csv", ...opts }),
+        (e: unknown) => isSagebrewError(e) && message.test(e.message),
+      );
+    });
+  }
+
+  it("parses every double the way parseFloat does, at float32 precision", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ noNaN: true, noDefaultInfinity: true, min: -3e38, max: 3e38 }),
+        fc.constantFrom("repr", "fixed", "exp", "prec"),
+        (x, style) => {
+          const s =
+            style === "repr"
+              ? String(x)
+              : style === "fixed"
+                ? x.toFixed(Math.abs(x) < 1e15 ? 8 : 0)
+                : style === "exp"
+                  ? x.toExponential(10)
+                  : x.toPrecision(17);
+          const d = parseCsv(enc(s), { source: "p" });
+          const got = d.features.kind === "dense" ? d.features.values[0] : Number.NaN;
+          assert.equal(
+            Object.is(got, Math.fround(Number.parseFloat(s))) || got === Math.fround(Number.parseFloat(s)),
+            true,
+            s,
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("never throws anything but a SagebrewError on arbitrary bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, label) => {
+        try {
+          parseCsv(bytes, { source: "fuzz", label });
+        } catch (e) {
+          assert.ok(isSagebrewError(e), String(e));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,0 +1,289 @@
+/**
+ * `text/csv`: header-less rows of numbers, the label first when training (SageMaker's CSV
+ * contract, `shared/contract.md` §5.2). Pure: bytes in, a float32 `Dataset` out. A header row is
+ * never trained on silently: it is an error unless declared with `header: "present"`.
+ */
+import { SagebrewError } from "../errors/index.js";
+import { NOT_A_NUMBER, parseNumberField, quote } from "./_number.js";
+import type { Dataset } from "./types.js";
+
+export type CsvDelimiter = "," | "\t" | ";" | "|";
+
+export interface CsvOptions {
+  /** File name (or `request body`) for error messages. */
+  source: string;
+  /** The first column is the label (training). Default false. */
+  label?: boolean;
+  /** The column after the label is an instance weight (`csv_weights=1`). Default false. */
+  weight?: boolean;
+  /** `present` skips the first non-blank line; `absent` (default) rejects a header-like first line. */
+  header?: "absent" | "present";
+  /** Field delimiter; by default sniffed from the first line among `,` tab `;` `|` (else `,`). */
+  delimiter?: CsvDelimiter;
+  /** Line number of the first byte, for errors in a slice of a larger file. Default 1. */
+  firstLine?: number;
+}
+
+const NL = 10;
+const QUOTE = 34;
+const CANDIDATES: readonly CsvDelimiter[] = [",", "\t", ";", "|"];
+
+/** True when a line holds only spaces, tabs and a carriage return. */
+function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+/** Finds the end of the line starting at `start` (index of `\n`, or `bytes.length`). */
+function lineEnd(bytes: Uint8Array, start: number): number {
+  const i = bytes.indexOf(NL, start);
+  return i < 0 ? bytes.length : i;
+}
+
+/** Picks the delimiter that occurs most often outside quotes in one line. */
+export function sniffDelimiter(bytes: Uint8Array, start: number, end: number): CsvDelimiter {
+  let best: CsvDelimiter = ",";
+  let bestCount = 0;
+  for (const d of CANDIDATES) {
+    const code = d.charCodeAt(0);
+    let count = 0;
+    let inQuotes = false;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i];
+      if (c === QUOTE) inQuotes = !inQuotes;
+      else if (c === code && !inQuotes) count++;
+    }
+    if (count > bestCount) {
+      best = d;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/** Splits one line into field boundaries [start0, end0, start1, end1, …]; quotes protect delimiters. */
+function splitFields(bytes: Uint8Array, start: number, end: number, delim: number, out: number[]): number {
+  out.length = 0;
+  let p = start;
+  for (;;) {
+    const fieldStart = p;
+    let inQuotes = false;
+    while (p < end) {
+      const c = bytes[p];
+      if (c === QUOTE) inQuotes = !inQuotes;
+      else if (c === delim && !inQuotes) break;
+      p++;
+    }
+    out.push(fieldStart, p);
+    if (p >= end) break;
+    p++; // past the delimiter
+  }
+  return out.length / 2;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+function fieldText(bytes: Uint8Array, start: number, end: number): string {
+  let s = decoder.decode(bytes.subarray(start, end)).trim();
+  if (s.length >= 2 && s.startsWith('"') && s.endsWith('"')) s = s.slice(1, -1).replaceAll('""', '"');
+  return s;
+}
+
+/**
+ * Parses CSV bytes into a dense float32 dataset.
+ *
+ * @example parseCsv(new TextEncoder().encode("0,5.1,3.5\n1,6.2,2.9\n"), { source: "train.csv", label: true })
+ * @throws SagebrewError SB_DATA_HEADER for an undeclared header; SB_DATA_PARSE naming source, line
+ *   and column for a non-numeric, infinite or out-of-range value or a ragged row.
+ */
+export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
+  const source = options.source;
+  const labelCols = options.label ? 1 : 0;
+  const weightCols = options.label && options.weight ? 1 : 0;
+  let line = options.firstLine ?? 1;
+  let pos = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) pos = 3;
+
+  // First data line (and the header, if declared).
+  let firstStart = -1;
+  let firstEnd = -1;
+  let headerSkipped = options.header !== "present";
+  while (pos < bytes.length) {
+    const end = lineEnd(bytes, pos);
+    if (!isBlank(bytes, pos, end)) {
+      if (!headerSkipped) {
+        headerSkipped = true;
+      } else {
+        firstStart = pos;
+        firstEnd = end;
+        break;
+      }
+    }
+    pos = end + 1;
+    line++;
+  }
+  if (firstStart < 0) {
+    return { features: { kind: "dense", rows: 0, cols: 0, values: new Float32Array(0) } };
+  }
+  const delimiter = options.delimiter ?? sniffDelimiter(bytes, firstStart, firstEnd);
+  const delim = delimiter.charCodeAt(0);
+  const bounds: number[] = [];
+  const ncols = splitFields(bytes, firstStart, firstEnd, delim, bounds);
+  const nfeat = ncols - labelCols - weightCols;
+  if (nfeat < 1) {
+    throw new SagebrewError(
+      "SB_DATA_SHAPE",
+      `Cannot parse CSV ${source} line ${line}: expected a label${weightCols ? ", a weight" : ""} and at least one feature, got ${ncols} column${ncols === 1 ? "" : "s"}`,
+    );
+  }
+  if (options.header !== "present") rejectHeader(bytes, bounds, ncols, source, line);
+
+  // Upper bound on rows: one per newline, plus a last line without one.
+  let upper = 1;
+  for (let i = bytes.indexOf(NL, firstStart); i >= 0; i = bytes.indexOf(NL, i + 1)) upper++;
+  const values = new Float32Array(new ArrayBuffer(upper * nfeat * 4));
+  const labels = labelCols ? new Float32Array(new ArrayBuffer(upper * 4)) : undefined;
+  const weights = weightCols ? new Float32Array(new ArrayBuffer(upper * 4)) : undefined;
+  let labelStrings: string[] | undefined;
+  let firstNumericLabelLine = 0;
+
+  let rows = 0;
+  pos = firstStart;
+  while (pos < bytes.length) {
+    const end = lineEnd(bytes, pos);
+    if (isBlank(bytes, pos, end)) {
+      pos = end + 1;
+      line++;
+      continue;
+    }
+    // Fields, parsed in place: column j spans [s, p).
+    let p = pos;
+    let col = 0;
+    const rowBase = rows * nfeat;
+    for (;;) {
+      const s = p;
+      let inQuotes = false;
+      while (p < end) {
+        const c = bytes[p];
+        if (c === delim && !inQuotes) break;
+        if (c === QUOTE) inQuotes = !inQuotes;
+        p++;
+      }
+      if (col >= ncols) {
+        throw raggedError(bytes, pos, end, delim, ncols, source, line);
+      }
+      const v = parseNumberField(bytes, s, p);
+      if (col < labelCols) {
+        if (v === NOT_A_NUMBER || labelStrings) {
+          if (!labelStrings) {
+            if (rows > 0) {
+              throw new SagebrewError(
+                "SB_DATA_PARSE",
+                `Cannot parse CSV ${source} line ${line} column 1: label ${quote(bytes, s, p)} is not a number, but the label on line ${firstNumericLabelLine} was`,
+              );
+            }
+            labelStrings = [];
+          }
+          const text = fieldText(bytes, s, p);
+          if (text === "") {
+            throw new SagebrewError(
+              "SB_DATA_PARSE",
+              `Cannot parse CSV ${source} line ${line} column 1: the label is empty`,
+            );
+          }
+          labelStrings.push(text);
+        } else {
+          if (!Number.isFinite(v)) {
+            throw new SagebrewError(
+              "SB_DATA_PARSE",
+              `Cannot parse CSV ${source} line ${line} column 1: label ${quote(bytes, s, p)} is ${Number.isNaN(v) ? "missing" : "not finite"}`,
+            );
+          }
+          if (rows === 0) firstNumericLabelLine = line;
+          labels![rows] = v;
+        }
+      } else if (col < labelCols + weightCols) {
+        if (v === NOT_A_NUMBER || !Number.isFinite(v) || v < 0) {
+          throw new SagebrewError(
+            "SB_DATA_PARSE",
+            `Cannot parse CSV ${source} line ${line} column ${col + 1}: weight ${quote(bytes, s, p)} is not a finite number >= 0`,
+          );
+        }
+        weights![rows] = v;
+      } else {
+        if (v === NOT_A_NUMBER) {
+          throw new SagebrewError(
+            "SB_DATA_PARSE",
+            `Cannot parse CSV ${source} line ${line} column ${col + 1}: ${quote(bytes, s, p)} is not a number`,
+          );
+        }
+        const f = Math.fround(v);
+        if (f === Number.POSITIVE_INFINITY || f === Number.NEGATIVE_INFINITY) {
+          throw new SagebrewError(
+            "SB_DATA_PARSE",
+            `Cannot parse CSV ${source} line ${line} column ${col + 1}: ${quote(bytes, s, p)} is ${Number.isFinite(v) ? "outside the float32 range" : "not a finite number"}`,
+          );
+        }
+        values[rowBase + col - labelCols - weightCols] = f;
+      }
+      col++;
+      if (p >= end) break;
+      p++;
+    }
+    if (col !== ncols) throw raggedError(bytes, pos, end, delim, ncols, source, line);
+    rows++;
+    pos = end + 1;
+    line++;
+  }
+
+  const features = { kind: "dense" as const, rows, cols: nfeat, values: values.subarray(0, rows * nfeat) };
+  return {
+    features,
+    ...(labels && !labelStrings ? { labels: labels.subarray(0, rows) } : {}),
+    ...(labelStrings ? { labelStrings } : {}),
+    ...(weights ? { weights: weights.subarray(0, rows) } : {}),
+  };
+}
+
+function raggedError(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  delim: number,
+  ncols: number,
+  source: string,
+  line: number,
+): SagebrewError {
+  const got = splitFields(bytes, start, end, delim, []);
+  return new SagebrewError(
+    "SB_DATA_PARSE",
+    `Cannot parse CSV ${source} line ${line}: expected ${ncols} columns, got ${got}`,
+  );
+}
+
+function rejectHeader(
+  bytes: Uint8Array,
+  bounds: number[],
+  ncols: number,
+  source: string,
+  line: number,
+): void {
+  let words = 0;
+  for (let j = 0; j < ncols; j++) {
+    const s = bounds[2 * j]!;
+    const e = bounds[2 * j + 1]!;
+    const v = parseNumberField(bytes, s, e);
+    if (v === NOT_A_NUMBER && /^[\p{L}_"]/u.test(fieldText(bytes, s, e) || "0")) words++;
+  }
+  // A header names every column; a data row with a string label has numbers after it.
+  if (words === ncols && ncols > 0) {
+    const preview = quote(bytes, bounds[0]!, bounds[2 * ncols - 1]!);
+    throw new SagebrewError(
+      "SB_DATA_HEADER",
+      `Cannot read CSV ${source}: line ${line} looks like a header (${preview}); SageMaker CSV has no header row — remove it, or declare it with content type "text/csv;header=present"`,
+    );
+  }
+}
