@@ -110,6 +110,11 @@ export const ERROR_CODES = {
   },
   SB_AWS: { kind: "platform", status: 500, summary: "An AWS API call failed." },
   SB_TRANSFORM: { kind: "user", status: 500, summary: "A batch transform record or file failed." },
+  SB_ENV_INVALID: {
+    kind: "user",
+    status: 500,
+    summary: "An environment variable holds a value sagebrew cannot use.",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

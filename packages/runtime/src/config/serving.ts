@@ -1,0 +1,196 @@
+/**
+ * The serving configuration: the environment read once, at the edge, into a typed, validated,
+ * frozen object that is passed down. Pure: it takes an env object and does no I/O.
+ */
+import { DEFAULT_ML_ROOT, ENV, LIMITS } from "../contract/index.js";
+import { SagebrewError } from "../errors/index.js";
+
+/** An inclusive port range from `SAGEMAKER_SAFE_PORT_RANGE` (`"9000-9999"`). */
+export interface PortRange {
+  readonly first: number;
+  readonly last: number;
+}
+
+/** Log levels understood by the logger. */
+type Level = "debug" | "info" | "warn" | "error" | "silent";
+
+/** Everything `serve` reads from its environment. */
+export interface ServingConfig {
+  /** `SAGEMAKER_BASE_DIR`, default `/opt/ml`. */
+  readonly baseDir: string;
+  /** `SAGEMAKER_BIND_TO_PORT`, default 8080; 0 asks the OS for a free port. */
+  readonly port: number;
+  /** `SAGEMAKER_SAFE_PORT_RANGE`, for any extra port. */
+  readonly safePortRange: PortRange | undefined;
+  /** `SAGEMAKER_MAX_PAYLOAD_IN_MB` × 1 MiB, default 6 MiB. */
+  readonly maxPayloadBytes: number;
+  /** The payload limit in whole MB, as `/execution-parameters` reports it. */
+  readonly maxPayloadMb: number;
+  /** `SAGEMAKER_MODEL_SERVER_TIMEOUT` in milliseconds, default 60 s. */
+  readonly timeoutMs: number;
+  /** `SAGEMAKER_MODEL_SERVER_WORKERS`, default the CPU count. */
+  readonly workers: number;
+  /** `SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`, used when Accept is missing or `*∕*`. */
+  readonly defaultAccept: string | undefined;
+  /** `SAGEMAKER_CONTAINER_LOG_LEVEL` or `LOG_LEVEL`, default `info`. */
+  readonly logLevel: Level;
+  /** `SAGEMAKER_MULTI_MODEL=true`. */
+  readonly multiModel: boolean;
+  /** `SAGEMAKER_BATCH=true` (set by batch transform). */
+  readonly batch: boolean;
+  /** `SAGEMAKER_BATCH_STRATEGY`, default `MULTI_RECORD`. */
+  readonly batchStrategy: "MULTI_RECORD" | "SINGLE_RECORD";
+  /** `SAGEMAKER_MAX_CONCURRENT_TRANSFORMS`, default the worker count. */
+  readonly maxConcurrentTransforms: number;
+  /** `SAGEMAKER_INFERENCE_OUTPUT` keys, lower-cased, or undefined for the default answer. */
+  readonly inferenceOutput: readonly string[] | undefined;
+  /** `SAGEMAKER_INFERENCE_ENSEMBLE`, default true. */
+  readonly ensemble: boolean;
+  /** `SAGEBREW_HANDLER`: a module path naming a custom handler. */
+  readonly handlerModule: string | undefined;
+}
+
+/** Options of `readServingConfig`. */
+export interface ReadServingConfigOptions {
+  /** CPU count used for the worker default. Default 1 (pass `os.availableParallelism()`). */
+  cpuCount?: number;
+}
+
+/**
+ * Reads the serving environment into a frozen config.
+ *
+ * @throws SagebrewError SB_ENV_INVALID naming the variable and its value when one is unusable.
+ * @example const config = readServingConfig(process.env, { cpuCount: availableParallelism() });
+ */
+export function readServingConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  options: ReadServingConfigOptions = {},
+): ServingConfig {
+  const get = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const cpus = Math.max(1, Math.floor(options.cpuCount ?? 1));
+  const maxPayloadMb = number(get, ENV.maxPayloadMb, LIMITS.defaultMaxPayloadMb, { min: 0, max: 1024 });
+  const workers = integer(get, ENV.workers, cpus, { min: 1, max: 1024 });
+  // The API spells it MultiRecord, the environment MULTI_RECORD (contract §9.15): take both.
+  const rawStrategy = get(ENV.batchStrategy);
+  const strategy = rawStrategy?.toUpperCase().replace("_", "");
+  if (strategy !== undefined && strategy !== "MULTIRECORD" && strategy !== "SINGLERECORD") {
+    throw invalid(ENV.batchStrategy, rawStrategy!, "expected MULTI_RECORD or SINGLE_RECORD");
+  }
+  const output = get(ENV.inferenceOutput)
+    ?.split(",")
+    .map((k) => k.trim().toLowerCase())
+    .filter((k) => k !== "");
+  return Object.freeze({
+    baseDir: get(ENV.baseDir) ?? DEFAULT_ML_ROOT,
+    port: integer(get, ENV.bindToPort, LIMITS.defaultPort, { min: 0, max: 65535 }),
+    safePortRange: portRange(get(ENV.safePortRange)),
+    // 0 means "no limit" for batch transform's streaming mode; keep a sane cap instead of none.
+    maxPayloadBytes: Math.round((maxPayloadMb === 0 ? 100 : maxPayloadMb) * 1024 * 1024),
+    maxPayloadMb,
+    timeoutMs: Math.round(
+      number(get, ENV.timeout, LIMITS.defaultInvocationTimeoutSeconds, { min: 0.001, max: 86400 }) * 1000,
+    ),
+    workers,
+    defaultAccept: get(ENV.defaultAccept),
+    logLevel: level(get(ENV.containerLogLevel) ?? get(ENV.logLevel)),
+    multiModel: flag(get, ENV.multiModel, false),
+    batch: flag(get, ENV.batch, false),
+    batchStrategy: strategy === "SINGLERECORD" ? "SINGLE_RECORD" : "MULTI_RECORD",
+    maxConcurrentTransforms: integer(get, ENV.maxConcurrentTransforms, workers, { min: 1, max: 1024 }),
+    inferenceOutput: output && output.length > 0 ? Object.freeze(output) : undefined,
+    ensemble: flag(get, ENV.inferenceEnsemble, true),
+    handlerModule: get(ENV.handler),
+  });
+}
+
+/** Parses `"9000-9999"`; undefined when unset. */
+export function portRange(value: string | undefined): PortRange | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const m = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(value);
+  const first = Number(m?.[1]);
+  const last = Number(m?.[2]);
+  if (!m || first < 1 || last > 65535 || first > last) {
+    throw invalid(ENV.safePortRange, value, "expected an inclusive range such as 9000-9999");
+  }
+  return Object.freeze({ first, last });
+}
+
+/** The first free-to-use port of `range` after `after` (SMC's `next_safe_port`). */
+export function nextSafePort(range: PortRange, after?: number): number {
+  const port = after === undefined ? range.first : after + 1;
+  if (port < range.first || port > range.last) {
+    throw new SagebrewError(
+      "SB_ENV_INVALID",
+      `Cannot pick a port after ${after} in ${ENV.safePortRange} ${range.first}-${range.last}: the range is exhausted`,
+    );
+  }
+  return port;
+}
+
+function invalid(name: string, value: string, why: string): SagebrewError {
+  return new SagebrewError("SB_ENV_INVALID", `Cannot use ${name}=${JSON.stringify(value)}: ${why}`);
+}
+
+function number(
+  get: (n: string) => string | undefined,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
+  const raw = get(name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < range.min || n > range.max) {
+    throw invalid(name, raw, `expected a number from ${range.min} to ${range.max}`);
+  }
+  return n;
+}
+
+function integer(
+  get: (n: string) => string | undefined,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
+  const raw = get(name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < range.min || n > range.max) {
+    throw invalid(name, raw, `expected a whole number from ${range.min} to ${range.max}`);
+  }
+  return n;
+}
+
+function flag(get: (n: string) => string | undefined, name: string, fallback: boolean): boolean {
+  const raw = get(name);
+  if (raw === undefined) return fallback;
+  const v = raw.toLowerCase();
+  if (v === "true" || v === "1" || v === "yes") return true;
+  if (v === "false" || v === "0" || v === "no") return false;
+  throw invalid(name, raw, "expected true or false");
+}
+
+const LEVELS: Record<string, Level> = {
+  debug: "debug",
+  info: "info",
+  warn: "warn",
+  warning: "warn",
+  error: "error",
+  critical: "error",
+  fatal: "error",
+  silent: "silent",
+};
+
+/** Level names in any case, or Python's numeric levels (10 debug … 40 error); unknown → info. */
+function level(raw: string | undefined): Level {
+  if (raw === undefined) return "info";
+  const v = raw.toLowerCase();
+  const named = LEVELS[v];
+  if (named) return named;
+  const n = Number(v);
+  if (Number.isFinite(n)) return n <= 10 ? "debug" : n <= 20 ? "info" : n <= 30 ? "warn" : "error";
+  return "info";
+}
