@@ -1,0 +1,69 @@
+/**
+ * Response encoders for predictions: `text/csv`, `application/json`, `application/jsonlines`.
+ * Numbers are float32 predictions, printed as the shortest decimal that reads back as the same
+ * float32 (`0.95311886`, not `0.9531188607215881`). Pure; `parseCsv` / `parseJsonRows` read
+ * numeric output back.
+ */
+
+/** One CSV cell: a number, a string, or a list (written as `"[0.1, 0.9]"`, as SageMaker's XGBoost does). */
+export type Cell = string | number | boolean | null | ReadonlyArray<string | number | null>;
+
+/**
+ * The shortest decimal string that parses back to the same float32 as `v`; `NaN`, `Infinity`
+ * and `-Infinity` as such.
+ *
+ * @example formatFloat32(Math.fround(0.1)) // "0.1"
+ */
+export function formatFloat32(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const f = Math.fround(v);
+  if (Object.is(f, -0)) return "-0";
+  if (Number.isInteger(f) && Math.abs(f) < 2 ** 24) return String(f);
+  for (let p = 1; p < 9; p++) {
+    const n = Number(f.toPrecision(p));
+    if (Math.fround(n) === f) return String(n);
+  }
+  return String(Number(f.toPrecision(9)));
+}
+
+/** A float32 as the shortest double that prints like it (for JSON). Non-finite → null. */
+function jsonNumber(v: number): number | null {
+  return Number.isFinite(v) ? Number(formatFloat32(v)) : null;
+}
+
+function csvCell(cell: Cell): string {
+  if (cell === null) return "";
+  if (typeof cell === "number") return formatFloat32(cell);
+  if (typeof cell === "boolean") return String(cell);
+  if (typeof cell === "string") return quoteCsv(cell);
+  const items = cell.map((x) => (typeof x === "number" ? formatFloat32(x) : x === null ? "NaN" : x));
+  return quoteCsv(`[${items.join(", ")}]`, true);
+}
+
+function quoteCsv(s: string, force = false): string {
+  if (!force && !/[",\r\n]/.test(s) && s.trim() === s) return s;
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Encodes records as CSV: one line per record, cells joined by commas, each line ending in `\n`.
+ *
+ * @example encodeCsv([["setosa"], ["virginica"]]) // "setosa\nvirginica\n"
+ */
+export function encodeCsv(rows: ReadonlyArray<ReadonlyArray<Cell>>): string {
+  let out = "";
+  for (const row of rows) out += `${row.map(csvCell).join(",")}\n`;
+  return out;
+}
+
+/** Encodes any JSON value with float32 numbers printed short; NaN and infinities become null. */
+export function encodeJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" ? jsonNumber(v) : v)) ?? "null";
+}
+
+/** Encodes records as JSON Lines: one JSON document per line, each ending in `\n`. */
+export function encodeJsonLines(records: readonly unknown[]): string {
+  let out = "";
+  for (const r of records) out += `${encodeJson(r)}\n`;
+  return out;
+}
