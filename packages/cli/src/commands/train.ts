@@ -1,10 +1,110 @@
-import type { Command } from "./types.js";
+/** `sagebrew train`: the `train_local.sh` equivalent, no Docker. */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { type RoundReport, runTraining, SagebrewError, summaryLines } from "@sagebrew/runtime";
+import type { Command, CommandIo } from "./types.js";
+
+const HELP = `Usage: sagebrew train [dir] [options]
+
+Runs the training program against a local /opt/ml-shaped directory, in-process, without Docker
+(the train_local.sh equivalent). <dir> holds input/config/hyperparameters.json and
+input/data/<channel>/; the model is written to <dir>/model/xgboost-model, a failure reason to
+<dir>/output/failure.
+
+Arguments:
+  dir              the /opt/ml-shaped directory (default: ./local_test/test_dir if it exists, else .)
+
+Options:
+  --plain          print one line per round even on a terminal (default: live display on a TTY)
+  -h, --help       show this help
+
+Exit codes: 0 trained, 1 bad input or configuration, 2 algorithm or platform fault,
+143 stopped by a signal (Ctrl-C stops after the current round).
+
+Example:
+  sagebrew train examples/iris-xgboost/local_test/test_dir
+`;
+
+function bar(done: number, total: number, width: number): string {
+  const filled = Math.round((done / Math.max(total, 1)) * width);
+  return `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
+}
+
+function shortMetrics(r: RoundReport): string {
+  return r.metrics.map((m) => `${m.set}-${m.metric} ${Number(m.value.toPrecision(5))}`).join("  ");
+}
+
+/** Resolves the /opt/ml-shaped directory argument. */
+export function resolveMlDir(arg: string | undefined, cwd: string): string {
+  if (arg) return resolve(cwd, arg);
+  const local = resolve(cwd, "local_test", "test_dir");
+  return existsSync(local) ? local : cwd;
+}
 
 export const trainCommand: Command = {
   name: "train",
   summary: "Train against a local /opt/ml-shaped directory (no Docker).",
-  help: "Usage: sagebrew train [dir]\n",
-  async run() {
-    return 1;
+  help: HELP,
+  async run(argv: readonly string[], io: CommandIo): Promise<number> {
+    let parsed: ReturnType<
+      typeof parseArgs<{ options: { plain: { type: "boolean" } }; allowPositionals: true }>
+    >;
+    try {
+      parsed = parseArgs({
+        args: [...argv],
+        options: { plain: { type: "boolean" } },
+        allowPositionals: true,
+      });
+    } catch (e) {
+      throw new SagebrewError("SB_USAGE", `${(e as Error).message}\n\n${HELP}`);
+    }
+    if (parsed.positionals.length > 1)
+      throw new SagebrewError("SB_USAGE", `expected one directory, got ${parsed.positionals.length}`);
+    const root = resolveMlDir(parsed.positionals[0], io.cwd);
+    if (!existsSync(root)) throw new SagebrewError("SB_USAGE", `directory ${root} does not exist`);
+    const live = Boolean(io.stdout.isTTY) && !parsed.values.plain;
+    const controller = new AbortController();
+    const onSignal = () => {
+      if (!controller.signal.aborted) io.stderr.write("\nstopping after the current round…\n");
+      controller.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    io.stderr.write(`training in ${root}\n`);
+    const started = performance.now();
+    let drawn = false;
+    try {
+      const outcome = await runTraining({
+        root,
+        signal: controller.signal,
+        reporter: {
+          info: (m) => io.stderr.write(`${drawn ? "\n" : ""}${m}\n`),
+          warn: (m) => io.stderr.write(`${drawn ? "\n" : ""}warning: ${m}\n`),
+          round: (r) => {
+            if (!live) {
+              io.stdout.write(`${r.line}\n`);
+              return;
+            }
+            const secs = ((performance.now() - started) / 1000).toFixed(1);
+            const text = `round ${r.round + 1}/${r.totalRounds} ${bar(r.round + 1, r.totalRounds, 20)} ${shortMetrics(r)}  ${secs} s`;
+            const width = (io.stdout as { columns?: number }).columns ?? 100;
+            io.stdout.write(`\r\x1b[2K${text.slice(0, Math.max(20, width - 1))}`);
+            drawn = true;
+          },
+        },
+      });
+      if (drawn) io.stdout.write("\n");
+      if (outcome.summary) for (const line of summaryLines(outcome.summary)) io.stdout.write(`${line}\n`);
+      if (outcome.error) {
+        io.stderr.write(
+          `training failed: ${outcome.error.message}\n(written to ${resolve(root, "output", "failure")})\n`,
+        );
+      }
+      return outcome.exitCode;
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
   },
 };

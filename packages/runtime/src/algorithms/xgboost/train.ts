@@ -1,0 +1,193 @@
+/**
+ * Boosting with evaluation, sagebrew's own metrics, early stopping, stop requests and a per-round
+ * hook (checkpoints, `save_model_on_termination`). Every round runs on a pool thread, so signals
+ * and progress keep flowing while XGBoost computes.
+ */
+import type { Dataset } from "../../codecs/types.js";
+import { SagebrewError } from "../../errors/index.js";
+import { Booster, DMatrix } from "../../xgboost/index.js";
+import type { XGBoostTrainingParams } from "./hyperparameters.js";
+import { CUSTOM_METRICS, MAXIMIZE_METRICS } from "./hyperparameters.js";
+import { computeMetric } from "./metrics.js";
+
+/** One `set-metric:value` entry of an evaluation line. */
+export interface MetricValue {
+  readonly set: string;
+  readonly metric: string;
+  readonly value: number;
+}
+
+export interface RoundReport {
+  /** Zero-based round index. */
+  readonly round: number;
+  readonly totalRounds: number;
+  /** XGBoost's evaluation line, e.g. `[3]\ttrain-mlogloss:0.08\tvalidation-mlogloss:0.12`. */
+  readonly line: string;
+  readonly metrics: readonly MetricValue[];
+  readonly elapsedMs: number;
+}
+
+export interface TrainOptions {
+  readonly train: Dataset & { labels: Float32Array };
+  readonly validation?: Dataset & { labels: Float32Array };
+  readonly params: XGBoostTrainingParams;
+  /** Extra booster parameters (e.g. `nthread`), applied after the hyperparameters. */
+  readonly extraParams?: Record<string, string>;
+  /** A model to continue from (a checkpoint) and the number of rounds it holds. */
+  readonly resumeFrom?: { readonly model: Uint8Array; readonly rounds: number };
+  /** Called after every round with the booster as it is; awaited before the next round. */
+  readonly onRound?: (report: RoundReport, booster: Booster) => void | Promise<void>;
+  /** Aborting stops training at the next round boundary. */
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  /** The model to save: the best rounds when early stopping fired, else all of them. */
+  readonly booster: Booster;
+  readonly rounds: number;
+  readonly stoppedBy: "completed" | "early-stopping" | "signal";
+  readonly bestIteration?: number;
+  readonly bestScore?: number;
+  /** The metric early stopping watched, as `validation-<metric>`. */
+  readonly stoppingMetric?: string;
+  readonly history: readonly RoundReport[];
+  readonly dataMs: number;
+  readonly boostMs: number;
+}
+
+/** Parses an XGBoost evaluation line into its entries. */
+export function parseEvalLine(line: string): MetricValue[] {
+  const out: MetricValue[] = [];
+  for (const part of line.split("\t").slice(1)) {
+    const m = /^(.+?)-(.+):(.+)$/.exec(part.trim());
+    if (m) out.push({ set: m[1]!, metric: m[2]!, value: Number(m[3]) });
+  }
+  return out;
+}
+
+function toDMatrix(d: Dataset & { labels: Float32Array }, nthread: number | undefined): DMatrix {
+  const opts = {
+    labels: d.labels,
+    ...(d.weights ? { weights: d.weights } : {}),
+    ...(nthread ? { nthread } : {}),
+  };
+  const f = d.features;
+  return f.kind === "dense" ? DMatrix.fromDense(f, opts) : DMatrix.fromCsr(f, opts);
+}
+
+/**
+ * Trains an XGBoost model.
+ *
+ * @throws SagebrewError SB_XGBOOST with XGBoost's own message when the library rejects a setting or
+ *   the data.
+ */
+export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> {
+  const { params } = options;
+  const t0 = performance.now();
+  const nthread = params.booster.nthread ? Number(params.booster.nthread) : undefined;
+  const dtrain = toDMatrix(options.train, nthread);
+  const dvalid = options.validation ? toDMatrix(options.validation, nthread) : undefined;
+  const sets: Array<readonly [DMatrix, string]> = [[dtrain, "train"]];
+  if (dvalid) sets.push([dvalid, "validation"]);
+  const dataMs = performance.now() - t0;
+  let booster: Booster | undefined;
+  try {
+    booster = Booster.create(
+      sets.map(([d]) => d),
+      { validate_parameters: 1 },
+    );
+    if (options.resumeFrom) {
+      const restored = Booster.fromBuffer(options.resumeFrom.model);
+      booster.dispose();
+      booster = restored;
+    }
+    booster.setParams(params.booster);
+    if (params.numClass !== undefined) booster.setParam("num_class", params.numClass);
+    const custom = params.evalMetrics.filter((m) => (CUSTOM_METRICS as readonly string[]).includes(m));
+    for (const m of params.evalMetrics) if (!custom.includes(m)) booster.setParam("eval_metric", m);
+    if (options.extraParams) booster.setParams(options.extraParams);
+
+    const startRound = options.resumeFrom?.rounds ?? 0;
+    const watchName = params.tuningObjectiveMetric ?? params.evalMetrics.at(-1);
+    let best: { round: number; score: number } | undefined;
+    let stoppingMetric: string | undefined;
+    const history: RoundReport[] = [];
+    let stoppedBy: TrainResult["stoppedBy"] = "completed";
+    const tBoost = performance.now();
+    let round = startRound;
+    for (; round < params.numRound; round++) {
+      if (options.signal?.aborted) {
+        stoppedBy = "signal";
+        break;
+      }
+      const tr = performance.now();
+      await booster.updateAsync(round, dtrain);
+      let line = await booster.evalAsync(round, sets);
+      for (const m of custom) {
+        for (const [d, name] of sets) {
+          const labels = name === "train" ? options.train.labels : options.validation!.labels;
+          const p = await booster.predictAsync(d);
+          line += `\t${name}-${m}:${formatMetric(computeMetric(m, params.objective, labels, p))}`;
+        }
+      }
+      const metrics = parseEvalLine(line);
+      const report: RoundReport = {
+        round,
+        totalRounds: params.numRound,
+        line,
+        metrics,
+        elapsedMs: performance.now() - tr,
+      };
+      history.push(report);
+      if (options.onRound) await options.onRound(report, booster);
+      if (params.earlyStoppingRounds !== undefined && dvalid) {
+        const watched =
+          (watchName ? metrics.find((m) => m.set === "validation" && m.metric === watchName) : undefined) ??
+          metrics.filter((m) => m.set === "validation").at(-1);
+        if (watched) {
+          stoppingMetric = `validation-${watched.metric}`;
+          const maximize = MAXIMIZE_METRICS.has(watched.metric.replace(/@.*$/, ""));
+          if (!best || (maximize ? watched.value > best.score : watched.value < best.score)) {
+            best = { round, score: watched.value };
+          } else if (round - best.round >= params.earlyStoppingRounds) {
+            stoppedBy = "early-stopping";
+            round++;
+            break;
+          }
+        }
+      }
+    }
+    const boostMs = performance.now() - tBoost;
+    let final = booster;
+    if (best && stoppedBy === "early-stopping") {
+      final = booster.slice(0, best.round + 1);
+      booster.dispose();
+    }
+    if (best) {
+      final.setAttr("best_iteration", String(best.round));
+      final.setAttr("best_score", String(best.score));
+    }
+    return {
+      booster: final,
+      rounds: round,
+      stoppedBy,
+      ...(best ? { bestIteration: best.round, bestScore: best.score } : {}),
+      ...(stoppingMetric ? { stoppingMetric } : {}),
+      history,
+      dataMs,
+      boostMs,
+    };
+  } catch (e) {
+    booster?.dispose();
+    throw e instanceof SagebrewError ? e : new SagebrewError("SB_XGBOOST", String(e), { cause: e });
+  } finally {
+    dtrain.dispose();
+    dvalid?.dispose();
+  }
+}
+
+/** Formats a metric value as XGBoost does (up to 17 significant digits, no exponent for ordinary values). */
+export function formatMetric(v: number): string {
+  if (!Number.isFinite(v)) return String(v).toLowerCase();
+  return String(Number(v.toPrecision(17)));
+}

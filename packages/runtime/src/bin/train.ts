@@ -1,0 +1,36 @@
+/**
+ * The container's `train` program. Root `/opt/ml` (or `SAGEMAKER_BASE_DIR`). Prints XGBoost's
+ * evaluation line per round on stdout — `[3]\ttrain-mlogloss:0.08\tvalidation-mlogloss:0.12` — so
+ * SageMaker's metric regexes work, and a summary at the end. Exit codes: 0 ok, 1 bad input or
+ * configuration, 2 algorithm/platform fault, 143 stopped by SIGTERM.
+ */
+import { DEFAULT_ML_ROOT, ENV } from "../contract/index.js";
+import { EXIT, runTraining } from "../training/run.js";
+import { summaryLines } from "../training/summary.js";
+
+const root = process.env[ENV.baseDir] || DEFAULT_ML_ROOT;
+const controller = new AbortController();
+const onSignal = (signal: NodeJS.Signals) => {
+  if (controller.signal.aborted) return;
+  process.stderr.write(`train: ${signal} received; stopping after the current round\n`);
+  controller.abort();
+};
+process.on("SIGTERM", onSignal);
+process.on("SIGINT", onSignal);
+
+const outcome = await runTraining({
+  root,
+  signal: controller.signal,
+  reporter: {
+    info: (m) => process.stderr.write(`train: ${m}\n`),
+    warn: (m) => process.stderr.write(`train: warning: ${m}\n`),
+    round: (r) => process.stdout.write(`${r.line}\n`),
+  },
+});
+if (outcome.summary)
+  for (const line of summaryLines(outcome.summary)) process.stdout.write(`train: ${line}\n`);
+if (outcome.error) process.stderr.write(`train: error: ${outcome.error.message}\n`);
+process.exitCode = outcome.exitCode;
+// Pool threads and native handles must not keep a finished job alive.
+if (outcome.exitCode !== EXIT.ok || outcome.summary)
+  setTimeout(() => process.exit(outcome.exitCode), 100).unref();
