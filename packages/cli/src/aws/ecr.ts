@@ -1,0 +1,172 @@
+/**
+ * Amazon ECR through the AWS SDK v3: region and account from the standard credential chain and
+ * config, idempotent repository creation, and registry login with GetAuthorizationToken.
+ */
+import {
+  CreateRepositoryCommand,
+  ECRClient,
+  type ECRClientConfig,
+  GetAuthorizationTokenCommand,
+} from "@aws-sdk/client-ecr";
+import { SagebrewError } from "@sagebrew/runtime";
+
+/** The ECR operations a push needs; `sdkEcr()` implements it, tests pass a fake. */
+export interface EcrApi {
+  /** The region the client is configured for (env, profile or option). */
+  region(): Promise<string>;
+  /** Creates `name`; resolves to `"exists"` when it already exists. */
+  createRepository(name: string, options?: { scanOnPush?: boolean }): Promise<"created" | "exists">;
+  /** Base64 `AWS:<password>` and the registry endpoint (`https://<account>.dkr.ecr.<region>.amazonaws.com`). */
+  getAuthorizationToken(): Promise<{ token: string; proxyEndpoint: string; expiresAt?: Date }>;
+}
+
+/** The slice of `ECRClient` that `ecrApiFromClient` uses (a fake in tests). */
+export interface EcrClientLike {
+  send(command: CreateRepositoryCommand | GetAuthorizationTokenCommand): Promise<unknown>;
+  readonly config: { region: () => Promise<string> };
+}
+
+function awsError(doing: string, e: unknown): SagebrewError {
+  const err = e as { name?: string; message?: string };
+  const name = err.name ?? "Error";
+  let hint = "";
+  if (
+    /CredentialsProviderError|ExpiredToken|UnrecognizedClient|InvalidSignature/i.test(
+      name + (err.message ?? ""),
+    )
+  ) {
+    hint = " (check AWS_PROFILE / AWS credentials: `aws sts get-caller-identity` should work)";
+  } else if (/AccessDenied/i.test(name)) {
+    hint = " (the principal needs the ECR permissions listed in docs/container.md)";
+  }
+  return new SagebrewError("SB_AWS", `Cannot ${doing}: ${name}: ${err.message ?? String(e)}${hint}`, {
+    cause: e,
+  });
+}
+
+/** Adapts an SDK `ECRClient` (or a fake with the same `send`) to `EcrApi`. */
+export function ecrApiFromClient(client: EcrClientLike): EcrApi {
+  return {
+    async region() {
+      try {
+        return await client.config.region();
+      } catch (e) {
+        throw new SagebrewError(
+          "SB_AWS",
+          `Cannot resolve the AWS region: ${(e as Error).message} (set AWS_REGION, a profile region, or --region)`,
+          { cause: e },
+        );
+      }
+    },
+    async createRepository(name, options = {}) {
+      try {
+        await client.send(
+          new CreateRepositoryCommand({
+            repositoryName: name,
+            imageScanningConfiguration: { scanOnPush: options.scanOnPush ?? false },
+            imageTagMutability: "MUTABLE",
+          }),
+        );
+        return "created";
+      } catch (e) {
+        if ((e as { name?: string }).name === "RepositoryAlreadyExistsException") return "exists";
+        throw awsError(`create ECR repository ${name}`, e);
+      }
+    },
+    async getAuthorizationToken() {
+      let out: {
+        authorizationData?: { authorizationToken?: string; proxyEndpoint?: string; expiresAt?: Date }[];
+      };
+      try {
+        out = (await client.send(new GetAuthorizationTokenCommand({}))) as typeof out;
+      } catch (e) {
+        throw awsError("log in to ECR (GetAuthorizationToken)", e);
+      }
+      const data = out.authorizationData?.[0];
+      if (!data?.authorizationToken || !data.proxyEndpoint) {
+        throw new SagebrewError("SB_AWS", "Cannot log in to ECR: GetAuthorizationToken returned no token");
+      }
+      return {
+        token: data.authorizationToken,
+        proxyEndpoint: data.proxyEndpoint,
+        ...(data.expiresAt ? { expiresAt: data.expiresAt } : {}),
+      };
+    },
+  };
+}
+
+/** An `EcrApi` over a real `ECRClient` (credentials and region from the standard chain). */
+export function sdkEcr(options: { region?: string; profile?: string } = {}): EcrApi {
+  const config: ECRClientConfig = {};
+  if (options.region) config.region = options.region;
+  if (options.profile) config.profile = options.profile;
+  return ecrApiFromClient(new ECRClient(config) as unknown as EcrClientLike);
+}
+
+/** Where and how to push to ECR. */
+export interface EcrTarget {
+  readonly account: string;
+  readonly region: string;
+  /** Registry host: `<account>.dkr.ecr.<region>.amazonaws.com`. */
+  readonly host: string;
+  readonly repository: string;
+  /** `host/repository`. */
+  readonly uri: string;
+  /** `Authorization` header value for the registry API. */
+  readonly authorization: string;
+  readonly created: boolean;
+}
+
+/** Reads account and region from an ECR registry host or endpoint URL. */
+export function parseEcrHost(endpoint: string): { account: string; region: string; host: string } {
+  const host = endpoint.replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host);
+  if (!m)
+    throw new SagebrewError(
+      "SB_AWS",
+      `Cannot parse ECR endpoint ${endpoint}: expected <account>.dkr.ecr.<region>.amazonaws.com`,
+    );
+  return { account: m[1] as string, region: m[2] as string, host };
+}
+
+/**
+ * Creates the repository if needed and logs in: resolves the account (from the token's endpoint),
+ * region, registry host and `Authorization` header for a push.
+ *
+ * @throws SagebrewError SB_AWS when a call fails (credentials, permissions, region).
+ * @example const target = await prepareEcrPush(sdkEcr(), "iris-xgboost");
+ */
+export async function prepareEcrPush(
+  ecr: EcrApi,
+  repository: string,
+  options: { scanOnPush?: boolean } = {},
+): Promise<EcrTarget> {
+  if (
+    !/^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(repository) ||
+    repository.length > 256
+  ) {
+    throw new SagebrewError(
+      "SB_USAGE",
+      `Cannot use ECR repository name ${repository}: lower-case letters, digits, and . _ - / separators only`,
+    );
+  }
+  const region = await ecr.region();
+  const outcome = await ecr.createRepository(repository, options);
+  const auth = await ecr.getAuthorizationToken();
+  const parsed = parseEcrHost(auth.proxyEndpoint);
+  if (parsed.region !== region) {
+    throw new SagebrewError(
+      "SB_AWS",
+      `Cannot log in to ECR: token endpoint ${auth.proxyEndpoint} is not in region ${region}`,
+    );
+  }
+  return {
+    account: parsed.account,
+    region,
+    host: parsed.host,
+    repository,
+    uri: `${parsed.host}/${repository}`,
+    authorization: `Basic ${auth.token}`,
+    created: outcome === "created",
+  };
+}

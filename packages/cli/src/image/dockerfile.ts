@@ -1,0 +1,81 @@
+/** The Dockerfile sagebrew builds with (and `sagebrew init` writes into a project). */
+
+/** The base image used when `--base-image` / `BASE_IMAGE` is not given. */
+export const DEFAULT_BASE_IMAGE = "node:20-bookworm-slim";
+
+/** The libxgboost0 version Debian bookworm ships (the version the label records). */
+export const DEFAULT_XGBOOST_VERSION = "1.7.4";
+
+/** Label keys written into every image. */
+export const LABELS = Object.freeze({
+  bindToPort: "com.amazonaws.sagemaker.capabilities.accept-bind-to-port",
+  sagebrewVersion: "dev.sagebrew.version",
+  xgboostVersion: "dev.sagebrew.xgboost.version",
+});
+
+/** Where things live inside the image. */
+export const IMAGE_PATHS = Object.freeze({
+  home: "/opt/sagebrew",
+  entrypoint: "/opt/sagebrew/entrypoint.mjs",
+  bin: "/opt/sagebrew/bin",
+  program: "/opt/program",
+});
+
+/** Options of `renderDockerfile`. */
+export interface DockerfileOptions {
+  /** Module path of a custom handler inside `/opt/program` (sets `SAGEBREW_HANDLER`). Default: none (XGBoost). */
+  handler?: string;
+}
+
+/**
+ * Renders the Dockerfile. The build context it expects is what `stageContext` writes:
+ * `sagebrew/` (entrypoint, PATH programs, runtime and its production dependencies) and `program/`.
+ *
+ * @example await writeFile("Dockerfile", renderDockerfile({ handler: "handler.mjs" }));
+ */
+export function renderDockerfile(options: DockerfileOptions = {}): string {
+  const handler = options.handler
+    ? `\n# The model handler (hooks: load, then decode/predict/encode or transform).\nENV SAGEBREW_HANDLER=${IMAGE_PATHS.program}/${options.handler}\n`
+    : "";
+  return `# Built by \`sagebrew build\` (Docker or Podman). The build context is staged by sagebrew:
+#   sagebrew/  entrypoint, train/serve programs, @sagebrew/runtime and its production dependencies
+#   program/   this project's files (handler, code), line endings and modes normalized
+# Base: a Node.js 20 LTS slim Debian image. CI passes a locally made base with --base-image.
+ARG BASE_IMAGE=${DEFAULT_BASE_IMAGE}
+FROM \${BASE_IMAGE}
+
+ARG SAGEBREW_VERSION=0.0.0
+ARG XGBOOST_VERSION=${DEFAULT_XGBOOST_VERSION}
+
+# libxgboost from the distribution; skipped when the base image already has it. The installed
+# version must match the label.
+RUN set -eu; \\
+    have="$(dpkg-query -W -f='\${Version}' libxgboost0 2>/dev/null || true)"; \\
+    if [ -z "$have" ]; then \\
+      apt-get update; \\
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "libxgboost0=\${XGBOOST_VERSION}*"; \\
+      rm -rf /var/lib/apt/lists/*; \\
+      have="$(dpkg-query -W -f='\${Version}' libxgboost0)"; \\
+    fi; \\
+    case "$have" in "\${XGBOOST_VERSION}"*) ;; \\
+      *) echo "libxgboost0 $have does not match XGBOOST_VERSION=\${XGBOOST_VERSION}" >&2; exit 1 ;; \\
+    esac
+
+LABEL ${LABELS.bindToPort}="true" \\
+      ${LABELS.sagebrewVersion}="\${SAGEBREW_VERSION}" \\
+      ${LABELS.xgboostVersion}="\${XGBOOST_VERSION}"
+
+# Only production dependencies, prepared on the host (no npm install in the image).
+COPY sagebrew/ ${IMAGE_PATHS.home}/
+COPY program/ ${IMAGE_PATHS.program}/
+
+ENV PATH=${IMAGE_PATHS.bin}:$PATH \\
+    NODE_ENV=production
+${handler}WORKDIR ${IMAGE_PATHS.program}
+EXPOSE 8080
+
+# Exec form: node is PID 1 and gets SIGTERM. \`train\` and \`serve\` run in-process; anything else
+# is executed as a command. No tini (SageMaker forbids it as the entrypoint).
+ENTRYPOINT ["node", "${IMAGE_PATHS.entrypoint}"]
+`;
+}
