@@ -1,0 +1,88 @@
+/**
+ * Runs the benchmarks and rewrites their sections of bench/RESULTS.md.
+ *
+ *   npm run bench                              everything (training, then serving)
+ *   node --import tsx bench/run.ts training    issue 2 only
+ *   node --import tsx bench/run.ts serving     issue 3 only
+ *
+ * Options: --runs N (training, default 3), --serve-runs N (default 2), --cold-runs N (default 5),
+ * --duration S (seconds per wrk cell, default 10), --stacks sagebrew,classic,bare,
+ * --no-build (skip `npm run build`), --no-write (print, leave RESULTS.md alone).
+ */
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { BENCH_DIR, REPO_DIR } from "./data.js";
+import { describeMachine, machineLine, versions } from "./lib/machine.js";
+import { writeSection } from "./lib/results.js";
+import { runServing } from "./serving.js";
+import type { StackKey } from "./serving-stacks.js";
+import { runTraining } from "./training.js";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(name);
+  const v = i >= 0 ? Number(args[i + 1]) : dflt;
+  if (!Number.isFinite(v) || v <= 0)
+    throw new Error(`Option ${name} needs a positive number, got ${args[i + 1]}`);
+  return v;
+};
+const positional = args.filter(
+  (a, i) => !a.startsWith("--") && !args[i - 1]?.match(/^--(runs|serve-runs|cold-runs|duration|stacks)$/),
+);
+const which = positional[0] ?? "all";
+if (!["all", "training", "serving"].includes(which)) {
+  console.error(`Unknown benchmark ${which}: expected training, serving or nothing (both)`);
+  process.exit(2);
+}
+const stacksArg = args.indexOf("--stacks");
+const stacks = (stacksArg >= 0 ? (args[stacksArg + 1] ?? "") : "sagebrew,classic,bare").split(
+  ",",
+) as StackKey[];
+
+const RESULTS = join(BENCH_DIR, "RESULTS.md");
+const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
+const command =
+  `npm run bench${which === "all" ? "" : ` -- ${which}`}` +
+  (args.length > (which === "all" ? 0 : 1) ? ` (args: ${args.join(" ")})` : "");
+
+if (!flag("--no-build")) {
+  log("npm run build");
+  execFileSync("npm", ["run", "build"], { cwd: REPO_DIR, stdio: "inherit" });
+}
+const machine = describeMachine(REPO_DIR);
+log(machineLine(machine));
+
+function section(title: string, body: string, notes: string[], vers: string[]): string {
+  return [
+    `Command: \`${command}\` (or \`node --import tsx bench/run.ts ${title}\`), run ${new Date().toISOString().slice(0, 16)}Z.`,
+    "",
+    `Machine: ${machineLine(machine)}.`,
+    "",
+    `Versions: ${vers.join(", ")}.`,
+    "",
+    body,
+    ...(notes.length ? ["", ...notes.map((n) => `- ${n}`)] : []),
+  ].join("\n");
+}
+
+if (which === "all" || which === "training") {
+  const r = await runTraining({ runs: opt("--runs", 3), log });
+  const text = section("training", r.markdown, r.notes, versions("training"));
+  if (flag("--no-write")) console.log(text);
+  else writeSection(RESULTS, "## Training (issue 2)", text);
+  log("training done");
+}
+if (which === "all" || which === "serving") {
+  const r = await runServing({
+    runs: opt("--serve-runs", 2),
+    coldRuns: opt("--cold-runs", 5),
+    durationS: opt("--duration", 10),
+    stacks,
+    log,
+  });
+  const text = section("serving", r.markdown, r.notes, versions("serving"));
+  if (flag("--no-write")) console.log(text);
+  else writeSection(RESULTS, "## Serving (issue 3)", text);
+  log("serving done");
+}

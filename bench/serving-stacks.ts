@@ -1,0 +1,117 @@
+/**
+ * The three servers of the serving benchmark, each started on a free loopback port in the
+ * background and stopped by PID:
+ *  - sagebrew: the runtime's `serve` program on an /opt/ml-shaped directory;
+ *  - classic: nginx → gunicorn (gevent workers, one per CPU) → Flask + pandas + Python XGBoost,
+ *    launched the way the classic `serve` script launches it (contract §2.7–2.8);
+ *  - bare: one Node process with node:http answering a constant (the machine's limit).
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { BENCH_DIR, REPO_DIR } from "./data.js";
+import { type Background, startBackground, stopBackground, treeRssKiB } from "./lib/proc.js";
+
+export type StackKey = "sagebrew" | "classic" | "bare";
+
+export interface Running {
+  key: StackKey;
+  port: number;
+  processes: Background[];
+  startedAt: number;
+}
+
+export interface Stack {
+  key: StackKey;
+  label: string;
+  start(port: number, optMl: string, logDir: string): Running;
+}
+
+export const SAGEBREW_SERVE = join(REPO_DIR, "packages", "runtime", "bin", "serve");
+const CLASSIC_DIR = join(BENCH_DIR, "peer", "classic");
+
+const sagebrew: Stack = {
+  key: "sagebrew",
+  label: "sagebrew serve",
+  start(port, optMl, logDir) {
+    const env = { ...process.env, SAGEMAKER_BASE_DIR: optMl, SAGEMAKER_BIND_TO_PORT: String(port) };
+    const bg = startBackground("sagebrew serve", process.execPath, [SAGEBREW_SERVE], {
+      env,
+      log: join(logDir, "sagebrew.log"),
+    });
+    return { key: "sagebrew", port, processes: [bg], startedAt: bg.startedAt };
+  },
+};
+
+let classicRun = 0;
+const classic: Stack = {
+  key: "classic",
+  label: "classic nginx + gunicorn/gevent + Flask",
+  start(port, optMl, logDir) {
+    const workers = cpus().length;
+    const dir = join(logDir, `classic-${process.pid}-${classicRun++}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true, mode: 0o777 });
+    const sock = join(dir, "gunicorn.sock");
+    const conf = readFileSync(join(CLASSIC_DIR, "nginx.conf.template"), "utf8")
+      .replaceAll("{{PORT}}", String(port))
+      .replaceAll("{{SOCK}}", sock)
+      .replaceAll("{{DIR}}", dir);
+    writeFileSync(join(dir, "nginx.conf"), conf);
+    // The XGBoost container pins OMP_NUM_THREADS=1 for serving (contract §5.8): one thread per worker.
+    const env = { ...process.env, SAGEMAKER_BASE_DIR: optMl, OMP_NUM_THREADS: "1" };
+    const nginx = startBackground(
+      "nginx",
+      "/usr/sbin/nginx",
+      ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")],
+      {
+        env,
+        log: join(logDir, "classic-nginx.log"),
+      },
+    );
+    const gunicorn = startBackground(
+      "gunicorn",
+      "/usr/bin/gunicorn",
+      [
+        "--timeout",
+        "60",
+        "-k",
+        "gevent",
+        "-b",
+        `unix:${sock}`,
+        "-w",
+        String(workers),
+        "--worker-connections",
+        String(1000 * workers),
+        "--chdir",
+        CLASSIC_DIR,
+        "wsgi:app",
+      ],
+      { env, log: join(logDir, "classic-gunicorn.log") },
+    );
+    return { key: "classic", port, processes: [nginx, gunicorn], startedAt: nginx.startedAt };
+  },
+};
+
+const bare: Stack = {
+  key: "bare",
+  label: "bare Node http (constant)",
+  start(port, _optMl, logDir) {
+    const bg = startBackground("bare node", process.execPath, [join(BENCH_DIR, "servers", "bare.mjs")], {
+      env: { ...process.env, PORT: String(port) },
+      log: join(logDir, "bare.log"),
+    });
+    return { key: "bare", port, processes: [bg], startedAt: bg.startedAt };
+  },
+};
+
+export const STACKS: readonly Stack[] = [sagebrew, classic, bare];
+
+export async function stop(running: Running): Promise<void> {
+  await Promise.all(running.processes.map((p) => stopBackground(p)));
+}
+
+/** Resident memory of the whole stack (every process and its workers), in MB. */
+export function stackRssMB(running: Running): number {
+  return running.processes.reduce((sum, p) => sum + treeRssKiB(p.pid), 0) / 1024;
+}

@@ -1,0 +1,276 @@
+/**
+ * Training benchmark (issue 2): sagebrew's `train` program vs Python XGBoost reading the same CSV
+ * with pandas, side by side in one run, on the 1,000,000 × 28 HIGGS-like CSV: 100 rounds,
+ * tree_method=hist, max_depth=6, binary:logistic, the same nthread. Each process runs under
+ * `/usr/bin/time -v` (peak RSS); runs alternate between the two to spread drift on a shared machine.
+ */
+import { createReadStream, linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { BENCH_DIR, ensureTrainingData, REPO_DIR, type TrainingData, WORK_DIR } from "./data.js";
+import { loadNow, PYTHON } from "./lib/machine.js";
+import { runTimed, type TimedRun } from "./lib/proc.js";
+import { fmt, mb, median, pass, ratio, table, withRange } from "./lib/stats.js";
+
+export interface TrainingOptions {
+  runs: number;
+  log: (s: string) => void;
+}
+
+interface Sample {
+  wallS: number;
+  loadS: number;
+  trainS: number;
+  peakRssBytes: number;
+  finalMetric: string;
+}
+
+const TRAIN = join(REPO_DIR, "packages", "runtime", "bin", "train");
+
+export function hyperparameters(nthread: number): Record<string, string> {
+  return {
+    num_round: "100",
+    tree_method: "hist",
+    max_depth: "6",
+    objective: "binary:logistic",
+    nthread: String(nthread),
+  };
+}
+
+/** An /opt/ml-shaped dir with the CSV hard-linked (no copy) as the `train` channel. */
+function prepareOptMl(data: TrainingData, hp: Record<string, string>): string {
+  const root = join(WORK_DIR, "training", "opt_ml");
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(join(root, "input", "config"), { recursive: true });
+  mkdirSync(join(root, "input", "data", "train"), { recursive: true });
+  writeFileSync(join(root, "input", "config", "hyperparameters.json"), JSON.stringify(hp));
+  writeFileSync(
+    join(root, "input", "config", "inputdataconfig.json"),
+    JSON.stringify({
+      train: { ContentType: "text/csv", TrainingInputMode: "File", RecordWrapperType: "None" },
+    }),
+  );
+  linkSync(data.path, join(root, "input", "data", "train", "higgs-like.csv"));
+  return root;
+}
+
+function lastEvalLine(out: string): string {
+  const lines = out.split("\n").filter((l) => /^\[\d+\]/.test(l));
+  const last = lines.at(-1) ?? "";
+  return last
+    .replace(/^\[\d+\]\s*/, "")
+    .replace(/#011|\t/g, " ")
+    .trim();
+}
+
+/**
+ * The load/train split as sagebrew's `train` reports it. Accepted shapes (first match wins):
+ * a JSON object with `loadMs`/`trainMs` (or `load_s`/`train_s`) on one line, or text such as
+ * `load 1.23 s` / `train 4.56 s` in the summary.
+ */
+export function parseSagebrewTimings(out: string): { loadS: number; trainS: number } {
+  for (const line of out.split("\n")) {
+    const i = line.indexOf("{");
+    if (i < 0) continue;
+    try {
+      const o = JSON.parse(line.slice(i)) as Record<string, unknown>;
+      const pick = (...keys: string[]) => {
+        for (const k of keys) {
+          const v = o[k];
+          if (typeof v === "number") return k.endsWith("Ms") || k.endsWith("_ms") ? v / 1000 : v;
+        }
+        return undefined;
+      };
+      const loadS = pick("loadMs", "load_ms", "loadS", "load_s");
+      const trainS = pick("trainMs", "train_ms", "trainS", "train_s");
+      if (loadS !== undefined && trainS !== undefined) return { loadS, trainS };
+    } catch {
+      // not JSON
+    }
+  }
+  const sec = (name: string) => {
+    const m = new RegExp(`\\b${name}\\w*\\W+([\\d.]+)\\s*(ms|s)\\b`, "i").exec(out);
+    return m ? Number(m[1]) / (m[2] === "ms" ? 1000 : 1) : Number.NaN;
+  };
+  return { loadS: sec("load"), trainS: sec("train") };
+}
+
+async function runSagebrew(optMl: string): Promise<{ run: TimedRun; sample: Sample }> {
+  rmSync(join(optMl, "model"), { recursive: true, force: true });
+  rmSync(join(optMl, "output"), { recursive: true, force: true });
+  const run = await runTimed(process.execPath, [TRAIN], {
+    env: { ...process.env, SAGEMAKER_BASE_DIR: optMl },
+    timeoutS: 900,
+    measure: true,
+  });
+  if (run.code !== 0)
+    throw new Error(`sagebrew train failed (${run.code ?? run.signal}):\n${run.stderr.slice(-3000)}`);
+  const { loadS, trainS } = parseSagebrewTimings(run.stdout + "\n" + run.stderr);
+  return {
+    run,
+    sample: {
+      wallS: run.wallS,
+      loadS,
+      trainS,
+      peakRssBytes: (run.maxRssKiB ?? Number.NaN) * 1024,
+      finalMetric: lastEvalLine(run.stdout + "\n" + run.stderr),
+    },
+  };
+}
+
+async function runPython(data: TrainingData, hp: Record<string, string>, nthread: number): Promise<Sample> {
+  const model = join(WORK_DIR, "training", "python-model.ubj");
+  const run = await runTimed(
+    PYTHON,
+    [
+      join(BENCH_DIR, "peer", "train_pandas.py"),
+      data.path,
+      model,
+      "--nthread",
+      String(nthread),
+      "--params",
+      JSON.stringify(hp),
+    ],
+    { timeoutS: 900, measure: true },
+  );
+  const line = run.stdout.split("\n").find((l) => l.startsWith("BENCH "));
+  if (run.code !== 0 || !line)
+    throw new Error(`Python peer failed (${run.code ?? run.signal}):\n${run.stderr.slice(-3000)}`);
+  const t = JSON.parse(line.slice(6)) as Record<string, number>;
+  return {
+    wallS: run.wallS,
+    loadS: t.load_s ?? Number.NaN,
+    trainS: t.train_s ?? Number.NaN,
+    peakRssBytes: (run.maxRssKiB ?? Number.NaN) * 1024,
+    finalMetric: lastEvalLine(run.stdout),
+  };
+}
+
+/** Reads the file once so both contenders start from the page cache. */
+function warmPageCache(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    createReadStream(path, { highWaterMark: 1 << 22 })
+      .on("data", () => {})
+      .on("end", () => resolve())
+      .on("error", reject);
+  });
+}
+
+export async function runTraining(o: TrainingOptions): Promise<{ markdown: string; notes: string[] }> {
+  const notes: string[] = [];
+  const data = ensureTrainingData(undefined, o.log);
+  const nthread = cpus().length;
+  const hp = hyperparameters(nthread);
+  const optMl = prepareOptMl(data, hp);
+  await warmPageCache(data.path);
+  const sb: Sample[] = [];
+  const py: Sample[] = [];
+  const loads: string[] = [loadNow()];
+  for (let r = 0; r < o.runs; r++) {
+    const order = r % 2 === 0 ? (["sagebrew", "python"] as const) : (["python", "sagebrew"] as const);
+    for (const who of order) {
+      if (who === "sagebrew") {
+        const { sample } = await runSagebrew(optMl);
+        sb.push(sample);
+      } else {
+        py.push(await runPython(data, hp, nthread));
+      }
+      const s = (who === "sagebrew" ? sb : py).at(-1)!;
+      o.log(
+        `run ${r + 1} ${who}: total ${s.wallS.toFixed(2)} s, load ${fmt(s.loadS)} s, train ${fmt(s.trainS)} s, ` +
+          `peak RSS ${mb(s.peakRssBytes)} (load avg ${loadNow()})`,
+      );
+    }
+    loads.push(loadNow());
+  }
+  if (sb.some((s) => Number.isNaN(s.loadS) || Number.isNaN(s.trainS))) {
+    notes.push(
+      "sagebrew's `train` does not report its CSV→DMatrix and training times; the split is missing.",
+    );
+  }
+  const float32Bytes = data.rows * (data.features + 1) * 4;
+  const m = (xs: Sample[], f: (s: Sample) => number) => median(xs.map(f));
+  const sec = (x: number) => fmt(x, 2);
+  const loadRatio = m(py, (s) => s.loadS) / m(sb, (s) => s.loadS);
+  const totalRatio = m(sb, (s) => s.wallS) / m(py, (s) => s.wallS);
+  const rssRatio = m(sb, (s) => s.peakRssBytes) / float32Bytes;
+  const rows = [
+    [
+      "CSV → DMatrix (s)",
+      withRange(
+        sb.map((s) => s.loadS),
+        sec,
+      ),
+      withRange(
+        py.map((s) => s.loadS),
+        sec,
+      ),
+      `${ratio(loadRatio)} faster`,
+    ],
+    [
+      "training, 100 rounds (s)",
+      withRange(
+        sb.map((s) => s.trainS),
+        sec,
+      ),
+      withRange(
+        py.map((s) => s.trainS),
+        sec,
+      ),
+      ratio(m(sb, (s) => s.trainS) / m(py, (s) => s.trainS)),
+    ],
+    [
+      "total, launch to exit (s)",
+      withRange(
+        sb.map((s) => s.wallS),
+        sec,
+      ),
+      withRange(
+        py.map((s) => s.wallS),
+        sec,
+      ),
+      ratio(totalRatio),
+    ],
+    [
+      "peak RSS",
+      withRange(
+        sb.map((s) => s.peakRssBytes),
+        mb,
+      ),
+      withRange(
+        py.map((s) => s.peakRssBytes),
+        mb,
+      ),
+      ratio(m(sb, (s) => s.peakRssBytes) / m(py, (s) => s.peakRssBytes)),
+    ],
+    ["peak RSS ÷ float32 data size", ratio(rssRatio), ratio(m(py, (s) => s.peakRssBytes) / float32Bytes), ""],
+    ["last eval line", sb.at(-1)?.finalMetric ?? "", py.at(-1)?.finalMetric ?? "", ""],
+  ];
+  const md = [
+    `Data: ${data.rows.toLocaleString("en-US")} rows × ${data.features} features + label, ` +
+      `${mb(data.bytes)} of CSV (\`bench/data/higgs-like.csv\`, generated by \`bench/data.ts\`, fixed seed); ` +
+      `float32 size (features + label) ${mb(float32Bytes)}. Hyperparameters \`${JSON.stringify(hp)}\`; ` +
+      "both evaluate the training set every round. Medians of " +
+      `${o.runs} alternating runs, (min–max) in brackets; the file is in the page cache for both.`,
+    "",
+    table(["", "sagebrew `train`", "Python: pandas + xgboost", "sagebrew vs Python"], rows),
+    "",
+    "Targets:",
+    "",
+    table(
+      ["target", "measured", "status"],
+      [
+        ["CSV → DMatrix ≥ 3× faster than pandas.read_csv + DMatrix", ratio(loadRatio), pass(loadRatio >= 3)],
+        ["total within 1.1× of Python", ratio(totalRatio), pass(totalRatio <= 1.1)],
+        ["peak RSS ≤ 1.5× the float32 data size", ratio(rssRatio), pass(rssRatio <= 1.5)],
+      ],
+    ),
+    "",
+    `sagebrew: \`node packages/runtime/bin/train\` with \`SAGEMAKER_BASE_DIR\` on an /opt/ml-shaped dir ` +
+      "(load/train split as the program reports it). Python: `bench/peer/train_pandas.py` under " +
+      `\`${PYTHON}\` (load = \`pandas.read_csv(header=None)\` + \`xgboost.DMatrix\`; its total includes ` +
+      "importing pandas and xgboost). Peak RSS from `/usr/bin/time -v`. " +
+      `Load average during the runs: ${loads.join(" → ")}.`,
+  ].join("\n");
+  return { markdown: md, notes };
+}
