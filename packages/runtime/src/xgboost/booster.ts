@@ -3,7 +3,7 @@
  * Synchronous methods suit small work (a one-row prediction); the `…Async` methods run on a pool
  * thread so the event loop stays free during a boosting round or a large prediction.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { SagebrewError } from "../errors/index.js";
 import { check, loadXGBoost, type XGBoostApi } from "./_library.js";
 import {
@@ -43,6 +43,7 @@ export class Booster {
   #disposeRequested = false;
   #pool: XGBoostPool | undefined;
   #pin: number | undefined;
+  #updatedOnPool = false;
 
   private constructor(api: XGBoostApi, handle: number) {
     this.#api = api;
@@ -137,9 +138,15 @@ export class Booster {
 
   /** Runs boosting round `iter` on a pool thread. */
   async updateAsync(iter: number, dtrain: DMatrix): Promise<void> {
-    // XGBoost counts features from the prediction cache of the calling thread, which is empty on
-    // a pool thread before the first round; telling it the count up front is equivalent.
-    if (this.numFeatures === 0) this.setParam("num_feature", dtrain.cols);
+    // XGBoost configures a booster (and seeds its thread-local random generator, used by
+    // subsample and colsample) on the thread of the first call that needs a configuration, and
+    // counts features from that thread's prediction cache. So nothing may configure it on this
+    // thread first: the feature count is given up front, and the first round runs on the pinned
+    // pool thread, which then does every round. Runs are reproducible and match Python's.
+    if (!this.#updatedOnPool) {
+      this.setParam("num_feature", dtrain.cols);
+      this.#updatedOnPool = true;
+    }
     await this.#onPool([dtrain], (b, [d]) => ({ op: "update", booster: b, iter, dtrain: d! }), [], true);
   }
 
@@ -246,6 +253,27 @@ export class Booster {
     const out = Buffer.alloc(Number(len[0]));
     this.#api.copyFrom(out, ptr[0]!, out.length);
     return out;
+  }
+
+  /**
+   * Writes the model to `path` atomically (temp file, then rename). The format is JSON for a
+   * `.json` path, else UBJ, unless given.
+   */
+  async saveFile(
+    path: string,
+    format: ModelFormat = path.toLowerCase().endsWith(".json") ? "json" : "ubj",
+  ): Promise<void> {
+    const bytes = this.save(format);
+    const tmp = `${path}.${process.pid}.tmp`;
+    try {
+      await writeFile(tmp, bytes);
+      await rename(tmp, path);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw new SagebrewError("SB_INTERNAL", `Cannot write model ${path}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
   }
 
   /** Number of features the model was trained on (0 before training). */

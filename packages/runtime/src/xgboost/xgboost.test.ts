@@ -1,0 +1,198 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { isSagebrewError } from "../errors/index.js";
+import { loadXGBoost } from "./_library.js";
+import { Booster, DMatrix, sharedPool, xgboostVersion } from "./index.js";
+
+after(() => sharedPool().close());
+
+function dataset(rows: number, cols: number, seed = 1) {
+  const values = new Float32Array(rows * cols);
+  const labels = new Float32Array(rows);
+  let s = seed;
+  const rnd = () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) values[r * cols + c] = rnd() * 2 - 1;
+    labels[r] = values[r * cols]! + values[r * cols + 1]! > 0 ? 1 : 0;
+  }
+  return { values, labels, rows, cols };
+}
+
+describe("the XGBoost binding", () => {
+  it("reports the library version (1.7 or newer)", () => {
+    const [major, minor] = xgboostVersion();
+    assert.ok(major > 1 || (major === 1 && minor >= 7));
+  });
+
+  it("names the install command when the library is missing", () => {
+    assert.throws(
+      () => loadXGBoost("/nonexistent/libxgboost.so"),
+      (e: unknown) =>
+        isSagebrewError(e, "SB_XGBOOST_MISSING") && /apt-get install libxgboost0/.test(e.message),
+    );
+  });
+
+  it("builds dense and CSR matrices with missing values, labels and weights", () => {
+    const dense = DMatrix.fromDense(
+      { values: new Float32Array([1, Number.NaN, 3, 4, 5, Number.NaN]), rows: 2, cols: 3 },
+      { labels: new Float32Array([0, 1]), weights: new Float32Array([1, 2]) },
+    );
+    assert.equal(dense.rows, 2);
+    assert.equal(dense.cols, 3);
+    const csr = DMatrix.fromCsr({
+      indptr: new Uint32Array([0, 2, 3]),
+      indices: new Uint32Array([0, 2, 1]),
+      values: new Float32Array([1, 3, 5]),
+      rows: 2,
+      cols: 3,
+    });
+    assert.equal(csr.rows, 2);
+    assert.equal(csr.cols, 3);
+    dense.dispose();
+    csr.dispose();
+    dense.dispose(); // idempotent
+    assert.throws(() => dense.rows, /used after dispose/);
+  });
+
+  it("rejects a label count that does not match the rows", () => {
+    assert.throws(
+      () =>
+        DMatrix.fromDense({ values: new Float32Array(4), rows: 2, cols: 2 }, { labels: new Float32Array(3) }),
+      /Cannot set label: 3 values for 2 rows/,
+    );
+  });
+
+  it("trains the same model synchronously and on the pool, reproducibly with sampling", async () => {
+    const d = dataset(2000, 6);
+    const params = {
+      objective: "binary:logistic",
+      tree_method: "hist",
+      subsample: 0.7,
+      colsample_bytree: 0.8,
+      seed: 5,
+    };
+    const trainOnce = async (async: boolean) => {
+      const m = DMatrix.fromDense(d, { labels: d.labels });
+      const b = Booster.create([m], params);
+      const lines: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        if (async) await b.updateAsync(i, m);
+        else b.update(i, m);
+        lines.push(async ? await b.evalAsync(i, [[m, "train"]]) : b.eval(i, [[m, "train"]]));
+      }
+      const bytes = b.save("json");
+      b.dispose();
+      m.dispose();
+      return { lines, bytes: bytes.toString() };
+    };
+    const a = await trainOnce(false);
+    const b = await trainOnce(true);
+    const c = await trainOnce(true);
+    assert.match(a.lines[0]!, /^\[0\]\ttrain-logloss:\d+\.\d+$/);
+    assert.deepEqual(b.lines, a.lines);
+    assert.equal(c.bytes, b.bytes);
+  });
+
+  it("predicts the same from a DMatrix, in place from dense and CSR, and on the pool", async () => {
+    const d = dataset(300, 4);
+    const m = DMatrix.fromDense(d, { labels: d.labels });
+    const b = Booster.create([m], { objective: "binary:logistic" });
+    for (let i = 0; i < 3; i++) b.update(i, m);
+    const fromDMatrix = b.predict(m).values;
+    const inPlace = b.predictDense(d).values;
+    const pooled = (await b.predictDenseAsync(d)).values;
+    const indptr = new Uint32Array(d.rows + 1);
+    const indices = new Uint32Array(d.rows * d.cols);
+    for (let r = 0; r < d.rows; r++) {
+      indptr[r + 1] = (r + 1) * d.cols;
+      for (let c = 0; c < d.cols; c++) indices[r * d.cols + c] = c;
+    }
+    const csr = b.predictCsr({ indptr, indices, values: d.values, rows: d.rows, cols: d.cols }).values;
+    assert.deepEqual(Array.from(inPlace), Array.from(fromDMatrix));
+    assert.deepEqual(Array.from(pooled), Array.from(fromDMatrix));
+    assert.deepEqual(Array.from(csr), Array.from(fromDMatrix));
+    const margin = b.predictDense(d, { type: 1 }).values;
+    assert.ok(Math.abs(1 / (1 + Math.exp(-margin[0]!)) - inPlace[0]!) < 1e-6);
+    assert.throws(
+      () => b.predictDense({ values: new Float32Array(3), rows: 1, cols: 3 }),
+      /expects 4 features per row, the input has 3/,
+    );
+    b.dispose();
+    m.dispose();
+  });
+
+  it("saves and loads JSON and UBJ, to buffers and files, keeping attributes", async () => {
+    const d = dataset(200, 3);
+    const m = DMatrix.fromDense(d, { labels: d.labels });
+    const b = Booster.create([m], { objective: "binary:logistic" });
+    for (let i = 0; i < 4; i++) b.update(i, m);
+    b.setAttr("sagebrew_class_names", '["no","yes"]');
+    const expected = Array.from(b.predictDense(d).values);
+    const dir = await mkdtemp(join(tmpdir(), "sb-xgb-"));
+    try {
+      for (const format of ["json", "ubj"] as const) {
+        const bytes = b.save(format);
+        if (format === "json")
+          assert.equal(JSON.parse(bytes.toString()).learner.attributes.sagebrew_class_names, '["no","yes"]');
+        const fromBuffer = Booster.fromBuffer(bytes);
+        assert.deepEqual(Array.from(fromBuffer.predictDense(d).values), expected);
+        assert.equal(fromBuffer.getAttr("sagebrew_class_names"), '["no","yes"]');
+        assert.equal(fromBuffer.boostedRounds, 4);
+        assert.equal(fromBuffer.numFeatures, 3);
+        fromBuffer.dispose();
+        const path = join(dir, `model.${format}`);
+        await b.saveFile(path);
+        assert.deepEqual(await readFile(path), bytes);
+        const fromFile = await Booster.fromFile(path);
+        assert.deepEqual(Array.from(fromFile.predictDense(d).values), expected);
+        fromFile.dispose();
+      }
+      const sliced = b.slice(0, 2);
+      assert.equal(sliced.boostedRounds, 2);
+      sliced.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      b.dispose();
+      m.dispose();
+    }
+  });
+
+  it("carries XGBoost's own error text, from the calling thread and from the pool", async () => {
+    const d = dataset(50, 2);
+    const m = DMatrix.fromDense(d, { labels: d.labels });
+    const b = Booster.create([m], { objective: "no:such" });
+    assert.throws(
+      () => b.update(0, m),
+      (e: unknown) =>
+        isSagebrewError(e, "SB_XGBOOST") && /Unknown objective function: `no:such`/.test(e.message),
+    );
+    const b2 = Booster.create([m], { objective: "no:such" });
+    await assert.rejects(b2.updateAsync(0, m), /Unknown objective function: `no:such`/);
+    assert.throws(
+      () => Booster.fromBuffer(new Uint8Array([1, 2, 3])),
+      (e: unknown) => isSagebrewError(e, "SB_XGBOOST"),
+    );
+    b.dispose();
+    b2.dispose();
+    m.dispose();
+  });
+
+  it("keeps the event loop free while a round runs on the pool", async () => {
+    const d = dataset(200_000, 20);
+    const m = DMatrix.fromDense(d, { labels: d.labels });
+    const b = Booster.create([m], { objective: "binary:logistic", max_depth: 10, tree_method: "exact" });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    await b.updateAsync(0, m);
+    clearInterval(timer);
+    assert.ok(ticks > 0, "timers ran while XGBoost computed");
+    b.dispose();
+    m.dispose();
+  });
+});

@@ -1,0 +1,43 @@
+/** Runs the real programs as child processes and collects their output. */
+import { spawn } from "node:child_process";
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Called with each stdout chunk; may signal the child. */
+  onStdout?: (chunk: string, child: import("node:child_process").ChildProcess) => void;
+  timeoutMs?: number;
+  input?: string;
+}
+
+/** Spawns `command args`, waits for it (killing it after `timeoutMs`, default 120 s). */
+export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], {
+      env: { ...process.env, ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+    child.stdout.setEncoding("utf8").on("data", (c: string) => {
+      stdout += c;
+      options.onStdout?.(c, child);
+    });
+    child.stderr.setEncoding("utf8").on("data", (c: string) => {
+      stderr += c;
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
