@@ -1,0 +1,186 @@
+/**
+ * The XGBoost algorithm as a model handler: loads `model/xgboost-model` (or an ensemble), reads
+ * CSV (no label column), JSON, JSON Lines and libsvm, predicts on the real libxgboost (small
+ * payloads on the event loop, large ones on the worker-thread pool, one copy of the model), and
+ * answers CSV, JSON or JSON Lines — class names when the model carries them.
+ */
+import type { Cell } from "../../codecs/predictions.js";
+import { encodeCsv, encodeJson, encodeJsonLines } from "../../codecs/predictions.js";
+import type { Dataset, FeatureMatrix } from "../../codecs/types.js";
+import { MEDIA } from "../../contract/index.js";
+import { SagebrewError } from "../../errors/index.js";
+import { decodeDataset } from "../../serving/defaults.js";
+import type { InvocationContext, ModelHandler } from "../../serving/handler.js";
+import { type Prediction, XGBoostPool } from "../../xgboost/index.js";
+import { type LoadedXGBoost, loadXGBoostDir } from "./_model.js";
+import { checkOutputKeys, keyValue, labelIndex, namesClasses, type OutputKey, validKeys } from "./_output.js";
+
+/**
+ * Predictions of at most this many row × tree visits run synchronously on the event loop (about
+ * 0.15 ms on one core for the iris model); larger ones go to the worker-thread pool, whose
+ * hand-off costs about 0.08 ms. Measured in `docs/serving.md` ("Where predictions run").
+ */
+export const DEFAULT_SYNC_WORK_LIMIT = 32_768;
+
+/** Options of `createXGBoostHandler`. */
+export interface XGBoostHandlerOptions {
+  /** Row × tree visits up to which a prediction runs on the event loop. Default `DEFAULT_SYNC_WORK_LIMIT`. */
+  syncWorkLimit?: number;
+  /** A pool to use instead of one sized by `SAGEMAKER_MODEL_SERVER_WORKERS` (not closed by the handler). */
+  pool?: XGBoostPool;
+}
+
+/** The loaded model as the handler holds it. */
+export interface XGBoostServingModel extends LoadedXGBoost {
+  readonly pool: XGBoostPool;
+  readonly ownsPool: boolean;
+  readonly keys: readonly OutputKey[] | undefined;
+}
+
+/** Predictions for a batch of rows, with what encoding needs to know about the model. */
+export interface XGBoostPrediction {
+  readonly rows: number;
+  /** Values per row (the class count for `multi:softprob`, else 1). */
+  readonly width: number;
+  readonly values: Float32Array;
+  readonly model: XGBoostServingModel;
+}
+
+const SOURCE = "request body";
+
+/**
+ * Creates the XGBoost handler.
+ *
+ * @example const handler = checkHandler(createXGBoostHandler(), "xgboost");
+ */
+export function createXGBoostHandler(
+  options: XGBoostHandlerOptions = {},
+): ModelHandler<XGBoostServingModel, Dataset, XGBoostPrediction> {
+  const syncWorkLimit = options.syncWorkLimit ?? DEFAULT_SYNC_WORK_LIMIT;
+  return {
+    name: "xgboost",
+    contentTypes: [MEDIA.csv, MEDIA.json, MEDIA.jsonlines, MEDIA.libsvm, MEDIA.xLibsvm],
+    accepts: [MEDIA.csv, MEDIA.json, MEDIA.jsonlines],
+
+    async load({ modelDir, config, logger }) {
+      const loaded = await loadXGBoostDir(modelDir, { ensemble: config.ensemble });
+      const keys = config.inferenceOutput
+        ? checkOutputKeys(config.inferenceOutput, loaded.objective)
+        : undefined;
+      const pool = options.pool ?? new XGBoostPool(config.workers);
+      for (const b of loaded.boosters) b.usePool(pool);
+      logger.info("xgboost model loaded", {
+        files: loaded.files,
+        objective: loaded.objective,
+        features: loaded.numFeatures,
+        classes: loaded.classNames ?? loaded.numClass,
+        trees: loaded.trees,
+        poolThreads: pool.size,
+      });
+      return { ...loaded, pool, ownsPool: options.pool === undefined, keys };
+    },
+
+    async warmup(model) {
+      const row = new Float32Array(model.numFeatures).fill(Number.NaN);
+      for (const b of model.boosters) {
+        b.predictDense({ values: row, rows: 1, cols: model.numFeatures });
+        await b.predictDenseAsync({ values: row, rows: 1, cols: model.numFeatures });
+      }
+    },
+
+    decode(body, ctx) {
+      const labelSize = ctx.contentType.params.label_size;
+      if (ctx.contentType.essence === MEDIA.csv && labelSize !== undefined && labelSize !== "1") {
+        throw new SagebrewError(
+          "SB_UNSUPPORTED_MEDIA_TYPE",
+          `Content-Type text/csv; label_size=${labelSize} is not supported: label_size must be 1, and inference rows carry no label column`,
+        );
+      }
+      return decodeDataset(body, ctx.contentType);
+    },
+
+    async predict(model, data) {
+      const features = fitWidth(data.features, model.numFeatures);
+      if (features.rows === 0) {
+        throw new SagebrewError("SB_DATA_SHAPE", `Cannot predict: the ${SOURCE} holds no rows`);
+      }
+      const sync = features.rows * model.trees <= syncWorkLimit;
+      const parts: Prediction[] = [];
+      for (const b of model.boosters) {
+        if (features.kind === "dense") {
+          parts.push(sync ? b.predictDense(features) : await b.predictDenseAsync(features));
+        } else {
+          parts.push(sync ? b.predictCsr(features) : await b.predictCsrAsync(features));
+        }
+      }
+      return combine(parts, features.rows, model);
+    },
+
+    encode(p, ctx) {
+      return encodePrediction(p, ctx);
+    },
+
+    async close(model) {
+      for (const b of model.boosters) b.dispose();
+      if (model.ownsPool) await model.pool.close();
+    },
+  };
+}
+
+/** Checks the column count; sparse rows narrower than the model are widened (absent = missing). */
+function fitWidth(f: FeatureMatrix, numFeatures: number): FeatureMatrix {
+  if (f.rows > 0 && f.kind === "csr" && f.cols <= numFeatures) return { ...f, cols: numFeatures };
+  if (f.rows > 0 && f.cols !== numFeatures) {
+    throw new SagebrewError(
+      "SB_DATA_SHAPE",
+      `Cannot predict: the model expects ${numFeatures} feature${numFeatures === 1 ? "" : "s"} per row, the ${SOURCE} has ${f.cols}`,
+    );
+  }
+  return f;
+}
+
+/** One booster: as is; an ensemble: the mean, or the most common value for class-id objectives. */
+function combine(parts: readonly Prediction[], rows: number, model: XGBoostServingModel): XGBoostPrediction {
+  const first = parts[0]!;
+  const width = Math.max(1, first.values.length / Math.max(1, rows));
+  if (parts.length === 1) return { rows, width, values: first.values, model };
+  const values = new Float32Array(first.values.length);
+  if (model.objective === "multi:softmax" || model.objective === "binary:hinge") {
+    for (let i = 0; i < values.length; i++) {
+      const counts = new Map<number, number>();
+      for (const p of parts) counts.set(p.values[i]!, (counts.get(p.values[i]!) ?? 0) + 1);
+      values[i] = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
+    }
+  } else {
+    for (const p of parts) for (let i = 0; i < values.length; i++) values[i]! += p.values[i];
+    for (let i = 0; i < values.length; i++) values[i]! /= parts.length;
+  }
+  return { rows, width, values, model };
+}
+
+/** Encodes predictions as CSV, JSON or JSON Lines (contract §5.6, plus class names). */
+export function encodePrediction(p: XGBoostPrediction, ctx: Pick<InvocationContext, "accept">): string {
+  const m = p.model;
+  const row = (r: number) => p.values.subarray(r * p.width, (r + 1) * p.width);
+  const rows = Array.from({ length: p.rows }, (_, r) => row(r));
+  let keys = m.keys;
+  if (keys === undefined && namesClasses(m)) {
+    keys = validKeys(m.objective).includes("probabilities")
+      ? ["predicted_label", "probabilities"]
+      : ["predicted_label"];
+    // The classic tutorial's answer: one class name per line.
+    if (ctx.accept === MEDIA.csv)
+      return encodeCsv(rows.map((r) => [m.classNames![labelIndex(r, m)] ?? null]));
+  }
+  if (keys === undefined) {
+    const score = (r: Float32Array) => (p.width === 1 ? r[0]! : Array.from(r));
+    if (ctx.accept === MEDIA.csv) return encodeCsv(rows.map((r) => Array.from(r) as Cell[]));
+    const records = rows.map((r) => ({ score: score(r) }));
+    return ctx.accept === MEDIA.jsonlines ? encodeJsonLines(records) : encodeJson({ predictions: records });
+  }
+  const chosen = keys;
+  if (ctx.accept === MEDIA.csv)
+    return encodeCsv(rows.map((r) => chosen.map((k) => keyValue(k, r, m) as Cell)));
+  const records = rows.map((r) => Object.fromEntries(chosen.map((k) => [k, keyValue(k, r, m)])));
+  return ctx.accept === MEDIA.jsonlines ? encodeJsonLines(records) : encodeJson({ predictions: records });
+}
