@@ -1,6 +1,16 @@
 /** Every sub-command, in the order `sagebrew --help` lists them. Add new commands here. */
 
+import { buildCommand } from "./build.js";
+import { doctorCommand } from "./doctor.js";
+import { initCommand } from "./init.js";
+import { pushCommand } from "./push.js";
 import { trainCommand } from "./train.js";
 import type { Command } from "./types.js";
 
-export const COMMANDS: readonly Command[] = [trainCommand];
+export const COMMANDS: readonly Command[] = [
+  trainCommand,
+  initCommand,
+  buildCommand,
+  pushCommand,
+  doctorCommand,
+];

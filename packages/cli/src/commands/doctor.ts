@@ -1,0 +1,101 @@
+/** `sagebrew doctor`: preflight checks of a project and/or an image, each with its fix. */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { SagebrewError } from "@sagebrew/runtime";
+import { defaultTag } from "../image/build.js";
+import {
+  doctorImage,
+  doctorProject,
+  type Finding,
+  formatFindings,
+  projectModelDir,
+} from "../image/doctor.js";
+import { detectEngine, inspectImage } from "../image/engine.js";
+import { platformForInstanceType } from "../image/platform.js";
+import type { Command, CommandIo } from "./types.js";
+
+const HELP = `Usage: sagebrew doctor [dir] [--image <image>] [options]
+
+Preflight checks that turn SageMaker's late failures into clear messages, each with its fix.
+Project checks (dir, default .): exec-form ENTRYPOINT without tini, EXPOSE 8080, line endings,
+hyperparameters as strings. Image checks (--image, default: the project's image when built):
+manifest media type (for registry references), exec-form entrypoint, architecture for the
+instance type, size (Serverless limit 10 GB), \`train\`/\`serve\` on PATH executable with LF
+endings, and with a model: nothing else on port 8080, /ping answers 200 within 2 s, SIGTERM.
+
+Options:
+  --image <image>          image to check: local (iris:dev) or in a registry (host/repo:tag)
+  --instance-type <type>   target instance type for the architecture check (default: ml.m5.large)
+  --model-dir <dir>        model directory for the serve checks (default: local_test/test_dir/model)
+  --no-run                 do not start containers (static checks only)
+  --engine <name>          docker or podman (default: $SAGEBREW_ENGINE, else docker, else podman)
+  -h, --help               show this help
+
+Exit codes: 0 no problems (warnings allowed), 1 problems found.
+
+Example:
+  sagebrew doctor examples/iris-xgboost --image iris-xgboost:dev --instance-type ml.m5.xlarge
+`;
+
+const OPTIONS = {
+  image: { type: "string" },
+  "instance-type": { type: "string" },
+  "model-dir": { type: "string" },
+  "no-run": { type: "boolean" },
+  engine: { type: "string" },
+} as const;
+
+export const doctorCommand: Command = {
+  name: "doctor",
+  summary: "Preflight checks of a project or image (entrypoint, line endings, port, /ping, arch, manifest).",
+  help: HELP,
+  async run(argv: readonly string[], io: CommandIo): Promise<number> {
+    let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+    try {
+      parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
+    } catch (e) {
+      throw new SagebrewError("SB_USAGE", `${(e as Error).message}\n\n${HELP}`);
+    }
+    const { values, positionals } = parsed;
+    if (positionals.length > 1)
+      throw new SagebrewError("SB_USAGE", `expected one directory, got ${positionals.length}`);
+    if (values["instance-type"]) platformForInstanceType(values["instance-type"]);
+    const dir = resolve(io.cwd, positionals[0] ?? ".");
+    const findings: Finding[] = [];
+    const checkProject = positionals.length > 0 || !values.image;
+    if (checkProject) {
+      if (!existsSync(dir)) throw new SagebrewError("SB_USAGE", `directory ${dir} does not exist`);
+      io.stderr.write(`checking project ${dir}\n`);
+      findings.push(...(await doctorProject(dir)));
+    }
+    const engine = await detectEngine({
+      env: io.env,
+      ...(values.engine ? { preferred: values.engine } : {}),
+    });
+    let image = values.image;
+    if (!image) {
+      const tag = defaultTag(dir);
+      if (await inspectImage(engine, tag)) image = tag;
+      else io.stderr.write(`no image ${tag} yet: run \`sagebrew build\` to check the image too\n`);
+    }
+    if (image) {
+      io.stderr.write(`checking image ${image}\n`);
+      const modelDir = values["model-dir"]
+        ? resolve(io.cwd, values["model-dir"])
+        : checkProject
+          ? await projectModelDir(dir)
+          : undefined;
+      findings.push(
+        ...(await doctorImage(image, engine, {
+          ...(values["instance-type"] ? { instanceType: values["instance-type"] } : {}),
+          ...(modelDir ? { modelDir } : {}),
+          ...(values["no-run"] ? { run: false } : {}),
+          log: (line) => io.stderr.write(`${line}\n`),
+        })),
+      );
+    }
+    io.stdout.write(formatFindings(findings));
+    return findings.some((f) => f.status === "fail") ? 1 : 0;
+  },
+};

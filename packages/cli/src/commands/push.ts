@@ -1,0 +1,166 @@
+/** `sagebrew push`: push an image to ECR (or any registry) as a Docker v2 schema 2 manifest. */
+import { mkdtemp, rm } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { SagebrewError } from "@sagebrew/runtime";
+import { type EcrApi, prepareEcrPush, sdkEcr } from "../aws/ecr.js";
+import { defaultTag } from "../image/build.js";
+import { detectEngine } from "../image/engine.js";
+import { readDockerArchive } from "../publish/docker-archive.js";
+import { pushImage } from "../publish/push.js";
+import { parseReference, type Registry, RegistryClient } from "../publish/registry-client.js";
+import type { Command, CommandIo } from "./types.js";
+
+const HELP = `Usage: sagebrew push [image] [options]
+
+Pushes a local image (default: sagebrew-<current dir name>:latest) as a single-platform Docker v2
+schema 2 manifest (no OCI index, no attestations: what SageMaker accepts), then reads the manifest
+back to verify its media type. Prints the digest and the repo@sha256 reference to deploy with.
+
+Amazon ECR (default): account and region come from the standard AWS credential chain and config
+(AWS_PROFILE, AWS_REGION, ~/.aws/config, SSO, instance roles); the repository is created when
+missing; login uses ECR GetAuthorizationToken (no AWS CLI, no docker login).
+
+Options:
+  --repository <name>      ECR repository (default: the image name)
+  --tag <tag>              tag to push (default: the image's tag, else latest)
+  --region <region>        AWS region (default: from the environment or profile)
+  --profile <name>         AWS profile (default: AWS_PROFILE)
+  --scan-on-push           enable ECR image scanning when creating the repository
+  --registry <host/repo>   push to another registry instead of ECR, e.g. 127.0.0.1:5000/iris
+                           (HTTP for loopback hosts; credentials from SAGEBREW_REGISTRY_USERNAME
+                           and SAGEBREW_REGISTRY_PASSWORD)
+  --insecure               use plain HTTP for --registry
+  --engine <name>          docker or podman (default: $SAGEBREW_ENGINE, else docker, else podman)
+  -h, --help               show this help
+
+Example:
+  sagebrew push iris-xgboost:dev
+  sagebrew push iris-xgboost:dev --registry 127.0.0.1:5000/iris-xgboost
+`;
+
+const OPTIONS = {
+  repository: { type: "string" },
+  tag: { type: "string" },
+  region: { type: "string" },
+  profile: { type: "string" },
+  "scan-on-push": { type: "boolean" },
+  registry: { type: "string" },
+  insecure: { type: "boolean" },
+  engine: { type: "string" },
+} as const;
+
+/** Side effects of `sagebrew push`, replaceable in tests. */
+export interface PushDeps {
+  /** Builds the ECR client. Default: `sdkEcr` (AWS SDK v3). */
+  ecr?: (options: { region?: string; profile?: string }) => EcrApi;
+  /** Opens a registry client for a host. Default: `RegistryClient`. */
+  openRegistry?: (host: string, options: { authorization?: string; insecure?: boolean }) => Registry;
+}
+
+function splitImage(image: string): { name: string; tag: string } {
+  const at = image.indexOf("@");
+  const ref = at === -1 ? image : image.slice(0, at);
+  const slash = ref.lastIndexOf("/");
+  const colon = ref.lastIndexOf(":");
+  const hasTag = colon > slash;
+  return { name: hasTag ? ref.slice(0, colon) : ref, tag: hasTag ? ref.slice(colon + 1) : "latest" };
+}
+
+function cacheDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "sagebrew", "layers");
+}
+
+/** Creates the push command with injectable AWS and registry clients. */
+export function createPushCommand(deps: PushDeps = {}): Command {
+  return {
+    name: "push",
+    summary: "Push an image to Amazon ECR (or --registry) as a Docker v2 schema 2 manifest.",
+    help: HELP,
+    async run(argv: readonly string[], io: CommandIo): Promise<number> {
+      let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+      try {
+        parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
+      } catch (e) {
+        throw new SagebrewError("SB_USAGE", `${(e as Error).message}\n\n${HELP}`);
+      }
+      const { values, positionals } = parsed;
+      if (positionals.length > 1)
+        throw new SagebrewError("SB_USAGE", `expected one image, got ${positionals.length}`);
+      const image = positionals[0] ?? defaultTag(io.cwd);
+      const local = splitImage(image);
+      const tag = values.tag ?? local.tag;
+      const openRegistry =
+        deps.openRegistry ??
+        ((host: string, o: { authorization?: string; insecure?: boolean }) => {
+          const user = io.env.SAGEBREW_REGISTRY_USERNAME;
+          const password = io.env.SAGEBREW_REGISTRY_PASSWORD;
+          return new RegistryClient(host, {
+            ...o,
+            ...(user && password ? { credentials: { username: user, password } } : {}),
+          });
+        });
+
+      let registry: Registry;
+      let repository: string;
+      if (values.registry) {
+        const ref = parseReference(values.registry);
+        if (ref.tag || ref.digest) {
+          throw new SagebrewError(
+            "SB_USAGE",
+            `Cannot use --registry ${values.registry}: give host/repository, and the tag with --tag`,
+          );
+        }
+        registry = openRegistry(ref.host, values.insecure ? { insecure: true } : {});
+        repository = ref.repository;
+      } else {
+        const name = values.repository ?? local.name.split("/").pop() ?? local.name;
+        const ecr = (deps.ecr ?? sdkEcr)({
+          ...(values.region ? { region: values.region } : {}),
+          ...(values.profile ? { profile: values.profile } : {}),
+        });
+        const target = await prepareEcrPush(ecr, name, values["scan-on-push"] ? { scanOnPush: true } : {});
+        io.stderr.write(
+          `ECR ${target.uri} (account ${target.account}, ${target.region}): repository ${target.created ? "created" : "exists"}, logged in\n`,
+        );
+        registry = openRegistry(target.host, { authorization: target.authorization });
+        repository = target.repository;
+      }
+
+      const engine = await detectEngine({
+        env: io.env,
+        ...(values.engine ? { preferred: values.engine } : {}),
+      });
+      const work = await mkdtemp(join(tmpdir(), "sagebrew-save-"));
+      try {
+        const archive = join(work, "image.tar");
+        const started = performance.now();
+        io.stderr.write(`saving ${image}\n`);
+        await engine.run(["save", "-o", archive, image]);
+        const saved = await readDockerArchive(archive);
+        const remote = `${registry.host}/${repository}`;
+        await engine.run(["tag", image, `${remote}:${tag}`], { check: false });
+        const result = await pushImage(
+          saved,
+          { registry, repository },
+          {
+            tag,
+            cacheDir: cacheDir(io.env),
+            log: (line) => io.stderr.write(`${line}\n`),
+          },
+        );
+        const secs = ((performance.now() - started) / 1000).toFixed(1);
+        io.stderr.write(
+          `pushed ${remote}:${tag} (${saved.os}/${saved.architecture}, ${result.mediaType}, ${(result.size / 1e6).toFixed(0)} MB compressed, ${result.uploaded} blobs uploaded) in ${secs} s\n`,
+        );
+        io.stdout.write(`digest: ${result.digest}\n${remote}@${result.digest}\n`);
+        return 0;
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export const pushCommand: Command = createPushCommand();
