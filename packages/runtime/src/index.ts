@@ -3,15 +3,49 @@
  * XGBoost on the real library. This package is what a container image carries.
  */
 
+export {
+  createXGBoostHandler,
+  DEFAULT_SYNC_WORK_LIMIT,
+  encodePrediction,
+  type XGBoostHandlerOptions,
+  type XGBoostPrediction,
+  type XGBoostServingModel,
+} from "./algorithms/xgboost/handler.js";
 export { validateHyperparameters, type XGBoostTrainingParams } from "./algorithms/xgboost/hyperparameters.js";
 export type { MetricValue, RoundReport } from "./algorithms/xgboost/train.js";
+export { type RunServeOptions, runServe } from "./bin/serve-main.js";
 export { type CsvDelimiter, type CsvOptions, parseCsv } from "./codecs/csv.js";
+export {
+  type JsonRowsOptions,
+  parseJsonLinesRows,
+  parseJsonRows,
+  stringifyJsonLinesRows,
+  stringifyJsonRows,
+} from "./codecs/json-rows.js";
 export { type LibsvmOptions, parseLibsvm } from "./codecs/libsvm.js";
+export {
+  type AcceptEntry,
+  type MediaType,
+  type NegotiateOptions,
+  negotiate,
+  parseAccept,
+  parseMediaType,
+} from "./codecs/media-type.js";
+export { type Cell, encodeCsv, encodeJson, encodeJsonLines, formatFloat32 } from "./codecs/predictions.js";
 export * from "./codecs/types.js";
 export { decodeHyperparameters } from "./config/hyperparameters.js";
+export {
+  nextSafePort,
+  type PortRange,
+  portRange,
+  type ReadServingConfigOptions,
+  readServingConfig,
+  type ServingConfig,
+} from "./config/serving.js";
 export * from "./contract/index.js";
 export * from "./errors/index.js";
 export { createLogger, type Logger, type LogLevel, parseLogLevel } from "./node/logger.js";
+export * from "./serving/index.js";
 export {
   EXIT as TRAIN_EXIT,
   type RunTrainingOptions,

@@ -152,8 +152,8 @@ function combine(parts: readonly Prediction[], rows: number, model: XGBoostServi
       values[i] = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
     }
   } else {
-    for (const p of parts) for (let i = 0; i < values.length; i++) values[i]! += p.values[i];
-    for (let i = 0; i < values.length; i++) values[i]! /= parts.length;
+    for (const p of parts) for (let i = 0; i < values.length; i++) values[i] = values[i]! + p.values[i]!;
+    for (let i = 0; i < values.length; i++) values[i] = values[i]! / parts.length;
   }
   return { rows, width, values, model };
 }

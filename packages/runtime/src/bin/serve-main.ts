@@ -1,0 +1,50 @@
+/**
+ * The composition root of `serve`: reads the environment once, picks the handler (a custom one
+ * from `SAGEBREW_HANDLER` or `model/code/handler.js`, else XGBoost), and starts the server.
+ * Shared by the container's `serve` and `sagebrew serve`.
+ */
+import { availableParallelism } from "node:os";
+import { createXGBoostHandler } from "../algorithms/xgboost/handler.js";
+import { readServingConfig, type ServingConfig } from "../config/serving.js";
+import { mlPaths } from "../contract/index.js";
+import { createLogger, type Logger } from "../node/logger.js";
+import { resolveHandler } from "../serving/load-handler.js";
+import { type RunningServer, startServer } from "../serving/server.js";
+
+/** Options of `runServe`. */
+export interface RunServeOptions {
+  /** The environment to read (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** A logger; default JSON lines on stderr at the configured level. */
+  logger?: Logger;
+  /** Interface to bind (default all). */
+  host?: string;
+}
+
+/**
+ * Starts `serve` as the container does; resolves once listening (the model loads in the background).
+ *
+ * @throws SagebrewError SB_ENV_INVALID or SB_HANDLER_INVALID before listening.
+ * @example const server = await runServe({ env: { ...process.env, SAGEMAKER_BASE_DIR: dir } });
+ */
+export async function runServe(
+  options: RunServeOptions = {},
+): Promise<RunningServer & { config: ServingConfig; logger: Logger }> {
+  const env = options.env ?? process.env;
+  const config = readServingConfig(env, { cpuCount: availableParallelism() });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, fields: { program: "serve" } });
+  const modelDir = mlPaths(config.baseDir).modelDir;
+  const { handler, source } = await resolveHandler({
+    handlerModule: config.handlerModule,
+    modelDir,
+    builtin: () => createXGBoostHandler(),
+  });
+  logger.info("starting", { handler: source, modelDir, port: config.port });
+  const server = await startServer(handler, {
+    config,
+    logger,
+    modelDir,
+    ...(options.host === undefined ? {} : { host: options.host }),
+  });
+  return Object.assign(server, { config, logger });
+}

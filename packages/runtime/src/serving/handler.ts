@@ -1,0 +1,174 @@
+/**
+ * The model handler API: a small typed set of hooks. `load` reads the model from the model
+ * directory once; then each invocation runs `decode` → `predict` → `encode` (decode and encode
+ * have defaults), or one `transform`. One context object is passed in; the shape is checked once
+ * at boot (`checkHandler`), never guessed from a function's arity.
+ */
+import type { MediaType } from "../codecs/media-type.js";
+import { parseMediaType } from "../codecs/media-type.js";
+import type { ServingConfig } from "../config/serving.js";
+import { MEDIA } from "../contract/index.js";
+import { SagebrewError } from "../errors/index.js";
+import type { Logger } from "../node/logger.js";
+
+/** What `load`, `warmup` and `close` see. */
+export interface LoadContext {
+  /** The model directory (`/opt/ml/model`, or the loaded model's directory on a multi-model endpoint). */
+  readonly modelDir: string;
+  readonly config: ServingConfig;
+  readonly logger: Logger;
+}
+
+/** Settable parts of the response. */
+export interface ResponseOptions {
+  /** Sent back as `X-Amzn-SageMaker-Custom-Attributes` (≤ 1024 visible ASCII characters). */
+  customAttributes?: string;
+}
+
+/** What each invocation hook sees. */
+export interface InvocationContext extends LoadContext {
+  /** The request's Content-Type, parsed (`essence` `text/csv`, `params.label_size` …). */
+  readonly contentType: MediaType;
+  /** The negotiated response type (one of the handler's `accepts`). */
+  readonly accept: string;
+  /** The request's `X-Amzn-SageMaker-Custom-Attributes`, if any. */
+  readonly customAttributes: string | undefined;
+  /** Aborted when the invocation runs over `SAGEMAKER_MODEL_SERVER_TIMEOUT`. */
+  readonly signal: AbortSignal;
+  /** Set `response.customAttributes` to return custom attributes. */
+  readonly response: ResponseOptions;
+}
+
+/** A response body, optionally with its own Content-Type (default: the negotiated `accept`). */
+export type Payload =
+  | string
+  | Uint8Array
+  | { readonly body: string | Uint8Array; readonly contentType?: string; readonly customAttributes?: string };
+
+/**
+ * A model server written as hooks. Give `predict` (with optional `decode`/`encode`) or `transform`.
+ *
+ * @example
+ * export default defineHandler({
+ *   load: async ({ modelDir }) => JSON.parse(await readFile(`${modelDir}/weights.json`, "utf8")),
+ *   predict: (weights, data) => score(weights, data.features),
+ * });
+ */
+export interface ModelHandler<Model = unknown, Input = unknown, Output = unknown> {
+  /** A name for logs. */
+  readonly name?: string;
+  /** Request media types (essences) `decode` understands. Default: those of the default decoder. */
+  readonly contentTypes?: readonly string[];
+  /** Response media types `encode` produces, preferred first. Default: those of the default encoder. */
+  readonly accepts?: readonly string[];
+  /** Loads the model from `ctx.modelDir`. Runs once, before `/ping` answers 200. */
+  load(ctx: LoadContext): Model | Promise<Model>;
+  /** Makes a first prediction so that `/ping` says 200 only once the model answers quickly. */
+  warmup?(model: Model, ctx: LoadContext): unknown;
+  /** Request bytes → model input. Default: a float32 `Dataset` from CSV, JSON, JSON Lines or libsvm. */
+  decode?(body: Uint8Array, ctx: InvocationContext): Input | Promise<Input>;
+  /** Model input → model output. */
+  predict?(model: Model, input: Input, ctx: InvocationContext): Output | Promise<Output>;
+  /** Model output → response body. Default: CSV, JSON or JSON Lines of the output. */
+  encode?(output: Output, ctx: InvocationContext): Payload | Promise<Payload>;
+  /** The whole invocation in one hook, instead of decode/predict/encode. */
+  transform?(model: Model, body: Uint8Array, ctx: InvocationContext): Payload | Promise<Payload>;
+  /** Frees the model (on shutdown, or when a multi-model endpoint unloads it). */
+  close?(model: Model, ctx: LoadContext): unknown;
+}
+
+/** Types a handler object; returns it unchanged. */
+export function defineHandler<Model, Input = unknown, Output = unknown>(
+  handler: ModelHandler<Model, Input, Output>,
+): ModelHandler<Model, Input, Output> {
+  return handler;
+}
+
+/** A handler whose shape was checked, with `contentTypes` and `accepts` filled in. */
+export interface CheckedHandler extends ModelHandler<unknown, unknown, unknown> {
+  readonly name: string;
+  readonly contentTypes: readonly string[];
+  readonly accepts: readonly string[];
+}
+
+/** Request types the default `decode` reads. */
+export const DEFAULT_CONTENT_TYPES: readonly string[] = Object.freeze([
+  MEDIA.csv,
+  MEDIA.json,
+  MEDIA.jsonlines,
+  MEDIA.libsvm,
+  MEDIA.xLibsvm,
+]);
+/** Response types the default `encode` writes, preferred first. */
+export const DEFAULT_ACCEPTS: readonly string[] = Object.freeze([MEDIA.json, MEDIA.csv, MEDIA.jsonlines]);
+
+const HOOKS = ["load", "warmup", "decode", "predict", "encode", "transform", "close"] as const;
+const KNOWN = new Set<string>([...HOOKS, "name", "contentTypes", "accepts"]);
+
+/**
+ * Checks a handler's shape once, at boot.
+ *
+ * @throws SagebrewError SB_HANDLER_INVALID saying what is wrong with the handler from `source`.
+ */
+export function checkHandler(value: unknown, source: string): CheckedHandler {
+  const fail = (why: string) =>
+    new SagebrewError("SB_HANDLER_INVALID", `Cannot use handler ${source}: ${why}`);
+  if (typeof value !== "object" || value === null) {
+    throw fail(`expected an object with load() and predict() or transform(), got ${typeof value}`);
+  }
+  const h = value as Record<string, unknown>;
+  const unknown = Object.keys(h).filter((k) => !KNOWN.has(k));
+  if (unknown.length > 0) {
+    throw fail(`unknown field ${unknown.join(", ")} (known: ${[...KNOWN].join(", ")})`);
+  }
+  for (const hook of HOOKS) {
+    if (h[hook] !== undefined && typeof h[hook] !== "function") {
+      throw fail(`${hook} must be a function, got ${typeof h[hook]}`);
+    }
+  }
+  if (typeof h.load !== "function") throw fail("load() is missing");
+  if (h.transform !== undefined && (h.decode ?? h.predict ?? h.encode) !== undefined) {
+    throw fail("transform() cannot be combined with decode(), predict() or encode()");
+  }
+  if (h.transform === undefined && h.predict === undefined) {
+    throw fail("give predict() (with optional decode() and encode()) or transform()");
+  }
+  const custom = h.transform !== undefined;
+  const contentTypes = mediaList(h.contentTypes, "contentTypes", fail) ?? DEFAULT_CONTENT_TYPES;
+  const accepts = mediaList(h.accepts, "accepts", fail) ?? DEFAULT_ACCEPTS;
+  if (!custom && h.decode === undefined) {
+    const odd = contentTypes.filter((t) => !DEFAULT_CONTENT_TYPES.includes(t));
+    if (odd.length > 0) throw fail(`contentTypes ${odd.join(", ")} need a decode() hook`);
+  }
+  if (!custom && h.encode === undefined) {
+    const odd = accepts.filter((t) => !DEFAULT_ACCEPTS.includes(t));
+    if (odd.length > 0) throw fail(`accepts ${odd.join(", ")} need an encode() hook`);
+  }
+  if (h.name !== undefined && typeof h.name !== "string") throw fail("name must be a string");
+  return Object.freeze({
+    ...(h as unknown as ModelHandler),
+    name: (h.name as string | undefined) ?? source,
+    contentTypes,
+    accepts,
+  });
+}
+
+function mediaList(
+  value: unknown,
+  field: string,
+  fail: (why: string) => SagebrewError,
+): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0) {
+    throw fail(`${field} must be a non-empty array of media types`);
+  }
+  return Object.freeze(
+    value.map((v) => {
+      const m = typeof v === "string" ? parseMediaType(v) : undefined;
+      if (!m || m.type === "*" || m.subtype === "*") {
+        throw fail(`${field} entry ${JSON.stringify(v)} is not a media type such as text/csv`);
+      }
+      return m.essence;
+    }),
+  );
+}

@@ -1,0 +1,201 @@
+/**
+ * The node:http adapter: turns sockets into `AppRequest`s. Answers what the headers already
+ * decide (route, Content-Length over the limit, media types) before reading the body, enforces
+ * the payload limit while streaming, and tracks in-flight requests so that a stop drains them.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Logger } from "../node/logger.js";
+import type { AppRequest, AppResponse, InferenceApp } from "./app.js";
+import { errorResponse } from "./app.js";
+
+/** Options of `createHttpServer`. */
+export interface HttpServerOptions {
+  readonly logger: Logger;
+  /** The body limit in bytes (`config.maxPayloadBytes`). */
+  readonly maxPayloadBytes: number;
+  /** Bodies are drained (to send a clean error) up to this many bytes, then the socket is closed. Default 4 × the limit. */
+  readonly drainLimitBytes?: number;
+}
+
+/** An http.Server plus a way to stop it gracefully. */
+export interface ServingHttpServer {
+  readonly server: Server;
+  /** Requests being answered right now. */
+  readonly inFlight: number;
+  /** Stops accepting connections; resolves once in-flight requests are answered (or `deadlineMs` passes). */
+  close(options?: { deadlineMs?: number }): Promise<void>;
+}
+
+/**
+ * Creates the HTTP server for an app (not yet listening).
+ *
+ * @example const { server } = createHttpServer(app, { logger, maxPayloadBytes: config.maxPayloadBytes });
+ * server.listen(0);
+ */
+export function createHttpServer(app: InferenceApp, options: HttpServerOptions): ServingHttpServer {
+  const { logger, maxPayloadBytes } = options;
+  const drainLimit = options.drainLimitBytes ?? 4 * maxPayloadBytes;
+  let inFlight = 0;
+  let closing = false;
+  let onIdle: (() => void) | undefined;
+
+  const server = createServer((req, res) => {
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      if (inFlight === 0) onIdle?.();
+    });
+    if (closing) res.setHeader("connection", "close");
+    serve(req, res).catch((e) => {
+      logger.error("request failed in the HTTP adapter", { error: e });
+      if (!res.headersSent) send(res, errorResponse(500, "The server failed while answering the request"));
+      else res.destroy();
+    });
+  });
+  // Slow or stuck clients must not hold a connection forever.
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+    const text =
+      status === 431
+        ? "The request headers are too large"
+        : `The request is not valid HTTP: ${err.code ?? err.message}`;
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(text) + 1}\r\n\r\n${text}\n`,
+    );
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const head: AppRequest = {
+      method: req.method ?? "GET",
+      url: req.url ?? "/",
+      headers: req.headers as Record<string, string | undefined>,
+    };
+    const early = app.precheck(head);
+    if (early) {
+      await drain(req, res, early);
+      return;
+    }
+    const body = await readBody(req);
+    if (body === "too-large") {
+      const answer = errorResponse(413, `The request body is over the limit of ${maxPayloadBytes} bytes`);
+      logger.warn("invocation rejected", { status: 413, reason: String(answer.body).trim() });
+      await drain(req, res, answer);
+      return;
+    }
+    if (body === "aborted") return;
+    send(res, await app.handle({ ...head, body }));
+  }
+
+  /** Reads the body, stopping at the limit. */
+  function readBody(req: IncomingMessage): Promise<Uint8Array | "too-large" | "aborted"> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxPayloadBytes) {
+          cleanup();
+          resolve("too-large");
+          return;
+        }
+        chunks.push(chunk);
+      };
+      const onEnd = () => {
+        cleanup();
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      };
+      const onAbort = () => {
+        cleanup();
+        resolve("aborted");
+      };
+      const cleanup = () => {
+        req.off("data", onData);
+        req.off("end", onEnd);
+        req.off("error", onAbort);
+        req.off("aborted", onAbort);
+      };
+      req.on("data", onData);
+      req.on("end", onEnd);
+      req.on("error", onAbort);
+      req.on("aborted", onAbort);
+    });
+  }
+
+  /**
+   * Sends an answer to a request whose body we will not use. Small bodies are read and thrown
+   * away first so the client sees the answer rather than a reset; beyond `drainLimit` the
+   * answer goes out at once and the connection is closed.
+   */
+  function drain(req: IncomingMessage, res: ServerResponse, answer: AppResponse): Promise<void> {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (req.complete || (declared === 0 && req.headers["transfer-encoding"] === undefined)) {
+      send(res, answer);
+      return Promise.resolve();
+    }
+    if (declared > drainLimit) {
+      send(res, answer, true);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      let seen = 0;
+      const done = (close: boolean) => {
+        req.off("data", onData);
+        if (!res.headersSent) send(res, answer, close);
+        resolve();
+      };
+      const onData = (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > drainLimit) done(true);
+      };
+      req.on("data", onData);
+      req.once("end", () => done(false));
+      req.once("error", () => done(true));
+    });
+  }
+
+  function send(res: ServerResponse, answer: AppResponse, close = false): void {
+    const body = typeof answer.body === "string" ? Buffer.from(answer.body) : answer.body;
+    const headers: Record<string, string | number> = { ...answer.headers, "content-length": body.length };
+    if (close || closing) headers.connection = "close";
+    res.writeHead(answer.status, headers);
+    res.end(body);
+  }
+
+  return {
+    server,
+    get inFlight() {
+      return inFlight;
+    },
+    close(opts = {}) {
+      closing = true;
+      const deadline = opts.deadlineMs ?? 25_000;
+      return new Promise<void>((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
+        const finish = () => {
+          clearTimeout(timer);
+          server.closeAllConnections();
+          resolve();
+        };
+        server.close();
+        server.closeIdleConnections();
+        if (inFlight === 0) {
+          finish();
+          return;
+        }
+        onIdle = finish;
+        timer = setTimeout(() => {
+          logger.warn("stop deadline reached with requests in flight", { inFlight });
+          finish();
+        }, deadline);
+        timer.unref();
+      });
+    },
+  };
+}

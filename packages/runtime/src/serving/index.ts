@@ -1,0 +1,26 @@
+/** Serving: the handler API, the inference app, its HTTP adapter and the server that runs them. */
+export {
+  type AppRequest,
+  type AppResponse,
+  type AppState,
+  createInferenceApp,
+  errorResponse,
+  type InferenceApp,
+  type InferenceAppOptions,
+} from "./app.js";
+export { decodeDataset, encodeOutput } from "./defaults.js";
+export {
+  type CheckedHandler,
+  checkHandler,
+  DEFAULT_ACCEPTS,
+  DEFAULT_CONTENT_TYPES,
+  defineHandler,
+  type InvocationContext,
+  type LoadContext,
+  type ModelHandler,
+  type Payload,
+  type ResponseOptions,
+} from "./handler.js";
+export { createHttpServer, type HttpServerOptions, type ServingHttpServer } from "./http.js";
+export { type ResolveHandlerOptions, resolveHandler } from "./load-handler.js";
+export { type RunningServer, type StartServerOptions, startServer } from "./server.js";

@@ -1,0 +1,91 @@
+/**
+ * Starts serving: listen first (so `/ping` answers "not yet" instead of refusing connections),
+ * then load and warm the model in the background. `stop()` stops accepting, finishes in-flight
+ * requests and frees the model.
+ */
+import type { AddressInfo } from "node:net";
+import type { ServingConfig } from "../config/serving.js";
+import type { Logger } from "../node/logger.js";
+import { createInferenceApp, type InferenceApp } from "./app.js";
+import type { CheckedHandler } from "./handler.js";
+import { createHttpServer, type ServingHttpServer } from "./http.js";
+
+/** Options of `startServer`. */
+export interface StartServerOptions {
+  readonly config: ServingConfig;
+  readonly logger: Logger;
+  /** Default `<config.baseDir>/model`. */
+  readonly modelDir?: string;
+  /** Interface to bind. Default all (`0.0.0.0`/`::`). */
+  readonly host?: string;
+  /** An app to serve instead of a single-model app built from the handler (multi-model endpoints). */
+  readonly app?: InferenceApp;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  readonly app: InferenceApp;
+  readonly http: ServingHttpServer;
+  /** The port actually bound (useful with `SAGEMAKER_BIND_TO_PORT=0`). */
+  readonly port: number;
+  readonly url: string;
+  /** Resolves once the model is loaded and warmed; rejects when loading fails. */
+  readonly ready: Promise<void>;
+  /** Stops accepting, finishes in-flight requests (up to `deadlineMs`, default 25 s), frees the model. */
+  stop(options?: { deadlineMs?: number }): Promise<void>;
+}
+
+/**
+ * Listens on `config.port` and loads the handler's model.
+ *
+ * @throws SagebrewError-free: listen errors (port in use) reject with the OS error.
+ * @example const server = await startServer(handler, { config, logger }); await server.ready;
+ */
+export async function startServer(
+  handler: CheckedHandler,
+  options: StartServerOptions,
+): Promise<RunningServer> {
+  const { config, logger } = options;
+  const app =
+    options.app ??
+    createInferenceApp(handler, {
+      config,
+      logger,
+      ...(options.modelDir === undefined ? {} : { modelDir: options.modelDir }),
+    });
+  const http = createHttpServer(app, { logger, maxPayloadBytes: config.maxPayloadBytes });
+  await new Promise<void>((resolve, reject) => {
+    http.server.once("error", reject);
+    http.server.listen(config.port, options.host, () => {
+      http.server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (http.server.address() as AddressInfo).port;
+  const host =
+    options.host === undefined || options.host === "0.0.0.0" || options.host === "::"
+      ? "127.0.0.1"
+      : options.host;
+  logger.info("listening", { port, handler: handler.name, workers: config.workers });
+  const ready = app.start();
+  ready.catch(() => {
+    // Reported by the app's log and by /ping; the caller may also await `ready`.
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    http,
+    port,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    ready,
+    stop(opts = {}) {
+      stopping ??= (async () => {
+        logger.info("stopping", { inFlight: http.inFlight });
+        const drained = http.close(opts);
+        await app.stop(drained);
+        logger.info("stopped");
+      })();
+      return stopping;
+    },
+  };
+}
