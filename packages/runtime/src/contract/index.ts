@@ -114,3 +114,32 @@ export const LIMITS = Object.freeze({
 
 /** Names of the XGBoost algorithm's artifacts (§5.5). */
 export const XGBOOST_MODEL_FILE = "xgboost-model";
+
+/** One environment variable sagebrew reads: the source of `docs/reference/env.md`. */
+export interface EnvDoc {
+  readonly name: string;
+  readonly program: "train" | "serve" | "train, serve" | "all";
+  readonly default: string;
+  readonly meaning: string;
+}
+
+/** Every environment variable sagebrew reads, with its default and meaning. */
+export const ENV_REFERENCE: readonly EnvDoc[] = [
+  { name: ENV.baseDir, program: "train, serve", default: "/opt/ml", meaning: "Root of the SageMaker tree (local runs point it at a test dir)." },
+  { name: ENV.bindToPort, program: "serve", default: "8080", meaning: "Port to listen on; 0 picks a free port (logged)." },
+  { name: ENV.safePortRange, program: "serve", default: "unset", meaning: "Inclusive range `XXXX-YYYY` for any extra port." },
+  { name: ENV.defaultAccept, program: "serve", default: "text/csv", meaning: "Response type when Accept is missing or `*/*`." },
+  { name: ENV.workers, program: "serve", default: "CPU count", meaning: "Concurrent native predictions (threads sharing one model)." },
+  { name: ENV.timeout, program: "serve", default: "60", meaning: "Seconds an invocation may take before it is answered with an error." },
+  { name: ENV.maxPayloadMb, program: "serve", default: "6", meaning: "Request body limit in MiB (413 above it); reported by /execution-parameters." },
+  { name: ENV.multiModel, program: "serve", default: "false", meaning: "`true` serves the multi-model endpoint contract from /opt/ml/models." },
+  { name: ENV.batch, program: "serve", default: "false", meaning: "Set by batch transform." },
+  { name: ENV.batchStrategy, program: "serve", default: "MULTI_RECORD", meaning: "Reported by /execution-parameters." },
+  { name: ENV.maxConcurrentTransforms, program: "serve", default: "workers", meaning: "Reported by /execution-parameters." },
+  { name: ENV.inferenceOutput, program: "serve", default: "unset", meaning: "Comma list of output keys (predicted_label, probabilities, …) for XGBoost answers." },
+  { name: ENV.inferenceEnsemble, program: "serve", default: "true", meaning: "Average every model file in the model dir; `false` uses the first." },
+  { name: ENV.containerLogLevel, program: "all", default: "info", meaning: "Log level (debug, info, warn, error, or Python's 10-40)." },
+  { name: ENV.logLevel, program: "all", default: "info", meaning: "Log level when SAGEMAKER_CONTAINER_LOG_LEVEL is unset." },
+  { name: ENV.xgboostLibrary, program: "all", default: "libxgboost.so.0", meaning: "Path of the libxgboost shared library to load." },
+  { name: ENV.handler, program: "serve", default: "unset", meaning: "Module path of a custom model handler (else model/code/handler.js, else XGBoost)." },
+];
