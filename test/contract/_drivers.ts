@@ -28,6 +28,8 @@ export interface Target {
   readonly app: InferenceApp;
   /** Log lines written so far (JSON). */
   readonly logs: string[];
+  /** The listening port (socket targets only). */
+  readonly port: number | undefined;
   send(path: string, init?: Init): Promise<Reply>;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -49,6 +51,7 @@ export async function makeTarget(
     return {
       app,
       logs,
+      port: undefined,
       start: () => app.start(),
       close: () => app.stop(),
       async send(path, init = {}) {
@@ -64,6 +67,7 @@ export async function makeTarget(
   return {
     app,
     logs,
+    port: server.port,
     start: () => app.start(),
     close: () => server.stop({ deadlineMs: 2000 }),
     send: (path, init = {}) => sendHttp(server.port, path, init),
