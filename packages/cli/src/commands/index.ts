@@ -3,7 +3,9 @@
 import { buildCommand } from "./build.js";
 import { doctorCommand } from "./doctor.js";
 import { initCommand } from "./init.js";
+import { predictCommand } from "./predict.js";
 import { pushCommand } from "./push.js";
+import { serveCommand } from "./serve.js";
 import { trainCommand } from "./train.js";
 import type { Command } from "./types.js";
 
@@ -13,4 +15,6 @@ export const COMMANDS: readonly Command[] = [
   buildCommand,
   pushCommand,
   doctorCommand,
+  serveCommand,
+  predictCommand,
 ];
