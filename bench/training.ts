@@ -64,35 +64,14 @@ function lastEvalLine(out: string): string {
 }
 
 /**
- * The load/train split as sagebrew's `train` reports it. Accepted shapes (first match wins):
- * a JSON object with `loadMs`/`trainMs` (or `load_s`/`train_s`) on one line, or text such as
- * `load 1.23 s` / `train 4.56 s` in the summary.
+ * The load/train split from the summary `train` prints:
+ * `train: time: 23.4 s total (load 1.23 s, dmatrix 0.45 s, boosting 20.1 s)` — CSV → DMatrix is
+ * load + dmatrix, training is boosting.
  */
-export function parseSagebrewTimings(out: string): { loadS: number; trainS: number } {
-  for (const line of out.split("\n")) {
-    const i = line.indexOf("{");
-    if (i < 0) continue;
-    try {
-      const o = JSON.parse(line.slice(i)) as Record<string, unknown>;
-      const pick = (...keys: string[]) => {
-        for (const k of keys) {
-          const v = o[k];
-          if (typeof v === "number") return k.endsWith("Ms") || k.endsWith("_ms") ? v / 1000 : v;
-        }
-        return undefined;
-      };
-      const loadS = pick("loadMs", "load_ms", "loadS", "load_s");
-      const trainS = pick("trainMs", "train_ms", "trainS", "train_s");
-      if (loadS !== undefined && trainS !== undefined) return { loadS, trainS };
-    } catch {
-      // not JSON
-    }
-  }
-  const sec = (name: string) => {
-    const m = new RegExp(`\\b${name}\\w*\\W+([\\d.]+)\\s*(ms|s)\\b`, "i").exec(out);
-    return m ? Number(m[1]) / (m[2] === "ms" ? 1000 : 1) : Number.NaN;
-  };
-  return { loadS: sec("load"), trainS: sec("train") };
+export function parseSagebrewTimings(out: string): { loadS: number; trainS: number; totalS: number } {
+  const m = /time: ([\d.]+) s total \(load ([\d.]+) s, dmatrix ([\d.]+) s, boosting ([\d.]+) s\)/.exec(out);
+  if (!m) return { loadS: Number.NaN, trainS: Number.NaN, totalS: Number.NaN };
+  return { totalS: Number(m[1]), loadS: Number(m[2]) + Number(m[3]), trainS: Number(m[4]) };
 }
 
 async function runSagebrew(optMl: string): Promise<{ run: TimedRun; sample: Sample }> {
