@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
@@ -68,9 +71,16 @@ describe("sagebrew serve and sagebrew predict", () => {
   });
 
   it("predict says which server it could not reach", async () => {
+    const probe = createServer().listen(0, "127.0.0.1");
+    await once(probe, "listening");
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
     const c = captureIo("/");
-    assert.equal(await main(["predict", "/dev/null", "--url", "http://127.0.0.1:1"], c.io), 1);
-    assert.match(c.text().stderr, /Cannot reach http:\/\/127\.0\.0\.1:1\/invocations: ECONNREFUSED/);
+    assert.equal(await main(["predict", "/dev/null", "--url", `http://127.0.0.1:${port}`], c.io), 1);
+    assert.match(
+      c.text().stderr,
+      new RegExp(`Cannot reach http://127\\.0\\.0\\.1:${port}/invocations: ECONNREFUSED`),
+    );
   });
 
   it("--help lists every option of serve and predict", async () => {
