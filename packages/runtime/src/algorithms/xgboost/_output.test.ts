@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { isSagebrewError } from "../../errors/index.js";
+import { checkOutputKeys, keyValue, labelIndex, type OutputModel } from "./_output.js";
+
+const iris: OutputModel = {
+  objective: "multi:softprob",
+  numClass: 3,
+  classNames: ["setosa", "versicolor", "virginica"],
+};
+const binary: OutputModel = { objective: "binary:logistic", numClass: 0, classNames: undefined };
+const reg: OutputModel = { objective: "reg:squarederror", numClass: 0, classNames: undefined };
+const f = (...v: number[]) => Float32Array.from(v);
+
+describe("selectable output keys (contract §5.6)", () => {
+  it("gives class names, probabilities and scores for multi:softprob", () => {
+    const row = f(0.1, 0.7, 0.2);
+    assert.equal(keyValue("predicted_label", row, iris), "versicolor");
+    assert.deepEqual(keyValue("labels", row, iris), ["setosa", "versicolor", "virginica"]);
+    assert.equal(keyValue("probability", row, iris), Math.fround(0.7));
+    assert.deepEqual(keyValue("probabilities", row, iris), Array.from(row));
+    assert.ok(Number.isNaN(keyValue("predicted_score", row, iris) as number));
+  });
+
+  it("thresholds binary:logistic at 0.5 and gives [1-p, p]", () => {
+    assert.equal(keyValue("predicted_label", f(0.75), binary), 1);
+    assert.equal(labelIndex(f(0.25), binary), 0);
+    assert.deepEqual(keyValue("probabilities", f(0.75), binary), [0.25, 0.75]);
+    assert.deepEqual(keyValue("labels", f(0.75), binary), [0, 1]);
+  });
+
+  it("gives only predicted_score for regression", () => {
+    assert.equal(keyValue("predicted_score", f(2.5), reg), 2.5);
+    assert.ok(Number.isNaN(keyValue("predicted_label", f(2.5), reg) as number));
+  });
+
+  it("rejects unknown keys and objectives without selectable output at load", () => {
+    assert.throws(
+      () => checkOutputKeys(["predicted_labels"], "multi:softprob"),
+      (e: unknown) => isSagebrewError(e, "SB_ENV_INVALID") && /predicted_labels/.test(e.message),
+    );
+    assert.throws(() => checkOutputKeys(["predicted_label"], "rank:pairwise"), /objective rank:pairwise/);
+    assert.deepEqual(checkOutputKeys(["labels"], "multi:softmax"), ["labels"]);
+  });
+});
