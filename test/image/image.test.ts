@@ -12,7 +12,9 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { createPushCommand } from "../../packages/cli/src/commands/push.js";
 import { main } from "../../packages/cli/src/main.js";
+import { RegistryClient } from "../../packages/cli/src/publish/registry-client.js";
 import { engineUnavailable, startEngine, type TestEngine } from "./_engine.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -215,6 +217,56 @@ describe(
       assert.equal(again.code, 0, again.err);
       assert.ok(again.out.includes(digest));
       assert.match(again.err, /0 blobs uploaded/);
+    });
+
+    test("sagebrew push to ECR (fake ECR client) creates the repository, logs in and pushes to the registry it names", async () => {
+      const calls: string[] = [];
+      const token = Buffer.from("AWS:secret").toString("base64");
+      const ecrHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+      const command = createPushCommand({
+        ecr: (o) => {
+          calls.push(`client region=${o.region}`);
+          return {
+            region: async () => o.region ?? "us-east-1",
+            createRepository: async (name) => {
+              calls.push(`create ${name}`);
+              return "created";
+            },
+            getAuthorizationToken: async () => ({ token, proxyEndpoint: `https://${ecrHost}` }),
+          };
+        },
+        openRegistry: (host, o) => {
+          calls.push(`registry ${host} ${o.authorization}`);
+          return new RegistryClient(engine.registry);
+        },
+      });
+      let out = "";
+      const io = {
+        stdout: {
+          write: (c: string) => {
+            out += c;
+            return true;
+          },
+        },
+        stderr: { write: () => true },
+        env: engine.env,
+        cwd: ROOT,
+      } as unknown as Parameters<typeof command.run>[1];
+      assert.equal(await command.run([TAG, "--repository", "iris-ecr", "--region", "eu-west-1"], io), 0);
+      assert.deepEqual(calls, [
+        "client region=eu-west-1",
+        "create iris-ecr",
+        `registry ${ecrHost} Basic ${token}`,
+      ]);
+      assert.match(out, new RegExp(`${ecrHost}/iris-ecr@sha256:[0-9a-f]{64}`));
+      const raw = spawnSync(
+        "skopeo",
+        ["inspect", "--raw", "--tls-verify=false", `docker://${engine.registry}/iris-ecr:test`],
+        {
+          encoding: "utf8",
+        },
+      );
+      assert.equal(JSON.parse(raw.stdout).mediaType, "application/vnd.docker.distribution.manifest.v2+json");
     });
 
     test("sagebrew doctor passes on the good image (programs, entrypoint, port 8080, /ping, SIGTERM)", async () => {
