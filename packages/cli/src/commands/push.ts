@@ -104,6 +104,7 @@ export function createPushCommand(deps: PushDeps = {}): Command {
 
       let registry: Registry;
       let repository: string;
+      let remoteHost: string;
       if (values.registry) {
         const ref = parseReference(values.registry);
         if (ref.tag || ref.digest) {
@@ -114,6 +115,7 @@ export function createPushCommand(deps: PushDeps = {}): Command {
         }
         registry = openRegistry(ref.host, values.insecure ? { insecure: true } : {});
         repository = ref.repository;
+        remoteHost = ref.host;
       } else {
         const name = values.repository ?? local.name.split("/").pop() ?? local.name;
         const ecr = (deps.ecr ?? sdkEcr)({
@@ -126,6 +128,7 @@ export function createPushCommand(deps: PushDeps = {}): Command {
         );
         registry = openRegistry(target.host, { authorization: target.authorization });
         repository = target.repository;
+        remoteHost = target.host;
       }
 
       const engine = await detectEngine({
@@ -139,7 +142,7 @@ export function createPushCommand(deps: PushDeps = {}): Command {
         io.stderr.write(`saving ${image}\n`);
         await engine.run(["save", "-o", archive, image]);
         const saved = await readDockerArchive(archive);
-        const remote = `${registry.host}/${repository}`;
+        const remote = `${remoteHost}/${repository}`;
         await engine.run(["tag", image, `${remote}:${tag}`], { check: false });
         const result = await pushImage(
           saved,
