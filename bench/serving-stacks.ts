@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { BENCH_DIR, REPO_DIR } from "./data.js";
-import { type Background, startBackground, stopBackground, treeRssKiB } from "./lib/proc.js";
+import { type Background, startBackground, stopBackground, treeCpuS, treeRssKiB } from "./lib/proc.js";
 
 export type StackKey = "sagebrew" | "classic" | "bare";
 
@@ -114,4 +114,9 @@ export async function stop(running: Running): Promise<void> {
 /** Resident memory of the whole stack (every process and its workers), in MB. */
 export function stackRssMB(running: Running): number {
   return running.processes.reduce((sum, p) => sum + treeRssKiB(p.pid), 0) / 1024;
+}
+
+/** CPU seconds used so far by the whole stack. */
+export function stackCpuS(running: Running): number {
+  return running.processes.reduce((sum, p) => sum + treeCpuS(p.pid), 0);
 }

@@ -11,7 +11,15 @@ import { loadNow } from "./lib/machine.js";
 import { freePort, httpCall, runTimed, waitFor200 } from "./lib/proc.js";
 import { median, num, pass, ratio, spreadPct, table } from "./lib/stats.js";
 import { runWrk, type WrkResult } from "./lib/wrk.js";
-import { type Running, STACKS, type Stack, type StackKey, stackRssMB, stop } from "./serving-stacks.js";
+import {
+  type Running,
+  STACKS,
+  type Stack,
+  type StackKey,
+  stackCpuS,
+  stackRssMB,
+  stop,
+} from "./serving-stacks.js";
 
 export interface ServingOptions {
   runs: number;
@@ -63,6 +71,8 @@ async function coldStart(stack: Stack, optMl: string, logDir: string): Promise<n
 }
 
 type Cell = { stack: StackKey; rows: number; c: number };
+/** wrk's figures plus the server's own CPU time per request (robust to a shared machine). */
+type Measured = WrkResult & { cpuUsPerReq: number };
 const cellKey = (x: Cell) => `${x.stack}/${x.rows}/${x.c}`;
 
 export async function runServing(o: ServingOptions): Promise<ServingReport> {
@@ -90,7 +100,7 @@ export async function runServing(o: ServingOptions): Promise<ServingReport> {
 
   // Throughput: all three up at once, checked, warmed, then driven in turn.
   const running: Running[] = [];
-  const results = new Map<string, WrkResult[]>();
+  const results = new Map<string, Measured[]>();
   const rss = new Map<StackKey, number>();
   const loadSamples: string[] = [loadNow()];
   try {
@@ -133,17 +143,19 @@ export async function runServing(o: ServingOptions): Promise<ServingReport> {
         for (const c of CONCURRENCY) {
           const order = r % 2 === 0 ? running : [...running].reverse();
           for (const run of order) {
-            const res = await runWrk({
+            const cpu0 = stackCpuS(run);
+            const w = await runWrk({
               port: run.port,
               bodyFile: b.file,
               connections: c,
               durationS: o.durationS,
             });
+            const res: Measured = { ...w, cpuUsPerReq: ((stackCpuS(run) - cpu0) / w.requests) * 1e6 };
             const key = cellKey({ stack: run.key, rows: b.rows, c });
             results.set(key, [...(results.get(key) ?? []), res]);
             o.log(
               `run ${r + 1} ${b.rows}-row c=${c} ${run.key}: ${res.rps.toFixed(0)} req/s p50 ${res.p50Ms.toFixed(2)} ms ` +
-                `p99 ${res.p99Ms.toFixed(2)} ms${res.errors ? ` errors ${res.errors}` : ""} (load ${loadNow()})`,
+                `p99 ${res.p99Ms.toFixed(2)} ms cpu ${res.cpuUsPerReq.toFixed(0)} µs/req${res.errors ? ` errors ${res.errors}` : ""} (load ${loadNow()})`,
             );
           }
         }
@@ -160,14 +172,14 @@ export async function runServing(o: ServingOptions): Promise<ServingReport> {
 function render(
   o: ServingOptions,
   stacks: readonly Stack[],
-  results: Map<string, WrkResult[]>,
+  results: Map<string, Measured[]>,
   cold: Map<StackKey, number[]>,
   rss: Map<StackKey, number>,
   loadSamples: string[],
   how: string,
 ): string {
   const get = (stack: StackKey, rows: number, c: number) => results.get(cellKey({ stack, rows, c })) ?? [];
-  const med = (stack: StackKey, rows: number, c: number, f: (w: WrkResult) => number) =>
+  const med = (stack: StackKey, rows: number, c: number, f: (w: Measured) => number) =>
     median(get(stack, rows, c).map(f));
   const out: string[] = [];
   const figureRows: string[][] = [];
@@ -184,15 +196,18 @@ function render(
           `±${spreadPct(rs.map((w) => w.rps)).toFixed(0)} %`,
           num(med(s.key, rows, c, (w) => w.p50Ms)),
           num(med(s.key, rows, c, (w) => w.p99Ms)),
+          num(med(s.key, rows, c, (w) => w.cpuUsPerReq)),
           `${errors}`,
         ]);
       }
     }
   }
   out.push(
-    "Medians over the runs; `spread` is (max − min) / median of req/s across runs. Latencies in ms.",
+    "Medians over the runs; `spread` is (max − min) / median of req/s across runs; latencies in ms; " +
+      "`CPU/req` is the server's own CPU time (all its processes, from /proc) per request in µs — " +
+      "the figure least disturbed by other work on the machine.",
     "",
-    table(["rows", "c", "server", "req/s", "spread", "p50", "p99", "errors"], figureRows),
+    table(["rows", "c", "server", "req/s", "spread", "p50", "p99", "CPU/req (µs)", "errors"], figureRows),
   );
 
   const has = (k: StackKey) => stacks.some((s) => s.key === k);
@@ -202,12 +217,15 @@ function render(
       for (const c of CONCURRENCY) {
         const rps = (k: StackKey) => med(k, rows, c, (w) => w.rps);
         const p99 = (k: StackKey) => med(k, rows, c, (w) => w.p99Ms);
+        const cpu = (k: StackKey) => med(k, rows, c, (w) => w.cpuUsPerReq);
         ratioRows.push([
           `${rows}`,
           `${c}`,
           has("classic") ? ratio(rps("sagebrew") / rps("classic")) : "n/a",
           has("classic") ? ratio(p99("classic") / p99("sagebrew")) : "n/a",
           has("bare") ? `${((rps("sagebrew") / rps("bare")) * 100).toFixed(0)} %` : "n/a",
+          has("classic") ? ratio(cpu("classic") / cpu("sagebrew")) : "n/a",
+          has("bare") ? ratio(cpu("sagebrew") / cpu("bare")) : "n/a",
         ]);
       }
     }

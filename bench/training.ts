@@ -20,8 +20,12 @@ export interface TrainingOptions {
 interface Sample {
   wallS: number;
   loadS: number;
+  /** The two parts of loadS: reading + parsing the CSV, then building the DMatrix. */
+  parseS: number;
+  dmatrixS: number;
   trainS: number;
   peakRssBytes: number;
+  cpuS: number;
   finalMetric: string;
 }
 
@@ -68,10 +72,24 @@ function lastEvalLine(out: string): string {
  * `train: time: 23.4 s total (load 1.23 s, dmatrix 0.45 s, boosting 20.1 s)` — CSV → DMatrix is
  * load + dmatrix, training is boosting.
  */
-export function parseSagebrewTimings(out: string): { loadS: number; trainS: number; totalS: number } {
+export function parseSagebrewTimings(out: string): {
+  loadS: number;
+  parseS: number;
+  dmatrixS: number;
+  trainS: number;
+  totalS: number;
+} {
   const m = /time: ([\d.]+) s total \(load ([\d.]+) s, dmatrix ([\d.]+) s, boosting ([\d.]+) s\)/.exec(out);
-  if (!m) return { loadS: Number.NaN, trainS: Number.NaN, totalS: Number.NaN };
-  return { totalS: Number(m[1]), loadS: Number(m[2]) + Number(m[3]), trainS: Number(m[4]) };
+  if (!m)
+    return {
+      loadS: Number.NaN,
+      parseS: Number.NaN,
+      dmatrixS: Number.NaN,
+      trainS: Number.NaN,
+      totalS: Number.NaN,
+    };
+  const [parseS, dmatrixS] = [Number(m[2]), Number(m[3])];
+  return { totalS: Number(m[1]), loadS: parseS + dmatrixS, parseS, dmatrixS, trainS: Number(m[4]) };
 }
 
 async function runSagebrew(optMl: string): Promise<{ run: TimedRun; sample: Sample }> {
@@ -84,14 +102,17 @@ async function runSagebrew(optMl: string): Promise<{ run: TimedRun; sample: Samp
   });
   if (run.code !== 0)
     throw new Error(`sagebrew train failed (${run.code ?? run.signal}):\n${run.stderr.slice(-3000)}`);
-  const { loadS, trainS } = parseSagebrewTimings(run.stdout + "\n" + run.stderr);
+  const { loadS, parseS, dmatrixS, trainS } = parseSagebrewTimings(run.stdout + "\n" + run.stderr);
   return {
     run,
     sample: {
       wallS: run.wallS,
       loadS,
+      parseS,
+      dmatrixS,
       trainS,
       peakRssBytes: (run.maxRssKiB ?? Number.NaN) * 1024,
+      cpuS: (run.userS ?? Number.NaN) + (run.sysS ?? Number.NaN),
       finalMetric: lastEvalLine(run.stdout + "\n" + run.stderr),
     },
   };
@@ -119,8 +140,11 @@ async function runPython(data: TrainingData, hp: Record<string, string>, nthread
   return {
     wallS: run.wallS,
     loadS: t.load_s ?? Number.NaN,
+    parseS: t.read_csv_s ?? Number.NaN,
+    dmatrixS: t.dmatrix_s ?? Number.NaN,
     trainS: t.train_s ?? Number.NaN,
     peakRssBytes: (run.maxRssKiB ?? Number.NaN) * 1024,
+    cpuS: (run.userS ?? Number.NaN) + (run.sysS ?? Number.NaN),
     finalMetric: lastEvalLine(run.stdout),
   };
 }
@@ -187,6 +211,30 @@ export async function runTraining(o: TrainingOptions): Promise<{ markdown: strin
       `${ratio(loadRatio)} faster`,
     ],
     [
+      "… of which read + parse CSV (s)",
+      withRange(
+        sb.map((s) => s.parseS),
+        sec,
+      ),
+      withRange(
+        py.map((s) => s.parseS),
+        sec,
+      ),
+      ratio(m(py, (s) => s.parseS) / m(sb, (s) => s.parseS)) + " faster",
+    ],
+    [
+      "… of which build DMatrix (s)",
+      withRange(
+        sb.map((s) => s.dmatrixS),
+        sec,
+      ),
+      withRange(
+        py.map((s) => s.dmatrixS),
+        sec,
+      ),
+      ratio(m(py, (s) => s.dmatrixS) / m(sb, (s) => s.dmatrixS)) + " faster",
+    ],
+    [
       "training, 100 rounds (s)",
       withRange(
         sb.map((s) => s.trainS),
@@ -209,6 +257,18 @@ export async function runTraining(o: TrainingOptions): Promise<{ markdown: strin
         sec,
       ),
       ratio(totalRatio),
+    ],
+    [
+      "CPU time, user + sys (s)",
+      withRange(
+        sb.map((s) => s.cpuS),
+        sec,
+      ),
+      withRange(
+        py.map((s) => s.cpuS),
+        sec,
+      ),
+      ratio(m(sb, (s) => s.cpuS) / m(py, (s) => s.cpuS)),
     ],
     [
       "peak RSS",

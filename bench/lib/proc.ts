@@ -213,8 +213,7 @@ export async function waitFor200(
   }
 }
 
-/** Resident memory of a process and all its descendants, in KiB (from /proc). */
-export function treeRssKiB(rootPid: number): number {
+function processParents(): Map<number, number> {
   const parent = new Map<number, number>();
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
@@ -226,6 +225,12 @@ export function treeRssKiB(rootPid: number): number {
       // exited meanwhile
     }
   }
+  return parent;
+}
+
+/** The PIDs of a process and all its descendants. */
+export function processTree(rootPid: number): number[] {
+  const parent = processParents();
   const inTree = (pid: number): boolean => {
     for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; hops++) {
       if (p === rootPid) return true;
@@ -233,9 +238,13 @@ export function treeRssKiB(rootPid: number): number {
     }
     return false;
   };
+  return [...parent.keys()].filter(inTree);
+}
+
+/** Resident memory of a process and all its descendants, in KiB (from /proc). */
+export function treeRssKiB(rootPid: number): number {
   let total = 0;
-  for (const pid of parent.keys()) {
-    if (!inTree(pid)) continue;
+  for (const pid of processTree(rootPid)) {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
       if (m) total += Number(m[1]);
@@ -244,4 +253,21 @@ export function treeRssKiB(rootPid: number): number {
     }
   }
   return total;
+}
+
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** CPU seconds (user + system) used so far by a process and its live descendants (from /proc). */
+export function treeCpuS(rootPid: number): number {
+  let ticks = 0;
+  for (const pid of processTree(rootPid)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks / CLK_TCK;
 }
