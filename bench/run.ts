@@ -7,6 +7,7 @@
  *
  * Options: --runs N (training, default 3), --serve-runs N (default 2), --cold-runs N (default 5),
  * --duration S (seconds per wrk cell, default 10), --stacks sagebrew,classic,bare,
+ * --profile (add where sagebrew's time and memory go, bench/profile.ts),
  * --no-build (skip `npm run build`), --no-write (print, leave RESULTS.md alone).
  */
 import { execFileSync } from "node:child_process";
@@ -67,7 +68,7 @@ function section(title: string, body: string, notes: string[], vers: string[]): 
 }
 
 if (which === "all" || which === "training") {
-  const r = await runTraining({ runs: opt("--runs", 3), log });
+  const r = await runTraining({ runs: opt("--runs", 3), profile: flag("--profile"), log });
   const text = section("training", r.markdown, r.notes, versions("training"));
   if (flag("--no-write")) console.log(text);
   else writeSection(RESULTS, "## Training (issue 2)", text);
@@ -79,6 +80,7 @@ if (which === "all" || which === "serving") {
     coldRuns: opt("--cold-runs", 5),
     durationS: opt("--duration", 10),
     stacks,
+    profile: flag("--profile"),
     log,
   });
   const text = section("serving", r.markdown, r.notes, versions("serving"));

@@ -11,6 +11,7 @@ import { loadNow } from "./lib/machine.js";
 import { freePort, httpCall, runTimed, waitFor200 } from "./lib/proc.js";
 import { median, num, pass, ratio, spreadPct, table } from "./lib/stats.js";
 import { runWrk, type WrkResult } from "./lib/wrk.js";
+import { profileServing } from "./profile.js";
 import {
   type Running,
   STACKS,
@@ -26,6 +27,8 @@ export interface ServingOptions {
   coldRuns: number;
   durationS: number;
   stacks: readonly StackKey[];
+  /** Also profile sagebrew's `serve` (bench/profile.ts) and add where its time goes. */
+  profile: boolean;
   log: (s: string) => void;
 }
 
@@ -166,7 +169,12 @@ export async function runServing(o: ServingOptions): Promise<ServingReport> {
   } finally {
     for (const run of running) await stop(run);
   }
-  return { markdown: render(o, stacks, results, cold, rss, loadSamples, how), notes };
+  let markdown = render(o, stacks, results, cold, rss, loadSamples, how);
+  if (o.profile && o.stacks.includes("sagebrew")) {
+    o.log("profiling sagebrew serve");
+    markdown += "\n\n" + (await profileServing(optMl, payloads.one, o.durationS));
+  }
+  return { markdown, notes };
 }
 
 function render(

@@ -11,9 +11,12 @@ import { BENCH_DIR, ensureTrainingData, REPO_DIR, type TrainingData, WORK_DIR } 
 import { loadNow, PYTHON } from "./lib/machine.js";
 import { runTimed, type TimedRun } from "./lib/proc.js";
 import { fmt, mb, median, pass, ratio, table, withRange } from "./lib/stats.js";
+import { profileTraining } from "./profile.js";
 
 export interface TrainingOptions {
   runs: number;
+  /** Also profile sagebrew's `train` (bench/profile.ts): memory by phase, busiest functions. */
+  profile: boolean;
   log: (s: string) => void;
 }
 
@@ -311,5 +314,7 @@ export async function runTraining(o: TrainingOptions): Promise<{ markdown: strin
       "importing pandas and xgboost). Peak RSS from `/usr/bin/time -v`. " +
       `Load average during the runs: ${loads.join(" → ")}.`,
   ].join("\n");
-  return { markdown: md, notes };
+  if (!o.profile) return { markdown: md, notes };
+  o.log("profiling sagebrew train");
+  return { markdown: md + "\n\n" + (await profileTraining(TRAIN, optMl)), notes };
 }
