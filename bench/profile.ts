@@ -125,7 +125,7 @@ export async function profileTraining(trainBin: string, optMl: string): Promise<
       for (const l of lines) onLine(l);
     });
   }
-  const samples: { t: number; rssMB: number }[] = [];
+  const samples: { t: number; rssMB: number; hwmMB: number }[] = [];
   const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   let done = false;
   void exited.then(() => {
@@ -134,8 +134,16 @@ export async function profileTraining(trainBin: string, optMl: string): Promise<
   const deadline = performance.now() + 900_000;
   while (!done && performance.now() < deadline) {
     try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
-      if (m) samples.push({ t: performance.now() - t0, rssMB: Number(m[1]) / 1024 });
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+      if (rss && hwm) {
+        samples.push({
+          t: performance.now() - t0,
+          rssMB: Number(rss[1]) / 1024,
+          hwmMB: Number(hwm[1]) / 1024,
+        });
+      }
     } catch {
       // exiting
     }
@@ -156,6 +164,7 @@ export async function profileTraining(trainBin: string, optMl: string): Promise<
       p.name,
       `${(start / 1000).toFixed(1)}–${Number.isFinite(p.end) ? (p.end / 1000).toFixed(1) : "end"} s`,
       num(Math.max(0, ...inPhase.map((s) => s.rssMB))),
+      num(Math.max(0, ...inPhase.map((s) => s.hwmMB))),
     ];
     start = p.end;
     return row;
@@ -165,9 +174,10 @@ export async function profileTraining(trainBin: string, optMl: string): Promise<
     .slice(0, 6)
     .map((x) => [`\`${x.name}\``, num(x.ms / 1000)]);
   return [
-    "Memory of `train` by phase (RSS sampled every 20 ms from /proc; phases from the lines it prints):",
+    "Memory of `train` by phase (VmRSS and the kernel's high-water mark VmHWM, sampled every 20 ms " +
+      "from /proc; phases from the lines the program prints; this run is under `--cpu-prof`):",
     "",
-    table(["phase", "time", "peak RSS in phase (MB)"], rows),
+    table(["phase", "time", "max sampled RSS (MB)", "high-water mark at phase end (MB)"], rows),
     "",
     "Busiest thread's self time (`node --cpu-prof`; `(program)` is native code, i.e. libxgboost):",
     "",

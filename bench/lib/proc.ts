@@ -28,6 +28,8 @@ export interface TimedRun {
   wallS: number;
   stdout: string;
   stderr: string;
+  /** Seconds from launch to the first output line matching `RunOptions.mark`. */
+  markS?: number;
   /** From `/usr/bin/time -v` when the command ran under it. */
   maxRssKiB?: number;
   userS?: number;
@@ -43,6 +45,8 @@ export interface RunOptions {
   measure?: boolean;
   /** Called with each chunk of stdout (for live progress). */
   onStdout?: (chunk: string) => void;
+  /** Record when a line matching this first appears on stdout or stderr (`markS`). */
+  mark?: RegExp;
 }
 
 /** Runs a command to completion, bounded in time, returning its output and wall time. */
@@ -58,12 +62,18 @@ export function runTimed(cmd: string, args: string[], opts: RunOptions): Promise
     });
     let stdout = "";
     let stderr = "";
+    let markS: number | undefined;
+    const checkMark = (all: string) => {
+      if (opts.mark && markS === undefined && opts.mark.test(all)) markS = (performance.now() - t0) / 1000;
+    };
     child.stdout.setEncoding("utf8").on("data", (c: string) => {
       stdout += c;
+      checkMark(stdout);
       opts.onStdout?.(c);
     });
     child.stderr.setEncoding("utf8").on("data", (c: string) => {
       stderr += c;
+      checkMark(stderr);
     });
     const timer = setTimeout(() => {
       if (child.pid) killGroup(child.pid, "SIGKILL");
@@ -75,7 +85,14 @@ export function runTimed(cmd: string, args: string[], opts: RunOptions): Promise
     child.once("close", (code, signal) => {
       clearTimeout(timer);
       const wallS = (performance.now() - t0) / 1000;
-      const run: TimedRun = { code, signal, wallS, stdout, stderr };
+      const run: TimedRun = {
+        code,
+        signal,
+        wallS,
+        stdout,
+        stderr,
+        ...(markS === undefined ? {} : { markS }),
+      };
       if (opts.measure) Object.assign(run, parseTimeV(stderr));
       resolve(run);
     });
