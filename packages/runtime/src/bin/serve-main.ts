@@ -9,7 +9,9 @@ import { readServingConfig, type ServingConfig } from "../config/serving.js";
 import { mlPaths } from "../contract/index.js";
 import { createLogger, type Logger } from "../node/logger.js";
 import { resolveHandler } from "../serving/load-handler.js";
+import { createMultiModelApp } from "../serving/multi-model.js";
 import { type RunningServer, startServer } from "../serving/server.js";
+import { XGBoostPool } from "../xgboost/index.js";
 
 /** Options of `runServe`. */
 export interface RunServeOptions {
@@ -33,6 +35,8 @@ export async function runServe(
   const env = options.env ?? process.env;
   const config = readServingConfig(env, { cpuCount: availableParallelism() });
   const logger = options.logger ?? createLogger({ level: config.logLevel, fields: { program: "serve" } });
+  if (config.multiModel)
+    return Object.assign(await serveMultiModel(config, logger, options.host), { config, logger });
   const modelDir = mlPaths(config.baseDir).modelDir;
   const { handler, source } = await resolveHandler({
     handlerModule: config.handlerModule,
@@ -47,4 +51,24 @@ export async function runServe(
     ...(options.host === undefined ? {} : { host: options.host }),
   });
   return Object.assign(server, { config, logger });
+}
+
+/** `SAGEMAKER_MULTI_MODEL=true`: the `/models` routes; every XGBoost model shares one thread pool. */
+async function serveMultiModel(config: ServingConfig, logger: Logger, host: string | undefined) {
+  const pool = new XGBoostPool(config.workers);
+  const app = createMultiModelApp({
+    config,
+    logger,
+    handlerFor: async (modelDir) => {
+      const builtin = () => createXGBoostHandler({ pool });
+      return (await resolveHandler({ handlerModule: config.handlerModule, modelDir, builtin })).handler;
+    },
+    onStopped: () => pool.close(),
+  });
+  logger.info("starting", {
+    multiModel: true,
+    modelsDir: mlPaths(config.baseDir).multiModelDir,
+    port: config.port,
+  });
+  return startServer(undefined, { config, logger, app, ...(host === undefined ? {} : { host }) });
 }

@@ -48,6 +48,8 @@ export interface ServingConfig {
   readonly ensemble: boolean;
   /** `SAGEBREW_HANDLER`: a module path naming a custom handler. */
   readonly handlerModule: string | undefined;
+  /** `SAGEBREW_MME_MEMORY_MB`: the multi-model memory budget in MiB; undefined = a share of memory. */
+  readonly mmeMemoryMb: number | undefined;
 }
 
 /** Options of `readServingConfig`. */
@@ -103,6 +105,10 @@ export function readServingConfig(
     inferenceOutput: output && output.length > 0 ? Object.freeze(output) : undefined,
     ensemble: flag(get, ENV.inferenceEnsemble, true),
     handlerModule: get(ENV.handler),
+    mmeMemoryMb:
+      get(ENV.mmeMemoryMb) === undefined
+        ? undefined
+        : number(get, ENV.mmeMemoryMb, 0, { min: 0.001, max: 16_777_216 }),
   });
 }
 

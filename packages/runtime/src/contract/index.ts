@@ -73,6 +73,7 @@ export const ENV = Object.freeze({
   trainingJobName: "TRAINING_JOB_NAME",
   xgboostLibrary: "XGBOOST_LIBRARY_PATH",
   handler: "SAGEBREW_HANDLER",
+  mmeMemoryMb: "SAGEBREW_MME_MEMORY_MB",
 });
 
 /** Media types (§2.4, §5.2, §5.6, §6). */
@@ -142,4 +143,5 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
   { name: ENV.logLevel, program: "all", default: "info", meaning: "Log level when SAGEMAKER_CONTAINER_LOG_LEVEL is unset." },
   { name: ENV.xgboostLibrary, program: "all", default: "libxgboost.so.0", meaning: "Path of the libxgboost shared library to load." },
   { name: ENV.handler, program: "serve", default: "unset", meaning: "Module path of a custom model handler (else model/code/handler.js, else XGBoost)." },
+  { name: ENV.mmeMemoryMb, program: "serve", default: "70% of memory", meaning: "Multi-model endpoints: MiB of loaded model files above which a load answers 507." },
 ];

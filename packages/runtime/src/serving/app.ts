@@ -112,6 +112,13 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
       loadError = toSagebrewError(e, "SB_MODEL_LOAD");
       if (state === "loading") state = "failed";
       logger.error("model load failed", { handler: handler.name, modelDir: loadCtx.modelDir, error: e });
+      // Loaded but not warmed: free it now, since stop() only closes a ready model.
+      if (model !== undefined && handler.close) {
+        await Promise.resolve()
+          .then(() => handler.close!(model, loadCtx))
+          .catch((ce: unknown) => logger.warn("handler close failed", { error: ce }));
+        model = undefined;
+      }
       throw loadError;
     }
   }

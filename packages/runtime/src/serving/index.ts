@@ -23,4 +23,14 @@ export {
 } from "./handler.js";
 export { createHttpServer, type HttpServerOptions, type ServingHttpServer } from "./http.js";
 export { type ResolveHandlerOptions, resolveHandler } from "./load-handler.js";
+export {
+  createMultiModelApp,
+  DEFAULT_MEMORY_FRACTION,
+  DEFAULT_PAGE_SIZE,
+  defaultMemoryBudget,
+  directoryBytes,
+  type LoadedModelInfo,
+  type MultiModelApp,
+  type MultiModelAppOptions,
+} from "./multi-model.js";
 export { type RunningServer, type StartServerOptions, startServer } from "./server.js";

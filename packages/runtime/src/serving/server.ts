@@ -36,23 +36,18 @@ export interface RunningServer {
 }
 
 /**
- * Listens on `config.port` and loads the handler's model.
+ * Listens on `config.port` and loads the handler's model (or serves `options.app`; then `handler`
+ * may be undefined).
  *
  * @throws SagebrewError-free: listen errors (port in use) reject with the OS error.
  * @example const server = await startServer(handler, { config, logger }); await server.ready;
  */
 export async function startServer(
-  handler: CheckedHandler,
+  handler: CheckedHandler | undefined,
   options: StartServerOptions,
 ): Promise<RunningServer> {
   const { config, logger } = options;
-  const app =
-    options.app ??
-    createInferenceApp(handler, {
-      config,
-      logger,
-      ...(options.modelDir === undefined ? {} : { modelDir: options.modelDir }),
-    });
+  const app = options.app ?? singleModelApp(handler, options);
   const http = createHttpServer(app, { logger, maxPayloadBytes: config.maxPayloadBytes });
   await new Promise<void>((resolve, reject) => {
     http.server.once("error", reject);
@@ -66,7 +61,7 @@ export async function startServer(
     options.host === undefined || options.host === "0.0.0.0" || options.host === "::"
       ? "127.0.0.1"
       : options.host;
-  logger.info("listening", { port, handler: handler.name, workers: config.workers });
+  logger.info("listening", { port, handler: handler?.name ?? "multi-model", workers: config.workers });
   const ready = app.start();
   ready.catch(() => {
     // Reported by the app's log and by /ping; the caller may also await `ready`.
@@ -88,4 +83,10 @@ export async function startServer(
       return stopping;
     },
   };
+}
+
+function singleModelApp(handler: CheckedHandler | undefined, options: StartServerOptions): InferenceApp {
+  if (!handler) throw new TypeError("startServer needs a handler or an app");
+  const { config, logger, modelDir } = options;
+  return createInferenceApp(handler, { config, logger, ...(modelDir === undefined ? {} : { modelDir }) });
 }
