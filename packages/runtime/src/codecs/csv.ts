@@ -22,6 +22,11 @@ export interface CsvOptions {
   delimiter?: CsvDelimiter;
   /** Line number of the first byte, for errors in a slice of a larger file. Default 1. */
   firstLine?: number;
+  /**
+   * Expected column count, for a slice of a larger file whose first line was already checked: no
+   * header check, no sniffing (pass `delimiter` too).
+   */
+  columns?: number;
 }
 
 const NL = 10;
@@ -110,7 +115,7 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
   // First data line (and the header, if declared).
   let firstStart = -1;
   let firstEnd = -1;
-  let headerSkipped = options.header !== "present";
+  let headerSkipped = options.header !== "present" || options.columns !== undefined;
   while (pos < bytes.length) {
     const end = lineEnd(bytes, pos);
     if (!isBlank(bytes, pos, end)) {
@@ -131,7 +136,7 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
   const delimiter = options.delimiter ?? sniffDelimiter(bytes, firstStart, firstEnd);
   const delim = delimiter.charCodeAt(0);
   const bounds: number[] = [];
-  const ncols = splitFields(bytes, firstStart, firstEnd, delim, bounds);
+  const ncols = options.columns ?? splitFields(bytes, firstStart, firstEnd, delim, bounds);
   const nfeat = ncols - labelCols - weightCols;
   if (nfeat < 1) {
     throw new SagebrewError(
@@ -139,7 +144,8 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
       `Cannot parse CSV ${source} line ${line}: expected a label${weightCols ? ", a weight" : ""} and at least one feature, got ${ncols} column${ncols === 1 ? "" : "s"}`,
     );
   }
-  if (options.header !== "present") rejectHeader(bytes, bounds, ncols, source, line);
+  if (options.header !== "present" && options.columns === undefined)
+    rejectHeader(bytes, bounds, ncols, source, line);
 
   // Upper bound on rows: one per newline, plus a last line without one.
   let upper = 1;

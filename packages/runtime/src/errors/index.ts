@@ -44,3 +44,8 @@ export function toSagebrewError(e: unknown, fallback: ErrorCode = "SB_INTERNAL")
   const message = e instanceof Error ? e.message : String(e);
   return new SagebrewError(fallback, message, { cause: e });
 }
+
+/** True when `code` is one of the catalogue's codes (for codes that crossed a thread boundary). */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && Object.hasOwn(ERROR_CODES, code);
+}

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { concatDatasets, toCsr } from "../codecs/concat.js";
 import { formatOfContentType, guessFormat, listChannelFiles } from "./channels.js";
-import { concatDatasets, toCsr } from "./data.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

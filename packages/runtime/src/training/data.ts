@@ -3,12 +3,14 @@
  * format, and concatenates rows in file order. Every error names the channel and the file.
  */
 import { readFile } from "node:fs/promises";
+import { checkParts } from "../codecs/concat.js";
 import { parseCsv } from "../codecs/csv.js";
 import { parseLibsvm } from "../codecs/libsvm.js";
-import type { CsrMatrix, Dataset, DenseMatrix, FeatureMatrix } from "../codecs/types.js";
+import type { Dataset } from "../codecs/types.js";
 import { SagebrewError } from "../errors/index.js";
 import type { ChannelFile, DataFormat } from "./channels.js";
 import { guessFormat } from "./channels.js";
+import { loadCsvFile } from "./csv-file.js";
 
 export interface DecodeOptions {
   readonly source: string;
@@ -49,7 +51,10 @@ export const TRAINING_DECODERS: Record<DataFormat, TrainingDecoder> = {
 };
 
 export interface LoadedChannel {
-  readonly dataset: Dataset;
+  /** Row batches in file order (a large CSV file arrives as several). */
+  readonly parts: readonly Dataset[];
+  readonly rows: number;
+  readonly cols: number;
   readonly formats: ReadonlySet<DataFormat>;
   readonly bytes: number;
 }
@@ -64,6 +69,41 @@ export async function loadChannel(
   const formats = new Set<DataFormat>();
   let total = 0;
   for (const file of files) {
+    const source = `${channel}/${file.name}`;
+    total += file.size;
+    if (file.size === 0) continue;
+    const declared = options.format;
+    if (declared === "csv" || (declared === undefined && /\.csv$/i.test(file.name))) {
+      formats.add("csv");
+      const labelSize = options.params?.label_size;
+      if (labelSize !== undefined && labelSize !== "1") {
+        throw new SagebrewError(
+          "SB_CHANNEL_INVALID",
+          `Cannot read ${source}: content type parameter label_size=${labelSize} is not supported (only 1)`,
+        );
+      }
+      const batches = await loadCsvFile(file.path, {
+        source,
+        weight: options.csvWeights,
+        header: options.params?.header === "present" ? "present" : "absent",
+      }).catch((e: unknown) => {
+        if (
+          (e as NodeJS.ErrnoException).code === "ENOENT" ||
+          (e as NodeJS.ErrnoException).code === "EACCES"
+        ) {
+          throw new SagebrewError(
+            "SB_DATA_READ",
+            `Cannot read ${file.name} in channel ${channel}: ${(e as Error).message}`,
+            {
+              cause: e,
+            },
+          );
+        }
+        throw e;
+      });
+      parts.push(...batches);
+      continue;
+    }
     let bytes: Buffer;
     try {
       bytes = await readFile(file.path);
@@ -76,115 +116,22 @@ export async function loadChannel(
         },
       );
     }
-    total += bytes.length;
     if (bytes.length === 0) continue;
-    const format = options.format ?? guessFormat(file.name, bytes);
+    const format = declared ?? guessFormat(file.name, bytes);
     formats.add(format);
     const d = await TRAINING_DECODERS[format](bytes, {
-      source: `${channel}/${file.name}`,
+      source,
       csvWeights: options.csvWeights,
       params: options.params ?? {},
     });
     if (d.features.rows > 0) parts.push(d);
   }
-  return { dataset: concatDatasets(parts, channel), formats, bytes: total };
-}
-
-/** Concatenates datasets row-wise; dense stays dense, any sparse part makes the result CSR. */
-export function concatDatasets(parts: readonly Dataset[], channel: string): Dataset {
-  if (parts.length === 0) {
-    return { features: { kind: "dense", rows: 0, cols: 0, values: new Float32Array(0) } };
-  }
-  if (parts.length === 1) return parts[0]!;
-  const strings = parts.filter((p) => p.labelStrings !== undefined).length;
-  if (strings !== 0 && strings !== parts.length) {
-    throw new SagebrewError(
-      "SB_LABEL",
-      `Cannot combine the files of channel ${channel}: some have class-name labels and some numeric labels`,
-    );
-  }
-  const weighted = parts.filter((p) => p.weights !== undefined).length;
-  if (weighted !== 0 && weighted !== parts.length) {
-    throw new SagebrewError(
-      "SB_DATA_SHAPE",
-      `Cannot combine the files of channel ${channel}: only some of them carry weights`,
-    );
-  }
-  const rows = parts.reduce((s, p) => s + p.features.rows, 0);
-  const allDense = parts.every((p) => p.features.kind === "dense");
-  let features: FeatureMatrix;
-  if (allDense) {
-    const cols = parts[0]!.features.cols;
-    const bad = parts.find((p) => p.features.cols !== cols);
-    if (bad) {
-      throw new SagebrewError(
-        "SB_DATA_SHAPE",
-        `Cannot combine the files of channel ${channel}: one file has ${cols} feature columns, another ${bad.features.cols}`,
-      );
-    }
-    const values = new Float32Array(new ArrayBuffer(rows * cols * 4));
-    let at = 0;
-    for (const p of parts) {
-      const v = (p.features as DenseMatrix).values;
-      values.set(v, at);
-      at += v.length;
-    }
-    features = { kind: "dense", rows, cols, values };
-  } else {
-    const csrs = parts.map((p) => toCsr(p.features));
-    const nnz = csrs.reduce((s, c) => s + c.values.length, 0);
-    const indptr = new Uint32Array(rows + 1);
-    const indices = new Uint32Array(nnz);
-    const values = new Float32Array(nnz);
-    let r0 = 0;
-    let n0 = 0;
-    for (const c of csrs) {
-      for (let r = 1; r <= c.rows; r++) indptr[r0 + r] = c.indptr[r]! + n0;
-      indices.set(c.indices, n0);
-      values.set(c.values, n0);
-      r0 += c.rows;
-      n0 += c.values.length;
-    }
-    features = { kind: "csr", rows, cols: Math.max(...csrs.map((c) => c.cols)), indptr, indices, values };
-  }
-  const cat = (get: (p: Dataset) => Float32Array | undefined): Float32Array | undefined => {
-    if (!get(parts[0]!)) return undefined;
-    const out = new Float32Array(rows);
-    let at = 0;
-    for (const p of parts) {
-      out.set(get(p)!, at);
-      at += p.features.rows;
-    }
-    return out;
-  };
-  const labels = cat((p) => p.labels);
-  const weights = cat((p) => p.weights);
+  checkParts(parts, channel);
   return {
-    features,
-    ...(labels ? { labels } : {}),
-    ...(strings ? { labelStrings: parts.flatMap((p) => p.labelStrings!) } : {}),
-    ...(weights ? { weights } : {}),
+    parts,
+    rows: parts.reduce((s, p) => s + p.features.rows, 0),
+    cols: parts.reduce((m, p) => Math.max(m, p.features.cols), 0),
+    formats,
+    bytes: total,
   };
-}
-
-/** Converts dense features to CSR, dropping missing (NaN) entries. */
-export function toCsr(m: FeatureMatrix): CsrMatrix {
-  if (m.kind === "csr") return m;
-  let nnz = 0;
-  for (const v of m.values) if (!Number.isNaN(v)) nnz++;
-  const indptr = new Uint32Array(m.rows + 1);
-  const indices = new Uint32Array(nnz);
-  const values = new Float32Array(nnz);
-  let k = 0;
-  for (let r = 0; r < m.rows; r++) {
-    for (let c = 0; c < m.cols; c++) {
-      const v = m.values[r * m.cols + c]!;
-      if (!Number.isNaN(v)) {
-        indices[k] = c;
-        values[k++] = v;
-      }
-    }
-    indptr[r + 1] = k;
-  }
-  return { kind: "csr", rows: m.rows, cols: m.cols, indptr, indices, values };
 }

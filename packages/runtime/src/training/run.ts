@@ -17,6 +17,7 @@ import type { Dataset } from "../codecs/types.js";
 import { FAILURE_REASON_MAX_CHARS, mlPaths, XGBOOST_MODEL_FILE } from "../contract/index.js";
 import { SagebrewError, toSagebrewError } from "../errors/index.js";
 import { RUNTIME_VERSION } from "../version.js";
+import { trimNativeHeap } from "../xgboost/index.js";
 import { formatOfContentType, listChannelFiles } from "./channels.js";
 import { loadChannel } from "./data.js";
 import { readTrainingJob } from "./job.js";
@@ -119,14 +120,15 @@ interface Labelled extends Dataset {
   labels: Float32Array;
 }
 
+/** Maps class-name labels to ids (classes from the training parts) and checks labels for the objective. */
 function prepareLabels(
-  train: Dataset,
-  validation: Dataset | undefined,
+  train: readonly Dataset[],
+  validation: readonly Dataset[] | undefined,
   params: XGBoostTrainingParams,
   names: { train: string; validation: string },
-): { train: Labelled; validation?: Labelled; classNames?: string[] } {
-  if (train.labelStrings) {
-    const classNames = classNamesOf(train.labelStrings);
+): { train: Labelled[]; validation?: Labelled[]; classNames?: string[] } {
+  if (train[0]?.labelStrings) {
+    const classNames = classNamesOf(train.flatMap((p) => p.labelStrings ?? []));
     const objective = params.objective;
     if (!objective.startsWith("multi:") && !objective.startsWith("binary:")) {
       throw new SagebrewError(
@@ -146,34 +148,36 @@ function prepareLabels(
         `Hyperparameter objective: ${objective} needs exactly 2 classes, the training labels have ${classNames.length} (${classNames.join(", ")})`,
       );
     }
-    const t = { ...train, labels: encodeLabels(train.labelStrings, classNames, names.train) };
-    let v: Labelled | undefined;
-    if (validation) {
-      if (!validation.labelStrings) {
-        throw new SagebrewError(
-          "SB_LABEL",
-          `Cannot use ${names.validation}: its labels are numbers, but the training labels are class names (${classNames.join(", ")})`,
-        );
-      }
-      v = { ...validation, labels: encodeLabels(validation.labelStrings, classNames, names.validation) };
-    }
-    return { train: t, ...(v ? { validation: v } : {}), classNames };
-  }
-  if (!train.labels)
-    throw new SagebrewError("SB_LABEL", `Cannot train on ${names.train}: the data has no labels`);
-  checkLabels(train.labels, params.objective, params.numClass, names.train);
-  let v: Labelled | undefined;
-  if (validation) {
-    if (!validation.labels) {
+    const encode = (parts: readonly Dataset[], source: string) =>
+      parts.map((p) => ({ ...p, labels: encodeLabels(p.labelStrings!, classNames, source) }));
+    const t = encode(train, names.train);
+    if (validation && !validation[0]?.labelStrings) {
       throw new SagebrewError(
         "SB_LABEL",
-        `Cannot use ${names.validation}: its labels are class names, but the training labels are numbers`,
+        `Cannot use ${names.validation}: its labels are numbers, but the training labels are class names (${classNames.join(", ")})`,
       );
     }
-    checkLabels(validation.labels, params.objective, params.numClass, names.validation);
-    v = validation as Labelled;
+    return {
+      train: t,
+      ...(validation ? { validation: encode(validation, names.validation) } : {}),
+      classNames,
+    };
   }
-  return { train: train as Labelled, ...(v ? { validation: v } : {}) };
+  const check = (parts: readonly Dataset[], source: string): Labelled[] =>
+    parts.map((p) => {
+      if (!p.labels) {
+        throw new SagebrewError(
+          "SB_LABEL",
+          `Cannot use ${source}: its labels are class names, but the training labels are numbers`,
+        );
+      }
+      checkLabels(p.labels, params.objective, params.numClass, source);
+      return p as Labelled;
+    });
+  return {
+    train: check(train, names.train),
+    ...(validation ? { validation: check(validation, names.validation) } : {}),
+  };
 }
 
 /**
@@ -233,31 +237,32 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
         ...(format ? { format: format.format, params: format.params } : {}),
         csvWeights: params.csvWeights,
       });
-      if (loaded.dataset.features.rows === 0) {
+      if (loaded.rows === 0) {
         throw new SagebrewError(
           "SB_CHANNEL_EMPTY",
           `Cannot train: channel ${name} holds no data rows (${listing.files.length} file${listing.files.length === 1 ? "" : "s"}, ${loaded.bytes} bytes)`,
         );
       }
       reporter.info(
-        `channel ${name}: ${loaded.dataset.features.rows} rows x ${loaded.dataset.features.cols} features from ${listing.files.length} file${listing.files.length === 1 ? "" : "s"} (${[...loaded.formats].join(", ")}${format ? "" : ", detected"})`,
+        `channel ${name}: ${loaded.rows} rows x ${loaded.cols} features from ${listing.files.length} file${listing.files.length === 1 ? "" : "s"} (${[...loaded.formats].join(", ")}${format ? "" : ", detected"})`,
       );
-      return loaded.dataset;
+      return loaded;
     };
     const trainData = await load(trainName);
     const hasValidation = names.includes("validation");
     const validationData = hasValidation ? await load("validation") : undefined;
-    if (validationData && validationData.features.cols !== trainData.features.cols) {
-      const sparse = trainData.features.kind === "csr" || validationData.features.kind === "csr";
+    if (validationData && validationData.cols !== trainData.cols) {
+      const sparse = [...trainData.parts, ...validationData.parts].some((p) => p.features.kind === "csr");
       if (!sparse) {
         throw new SagebrewError(
           "SB_DATA_SHAPE",
-          `Cannot train: channel validation has ${validationData.features.cols} features, channel train has ${trainData.features.cols}`,
+          `Cannot train: channel validation has ${validationData.cols} features, channel ${trainName} has ${trainData.cols}`,
         );
       }
     }
     const loadMs = performance.now() - tLoad;
-    const labelled = prepareLabels(trainData, validationData, params, {
+    trimNativeHeap(); // parse threads are gone; hand their freed buffers back
+    const labelled = prepareLabels(trainData.parts, validationData?.parts, params, {
       train: `channel ${trainName}`,
       validation: "channel validation",
     });
@@ -267,8 +272,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       );
     }
     const result = await trainXGBoost({
-      train: labelled.train,
-      ...(labelled.validation ? { validation: labelled.validation } : {}),
+      train: { parts: labelled.train },
+      ...(labelled.validation ? { validation: { parts: labelled.validation } } : {}),
       params,
       onRound: (report) => reporter.round(report),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -281,9 +286,9 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       ...(result.bestScore !== undefined ? { bestScore: result.bestScore } : {}),
       ...(result.stoppingMetric ? { stoppingMetric: result.stoppingMetric } : {}),
       finalMetrics: result.history.at(-1)?.metrics ?? [],
-      trainRows: labelled.train.features.rows,
-      validationRows: labelled.validation?.features.rows ?? 0,
-      features: labelled.train.features.cols,
+      trainRows: trainData.rows,
+      validationRows: validationData?.rows ?? 0,
+      features: trainData.cols,
       ...(labelled.classNames ? { classNames: labelled.classNames } : {}),
       loadMs,
       dmatrixMs: result.dataMs,
@@ -316,7 +321,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
         model_format: "ubj",
         objective: params.objective,
         num_class: params.numClass ?? null,
-        num_features: labelled.train.features.cols,
+        num_features: trainData.cols,
         class_names: labelled.classNames ?? null,
         rounds: result.rounds,
         best_iteration: result.bestIteration ?? null,

@@ -19,8 +19,12 @@ export interface XGBoostApi {
   readonly version: readonly [number, number, number];
   readonly koffi: Koffi;
   readonly fn: Record<string, Fn>;
+  /** koffi prototypes of the data-iterator callbacks. */
+  readonly callbacks: { readonly reset: unknown; readonly next: unknown };
   /** Address of a typed array's first element (the array must be backed by an explicit ArrayBuffer). */
   addressOf(view: ArrayBufferView): number;
+  /** Returns freed native heap memory to the OS (glibc `malloc_trim`); a no-op elsewhere. */
+  trimHeap(): void;
   /** Copies `bytes` bytes from a library-owned address into `dst`. */
   copyFrom(dst: ArrayBufferView, address: number, bytes: number): void;
 }
@@ -51,6 +55,9 @@ const DECLARATIONS = [
   "int XGBoosterGetAttr(uintptr_t handle, const char* key, _Out_ const char** out, _Out_ int* success)",
   "int XGBoosterSaveJsonConfig(uintptr_t handle, _Out_ uint64_t* len, _Out_ const char** out)",
   "int XGBoosterSlice(uintptr_t handle, int begin, int end, int step, _Out_ uintptr_t* out)",
+  "int XGProxyDMatrixCreate(_Out_ uintptr_t* out)",
+  "int XGProxyDMatrixSetDataDense(uintptr_t handle, const char* data)",
+  "int XGQuantileDMatrixCreateFromCallback(uintptr_t iter, uintptr_t proxy, uintptr_t ref, DataIterResetCallback* reset, XGDMatrixCallbackNext* next, const char* config, _Out_ uintptr_t* out)",
 ] as const;
 
 /** Library names tried, in order, when `XGBOOST_LIBRARY_PATH` is not set. */
@@ -101,6 +108,11 @@ export function loadXGBoost(libraryPath: string | undefined = process.env.XGBOOS
       `Cannot load XGBoost: no libxgboost found (${failures.length} places tried); ${INSTALL_HINT}`,
     );
   }
+  // Callback types of the data-iterator API (XGQuantileDMatrixCreateFromCallback).
+  const callbacks = {
+    reset: koffi.proto("void DataIterResetCallback(uintptr_t iter)"),
+    next: koffi.proto("int XGDMatrixCallbackNext(uintptr_t iter)"),
+  };
   const fn: Record<string, Fn> = {};
   for (const decl of DECLARATIONS) {
     const name = /\s\**(\w+)\(/.exec(decl)?.[1];
@@ -130,12 +142,22 @@ export function loadXGBoost(libraryPath: string | undefined = process.env.XGBOOS
   const libc = koffi.load(process.platform === "darwin" ? "libc.dylib" : "libc.so.6");
   const memmoveAddr = libc.func("uintptr_t memmove(void* dst, const void* src, size_t n)") as Fn;
   const memcpyFrom = libc.func("void* memcpy(void* dst, uintptr_t src, size_t n)") as Fn;
+  let mallocTrim: Fn | undefined;
+  try {
+    mallocTrim = libc.func("int malloc_trim(size_t pad)") as Fn;
+  } catch {
+    mallocTrim = undefined; // not glibc
+  }
   cached = Object.freeze({
     path,
     version,
     koffi,
     fn,
+    callbacks,
     addressOf: (view: ArrayBufferView) => memmoveAddr(view, view, 0) as number,
+    trimHeap: () => {
+      mallocTrim?.(0);
+    },
     copyFrom: (dst: ArrayBufferView, address: number, bytes: number) => {
       if (bytes > 0) memcpyFrom(dst, address, bytes);
     },

@@ -116,8 +116,117 @@ export function predictCsr(
   return readPrediction(api, shape[0]!, Number(dim[0]), result[0]!);
 }
 
+/** One batch of dense rows for a quantile DMatrix. */
+export interface DenseBatch {
+  values: Float32Array;
+  rows: number;
+  cols: number;
+  labels?: Float32Array;
+  weights?: Float32Array;
+}
+
+let passes: number | undefined;
+
+/**
+ * How many times this XGBoost build reads the batches (it differs between versions), found once by
+ * building a tiny matrix; the last pass is the one during which batches can be released.
+ */
+function passesOf(api: XGBoostApi): number {
+  if (passes === undefined) {
+    const tiny = (v: number) => ({
+      values: new Float32Array([v, v + 1]),
+      rows: 1,
+      cols: 2,
+      labels: new Float32Array([0]),
+    });
+    let count = 0;
+    const counting = new Proxy([tiny(0), tiny(1)] as Array<DenseBatch | undefined>, {
+      get(target, key, receiver) {
+        if (key === "0") count++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const handle = quantileFromBatches(api, counting, { nthread: 1 }, -1);
+    api.fn.XGDMatrixFree!(handle);
+    passes = count;
+  }
+  return passes > 1 ? passes : -1;
+}
+
+/**
+ * Builds a QuantileDMatrix (hist's quantised matrix) from dense batches through XGBoost's
+ * data-iterator callbacks. XGBoost reads the batches twice (sketch, then index); during the second
+ * pass each batch is dropped as soon as XGBoost has moved past it, so the float data and the
+ * quantised matrix are never both held in full.
+ */
+export function quantileFromBatches(
+  api: XGBoostApi,
+  batches: Array<DenseBatch | undefined>,
+  config: { missing?: number; nthread?: number; maxBin?: number },
+  releaseFrom: number = passesOf(api),
+): number {
+  const proxy = [0];
+  check(api, api.fn.XGProxyDMatrixCreate!(proxy), "create a proxy DMatrix");
+  let pass = 0;
+  let index = 0;
+  let failure: unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: koffi's register() takes a prototype pointer type.
+  const k = api.koffi as any;
+  const reset = k.register(() => {
+    pass++;
+    index = 0;
+  }, k.pointer(api.callbacks.reset));
+  const next = k.register(() => {
+    try {
+      if (releaseFrom > 0 && pass >= releaseFrom && index > 0) batches[index - 1] = undefined;
+      if (index >= batches.length) return 0;
+      const b = batches[index];
+      if (!b) throw new Error(`batch ${index} was released before XGBoost read it`);
+      check(
+        api,
+        api.fn.XGProxyDMatrixSetDataDense!(proxy[0]!, arrayInterface(api, b.values, [b.rows, b.cols])),
+        "set batch data",
+      );
+      if (b.labels)
+        check(
+          api,
+          api.fn.XGDMatrixSetFloatInfo!(proxy[0]!, "label", b.labels, b.labels.length),
+          "set batch labels",
+        );
+      if (b.weights)
+        check(
+          api,
+          api.fn.XGDMatrixSetFloatInfo!(proxy[0]!, "weight", b.weights, b.weights.length),
+          "set batch weights",
+        );
+      index++;
+      return 1;
+    } catch (e) {
+      failure = e;
+      return 0;
+    }
+  }, k.pointer(api.callbacks.next));
+  try {
+    const out = [0];
+    const cfg = configJson({
+      missing: config.missing ?? Number.NaN,
+      nthread: config.nthread ?? 0,
+      max_bin: config.maxBin ?? 256,
+    });
+    const rc = api.fn.XGQuantileDMatrixCreateFromCallback!(0, proxy[0]!, 0, reset, next, cfg, out);
+    if (failure) throw failure;
+    check(api, rc, "build a quantile DMatrix");
+    return out[0]!;
+  } finally {
+    k.unregister(reset);
+    k.unregister(next);
+    api.fn.XGDMatrixFree!(proxy[0]!);
+  }
+}
+
 /** A job for a pool thread. */
 export type Job =
+  | { op: "quantile"; batches: DenseBatch[]; missing?: number; nthread?: number; maxBin?: number }
   | { op: "update"; booster: number; iter: number; dtrain: number }
   | { op: "eval"; booster: number; iter: number; dmats: number[]; names: string[] }
   | { op: "predictDMatrix"; booster: number; dmat: number; config: string }
@@ -134,6 +243,8 @@ export type Job =
 
 export function runJob(api: XGBoostApi, job: Job): unknown {
   switch (job.op) {
+    case "quantile":
+      return quantileFromBatches(api, job.batches, job);
     case "update":
       return updateOneIter(api, job.booster, job.iter, job.dtrain);
     case "eval":

@@ -5,8 +5,9 @@
  * thread-safe, so one booster serves every thread.
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
-import { type ErrorCode, SagebrewError } from "../errors/index.js";
+import type { Worker } from "node:worker_threads";
+import { isErrorCode, SagebrewError } from "../errors/index.js";
+import { startWorker } from "../node/worker.js";
 import { loadXGBoost } from "./_library.js";
 import type { Job } from "./_ops.js";
 
@@ -20,16 +21,9 @@ interface Slot {
   busy: number;
 }
 
-const fromSource = import.meta.url.endsWith(".ts");
-const workerUrl = new URL(fromSource ? "./_worker.ts" : "./_worker.js", import.meta.url);
-
-/** Starts a pool thread; when running from TypeScript sources (tests), the thread loads tsx first. */
-function startWorker(libraryPath: string): Worker {
-  const workerData = { libraryPath };
-  if (!fromSource) return new Worker(workerUrl, { workerData });
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => m.register()).then(() => import(${JSON.stringify(workerUrl.href)}))`;
-  return new Worker(boot, { eval: true, workerData });
+/** Starts a pool thread running `_worker`. */
+function startPoolWorker(libraryPath: string): Worker {
+  return startWorker(import.meta.url, "_worker", { libraryPath });
 }
 
 export class XGBoostPool {
@@ -48,7 +42,7 @@ export class XGBoostPool {
     let best: Slot | undefined;
     for (const s of this.#slots) if (!best || s.busy < best.busy) best = s;
     if (best && (best.busy === 0 || this.#slots.length >= this.size)) return best;
-    const worker = startWorker(loadXGBoost().path);
+    const worker = startPoolWorker(loadXGBoost().path);
     const slot: Slot = { worker, busy: 0 };
     worker.unref();
     worker.on(

@@ -5,6 +5,17 @@
 import { SagebrewError } from "../errors/index.js";
 import { arrayInterface, configJson } from "./_interface.js";
 import { check, loadXGBoost, type XGBoostApi } from "./_library.js";
+import { type DenseBatch, quantileFromBatches } from "./_ops.js";
+import { sharedPool, type XGBoostPool } from "./_pool.js";
+
+export type { DenseBatch } from "./_ops.js";
+
+export interface QuantileOptions {
+  missing?: number;
+  nthread?: number;
+  /** Must equal the booster's `max_bin` (default 256). */
+  maxBin?: number;
+}
 
 /** A dense row-major float32 matrix; NaN (or `missing`) marks a missing value. */
 export interface DenseData {
@@ -96,6 +107,35 @@ export class DMatrix {
       "create a DMatrix from CSR data",
     );
     return new DMatrix(api, out[0]!).#withInfo(options);
+  }
+
+  /**
+   * Builds a QuantileDMatrix for `tree_method=hist` from dense batches (rows in batch order). Only
+   * the quantised matrix is kept (about a quarter of the float data), and batches are released
+   * while it is built. Labels and weights travel with each batch.
+   */
+  static fromBatches(batches: DenseBatch[], options: QuantileOptions = {}): DMatrix {
+    const api = loadXGBoost();
+    return new DMatrix(api, quantileFromBatches(api, [...batches], options));
+  }
+
+  /** `fromBatches` on a pool thread. The batches' buffers are transferred (the caller loses them). */
+  static async fromBatchesAsync(
+    batches: DenseBatch[],
+    options: QuantileOptions & { pool?: XGBoostPool } = {},
+  ): Promise<DMatrix> {
+    const api = loadXGBoost();
+    const transfer = new Set<ArrayBuffer>();
+    for (const b of batches) {
+      for (const a of [b.values, b.labels, b.weights]) {
+        if (a && a.buffer instanceof ArrayBuffer) transfer.add(a.buffer);
+      }
+    }
+    const { pool, ...rest } = options;
+    const handle = await (pool ?? sharedPool()).run<number>({ op: "quantile", batches, ...rest }, [
+      ...transfer,
+    ]);
+    return new DMatrix(api, handle);
   }
 
   #withInfo(options: DMatrixOptions): this {

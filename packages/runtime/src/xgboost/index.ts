@@ -3,11 +3,26 @@
 export { DEFAULT_LIBRARY_NAMES, INSTALL_HINT, loadXGBoost } from "./_library.js";
 export { sharedPool, XGBoostPool } from "./_pool.js";
 export { Booster, type ModelFormat, type PredictConfig, type Prediction } from "./booster.js";
-export { type CsrData, type DenseData, DMatrix, type DMatrixOptions } from "./dmatrix.js";
+export {
+  type CsrData,
+  type DenseBatch,
+  type DenseData,
+  DMatrix,
+  type DMatrixOptions,
+  type QuantileOptions,
+} from "./dmatrix.js";
 
 import { loadXGBoost } from "./_library.js";
 
 /** The loaded library's version, e.g. `[1, 7, 4]`. Throws SB_XGBOOST_MISSING when none is found. */
 export function xgboostVersion(): readonly [number, number, number] {
   return loadXGBoost().version;
+}
+
+/**
+ * Hands memory that was freed (for example by parse threads) back to the OS, so a long training
+ * run does not keep the loading peak as its resident size. glibc only; elsewhere a no-op.
+ */
+export function trimNativeHeap(): void {
+  loadXGBoost().trimHeap();
 }

@@ -3,9 +3,11 @@
  * hook (checkpoints, `save_model_on_termination`). Every round runs on a pool thread, so signals
  * and progress keep flowing while XGBoost computes.
  */
-import type { Dataset } from "../../codecs/types.js";
+
+import { concatDatasets } from "../../codecs/concat.js";
+import type { Dataset, DenseMatrix } from "../../codecs/types.js";
 import { SagebrewError } from "../../errors/index.js";
-import { Booster, DMatrix } from "../../xgboost/index.js";
+import { Booster, type DenseBatch, DMatrix, trimNativeHeap } from "../../xgboost/index.js";
 import type { XGBoostTrainingParams } from "./hyperparameters.js";
 import { CUSTOM_METRICS, MAXIMIZE_METRICS } from "./hyperparameters.js";
 import { computeMetric } from "./metrics.js";
@@ -27,9 +29,14 @@ export interface RoundReport {
   readonly elapsedMs: number;
 }
 
+/** Labelled rows, possibly in several batches (a large file arrives as several). */
+export interface TrainingData {
+  readonly parts: ReadonlyArray<Dataset & { labels: Float32Array }>;
+}
+
 export interface TrainOptions {
-  readonly train: Dataset & { labels: Float32Array };
-  readonly validation?: Dataset & { labels: Float32Array };
+  readonly train: TrainingData;
+  readonly validation?: TrainingData;
   readonly params: XGBoostTrainingParams;
   /** Extra booster parameters (e.g. `nthread`), applied after the hyperparameters. */
   readonly extraParams?: Record<string, string>;
@@ -65,14 +72,56 @@ export function parseEvalLine(line: string): MetricValue[] {
   return out;
 }
 
-function toDMatrix(d: Dataset & { labels: Float32Array }, nthread: number | undefined): DMatrix {
+/**
+ * Builds XGBoost's matrix. For `tree_method=hist` with dense rows it builds a QuantileDMatrix from
+ * the batches on a pool thread (the batches are handed over and released as they are consumed):
+ * the same model as a DMatrix, without holding a float copy of the data in XGBoost. The parts'
+ * buffers are transferred to the pool thread on this path (the caller's views become empty).
+ */
+async function toDMatrix(
+  data: TrainingData,
+  params: XGBoostTrainingParams,
+  channel: string,
+  quantile: boolean,
+): Promise<{ dmat: DMatrix; labels: Float32Array }> {
+  const nthread = params.booster.nthread ? Number(params.booster.nthread) : undefined;
+  if (quantile && data.parts.every((p) => p.features.kind === "dense")) {
+    const labels = concatLabels(data.parts);
+    const batches: DenseBatch[] = data.parts.map((p) => ({
+      values: (p.features as DenseMatrix).values,
+      rows: p.features.rows,
+      cols: p.features.cols,
+      labels: p.labels,
+      ...(p.weights ? { weights: p.weights } : {}),
+    }));
+    const dmat = await DMatrix.fromBatchesAsync(batches, {
+      ...(nthread ? { nthread } : {}),
+      ...(params.booster.max_bin ? { maxBin: Number(params.booster.max_bin) } : {}),
+    });
+    return { dmat, labels };
+  }
+  const d = concatDatasets(data.parts, channel) as Dataset & { labels: Float32Array };
   const opts = {
     labels: d.labels,
     ...(d.weights ? { weights: d.weights } : {}),
     ...(nthread ? { nthread } : {}),
   };
   const f = d.features;
-  return f.kind === "dense" ? DMatrix.fromDense(f, opts) : DMatrix.fromCsr(f, opts);
+  return {
+    dmat: f.kind === "dense" ? DMatrix.fromDense(f, opts) : DMatrix.fromCsr(f, opts),
+    labels: d.labels,
+  };
+}
+
+function concatLabels(parts: TrainingData["parts"]): Float32Array {
+  if (parts.length === 1) return parts[0]!.labels.slice();
+  const out = new Float32Array(parts.reduce((s, p) => s + p.labels.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p.labels, at);
+    at += p.labels.length;
+  }
+  return out;
 }
 
 /**
@@ -84,9 +133,18 @@ function toDMatrix(d: Dataset & { labels: Float32Array }, nthread: number | unde
 export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> {
   const { params } = options;
   const t0 = performance.now();
-  const nthread = params.booster.nthread ? Number(params.booster.nthread) : undefined;
-  const dtrain = toDMatrix(options.train, nthread);
-  const dvalid = options.validation ? toDMatrix(options.validation, nthread) : undefined;
+  const hist = params.booster.tree_method === "hist";
+  const train = await toDMatrix(options.train, params, "train", hist);
+  const dtrain = train.dmat;
+  let valid: { dmat: DMatrix; labels: Float32Array } | undefined;
+  try {
+    valid = options.validation ? await toDMatrix(options.validation, params, "validation", false) : undefined;
+  } catch (e) {
+    dtrain.dispose();
+    throw e;
+  }
+  const dvalid = valid?.dmat;
+  trimNativeHeap();
   const sets: Array<readonly [DMatrix, string]> = [[dtrain, "train"]];
   if (dvalid) sets.push([dvalid, "validation"]);
   const dataMs = performance.now() - t0;
@@ -125,7 +183,7 @@ export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> 
       let line = await booster.evalAsync(round, sets);
       for (const m of custom) {
         for (const [d, name] of sets) {
-          const labels = name === "train" ? options.train.labels : options.validation!.labels;
+          const labels = name === "train" ? train.labels : valid!.labels;
           const p = await booster.predictAsync(d);
           line += `\t${name}-${m}:${formatMetric(computeMetric(m, params.objective, labels, p))}`;
         }

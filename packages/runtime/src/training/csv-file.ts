@@ -1,0 +1,142 @@
+/**
+ * Loads a CSV file for training. Small files are read and parsed at once; large ones are streamed
+ * and parsed by several threads, each over a line-aligned byte range, and arrive as batches of
+ * rows in file order — so a large file is never held in memory whole, and every core parses.
+ */
+import { open, readFile, stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { type CsvDelimiter, parseCsv, sniffDelimiter } from "../codecs/csv.js";
+import type { Dataset } from "../codecs/types.js";
+import { isErrorCode, SagebrewError } from "../errors/index.js";
+import { startWorker } from "../node/worker.js";
+import { type CsvRange, parseCsvRange } from "./_csv-range.js";
+
+export interface CsvFileOptions {
+  readonly source: string;
+  readonly weight: boolean;
+  readonly header: "absent" | "present";
+  /** Parse threads for a large file; default the CPU count. */
+  readonly threads?: number;
+  /** Files at least this large are streamed in parallel. Default 16 MiB. */
+  readonly parallelFrom?: number;
+}
+
+const NL = 10;
+
+async function readAt(path: string, position: number, length: number): Promise<Buffer> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, position);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The byte offset just after the next newline at or after `pos` (or `size`). */
+async function nextLineStart(path: string, pos: number, size: number): Promise<number> {
+  for (let at = pos; at < size; at += 1 << 16) {
+    const buf = await readAt(path, at, Math.min(1 << 16, size - at));
+    const i = buf.indexOf(NL);
+    if (i >= 0) return at + i + 1;
+  }
+  return size;
+}
+
+/** Parses a CSV training file into one or more batches of rows, in file order. */
+export async function loadCsvFile(path: string, options: CsvFileOptions): Promise<Dataset[]> {
+  const { size } = await stat(path);
+  if (size < (options.parallelFrom ?? 16 << 20)) {
+    const d = parseCsv(await readFile(path), {
+      source: options.source,
+      label: true,
+      weight: options.weight,
+      header: options.header,
+    });
+    return d.features.rows > 0 ? [d] : [];
+  }
+  // The head settles the header, the delimiter and the column count for the whole file.
+  const head = await readAt(path, 0, Math.min(size, 1 << 20));
+  let pos = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  let line = 1;
+  let seenHeader = options.header !== "present";
+  for (;;) {
+    const nl = head.indexOf(NL, pos);
+    if (nl < 0)
+      throw new SagebrewError(
+        "SB_DATA_PARSE",
+        `Cannot parse CSV ${options.source}: the first line is longer than 1 MiB`,
+      );
+    const text = head.subarray(pos, nl);
+    if (text.some((c) => c !== 32 && c !== 9 && c !== 13)) {
+      if (seenHeader) break;
+      seenHeader = true;
+    }
+    pos = nl + 1;
+    line++;
+  }
+  const firstEnd = head.indexOf(NL, pos);
+  const first = head.subarray(pos, firstEnd);
+  const probe = parseCsv(first, {
+    source: options.source,
+    label: true,
+    weight: options.weight,
+    firstLine: line,
+  });
+  const delimiter: CsvDelimiter = sniffDelimiter(first, 0, first.length);
+  const columns = probe.features.cols + 1 + (options.weight ? 1 : 0);
+  const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), 16));
+  const bounds = [pos];
+  for (let t = 1; t < threads; t++)
+    bounds.push(await nextLineStart(path, pos + Math.floor(((size - pos) * t) / threads), size));
+  bounds.push(size);
+  const ranges: CsvRange[] = [];
+  for (let t = 0; t < threads; t++) {
+    if (bounds[t + 1]! <= bounds[t]!) continue;
+    ranges.push({
+      path,
+      source: options.source,
+      start: bounds[t]!,
+      end: bounds[t + 1]!,
+      ...(t === 0 ? { firstLine: line } : {}),
+      columns,
+      delimiter,
+      label: true,
+      weight: options.weight,
+    });
+  }
+  const results = await Promise.all(
+    ranges.map(
+      (range) =>
+        new Promise<Dataset[]>((resolve, reject) => {
+          const batches: Dataset[] = [];
+          const worker = startWorker(import.meta.url, "_csv-worker", range);
+          worker.on(
+            "message",
+            (m: { batch?: Dataset; done?: true; error?: { code?: string; message: string } }) => {
+              if (m.batch) batches.push(m.batch);
+              else if (m.done) {
+                resolve(batches);
+                void worker.terminate();
+              } else if (m.error) {
+                const code = isErrorCode(m.error.code) ? m.error.code : "SB_DATA_READ";
+                const prefix =
+                  code === "SB_DATA_READ" && !isErrorCode(m.error.code)
+                    ? `Cannot read ${options.source}: `
+                    : "";
+                reject(new SagebrewError(code, `${prefix}${m.error.message}`));
+                void worker.terminate();
+              }
+            },
+          );
+          worker.on("error", (e) =>
+            reject(new SagebrewError("SB_INTERNAL", `CSV parse thread failed: ${e.message}`, { cause: e })),
+          );
+        }),
+    ),
+  );
+  return results.flat();
+}
+
+export { parseCsvRange };
