@@ -57,7 +57,7 @@ export class XGBoostPool {
         else
           p.reject(
             new SagebrewError(
-              (msg.code as ErrorCode) ?? "SB_XGBOOST",
+              isErrorCode(msg.code) ? msg.code : "SB_XGBOOST",
               msg.message ?? "XGBoost worker failed",
             ),
           );
