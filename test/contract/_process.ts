@@ -3,6 +3,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const SERVE = fileURLToPath(new URL("../../packages/runtime/src/bin/serve.ts", import.meta.url));
+/** The built program, as the image runs it (`npm run build` first). */
+export const BUILT_SERVE = fileURLToPath(new URL("../../packages/runtime/bin/serve", import.meta.url));
 
 export interface ServeProcess {
   readonly child: ChildProcess;
@@ -16,9 +18,13 @@ export interface ServeProcess {
   kill(): void;
 }
 
-/** Starts `serve` with `env` added; resolves once it logs the port it listens on. */
-export function startServeProcess(env: Record<string, string>): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ["--conditions=sagebrew-source", "--import", "tsx", SERVE], {
+/** Starts `serve` with `env` added (`built`: the built program); resolves once it logs its port. */
+export function startServeProcess(
+  env: Record<string, string>,
+  options: { built?: boolean } = {},
+): Promise<ServeProcess> {
+  const args = options.built ? [BUILT_SERVE] : ["--conditions=sagebrew-source", "--import", "tsx", SERVE];
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, SAGEMAKER_BIND_TO_PORT: "0", SAGEMAKER_MODEL_SERVER_WORKERS: "2", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
