@@ -106,6 +106,7 @@ async function runSagebrew(optMl: string): Promise<{ run: TimedRun; sample: Samp
     env: { ...process.env, SAGEMAKER_BASE_DIR: optMl },
     timeoutS: 900,
     measure: true,
+    mark: FIRST_ROUND,
   });
   if (run.code !== 0)
     throw new Error(`sagebrew train failed (${run.code ?? run.signal}):\n${run.stderr.slice(-3000)}`);
