@@ -6,6 +6,8 @@ import { readFile } from "node:fs/promises";
 import { checkParts } from "../codecs/concat.js";
 import { parseCsv } from "../codecs/csv.js";
 import { parseLibsvm } from "../codecs/libsvm.js";
+import { decodeParquet } from "../codecs/parquet.js";
+import { decodeRecordioProtobuf } from "../codecs/recordio-protobuf.js";
 import type { Dataset } from "../codecs/types.js";
 import { SagebrewError } from "../errors/index.js";
 import type { ChannelFile, DataFormat } from "./channels.js";
@@ -36,19 +38,19 @@ export const TRAINING_DECODERS: Record<DataFormat, TrainingDecoder> = {
     return parseCsv(bytes, { source: o.source, label: true, weight: o.csvWeights, header });
   },
   libsvm: (bytes, o) => parseLibsvm(bytes, { source: o.source, label: true }),
-  parquet: (_bytes, o) => {
-    throw new SagebrewError(
-      "SB_CHANNEL_INVALID",
-      `Cannot read ${o.source}: Parquet training data is not supported yet`,
-    );
-  },
-  "recordio-protobuf": (_bytes, o) => {
-    throw new SagebrewError(
-      "SB_CHANNEL_INVALID",
-      `Cannot read ${o.source}: RecordIO-protobuf training data is not supported yet`,
-    );
-  },
+  parquet: (bytes, o) => requireLabels(decodeParquet(bytes, { source: o.source }), o.source),
+  "recordio-protobuf": (bytes, o) =>
+    requireLabels(decodeRecordioProtobuf(bytes, { source: o.source }), o.source),
 };
+
+/** Training data must carry labels; says so naming the file when it does not. */
+async function requireLabels(d: Dataset | Promise<Dataset>, source: string): Promise<Dataset> {
+  const data = await d;
+  if (data.features.rows > 0 && !data.labels && !data.labelStrings) {
+    throw new SagebrewError("SB_LABEL", `Cannot train on ${source}: the records carry no labels`);
+  }
+  return data;
+}
 
 export interface LoadedChannel {
   /** Row batches in file order (a large CSV file arrives as several). */
