@@ -19,6 +19,7 @@ import { SagebrewError, toSagebrewError } from "../errors/index.js";
 import { RUNTIME_VERSION } from "../version.js";
 import { trimNativeHeap } from "../xgboost/index.js";
 import { formatOfContentType, listChannelFiles } from "./channels.js";
+import { latestCheckpoint, writeCheckpoint } from "./checkpoints.js";
 import { loadChannel } from "./data.js";
 import { readTrainingJob } from "./job.js";
 
@@ -271,11 +272,21 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
         "early_stopping_rounds is set but there is no validation channel; training runs all rounds",
       );
     }
+    const checkpointDir = job.checkpointDir;
+    const resume = checkpointDir ? await latestCheckpoint(checkpointDir) : undefined;
+    if (resume) reporter.info(`resuming from checkpoint ${resume.path} (${resume.round + 1} rounds done)`);
     const result = await trainXGBoost({
+      ...(resume ? { resumeFrom: { model: resume.model, rounds: resume.round + 1 } } : {}),
       train: { parts: labelled.train },
       ...(labelled.validation ? { validation: { parts: labelled.validation } } : {}),
       params,
-      onRound: (report) => reporter.round(report),
+      onRound: async (report, booster) => {
+        reporter.round(report);
+        const last = report.round + 1 === params.numRound;
+        if (checkpointDir && ((report.round + 1) % params.checkpointFrequency === 0 || last)) {
+          await writeCheckpoint(checkpointDir, report.round, booster.save("ubj"));
+        }
+      },
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const summaryBase = {

@@ -168,6 +168,9 @@ export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> 
     const startRound = options.resumeFrom?.rounds ?? 0;
     const watchName = params.tuningObjectiveMetric ?? params.evalMetrics.at(-1);
     let best: { round: number; score: number } | undefined;
+    const resumedBest = options.resumeFrom ? booster.getAttr("best_iteration") : undefined;
+    if (resumedBest !== undefined)
+      best = { round: Number(resumedBest), score: Number(booster.getAttr("best_score")) };
     let stoppingMetric: string | undefined;
     const history: RoundReport[] = [];
     let stoppedBy: TrainResult["stoppedBy"] = "completed";
@@ -197,7 +200,6 @@ export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> 
         elapsedMs: performance.now() - tr,
       };
       history.push(report);
-      if (options.onRound) await options.onRound(report, booster);
       if (params.earlyStoppingRounds !== undefined && dvalid) {
         const watched =
           (watchName ? metrics.find((m) => m.set === "validation" && m.metric === watchName) : undefined) ??
@@ -207,13 +209,18 @@ export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> 
           const maximize = MAXIMIZE_METRICS.has(watched.metric.replace(/@.*$/, ""));
           if (!best || (maximize ? watched.value > best.score : watched.value < best.score)) {
             best = { round, score: watched.value };
+            // Kept on the booster so that a checkpoint carries early stopping's state.
+            booster.setAttr("best_iteration", String(round));
+            booster.setAttr("best_score", String(watched.value));
           } else if (round - best.round >= params.earlyStoppingRounds) {
             stoppedBy = "early-stopping";
+            if (options.onRound) await options.onRound(report, booster);
             round++;
             break;
           }
         }
       }
+      if (options.onRound) await options.onRound(report, booster);
     }
     const boostMs = performance.now() - tBoost;
     let final = booster;
