@@ -226,7 +226,8 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
   {
     name: ENV.mmeMemoryMb,
     program: "serve",
-    default: "70% of memory",
-    meaning: "Multi-model endpoints: MiB of loaded model files above which a load answers 507.",
+    default: "50% of memory",
+    meaning:
+      "Multi-model endpoints: MiB of loaded model files (sizes on disk) above which a load answers 507.",
   },
 ];

@@ -24,7 +24,7 @@ import {
 import type { CheckedHandler } from "./handler.js";
 
 /** Share of the machine's (or cgroup's) memory that loaded models may take by default. */
-export const DEFAULT_MEMORY_FRACTION = 0.7;
+export const DEFAULT_MEMORY_FRACTION = 0.5;
 /** Models per page of `GET /models` when no `limit` is given. */
 export const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
