@@ -288,3 +288,31 @@ describe("train and SIGTERM", () => {
     booster.dispose();
   });
 });
+
+describe("train on several hosts", () => {
+  it("trains on the first host only and says so; the others exit 0 without a model", async () => {
+    for (const [host, expectModel] of [
+      ["algo-1", true],
+      ["algo-2", false],
+    ] as const) {
+      const d = await irisDir();
+      await d.write(
+        "input/config/resourceconfig.json",
+        JSON.stringify({ current_host: host, hosts: ["algo-2", "algo-1"], network_interface_name: "eth0" }),
+      );
+      await d.write(
+        "input/config/inputdataconfig.json",
+        JSON.stringify({ training: { ContentType: "text/csv", S3DistributionType: "ShardedByS3Key" } }),
+      );
+      const r = await train(d);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(existsSync(d.file("model/xgboost-model")), expectModel, host);
+      assert.match(
+        r.stderr,
+        expectModel
+          ? /training on algo-1 alone out of 2 hosts; channels training are ShardedByS3Key, so only this host's shard is used/
+          : /this is algo-2, one of 2 hosts; sagebrew trains on one host \(algo-1\)/,
+      );
+    }
+  });
+});

@@ -293,3 +293,28 @@ function rejectHeader(
     );
   }
 }
+
+/**
+ * The delimiter and column count of the first data line (after a BOM, blank lines and, when
+ * `header` is `present`, the header), or undefined when there is no complete data line yet.
+ */
+export function csvLayout(
+  bytes: Uint8Array,
+  options: { header?: "absent" | "present"; delimiter?: CsvDelimiter } = {},
+): { delimiter: CsvDelimiter; columns: number } | undefined {
+  let pos = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let headerSkipped = options.header !== "present";
+  while (pos < bytes.length) {
+    const nl = bytes.indexOf(NL, pos);
+    if (nl < 0) return undefined;
+    if (!isBlank(bytes, pos, nl)) {
+      if (headerSkipped) {
+        const delimiter = options.delimiter ?? sniffDelimiter(bytes, pos, nl);
+        return { delimiter, columns: splitFields(bytes, pos, nl, delimiter.charCodeAt(0), []) };
+      }
+      headerSkipped = true;
+    }
+    pos = nl + 1;
+  }
+  return undefined;
+}

@@ -4,7 +4,7 @@
  * of `csv-file.ts`, and directly for one range.
  */
 import { open } from "node:fs/promises";
-import { type CsvDelimiter, parseCsv } from "../codecs/csv.js";
+import { type CsvDelimiter, csvLayout, parseCsv } from "../codecs/csv.js";
 import type { Dataset } from "../codecs/types.js";
 import { isSagebrewError } from "../errors/index.js";
 
@@ -12,11 +12,17 @@ export interface CsvRange {
   readonly path: string;
   readonly source: string;
   readonly start: number;
+  /** End offset; `Infinity` reads to EOF (a pipe). */
   readonly end: number;
+  /** Read sequentially (a FIFO) instead of at offsets. */
+  readonly sequential?: boolean;
+  /** Header handling of the first block when `columns` is not known yet. */
+  readonly header?: "absent" | "present";
   /** Line number at `start`, when known (range 0); else computed only if an error needs it. */
   readonly firstLine?: number;
-  readonly columns: number;
-  readonly delimiter: CsvDelimiter;
+  /** Column count and delimiter when already settled (a later range); else the first block settles them. */
+  readonly columns?: number;
+  readonly delimiter?: CsvDelimiter;
   readonly label: boolean;
   readonly weight: boolean;
   readonly blockBytes?: number;
@@ -51,6 +57,8 @@ export async function parseCsvRange(range: CsvRange, onBatch: (d: Dataset) => vo
     let carryLen = 0;
     let pos = range.start;
     let relLine = 0; // lines before the current block, relative to the range start
+    let columns = range.columns;
+    let delimiter = range.delimiter;
     for (;;) {
       const want = Math.min(blockBytes, range.end - pos);
       if (carryLen + want > buf.length) {
@@ -60,7 +68,7 @@ export async function parseCsvRange(range: CsvRange, onBatch: (d: Dataset) => vo
       }
       let bytesRead = 0;
       if (want > 0) {
-        bytesRead = (await fh.read(buf, carryLen, want, pos)).bytesRead;
+        bytesRead = (await fh.read(buf, carryLen, want, range.sequential ? null : pos)).bytesRead;
         pos += bytesRead;
         if (bytesRead === 0) pos = range.end;
       }
@@ -74,16 +82,21 @@ export async function parseCsvRange(range: CsvRange, onBatch: (d: Dataset) => vo
         continue;
       }
       const lines = block.subarray(0, cut);
-      const options = {
-        source: range.source,
-        label: range.label,
-        weight: range.weight,
-        columns: range.columns,
-        delimiter: range.delimiter,
-      };
+      const base = { source: range.source, label: range.label, weight: range.weight };
+      // The first block of a stream settles the layout (and checks for a header).
+      const layout = { columns, delimiter };
+      const options =
+        layout.columns === undefined ? { ...base, header: range.header ?? "absent" } : { ...base, ...layout };
       let d: Dataset;
       try {
         d = parseCsv(lines, { ...options, firstLine: (range.firstLine ?? 1) + relLine });
+        if (columns === undefined) {
+          const found = csvLayout(lines, { header: range.header ?? "absent" });
+          if (found) {
+            columns = found.columns;
+            delimiter = found.delimiter;
+          }
+        }
       } catch (e) {
         if (!isSagebrewError(e) || range.firstLine !== undefined) throw e;
         // Name the true line: count the lines before this block, then parse it again.

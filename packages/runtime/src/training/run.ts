@@ -22,6 +22,7 @@ import { formatOfContentType, listChannelFiles } from "./channels.js";
 import { latestCheckpoint, writeCheckpoint } from "./checkpoints.js";
 import { loadChannel } from "./data.js";
 import { readTrainingJob } from "./job.js";
+import { loadPipeChannel } from "./pipe.js";
 
 export interface TrainingSummary {
   readonly rounds: number;
@@ -196,6 +197,25 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     for (const alias of Object.keys(job.hyperparameters).filter((k) => k in ALIASES)) {
       reporter.info(`hyperparameter ${alias} is read as ${ALIASES[alias]}`);
     }
+    const { hosts, currentHost } = job.resource;
+    if (hosts.length > 1) {
+      // sagebrew does not run distributed XGBoost: each host holds only what it was given, and
+      // SageMaker merges every host's model directory into one archive, so one host (the first
+      // of the sorted list, as SageMaker's XGBoost container does) trains and writes the model.
+      const master = hosts[0]!;
+      if (currentHost !== master) {
+        reporter.warn(
+          `this is ${currentHost}, one of ${hosts.length} hosts; sagebrew trains on one host (${master}) and writes no model here`,
+        );
+        return { exitCode: EXIT.ok };
+      }
+      const sharded = [...job.channels.values()]
+        .filter((c) => c.distribution === "ShardedByS3Key")
+        .map((c) => c.name);
+      reporter.warn(
+        `training on ${master} alone out of ${hosts.length} hosts${sharded.length ? `; channels ${sharded.join(", ")} are ShardedByS3Key, so only this host's shard is used` : ""}`,
+      );
+    }
     const onDisk = await existingChannels(paths.dataDir);
     const declared = [...job.channels.keys()];
     const names = [...new Set([...declared, ...onDisk])];
@@ -215,6 +235,34 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     const load = async (name: string) => {
       const cfg = job.channels.get(name);
       const dir = join(paths.dataDir, name);
+      if (cfg?.inputMode === "Pipe") {
+        const format = cfg.contentType
+          ? formatOfContentType(cfg.contentType)
+          : { format: "csv" as const, params: {} };
+        if (!format) {
+          throw new SagebrewError(
+            "SB_CHANNEL_INVALID",
+            `Cannot read channel ${name}: content type ${JSON.stringify(cfg.contentType)} is not one of text/csv, text/libsvm, application/x-parquet, application/x-recordio-protobuf`,
+          );
+        }
+        const parts = await loadPipeChannel(paths.dataDir, name, {
+          format: format.format,
+          params: format.params,
+          csvWeights: params.csvWeights,
+          recordWrapper: cfg.recordWrapper,
+        });
+        const rows = parts.reduce((s, p) => s + p.features.rows, 0);
+        if (rows === 0)
+          throw new SagebrewError(
+            "SB_CHANNEL_EMPTY",
+            `Cannot train: pipe-mode channel ${name} delivered no data rows`,
+          );
+        const cols = parts.reduce((m, p) => Math.max(m, p.features.cols), 0);
+        reporter.info(
+          `channel ${name}: ${rows} rows x ${cols} features from pipe ${name}_0 (${format.format})`,
+        );
+        return { parts, rows, cols, formats: new Set([format.format]), bytes: 0 };
+      }
       const listing = await listChannelFiles(dir, name);
       if (listing.skipped.length)
         reporter.info(`channel ${name}: skipped hidden files ${listing.skipped.join(", ")}`);
