@@ -57,3 +57,17 @@ export {
 export { summaryLines } from "./training/summary.js";
 export { RUNTIME_VERSION } from "./version.js";
 export * from "./xgboost/index.js";
+export { decodeParquet, type ParquetDecodeOptions } from "./codecs/parquet.js";
+export {
+  decodeRecordioProtobuf,
+  decodeRecordioRecords,
+  encodeRecordioPredictions,
+  encodeRecordioProtobuf,
+  type PredictionRecord,
+  type RecordioDecodeOptions,
+  type RecordioDtype,
+  type RecordioEncodeOptions,
+  type RecordioRecord,
+  type RecordioTensor,
+  recordioRecordBounds,
+} from "./codecs/recordio-protobuf.js";

@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
+import { isSagebrewError, SagebrewError } from "../errors/index.js";
+import { decodeParquet } from "./parquet.js";
+
+const write = (columnData: ColumnSource[], options: { rowGroupSize?: number; compressed?: boolean } = {}) =>
+  new Uint8Array(parquetWriteBuffer({ columnData, ...options }));
+
+async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(isSagebrewError(e, "SB_DATA_PARSE"), `expected SB_DATA_PARSE, got ${String(e)}`);
+    assert.match((e as Error).message, pattern);
+    return true;
+  });
+}
+
+describe("decodeParquet()", () => {
+  it("reads column 0 as the label and the rest as float32 features, any physical type", async () => {
+    const bytes = write([
+      { name: "y", data: [0, 1, 2], type: "INT32" },
+      { name: "a", data: new Float64Array([1.5, 2.5, 3.5]), type: "DOUBLE" },
+      { name: "b", data: new Float32Array([0.1, 0.2, 0.3]), type: "FLOAT" },
+      { name: "c", data: [10n, 20n, 30n], type: "INT64" },
+      { name: "d", data: [true, false, true], type: "BOOLEAN" },
+    ]);
+    const d = await decodeParquet(bytes, { source: "iris.parquet" });
+    assert.deepEqual(d.features, {
+      kind: "dense",
+      rows: 3,
+      cols: 4,
+      values: Float32Array.from([1.5, 0.1, 10, 1, 2.5, 0.2, 20, 0, 3.5, 0.3, 30, 1]),
+    });
+    assert.deepEqual(d.labels, Float32Array.from([0, 1, 2]));
+  });
+  it("turns null features into NaN (missing)", async () => {
+    const bytes = write([
+      { name: "y", data: [1, 0], type: "DOUBLE" },
+      { name: "a", data: [null, 2], type: "DOUBLE", nullable: true },
+    ]);
+    const d = await decodeParquet(bytes);
+    assert.ok(Number.isNaN(d.features.values[0]));
+    assert.equal(d.features.values[1], 2);
+  });
+  it("keeps string labels as labelStrings", async () => {
+    const bytes = write([
+      { name: "species", data: ["setosa", "virginica"], type: "STRING" },
+      { name: "a", data: [1, 2], type: "DOUBLE" },
+    ]);
+    const d = await decodeParquet(bytes);
+    assert.deepEqual(d.labelStrings, ["setosa", "virginica"]);
+    assert.equal(d.labels, undefined);
+  });
+  it("reads files with several row groups, compressed or not", async () => {
+    const n = 1000;
+    const y = Array.from({ length: n }, (_, i) => i % 3);
+    const a = Float64Array.from({ length: n }, (_, i) => i / 7);
+    for (const compressed of [true, false]) {
+      const d = await decodeParquet(
+        write(
+          [
+            { name: "y", data: y, type: "INT32" },
+            { name: "a", data: a, type: "DOUBLE" },
+          ],
+          { rowGroupSize: 128, compressed },
+        ),
+      );
+      assert.equal(d.features.rows, n);
+      assert.deepEqual(d.features.values, Float32Array.from(a));
+      assert.deepEqual(d.labels, Float32Array.from(y));
+    }
+  });
+  it("round-trips generated numeric tables", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }).chain((cols) =>
+          fc.array(
+            fc.array(fc.option(fc.double({ noNaN: true }), { nil: null }), {
+              minLength: cols,
+              maxLength: cols,
+            }),
+            {
+              minLength: 1,
+              maxLength: 30,
+            },
+          ),
+        ),
+        async (table) => {
+          const cols = table[0]!.length;
+          const columnData: ColumnSource[] = [
+            { name: "label", data: table.map((_, i) => i), type: "DOUBLE" },
+            ...Array.from({ length: cols }, (_, j) => ({
+              name: `f${j}`,
+              data: table.map((row) => row[j] ?? null),
+              type: "DOUBLE" as const,
+              nullable: true,
+            })),
+          ];
+          const d = await decodeParquet(write(columnData));
+          assert.deepEqual(
+            d.features.values,
+            Float32Array.from(table.flat().map((v) => (v === null ? Number.NaN : v))),
+          );
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe("decodeParquet() errors name the file", () => {
+  const good = write([
+    { name: "y", data: [0, 1, 2, 3], type: "INT32" },
+    { name: "a", data: new Float64Array([1, 2, 3, 4]), type: "DOUBLE" },
+  ]);
+  it("rejects a truncated file", () =>
+    rejects(
+      decodeParquet(good.subarray(0, good.length - 10), { source: "t.parquet" }),
+      /^Cannot read Parquet file t\.parquet: not a readable Parquet file/,
+    ));
+  it("rejects bytes that are not Parquet", () =>
+    rejects(
+      decodeParquet(new TextEncoder().encode("a,b\n1,2\n"), { source: "x.parquet" }),
+      /x\.parquet: not a readable Parquet file: .*PAR1/,
+    ));
+  it("rejects a string feature column", async () => {
+    const bytes = write([
+      { name: "y", data: [0], type: "INT32" },
+      { name: "colour", data: ["red"], type: "STRING" },
+    ]);
+    await rejects(
+      decodeParquet(bytes, { source: "c.parquet" }),
+      /c\.parquet: feature column "colour" \(column 2\) row 1 holds the string "red"; features must be numeric/,
+    );
+  });
+  it("rejects a null label", async () => {
+    const bytes = write([
+      { name: "y", data: [0, null], type: "DOUBLE", nullable: true },
+      { name: "a", data: [1, 2], type: "DOUBLE" },
+    ]);
+    await rejects(decodeParquet(bytes, { source: "n.parquet" }), /label column "y" is null in row 2/);
+  });
+  it("mutated files decode or fail with SB_DATA_PARSE, never another exception", async () => {
+    const big = write(
+      [
+        { name: "y", data: Array.from({ length: 200 }, (_, i) => i % 3), type: "INT32" },
+        { name: "a", data: Float64Array.from({ length: 200 }, (_, i) => i), type: "DOUBLE" },
+        { name: "b", data: Float32Array.from({ length: 200 }, (_, i) => -i), type: "FLOAT" },
+      ],
+      { rowGroupSize: 64 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        async (edits, cut) => {
+          const bytes = big.slice(0, big.length - (cut % 3 === 0 ? cut % big.length : 0));
+          for (const [i, b] of edits) bytes[i % bytes.length] = b;
+          try {
+            const d = await decodeParquet(bytes, { source: "fuzz.parquet" });
+            assert.equal(d.features.rows * d.features.cols, d.features.values.length);
+            assert.equal(d.labels?.length ?? d.labelStrings?.length, d.features.rows);
+          } catch (e) {
+            assert.ok(e instanceof SagebrewError && e.code === "SB_DATA_PARSE", String(e));
+            assert.match(e.message, /^Cannot read Parquet file fuzz\.parquet: /);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
