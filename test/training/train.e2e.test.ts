@@ -8,7 +8,7 @@ import { chmod, readFile, rm, symlink } from "node:fs/promises";
 import { after, describe, it } from "node:test";
 import { Booster, parseCsv } from "@sagebrew/runtime";
 import { IRIS_CSV, IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../helpers/ml-dir.js";
-import { run } from "../helpers/process.js";
+import { type RunOptions, run } from "../helpers/process.js";
 
 const dirs: MlDir[] = [];
 after(async () => {
@@ -21,7 +21,7 @@ async function irisDir(): Promise<MlDir> {
   return d;
 }
 
-function train(d: MlDir, extra: { onStdout?: Parameters<typeof run>[2]["onStdout"] } = {}) {
+function train(d: MlDir, extra: { onStdout?: RunOptions["onStdout"] } = {}) {
   return run(TRAIN_BIN, [], { env: { SAGEMAKER_BASE_DIR: d.root }, ...extra });
 }
 
