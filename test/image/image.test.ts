@@ -90,6 +90,7 @@ describe(
       assert.deepEqual(info.Config.Entrypoint, ["node", "/opt/sagebrew/entrypoint.mjs"]);
       assert.deepEqual(Object.keys(info.Config.ExposedPorts), ["8080/tcp"]);
       assert.equal(info.Config.Labels["com.amazonaws.sagemaker.capabilities.accept-bind-to-port"], "true");
+      assert.equal(info.Config.Labels["com.amazonaws.sagemaker.capabilities.multi-models"], "true");
       assert.equal(info.Config.Labels["dev.sagebrew.version"], "0.1.0");
       assert.equal(info.Config.Labels["dev.sagebrew.xgboost.version"], "1.7.4");
       assert.equal(info.Architecture, "amd64");

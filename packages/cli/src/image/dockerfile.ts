@@ -9,6 +9,8 @@ export const DEFAULT_XGBOOST_VERSION = "1.7.4";
 /** Label keys written into every image. */
 export const LABELS = Object.freeze({
   bindToPort: "com.amazonaws.sagemaker.capabilities.accept-bind-to-port",
+  /** `serve` implements the multi-model contract when SageMaker sets SAGEMAKER_MULTI_MODEL=true. */
+  multiModels: "com.amazonaws.sagemaker.capabilities.multi-models",
   sagebrewVersion: "dev.sagebrew.version",
   xgboostVersion: "dev.sagebrew.xgboost.version",
 });
@@ -62,6 +64,7 @@ RUN set -eu; \\
     esac
 
 LABEL ${LABELS.bindToPort}="true" \\
+      ${LABELS.multiModels}="true" \\
       ${LABELS.sagebrewVersion}="\${SAGEBREW_VERSION}" \\
       ${LABELS.xgboostVersion}="\${XGBOOST_VERSION}"
 
