@@ -7,6 +7,7 @@ import { predictCommand } from "./predict.js";
 import { pushCommand } from "./push.js";
 import { serveCommand } from "./serve.js";
 import { trainCommand } from "./train.js";
+import { transformCommand } from "./transform.js";
 import type { Command } from "./types.js";
 
 export const COMMANDS: readonly Command[] = [
@@ -17,4 +18,5 @@ export const COMMANDS: readonly Command[] = [
   doctorCommand,
   serveCommand,
   predictCommand,
+  transformCommand,
 ];

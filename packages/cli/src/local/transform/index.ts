@@ -1,0 +1,19 @@
+/** Local Batch Transform: split, batch, assemble, join/filter, and the job runner. */
+export {
+  type Batch,
+  type BatchOptions,
+  type BatchStrategy,
+  batchRecords,
+  parseBatchStrategy,
+} from "./batch.js";
+export { type DataProcessing, filterInput, joinOutput, type RecordFormat, recordFormat } from "./join.js";
+export { compileJsonPath, type JsonPath } from "./jsonpath.js";
+export {
+  assemble,
+  type ProgressEvent,
+  runTransform,
+  type TransformJob,
+  type TransformSummary,
+} from "./run.js";
+export { type ExecutionParameters, executionParameters, freePort, startServe } from "./server.js";
+export { type InputRecord, parseSplitType, type SplitType, splitRecords } from "./split.js";

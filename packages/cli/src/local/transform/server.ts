@@ -1,0 +1,176 @@
+/**
+ * The model server a local transform talks to: the real `serve` program as a child process on a
+ * free port, with the environment Batch Transform gives it (contract §3), reached over HTTP.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { Agent, request } from "node:http";
+import { createServer } from "node:net";
+import { ENV, ROUTES, SagebrewError } from "@sagebrew/runtime";
+
+/** What `GET /execution-parameters` answered (absent fields left out). */
+export interface ExecutionParameters {
+  readonly MaxConcurrentTransforms?: number;
+  readonly BatchStrategy?: string;
+  readonly MaxPayloadInMB?: number;
+}
+
+export interface ServeProcessOptions {
+  /** Command and arguments that start `serve` (default: the runtime package's `bin/serve`). */
+  readonly command: readonly string[];
+  /** An /opt/ml-shaped directory holding `model/`. */
+  readonly baseDir: string;
+  /** Job values the user set; passed as SAGEMAKER_* only when set, like the platform does. */
+  readonly maxPayloadMb?: number;
+  readonly batchStrategy?: "SINGLE_RECORD" | "MULTI_RECORD";
+  readonly maxConcurrentTransforms?: number;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Give up waiting for /ping after this long (default 120 s). */
+  readonly startupTimeoutMs?: number;
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly body: Buffer;
+  readonly contentType: string | undefined;
+}
+
+/** A started `serve`; stop it with `stop()`. */
+export interface ServeProcess {
+  readonly pid: number;
+  readonly port: number;
+  get(path: string): Promise<HttpResult>;
+  post(path: string, body: Uint8Array, headers: Record<string, string>): Promise<HttpResult>;
+  stop(): Promise<void>;
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `serve` and waits until `/ping` answers 200.
+ *
+ * @throws SagebrewError `SB_TRANSFORM` when it exits or stays unhealthy (with its stderr tail).
+ */
+export async function startServe(options: ServeProcessOptions): Promise<ServeProcess> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...(options.env ?? process.env),
+    SAGEMAKER_BASE_DIR: options.baseDir,
+    [ENV.batch]: "true",
+    [ENV.bindToPort]: String(port),
+  };
+  if (options.maxPayloadMb !== undefined) env[ENV.maxPayloadMb] = String(options.maxPayloadMb);
+  if (options.batchStrategy !== undefined) env[ENV.batchStrategy] = options.batchStrategy;
+  if (options.maxConcurrentTransforms !== undefined) {
+    env[ENV.maxConcurrentTransforms] = String(options.maxConcurrentTransforms);
+  }
+  const [cmd, ...args] = options.command;
+  if (!cmd) throw new SagebrewError("SB_USAGE", "No serve command given");
+  const child: ChildProcess = spawn(cmd, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) => {
+    child.once("exit", (code) => {
+      exited = code;
+      resolve();
+    });
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const call = (method: string, path: string, body?: Uint8Array, headers: Record<string, string> = {}) =>
+    new Promise<HttpResult>((resolve, reject) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port,
+          method,
+          path,
+          agent,
+          headers: body ? { ...headers, "content-length": String(body.length) } : headers,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks),
+              contentType: res.headers["content-type"],
+            }),
+          );
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  const proc: ServeProcess = {
+    pid: child.pid ?? -1,
+    port,
+    get: (path) => call("GET", path),
+    post: (path, body, headers) => call("POST", path, body, headers),
+    async stop() {
+      agent.destroy();
+      if (exited !== undefined) return;
+      if (child.pid !== undefined) process.kill(child.pid, "SIGTERM");
+      const timer = setTimeout(() => {
+        if (exited === undefined && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+      }, 10_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+  const deadline = Date.now() + (options.startupTimeoutMs ?? 120_000);
+  for (;;) {
+    if (exited !== undefined) {
+      throw new SagebrewError(
+        "SB_TRANSFORM",
+        `Cannot start serve: it exited with code ${exited}: ${stderr.trim().slice(-1500)}`,
+      );
+    }
+    try {
+      const r = await call("GET", ROUTES.ping);
+      if (r.status === 200) return proc;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await proc.stop();
+      throw new SagebrewError(
+        "SB_TRANSFORM",
+        `Cannot start serve: /ping did not answer 200 in time: ${stderr.trim().slice(-1500)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Asks `/execution-parameters`; `undefined` when the server does not answer it. */
+export async function executionParameters(server: ServeProcess): Promise<ExecutionParameters | undefined> {
+  const r = await server.get(ROUTES.executionParameters);
+  if (r.status !== 200) return undefined;
+  try {
+    const v = JSON.parse(r.body.toString()) as Record<string, unknown>;
+    return {
+      ...(typeof v.MaxConcurrentTransforms === "number"
+        ? { MaxConcurrentTransforms: v.MaxConcurrentTransforms }
+        : {}),
+      ...(typeof v.BatchStrategy === "string" ? { BatchStrategy: v.BatchStrategy } : {}),
+      ...(typeof v.MaxPayloadInMB === "number" ? { MaxPayloadInMB: v.MaxPayloadInMB } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
