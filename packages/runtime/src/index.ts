@@ -31,7 +31,21 @@ export {
   parseAccept,
   parseMediaType,
 } from "./codecs/media-type.js";
+export { decodeParquet, type ParquetDecodeOptions } from "./codecs/parquet.js";
 export { type Cell, encodeCsv, encodeJson, encodeJsonLines, formatFloat32 } from "./codecs/predictions.js";
+export {
+  decodeRecordioProtobuf,
+  decodeRecordioRecords,
+  encodeRecordioPredictions,
+  encodeRecordioProtobuf,
+  type PredictionRecord,
+  type RecordioDecodeOptions,
+  type RecordioDtype,
+  type RecordioEncodeOptions,
+  type RecordioRecord,
+  type RecordioTensor,
+  recordioRecordBounds,
+} from "./codecs/recordio-protobuf.js";
 export * from "./codecs/types.js";
 export { decodeHyperparameters } from "./config/hyperparameters.js";
 export {
@@ -57,17 +71,3 @@ export {
 export { summaryLines } from "./training/summary.js";
 export { RUNTIME_VERSION } from "./version.js";
 export * from "./xgboost/index.js";
-export { decodeParquet, type ParquetDecodeOptions } from "./codecs/parquet.js";
-export {
-  decodeRecordioProtobuf,
-  decodeRecordioRecords,
-  encodeRecordioPredictions,
-  encodeRecordioProtobuf,
-  type PredictionRecord,
-  type RecordioDecodeOptions,
-  type RecordioDtype,
-  type RecordioEncodeOptions,
-  type RecordioRecord,
-  type RecordioTensor,
-  recordioRecordBounds,
-} from "./codecs/recordio-protobuf.js";
