@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ENV_REFERENCE, ERROR_CODES } from "@sagebrew/runtime";
+import { ENV_REFERENCE, ERROR_CODES, HYPERPARAMETER_ALIASES, HYPERPARAMETER_SPECS } from "@sagebrew/runtime";
 import { COMMANDS, mainHelp } from "sagebrew";
 
 const dir = join(import.meta.dirname, "..", "docs", "reference");
@@ -40,7 +40,47 @@ const errors = [
   "",
 ].join("\n");
 
-const pages: Record<string, string> = { "cli.md": cli, "env.md": env, "errors.md": errors };
+function describe(spec: (typeof HYPERPARAMETER_SPECS)[string]): string {
+  if (spec.kind === "enum") return spec.values.map((v) => `\`${v}\``).join(", ");
+  if (spec.kind === "int" || spec.kind === "float") {
+    const lo = spec.min ? `${spec.min.inclusive ? "[" : "("}${spec.min.value}` : "(-inf";
+    const hi = spec.max ? `${spec.max.value}${spec.max.inclusive ? "]" : ")"}` : "inf)";
+    return `${spec.kind} in ${lo}, ${hi}`;
+  }
+  return {
+    bool: "`true` or `false`",
+    metrics: "comma list of metric names",
+    updater: "comma list of updaters",
+    monotone: "tuple of -1/0/1, e.g. `(1,0,-1)`",
+    interaction: "list of lists of feature indices, e.g. `[[0,1],[2]]`",
+    string: "string",
+  }[spec.kind];
+}
+const aliasesOf = (name: string) =>
+  Object.entries(HYPERPARAMETER_ALIASES)
+    .filter(([, to]) => to === name)
+    .map(([a]) => `\`${a}\``)
+    .join(", ");
+const hyperparameters = [
+  "# XGBoost hyperparameters\n",
+  "The hyperparameters of SageMaker's built-in XGBoost algorithm, as `train` validates them (values arrive as",
+  "strings, or JSON-encoded strings). Parameters marked *SageMaker* control the training job and are not",
+  "passed to XGBoost.\n",
+  "| name | aliases | allowed | HPO range | |",
+  "| --- | --- | --- | --- | --- |",
+  ...Object.entries(HYPERPARAMETER_SPECS).map(
+    ([name, spec]) =>
+      `| \`${name}\` | ${aliasesOf(name)} | ${describe(spec)} | ${spec.tunable ? spec.tunable.join("–") : ""} | ${spec.xgboost === false ? "SageMaker" : ""} |`,
+  ),
+  "",
+].join("\n");
+
+const pages: Record<string, string> = {
+  "cli.md": cli,
+  "env.md": env,
+  "errors.md": errors,
+  "hyperparameters.md": hyperparameters,
+};
 const check = process.argv.includes("--check");
 let stale = 0;
 for (const [name, body] of Object.entries(pages)) {

@@ -11,7 +11,13 @@ export {
   type XGBoostPrediction,
   type XGBoostServingModel,
 } from "./algorithms/xgboost/handler.js";
-export { validateHyperparameters, type XGBoostTrainingParams } from "./algorithms/xgboost/hyperparameters.js";
+export {
+  ALIASES as HYPERPARAMETER_ALIASES,
+  type HyperparameterSpec,
+  SPECS as HYPERPARAMETER_SPECS,
+  validateHyperparameters,
+  type XGBoostTrainingParams,
+} from "./algorithms/xgboost/hyperparameters.js";
 export type { MetricValue, RoundReport } from "./algorithms/xgboost/train.js";
 export { type RunServeOptions, runServe } from "./bin/serve-main.js";
 export { type CsvDelimiter, type CsvOptions, parseCsv } from "./codecs/csv.js";

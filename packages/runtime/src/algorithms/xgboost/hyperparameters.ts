@@ -19,7 +19,12 @@ interface EnumSpec {
 interface OtherSpec {
   kind: "bool" | "metrics" | "updater" | "monotone" | "interaction" | "string";
 }
-type Spec = (NumberSpec | EnumSpec | OtherSpec) & { xgboost?: false; tunable?: [number, number] };
+/** How one hyperparameter is validated. */
+export type HyperparameterSpec = (NumberSpec | EnumSpec | OtherSpec) & {
+  xgboost?: false;
+  tunable?: [number, number];
+};
+type Spec = HyperparameterSpec;
 
 const ge = (value: number): Bound => ({ value, inclusive: true });
 const gt = (value: number): Bound => ({ value, inclusive: false });
