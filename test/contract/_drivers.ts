@@ -16,6 +16,8 @@ export interface Reply {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly text: string;
+  /** The body as received (binary answers such as RecordIO-protobuf). */
+  readonly bytes: Uint8Array;
 }
 
 export interface Init {
@@ -56,8 +58,9 @@ export async function makeTarget(
       close: () => app.stop(),
       async send(path, init = {}) {
         const res = await app.request(path, init);
+        const bytes = typeof res.body === "string" ? new TextEncoder().encode(res.body) : res.body;
         const text = typeof res.body === "string" ? res.body : new TextDecoder().decode(res.body);
-        return { status: res.status, headers: { ...res.headers }, text };
+        return { status: res.status, headers: { ...res.headers }, text, bytes };
       },
     };
   }
@@ -104,15 +107,17 @@ export function sendHttp(port: number, path: string, init: Init = {}): Promise<R
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
+        res.on("end", () => {
+          const bytes = Buffer.concat(chunks);
           resolve({
             status: res.statusCode ?? 0,
             headers: Object.fromEntries(
               Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v)]),
             ),
-            text: Buffer.concat(chunks).toString("utf8"),
-          }),
-        );
+            text: bytes.toString("utf8"),
+            bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length),
+          });
+        });
         res.on("error", reject);
       },
     );

@@ -1,11 +1,17 @@
 /**
  * The XGBoost algorithm as a model handler: loads `model/xgboost-model` (or an ensemble), reads
- * CSV (no label column), JSON, JSON Lines and libsvm, predicts on the real libxgboost (small
- * payloads on the event loop, large ones on the worker-thread pool, one copy of the model), and
- * answers CSV, JSON or JSON Lines — class names when the model carries them.
+ * CSV (no label column), JSON, JSON Lines, libsvm and RecordIO-protobuf, predicts on the real
+ * libxgboost (small payloads on the event loop, large ones on the worker-thread pool, one copy of
+ * the model), and answers CSV, JSON, JSON Lines or RecordIO-protobuf — class names when the model
+ * carries them (class indices in RecordIO-protobuf, whose tensors hold numbers only).
  */
 import type { Cell } from "../../codecs/predictions.js";
 import { encodeCsv, encodeJson, encodeJsonLines } from "../../codecs/predictions.js";
+import {
+  decodeRecordioProtobuf,
+  encodeRecordioPredictions,
+  type PredictionRecord,
+} from "../../codecs/recordio-protobuf.js";
 import type { Dataset, FeatureMatrix } from "../../codecs/types.js";
 import { MEDIA } from "../../contract/index.js";
 import { SagebrewError } from "../../errors/index.js";
@@ -13,7 +19,15 @@ import { decodeDataset } from "../../serving/defaults.js";
 import type { InvocationContext, ModelHandler } from "../../serving/handler.js";
 import { type Prediction, XGBoostPool } from "../../xgboost/index.js";
 import { type LoadedXGBoost, loadXGBoostDir } from "./_model.js";
-import { checkOutputKeys, keyValue, labelIndex, namesClasses, type OutputKey, validKeys } from "./_output.js";
+import {
+  checkOutputKeys,
+  keyValue,
+  labelIndex,
+  namesClasses,
+  type OutputKey,
+  type OutputModel,
+  validKeys,
+} from "./_output.js";
 
 /**
  * Predictions of at most this many row × tree visits run synchronously on the event loop (about
@@ -59,8 +73,8 @@ export function createXGBoostHandler(
   const syncWorkLimit = options.syncWorkLimit ?? DEFAULT_SYNC_WORK_LIMIT;
   return {
     name: "xgboost",
-    contentTypes: [MEDIA.csv, MEDIA.json, MEDIA.jsonlines, MEDIA.libsvm, MEDIA.xLibsvm],
-    accepts: [MEDIA.csv, MEDIA.json, MEDIA.jsonlines],
+    contentTypes: [MEDIA.csv, MEDIA.json, MEDIA.jsonlines, MEDIA.libsvm, MEDIA.xLibsvm, MEDIA.recordio],
+    accepts: [MEDIA.csv, MEDIA.json, MEDIA.jsonlines, MEDIA.recordio],
 
     async load({ modelDir, config, logger }) {
       const loaded = await loadXGBoostDir(modelDir, { ensemble: config.ensemble });
@@ -96,6 +110,8 @@ export function createXGBoostHandler(
           `Content-Type text/csv; label_size=${labelSize} is not supported: label_size must be 1, and inference rows carry no label column`,
         );
       }
+      // Labels a RecordIO record may carry are ignored, as a CSV request carries none.
+      if (ctx.contentType.essence === MEDIA.recordio) return decodeRecordioProtobuf(body, { source: SOURCE });
       return decodeDataset(body, ctx.contentType);
     },
 
@@ -158,16 +174,28 @@ function combine(parts: readonly Prediction[], rows: number, model: XGBoostServi
   return { rows, width, values, model };
 }
 
-/** Encodes predictions as CSV, JSON or JSON Lines (contract §5.6, plus class names). */
-export function encodePrediction(p: XGBoostPrediction, ctx: Pick<InvocationContext, "accept">): string {
+/** The keys a class-name model answers with when `SAGEMAKER_INFERENCE_OUTPUT` is unset. */
+function classNameKeys(m: XGBoostServingModel): readonly OutputKey[] {
+  return validKeys(m.objective).includes("probabilities")
+    ? ["predicted_label", "probabilities"]
+    : ["predicted_label"];
+}
+
+/**
+ * Encodes predictions as CSV, JSON, JSON Lines (contract §5.6, plus class names) or
+ * RecordIO-protobuf (bytes; see `predictionRecords`).
+ */
+export function encodePrediction(
+  p: XGBoostPrediction,
+  ctx: Pick<InvocationContext, "accept">,
+): string | Uint8Array {
   const m = p.model;
   const row = (r: number) => p.values.subarray(r * p.width, (r + 1) * p.width);
   const rows = Array.from({ length: p.rows }, (_, r) => row(r));
+  if (ctx.accept === MEDIA.recordio) return encodeRecordioPredictions(predictionRecords(p, rows));
   let keys = m.keys;
   if (keys === undefined && namesClasses(m)) {
-    keys = validKeys(m.objective).includes("probabilities")
-      ? ["predicted_label", "probabilities"]
-      : ["predicted_label"];
+    keys = classNameKeys(m);
     // The classic tutorial's answer: one class name per line.
     if (ctx.accept === MEDIA.csv)
       return encodeCsv(rows.map((r) => [m.classNames![labelIndex(r, m)] ?? null]));
@@ -183,4 +211,24 @@ export function encodePrediction(p: XGBoostPrediction, ctx: Pick<InvocationConte
     return encodeCsv(rows.map((r) => chosen.map((k) => keyValue(k, r, m) as Cell)));
   const records = rows.map((r) => Object.fromEntries(chosen.map((k) => [k, keyValue(k, r, m)])));
   return ctx.accept === MEDIA.jsonlines ? encodeJsonLines(records) : encodeJson({ predictions: records });
+}
+
+/**
+ * One RecordIO-protobuf prediction per row (contract §5.6: every key a float32 tensor in the
+ * Record's `label` map). Keys: `SAGEMAKER_INFERENCE_OUTPUT`'s; else `predicted_label` and
+ * `probabilities` for a class-name model; else `score` (XGBoost's output, 1 or `num_class`
+ * values). Tensors hold numbers, so class names are written as class indices.
+ */
+function predictionRecords(p: XGBoostPrediction, rows: readonly Float32Array[]): PredictionRecord[] {
+  const m = p.model;
+  const keys = m.keys ?? (namesClasses(m) ? classNameKeys(m) : undefined);
+  if (keys === undefined) return rows.map((r) => ({ score: p.width === 1 ? r[0]! : Array.from(r) }));
+  const indices: OutputModel = { objective: m.objective, numClass: m.numClass, classNames: undefined };
+  const numeric = (v: ReturnType<typeof keyValue>): number | number[] =>
+    typeof v === "number"
+      ? v
+      : typeof v === "string"
+        ? Number.NaN
+        : v.map((x) => (typeof x === "number" ? x : Number.NaN));
+  return rows.map((r) => Object.fromEntries(keys.map((k) => [k, numeric(keyValue(k, r, indices))])));
 }
