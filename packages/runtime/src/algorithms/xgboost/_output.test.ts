@@ -29,6 +29,16 @@ describe("selectable output keys (contract §5.6)", () => {
     assert.deepEqual(keyValue("labels", f(0.75), binary), [0, 1]);
   });
 
+  it("derives raw_score and raw_scores from XGBoost's default output, not the margin, as SageMaker's container does", () => {
+    // sagemaker-xgboost-container test_serve_utils: binary:logistic p = 0.6 → raw_score 0.6, raw_scores [0.4, 0.6].
+    const p = Math.fround(0.6);
+    assert.equal(keyValue("raw_score", f(0.6), binary), p);
+    assert.deepEqual(keyValue("raw_scores", f(0.6), binary), [1 - p, p]);
+    assert.equal(keyValue("raw_score", f(0.1, 0.5, 0.4), iris), Math.fround(0.5));
+    const logitraw: OutputModel = { objective: "binary:logitraw", numClass: 0, classNames: undefined };
+    assert.equal(keyValue("raw_score", f(-7.5), logitraw), -7.5);
+  });
+
   it("gives only predicted_score for regression", () => {
     assert.equal(keyValue("predicted_score", f(2.5), reg), 2.5);
     assert.ok(Number.isNaN(keyValue("predicted_label", f(2.5), reg) as number));
