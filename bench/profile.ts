@@ -88,6 +88,14 @@ export async function profileServing(optMl: string, bodyFile: string, durationS:
   ].join("\n");
 }
 
+/** Average cores busy between the first and last sample: CPU seconds over wall seconds. */
+function coresUsed(samples: readonly { t: number; cpuS: number }[]): string {
+  const first = samples[0];
+  const last = samples.at(-1);
+  if (!first || !last || last.t - first.t < 200) return "n/a";
+  return ((last.cpuS - first.cpuS) / ((last.t - first.t) / 1000)).toFixed(2);
+}
+
 interface Phase {
   name: string;
   end: number;
@@ -125,7 +133,7 @@ export async function profileTraining(trainBin: string, optMl: string): Promise<
       for (const l of lines) onLine(l);
     });
   }
-  const samples: { t: number; rssMB: number; hwmMB: number }[] = [];
+  const samples: { t: number; rssMB: number; hwmMB: number; cpuS: number }[] = [];
   const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   let done = false;
   void exited.then(() => {
@@ -137,11 +145,12 @@ export async function profileTraining(trainBin: string, optMl: string): Promise<
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       const rss = /VmRSS:\s+(\d+) kB/.exec(status);
       const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-      if (rss && hwm) {
+      if (rss && hwm && child.pid !== undefined) {
         samples.push({
           t: performance.now() - t0,
           rssMB: Number(rss[1]) / 1024,
           hwmMB: Number(hwm[1]) / 1024,
+          cpuS: treeCpuS(child.pid),
         });
       }
     } catch {
@@ -165,6 +174,7 @@ export async function profileTraining(trainBin: string, optMl: string): Promise<
       `${(start / 1000).toFixed(1)}–${Number.isFinite(p.end) ? (p.end / 1000).toFixed(1) : "end"} s`,
       num(Math.max(0, ...inPhase.map((s) => s.rssMB))),
       num(Math.max(0, ...inPhase.map((s) => s.hwmMB))),
+      coresUsed(inPhase),
     ];
     start = p.end;
     return row;
@@ -177,7 +187,10 @@ export async function profileTraining(trainBin: string, optMl: string): Promise<
     "Memory of `train` by phase (VmRSS and the kernel's high-water mark VmHWM, sampled every 20 ms " +
       "from /proc; phases from the lines the program prints; this run is under `--cpu-prof`):",
     "",
-    table(["phase", "time", "max sampled RSS (MB)", "high-water mark at phase end (MB)"], rows),
+    table(
+      ["phase", "time", "max sampled RSS (MB)", "high-water mark at phase end (MB)", "CPU cores busy"],
+      rows,
+    ),
     "",
     "Busiest thread's self time (`node --cpu-prof`; `(program)` is native code, i.e. libxgboost):",
     "",

@@ -4,6 +4,8 @@
  *   npm run bench                              everything (training, then serving)
  *   node --import tsx bench/run.ts training    issue 2 only
  *   node --import tsx bench/run.ts serving     issue 3 only
+ *   node --import tsx bench/run.ts parsing     issue 5: parsing into typed arrays (--no-big: skip the 1M-row CSV)
+ *   node --import tsx bench/run.ts transform   issue 5: batch transform of 1,000,000 rows (--runs, default 5)
  *
  * Options: --runs N (training, default 3), --serve-runs N (default 2), --cold-runs N (default 5),
  * --duration S (seconds per wrk cell, default 10), --stacks sagebrew,classic,bare,
@@ -15,9 +17,12 @@ import { join } from "node:path";
 import { BENCH_DIR, REPO_DIR } from "./data.js";
 import { describeMachine, machineLine, versions } from "./lib/machine.js";
 import { writeSection } from "./lib/results.js";
+import { writeIssue5 } from "./issue5.js";
+import { parsingVersions, runParsing } from "./parsing.js";
 import { runServing } from "./serving.js";
 import type { StackKey } from "./serving-stacks.js";
 import { runTraining } from "./training.js";
+import { runTransformBench } from "./transform.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -32,8 +37,8 @@ const positional = args.filter(
   (a, i) => !a.startsWith("--") && !args[i - 1]?.match(/^--(runs|serve-runs|cold-runs|duration|stacks)$/),
 );
 const which = positional[0] ?? "all";
-if (!["all", "training", "serving"].includes(which)) {
-  console.error(`Unknown benchmark ${which}: expected training, serving or nothing (both)`);
+if (!["all", "training", "serving", "parsing", "transform"].includes(which)) {
+  console.error(`Unknown benchmark ${which}: expected training, serving, parsing, transform or nothing (the first two)`);
   process.exit(2);
 }
 const stacksArg = args.indexOf("--stacks");
@@ -43,9 +48,7 @@ const stacks = (stacksArg >= 0 ? (args[stacksArg + 1] ?? "") : "sagebrew,classic
 
 const RESULTS = join(BENCH_DIR, "RESULTS.md");
 const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
-const command =
-  `npm run bench${which === "all" ? "" : ` -- ${which}`}` +
-  (args.length > (which === "all" ? 0 : 1) ? ` (args: ${args.join(" ")})` : "");
+const command = `npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}`;
 
 if (!flag("--no-build")) {
   log("npm run build");
@@ -56,7 +59,8 @@ log(machineLine(machine));
 
 function section(title: string, body: string, notes: string[], vers: string[]): string {
   return [
-    `Command: \`${command}\` (or \`node --import tsx bench/run.ts ${title}\`), run ${new Date().toISOString().slice(0, 16)}Z.`,
+    `Command: \`${command}\` (this section alone: \`node --import tsx bench/run.ts ${title}\`), ` +
+      `run ${new Date().toISOString().slice(0, 16)}Z.`,
     "",
     `Machine: ${machineLine(machine)}.`,
     "",
@@ -87,4 +91,19 @@ if (which === "all" || which === "serving") {
   if (flag("--no-write")) console.log(text);
   else writeSection(RESULTS, "## Serving (issue 3)", text);
   log("serving done");
+}
+if (which === "parsing" || which === "transform") {
+  const heading = "## Parsing and batch transform (issue 5)";
+  const parts: string[] = [];
+  if (which === "parsing") {
+    const r = await runParsing({ runs: opt("--runs", 3), big: !flag("--no-big"), log });
+    parts.push(section("parsing", r.markdown, r.notes, [...versions("training"), ...parsingVersions()]));
+  } else {
+    const r = await runTransformBench({ runs: opt("--runs", 5), rows: 1_000_000, profile: flag("--profile"), log });
+    parts.push(section("transform", r.markdown, r.notes, versions("serving")));
+  }
+  const text = parts.join("\n");
+  if (flag("--no-write")) console.log(text);
+  else writeIssue5(RESULTS, heading, which === "parsing" ? "### Parsing" : "### Batch transform", text);
+  log(`${which} done`);
 }

@@ -242,7 +242,15 @@ function render(
       "Ratios:",
       "",
       table(
-        ["rows", "c", "sagebrew ÷ classic req/s", "classic p99 ÷ sagebrew p99", "sagebrew ÷ bare req/s"],
+        [
+          "rows",
+          "c",
+          "sagebrew ÷ classic req/s",
+          "classic p99 ÷ sagebrew p99",
+          "sagebrew ÷ bare req/s",
+          "classic ÷ sagebrew CPU/req",
+          "sagebrew ÷ bare CPU/req",
+        ],
         ratioRows,
       ),
     );
