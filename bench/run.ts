@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { BENCH_DIR, REPO_DIR } from "./data.js";
 import { describeMachine, machineLine, versions } from "./lib/machine.js";
 import { writeSection } from "./lib/results.js";
-import { writeIssue5 } from "./issue5.js";
+import { writeSubsection } from "./lib/subsection.js";
 import { parsingVersions, runParsing } from "./parsing.js";
 import { runServing } from "./serving.js";
 import type { StackKey } from "./serving-stacks.js";
@@ -38,7 +38,9 @@ const positional = args.filter(
 );
 const which = positional[0] ?? "all";
 if (!["all", "training", "serving", "parsing", "transform"].includes(which)) {
-  console.error(`Unknown benchmark ${which}: expected training, serving, parsing, transform or nothing (the first two)`);
+  console.error(
+    `Unknown benchmark ${which}: expected training, serving, parsing, transform or nothing (the first two)`,
+  );
   process.exit(2);
 }
 const stacksArg = args.indexOf("--stacks");
@@ -93,17 +95,14 @@ if (which === "all" || which === "serving") {
   log("serving done");
 }
 if (which === "parsing" || which === "transform") {
-  const heading = "## Parsing and batch transform (issue 5)";
-  const parts: string[] = [];
-  if (which === "parsing") {
-    const r = await runParsing({ runs: opt("--runs", 3), big: !flag("--no-big"), log });
-    parts.push(section("parsing", r.markdown, r.notes, [...versions("training"), ...parsingVersions()]));
-  } else {
-    const r = await runTransformBench({ runs: opt("--runs", 5), rows: 1_000_000, profile: flag("--profile"), log });
-    parts.push(section("transform", r.markdown, r.notes, versions("serving")));
-  }
-  const text = parts.join("\n");
+  const r =
+    which === "parsing"
+      ? await runParsing({ runs: opt("--runs", 3), big: !flag("--no-big"), log })
+      : await runTransformBench({ runs: opt("--runs", 5), profile: flag("--profile"), log });
+  const vers = which === "parsing" ? [...versions("training"), ...parsingVersions()] : versions("serving");
+  const text = section(which, r.markdown, r.notes, vers);
+  const sub = which === "parsing" ? "### Parsing into typed arrays" : "### Batch transform, 1,000,000 rows";
   if (flag("--no-write")) console.log(text);
-  else writeIssue5(RESULTS, heading, which === "parsing" ? "### Parsing" : "### Batch transform", text);
+  else writeSubsection(RESULTS, "## Parsing and batch transform (issue 5)", sub, text);
   log(`${which} done`);
 }

@@ -1,0 +1,470 @@
+/**
+ * Batch transform benchmark (issue 5): 1,000,000 iris-like CSV rows through `sagebrew transform`
+ * (the CLI, which starts the real `serve`) against the classic nginx → gunicorn/gevent → Flask +
+ * Python XGBoost stack of bench/serving-stacks.ts driven by a small client that does what
+ * SageMaker's batch agent does — both with SplitType=Line, BatchStrategy=MultiRecord,
+ * MaxPayloadInMB=6, AssembleWith=Line and the same MaxConcurrentTransforms — each writing
+ * `<input>.out`. Runs alternate between the two; the outputs are compared line by line.
+ */
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { Agent, request } from "node:http";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { BENCH_DIR, DATA_DIR, IRIS_EXAMPLE_DIR, irisTrainingCsv, REPO_DIR, WORK_DIR } from "./data.js";
+import { loadNow } from "./lib/machine.js";
+import { freePort, runTimed, startBackground, waitFor200 } from "./lib/proc.js";
+import { median, num, pass, ratio, spreadPct, table } from "./lib/stats.js";
+import { selfTimes } from "./profile.js";
+import { type Running, stackCpuS, stop } from "./serving-stacks.js";
+
+export interface TransformOptions {
+  runs: number;
+  /** Rows of the input file (default 1,000,000). */
+  rows?: number;
+  /** Also run `sagebrew transform` once under `node --cpu-prof` (CLI and serve) and add where the time goes. */
+  profile: boolean;
+  log: (s: string) => void;
+}
+
+export interface TransformReport {
+  markdown: string;
+  notes: string[];
+}
+
+const CLI = join(REPO_DIR, "packages", "cli", "bin", "sagebrew");
+const TRAIN = join(REPO_DIR, "packages", "runtime", "bin", "train");
+const SERVE = join(REPO_DIR, "packages", "runtime", "bin", "serve");
+const MAX_PAYLOAD_MB = 6;
+const CLASSIC_DIR = join(BENCH_DIR, "peer", "classic");
+
+/** mulberry32: small, seeded, reproducible. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `rows` iris-like rows (no label): a random example row, each value jittered by ±0.2, one decimal. */
+export function ensureIrisLike(rows: number, log: (s: string) => void): { path: string; bytes: number } {
+  const path = join(DATA_DIR, `iris-like-${rows}.csv`);
+  const meta = `${path}.meta.json`;
+  const want = JSON.stringify({ recipe: "iris-like v1", seed: 5, rows });
+  if (existsSync(path) && existsSync(meta) && readFileSync(meta, "utf8") === want) {
+    return { path, bytes: statSync(path).size };
+  }
+  log(`generating ${rows} iris-like rows at ${path}`);
+  const base = readFileSync(irisTrainingCsv(), "utf8")
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "")
+    .map((l) => l.split(",").slice(1).map(Number));
+  const uniform = rng(5);
+  const lines: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const row = base[Math.floor(uniform() * base.length)]!;
+    lines.push(row.map((v) => Math.max(0.1, v + (uniform() - 0.5) * 0.4).toFixed(1)).join(","));
+  }
+  mkdirSync(DATA_DIR, { recursive: true });
+  writeFileSync(path, lines.join("\n") + "\n");
+  writeFileSync(meta, want);
+  return { path, bytes: statSync(path).size };
+}
+
+/** An /opt/ml-shaped dir with the iris model trained by sagebrew's `train` on a copy of the example. */
+async function prepareIrisModel(log: (s: string) => void): Promise<string> {
+  const optMl = join(WORK_DIR, "transform", "opt_ml");
+  rmSync(optMl, { recursive: true, force: true });
+  mkdirSync(optMl, { recursive: true });
+  cpSync(join(IRIS_EXAMPLE_DIR, "input"), join(optMl, "input"), { recursive: true });
+  log("training the iris model with sagebrew's train");
+  const run = await runTimed(process.execPath, [TRAIN], {
+    env: { ...process.env, SAGEMAKER_BASE_DIR: optMl },
+    timeoutS: 300,
+  });
+  if (run.code !== 0 || !existsSync(join(optMl, "model", "xgboost-model"))) {
+    throw new Error(`sagebrew train failed on the iris example (${run.code}): ${run.stderr || run.stdout}`);
+  }
+  return optMl;
+}
+
+interface Sample {
+  /** Launch (of the CLI, or of the classic stack) to `<input>.out` written. */
+  wallS: number;
+  /** The requests part alone: from the server answering /ping to `.out` written. */
+  jobS: number;
+  requests: number;
+  /** CPU seconds of every process involved (client, servers). */
+  cpuS: number;
+}
+
+/** `sagebrew transform` as a user runs it. */
+async function runSagebrew(input: string, optMl: string, outDir: string, concurrency: number, prof?: string) {
+  rmSync(outDir, { recursive: true, force: true });
+  const args = [
+    ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []),
+    CLI,
+    "transform",
+    input,
+    "--model",
+    optMl,
+    "--output",
+    outDir,
+    "--content-type",
+    "text/csv",
+    "--split-type",
+    "Line",
+    "--batch-strategy",
+    "MultiRecord",
+    "--max-payload-mb",
+    String(MAX_PAYLOAD_MB),
+    "--max-concurrent-transforms",
+    String(concurrency),
+    "--assemble-with",
+    "Line",
+    ...(prof ? ["--serve", `${process.execPath} --cpu-prof --cpu-prof-dir=${prof} ${SERVE}`] : []),
+  ];
+  const run = await runTimed("/usr/bin/time", ["-f", "BENCHCPU %U %S", process.execPath, ...args], {
+    timeoutS: 900,
+    // the first request's progress line: serve is up and answering
+    mark: /serve pid \d+:/,
+  });
+  if (run.code !== 0)
+    throw new Error(`sagebrew transform failed (${run.code ?? run.signal}): ${run.stderr.slice(-2000)}`);
+  const cpu = /BENCHCPU ([\d.]+) ([\d.]+)/.exec(run.stderr);
+  return { run, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN };
+}
+
+/** SageMaker's batch agent in miniature: Line split, MultiRecord batches ≤ MaxPayloadInMB, N in flight. */
+async function classicClient(port: number, input: string, outFile: string, concurrency: number) {
+  const bytes = readFileSync(input);
+  const limit = MAX_PAYLOAD_MB * 1024 * 1024;
+  const bodies: Buffer[] = [];
+  let start = 0;
+  let batchStart = 0;
+  // records are lines; a batch ends before the line that would take it over the limit
+  while (start < bytes.length) {
+    let nl = bytes.indexOf(10, start);
+    if (nl < 0) nl = bytes.length;
+    if (nl + 1 - batchStart > limit && start > batchStart) {
+      bodies.push(bytes.subarray(batchStart, start));
+      batchStart = start;
+    }
+    start = nl + 1;
+  }
+  if (bytes.length > batchStart) bodies.push(bytes.subarray(batchStart));
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const post = (body: Buffer) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: "/invocations",
+          agent,
+          headers: { "content-type": "text/csv", "content-length": String(body.length) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const out = Buffer.concat(chunks);
+            if (res.statusCode !== 200)
+              reject(new Error(`classic answered ${res.statusCode}: ${out.toString().slice(0, 300)}`));
+            else resolve(out);
+          });
+          res.on("error", reject);
+        },
+      );
+      req.setTimeout(600_000, () => req.destroy(new Error("request timed out")));
+      req.on("error", reject);
+      req.end(body);
+    });
+  const answers: Buffer[] = new Array(bodies.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, bodies.length) }, async () => {
+      while (next < bodies.length) {
+        const i = next++;
+        answers[i] = await post(bodies[i]!);
+      }
+    }),
+  );
+  agent.destroy();
+  const parts: Buffer[] = [];
+  for (const a of answers) {
+    parts.push(a);
+    if (a.length === 0 || a[a.length - 1] !== 10) parts.push(Buffer.from("\n")); // AssembleWith=Line
+  }
+  writeFileSync(outFile, Buffer.concat(parts));
+  return bodies.length;
+}
+
+let classicRun = 0;
+/**
+ * The classic stack of bench/serving-stacks.ts (same template, same gunicorn command line) with one
+ * change: nginx's `client_max_body_size` goes from the tutorial's 5m to 6m, else every 6 MB
+ * MultiRecord request would be refused with 413 (serving-stacks.ts takes no options, hence the copy).
+ */
+function startClassic(port: number, optMl: string, logDir: string): Running {
+  const dir = join(logDir, `classic-${process.pid}-${classicRun++}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const sock = join(dir, "gunicorn.sock");
+  const template = readFileSync(join(CLASSIC_DIR, "nginx.conf.template"), "utf8");
+  if (!template.includes("client_max_body_size 5m;")) {
+    throw new Error("bench/peer/classic/nginx.conf.template no longer says client_max_body_size 5m");
+  }
+  const conf = template
+    .replace("client_max_body_size 5m;", `client_max_body_size ${MAX_PAYLOAD_MB}m;`)
+    .replaceAll("{{PORT}}", String(port))
+    .replaceAll("{{SOCK}}", sock)
+    .replaceAll("{{DIR}}", dir);
+  writeFileSync(join(dir, "nginx.conf"), conf);
+  const workers = cpus().length;
+  const env = { ...process.env, SAGEMAKER_BASE_DIR: optMl, OMP_NUM_THREADS: "1" };
+  const nginx = startBackground(
+    "nginx",
+    "/usr/sbin/nginx",
+    ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")],
+    { env, log: join(logDir, "classic-nginx.log") },
+  );
+  const gunicorn = startBackground(
+    "gunicorn",
+    "/usr/bin/gunicorn",
+    [
+      "--timeout",
+      "60",
+      "-k",
+      "gevent",
+      "-b",
+      `unix:${sock}`,
+      "-w",
+      String(workers),
+      "--worker-connections",
+      String(1000 * workers),
+      "--chdir",
+      CLASSIC_DIR,
+      "wsgi:app",
+    ],
+    { env, log: join(logDir, "classic-gunicorn.log") },
+  );
+  return { key: "classic", port, processes: [nginx, gunicorn], startedAt: nginx.startedAt };
+}
+
+async function runClassic(input: string, optMl: string, outDir: string, concurrency: number, logDir: string) {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const port = await freePort();
+  const cpuClient0 = process.cpuUsage();
+  const t0 = performance.now();
+  const running = startClassic(port, optMl, logDir);
+  try {
+    await waitFor200(port, "/ping", { since: running.startedAt, timeoutS: 120, bg: running.processes[1] });
+    const t1 = performance.now();
+    const requests = await classicClient(
+      port,
+      input,
+      join(outDir, `${input.split("/").pop()}.out`),
+      concurrency,
+    );
+    const t2 = performance.now();
+    const client = process.cpuUsage(cpuClient0);
+    const cpuS = stackCpuS(running) + (client.user + client.system) / 1e6;
+    return { wallS: (t2 - t0) / 1000, jobS: (t2 - t1) / 1000, requests, cpuS };
+  } finally {
+    await stop(running);
+  }
+}
+
+/**
+ * One `sagebrew transform` run with the CLI and `serve` under `node --cpu-prof`: per thread, its busy
+ * time and the functions with the most self time. Profiles stay in bench/work/profiles/transform/.
+ */
+async function profileSagebrew(
+  input: string,
+  optMl: string,
+  outDir: string,
+  concurrency: number,
+): Promise<string> {
+  const dir = join(WORK_DIR, "profiles", "transform");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const { run } = await runSagebrew(input, optMl, outDir, concurrency, dir);
+  const servePid = /serve pid (\d+)/.exec(run.stdout + run.stderr)?.[1];
+  const rows: string[][] = [];
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith(".cpuprofile"))
+    .sort()) {
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main thread
+    const [, , , pid, thread] = f.split(".");
+    const who =
+      pid === servePid
+        ? thread === "0"
+          ? "`serve` main thread"
+          : `\`serve\` worker thread ${thread}`
+        : thread === "0"
+          ? "CLI main thread"
+          : `CLI worker thread ${thread}`;
+    const times = selfTimes(join(dir, f));
+    const busy = times.filter((x) => x.name !== "(idle)").reduce((sum, x) => sum + x.ms, 0);
+    const top = times
+      .filter((x) => x.name !== "(idle)")
+      .slice(0, 6)
+      .map((x) => `\`${x.name}\` ${x.ms.toFixed(0)}`)
+      .join(", ");
+    rows.push([who, busy.toFixed(0), top]);
+  }
+  return [
+    `Where sagebrew's time goes (one run under \`node --cpu-prof\`, CLI and \`serve\`; wall ${run.wallS.toFixed(2)} s ` +
+      "with the profiler on; self time in ms; `(program)` is native code — libxgboost in `serve`'s worker threads):",
+    "",
+    table(["thread", "busy (ms)", "top self time (ms)"], rows),
+  ].join("\n");
+}
+
+/** Lines of two outputs compared: counts, the first lines, and how many lines differ. */
+function compareOutputs(a: string, b: string) {
+  const la = readFileSync(a, "latin1").split("\n");
+  const lb = readFileSync(b, "latin1").split("\n");
+  if (la[la.length - 1] === "") la.pop();
+  if (lb[lb.length - 1] === "") lb.pop();
+  let differ = 0;
+  for (let i = 0; i < Math.max(la.length, lb.length); i++) if (la[i] !== lb[i]) differ++;
+  return { linesA: la.length, linesB: lb.length, firstA: la.slice(0, 3), firstB: lb.slice(0, 3), differ };
+}
+
+export async function runTransformBench(o: TransformOptions): Promise<TransformReport> {
+  const notes: string[] = [];
+  const rows = o.rows ?? 1_000_000;
+  const input = ensureIrisLike(rows, o.log);
+  const optMl = await prepareIrisModel(o.log);
+  const concurrency = cpus().length;
+  const root = join(WORK_DIR, "transform");
+  const logDir = join(root, "logs");
+  rmSync(logDir, { recursive: true, force: true });
+  mkdirSync(logDir, { recursive: true });
+  const name = input.path.split("/").pop()!;
+  const outSb = join(root, "out-sagebrew");
+  const outCl = join(root, "out-classic");
+  const samples: Record<"sagebrew" | "classic", Sample[]> = { sagebrew: [], classic: [] };
+  const loads = [loadNow()];
+  const doSagebrew = async (r: number) => {
+    const { run, cpuS } = await runSagebrew(input.path, optMl, outSb, concurrency);
+    const summary = /in (\d+) requests/.exec(run.stdout + run.stderr);
+    const s: Sample = {
+      wallS: run.wallS,
+      jobS: run.wallS - (run.markS ?? 0),
+      requests: summary ? Number(summary[1]) : Number.NaN,
+      cpuS,
+    };
+    samples.sagebrew.push(s);
+    o.log(
+      `run ${r + 1} sagebrew: ${s.wallS.toFixed(2)} s, ${(rows / s.wallS).toFixed(0)} rows/s, cpu ${cpuS.toFixed(2)} s (load ${loadNow()})`,
+    );
+  };
+  const doClassic = async (r: number) => {
+    const s = await runClassic(input.path, optMl, outCl, concurrency, logDir);
+    samples.classic.push(s);
+    o.log(
+      `run ${r + 1} classic: ${s.wallS.toFixed(2)} s (${s.jobS.toFixed(2)} s after /ping), ${(rows / s.wallS).toFixed(0)} rows/s, cpu ${s.cpuS.toFixed(2)} s (load ${loadNow()})`,
+    );
+  };
+  for (let r = 0; r < o.runs; r++) {
+    if (r % 2 === 0) {
+      await doSagebrew(r);
+      await doClassic(r);
+    } else {
+      await doClassic(r);
+      await doSagebrew(r);
+    }
+    loads.push(loadNow());
+  }
+  const cmp = compareOutputs(join(outSb, `${name}.out`), join(outCl, `${name}.out`));
+
+  const med = (k: "sagebrew" | "classic", f: (s: Sample) => number) => median(samples[k].map(f));
+  const rps = (k: "sagebrew" | "classic") => med(k, (s) => rows / s.wallS);
+  const jobRps = (k: "sagebrew" | "classic") => med(k, (s) => rows / s.jobS);
+  const rowsOf = (label: string, k: "sagebrew" | "classic") => [
+    label,
+    num(med(k, (s) => s.wallS)),
+    `**${num(rps(k))}**`,
+    `±${spreadPct(samples[k].map((s) => rows / s.wallS)).toFixed(0)} %`,
+    num(jobRps(k)),
+    num(med(k, (s) => s.cpuS)),
+    num(med(k, (s) => s.requests)),
+  ];
+  const t = rps("sagebrew") / rps("classic");
+  const out: string[] = [
+    `Input: ${rows.toLocaleString("en-US")} iris-like rows, ${(input.bytes / 1e6).toFixed(1)} MB of CSV ` +
+      "(`bench/data/iris-like-*.csv`: example rows jittered, fixed seed, no label); the iris model trained by " +
+      "sagebrew's `train` on a copy of `examples/iris-xgboost` (multi:softprob, 3 classes, 20 rounds, depth 3); " +
+      `SplitType=Line, BatchStrategy=MultiRecord, MaxPayloadInMB=${MAX_PAYLOAD_MB}, AssembleWith=Line, ` +
+      `MaxConcurrentTransforms=${concurrency} for both. Medians of ${o.runs} alternating runs.`,
+    "",
+    table(
+      [
+        "",
+        "wall, launch → .out (s)",
+        "rows/s",
+        "spread",
+        "rows/s after the server is up",
+        "CPU, all processes (s)",
+        "requests",
+      ],
+      [
+        rowsOf("sagebrew `transform` (CLI + `serve`)", "sagebrew"),
+        rowsOf("classic nginx → gunicorn/gevent → Flask + pandas + xgboost, batch-agent client", "classic"),
+        [
+          "sagebrew ÷ classic",
+          "",
+          ratio(t),
+          "",
+          ratio(jobRps("sagebrew") / jobRps("classic")),
+          ratio(med("classic", (s) => s.cpuS) / med("sagebrew", (s) => s.cpuS)) + " less",
+          "",
+        ],
+      ],
+    ),
+    "",
+    table(
+      ["target", "measured", "status"],
+      [["batch transform ≥ 5× the classic stack (rows/s)", ratio(t), pass(t >= 5)]],
+    ),
+    "",
+    `Outputs: sagebrew ${cmp.linesA.toLocaleString("en-US")} lines, classic ${cmp.linesB.toLocaleString("en-US")} lines; ` +
+      `first lines \`${cmp.firstA.join(" ")}\` vs \`${cmp.firstB.join(" ")}\`; ` +
+      `${cmp.differ === 0 ? "identical line for line" : `**${cmp.differ} lines differ**`}.`,
+    "",
+    "Wall = from launching `sagebrew transform` (which starts `serve` and waits for /ping) or launching nginx + gunicorn, " +
+      "to `<input>.out` written; `after the server is up` leaves the start-up out (sagebrew: from its first progress " +
+      "line; classic: from the first 200 on /ping). CPU: `/usr/bin/time` over the CLI and its `serve` child; for the " +
+      "classic stack, nginx + gunicorn + workers from /proc plus the client's own. " +
+      `Load average during the runs: ${loads.join(" → ")}.`,
+  ];
+  if (o.profile) {
+    o.log("profiling sagebrew transform (CLI and serve under --cpu-prof)");
+    out.push("", await profileSagebrew(input.path, optMl, join(root, "out-profiled"), concurrency));
+  }
+  notes.push(
+    "The classic stack is bench/serving-stacks.ts's with nginx's `client_max_body_size` raised from the tutorial's 5m " +
+      `to ${MAX_PAYLOAD_MB}m: as shipped, the classic container refuses MaxPayloadInMB=6 MultiRecord requests with 413.`,
+    "The classic client is the batch agent's job in miniature (bench/transform.ts `classicClient`): split on lines, " +
+      `pack whole lines into requests of ≤ ${MAX_PAYLOAD_MB} MiB, ${concurrency} in flight on keep-alive connections, ` +
+      "responses joined in order with a newline after each, one write of `<input>.out`.",
+  );
+  return { markdown: out.join("\n"), notes };
+}
