@@ -9,8 +9,17 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { WORK_DIR } from "./data.js";
-import { freePort, sleep, startBackground, stopBackground, treeCpuS, waitFor200 } from "./lib/proc.js";
+import { BENCH_DIR, WORK_DIR } from "./data.js";
+import { PYTHON } from "./lib/machine.js";
+import {
+  freePort,
+  runTimed,
+  sleep,
+  startBackground,
+  stopBackground,
+  treeCpuS,
+  waitFor200,
+} from "./lib/proc.js";
 import { num, table } from "./lib/stats.js";
 import { runWrk } from "./lib/wrk.js";
 import { SAGEBREW_SERVE } from "./serving-stacks.js";
@@ -99,6 +108,32 @@ function coresUsed(samples: readonly { t: number; cpuS: number }[]): string {
 interface Phase {
   name: string;
   end: number;
+}
+
+/**
+ * XGBoost's own memory for a `rows × features` hist model (bench/peer/quantile_floor.py): what the
+ * library holds whatever the host language, to judge how low peak RSS can go.
+ */
+export async function xgboostFloor(rows: number, features: number, nthread: number): Promise<string> {
+  const run = await runTimed(
+    PYTHON,
+    [join(BENCH_DIR, "peer", "quantile_floor.py"), String(rows), String(features), String(nthread)],
+    { timeoutS: 600 },
+  );
+  const line = run.stdout.split("\n").find((l) => l.startsWith("BENCH "));
+  if (run.code !== 0 || !line) return `XGBoost floor probe failed (${run.code}): ${run.stderr.slice(-500)}`;
+  const r = JSON.parse(line.slice(6)) as Record<string, number>;
+  const mb = (kb: number) => num(kb / 1024);
+  const built = (r.built_kb ?? 0) - (r.before_kb ?? 0);
+  const trained = (r.trained_kb ?? 0) - (r.before_kb ?? 0);
+  const f32 = (rows * (features + 1) * 4) / 2 ** 20;
+  return (
+    `XGBoost's own floor (\`bench/peer/quantile_floor.py\`, Python XGBoost ${r.xgboost}, same library): a ` +
+    `QuantileDMatrix of ${rows.toLocaleString("en-US")} × ${features} built from float32 batches generated ` +
+    `on the fly (never all held), then 3 hist rounds, adds ${mb(built)} MB to the process after building and ` +
+    `${mb(trained)} MB after training — ${(trained / 1024 / f32).toFixed(2)}× the float32 data size before ` +
+    "any host runtime or CSV buffers."
+  );
 }
 
 /** Runs `train` with RSS sampling and a CPU profile; returns the memory-by-phase table. */

@@ -5,6 +5,7 @@
  * interleaved so that noise on the shared machine hits all of them alike.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { ensureIrisPayloads, IRIS_EXAMPLE_DIR, REPO_DIR, WORK_DIR } from "./data.js";
 import { loadNow } from "./lib/machine.js";
@@ -169,6 +170,14 @@ export async function runServing(o: ServingOptions): Promise<ServingReport> {
   } finally {
     for (const run of running) await stop(run);
   }
+  const loads1 = loadSamples.map((l) => Number(l.split(" ")[0]));
+  const spreads = [...results.values()].map((rs) => spreadPct(rs.map((w) => w.rps)));
+  notes.push(
+    `Noise: 1-minute load average between ${Math.min(...loads1).toFixed(1)} and ${Math.max(...loads1).toFixed(1)} ` +
+      `on ${cpus().length} cores during the load runs (other engineers building and testing; wrk itself takes ` +
+      `about one core); req/s of one cell varied by up to ${Math.max(0, ...spreads).toFixed(0)} % between runs ` +
+      `(median ${median(spreads).toFixed(0)} %). CPU/req is the steadier figure.`,
+  );
   let markdown = render(o, stacks, results, cold, rss, loadSamples, how);
   if (o.profile && o.stacks.includes("sagebrew")) {
     o.log("profiling sagebrew serve");

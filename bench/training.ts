@@ -11,7 +11,7 @@ import { BENCH_DIR, ensureTrainingData, REPO_DIR, type TrainingData, WORK_DIR } 
 import { loadNow, PYTHON } from "./lib/machine.js";
 import { runTimed, type TimedRun } from "./lib/proc.js";
 import { fmt, mb, median, pass, ratio, table, withRange } from "./lib/stats.js";
-import { profileTraining } from "./profile.js";
+import { profileTraining, xgboostFloor } from "./profile.js";
 
 export interface TrainingOptions {
   runs: number;
@@ -196,6 +196,15 @@ export async function runTraining(o: TrainingOptions): Promise<{ markdown: strin
     }
     loads.push(loadNow());
   }
+  const loadValues = loads.flatMap((l) => l.split(" ").slice(0, 1).map(Number));
+  const range = (xs: Sample[]) =>
+    (Math.max(...xs.map((s) => s.wallS)) / Math.min(...xs.map((s) => s.wallS)) - 1) * 100;
+  notes.push(
+    `Noise: 1-minute load average between ${Math.min(...loadValues).toFixed(1)} and ` +
+      `${Math.max(...loadValues).toFixed(1)} on ${nthread} cores during the runs (other engineers building and ` +
+      `testing); total wall time varied by up to ${range(sb).toFixed(0)} % (sagebrew) and ${range(py).toFixed(0)} % ` +
+      "(Python) between runs. CPU time (user + sys) is the steadier comparison.",
+  );
   if (sb.some((s) => Number.isNaN(s.loadS) || Number.isNaN(s.trainS))) {
     notes.push(
       "sagebrew's `train` does not report its CSV→DMatrix and training times; the split is missing.",
@@ -339,5 +348,6 @@ export async function runTraining(o: TrainingOptions): Promise<{ markdown: strin
   ].join("\n");
   if (!o.profile) return { markdown: md, notes };
   o.log("profiling sagebrew train");
-  return { markdown: md + "\n\n" + (await profileTraining(TRAIN, optMl)), notes };
+  const floor = await xgboostFloor(data.rows, data.features, nthread);
+  return { markdown: md + "\n\n" + (await profileTraining(TRAIN, optMl)) + "\n\n" + floor, notes };
 }
