@@ -5,11 +5,13 @@
  *   node --import tsx bench/run.ts training    issue 2 only
  *   node --import tsx bench/run.ts serving     issue 3 only
  *   node --import tsx bench/run.ts parsing     issue 5: parsing into typed arrays (--no-big: skip the 1M-row CSV)
+ *                                               (--profile: where parseCsv / sagebrew transform spend their time)
  *   node --import tsx bench/run.ts transform   issue 5: batch transform of 1,000,000 rows (--runs, default 5)
  *
- * Options: --runs N (training, default 3), --serve-runs N (default 2), --cold-runs N (default 5),
+ * Options: --runs N (training, default 3), --serve-runs N (default 3), --cold-runs N (default 5),
  * --duration S (seconds per wrk cell, default 10), --stacks sagebrew,classic,bare,
- * --profile (add where sagebrew's time and memory go, bench/profile.ts),
+ * --no-profile (training and serving add where sagebrew's time and memory go, bench/profile.ts,
+ * unless told not to),
  * --no-build (skip `npm run build`), --no-write (print, leave RESULTS.md alone).
  */
 import { execFileSync } from "node:child_process";
@@ -74,7 +76,7 @@ function section(title: string, body: string, notes: string[], vers: string[]): 
 }
 
 if (which === "all" || which === "training") {
-  const r = await runTraining({ runs: opt("--runs", 3), profile: flag("--profile"), log });
+  const r = await runTraining({ runs: opt("--runs", 3), profile: !flag("--no-profile"), log });
   const text = section("training", r.markdown, r.notes, versions("training"));
   if (flag("--no-write")) console.log(text);
   else writeSection(RESULTS, "## Training (issue 2)", text);
@@ -82,11 +84,11 @@ if (which === "all" || which === "training") {
 }
 if (which === "all" || which === "serving") {
   const r = await runServing({
-    runs: opt("--serve-runs", 2),
+    runs: opt("--serve-runs", 3),
     coldRuns: opt("--cold-runs", 5),
     durationS: opt("--duration", 10),
     stacks,
-    profile: flag("--profile"),
+    profile: !flag("--no-profile"),
     log,
   });
   const text = section("serving", r.markdown, r.notes, versions("serving"));
@@ -97,7 +99,7 @@ if (which === "all" || which === "serving") {
 if (which === "parsing" || which === "transform") {
   const r =
     which === "parsing"
-      ? await runParsing({ runs: opt("--runs", 3), big: !flag("--no-big"), log })
+      ? await runParsing({ runs: opt("--runs", 3), big: !flag("--no-big"), profile: flag("--profile"), log })
       : await runTransformBench({ runs: opt("--runs", 5), profile: flag("--profile"), log });
   const vers = which === "parsing" ? [...versions("training"), ...parsingVersions()] : versions("serving");
   const text = section(which, r.markdown, r.notes, vers);
