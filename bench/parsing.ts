@@ -3,7 +3,7 @@
  * CSV, libsvm and RecordIO-protobuf — sagebrew's codecs against the JavaScript libraries for the
  * format and against Python (pandas, numpy, XGBoost's own loaders, scikit-learn's svmlight reader,
  * a `struct` RecordIO-protobuf decoder), side by side in one run. Each measurement is one parse in a
- * fresh process (bench/parse-one.ts, bench/peer/parse_py.py), the runs interleaved round-robin so
+ * fresh process (bench/parse-one.mjs, bench/peer/parse_py.py), the runs interleaved round-robin so
  * that noise on the shared machine hits every parser alike.
  *
  * Data: the HIGGS-like generator of bench/data.ts at 200,000 rows (and its 1,000,000-row file),
@@ -12,16 +12,29 @@
  * Record's label map).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { encodeRecordioProtobuf, parseCsv } from "../packages/runtime/dist/index.js";
-import { BENCH_DIR, DATA_DIR, ensureTrainingData, REPO_DIR, TRAIN_ROWS } from "./data.js";
+import { BENCH_DIR, DATA_DIR, ensureTrainingData, REPO_DIR, TRAIN_ROWS, WORK_DIR } from "./data.js";
 import { loadNow, PYTHON } from "./lib/machine.js";
 import { runTimed } from "./lib/proc.js";
 import { median, num, pass, ratio, spreadPct, table } from "./lib/stats.js";
+import { selfTimes } from "./profile.js";
 
 export interface ParsingOptions {
   runs: number;
+  /** Also run `parseCsv` once under `node --cpu-prof` and add its hot functions and source lines. */
+  profile?: boolean;
   /** Also parse the 1,000,000-row CSV (bench/data/higgs-like.csv; generated if missing). */
   big: boolean;
   log: (s: string) => void;
@@ -160,7 +173,7 @@ function ensureDerived(
 function command(p: Parser, path: string): [string, string[]] {
   return p.side === "Python"
     ? [PYTHON, [join(BENCH_DIR, "peer", "parse_py.py"), p.key, path]]
-    : [process.execPath, ["--import", "tsx", join(BENCH_DIR, "parse-one.ts"), p.key, path]];
+    : [process.execPath, [join(BENCH_DIR, "parse-one.mjs"), p.key, path]];
 }
 
 async function measure(p: Parser, file: InputFile): Promise<Sample> {
@@ -338,15 +351,83 @@ export async function runParsing(o: ParsingOptions): Promise<ParsingReport> {
       `Load average during the runs: ${loads.join(" → ")}.`,
   );
   notes.push(
-    "XGBoost's loaders (dmlc text parsers) are multi-threaded (OpenMP, all cores) and produce a DMatrix, not a NumPy array; " +
-      "`loadCsvFile` uses 2 threads (the CPU count); everything else is one thread.",
-    "libsvm: zero-based indices, exact zeros left out (as libsvm writers do), so the libsvm file is smaller than the CSV. " +
-      "There is no maintained npm libsvm parser, hence the plain-JavaScript baseline.",
+    "XGBoost's loaders (dmlc text parsers, C++) may use every core (OpenMP) and produce a DMatrix, not a NumPy array; " +
+      "`loadCsvFile` parses in 2 worker threads (the CPU count); everything else is one thread. CPU ≈ wall for a " +
+      "multi-threaded loader means the other core was busy with other work on the shared machine.",
+    `libsvm: zero-based indices, exact zeros left out (as libsvm writers do); the \`index:\` prefixes make the file ` +
+      `${(files[1]!.bytes / files[0]!.bytes).toFixed(2)}× the CSV's size. There is no maintained npm libsvm parser, hence the ` +
+      "plain-JavaScript baseline.",
     "RecordIO-protobuf: no JavaScript library in the devDependencies reads SageMaker's Record protobuf, and the Python " +
       "`protobuf` package is not installed on this machine (the SDK's reference `read_records` needs it), so the Python " +
       "peer is a hand-written `struct` decoder (bench/peer/parse_py.py) that walks frames and protobuf fields per record " +
       "and takes the packed float32 values with `numpy.frombuffer` — faster than the protobuf-based reference would be.",
     "Ratios in the libsvm and RecordIO tables compare rows/s with pandas reading the same 200,000 rows as CSV.",
   );
+  if (o.profile) {
+    const f = files.find((x) => x.rows === TRAIN_ROWS) ?? files[0]!;
+    o.log(`profiling parseCsv on ${f.path}`);
+    out.push("", profileParseCsv(f));
+  }
   return { markdown: out.join("\n"), notes };
+}
+
+interface ProfileNode {
+  callFrame: { functionName: string; url: string };
+  positionTicks?: { line: number; ticks: number }[];
+}
+
+/** `parseCsv` under `node --cpu-prof` once: its hot functions and source lines (dist, as run). */
+function profileParseCsv(f: InputFile): string {
+  const dir = join(WORK_DIR, "profiles", "parsing");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const run = spawnSync(
+    process.execPath,
+    ["--cpu-prof", `--cpu-prof-dir=${dir}`, join(BENCH_DIR, "parse-one.mjs"), "sagebrew-csv", f.path],
+    { encoding: "utf8", timeout: 300_000 },
+  );
+  const line = run.stdout.split("\n").find((l) => l.startsWith("BENCH "));
+  const file = readdirSync(dir).find((x) => x.endsWith(".cpuprofile"));
+  if (run.status !== 0 || !line || !file) throw new Error(`profiling parseCsv failed: ${run.stderr}`);
+  const wallS = (JSON.parse(line.slice(6)) as { wallS: number }).wallS;
+  const path = join(dir, file);
+  const prof = JSON.parse(readFileSync(path, "utf8")) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    startTime: number;
+    endTime: number;
+  };
+  const msPerTick = (prof.endTime - prof.startTime) / 1000 / prof.samples.length;
+  const hotLines = new Map<string, number>();
+  const sources = new Map<string, string[]>();
+  for (const n of prof.nodes) {
+    const url = n.callFrame.url;
+    if (!url.includes("/codecs/")) continue;
+    const name = url.split("/").pop()!;
+    if (!sources.has(name)) sources.set(name, readFileSync(fileURLToPath(url), "utf8").split("\n"));
+    for (const t of n.positionTicks ?? []) {
+      const k = `${name}:${t.line}`;
+      hotLines.set(k, (hotLines.get(k) ?? 0) + t.ticks * msPerTick);
+    }
+  }
+  const fnRows = selfTimes(path)
+    .filter((x) => x.name !== "(idle)")
+    .slice(0, 6)
+    .map((x) => [`\`${x.name}\``, num(x.ms)]);
+  const lineRows = [...hotLines]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10)
+    .map(([k, ms]) => {
+      const [name, ln] = k.split(":");
+      const text = sources.get(name!)?.[Number(ln) - 1]?.trim() ?? "";
+      return [`\`${k}\``, num(ms), `\`${text.replaceAll("|", "\\|").slice(0, 90)}\``];
+    });
+  return [
+    `Where \`parseCsv\` spends its time on ${f.label} (one run under \`node --cpu-prof\`, ${num(wallS)} s; ` +
+      "self time in ms; lines are of the built `packages/runtime/dist/codecs/*.js`):",
+    "",
+    table(["function", "self (ms)"], fnRows),
+    "",
+    table(["line", "ms", "code"], lineRows),
+  ].join("\n");
 }
