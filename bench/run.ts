@@ -4,13 +4,13 @@
  *   npm run bench                              everything (training, then serving)
  *   node --import tsx bench/run.ts training    issue 2 only
  *   node --import tsx bench/run.ts serving     issue 3 only
- *   node --import tsx bench/run.ts parsing     issue 5: parsing into typed arrays (--no-big: skip the 1M-row CSV)
- *                                               (--profile: where parseCsv / sagebrew transform spend their time)
+ *   node --import tsx bench/run.ts parsing     issue 5: parsing into typed arrays (--runs, default 3;
+ *                                              --no-big: skip the 1M-row CSV)
  *   node --import tsx bench/run.ts transform   issue 5: batch transform of 1,000,000 rows (--runs, default 5)
  *
  * Options: --runs N (training, default 3), --serve-runs N (default 3), --cold-runs N (default 5),
  * --duration S (seconds per wrk cell, default 10), --stacks sagebrew,classic,bare,
- * --no-profile (training and serving add where sagebrew's time and memory go, bench/profile.ts,
+ * --no-profile (training, serving, parsing and transform add where sagebrew's time and memory go,
  * unless told not to),
  * --no-build (skip `npm run build`), --no-write (print, leave RESULTS.md alone).
  */
@@ -99,8 +99,13 @@ if (which === "all" || which === "serving") {
 if (which === "parsing" || which === "transform") {
   const r =
     which === "parsing"
-      ? await runParsing({ runs: opt("--runs", 3), big: !flag("--no-big"), profile: flag("--profile"), log })
-      : await runTransformBench({ runs: opt("--runs", 5), profile: flag("--profile"), log });
+      ? await runParsing({
+          runs: opt("--runs", 3),
+          big: !flag("--no-big"),
+          profile: !flag("--no-profile"),
+          log,
+        })
+      : await runTransformBench({ runs: opt("--runs", 5), profile: !flag("--no-profile"), log });
   const vers = which === "parsing" ? [...versions("training"), ...parsingVersions()] : versions("serving");
   const text = section(which, r.markdown, r.notes, vers);
   const sub = which === "parsing" ? "### Parsing into typed arrays" : "### Batch transform, 1,000,000 rows";
