@@ -1,11 +1,11 @@
 /** `sagebrew build`: build the project's image with Docker or Podman. */
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { SagebrewError } from "@sagebrew/runtime";
 import { buildImage, defaultTag } from "../image/build.js";
 import { detectEngine } from "../image/engine.js";
 import { DEFAULT_PLATFORM, parsePlatform, platformForInstanceType } from "../image/platform.js";
 import { VERSION } from "../version.js";
+import { parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew build [dir] [options]
@@ -47,12 +47,7 @@ export const buildCommand: Command = {
   summary: "Build the container image (Docker or Podman) with the runtime's production dependencies.",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
-    let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-    try {
-      parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
-    } catch (e) {
-      throw new SagebrewError("SB_USAGE", `${(e as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommandArgs(argv, OPTIONS, HELP);
     const { values, positionals } = parsed;
     if (positionals.length > 1)
       throw new SagebrewError("SB_USAGE", `expected one directory, got ${positionals.length}`);

@@ -1,7 +1,6 @@
 /** `sagebrew doctor`: preflight checks of a project and/or an image, each with its fix. */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { SagebrewError } from "@sagebrew/runtime";
 import { defaultTag } from "../image/build.js";
 import {
@@ -13,6 +12,7 @@ import {
 } from "../image/doctor.js";
 import { detectEngine, inspectImage } from "../image/engine.js";
 import { platformForInstanceType } from "../image/platform.js";
+import { parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew doctor [dir] [--image <image>] [options]
@@ -51,12 +51,7 @@ export const doctorCommand: Command = {
   summary: "Preflight checks of a project or image (entrypoint, line endings, port, /ping, arch, manifest).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
-    let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-    try {
-      parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
-    } catch (e) {
-      throw new SagebrewError("SB_USAGE", `${(e as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommandArgs(argv, OPTIONS, HELP);
     const { values, positionals } = parsed;
     if (positionals.length > 1)
       throw new SagebrewError("SB_USAGE", `expected one directory, got ${positionals.length}`);

@@ -1,8 +1,8 @@
 /** `sagebrew init`: scaffold a container project. */
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { SagebrewError } from "@sagebrew/runtime";
 import { scaffoldProject } from "../image/scaffold.js";
+import { parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew init <dir> [options]
@@ -28,12 +28,7 @@ export const initCommand: Command = {
   summary: "Scaffold a container project (Dockerfile, local_test/ shaped like /opt/ml, payloads).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
-    let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-    try {
-      parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
-    } catch (e) {
-      throw new SagebrewError("SB_USAGE", `${(e as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommandArgs(argv, OPTIONS, HELP);
     const [target, ...extra] = parsed.positionals;
     if (!target || extra.length > 0) throw new SagebrewError("SB_USAGE", `expected one directory\n\n${HELP}`);
     const dir = resolve(io.cwd, target);

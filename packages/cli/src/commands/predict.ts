@@ -1,8 +1,8 @@
 /** `sagebrew predict`: POST a payload file to /invocations and print the answer, status and time. */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { SagebrewError } from "@sagebrew/runtime";
+import { parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew predict <payload-file> [options]
@@ -35,12 +35,7 @@ export const predictCommand: Command = {
   summary: "POST a payload file to a server's /invocations; print the answer, status and time.",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
-    let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-    try {
-      parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
-    } catch (e) {
-      throw new SagebrewError("SB_USAGE", `${(e as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommandArgs(argv, OPTIONS, HELP);
     const { values, positionals } = parsed;
     if (positionals.length !== 1) {
       throw new SagebrewError("SB_USAGE", `expected one payload file, got ${positionals.length}\n\n${HELP}`);

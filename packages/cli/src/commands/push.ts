@@ -2,7 +2,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { SagebrewError } from "@sagebrew/runtime";
 import { type EcrApi, prepareEcrPush, sdkEcr } from "../aws/ecr.js";
 import { defaultTag } from "../image/build.js";
@@ -10,6 +9,7 @@ import { detectEngine } from "../image/engine.js";
 import { readDockerArchive } from "../publish/docker-archive.js";
 import { pushImage } from "../publish/push.js";
 import { parseReference, type Registry, RegistryClient } from "../publish/registry-client.js";
+import { parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew push [image] [options]
@@ -79,12 +79,7 @@ export function createPushCommand(deps: PushDeps = {}): Command {
     summary: "Push an image to Amazon ECR (or --registry) as a Docker v2 schema 2 manifest.",
     help: HELP,
     async run(argv: readonly string[], io: CommandIo): Promise<number> {
-      let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-      try {
-        parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
-      } catch (e) {
-        throw new SagebrewError("SB_USAGE", `${(e as Error).message}\n\n${HELP}`);
-      }
+      const parsed = parseCommandArgs(argv, OPTIONS, HELP);
       const { values, positionals } = parsed;
       if (positionals.length > 1)
         throw new SagebrewError("SB_USAGE", `expected one image, got ${positionals.length}`);

@@ -1,7 +1,7 @@
 /** `sagebrew serve`: serve a local /opt/ml-shaped directory, as the container would (no Docker). */
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { runServe, SagebrewError } from "@sagebrew/runtime";
+import { parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew serve [dir] [options]
@@ -37,12 +37,7 @@ export const serveCommand: Command = {
   summary: "Serve a local /opt/ml-shaped directory like the container's serve (no Docker).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
-    let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-    try {
-      parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
-    } catch (e) {
-      throw new SagebrewError("SB_USAGE", `${(e as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommandArgs(argv, OPTIONS, HELP);
     const { values, positionals } = parsed;
     if (positionals.length > 1) {
       throw new SagebrewError("SB_USAGE", `expected one directory, got ${positionals.length}`);

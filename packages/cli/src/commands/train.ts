@@ -1,8 +1,8 @@
 /** `sagebrew train`: the `train_local.sh` equivalent, no Docker. */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { type RoundReport, runTraining, SagebrewError, summaryLines } from "@sagebrew/runtime";
+import { parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew train [dir] [options]
@@ -47,18 +47,7 @@ export const trainCommand: Command = {
   summary: "Train against a local /opt/ml-shaped directory (no Docker).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
-    let parsed: ReturnType<
-      typeof parseArgs<{ options: { plain: { type: "boolean" } }; allowPositionals: true }>
-    >;
-    try {
-      parsed = parseArgs({
-        args: [...argv],
-        options: { plain: { type: "boolean" } },
-        allowPositionals: true,
-      });
-    } catch (e) {
-      throw new SagebrewError("SB_USAGE", `${(e as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommandArgs(argv, { plain: { type: "boolean" } }, HELP);
     if (parsed.positionals.length > 1)
       throw new SagebrewError("SB_USAGE", `expected one directory, got ${parsed.positionals.length}`);
     const root = resolveMlDir(parsed.positionals[0], io.cwd);

@@ -4,7 +4,6 @@ import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { SagebrewError } from "@sagebrew/runtime";
 import {
   compileJsonPath,
@@ -15,6 +14,7 @@ import {
   recordFormat,
   runTransform,
 } from "../local/transform/index.js";
+import { parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew transform <input> --model <dir> --output <dir> [options]
@@ -116,12 +116,7 @@ export const transformCommand: Command = {
   summary: "Run SageMaker Batch Transform locally against the real serve (split, batch, join, filter).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
-    let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-    try {
-      parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
-    } catch (e) {
-      throw usage(`${(e as Error).message}\n\n${HELP}`);
-    }
+    const parsed = parseCommandArgs(argv, OPTIONS, HELP);
     const { values: v, positionals } = parsed;
     if (positionals.length !== 1)
       throw usage(`expected one input file or directory, got ${positionals.length}`);
