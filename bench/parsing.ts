@@ -308,7 +308,7 @@ export async function runParsing(o: ParsingOptions): Promise<ParsingReport> {
       ];
     });
     out.push(
-      `### ${f.label}: ${(f.bytes / 1e6).toFixed(1)} MB (\`${f.path.slice(BENCH_DIR.length - "bench".length)}\`)`,
+      `#### ${f.label}: ${(f.bytes / 1e6).toFixed(1)} MB (\`${f.path.slice(BENCH_DIR.length - "bench".length)}\`)`,
       "",
       table(
         [
