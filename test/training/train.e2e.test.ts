@@ -316,3 +316,74 @@ describe("train on several hosts", () => {
     }
   });
 });
+
+describe("train input modes and weights", () => {
+  it("reads FastFile channels as File channels", async () => {
+    const d = await irisDir();
+    await d.write(
+      "input/config/inputdataconfig.json",
+      JSON.stringify({ training: { ContentType: "text/csv", TrainingInputMode: "FastFile" } }),
+    );
+    const r = await train(d);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(d.file("model/xgboost-model")));
+  });
+
+  it("uses the weight column with csv_weights=1: weights of 1 give the unweighted model, weights of 2 do not", async () => {
+    const csv = await readFile(IRIS_CSV, "utf8");
+    const withWeight = (w: string) =>
+      `${csv
+        .trim()
+        .split("\n")
+        .map((line) => {
+          const [label, ...rest] = line.split(",");
+          return [label, w, ...rest].join(",");
+        })
+        .join("\n")}\n`;
+    const hp = { objective: "multi:softprob", num_class: "3", num_round: "5" };
+    const data = parseCsv(await readFile(IRIS_CSV), { source: "iris.csv", label: true });
+    if (data.features.kind !== "dense") return;
+    const features = data.features;
+    const predictions = async (weight?: string): Promise<number[]> => {
+      const d = await irisDir();
+      if (weight) await d.write("input/data/training/iris.csv", withWeight(weight));
+      await d.write(
+        "input/config/hyperparameters.json",
+        JSON.stringify(weight ? { ...hp, csv_weights: "1" } : hp),
+      );
+      const r = await train(d);
+      assert.equal(r.code, 0, r.stderr);
+      const b = await Booster.fromFile(d.file("model/xgboost-model"));
+      const p = Array.from(b.predictDense(features).values);
+      b.dispose();
+      return p;
+    };
+    const plain = await predictions();
+    assert.deepEqual(await predictions("1"), plain);
+    const doubled = await predictions("2");
+    assert.ok(
+      doubled.some((v, i) => v !== plain[i]),
+      "the weight column is used as weights",
+    );
+  });
+
+  it("rejects a negative weight naming the line", async () => {
+    const d = await irisDir();
+    await d.write("input/data/training/iris.csv", "setosa,1,5.1,3.5,1.4,0.2\nsetosa,-1,4.9,3,1.4,0.2\n");
+    await d.write(
+      "input/config/hyperparameters.json",
+      JSON.stringify({
+        objective: "multi:softprob",
+        num_class: "1",
+        num_round: "2",
+        csv_weights: "1",
+      }).replace('"1"', '"2"'),
+    );
+    const r = await train(d);
+    assert.equal(r.code, 1);
+    assert.match(
+      await failure(d),
+      /^Cannot parse CSV training\/iris\.csv line 2 column 2: weight "-1" is not a finite number >= 0/,
+    );
+  });
+});
