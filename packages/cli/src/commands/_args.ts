@@ -9,7 +9,11 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
  *
  * @throws SagebrewError SB_USAGE with parseArgs' message and the command's help.
  */
-export function parseCommandArgs<const O extends Options>(argv: readonly string[], options: O, help: string) {
+export function parseCommandArgs<const O extends Options>(
+  argv: readonly string[],
+  options: O,
+  help: string,
+): ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>> {
   try {
     return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (e) {
