@@ -297,11 +297,11 @@ function render(
         ["target", "measured", "status"],
         [
           ["req/s ≥ 10× the classic stack", ratio(t1), pass(t1 >= 10)],
-          ["p99 ≤ 1/10 of the classic stack", `${ratio(t2)} (1/${(1 / t2).toFixed(1)})`, pass(t2 <= 0.1)],
+          ["p99 ≤ 1/10 of the classic stack", `${ratio(t2)} (1/${(1 / t2).toFixed(2)})`, pass(t2 <= 0.1)],
           ["req/s ≥ 70 % of the bare Node server", `${(t3 * 100).toFixed(0)} %`, pass(t3 >= 0.7)],
           [
             "cold start ≤ 1/5 of the classic stack",
-            `${ratio(t4)} (1/${(1 / t4).toFixed(1)})`,
+            `${ratio(t4)} (1/${(1 / t4).toFixed(2)})`,
             pass(t4 <= 0.2),
           ],
         ],
