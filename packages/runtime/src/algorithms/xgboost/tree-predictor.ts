@@ -1,0 +1,330 @@
+/**
+ * A pure-TypeScript predictor for XGBoost tree models, for small requests where the native call's
+ * fixed cost (FFI marshalling, two JSON strings per call) dwarfs walking a few trees.
+ *
+ * It compiles XGBoost's JSON model format (`booster.save("json")`) into flat typed arrays and
+ * reproduces the CPU predictor: go left iff `x < threshold` (float32 values), missing (NaN) takes
+ * the node's default direction, the margin of each output group starts at the base margin and adds
+ * each tree's leaf in float32, in tree order, then the objective's transform is applied.
+ *
+ * Anything it does not reproduce exactly gives `undefined` ("use native"): dart, gblinear,
+ * categorical splits, multi-target trees, other objectives, iteration ranges. Callers must still
+ * check parity with the native predictor before trusting it (see `_js-path.ts`).
+ */
+
+/** Maps an objective's margin to its output, in place, for `rows` rows of `groups` margins. */
+type Transform = (margins: Float32Array, rows: number, groups: number) => Float32Array;
+
+interface ObjectiveSpec {
+  /** base_score (as saved) → base margin, in float32 (XGBoost's `ProbToMargin`). */
+  readonly toMargin: (baseScore: number) => number;
+  readonly transform: Transform;
+}
+
+const f32 = Math.fround;
+
+const identity: Transform = (m) => m;
+const logit = (p: number): number => f32(-Math.log(f32(f32(1 / p) - 1)));
+const sigmoid: Transform = (m) => {
+  for (let i = 0; i < m.length; i++) m[i] = f32(1 / f32(1 + f32(Math.exp(-m[i]!))));
+  return m;
+};
+const exp: Transform = (m) => {
+  for (let i = 0; i < m.length; i++) m[i] = f32(Math.exp(m[i]!));
+  return m;
+};
+const hinge: Transform = (m) => {
+  for (let i = 0; i < m.length; i++) m[i] = m[i]! > 0 ? 1 : 0;
+  return m;
+};
+const softprob: Transform = (m, rows, groups) => {
+  for (let r = 0; r < rows; r++) {
+    const o = r * groups;
+    let max = m[o]!;
+    for (let g = 1; g < groups; g++) max = Math.max(max, m[o + g]!);
+    let sum = 0;
+    for (let g = 0; g < groups; g++) {
+      const e = f32(Math.exp(f32(m[o + g]! - max)));
+      m[o + g] = e;
+      sum += e; // XGBoost 1.7 sums in double
+    }
+    const total = f32(sum);
+    for (let g = 0; g < groups; g++) m[o + g] = f32(m[o + g]! / total);
+  }
+  return m;
+};
+const softmax: Transform = (m, rows, groups) => {
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const o = r * groups;
+    let best = 0;
+    for (let g = 1; g < groups; g++) if (m[o + g]! > m[o + best]!) best = g;
+    out[r] = best;
+  }
+  return out;
+};
+
+const raw = (b: number): number => f32(b);
+const log = (b: number): number => f32(Math.log(b));
+
+/** The objectives reproduced, with XGBoost 1.7's base-margin conversion and output transform. */
+const OBJECTIVES: Readonly<Record<string, ObjectiveSpec>> = {
+  "binary:logistic": { toMargin: logit, transform: sigmoid },
+  "reg:logistic": { toMargin: logit, transform: sigmoid },
+  // XGBoost 1.7 adds binary:logitraw's base_score as is (no logit), measured against libxgboost.
+  "binary:logitraw": { toMargin: raw, transform: identity },
+  "binary:hinge": { toMargin: raw, transform: hinge },
+  "multi:softprob": { toMargin: raw, transform: softprob },
+  "multi:softmax": { toMargin: raw, transform: softmax },
+  "reg:squarederror": { toMargin: raw, transform: identity },
+  "reg:linear": { toMargin: raw, transform: identity },
+  "reg:squaredlogerror": { toMargin: raw, transform: identity },
+  "reg:pseudohubererror": { toMargin: raw, transform: identity },
+  "reg:absoluteerror": { toMargin: raw, transform: identity },
+  "count:poisson": { toMargin: log, transform: exp },
+  "reg:gamma": { toMargin: log, transform: exp },
+  "reg:tweedie": { toMargin: log, transform: exp },
+};
+
+/** Options of `TreePredictor.predict`, as the native predictor takes them. */
+export interface TreePredictOptions {
+  iterationBegin?: number;
+  iterationEnd?: number;
+}
+
+/** A compiled tree ensemble. */
+export interface TreePredictor {
+  readonly objective: string;
+  readonly numFeatures: number;
+  readonly numTrees: number;
+  /** Values per row of `predict`'s output (the class count for `multi:softprob`, else 1). */
+  readonly width: number;
+  /**
+   * Predicts `rows` dense row-major float32 rows of `numFeatures` values (NaN = missing).
+   * `undefined` for requests it does not reproduce (an iteration range).
+   */
+  predict(values: Float32Array, rows: number, options?: TreePredictOptions): Float32Array | undefined;
+}
+
+/** Flat nodes of all trees; node `n` is a leaf iff `left[n] < 0`, its value then `threshold[n]`. */
+interface Forest {
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly feature: Int32Array;
+  readonly threshold: Float32Array;
+  readonly defaultLeft: Uint8Array;
+  readonly roots: Int32Array;
+  readonly groups: Int32Array;
+}
+
+class Unsupported {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * Compiles a parsed XGBoost JSON model; `undefined` when the model is not one this predictor
+ * reproduces (see `treeModelSupport` for why).
+ *
+ * @example const p = compileTreeModel(JSON.parse(booster.save("json").toString()));
+ */
+export function compileTreeModel(json: unknown): TreePredictor | undefined {
+  const c = compile(json);
+  return c instanceof Unsupported ? undefined : c;
+}
+
+/** Why `compileTreeModel` rejects `json`, or `undefined` when it compiles. */
+export function treeModelSupport(json: unknown): string | undefined {
+  const c = compile(json);
+  return c instanceof Unsupported ? c.reason : undefined;
+}
+
+type Json = Record<string, unknown>;
+
+const obj = (v: unknown): Json | undefined =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
+
+/** An integer parameter; XGBoost writes most of them as strings. */
+function int(v: unknown): number | undefined {
+  const n = typeof v === "string" ? Number(v) : v;
+  return typeof n === "number" && Number.isInteger(n) ? n : undefined;
+}
+
+/** base_score: "5E-1", or from XGBoost 3.1 a vector "[5E-1]" (one value per output). */
+export function parseBaseScore(v: unknown): number[] | undefined {
+  if (typeof v === "number") return Number.isFinite(v) ? [v] : undefined;
+  if (typeof v !== "string") return undefined;
+  const s = v.trim();
+  const inner = s.startsWith("[") && s.endsWith("]") ? s.slice(1, -1) : s;
+  const parts = inner.split(",").map((p) => p.trim());
+  if (parts.some((p) => p === "")) return undefined;
+  const values = parts.map(Number);
+  return values.every(Number.isFinite) ? values : undefined;
+}
+
+function compile(json: unknown): TreePredictor | Unsupported {
+  const learner = obj(obj(json)?.learner);
+  if (!learner) return new Unsupported("not an XGBoost JSON model (no learner)");
+  const objective = obj(learner.objective)?.name;
+  if (typeof objective !== "string") return new Unsupported("no objective name");
+  const spec = OBJECTIVES[objective];
+  if (!spec) return new Unsupported(`objective ${objective} is not reproduced`);
+  const booster = obj(learner.gradient_booster);
+  if (booster?.name !== "gbtree") return new Unsupported(`booster ${String(booster?.name)} is not gbtree`);
+  const params = obj(learner.learner_model_param) ?? {};
+  const numFeatures = int(params.num_feature);
+  if (numFeatures === undefined || numFeatures <= 0) return new Unsupported("no feature count");
+  const numClass = int(params.num_class ?? "0") ?? -1;
+  const numTarget = int(params.num_target ?? "1") ?? -1;
+  if (numClass < 0 || numTarget !== 1) return new Unsupported(`num_target ${String(params.num_target)}`);
+  const groups = Math.max(1, numClass);
+  const multiClass = objective.startsWith("multi:");
+  if (multiClass !== numClass > 0) return new Unsupported(`${objective} with num_class ${numClass}`);
+  const base = parseBaseScore(params.base_score);
+  if (!base || (base.length !== 1 && base.length !== groups))
+    return new Unsupported(`base_score ${String(params.base_score)}`);
+  const baseMargin = Float32Array.from({ length: groups }, (_, g) =>
+    spec.toMargin(base[base.length === 1 ? 0 : g]!),
+  );
+  if (!baseMargin.every(Number.isFinite)) return new Unsupported(`base_score ${String(params.base_score)}`);
+  const forest = compileForest(obj(booster.model), groups, numFeatures);
+  if (forest instanceof Unsupported) return forest;
+  const width = objective === "multi:softmax" ? 1 : groups;
+  return {
+    objective,
+    numFeatures,
+    numTrees: forest.roots.length,
+    width,
+    predict(values, rows, options) {
+      if ((options?.iterationBegin ?? 0) !== 0 || (options?.iterationEnd ?? 0) !== 0) return undefined;
+      const margins = new Float32Array(rows * groups);
+      for (let r = 0; r < rows; r++) margins.set(baseMargin, r * groups);
+      accumulate(forest, values, rows, numFeatures, groups, margins);
+      return spec.transform(margins, rows, groups);
+    },
+  };
+}
+
+function compileForest(model: Json | undefined, groups: number, numFeatures: number): Forest | Unsupported {
+  const trees = model?.trees;
+  const info = model?.tree_info;
+  if (!Array.isArray(trees) || !Array.isArray(info) || info.length !== trees.length)
+    return new Unsupported("no trees or tree_info");
+  const parsed: ParsedTree[] = [];
+  for (const [i, t] of trees.entries()) {
+    const p = parseTree(obj(t), numFeatures);
+    if (p instanceof Unsupported) return new Unsupported(`tree ${i}: ${p.reason}`);
+    parsed.push(p);
+  }
+  const total = parsed.reduce((s, t) => s + t.left.length, 0);
+  const f: Forest = {
+    left: new Int32Array(total),
+    right: new Int32Array(total),
+    feature: new Int32Array(total),
+    threshold: new Float32Array(total),
+    defaultLeft: new Uint8Array(total),
+    roots: new Int32Array(parsed.length),
+    groups: new Int32Array(parsed.length),
+  };
+  let offset = 0;
+  for (const [i, t] of parsed.entries()) {
+    const g = int(info[i]);
+    if (g === undefined || g < 0 || g >= groups)
+      return new Unsupported(`tree_info[${i}] = ${String(info[i])}`);
+    f.roots[i] = offset;
+    f.groups[i] = g;
+    for (let n = 0; n < t.left.length; n++) {
+      const leaf = t.left[n]! < 0;
+      f.left[offset + n] = leaf ? -1 : offset + t.left[n]!;
+      f.right[offset + n] = leaf ? -1 : offset + t.right[n]!;
+      f.feature[offset + n] = leaf ? 0 : t.feature[n]!;
+      f.threshold[offset + n] = t.threshold[n]!;
+      f.defaultLeft[offset + n] = t.defaultLeft[n]!;
+    }
+    offset += t.left.length;
+  }
+  return f;
+}
+
+interface ParsedTree {
+  left: number[];
+  right: number[];
+  feature: number[];
+  threshold: number[];
+  defaultLeft: number[];
+}
+
+function parseTree(t: Json | undefined, numFeatures: number): ParsedTree | Unsupported {
+  if (!t) return new Unsupported("not an object");
+  const size = int(obj(t.tree_param)?.size_leaf_vector ?? "0") ?? -1;
+  if (size > 1 || size < 0) return new Unsupported("vector leaves (multi-target tree)");
+  const { left_children: left, right_children: right, split_indices: feature } = t;
+  const { split_conditions: threshold, default_left: defaultLeft, split_type: splitType } = t;
+  const arrays = [left, right, feature, threshold, defaultLeft];
+  if (!arrays.every(Array.isArray)) return new Unsupported("missing node arrays");
+  const n = (left as unknown[]).length;
+  if (n === 0 || !arrays.every((a) => (a as unknown[]).length === n))
+    return new Unsupported("node arrays differ in length");
+  if (Array.isArray(splitType) && splitType.some((s) => s !== 0))
+    return new Unsupported("categorical splits");
+  const tree: ParsedTree = {
+    left: (left as unknown[]).map((v) => int(v) ?? Number.NaN),
+    right: (right as unknown[]).map((v) => int(v) ?? Number.NaN),
+    feature: (feature as unknown[]).map((v) => int(v) ?? Number.NaN),
+    threshold: (threshold as unknown[]).map((v) => (typeof v === "number" ? v : Number.NaN)),
+    defaultLeft: (defaultLeft as unknown[]).map((v) =>
+      v === 1 || v === true ? 1 : v === 0 || v === false ? 0 : -1,
+    ),
+  };
+  return checkTree(tree, numFeatures);
+}
+
+/** A tree: every node reachable once from node 0, children in range, features below `numFeatures`. */
+function checkTree(t: ParsedTree, numFeatures: number): ParsedTree | Unsupported {
+  const n = t.left.length;
+  const seen = new Uint8Array(n);
+  const stack = [0];
+  while (stack.length > 0) {
+    const i = stack.pop()!;
+    if (seen[i]) return new Unsupported(`node ${i} is reached twice`);
+    seen[i] = 1;
+    if (!Number.isFinite(t.threshold[i]!)) return new Unsupported(`node ${i} has no finite value`);
+    if (t.left[i] === -1) continue;
+    const [l, r, f, d] = [t.left[i]!, t.right[i]!, t.feature[i]!, t.defaultLeft[i]!];
+    if (!(l > 0 && l < n && r > 0 && r < n)) return new Unsupported(`node ${i} has children ${l}, ${r}`);
+    if (!(f >= 0 && f < numFeatures)) return new Unsupported(`node ${i} splits on feature ${f}`);
+    if (d < 0) return new Unsupported(`node ${i} has no default direction`);
+    stack.push(r, l);
+  }
+  return t;
+}
+
+/** Adds each tree's leaf to its group's margin, in float32 and tree order. */
+function accumulate(
+  f: Forest,
+  values: Float32Array,
+  rows: number,
+  cols: number,
+  groups: number,
+  margins: Float32Array,
+): void {
+  const { left, right, feature, threshold, defaultLeft, roots } = f;
+  const treeGroups = f.groups;
+  const trees = roots.length;
+  for (let r = 0; r < rows; r++) {
+    const x0 = r * cols;
+    const m0 = r * groups;
+    for (let t = 0; t < trees; t++) {
+      let n = roots[t]!;
+      let l = left[n]!;
+      while (l >= 0) {
+        const x = values[x0 + feature[n]!]!;
+        if (x < threshold[n]!) n = l;
+        else if (x !== x && defaultLeft[n] === 1) n = l;
+        else n = right[n]!;
+        l = left[n]!;
+      }
+      const o = m0 + treeGroups[t]!;
+      margins[o] = margins[o]! + threshold[n]!;
+    }
+  }
+}
