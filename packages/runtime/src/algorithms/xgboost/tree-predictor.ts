@@ -319,7 +319,7 @@ function accumulate(
       while (l >= 0) {
         const x = values[x0 + feature[n]!]!;
         if (x < threshold[n]!) n = l;
-        else if (x !== x && defaultLeft[n] === 1) n = l;
+        else if (defaultLeft[n] === 1 && Number.isNaN(x)) n = l;
         else n = right[n]!;
         l = left[n]!;
       }
