@@ -18,6 +18,7 @@ import { SagebrewError } from "../../errors/index.js";
 import { decodeDataset } from "../../serving/defaults.js";
 import type { InvocationContext, ModelHandler } from "../../serving/handler.js";
 import { type Prediction, XGBoostPool } from "../../xgboost/index.js";
+import { chooseJsPath, DEFAULT_JS_WORK_LIMIT, type JsPath, predictJs } from "./_js-path.js";
 import { type LoadedXGBoost, loadXGBoostDir } from "./_model.js";
 import {
   checkOutputKeys,
@@ -42,6 +43,11 @@ export interface XGBoostHandlerOptions {
   syncWorkLimit?: number;
   /** A pool to use instead of one sized by `SAGEMAKER_MODEL_SERVER_WORKERS` (not closed by the handler). */
   pool?: XGBoostPool;
+  /**
+   * Row × tree visits up to which a dense request walks the trees in JavaScript, for a model that
+   * passed the parity check at load. 0 disables. Default `DEFAULT_JS_WORK_LIMIT`.
+   */
+  jsWorkLimit?: number;
 }
 
 /** The loaded model as the handler holds it. */
@@ -49,6 +55,8 @@ export interface XGBoostServingModel extends LoadedXGBoost {
   readonly pool: XGBoostPool;
   readonly ownsPool: boolean;
   readonly keys: readonly OutputKey[] | undefined;
+  /** Per booster, the JavaScript predictor for small dense requests (`undefined`: native only). */
+  readonly jsPaths?: readonly (JsPath | undefined)[];
 }
 
 /** Predictions for a batch of rows, with what encoding needs to know about the model. */
@@ -91,7 +99,18 @@ export function createXGBoostHandler(
         trees: loaded.trees,
         poolThreads: pool.size,
       });
-      return { ...loaded, pool, ownsPool: options.pool === undefined, keys };
+      const jsPaths = loaded.boosters.map((b, i) => {
+        const { path, reason } = chooseJsPath(b, options.jsWorkLimit ?? DEFAULT_JS_WORK_LIMIT);
+        const file = loaded.files[i];
+        logger.info("xgboost prediction path", {
+          file,
+          path: path ? "javascript" : "native",
+          jsMaxRows: path?.maxRows ?? 0,
+          reason,
+        });
+        return path;
+      });
+      return { ...loaded, pool, ownsPool: options.pool === undefined, keys, jsPaths };
     },
 
     async warmup(model) {
@@ -122,9 +141,10 @@ export function createXGBoostHandler(
       }
       const sync = features.rows * model.trees <= syncWorkLimit;
       const parts: Prediction[] = [];
-      for (const b of model.boosters) {
+      for (const [i, b] of model.boosters.entries()) {
         if (features.kind === "dense") {
-          parts.push(sync ? b.predictDense(features) : await b.predictDenseAsync(features));
+          const js = predictJs(model.jsPaths?.[i], features);
+          parts.push(js ?? (sync ? b.predictDense(features) : await b.predictDenseAsync(features)));
         } else {
           parts.push(sync ? b.predictCsr(features) : await b.predictCsrAsync(features));
         }

@@ -117,6 +117,9 @@ interface Forest {
   readonly groups: Int32Array;
 }
 
+/** The nodes behind each compiled predictor, for `probeBatch`. */
+const forests = new WeakMap<TreePredictor, Forest>();
+
 class Unsupported {
   constructor(readonly reason: string) {}
 }
@@ -189,7 +192,7 @@ function compile(json: unknown): TreePredictor | Unsupported {
   const forest = compileForest(obj(booster.model), groups, numFeatures);
   if (forest instanceof Unsupported) return forest;
   const width = objective === "multi:softmax" ? 1 : groups;
-  return {
+  const predictor: TreePredictor = {
     objective,
     numFeatures,
     numTrees: forest.roots.length,
@@ -202,6 +205,8 @@ function compile(json: unknown): TreePredictor | Unsupported {
       return spec.transform(margins, rows, groups);
     },
   };
+  forests.set(predictor, forest);
+  return predictor;
 }
 
 function compileForest(model: Json | undefined, groups: number, numFeatures: number): Forest | Unsupported {
@@ -327,4 +332,151 @@ function accumulate(
       margins[o] = margins[o]! + threshold[n]!;
     }
   }
+}
+
+/** A dense row-major float32 batch. */
+export interface ProbeBatch {
+  readonly values: Float32Array;
+  readonly rows: number;
+}
+
+/** Options of `probeBatch`. */
+export interface ProbeOptions {
+  /** Most rows aimed at leaves (two per leaf; leaves are sampled evenly beyond). Default 8192. */
+  maxLeafRows?: number;
+  /** Rows of random values around the thresholds, some missing. Default 256. */
+  randomRows?: number;
+  seed?: number;
+}
+
+/**
+ * A deterministic batch that exercises every branch direction of `p`'s trees: for each
+ * root-to-leaf path, one row sitting exactly on the path's thresholds (`x == t` goes right) or one
+ * float32 step below them (goes left), and one row taking the missing-value (default) direction
+ * wherever the path allows it, else the other edge of the interval; features the path does not
+ * test get random values or NaN. Then random rows over the thresholds' range ± 1, ±∞ and NaN.
+ */
+export function probeBatch(p: TreePredictor, options: ProbeOptions = {}): ProbeBatch {
+  const forest = forests.get(p);
+  if (!forest) throw new TypeError("probeBatch: not a predictor made by compileTreeModel");
+  const cols = p.numFeatures;
+  const random = mulberry32(options.seed ?? 0x5a9e);
+  const ranges = featureRanges(forest, cols);
+  const randomValue = (f: number): number => {
+    const u = random();
+    if (u < 0.12) return Number.NaN;
+    if (u < 0.14) return u < 0.13 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    const [lo, hi] = ranges[f]!;
+    return lo - 1 + random() * (hi - lo + 2);
+  };
+  const paths = leafPaths(forest, cols);
+  const maxLeafRows = options.maxLeafRows ?? 8192;
+  const stride = Math.max(1, Math.ceil((paths.length * 2) / maxLeafRows));
+  const rows: Float32Array[] = [];
+  for (let i = 0; i < paths.length; i += stride) {
+    const path = paths[i]!;
+    for (const variant of [0, 1]) {
+      const row = Float32Array.from({ length: cols }, (_, f) => randomValue(f));
+      let feasible = true;
+      for (const [f, c] of path) {
+        const v = pick(c, variant === 1);
+        if (v === undefined) feasible = false;
+        else row[f] = v;
+      }
+      if (feasible) rows.push(row);
+    }
+  }
+  for (let i = 0; i < (options.randomRows ?? 256); i++)
+    rows.push(Float32Array.from({ length: cols }, (_, f) => randomValue(f)));
+  const values = new Float32Array(rows.length * cols);
+  for (const [r, row] of rows.entries()) values.set(row, r * cols);
+  return { values, rows: rows.length };
+}
+
+/** What a path to a leaf requires of one feature: `lo <= x < hi`, or missing when `missingOk`. */
+interface Constraint {
+  lo: number;
+  hi: number;
+  missingOk: boolean;
+}
+
+/** A value meeting `c`: on its lower edge or just below its upper edge; NaN first when `missing`. */
+function pick(c: Constraint, missing: boolean): number | undefined {
+  if (missing && c.missingOk) return Number.NaN;
+  if (c.lo >= c.hi) return c.missingOk ? Number.NaN : undefined;
+  const below = Number.isFinite(c.hi) ? stepFloat32(c.hi, -1) : undefined;
+  const edge = Number.isFinite(c.lo) ? c.lo : below;
+  const v = missing ? (below ?? edge) : (edge ?? below);
+  return v === undefined ? 0 : v;
+}
+
+/** The constraints of every root-to-leaf path of every tree. */
+function leafPaths(f: Forest, cols: number): Map<number, Constraint>[] {
+  const out: Map<number, Constraint>[] = [];
+  const walk = (n: number, path: Map<number, Constraint>): void => {
+    const l = f.left[n]!;
+    if (l < 0) {
+      out.push(path);
+      return;
+    }
+    const feature = f.feature[n]!;
+    const t = f.threshold[n]!;
+    const prior = path.get(feature) ?? {
+      lo: Number.NEGATIVE_INFINITY,
+      hi: Number.POSITIVE_INFINITY,
+      missingOk: true,
+    };
+    const toLeft = new Map(path).set(feature, {
+      lo: prior.lo,
+      hi: Math.min(prior.hi, t),
+      missingOk: prior.missingOk && f.defaultLeft[n] === 1,
+    });
+    const toRight = new Map(path).set(feature, {
+      lo: Math.max(prior.lo, t),
+      hi: prior.hi,
+      missingOk: prior.missingOk && f.defaultLeft[n] === 0,
+    });
+    walk(l, toLeft);
+    walk(f.right[n]!, toRight);
+  };
+  for (const root of f.roots) walk(root, new Map());
+  return cols > 0 ? out : [];
+}
+
+/** The smallest and largest threshold per feature ([-1, 1] for a feature no tree tests). */
+function featureRanges(f: Forest, cols: number): Array<[number, number]> {
+  const ranges: Array<[number, number]> = Array.from({ length: cols }, () => [
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+  ]);
+  for (let n = 0; n < f.left.length; n++) {
+    if (f.left[n]! < 0) continue;
+    const r = ranges[f.feature[n]!]!;
+    r[0] = Math.min(r[0], f.threshold[n]!);
+    r[1] = Math.max(r[1], f.threshold[n]!);
+  }
+  return ranges.map(([lo, hi]) => (lo <= hi ? [lo, hi] : [-1, 1]));
+}
+
+const stepBuffer = new Float32Array(1);
+const stepBits = new Int32Array(stepBuffer.buffer);
+
+/** The next float32 after finite float32 `v` in direction `dir`. */
+function stepFloat32(v: number, dir: 1 | -1): number {
+  if (v === 0) return dir * 2 ** -149;
+  stepBuffer[0] = v;
+  stepBits[0] = stepBits[0]! + (v > 0 === dir > 0 ? 1 : -1);
+  return stepBuffer[0]!;
+}
+
+/** A small deterministic generator in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -1,0 +1,90 @@
+/**
+ * Chooses, per loaded booster, whether small dense requests may skip the native call and walk the
+ * trees in JavaScript (`tree-predictor.ts`). The JS predictor is used only when it compiles the
+ * model and agrees with the native predictor on a probe batch aimed at every leaf and branch
+ * direction, so it can never give a silently different answer.
+ */
+import type { Booster, DenseData, Prediction } from "../../xgboost/index.js";
+import { compileTreeModel, probeBatch, type TreePredictor, treeModelSupport } from "./tree-predictor.js";
+
+/**
+ * Rows × trees up to which a request uses the JS predictor. Measured by `bench/predict.ts`
+ * (Node 20, one core): native costs about 23 µs per call before any tree is walked; JS costs
+ * 0.006 µs per row-tree at depth 3 (iris: 1 row 0.4 µs vs 23 µs native, 100 rows 36 vs 44) and
+ * 0.02 to 0.05 µs at depth 6 (100 trees: 1 row 2.3 vs 25, 5 rows 20 vs 30, 10 rows 51 vs 38). So
+ * 500 keeps JS faster on both measured models (up to 5 rows of 100 trees, 8 rows of iris).
+ */
+export const DEFAULT_JS_WORK_LIMIT = 500;
+
+/** Values agree when within 1e-6, or 1e-6 relative for magnitudes above 1 (float32 steps exceed 1e-6 there). */
+const TOLERANCE = 1e-6;
+
+/** The JS predictor of one booster and the largest request it serves. */
+export interface JsPath {
+  readonly predictor: TreePredictor;
+  readonly maxRows: number;
+}
+
+/** The outcome of `chooseJsPath`: a path, or `undefined` and why the native predictor stays. */
+export interface JsPathChoice {
+  readonly path: JsPath | undefined;
+  readonly reason: string;
+}
+
+/**
+ * Compiles `booster` and checks parity on a probe batch.
+ *
+ * @example const { path, reason } = chooseJsPath(booster, DEFAULT_JS_WORK_LIMIT);
+ */
+export function chooseJsPath(booster: Booster, workLimit: number = DEFAULT_JS_WORK_LIMIT): JsPathChoice {
+  if (workLimit < 1) return { path: undefined, reason: "disabled (work limit 0)" };
+  let json: unknown;
+  try {
+    json = JSON.parse(booster.save("json").toString("utf8"));
+  } catch (e) {
+    return { path: undefined, reason: `cannot read the model as JSON: ${(e as Error).message}` };
+  }
+  const predictor = compileTreeModel(json);
+  if (!predictor) return { path: undefined, reason: `unsupported model: ${treeModelSupport(json)}` };
+  const maxRows = Math.floor(workLimit / Math.max(1, predictor.numTrees));
+  if (maxRows < 1)
+    return { path: undefined, reason: `${predictor.numTrees} trees exceed the work limit ${workLimit}` };
+  const probe = probeBatch(predictor);
+  const data = { values: probe.values, rows: probe.rows, cols: predictor.numFeatures };
+  let native: Float32Array;
+  try {
+    native = booster.predictDense(data).values;
+  } catch (e) {
+    return { path: undefined, reason: `native prediction of the probe failed: ${(e as Error).message}` };
+  }
+  const js = predictor.predict(probe.values, probe.rows);
+  const mismatch = firstMismatch(js, native);
+  if (mismatch !== undefined) return { path: undefined, reason: `parity check failed: ${mismatch}` };
+  return {
+    path: { predictor, maxRows },
+    reason: `agrees with native on ${probe.rows} probe rows within ${TOLERANCE}`,
+  };
+}
+
+/** Where two predictions differ beyond the tolerance, or `undefined` when they agree. */
+export function firstMismatch(js: Float32Array | undefined, native: Float32Array): string | undefined {
+  if (!js || js.length !== native.length)
+    return `${js?.length ?? "no"} values from JavaScript, ${native.length} from native`;
+  for (let i = 0; i < js.length; i++) {
+    const a = js[i]!;
+    const b = native[i]!;
+    if (Number.isNaN(a) && Number.isNaN(b)) continue;
+    if (!(Math.abs(a - b) <= TOLERANCE * Math.max(1, Math.abs(b))))
+      return `value ${i} is ${a} in JavaScript, ${b} native`;
+  }
+  return undefined;
+}
+
+/** The JS prediction for `data`, or `undefined` when the request should go native. */
+export function predictJs(path: JsPath | undefined, data: DenseData): Prediction | undefined {
+  if (!path || data.rows > path.maxRows || data.cols !== path.predictor.numFeatures) return undefined;
+  const values = path.predictor.predict(data.values, data.rows);
+  if (!values) return undefined;
+  const width = path.predictor.width;
+  return { values, shape: width === 1 ? [data.rows] : [data.rows, width] };
+}
