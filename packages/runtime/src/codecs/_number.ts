@@ -148,3 +148,87 @@ export function quote(bytes: Uint8Array, start: number, end: number): string {
   const cut = text.length > 40 ? `${text.slice(0, 40)}…` : text;
   return JSON.stringify(cut);
 }
+
+/** Where `readNumberFast` stopped and whether it could read the field. */
+export const FAST = { ok: false, end: 0 };
+
+/**
+ * Reads a plain decimal field — `[-]digits[.digits]`, ended by `delim`, a `\r` before the line end,
+ * or the line end — in the same pass that finds the field's end, accumulating digits nine at a
+ * time in integers. Anything else (spaces, quotes, exponents, words, empty fields) sets
+ * `FAST.ok = false` and the caller takes the general path, which gives the same values.
+ */
+export function readNumberFast(bytes: Uint8Array, start: number, lineEnd: number, delim: number): number {
+  let p = start;
+  let c = bytes[p]!;
+  let negative = false;
+  if (c === 45) {
+    negative = true;
+    c = bytes[++p]!;
+  }
+  let mantissa = 0;
+  let chunk = 0;
+  let chunkLen = 0;
+  let significant = 0;
+  let exponent = 0;
+  let digits = 0;
+  while (p < lineEnd && c >= 48 && c <= 57) {
+    if (significant > 0 || c !== 48) {
+      if (significant < 19) {
+        chunk = chunk * 10 + (c - 48);
+        significant++;
+        if (++chunkLen === 9) {
+          mantissa = mantissa * 1e9 + chunk;
+          chunk = 0;
+          chunkLen = 0;
+        }
+      } else exponent++;
+    }
+    digits++;
+    c = bytes[++p]!;
+  }
+  if (p < lineEnd && c === 46) {
+    c = bytes[++p]!;
+    while (p < lineEnd && c >= 48 && c <= 57) {
+      if (significant === 0 && c === 48) exponent--;
+      else if (significant < 19) {
+        chunk = chunk * 10 + (c - 48);
+        significant++;
+        exponent--;
+        if (++chunkLen === 9) {
+          mantissa = mantissa * 1e9 + chunk;
+          chunk = 0;
+          chunkLen = 0;
+        }
+      }
+      digits++;
+      c = bytes[++p]!;
+    }
+  }
+  let end = p;
+  if (p < lineEnd && c !== delim) {
+    if (c === 13 && p + 1 === lineEnd) end = lineEnd;
+    else {
+      FAST.ok = false;
+      return 0;
+    }
+  }
+  if (digits === 0 || exponent < -22 || exponent > 22) {
+    FAST.ok = false;
+    return 0;
+  }
+  mantissa = mantissa * POW10[chunkLen]! + chunk;
+  let value =
+    exponent === 0 ? mantissa : exponent > 0 ? mantissa * POW10[exponent]! : mantissa / POW10[-exponent]!;
+  if (significant > 15) {
+    const f = Math.fround(value);
+    if (Math.fround(value * (1 - 2 ** -48)) !== f || Math.fround(value * (1 + 2 ** -48)) !== f) {
+      FAST.ok = false;
+      return 0;
+    }
+  }
+  if (negative) value = -value;
+  FAST.ok = true;
+  FAST.end = end;
+  return value;
+}

@@ -4,7 +4,7 @@
  * never trained on silently: it is an error unless declared with `header: "present"`.
  */
 import { SagebrewError } from "../errors/index.js";
-import { NOT_A_NUMBER, parseNumberField, quote } from "./_number.js";
+import { FAST, NOT_A_NUMBER, parseNumberField, quote, readNumberFast } from "./_number.js";
 import type { Dataset } from "./types.js";
 
 export type CsvDelimiter = "," | "\t" | ";" | "|";
@@ -171,17 +171,22 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
     const rowBase = rows * nfeat;
     for (;;) {
       const s = p;
-      let inQuotes = false;
-      while (p < end) {
-        const c = bytes[p];
-        if (c === delim && !inQuotes) break;
-        if (c === QUOTE) inQuotes = !inQuotes;
-        p++;
+      // One pass for plain numbers; the general scan and parser for anything else.
+      let v: number | typeof NOT_A_NUMBER = readNumberFast(bytes, s, end, delim);
+      if (FAST.ok) p = FAST.end;
+      else {
+        let inQuotes = false;
+        while (p < end) {
+          const c = bytes[p];
+          if (c === delim && !inQuotes) break;
+          if (c === QUOTE) inQuotes = !inQuotes;
+          p++;
+        }
+        v = parseNumberField(bytes, s, p);
       }
       if (col >= ncols) {
         throw raggedError(bytes, pos, end, delim, ncols, source, line);
       }
-      const v = parseNumberField(bytes, s, p);
       if (col < labelCols) {
         if (v === NOT_A_NUMBER || labelStrings) {
           if (!labelStrings) {
