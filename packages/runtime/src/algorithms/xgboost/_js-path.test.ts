@@ -89,6 +89,7 @@ describe("the JavaScript prediction path (parity gate)", () => {
     const b = train({});
     assert.match(chooseJsPath(b, 0).reason, /disabled/);
     assert.match(chooseJsPath(b, 29).reason, /30 trees exceed the work limit 29/);
+    assert.match(chooseJsPath(b, 9).reason, /10 rounds exceed the work limit 9/);
     b.dispose();
   });
 

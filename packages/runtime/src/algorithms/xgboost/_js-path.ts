@@ -38,6 +38,10 @@ export interface JsPathChoice {
  */
 export function chooseJsPath(booster: Booster, workLimit: number = DEFAULT_JS_WORK_LIMIT): JsPathChoice {
   if (workLimit < 1) return { path: undefined, reason: "disabled (work limit 0)" };
+  // Trees ≥ rounds: a large model is turned down before it is saved and parsed as JSON.
+  const rounds = booster.boostedRounds;
+  if (rounds > workLimit)
+    return { path: undefined, reason: `${rounds} rounds exceed the work limit ${workLimit}` };
   let json: unknown;
   try {
     json = JSON.parse(booster.save("json").toString("utf8"));
