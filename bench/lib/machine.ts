@@ -12,6 +12,8 @@ export interface Machine {
   kernel: string;
   loadAtStart: [number, number, number];
   commit: string;
+  /** Runtime/CLI source files changed but not committed when the run started (what dist was built from). */
+  uncommitted: string[];
 }
 
 function sh(cmd: string, args: string[]): string {
@@ -28,6 +30,10 @@ export function describeMachine(repoDir: string): Machine {
     kernel: release(),
     loadAtStart: [load[0] ?? 0, load[1] ?? 0, load[2] ?? 0],
     commit: sh("git", ["-C", repoDir, "rev-parse", "--short", "HEAD"]),
+    uncommitted: sh("git", ["-C", repoDir, "status", "--porcelain", "--", "packages"])
+      .split("\n")
+      .filter((l) => /^.. \S/.test(l))
+      .map((l) => l.slice(3).trim()),
   };
 }
 
@@ -40,7 +46,8 @@ export function loadNow(): string {
 export function machineLine(m: Machine): string {
   return (
     `${m.nproc} × ${m.cpu}, ${m.memGiB.toFixed(0)} GiB RAM, Linux ${m.kernel}; ` +
-    `load average at start ${m.loadAtStart.map((x) => x.toFixed(2)).join(" ")}; commit ${m.commit}`
+    `load average at start ${m.loadAtStart.map((x) => x.toFixed(2)).join(" ")}; commit ${m.commit}` +
+    (m.uncommitted.length ? ` plus uncommitted changes to ${m.uncommitted.join(", ")}` : "")
   );
 }
 
