@@ -8,7 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { BENCH_DIR, WORK_DIR } from "./data.js";
 import { PYTHON } from "./lib/machine.js";
 import {
@@ -88,7 +88,7 @@ export async function profileServing(optMl: string, bodyFile: string, durationS:
   // The profile spans start-up, warm-up and the measured run: divide by every request it saw.
   const rows = top.map((x) => [`\`${x.name}\``, num((x.ms * 1000) / (warmup + requests))]);
   return [
-    `Profile of \`serve\` (main thread, \`node --cpu-prof\`) under wrk, 1-row bodies, c = 64, ${durationS} s ` +
+    `Profile of \`serve\` (main thread, \`node --cpu-prof\`) under wrk, body \`${basename(bodyFile)}\`, c = 64, ${durationS} s ` +
       `after a 2 s warm-up: ${requests.toLocaleString("en-US")} requests, ${num((cpuS / requests) * 1e6)} µs of ` +
       "process CPU per request. Self time per function in µs per request (wall-clock samples over " +
       "warm-up and run; start-up is in `(idle)`/`(program)`):",
