@@ -307,7 +307,8 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
       },
       Math.max(5, Math.min(100, config.timeoutMs / 10)),
     );
-    sweeper.unref();
+    // Kept referenced: an invocation in flight keeps the process alive until its deadline; the
+    // timer stops as soon as none is pending.
   }
 
   async function run(body: Uint8Array, ctx: InvocationContext): Promise<Payload> {

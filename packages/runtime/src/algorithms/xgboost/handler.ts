@@ -115,9 +115,16 @@ export function createXGBoostHandler(
 
     async warmup(model) {
       const row = new Float32Array(model.numFeatures).fill(Number.NaN);
-      for (const b of model.boosters) {
-        b.predictDense({ values: row, rows: 1, cols: model.numFeatures });
-        await b.predictDenseAsync({ values: row, rows: 1, cols: model.numFeatures });
+      for (const b of model.boosters) b.predictDense({ values: row, rows: 1, cols: model.numFeatures });
+      // The pool thread (for large requests) starts in the background: readiness need not wait
+      // for a thread start, and a large request that comes first waits for it at most once.
+      const first = model.boosters[0];
+      if (first) {
+        setImmediate(() => {
+          if (!first.disposed) {
+            first.predictDenseAsync({ values: row, rows: 1, cols: model.numFeatures }).catch(() => undefined);
+          }
+        });
       }
     },
 
