@@ -41,3 +41,22 @@ export function run(command: string, args: readonly string[], options: RunOption
     child.stdin.end(options.input ?? "");
   });
 }
+
+/** An `onStdout` that sends SIGTERM once `marker` (e.g. `[2]`, a round's line) has been printed. */
+export function sigtermAfter(marker: string): {
+  onStdout: NonNullable<RunOptions["onStdout"]>;
+  readonly sent: boolean;
+} {
+  let sent = false;
+  return {
+    onStdout: (chunk, child) => {
+      if (!sent && chunk.includes(marker)) {
+        sent = true;
+        child.kill("SIGTERM");
+      }
+    },
+    get sent() {
+      return sent;
+    },
+  };
+}

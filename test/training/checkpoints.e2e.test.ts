@@ -8,7 +8,7 @@ import { readdir } from "node:fs/promises";
 import { after, describe, it } from "node:test";
 import { Booster, parseCsv } from "@sagebrew/runtime";
 import { IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../helpers/ml-dir.js";
-import { run } from "../helpers/process.js";
+import { run, sigtermAfter } from "../helpers/process.js";
 
 const dirs: MlDir[] = [];
 after(async () => {
@@ -54,15 +54,10 @@ describe("checkpoints", () => {
     assert.equal((await run(TRAIN_BIN, [], { env: { SAGEMAKER_BASE_DIR: whole.root } })).code, 0);
 
     const spot = await job(20, true);
-    let sent = false;
+    const stop = sigtermAfter("[3]");
     const first = await run(TRAIN_BIN, [], {
       env: { SAGEMAKER_BASE_DIR: spot.root },
-      onStdout: (chunk, child) => {
-        if (!sent && chunk.includes("[3]")) {
-          sent = true;
-          child.kill("SIGTERM");
-        }
-      },
+      onStdout: stop.onStdout,
     });
     assert.equal(first.code, 143, first.stderr);
     const saved = (await readdir(spot.file("checkpoints"))).filter((n) =>

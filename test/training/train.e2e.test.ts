@@ -8,7 +8,7 @@ import { chmod, readFile, rm, symlink } from "node:fs/promises";
 import { after, describe, it } from "node:test";
 import { Booster, parseCsv } from "@sagebrew/runtime";
 import { IRIS_CSV, IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../helpers/ml-dir.js";
-import { type RunOptions, run } from "../helpers/process.js";
+import { type RunOptions, run, sigtermAfter } from "../helpers/process.js";
 
 const dirs: MlDir[] = [];
 after(async () => {
@@ -252,16 +252,9 @@ describe("train and SIGTERM", () => {
 
   it("stops at the next round, writes the reason and exits 143", async () => {
     const d = await bigJob(false);
-    let sent = false;
-    const r = await train(d, {
-      onStdout: (chunk, child) => {
-        if (!sent && chunk.includes("[2]")) {
-          sent = true;
-          child.kill("SIGTERM");
-        }
-      },
-    });
-    assert.ok(sent);
+    const stop = sigtermAfter("[2]");
+    const r = await train(d, { onStdout: stop.onStdout });
+    assert.ok(stop.sent);
     assert.equal(r.code, 143, r.stderr);
     assert.match(
       await failure(d),
@@ -272,15 +265,8 @@ describe("train and SIGTERM", () => {
 
   it("keeps the rounds done and exits 0 with save_model_on_termination=true", async () => {
     const d = await bigJob(true);
-    let sent = false;
-    const r = await train(d, {
-      onStdout: (chunk, child) => {
-        if (!sent && chunk.includes("[2]")) {
-          sent = true;
-          child.kill("SIGTERM");
-        }
-      },
-    });
+    const stop = sigtermAfter("[2]");
+    const r = await train(d, { onStdout: stop.onStdout });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(existsSync(d.file("output/failure")), false);
     const booster = await Booster.fromFile(d.file("model/xgboost-model"));

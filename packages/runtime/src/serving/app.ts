@@ -404,13 +404,16 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     precheck,
     handle,
     stop,
-    request(url, init = {}) {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = v;
-      const body = typeof init.body === "string" ? new TextEncoder().encode(init.body) : init.body;
-      return handle({ method: init.method ?? "GET", url, headers, ...(body ? { body } : {}) });
-    },
+    request: (url, init) => handle(toAppRequest(url, init)),
   };
+}
+
+/** Builds an `AppRequest` from `app.request()`'s arguments: lower-cased headers, UTF-8 bodies. */
+export function toAppRequest(url: string, init: Parameters<InferenceApp["request"]>[1] = {}): AppRequest {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = v;
+  const body = typeof init.body === "string" ? new TextEncoder().encode(init.body) : init.body;
+  return { method: init.method ?? "GET", url, headers, ...(body ? { body } : {}) };
 }
 
 /** Runs one stage; errors that are not SagebrewErrors become `code` with `what` as the sentence start. */

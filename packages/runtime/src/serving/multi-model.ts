@@ -20,6 +20,7 @@ import {
   type AppState,
   createInferenceApp,
   type InferenceApp,
+  toAppRequest,
 } from "./app.js";
 import type { CheckedHandler } from "./handler.js";
 
@@ -423,12 +424,7 @@ export function createMultiModelApp(options: MultiModelAppOptions): MultiModelAp
     precheck,
     handle,
     stop,
-    request(url, init = {}) {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(init.headers ?? {})) headers[k.toLowerCase()] = v;
-      const body = typeof init.body === "string" ? new TextEncoder().encode(init.body) : init.body;
-      return handle({ method: init.method ?? "GET", url, headers, ...(body ? { body } : {}) });
-    },
+    request: (url, init) => handle(toAppRequest(url, init)),
   };
 
   /** `{"model_name", "url"}` from the JSON body (or the query, as MMS also takes it). */
