@@ -6,7 +6,7 @@
 #   scripts/install-system-deps.sh --bench    also the classic Python serving stack and wrk
 set -euo pipefail
 DEMO=(libxgboost0)
-TEST=(libxgboost0 python3-xgboost python3-pandas python3-numpy docker.io docker-registry mmdebstrap skopeo ca-certificates)
+TEST=(libxgboost0 python3-xgboost python3-pandas python3-numpy docker.io docker-registry mmdebstrap skopeo iproute2 ca-certificates)
 BENCH=(nginx gunicorn python3-flask python3-gevent wrk hyperfine time)
 case "${1:-}" in
   --demo) PKGS=("${DEMO[@]}") ;;
