@@ -6,11 +6,18 @@
  *    launched the way the classic `serve` script launches it (contract §2.7–2.8);
  *  - bare: one Node process with node:http answering a constant (the machine's limit).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { BENCH_DIR, REPO_DIR } from "./data.js";
-import { type Background, startBackground, stopBackground, treeCpuS, treeRssKiB } from "./lib/proc.js";
+import { BENCH_DIR, IRIS_EXAMPLE_DIR, REPO_DIR } from "./data.js";
+import {
+  type Background,
+  runTimed,
+  startBackground,
+  stopBackground,
+  treeCpuS,
+  treeRssKiB,
+} from "./lib/proc.js";
 
 export type StackKey = "sagebrew" | "classic" | "bare";
 
@@ -44,54 +51,86 @@ const sagebrew: Stack = {
 };
 
 let classicRun = 0;
+
+/**
+ * Starts the classic stack: nginx from `bench/peer/classic/nginx.conf.template` → gunicorn with
+ * gevent workers (one per CPU) → the Flask app. `maxBodyMb` replaces the tutorial's
+ * `client_max_body_size 5m` (batch transform sends 6 MB requests).
+ */
+export function startClassicStack(
+  port: number,
+  optMl: string,
+  logDir: string,
+  options: { maxBodyMb?: number } = {},
+): Running {
+  const workers = cpus().length;
+  const dir = join(logDir, `classic-${process.pid}-${classicRun++}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o777 });
+  const sock = join(dir, "gunicorn.sock");
+  let template = readFileSync(join(CLASSIC_DIR, "nginx.conf.template"), "utf8");
+  if (options.maxBodyMb !== undefined) {
+    if (!template.includes("client_max_body_size 5m;")) {
+      throw new Error("bench/peer/classic/nginx.conf.template no longer says client_max_body_size 5m");
+    }
+    template = template.replace("client_max_body_size 5m;", `client_max_body_size ${options.maxBodyMb}m;`);
+  }
+  const conf = template
+    .replaceAll("{{PORT}}", String(port))
+    .replaceAll("{{SOCK}}", sock)
+    .replaceAll("{{DIR}}", dir);
+  writeFileSync(join(dir, "nginx.conf"), conf);
+  // The XGBoost container pins OMP_NUM_THREADS=1 for serving (contract §5.8): one thread per worker.
+  const env = { ...process.env, SAGEMAKER_BASE_DIR: optMl, OMP_NUM_THREADS: "1" };
+  const nginx = startBackground(
+    "nginx",
+    "/usr/sbin/nginx",
+    ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")],
+    { env, log: join(logDir, "classic-nginx.log") },
+  );
+  const gunicorn = startBackground(
+    "gunicorn",
+    "/usr/bin/gunicorn",
+    [
+      "--timeout",
+      "60",
+      "-k",
+      "gevent",
+      "-b",
+      `unix:${sock}`,
+      "-w",
+      String(workers),
+      "--worker-connections",
+      String(1000 * workers),
+      "--chdir",
+      CLASSIC_DIR,
+      "wsgi:app",
+    ],
+    { env, log: join(logDir, "classic-gunicorn.log") },
+  );
+  return { key: "classic", port, processes: [nginx, gunicorn], startedAt: nginx.startedAt };
+}
+
 const classic: Stack = {
   key: "classic",
   label: "classic nginx + gunicorn/gevent + Flask",
-  start(port, optMl, logDir) {
-    const workers = cpus().length;
-    const dir = join(logDir, `classic-${process.pid}-${classicRun++}`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true, mode: 0o777 });
-    const sock = join(dir, "gunicorn.sock");
-    const conf = readFileSync(join(CLASSIC_DIR, "nginx.conf.template"), "utf8")
-      .replaceAll("{{PORT}}", String(port))
-      .replaceAll("{{SOCK}}", sock)
-      .replaceAll("{{DIR}}", dir);
-    writeFileSync(join(dir, "nginx.conf"), conf);
-    // The XGBoost container pins OMP_NUM_THREADS=1 for serving (contract §5.8): one thread per worker.
-    const env = { ...process.env, SAGEMAKER_BASE_DIR: optMl, OMP_NUM_THREADS: "1" };
-    const nginx = startBackground(
-      "nginx",
-      "/usr/sbin/nginx",
-      ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")],
-      {
-        env,
-        log: join(logDir, "classic-nginx.log"),
-      },
-    );
-    const gunicorn = startBackground(
-      "gunicorn",
-      "/usr/bin/gunicorn",
-      [
-        "--timeout",
-        "60",
-        "-k",
-        "gevent",
-        "-b",
-        `unix:${sock}`,
-        "-w",
-        String(workers),
-        "--worker-connections",
-        String(1000 * workers),
-        "--chdir",
-        CLASSIC_DIR,
-        "wsgi:app",
-      ],
-      { env, log: join(logDir, "classic-gunicorn.log") },
-    );
-    return { key: "classic", port, processes: [nginx, gunicorn], startedAt: nginx.startedAt };
-  },
+  start: (port, optMl, logDir) => startClassicStack(port, optMl, logDir),
 };
+
+/** Trains the iris model with sagebrew's `train` into a fresh /opt/ml-shaped `optMl` (a copy of the example's input). */
+export async function trainIrisModel(optMl: string, log: (s: string) => void): Promise<void> {
+  rmSync(optMl, { recursive: true, force: true });
+  mkdirSync(optMl, { recursive: true });
+  cpSync(join(IRIS_EXAMPLE_DIR, "input"), join(optMl, "input"), { recursive: true });
+  log("training the iris model with sagebrew's train");
+  const run = await runTimed(process.execPath, [join(REPO_DIR, "packages", "runtime", "bin", "train")], {
+    env: { ...process.env, SAGEMAKER_BASE_DIR: optMl },
+    timeoutS: 300,
+  });
+  if (run.code !== 0 || !existsSync(join(optMl, "model", "xgboost-model"))) {
+    throw new Error(`sagebrew train failed on the iris example (${run.code}): ${run.stderr || run.stdout}`);
+  }
+}
 
 const bare: Stack = {
   key: "bare",

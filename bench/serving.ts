@@ -4,12 +4,12 @@
  * then wrk at concurrency 1, 16 and 64 with 1-row and 100-row iris CSV bodies, the three servers
  * interleaved so that noise on the shared machine hits all of them alike.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { ensureIrisPayloads, IRIS_EXAMPLE_DIR, REPO_DIR, WORK_DIR } from "./data.js";
+import { ensureIrisPayloads, WORK_DIR } from "./data.js";
 import { loadNow } from "./lib/machine.js";
-import { freePort, httpCall, runTimed, waitFor200 } from "./lib/proc.js";
+import { freePort, httpCall, waitFor200 } from "./lib/proc.js";
 import { median, num, pass, ratio, spreadPct, table } from "./lib/stats.js";
 import { runWrk, type WrkResult } from "./lib/wrk.js";
 import { profileServing } from "./profile.js";
@@ -21,6 +21,7 @@ import {
   stackCpuS,
   stackRssMB,
   stop,
+  trainIrisModel,
 } from "./serving-stacks.js";
 
 export interface ServingOptions {
@@ -39,24 +40,13 @@ export interface ServingReport {
 }
 
 const CONCURRENCY = [1, 16, 64] as const;
-const TRAIN = join(REPO_DIR, "packages", "runtime", "bin", "train");
 
 /** An /opt/ml-shaped dir holding the iris model sagebrew's `train` writes (or BENCH_OPT_ML as is). */
 async function prepareIrisModel(log: (s: string) => void): Promise<{ optMl: string; how: string }> {
   const given = process.env.BENCH_OPT_ML;
   if (given) return { optMl: given, how: `model taken as is from BENCH_OPT_ML=${given}` };
   const optMl = join(WORK_DIR, "serving", "opt_ml");
-  rmSync(optMl, { recursive: true, force: true });
-  mkdirSync(optMl, { recursive: true });
-  cpSync(join(IRIS_EXAMPLE_DIR, "input"), join(optMl, "input"), { recursive: true });
-  log("training the iris model with sagebrew's train");
-  const run = await runTimed(process.execPath, [TRAIN], {
-    env: { ...process.env, SAGEMAKER_BASE_DIR: optMl },
-    timeoutS: 300,
-  });
-  if (run.code !== 0 || !existsSync(join(optMl, "model", "xgboost-model"))) {
-    throw new Error(`sagebrew train failed on the iris example (${run.code}): ${run.stderr || run.stdout}`);
-  }
+  await trainIrisModel(optMl, log);
   return { optMl, how: "iris model trained by sagebrew's `train` on `examples/iris-xgboost` (copied)" };
 }
 

@@ -6,25 +6,16 @@
  * MaxPayloadInMB=6, AssembleWith=Line and the same MaxConcurrentTransforms — each writing
  * `<input>.out`. Runs alternate between the two; the outputs are compared line by line.
  */
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { BENCH_DIR, DATA_DIR, IRIS_EXAMPLE_DIR, irisTrainingCsv, REPO_DIR, WORK_DIR } from "./data.js";
+import { DATA_DIR, irisTrainingCsv, REPO_DIR, WORK_DIR } from "./data.js";
 import { loadNow } from "./lib/machine.js";
-import { freePort, runTimed, startBackground, waitFor200 } from "./lib/proc.js";
+import { freePort, runTimed, waitFor200 } from "./lib/proc.js";
 import { median, num, pass, ratio, spreadPct, table } from "./lib/stats.js";
 import { selfTimes } from "./profile.js";
-import { type Running, stackCpuS, stop } from "./serving-stacks.js";
+import { stackCpuS, startClassicStack, stop, trainIrisModel } from "./serving-stacks.js";
 
 export interface TransformOptions {
   runs: number;
@@ -41,10 +32,8 @@ export interface TransformReport {
 }
 
 const CLI = join(REPO_DIR, "packages", "cli", "bin", "sagebrew");
-const TRAIN = join(REPO_DIR, "packages", "runtime", "bin", "train");
 const SERVE = join(REPO_DIR, "packages", "runtime", "bin", "serve");
 const MAX_PAYLOAD_MB = 6;
-const CLASSIC_DIR = join(BENCH_DIR, "peer", "classic");
 
 /** mulberry32: small, seeded, reproducible. */
 function rng(seed: number): () => number {
@@ -86,17 +75,7 @@ export function ensureIrisLike(rows: number, log: (s: string) => void): { path: 
 /** An /opt/ml-shaped dir with the iris model trained by sagebrew's `train` on a copy of the example. */
 async function prepareIrisModel(log: (s: string) => void): Promise<string> {
   const optMl = join(WORK_DIR, "transform", "opt_ml");
-  rmSync(optMl, { recursive: true, force: true });
-  mkdirSync(optMl, { recursive: true });
-  cpSync(join(IRIS_EXAMPLE_DIR, "input"), join(optMl, "input"), { recursive: true });
-  log("training the iris model with sagebrew's train");
-  const run = await runTimed(process.execPath, [TRAIN], {
-    env: { ...process.env, SAGEMAKER_BASE_DIR: optMl },
-    timeoutS: 300,
-  });
-  if (run.code !== 0 || !existsSync(join(optMl, "model", "xgboost-model"))) {
-    throw new Error(`sagebrew train failed on the iris example (${run.code}): ${run.stderr || run.stdout}`);
-  }
+  await trainIrisModel(optMl, log);
   return optMl;
 }
 
@@ -213,65 +192,13 @@ async function classicClient(port: number, input: string, outFile: string, concu
   return bodies.length;
 }
 
-let classicRun = 0;
-/**
- * The classic stack of bench/serving-stacks.ts (same template, same gunicorn command line) with one
- * change: nginx's `client_max_body_size` goes from the tutorial's 5m to 6m, else every 6 MB
- * MultiRecord request would be refused with 413 (serving-stacks.ts takes no options, hence the copy).
- */
-function startClassic(port: number, optMl: string, logDir: string): Running {
-  const dir = join(logDir, `classic-${process.pid}-${classicRun++}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const sock = join(dir, "gunicorn.sock");
-  const template = readFileSync(join(CLASSIC_DIR, "nginx.conf.template"), "utf8");
-  if (!template.includes("client_max_body_size 5m;")) {
-    throw new Error("bench/peer/classic/nginx.conf.template no longer says client_max_body_size 5m");
-  }
-  const conf = template
-    .replace("client_max_body_size 5m;", `client_max_body_size ${MAX_PAYLOAD_MB}m;`)
-    .replaceAll("{{PORT}}", String(port))
-    .replaceAll("{{SOCK}}", sock)
-    .replaceAll("{{DIR}}", dir);
-  writeFileSync(join(dir, "nginx.conf"), conf);
-  const workers = cpus().length;
-  const env = { ...process.env, SAGEMAKER_BASE_DIR: optMl, OMP_NUM_THREADS: "1" };
-  const nginx = startBackground(
-    "nginx",
-    "/usr/sbin/nginx",
-    ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")],
-    { env, log: join(logDir, "classic-nginx.log") },
-  );
-  const gunicorn = startBackground(
-    "gunicorn",
-    "/usr/bin/gunicorn",
-    [
-      "--timeout",
-      "60",
-      "-k",
-      "gevent",
-      "-b",
-      `unix:${sock}`,
-      "-w",
-      String(workers),
-      "--worker-connections",
-      String(1000 * workers),
-      "--chdir",
-      CLASSIC_DIR,
-      "wsgi:app",
-    ],
-    { env, log: join(logDir, "classic-gunicorn.log") },
-  );
-  return { key: "classic", port, processes: [nginx, gunicorn], startedAt: nginx.startedAt };
-}
-
 async function runClassic(input: string, optMl: string, outDir: string, concurrency: number, logDir: string) {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const port = await freePort();
   const cpuClient0 = process.cpuUsage();
   const t0 = performance.now();
-  const running = startClassic(port, optMl, logDir);
+  const running = startClassicStack(port, optMl, logDir, { maxBodyMb: MAX_PAYLOAD_MB });
   try {
     await waitFor200(port, "/ping", { since: running.startedAt, timeoutS: 120, bg: running.processes[1] });
     const t1 = performance.now();
