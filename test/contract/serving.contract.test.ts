@@ -369,6 +369,13 @@ for (const driver of ["in-process", "socket"] as const) {
         assert.match(r.text, /took longer than 0.2 s \(SAGEMAKER_MODEL_SERVER_TIMEOUT\)/);
       });
 
+      it("answers 504 when a synchronous predict runs over SAGEMAKER_MODEL_SERVER_TIMEOUT", async () => {
+        const r = await t.send("/invocations", json({ busyMs: 300, value: 1 }));
+        assert.equal(r.status, 504);
+        assert.match(r.text, /took longer than 0.2 s \(SAGEMAKER_MODEL_SERVER_TIMEOUT\)/);
+        assert.equal((await t.send("/invocations", json({ value: 2 }))).text, "[2]");
+      });
+
       it("answers 500 with the model's message when predict fails, logged once with its cause", async () => {
         const before = t.logs.length;
         const r = await t.send("/invocations", json({ value: "throw" }));

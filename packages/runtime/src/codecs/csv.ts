@@ -147,12 +147,14 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
   if (options.header !== "present" && options.columns === undefined)
     rejectHeader(bytes, bounds, ncols, source, line);
 
-  // Upper bound on rows: one per newline, plus a last line without one.
-  let upper = 1;
+  // Upper bound on rows: one per newline, plus a last line without one. Exact unless lines are
+  // blank, so the arrays are usually returned whole: a small request's arrays then stay on V8's
+  // heap (a view of part of one would move it to a separately allocated buffer).
+  let upper = bytes[bytes.length - 1] === NL ? 0 : 1;
   for (let i = bytes.indexOf(NL, firstStart); i >= 0; i = bytes.indexOf(NL, i + 1)) upper++;
-  const values = new Float32Array(new ArrayBuffer(upper * nfeat * 4));
-  const labels = labelCols ? new Float32Array(new ArrayBuffer(upper * 4)) : undefined;
-  const weights = weightCols ? new Float32Array(new ArrayBuffer(upper * 4)) : undefined;
+  const values = new Float32Array(upper * nfeat);
+  const labels = labelCols ? new Float32Array(upper) : undefined;
+  const weights = weightCols ? new Float32Array(upper) : undefined;
   let labelStrings: string[] | undefined;
   let firstNumericLabelLine = 0;
 
@@ -250,12 +252,13 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
     line++;
   }
 
-  const features = { kind: "dense" as const, rows, cols: nfeat, values: values.subarray(0, rows * nfeat) };
+  const head = (a: Float32Array, n: number) => (a.length === n ? a : a.subarray(0, n));
+  const features = { kind: "dense" as const, rows, cols: nfeat, values: head(values, rows * nfeat) };
   return {
     features,
-    ...(labels && !labelStrings ? { labels: labels.subarray(0, rows) } : {}),
+    ...(labels && !labelStrings ? { labels: head(labels, rows) } : {}),
     ...(labelStrings ? { labelStrings } : {}),
-    ...(weights ? { weights: weights.subarray(0, rows) } : {}),
+    ...(weights ? { weights: head(weights, rows) } : {}),
   };
 }
 

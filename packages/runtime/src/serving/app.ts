@@ -54,8 +54,11 @@ export interface InferenceApp {
   start(): Promise<void>;
   /** Answers what can be answered from the headers alone (route, size, media types, readiness). */
   precheck(req: AppRequest): AppResponse | undefined;
-  /** Answers one request. Never rejects. */
-  handle(req: AppRequest): Promise<AppResponse>;
+  /**
+   * Answers one request; never throws or rejects. The answer is immediate when every hook of the
+   * handler answered synchronously (the common small request), else a promise.
+   */
+  handle(req: AppRequest): AppResponse | Promise<AppResponse>;
   /** Convenience for tests: `app.request("/invocations", { method: "POST", body, headers })`. */
   request(
     url: string,
@@ -243,40 +246,49 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     return n;
   }
 
-  async function invoke(req: AppRequest): Promise<AppResponse> {
+  /**
+   * Runs one invocation. Hooks that answer synchronously are chained without a promise or a timer
+   * (a promise chain, a deadline entry and a frozen context per request were most of a 1-row
+   * invocation's cost); the first hook that returns a promise switches to the watched async path.
+   */
+  function invoke(req: AppRequest): AppResponse | Promise<AppResponse> {
     const n = negotiateRequest(req);
     if ("status" in n) return n;
     const body = req.body ?? new Uint8Array(0);
     if (body.length > config.maxPayloadBytes) return tooLarge(body.length);
-    const response: ResponseOptions = {};
     const watch: Deadline = {
       at: performance.now() + config.timeoutMs,
       reject: undefined,
       controller: undefined,
     };
-    const ctx: InvocationContext = Object.freeze({
-      ...loadCtx,
-      contentType: n.contentType,
-      accept: n.accept,
-      customAttributes: req.headers[HEADERS.customAttributes],
-      // Made on first use: most handlers never look at it.
-      get signal() {
-        watch.controller ??= new AbortController();
-        return watch.controller.signal;
-      },
-      response,
-    });
+    const ctx = new Invocation(
+      loadCtx,
+      n.contentType,
+      n.accept,
+      req.headers[HEADERS.customAttributes],
+      watch,
+    );
+    const out = run(body, ctx);
+    if (!isThenable(out)) {
+      // A synchronous hook cannot be interrupted; one that ran over the limit still fails.
+      if (performance.now() > watch.at) throw timedOut();
+      return respond(out, ctx);
+    }
     deadlines.add(watch);
     armSweeper();
-    try {
-      const payload = await new Promise<Payload>((resolve, reject) => {
-        watch.reject = reject;
-        run(body, ctx).then(resolve, reject);
-      });
-      return respond(payload, ctx);
-    } finally {
-      deadlines.delete(watch);
-    }
+    return new Promise<Payload>((resolve, reject) => {
+      watch.reject = reject;
+      out.then(resolve, reject);
+    })
+      .then((payload) => respond(payload, ctx))
+      .finally(() => deadlines.delete(watch));
+  }
+
+  function timedOut(): SagebrewError {
+    return fail(
+      "SB_TIMEOUT",
+      `The invocation took longer than ${config.timeoutMs / 1000} s (${ENV.timeout}) and was abandoned`,
+    );
   }
 
   /**
@@ -293,12 +305,7 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
           if (now < d.at) continue;
           deadlines.delete(d);
           d.controller?.abort();
-          d.reject?.(
-            fail(
-              "SB_TIMEOUT",
-              `The invocation took longer than ${config.timeoutMs / 1000} s (${ENV.timeout}) and was abandoned`,
-            ),
-          );
+          d.reject?.(timedOut());
         }
         if (deadlines.size === 0) {
           clearInterval(sweeper);
@@ -311,20 +318,24 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     // timer stops as soon as none is pending.
   }
 
-  async function run(body: Uint8Array, ctx: InvocationContext): Promise<Payload> {
+  function run(body: Uint8Array, ctx: InvocationContext): Payload | Promise<Payload> {
     if (handler.transform) {
       return stage(() => handler.transform!(model, body, ctx), "SB_PREDICT", "Cannot run the model");
     }
-    const input = await stage(
+    const input = stage(
       () => (handler.decode ? handler.decode(body, ctx) : decodeDataset(body, ctx.contentType)),
       "SB_BAD_REQUEST",
       `Cannot decode the request body as ${ctx.contentType.essence}`,
     );
-    const output = await stage(() => handler.predict!(model, input, ctx), "SB_PREDICT", "Cannot predict");
-    return stage(
-      () => (handler.encode ? handler.encode(output, ctx) : encodeOutput(output, ctx.accept)),
-      "SB_INTERNAL",
-      `Cannot encode the prediction as ${ctx.accept}`,
+    const predicted = then(input, (i) =>
+      stage(() => handler.predict!(model, i, ctx), "SB_PREDICT", "Cannot predict"),
+    );
+    return then(predicted, (output) =>
+      stage(
+        () => (handler.encode ? handler.encode(output, ctx) : encodeOutput(output, ctx.accept)),
+        "SB_INTERNAL",
+        `Cannot encode the prediction as ${ctx.accept}`,
+      ),
     );
   }
 
@@ -354,7 +365,7 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     return { status: 200, headers, body: p.body };
   }
 
-  async function handle(req: AppRequest): Promise<AppResponse> {
+  function handle(req: AppRequest): AppResponse | Promise<AppResponse> {
     const r = route(req);
     if (r !== "invoke") {
       if (r.status >= 500)
@@ -362,17 +373,23 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
       return r;
     }
     const t0 = performance.now();
-    try {
-      const res = await invoke(req);
+    const answered = (res: AppResponse): AppResponse => {
       if (res.status >= 400) log(res.status, String(res.body).trim(), undefined);
       else if (logger.enabled("debug")) {
         logger.debug("invocation", { status: res.status, ms: +(performance.now() - t0).toFixed(2) });
       }
       return res;
-    } catch (e) {
+    };
+    const failed = (e: unknown): AppResponse => {
       const err = toSagebrewError(e);
       log(err.status, err.message, e);
       return errorResponse(err.status, err.message);
+    };
+    try {
+      const res = invoke(req);
+      return isThenable(res) ? res.then(answered, failed) : answered(res);
+    } catch (e) {
+      return failed(e);
     }
   }
 
@@ -404,7 +421,7 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     precheck,
     handle,
     stop,
-    request: (url, init) => handle(toAppRequest(url, init)),
+    request: async (url, init) => handle(toAppRequest(url, init)),
   };
 }
 
@@ -416,14 +433,59 @@ export function toAppRequest(url: string, init: Parameters<InferenceApp["request
   return { method: init.method ?? "GET", url, headers, ...(body ? { body } : {}) };
 }
 
-/** Runs one stage; errors that are not SagebrewErrors become `code` with `what` as the sentence start. */
-async function stage<T>(fn: () => T | Promise<T>, code: ErrorCode, what: string): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
+/**
+ * Runs one stage, synchronously when its hook answers synchronously; errors that are not
+ * SagebrewErrors become `code` with `what` as the sentence start.
+ */
+function stage<T>(fn: () => T | Promise<T>, code: ErrorCode, what: string): T | Promise<T> {
+  const wrap = (e: unknown): never => {
     if (e instanceof SagebrewError) throw e;
     const message = e instanceof Error ? e.message : String(e);
     throw new SagebrewError(code, `${what}: ${message}`, { cause: e });
+  };
+  let value: T | Promise<T>;
+  try {
+    value = fn();
+  } catch (e) {
+    return wrap(e);
+  }
+  return isThenable(value) ? Promise.resolve(value).catch(wrap) : value;
+}
+
+/** `f(value)` now, or once `value` resolves. */
+function then<T, U>(value: T | Promise<T>, f: (v: T) => U | Promise<U>): U | Promise<U> {
+  return isThenable(value) ? value.then(f) : f(value);
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/** The context of one invocation (a class: one shape, no per-request closures or freezing). */
+class Invocation implements InvocationContext {
+  readonly modelDir: string;
+  readonly config: ServingConfig;
+  readonly logger: Logger;
+  readonly response: ResponseOptions = {};
+  constructor(
+    load: LoadContext,
+    readonly contentType: MediaType,
+    readonly accept: string,
+    readonly customAttributes: string | undefined,
+    private readonly watch: Deadline,
+  ) {
+    this.modelDir = load.modelDir;
+    this.config = load.config;
+    this.logger = load.logger;
+  }
+  /** Made on first use: most handlers never look at it. */
+  get signal(): AbortSignal {
+    this.watch.controller ??= new AbortController();
+    return this.watch.controller.signal;
   }
 }
 

@@ -8,6 +8,8 @@ import type { Logger } from "../node/logger.js";
 import type { AppRequest, AppResponse, InferenceApp } from "./app.js";
 import { errorResponse } from "./app.js";
 
+const EMPTY = new Uint8Array(0);
+
 /** Options of `createHttpServer`. */
 export interface HttpServerOptions {
   readonly logger: Logger;
@@ -41,17 +43,23 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
 
   const server = createServer((req, res) => {
     inFlight++;
-    res.once("close", () => {
-      inFlight--;
-      if (inFlight === 0) onIdle?.();
-    });
+    res.once("close", onResponseClosed);
     if (closing) res.setHeader("connection", "close");
-    serve(req, res).catch((e) => {
-      logger.error("request failed in the HTTP adapter", { error: e });
-      if (!res.headersSent) send(res, errorResponse(500, "The server failed while answering the request"));
-      else res.destroy();
-    });
+    try {
+      serve(req, res);
+    } catch (e) {
+      failed(res, e);
+    }
   });
+  function onResponseClosed(): void {
+    inFlight--;
+    if (inFlight === 0) onIdle?.();
+  }
+  function failed(res: ServerResponse, e: unknown): void {
+    logger.error("request failed in the HTTP adapter", { error: e });
+    if (!res.headersSent) send(res, errorResponse(500, "The server failed while answering the request"));
+    else res.destroy();
+  }
   // Slow or stuck clients must not hold a connection forever.
   server.headersTimeout = 60_000;
   server.requestTimeout = 0;
@@ -71,7 +79,9 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
     );
   });
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Callbacks rather than promises on this path: it runs once per request, and a small request
+  // is answered within the tick that read it.
+  function serve(req: IncomingMessage, res: ServerResponse): void {
     const head: AppRequest = {
       method: req.method ?? "GET",
       url: req.url ?? "/",
@@ -79,53 +89,62 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
     };
     const early = app.precheck(head);
     if (early) {
-      await drain(req, res, early);
+      drain(req, res, early);
       return;
     }
-    const body = await readBody(req);
-    if (body === "too-large") {
-      const answer = errorResponse(413, `The request body is over the limit of ${maxPayloadBytes} bytes`);
-      logger.warn("invocation rejected", { status: 413, reason: String(answer.body).trim() });
-      await drain(req, res, answer);
-      return;
-    }
-    if (body === "aborted") return;
-    send(res, await app.handle({ ...head, body }));
-  }
-
-  /** Reads the body, stopping at the limit. */
-  function readBody(req: IncomingMessage): Promise<Uint8Array | "too-large" | "aborted"> {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxPayloadBytes) {
-          cleanup();
-          resolve("too-large");
+    readBody(req, (body) => {
+      try {
+        if (body === "aborted") return;
+        if (body === "too-large") {
+          const answer = errorResponse(413, `The request body is over the limit of ${maxPayloadBytes} bytes`);
+          logger.warn("invocation rejected", { status: 413, reason: String(answer.body).trim() });
+          drain(req, res, answer);
           return;
         }
-        chunks.push(chunk);
-      };
-      const onEnd = () => {
-        cleanup();
-        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-      };
-      const onAbort = () => {
-        cleanup();
-        resolve("aborted");
-      };
-      const cleanup = () => {
-        req.off("data", onData);
-        req.off("end", onEnd);
-        req.off("error", onAbort);
-        req.off("aborted", onAbort);
-      };
-      req.on("data", onData);
-      req.on("end", onEnd);
-      req.on("error", onAbort);
-      req.on("aborted", onAbort);
+        const answer = app.handle({ method: head.method, url: head.url, headers: head.headers, body });
+        if (answer instanceof Promise) {
+          answer.then((a) => send(res, a)).catch((e: unknown) => failed(res, e));
+        } else send(res, answer);
+      } catch (e) {
+        failed(res, e);
+      }
     });
+  }
+
+  /** Reads the body, stopping at the limit, and calls `done` once. */
+  function readBody(req: IncomingMessage, done: (body: Uint8Array | "too-large" | "aborted") => void): void {
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxPayloadBytes) {
+        cleanup();
+        done("too-large");
+        return;
+      }
+      if (first === undefined) first = chunk;
+      else if (chunks === undefined) chunks = [first, chunk];
+      else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      done(chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY));
+    };
+    const onAbort = () => {
+      cleanup();
+      done("aborted");
+    };
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onAbort);
+      req.off("aborted", onAbort);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onAbort);
+    req.on("aborted", onAbort);
   }
 
   /**
@@ -133,31 +152,28 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
    * away first so the client sees the answer rather than a reset; beyond `drainLimit` the
    * answer goes out at once and the connection is closed.
    */
-  function drain(req: IncomingMessage, res: ServerResponse, answer: AppResponse): Promise<void> {
+  function drain(req: IncomingMessage, res: ServerResponse, answer: AppResponse): void {
     const declared = Number(req.headers["content-length"] ?? 0);
     if (req.complete || (declared === 0 && req.headers["transfer-encoding"] === undefined)) {
       send(res, answer);
-      return Promise.resolve();
+      return;
     }
     if (declared > drainLimit) {
       send(res, answer, true);
-      return Promise.resolve();
+      return;
     }
-    return new Promise((resolve) => {
-      let seen = 0;
-      const done = (close: boolean) => {
-        req.off("data", onData);
-        if (!res.headersSent) send(res, answer, close);
-        resolve();
-      };
-      const onData = (chunk: Buffer) => {
-        seen += chunk.length;
-        if (seen > drainLimit) done(true);
-      };
-      req.on("data", onData);
-      req.once("end", () => done(false));
-      req.once("error", () => done(true));
-    });
+    let seen = 0;
+    const done = (close: boolean) => {
+      req.off("data", onData);
+      if (!res.headersSent) send(res, answer, close);
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > drainLimit) done(true);
+    };
+    req.on("data", onData);
+    req.once("end", () => done(false));
+    req.once("error", () => done(true));
   }
 
   function send(res: ServerResponse, answer: AppResponse, close = false): void {

@@ -97,7 +97,12 @@ export function keyValue(key: OutputKey, row: Float32Array, m: OutputModel): Val
 
 /** The class index of a row. */
 export function labelIndex(row: Float32Array, m: OutputModel): number {
-  const v = row[0] ?? Number.NaN;
+  return labelIndexAt(row, 0, row.length, m);
+}
+
+/** The class index of the row of `width` values at `offset` in `values` (no view per row). */
+export function labelIndexAt(values: Float32Array, offset: number, width: number, m: OutputModel): number {
+  const v = width > 0 ? values[offset]! : Number.NaN;
   switch (m.objective) {
     case "binary:logistic":
       return v > 0.5 ? 1 : 0;
@@ -105,7 +110,7 @@ export function labelIndex(row: Float32Array, m: OutputModel): number {
       return v > 0 ? 1 : 0;
     case "multi:softprob": {
       let best = 0;
-      for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+      for (let i = 1; i < width; i++) if (values[offset + i]! > values[offset + best]!) best = i;
       return best;
     }
     default:

@@ -6,7 +6,7 @@
  * carries them (class indices in RecordIO-protobuf, whose tensors hold numbers only).
  */
 import type { Cell } from "../../codecs/predictions.js";
-import { encodeCsv, encodeJson, encodeJsonLines } from "../../codecs/predictions.js";
+import { encodeCsv, encodeJson, encodeJsonLines, formatFloat32 } from "../../codecs/predictions.js";
 import {
   decodeRecordioProtobuf,
   encodeRecordioPredictions,
@@ -23,7 +23,7 @@ import { type LoadedXGBoost, loadXGBoostDir } from "./_model.js";
 import {
   checkOutputKeys,
   keyValue,
-  labelIndex,
+  labelIndexAt,
   namesClasses,
   type OutputKey,
   type OutputModel,
@@ -141,20 +141,19 @@ export function createXGBoostHandler(
       return decodeDataset(body, ctx.contentType);
     },
 
-    async predict(model, data) {
+    // Synchronous for small requests (the JavaScript path, or libxgboost on the main thread), so
+    // that the app answers them without a promise; large ones go to the pool threads.
+    predict(model, data) {
       const features = fitWidth(data.features, model.numFeatures);
       if (features.rows === 0) {
         throw new SagebrewError("SB_DATA_SHAPE", `Cannot predict: the ${SOURCE} holds no rows`);
       }
-      const sync = features.rows * model.trees <= syncWorkLimit;
+      if (features.rows * model.trees > syncWorkLimit) return predictAsync(model, features);
       const parts: Prediction[] = [];
       for (const [i, b] of model.boosters.entries()) {
         if (features.kind === "dense") {
-          const js = predictJs(model.jsPaths?.[i], features);
-          parts.push(js ?? (sync ? b.predictDense(features) : await b.predictDenseAsync(features)));
-        } else {
-          parts.push(sync ? b.predictCsr(features) : await b.predictCsrAsync(features));
-        }
+          parts.push(predictJs(model.jsPaths?.[i], features) ?? b.predictDense(features));
+        } else parts.push(b.predictCsr(features));
       }
       return combine(parts, features.rows, model);
     },
@@ -168,6 +167,17 @@ export function createXGBoostHandler(
       if (model.ownsPool) await model.pool.close();
     },
   };
+}
+
+/** Predicts on the pool threads (requests too large for the main thread). */
+async function predictAsync(model: XGBoostServingModel, features: FeatureMatrix): Promise<XGBoostPrediction> {
+  const parts: Prediction[] = [];
+  for (const [i, b] of model.boosters.entries()) {
+    if (features.kind === "dense") {
+      parts.push(predictJs(model.jsPaths?.[i], features) ?? (await b.predictDenseAsync(features)));
+    } else parts.push(await b.predictCsrAsync(features));
+  }
+  return combine(parts, features.rows, model);
 }
 
 /** Checks the column count; sparse rows narrower than the model are widened (absent = missing). */
@@ -217,19 +227,21 @@ export function encodePrediction(
   ctx: Pick<InvocationContext, "accept">,
 ): string | Uint8Array {
   const m = p.model;
+  // CSV without chosen keys (the classic tutorial's answer, and plain scores) is written straight
+  // from the values: no view, array or cell per row (this is most of a batch transform's encoding).
+  if (ctx.accept === MEDIA.csv && m.keys === undefined) {
+    if (namesClasses(m)) return classNameLines(p);
+    return scoreLines(p);
+  }
   const row = (r: number) => p.values.subarray(r * p.width, (r + 1) * p.width);
   const rows = Array.from({ length: p.rows }, (_, r) => row(r));
   if (ctx.accept === MEDIA.recordio) return encodeRecordioPredictions(predictionRecords(p, rows));
   let keys = m.keys;
   if (keys === undefined && namesClasses(m)) {
     keys = classNameKeys(m);
-    // The classic tutorial's answer: one class name per line.
-    if (ctx.accept === MEDIA.csv)
-      return encodeCsv(rows.map((r) => [m.classNames![labelIndex(r, m)] ?? null]));
   }
   if (keys === undefined) {
     const score = (r: Float32Array) => (p.width === 1 ? r[0]! : Array.from(r));
-    if (ctx.accept === MEDIA.csv) return encodeCsv(rows.map((r) => Array.from(r) as Cell[]));
     const records = rows.map((r) => ({ score: score(r) }));
     return ctx.accept === MEDIA.jsonlines ? encodeJsonLines(records) : encodeJson({ predictions: records });
   }
@@ -246,6 +258,36 @@ export function encodePrediction(
  * `probabilities` for a class-name model; else `score` (XGBoost's output, 1 or `num_class`
  * values). Tensors hold numbers, so class names are written as class indices.
  */
+/** One CSV line per class name, quoted as CSV needs, made once per model. */
+const classLines = new WeakMap<XGBoostServingModel, readonly string[]>();
+
+/** The classic tutorial's answer: one class name per line. */
+function classNameLines(p: XGBoostPrediction): string {
+  const m = p.model;
+  let lines = classLines.get(m);
+  if (!lines) {
+    lines = m.classNames!.map((name) => encodeCsv([[name]]));
+    classLines.set(m, lines);
+  }
+  let out = "";
+  for (let r = 0, o = 0; r < p.rows; r++, o += p.width) {
+    out += lines[labelIndexAt(p.values, o, p.width, m)] ?? "\n";
+  }
+  return out;
+}
+
+/** Scores as CSV: one line per row, the row's values joined by commas. */
+function scoreLines(p: XGBoostPrediction): string {
+  const { values, width } = p;
+  let out = "";
+  for (let r = 0, o = 0; r < p.rows; r++, o += width) {
+    out += formatFloat32(values[o]!);
+    for (let j = 1; j < width; j++) out += `,${formatFloat32(values[o + j]!)}`;
+    out += "\n";
+  }
+  return out;
+}
+
 function predictionRecords(p: XGBoostPrediction, rows: readonly Float32Array[]): PredictionRecord[] {
   const m = p.model;
   const keys = m.keys ?? (namesClasses(m) ? classNameKeys(m) : undefined);
