@@ -137,7 +137,8 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
   }
 
   function route(req: AppRequest): AppResponse | "invoke" {
-    const path = req.url.split("?")[0]!;
+    const query = req.url.indexOf("?");
+    const path = query < 0 ? req.url : req.url.slice(0, query);
     const allow = (methods: string) =>
       errorResponse(405, `Cannot ${req.method} ${path}: this route answers ${methods}`, { allow: methods });
     if (path === ROUTES.ping) {

@@ -43,7 +43,7 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
 
   const server = createServer((req, res) => {
     inFlight++;
-    res.once("close", onResponseClosed);
+    res.on("close", onResponseClosed);
     if (closing) res.setHeader("connection", "close");
     try {
       serve(req, res);
@@ -94,7 +94,6 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
     }
     readBody(req, (body) => {
       try {
-        if (body === "aborted") return;
         if (body === "too-large") {
           const answer = errorResponse(413, `The request body is over the limit of ${maxPayloadBytes} bytes`);
           logger.warn("invocation rejected", { status: 413, reason: String(answer.body).trim() });
@@ -112,7 +111,7 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
   }
 
   /** Reads the body, stopping at the limit, and calls `done` once. */
-  function readBody(req: IncomingMessage, done: (body: Uint8Array | "too-large" | "aborted") => void): void {
+  function readBody(req: IncomingMessage, done: (body: Uint8Array | "too-large") => void): void {
     let first: Buffer | undefined;
     let chunks: Buffer[] | undefined;
     let size = 0;
@@ -127,24 +126,15 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
       else if (chunks === undefined) chunks = [first, chunk];
       else chunks.push(chunk);
     };
-    const onEnd = () => {
-      cleanup();
-      done(chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY));
-    };
-    const onAbort = () => {
-      cleanup();
-      done("aborted");
-    };
+    // A request that ends is finished with, so its listeners are left in place; one that is
+    // aborted never ends (node emits no 'error' on a request without an error listener).
+    const onEnd = () => done(chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY));
     const cleanup = () => {
       req.off("data", onData);
       req.off("end", onEnd);
-      req.off("error", onAbort);
-      req.off("aborted", onAbort);
     };
     req.on("data", onData);
     req.on("end", onEnd);
-    req.on("error", onAbort);
-    req.on("aborted", onAbort);
   }
 
   /**
