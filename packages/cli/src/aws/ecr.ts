@@ -2,13 +2,20 @@
  * Amazon ECR through the AWS SDK v3: region and account from the standard credential chain and
  * config, idempotent repository creation, and registry login with GetAuthorizationToken.
  */
-import {
+import type {
   CreateRepositoryCommand,
-  ECRClient,
-  type ECRClientConfig,
+  ECRClientConfig,
   GetAuthorizationTokenCommand,
 } from "@aws-sdk/client-ecr";
 import { SagebrewError } from "@sagebrew/runtime";
+
+// The SDK is loaded on first use: importing it costs about 100 ms, which every other command
+// (train, serve, predict, transform…) would otherwise pay at start-up.
+let sdk: Promise<typeof import("@aws-sdk/client-ecr")> | undefined;
+const loadSdk = () => {
+  sdk ??= import("@aws-sdk/client-ecr");
+  return sdk;
+};
 
 /** The ECR operations a push needs; `sdkEcr()` implements it, tests pass a fake. */
 export interface EcrApi {
@@ -59,6 +66,7 @@ export function ecrApiFromClient(client: EcrClientLike): EcrApi {
       }
     },
     async createRepository(name, options = {}) {
+      const { CreateRepositoryCommand } = await loadSdk();
       try {
         await client.send(
           new CreateRepositoryCommand({
@@ -77,6 +85,7 @@ export function ecrApiFromClient(client: EcrClientLike): EcrApi {
       let out: {
         authorizationData?: { authorizationToken?: string; proxyEndpoint?: string; expiresAt?: Date }[];
       };
+      const { GetAuthorizationTokenCommand } = await loadSdk();
       try {
         out = (await client.send(new GetAuthorizationTokenCommand({}))) as typeof out;
       } catch (e) {
@@ -100,7 +109,18 @@ export function sdkEcr(options: { region?: string; profile?: string } = {}): Ecr
   const config: ECRClientConfig = {};
   if (options.region) config.region = options.region;
   if (options.profile) config.profile = options.profile;
-  return ecrApiFromClient(new ECRClient(config) as unknown as EcrClientLike);
+  let api: Promise<EcrApi> | undefined;
+  const get = () => {
+    api ??= loadSdk().then(({ ECRClient }) =>
+      ecrApiFromClient(new ECRClient(config) as unknown as EcrClientLike),
+    );
+    return api;
+  };
+  return {
+    region: async () => (await get()).region(),
+    createRepository: async (name, opts) => (await get()).createRepository(name, opts),
+    getAuthorizationToken: async () => (await get()).getAuthorizationToken(),
+  };
 }
 
 /** Where and how to push to ECR. */

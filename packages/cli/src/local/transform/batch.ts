@@ -5,7 +5,7 @@
  * never spans requests and files are never combined.
  */
 import { SagebrewError } from "@sagebrew/runtime";
-import type { InputRecord, SplitType } from "./split.js";
+import type { Records, SplitType } from "./split.js";
 
 export type BatchStrategy = "SingleRecord" | "MultiRecord";
 
@@ -32,54 +32,78 @@ const NEWLINE = 0x0a;
  *
  * @throws SagebrewError `SB_TRANSFORM` when one record is larger than the payload limit.
  */
-export function batchRecords(records: readonly InputRecord[], options: BatchOptions): Batch[] {
+export function batchRecords(records: Records, options: BatchOptions): Batch[] {
   const { strategy, splitType, maxPayloadBytes, source } = options;
   const line = splitType === "Line";
-  const sizeOf = (r: InputRecord, single: boolean) =>
-    single ? r.bytes.length - r.padding + (line ? 1 : 0) : r.bytes.length + (line ? 1 : 0);
-  records.forEach((r, i) => {
-    const size = sizeOf(r, strategy === "SingleRecord");
+  const single = strategy === "SingleRecord";
+  const stripPadding = single && splitType === "RecordIO";
+  const sizeOf = (i: number) =>
+    records.end[i]! - records.start[i]! - (stripPadding ? records.padding![i]! : 0) + (line ? 1 : 0);
+  for (let i = 0; i < records.count; i++) {
+    const size = sizeOf(i);
     if (size > maxPayloadBytes) {
       throw new SagebrewError(
         "SB_TRANSFORM",
         `Cannot send record ${i + 1} of ${source}: it is ${size} bytes, over MaxPayloadInMB (${maxPayloadBytes} bytes)`,
       );
     }
-  });
+  }
   const batches: Batch[] = [];
-  if (strategy === "SingleRecord" || splitType === "None") {
-    records.forEach((r, i) => {
-      const body = concat([r], line, strategy === "SingleRecord" && splitType === "RecordIO");
-      batches.push({ body, first: i, count: 1 });
-    });
+  if (single || splitType === "None") {
+    for (let i = 0; i < records.count; i++) {
+      batches.push({ body: concat(records, i, i + 1, line, stripPadding), first: i, count: 1 });
+    }
     return batches;
   }
   let first = 0;
   let size = 0;
-  for (let i = 0; i < records.length; i++) {
-    const s = sizeOf(records[i]!, false);
+  for (let i = 0; i < records.count; i++) {
+    const s = sizeOf(i);
     if (i > first && size + s > maxPayloadBytes) {
-      batches.push({ body: concat(records.slice(first, i), line, false), first, count: i - first });
+      batches.push({ body: concat(records, first, i, line, false), first, count: i - first });
       first = i;
       size = 0;
     }
     size += s;
   }
-  if (records.length > first) {
-    batches.push({ body: concat(records.slice(first), line, false), first, count: records.length - first });
+  if (records.count > first) {
+    batches.push({
+      body: concat(records, first, records.count, line, false),
+      first,
+      count: records.count - first,
+    });
   }
   return batches;
 }
 
-function concat(records: readonly InputRecord[], line: boolean, stripPadding: boolean): Uint8Array {
+/**
+ * The body for records [from, to): each record's bytes, then a newline for `line`. Records that
+ * already lie in the input exactly as the body needs them (one `\n` apart, the usual file) are
+ * sent as one view of it, without a copy.
+ */
+function concat(
+  records: Records,
+  from: number,
+  to: number,
+  line: boolean,
+  stripPadding: boolean,
+): Uint8Array {
+  const { bytes, start, end } = records;
+  const cut = (i: number) => end[i]! - (stripPadding ? records.padding![i]! : 0);
+  let contiguous = true;
+  for (let i = from + 1; i < to && contiguous; i++) {
+    contiguous = start[i] === (line ? end[i - 1]! + 1 : end[i - 1]);
+  }
+  if (contiguous && (!line || bytes[end[to - 1]!] === NEWLINE) && (!stripPadding || to - from === 1)) {
+    return bytes.subarray(start[from]!, line ? end[to - 1]! + 1 : cut(to - 1));
+  }
   let total = 0;
-  for (const r of records) total += r.bytes.length - (stripPadding ? r.padding : 0) + (line ? 1 : 0);
+  for (let i = from; i < to; i++) total += cut(i) - start[i]! + (line ? 1 : 0);
   const out = new Uint8Array(total);
   let at = 0;
-  for (const r of records) {
-    const b = stripPadding ? r.bytes.subarray(0, r.bytes.length - r.padding) : r.bytes;
-    out.set(b, at);
-    at += b.length;
+  for (let i = from; i < to; i++) {
+    out.set(bytes.subarray(start[i]!, cut(i)), at);
+    at += cut(i) - start[i]!;
     if (line) out[at++] = NEWLINE;
   }
   return out;

@@ -16,4 +16,4 @@ export {
   type TransformSummary,
 } from "./run.js";
 export { type ExecutionParameters, executionParameters, freePort, startServe } from "./server.js";
-export { type InputRecord, parseSplitType, type SplitType, splitRecords } from "./split.js";
+export { parseSplitType, type Records, recordAt, type SplitType, splitRecords } from "./split.js";

@@ -9,7 +9,7 @@ import { LIMITS, ROUTES, SagebrewError, toSagebrewError } from "@sagebrew/runtim
 import { type BatchStrategy, batchRecords, parseBatchStrategy } from "./batch.js";
 import { type DataProcessing, filterInput, joinOutput } from "./join.js";
 import { executionParameters, type ServeProcess, startServe } from "./server.js";
-import { type InputRecord, type SplitType, splitRecords } from "./split.js";
+import { recordAt, recordsOf, type SplitType, splitRecords } from "./split.js";
 
 export interface TransformJob {
   readonly inputPath: string;
@@ -197,11 +197,12 @@ async function transformFile(
     throw new SagebrewError("SB_USAGE", "InputFilter, OutputFilter and JoinSource=Input need SplitType=Line");
   }
   const inputs = splitRecords(bytes, job.splitType, { source: rel });
-  const sent: InputRecord[] = dp
-    ? inputs.map((r, i) => ({
-        bytes: enc.encode(filterInput(r.bytes, dp, `record ${i + 1} of ${rel}`)),
-        padding: 0,
-      }))
+  const sent = dp
+    ? recordsOf(
+        Array.from({ length: inputs.count }, (_, i) =>
+          enc.encode(filterInput(recordAt(inputs, i), dp, `record ${i + 1} of ${rel}`)),
+        ),
+      )
     : inputs;
   const batches = batchRecords(sent, {
     strategy: eff.strategy,
@@ -239,12 +240,12 @@ async function transformFile(
       }
       outLines.forEach((line, j) => {
         const i = b.first + j;
-        lines.push(joinOutput(inputs[i]!.bytes, line.replace(/\r$/, ""), dp, `record ${i + 1} of ${rel}`));
+        lines.push(joinOutput(recordAt(inputs, i), line.replace(/\r$/, ""), dp, `record ${i + 1} of ${rel}`));
       });
     });
     body = enc.encode(lines.length ? `${lines.join("\n")}\n` : "");
   } else body = assemble(bodies, job.assembleWith);
-  return { body, records: inputs.length, requests: batches.length };
+  return { body, records: inputs.count, requests: batches.length };
 }
 
 /** `AssembleWith`: `None` concatenates response bodies; `Line` ends each with one newline. */

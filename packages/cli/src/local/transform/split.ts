@@ -7,11 +7,40 @@ import { recordioRecordBounds, SagebrewError } from "@sagebrew/runtime";
 
 export type SplitType = "None" | "Line" | "RecordIO";
 
-/** One record of an input file: its bytes, and for RecordIO the frame's padding length. */
-export interface InputRecord {
+/**
+ * The records of one input, as byte ranges of one buffer: record `i` is
+ * `bytes[start[i], end[i])`. A table rather than an object per record, since one file may hold
+ * millions of records (an object and a view per record were most of a large job's client time).
+ */
+export interface Records {
   readonly bytes: Uint8Array;
-  /** RecordIO only: trailing zero padding included in `bytes` (dropped for SingleRecord). */
-  readonly padding: number;
+  readonly count: number;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  /** RecordIO only: trailing zero padding inside each record's range (dropped for SingleRecord). */
+  readonly padding?: Uint32Array;
+}
+
+/** Record `i`'s bytes (a view). */
+export function recordAt(records: Records, i: number): Uint8Array {
+  return records.bytes.subarray(records.start[i]!, records.end[i]!);
+}
+
+/** A table over separate byte strings (e.g. filtered records), copied into one buffer. */
+export function recordsOf(parts: readonly Uint8Array[]): Records {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const bytes = new Uint8Array(total);
+  const start = new Float64Array(parts.length);
+  const end = new Float64Array(parts.length);
+  let at = 0;
+  parts.forEach((p, i) => {
+    bytes.set(p, at);
+    start[i] = at;
+    at += p.length;
+    end[i] = at;
+  });
+  return { bytes, count: parts.length, start, end };
 }
 
 /**
@@ -23,31 +52,51 @@ export function splitRecords(
   bytes: Uint8Array,
   splitType: SplitType,
   options: { source?: string } = {},
-): InputRecord[] {
-  if (splitType === "None") return bytes.length === 0 ? [] : [{ bytes, padding: 0 }];
+): Records {
+  if (splitType === "None") {
+    const n = bytes.length === 0 ? 0 : 1;
+    return {
+      bytes,
+      count: n,
+      start: new Float64Array(n),
+      end: Float64Array.from({ length: n }, () => bytes.length),
+    };
+  }
   if (splitType === "RecordIO") {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return recordioRecordBounds(bytes, { source: options.source ?? "input" }).map(([s, e]) => {
+    const bounds = recordioRecordBounds(bytes, { source: options.source ?? "input" });
+    const start = new Float64Array(bounds.length);
+    const end = new Float64Array(bounds.length);
+    const padding = new Uint32Array(bounds.length);
+    bounds.forEach(([s, e], i) => {
+      start[i] = s;
+      end[i] = e;
       // the payload length of the first frame tells where padding starts (single-frame records)
       const len = view.getUint32(s + 4, true) & 0x1fffffff;
       const unpadded = s + 8 + len;
-      return {
-        bytes: bytes.subarray(s, e),
-        padding: unpadded <= e && view.getUint32(s + 4, true) >>> 29 === 0 ? e - unpadded : 0,
-      };
+      padding[i] = unpadded <= e && view.getUint32(s + 4, true) >>> 29 === 0 ? e - unpadded : 0;
     });
+    return { bytes, count: bounds.length, start, end, padding };
   }
-  const out: InputRecord[] = [];
-  let start = 0;
-  for (let i = 0; i <= bytes.length; i++) {
-    if (i === bytes.length || bytes[i] === 0x0a) {
-      let end = i;
-      if (end > start && bytes[end - 1] === 0x0d) end--;
-      if (end > start) out.push({ bytes: bytes.subarray(start, end), padding: 0 });
-      start = i + 1;
+  let capacity = 1;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) capacity++;
+  const start = new Float64Array(capacity);
+  const end = new Float64Array(capacity);
+  let count = 0;
+  let from = 0;
+  while (from <= bytes.length) {
+    const nl = bytes.indexOf(0x0a, from);
+    const stop = nl < 0 ? bytes.length : nl;
+    let e = stop;
+    if (e > from && bytes[e - 1] === 0x0d) e--;
+    if (e > from) {
+      start[count] = from;
+      end[count] = e;
+      count++;
     }
+    from = stop + 1;
   }
-  return out;
+  return { bytes, count, start: start.subarray(0, count), end: end.subarray(0, count) };
 }
 
 /** Parses a `SplitType` value (API casing). */

@@ -5,33 +5,36 @@ import { batchRecords } from "./batch.js";
 import { joinOutput } from "./join.js";
 import { compileJsonPath } from "./jsonpath.js";
 import { assemble } from "./run.js";
-import { splitRecords } from "./split.js";
+import { type Records, recordAt, recordsOf, splitRecords } from "./split.js";
 
 const enc = new TextEncoder();
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
+const texts = (r: Records) => Array.from({ length: r.count }, (_, i) => text(recordAt(r, i)));
 
 describe("splitRecords()", () => {
   it("Line splits on newlines, drops \\r and empty lines", () => {
     const r = splitRecords(enc.encode("1,2\r\n\n3,4\n5,6"), "Line");
-    assert.deepEqual(
-      r.map((x) => text(x.bytes)),
-      ["1,2", "3,4", "5,6"],
-    );
+    assert.deepEqual(texts(r), ["1,2", "3,4", "5,6"]);
   });
   it("None keeps the whole file as one record", () => {
-    assert.equal(splitRecords(enc.encode("a\nb\n"), "None").length, 1);
+    assert.deepEqual(texts(splitRecords(enc.encode("a\nb\n"), "None")), ["a\nb\n"]);
+    assert.equal(splitRecords(new Uint8Array(0), "None").count, 0);
   });
   it("RecordIO splits on frames and knows each frame's padding", () => {
     const rows = encodeRecordioProtobuf({
       features: { kind: "dense", rows: 3, cols: 1, values: Float32Array.from([1, 2, 3]) },
     });
     const r = splitRecords(rows, "RecordIO");
-    assert.equal(r.length, 3);
+    assert.equal(r.count, 3);
     assert.equal(
-      r.reduce((n, x) => n + x.bytes.length, 0),
+      texts(r).reduce((n, _x, i) => n + recordAt(r, i).length, 0),
       rows.length,
     );
-    assert.ok(r.every((x) => x.padding === (x.bytes.length - 8) % 4 || x.padding >= 0));
+    for (let i = 0; i < r.count; i++) {
+      const b = recordAt(r, i);
+      const payload = new DataView(b.buffer, b.byteOffset).getUint32(4, true);
+      assert.equal(r.padding![i], b.length - 8 - payload);
+    }
   });
 });
 
@@ -62,6 +65,44 @@ describe("batchRecords()", () => {
         ["aaaa\nbbbb\n", 0, 2],
         ["cccc\ndddd\n", 2, 2],
       ],
+    );
+  });
+  it("MultiRecord adds the newlines a file lacks (\\r\\n, blank lines, no final newline)", () => {
+    const messy = splitRecords(enc.encode("aa\r\nbb\n\ncc\ndd"), "Line");
+    const b = batchRecords(messy, {
+      strategy: "MultiRecord",
+      splitType: "Line",
+      maxPayloadBytes: 100,
+      source: "f",
+    });
+    assert.deepEqual(
+      b.map((x) => text(x.body)),
+      ["aa\nbb\ncc\ndd\n"],
+    );
+    const tidy = splitRecords(enc.encode("aa\nbb\ncc\n"), "Line");
+    const t = batchRecords(tidy, {
+      strategy: "MultiRecord",
+      splitType: "Line",
+      maxPayloadBytes: 6,
+      source: "f",
+    });
+    assert.deepEqual(
+      t.map((x) => text(x.body)),
+      ["aa\nbb\n", "cc\n"],
+    );
+    assert.equal(t[0]!.body.buffer, tidy.bytes.buffer, "a tidy file is sent without a copy");
+  });
+  it("records made from separate strings batch like a file's", () => {
+    const r = recordsOf([enc.encode("x"), enc.encode("yy")]);
+    const b = batchRecords(r, {
+      strategy: "MultiRecord",
+      splitType: "Line",
+      maxPayloadBytes: 100,
+      source: "f",
+    });
+    assert.deepEqual(
+      b.map((x) => text(x.body)),
+      ["x\nyy\n"],
     );
   });
   it("a record larger than MaxPayloadInMB is a clear error", () => {
@@ -96,7 +137,8 @@ describe("batchRecords()", () => {
       source: "f",
     });
     assert.equal(single.length, 2);
-    assert.deepEqual(single[0]!.body, recs[0]!.bytes.subarray(0, recs[0]!.bytes.length - recs[0]!.padding));
+    const first = recordAt(recs, 0);
+    assert.deepEqual(single[0]!.body, first.subarray(0, first.length - recs.padding![0]!));
     assert.deepEqual(
       multi.map((b) => b.body),
       [rows],
