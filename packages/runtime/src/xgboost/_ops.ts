@@ -228,6 +228,8 @@ export function quantileFromBatches(
 export type Job =
   | { op: "quantile"; batches: DenseBatch[]; missing?: number; nthread?: number; maxBin?: number }
   | { op: "update"; booster: number; iter: number; dtrain: number }
+  /** How many batches of past quantile builds the pool thread still holds (answered by `_worker.ts`). */
+  | { op: "heldBatches" }
   | { op: "eval"; booster: number; iter: number; dmats: number[]; names: string[] }
   | { op: "predictDMatrix"; booster: number; dmat: number; config: string }
   | { op: "predictDense"; booster: number; values: Float32Array; rows: number; cols: number; config: string }
@@ -245,6 +247,8 @@ export function runJob(api: XGBoostApi, job: Job): unknown {
   switch (job.op) {
     case "quantile":
       return quantileFromBatches(api, job.batches, job);
+    case "heldBatches":
+      return 0; // batches are only ever held by a pool thread, which answers this itself
     case "update":
       return updateOneIter(api, job.booster, job.iter, job.dtrain);
     case "eval":

@@ -30,19 +30,46 @@ const collect: (() => void) | undefined = (() => {
   }
 })();
 
-parentPort!.on("message", (msg: { id: number; job: Job | undefined }) => {
+function answer(id: number, job: Job): void {
   try {
-    const job = msg.job!;
-    msg.job = undefined;
     const result = runJob(api, job);
-    if (job.op === "quantile") collect?.();
     const transfer =
       result && typeof result === "object" && "values" in result
         ? [(result as { values: Float32Array }).values.buffer]
         : [];
-    parentPort!.postMessage({ id: msg.id, ok: true, result }, transfer as ArrayBuffer[]);
+    parentPort!.postMessage({ id, ok: true, result }, transfer as ArrayBuffer[]);
   } catch (e) {
     const err = e as { code?: string; message?: string };
-    parentPort!.postMessage({ id: msg.id, ok: false, code: err.code, message: err.message ?? String(e) });
+    parentPort!.postMessage({ id, ok: false, code: err.code, message: err.message ?? String(e) });
   }
+}
+
+/** Batches handed to quantile builds that V8 has not collected yet (the `heldBatches` job). */
+let held = 0;
+const collected = new FinalizationRegistry<undefined>(() => {
+  held--;
+});
+
+parentPort!.on("message", (msg: { id: number; job: Job | undefined }) => {
+  const job = msg.job!;
+  msg.job = undefined;
+  if (job.op === "heldBatches") {
+    parentPort!.postMessage({ id: msg.id, ok: true, result: held });
+    return;
+  }
+  if (job.op !== "quantile") {
+    answer(msg.id, job);
+    return;
+  }
+  for (const b of job.batches) {
+    held++;
+    collected.register(b.values, undefined);
+  }
+  // A message's transferred buffers stay alive until its handler returns, so a build run here
+  // could not free a batch before the end: run it once this handler is done, then collect.
+  setImmediate(() => {
+    answer(msg.id, job);
+    job.batches.length = 0;
+    collect?.();
+  });
 });
