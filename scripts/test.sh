@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (`npm test`): installs what the tests need on a fresh Debian machine (system
 # packages when root, npm packages when missing), then lint, build, typecheck (bench/ reads the built dist), generated-docs
-# check, and every test.
+# check, and every test; then the runtime's tests again on XGBoost 3.0 (Debian trixie) and 3.3
+# (sid), each in a chroot (scripts/test-xgboost3.sh; root only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
@@ -11,3 +12,9 @@ npm run --silent build
 npm run --silent typecheck
 npm run --silent docs:check
 node scripts/run-tests.mjs
+if [ "$(id -u)" = 0 ]; then
+  bash scripts/test-xgboost3.sh
+  SAGEBREW_XGBOOST3_SUITE=sid SAGEBREW_XGBOOST3_OPTIONAL=1 bash scripts/test-xgboost3.sh
+else
+  echo "npm test: the XGBoost 3 runs (scripts/test-xgboost3.sh) need root; skipped" >&2
+fi

@@ -62,10 +62,13 @@ const DECLARATIONS = [
 
 /** Library names tried, in order, when `XGBOOST_LIBRARY_PATH` is not set. */
 export const DEFAULT_LIBRARY_NAMES = [
-  "libxgboost.so.0",
+  "libxgboost.so.0", // Debian/Ubuntu libxgboost0 (XGBoost 1.x–3.0)
+  "libxgboost.so.3", // Debian libxgboost3 (XGBoost 3.1 and newer, named after the soname)
   "libxgboost.so",
   "/usr/lib/x86_64-linux-gnu/libxgboost.so.0",
+  "/usr/lib/x86_64-linux-gnu/libxgboost.so.3",
   "/usr/lib/aarch64-linux-gnu/libxgboost.so.0",
+  "/usr/lib/aarch64-linux-gnu/libxgboost.so.3",
   "/usr/local/lib/libxgboost.so",
   "/opt/homebrew/lib/libxgboost.dylib",
   "/usr/local/lib/libxgboost.dylib",

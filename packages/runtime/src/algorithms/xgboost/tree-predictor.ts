@@ -173,6 +173,9 @@ function compile(json: unknown): TreePredictor | Unsupported {
   if (!spec) return new Unsupported(`objective ${objective} is not reproduced`);
   const booster = obj(learner.gradient_booster);
   if (booster?.name !== "gbtree") return new Unsupported(`booster ${String(booster?.name)} is not gbtree`);
+  // XGBoost 3.1+ saves a dart model as gbtree, its per-tree dropout weights beside the trees.
+  if (booster.weight_drop !== undefined)
+    return new Unsupported("booster dart (a gbtree with dropout weights) is not reproduced");
   const params = obj(learner.learner_model_param) ?? {};
   const numFeatures = int(params.num_feature);
   if (numFeatures === undefined || numFeatures <= 0) return new Unsupported("no feature count");
