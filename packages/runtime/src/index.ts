@@ -38,6 +38,7 @@ export {
   parseMediaType,
 } from "./codecs/media-type.js";
 export { decodeParquet, type ParquetDecodeOptions } from "./codecs/parquet.js";
+export { decodeParquetFile, parquetBudgetMs } from "./training/parquet-file.js";
 export { type Cell, encodeCsv, encodeJson, encodeJsonLines, formatFloat32 } from "./codecs/predictions.js";
 export {
   decodeRecordioProtobuf,

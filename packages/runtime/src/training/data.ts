@@ -6,13 +6,13 @@ import { readFile } from "node:fs/promises";
 import { checkParts } from "../codecs/concat.js";
 import { parseCsv } from "../codecs/csv.js";
 import { parseLibsvm } from "../codecs/libsvm.js";
-import { decodeParquet } from "../codecs/parquet.js";
 import { decodeRecordioProtobuf } from "../codecs/recordio-protobuf.js";
 import type { Dataset } from "../codecs/types.js";
 import { SagebrewError } from "../errors/index.js";
 import type { ChannelFile, DataFormat } from "./channels.js";
 import { guessFormat } from "./channels.js";
 import { loadCsvFile } from "./csv-file.js";
+import { decodeParquetFile } from "./parquet-file.js";
 
 export interface DecodeOptions {
   readonly source: string;
@@ -38,7 +38,8 @@ export const TRAINING_DECODERS: Record<DataFormat, TrainingDecoder> = {
     return parseCsv(bytes, { source: o.source, label: true, weight: o.csvWeights, header });
   },
   libsvm: (bytes, o) => parseLibsvm(bytes, { source: o.source, label: true }),
-  parquet: (bytes, o) => requireLabels(decodeParquet(bytes, { source: o.source }), o.source),
+  // On its own thread under a time budget: see parquet-file.ts.
+  parquet: (bytes, o) => requireLabels(decodeParquetFile(bytes, { source: o.source }), o.source),
   "recordio-protobuf": (bytes, o) =>
     requireLabels(decodeRecordioProtobuf(bytes, { source: o.source }), o.source),
 };
