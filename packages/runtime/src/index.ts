@@ -38,7 +38,6 @@ export {
   parseMediaType,
 } from "./codecs/media-type.js";
 export { decodeParquet, type ParquetDecodeOptions } from "./codecs/parquet.js";
-export { decodeParquetFile, parquetBudgetMs } from "./training/parquet-file.js";
 export { type Cell, encodeCsv, encodeJson, encodeJsonLines, formatFloat32 } from "./codecs/predictions.js";
 export {
   decodeRecordioProtobuf,
@@ -67,6 +66,7 @@ export * from "./contract/index.js";
 export * from "./errors/index.js";
 export { createLogger, type Logger, type LogLevel, parseLogLevel } from "./node/logger.js";
 export * from "./serving/index.js";
+export { decodeParquetFile, parquetBudgetMs } from "./training/parquet-file.js";
 export {
   EXIT as TRAIN_EXIT,
   type RunTrainingOptions,
