@@ -53,11 +53,11 @@ if [ ${#TESTS[@]} -eq 0 ]; then TESTS=(packages/runtime test/training test/contr
 # A private mount namespace: every mount below disappears when this command ends, however it ends.
 exec unshare --mount --propagation private bash -euo pipefail -c '
   root=$1 repo=$2; shift 2
-  mkdir -p "$root$repo"
-  mount --bind "$repo" "$root$repo"
+  mount -t tmpfs tmpfs "$root/tmp" # first: the repository itself may live under /tmp
   mount -t proc proc "$root/proc"
   mount --bind /dev "$root/dev"
-  mount -t tmpfs tmpfs "$root/tmp"
+  mkdir -p "$root$repo"
+  mount --bind "$repo" "$root$repo"
   cd "$root$repo"
   chroot "$root" /usr/bin/env -u NODE_EXTRA_CA_CERTS /usr/local/bin/node -e "
     import(\"$repo/packages/runtime/dist/index.js\").then((m) => {
