@@ -9,7 +9,7 @@ import { LIMITS, ROUTES, SagebrewError, toSagebrewError } from "@sagebrew/runtim
 import { type BatchStrategy, batchRecords, parseBatchStrategy } from "./batch.js";
 import { type DataProcessing, filterInput, joinOutput } from "./join.js";
 import { executionParameters, type ServeProcess, startServe } from "./server.js";
-import { recordAt, recordsOf, type SplitType, splitRecords } from "./split.js";
+import { type Records, recordAt, recordsOf, type SplitType, splitRecords } from "./split.js";
 
 export interface TransformJob {
   readonly inputPath: string;
@@ -109,6 +109,11 @@ const dec = new TextDecoder();
 export async function runTransform(job: TransformJob): Promise<TransformSummary> {
   const started = Date.now();
   const files = await listFiles(job.inputPath);
+  // The first file is read and split while `serve` starts.
+  const firstInput = files[0]
+    ? readInput(files[0], job, relative(await inputBase(job), files[0]))
+    : undefined;
+  firstInput?.catch(() => undefined); // reported with that file, below
   const server = await startServe({
     command: job.serveCommand,
     baseDir: job.baseDir,
@@ -139,14 +144,15 @@ export async function runTransform(job: TransformJob): Promise<TransformSummary>
       concurrency,
       pid: server.pid,
     });
-    const base = (await stat(job.inputPath)).isFile() ? dirname(job.inputPath) : job.inputPath;
+    const base = await inputBase(job);
     let records = 0;
     let requests = 0;
     const failed: Array<{ file: string; error: string }> = [];
     for (const file of files) {
       const rel = relative(base, file);
       try {
-        const out = await transformFile(server, job, file, rel, { strategy, maxPayloadMb, concurrency });
+        const input = file === files[0] && firstInput ? await firstInput : await readInput(file, job, rel);
+        const out = await transformFile(server, job, input, rel, { strategy, maxPayloadMb, concurrency });
         const target = join(job.outputDir, `${rel}.out`);
         await mkdir(dirname(target), { recursive: true });
         const tmp = `${target}.partial-${process.pid}`;
@@ -184,19 +190,28 @@ interface Effective {
   readonly concurrency: number;
 }
 
+/** The directory that output paths are relative to. */
+async function inputBase(job: TransformJob): Promise<string> {
+  return (await stat(job.inputPath)).isFile() ? dirname(job.inputPath) : job.inputPath;
+}
+
+/** Reads one input file and splits it into records. */
+async function readInput(file: string, job: TransformJob, rel: string): Promise<Records> {
+  const bytes = new Uint8Array(await readFile(file));
+  return splitRecords(bytes, job.splitType, { source: rel });
+}
+
 async function transformFile(
   server: ServeProcess,
   job: TransformJob,
-  file: string,
+  inputs: Records,
   rel: string,
   eff: Effective,
 ): Promise<{ body: Uint8Array; records: number; requests: number }> {
-  const bytes = new Uint8Array(await readFile(file));
   const dp = job.dataProcessing;
   if (dp && job.splitType !== "Line") {
     throw new SagebrewError("SB_USAGE", "InputFilter, OutputFilter and JoinSource=Input need SplitType=Line");
   }
-  const inputs = splitRecords(bytes, job.splitType, { source: rel });
   const sent = dp
     ? recordsOf(
         Array.from({ length: inputs.count }, (_, i) =>
