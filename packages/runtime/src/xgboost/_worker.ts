@@ -12,7 +12,7 @@ const api = loadXGBoost(workerData?.libraryPath as string | undefined);
  * batches (the float data, as large as the dataset) are handed to this thread and dropped as
  * XGBoost finishes with them, but a pool thread allocates little while it trains, so V8 would not
  * collect them for the whole training (and malloc keeps freed blocks of this size): after a build,
- * this brings a 1M × 28 training from 330 MB to 210 MB resident (bench/RESULTS.md, "Training").
+ * this brings a 1M × 28 training from 330 MB to about 220 MB resident while it boosts (bench/RESULTS.md, "Training").
  * `--expose-gc` set at run time affects only contexts made afterwards, so `gc` comes from a fresh
  * context of this thread; if the flag is refused, the memory is returned whenever V8 collects.
  */
