@@ -148,14 +148,16 @@ export function createXGBoostHandler(
       if (features.rows === 0) {
         throw new SagebrewError("SB_DATA_SHAPE", `Cannot predict: the ${SOURCE} holds no rows`);
       }
-      if (features.rows * model.trees > syncWorkLimit) return predictAsync(model, features);
-      const parts: Prediction[] = [];
-      for (const [i, b] of model.boosters.entries()) {
+      const sync = features.rows * model.trees <= syncWorkLimit;
+      const parts = model.boosters.map((b, i) => {
         if (features.kind === "dense") {
-          parts.push(predictJs(model.jsPaths?.[i], features) ?? b.predictDense(features));
-        } else parts.push(b.predictCsr(features));
-      }
-      return combine(parts, features.rows, model);
+          const js = predictJs(model.jsPaths?.[i], features);
+          return js ?? (sync ? b.predictDense(features) : b.predictDenseAsync(features));
+        }
+        return sync ? b.predictCsr(features) : b.predictCsrAsync(features);
+      });
+      if (sync) return combine(parts as Prediction[], features.rows, model);
+      return Promise.all(parts).then((done) => combine(done, features.rows, model));
     },
 
     encode(p, ctx) {
@@ -167,17 +169,6 @@ export function createXGBoostHandler(
       if (model.ownsPool) await model.pool.close();
     },
   };
-}
-
-/** Predicts on the pool threads (requests too large for the main thread). */
-async function predictAsync(model: XGBoostServingModel, features: FeatureMatrix): Promise<XGBoostPrediction> {
-  const parts: Prediction[] = [];
-  for (const [i, b] of model.boosters.entries()) {
-    if (features.kind === "dense") {
-      parts.push(predictJs(model.jsPaths?.[i], features) ?? (await b.predictDenseAsync(features)));
-    } else parts.push(await b.predictCsrAsync(features));
-  }
-  return combine(parts, features.rows, model);
 }
 
 /** Checks the column count; sparse rows narrower than the model are widened (absent = missing). */
@@ -252,12 +243,6 @@ export function encodePrediction(
   return ctx.accept === MEDIA.jsonlines ? encodeJsonLines(records) : encodeJson({ predictions: records });
 }
 
-/**
- * One RecordIO-protobuf prediction per row (contract §5.6: every key a float32 tensor in the
- * Record's `label` map). Keys: `SAGEMAKER_INFERENCE_OUTPUT`'s; else `predicted_label` and
- * `probabilities` for a class-name model; else `score` (XGBoost's output, 1 or `num_class`
- * values). Tensors hold numbers, so class names are written as class indices.
- */
 /** One CSV line per class name, quoted as CSV needs, made once per model. */
 const classLines = new WeakMap<XGBoostServingModel, readonly string[]>();
 
@@ -288,6 +273,12 @@ function scoreLines(p: XGBoostPrediction): string {
   return out;
 }
 
+/**
+ * One RecordIO-protobuf prediction per row (contract §5.6: every key a float32 tensor in the
+ * Record's `label` map). Keys: `SAGEMAKER_INFERENCE_OUTPUT`'s; else `predicted_label` and
+ * `probabilities` for a class-name model; else `score` (XGBoost's output, 1 or `num_class`
+ * values). Tensors hold numbers, so class names are written as class indices.
+ */
 function predictionRecords(p: XGBoostPrediction, rows: readonly Float32Array[]): PredictionRecord[] {
   const m = p.model;
   const keys = m.keys ?? (namesClasses(m) ? classNameKeys(m) : undefined);
