@@ -1,8 +1,12 @@
 /**
- * Starts a worker thread from a module beside the caller. When running from TypeScript sources
- * (tests, `tsx`), the thread registers tsx before importing the `.ts` module.
+ * Worker threads: starting one from a module beside the caller (when running from TypeScript
+ * sources — tests, `tsx` — the thread registers tsx before importing the `.ts` module), and the
+ * request/answer protocol that the XGBoost pool and the Parquet thread speak: each request
+ * `{ id, … }` is answered by `{ id, ok: true, result }` or `{ id, ok: false, code, message }`.
  */
-import { Worker } from "node:worker_threads";
+import { parentPort, Worker } from "node:worker_threads";
+import type { Dataset } from "../codecs/types.js";
+import { type ErrorCode, isErrorCode, SagebrewError } from "../errors/index.js";
 
 /** `base` is the caller's `import.meta.url`; `name` the module's name without extension. */
 export function startWorker(base: string, name: string, workerData: unknown): Worker {
@@ -12,4 +16,124 @@ export function startWorker(base: string, name: string, workerData: unknown): Wo
   const tsx = import.meta.resolve("tsx/esm/api");
   const boot = `import(${JSON.stringify(tsx)}).then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`;
   return new Worker(boot, { eval: true, workerData });
+}
+
+/** The buffers of a dataset's arrays, to transfer it to another thread without a copy. */
+export function datasetBuffers(d: Dataset): ArrayBuffer[] {
+  const f = d.features;
+  const arrays = [
+    ...(f.kind === "dense" ? [f.values] : [f.indptr, f.indices, f.values]),
+    d.labels,
+    d.weights,
+  ];
+  const out: ArrayBuffer[] = [];
+  for (const a of arrays) {
+    if (a && a.buffer instanceof ArrayBuffer && !out.includes(a.buffer)) out.push(a.buffer);
+  }
+  return out;
+}
+
+interface Answer {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly result?: unknown;
+  readonly code?: string;
+  readonly message?: string;
+}
+
+/** Options of `RequestWorker`. */
+export interface RequestWorkerOptions {
+  /** Names the thread in errors: `${label} failed: …`. */
+  readonly label: string;
+  /** The code of an error the thread reports without a SagebrewError code. */
+  readonly fallbackCode: ErrorCode;
+  /** Called once if the thread dies (its pending requests are rejected first). */
+  readonly onDead?: () => void;
+}
+
+/**
+ * A thread that answers requests (see `answerRequests`). It keeps the process alive only while a
+ * request is pending.
+ */
+export class RequestWorker {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  readonly #options: RequestWorkerOptions;
+  #nextId = 1;
+
+  constructor(base: string, name: string, workerData: unknown, options: RequestWorkerOptions) {
+    this.#options = options;
+    this.#worker = startWorker(base, name, workerData);
+    this.#worker.unref();
+    this.#worker.on("message", (m: Answer) => {
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      if (this.#pending.size === 0) this.#worker.unref();
+      if (m.ok) p.resolve(m.result);
+      else {
+        const code = isErrorCode(m.code) ? m.code : options.fallbackCode;
+        p.reject(new SagebrewError(code, m.message ?? `${options.label} failed`));
+      }
+    });
+    this.#worker.on("error", (e) => {
+      this.#rejectAll(
+        new SagebrewError("SB_INTERNAL", `${options.label} failed: ${e.message}`, { cause: e }),
+      );
+      options.onDead?.();
+    });
+  }
+
+  /** Requests being answered or waiting. */
+  get busy(): number {
+    return this.#pending.size;
+  }
+
+  /** Sends `{ id, ...message }`; resolves with the answer's `result`. */
+  request<T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
+    const id = this.#nextId++;
+    this.#worker.ref();
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#worker.postMessage({ id, ...message }, transfer);
+    });
+  }
+
+  /** Stops the thread; requests still pending are rejected with `error`. */
+  stop(
+    error: unknown = new SagebrewError("SB_INTERNAL", `${this.#options.label} was stopped`),
+  ): Promise<number> {
+    this.#rejectAll(error);
+    return this.#worker.terminate();
+  }
+
+  #rejectAll(error: unknown): void {
+    for (const p of this.#pending.values()) p.reject(error);
+    this.#pending.clear();
+  }
+}
+
+/**
+ * In a thread started for a `RequestWorker`: answers each request with what `handle` returns (or
+ * the error it throws). `handle` may return `{ result, transfer }` to move buffers instead of copying them.
+ */
+export function answerRequests<M extends { id: number }>(
+  handle: (
+    message: M,
+  ) => { result: unknown; transfer?: ArrayBuffer[] } | Promise<{ result: unknown; transfer?: ArrayBuffer[] }>,
+): void {
+  parentPort!.on("message", async (message: M) => {
+    try {
+      const { result, transfer = [] } = await handle(message);
+      parentPort!.postMessage({ id: message.id, ok: true, result }, transfer);
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      parentPort!.postMessage({
+        id: message.id,
+        ok: false,
+        code: err.code,
+        message: err.message ?? String(e),
+      });
+    }
+  });
 }

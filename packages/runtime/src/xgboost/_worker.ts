@@ -1,9 +1,10 @@
 /** A pool thread: loads libxgboost and runs jobs posted by `_pool.ts`. */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { parentPort, workerData } from "node:worker_threads";
+import { workerData } from "node:worker_threads";
+import { answerRequests } from "../node/worker.js";
 import { loadXGBoost } from "./_library.js";
-import { type Job, runJob } from "./_ops.js";
+import { type DenseBatch, type Job, runJob } from "./_ops.js";
 
 const api = loadXGBoost(workerData?.libraryPath as string | undefined);
 
@@ -30,46 +31,44 @@ const collect: (() => void) | undefined = (() => {
   }
 })();
 
-function answer(id: number, job: Job): void {
-  try {
-    const result = runJob(api, job);
-    const transfer =
-      result && typeof result === "object" && "values" in result
-        ? [(result as { values: Float32Array }).values.buffer]
-        : [];
-    parentPort!.postMessage({ id, ok: true, result }, transfer as ArrayBuffer[]);
-  } catch (e) {
-    const err = e as { code?: string; message?: string };
-    parentPort!.postMessage({ id, ok: false, code: err.code, message: err.message ?? String(e) });
-  }
-}
-
 /** Batches handed to quantile builds that V8 has not collected yet (the `heldBatches` job). */
 let held = 0;
 const collected = new FinalizationRegistry<undefined>(() => {
   held--;
 });
 
-parentPort!.on("message", (msg: { id: number; job: Job | undefined }) => {
-  const job = msg.job!;
-  msg.job = undefined;
-  if (job.op === "heldBatches") {
-    parentPort!.postMessage({ id: msg.id, ok: true, result: held });
-    return;
-  }
-  if (job.op !== "quantile") {
-    answer(msg.id, job);
-    return;
-  }
-  for (const b of job.batches) {
+// Not inline in the async handler below: a suspended async function keeps its loop variables,
+// which would hold the last batch alive.
+function track(batches: readonly DenseBatch[]): void {
+  for (const b of batches) {
     held++;
     collected.register(b.values, undefined);
   }
+}
+
+/** A job's result, with its output values moved (not copied) back to the calling thread. */
+function answer(job: Job): { result: unknown; transfer: ArrayBuffer[] } {
+  const result = runJob(api, job);
+  const transfer =
+    result && typeof result === "object" && "values" in result
+      ? [(result as { values: Float32Array }).values.buffer as ArrayBuffer]
+      : [];
+  return { result, transfer };
+}
+
+answerRequests(async (msg: { id: number; job: Job | undefined }) => {
+  const job = msg.job!;
+  msg.job = undefined;
+  if (job.op === "heldBatches") return { result: held };
+  if (job.op !== "quantile") return answer(job);
+  track(job.batches);
   // A message's transferred buffers stay alive until its handler returns, so a build run here
   // could not free a batch before the end: run it once this handler is done, then collect.
-  setImmediate(() => {
-    answer(msg.id, job);
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  try {
+    return answer(job);
+  } finally {
     job.batches.length = 0;
     collect?.();
-  });
+  }
 });
