@@ -1,14 +1,22 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeRecordioProtobuf, isSagebrewError } from "@sagebrew/runtime";
-import { batchRecords } from "./batch.js";
+import { type BatchStrategy, batchRecords } from "./batch.js";
 import { joinOutput } from "./join.js";
 import { compileJsonPath } from "./jsonpath.js";
 import { assemble } from "./run.js";
-import { type Records, recordAt, recordsOf, splitRecords } from "./split.js";
+import { type Records, recordAt, recordsOf, type SplitType, splitRecords } from "./split.js";
 
 const enc = new TextEncoder();
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
+/** `batchRecords` with the options spelled as arguments. */
+const batch = (
+  r: Records,
+  strategy: BatchStrategy,
+  splitType: SplitType,
+  maxPayloadBytes: number,
+  source = "f",
+) => batchRecords(r, { strategy, splitType, maxPayloadBytes, source });
 const texts = (r: Records) => Array.from({ length: r.count }, (_, i) => text(recordAt(r, i)));
 
 describe("splitRecords()", () => {
@@ -41,24 +49,14 @@ describe("splitRecords()", () => {
 describe("batchRecords()", () => {
   const lines = splitRecords(enc.encode("aaaa\nbbbb\ncccc\ndddd\n"), "Line");
   it("SingleRecord sends one record per request", () => {
-    const b = batchRecords(lines, {
-      strategy: "SingleRecord",
-      splitType: "Line",
-      maxPayloadBytes: 100,
-      source: "f",
-    });
+    const b = batch(lines, "SingleRecord", "Line", 100);
     assert.deepEqual(
       b.map((x) => text(x.body)),
       ["aaaa\n", "bbbb\n", "cccc\n", "dddd\n"],
     );
   });
   it("MultiRecord packs whole records up to the payload limit, in order", () => {
-    const b = batchRecords(lines, {
-      strategy: "MultiRecord",
-      splitType: "Line",
-      maxPayloadBytes: 11,
-      source: "f",
-    });
+    const b = batch(lines, "MultiRecord", "Line", 11);
     assert.deepEqual(
       b.map((x) => [text(x.body), x.first, x.count]),
       [
@@ -69,23 +67,13 @@ describe("batchRecords()", () => {
   });
   it("MultiRecord adds the newlines a file lacks (\\r\\n, blank lines, no final newline)", () => {
     const messy = splitRecords(enc.encode("aa\r\nbb\n\ncc\ndd"), "Line");
-    const b = batchRecords(messy, {
-      strategy: "MultiRecord",
-      splitType: "Line",
-      maxPayloadBytes: 100,
-      source: "f",
-    });
+    const b = batch(messy, "MultiRecord", "Line", 100);
     assert.deepEqual(
       b.map((x) => text(x.body)),
       ["aa\nbb\ncc\ndd\n"],
     );
     const tidy = splitRecords(enc.encode("aa\nbb\ncc\n"), "Line");
-    const t = batchRecords(tidy, {
-      strategy: "MultiRecord",
-      splitType: "Line",
-      maxPayloadBytes: 6,
-      source: "f",
-    });
+    const t = batch(tidy, "MultiRecord", "Line", 6);
     assert.deepEqual(
       t.map((x) => text(x.body)),
       ["aa\nbb\n", "cc\n"],
@@ -94,12 +82,7 @@ describe("batchRecords()", () => {
   });
   it("records made from separate strings batch like a file's", () => {
     const r = recordsOf([enc.encode("x"), enc.encode("yy")]);
-    const b = batchRecords(r, {
-      strategy: "MultiRecord",
-      splitType: "Line",
-      maxPayloadBytes: 100,
-      source: "f",
-    });
+    const b = batch(r, "MultiRecord", "Line", 100);
     assert.deepEqual(
       b.map((x) => text(x.body)),
       ["x\nyy\n"],
@@ -107,13 +90,7 @@ describe("batchRecords()", () => {
   });
   it("a record larger than MaxPayloadInMB is a clear error", () => {
     assert.throws(
-      () =>
-        batchRecords(lines, {
-          strategy: "MultiRecord",
-          splitType: "Line",
-          maxPayloadBytes: 4,
-          source: "big.csv",
-        }),
+      () => batch(lines, "MultiRecord", "Line", 4, "big.csv"),
       (e: unknown) =>
         isSagebrewError(e, "SB_TRANSFORM") &&
         /record 1 of big\.csv: it is 5 bytes, over MaxPayloadInMB \(4 bytes\)/.test((e as Error).message),
@@ -124,18 +101,8 @@ describe("batchRecords()", () => {
       features: { kind: "dense", rows: 2, cols: 1, values: Float32Array.from([1, 2]) },
     });
     const recs = splitRecords(rows, "RecordIO");
-    const single = batchRecords(recs, {
-      strategy: "SingleRecord",
-      splitType: "RecordIO",
-      maxPayloadBytes: 1000,
-      source: "f",
-    });
-    const multi = batchRecords(recs, {
-      strategy: "MultiRecord",
-      splitType: "RecordIO",
-      maxPayloadBytes: 1000,
-      source: "f",
-    });
+    const single = batch(recs, "SingleRecord", "RecordIO", 1000);
+    const multi = batch(recs, "MultiRecord", "RecordIO", 1000);
     assert.equal(single.length, 2);
     const first = recordAt(recs, 0);
     assert.deepEqual(single[0]!.body, first.subarray(0, first.length - recs.padding![0]!));
