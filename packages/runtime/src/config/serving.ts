@@ -146,13 +146,7 @@ function number(
   fallback: number,
   range: { min: number; max: number },
 ): number {
-  const raw = get(name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < range.min || n > range.max) {
-    throw invalid(name, raw, `expected a number from ${range.min} to ${range.max}`);
-  }
-  return n;
+  return numeric(get, name, fallback, range, "number");
 }
 
 function integer(
@@ -161,11 +155,22 @@ function integer(
   fallback: number,
   range: { min: number; max: number },
 ): number {
+  return numeric(get, name, fallback, range, "whole number");
+}
+
+function numeric(
+  get: (n: string) => string | undefined,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number },
+  kind: "number" | "whole number",
+): number {
   const raw = get(name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < range.min || n > range.max) {
-    throw invalid(name, raw, `expected a whole number from ${range.min} to ${range.max}`);
+  const valid = kind === "whole number" ? /^\d+$/.test(raw) : Number.isFinite(n);
+  if (!valid || n < range.min || n > range.max) {
+    throw invalid(name, raw, `expected a ${kind} from ${range.min} to ${range.max}`);
   }
   return n;
 }
