@@ -20,3 +20,10 @@ export function parseCommandArgs<const O extends Options>(
     throw new SagebrewError("SB_USAGE", `${(e as Error).message}\n\n${help}`);
   }
 }
+
+/** The one positional argument, or undefined; more than one is a usage error naming `what`. */
+export function onePositional(positionals: readonly string[], what: string): string | undefined {
+  if (positionals.length > 1)
+    throw new SagebrewError("SB_USAGE", `expected one ${what}, got ${positionals.length}`);
+  return positionals[0];
+}

@@ -5,7 +5,7 @@ import { buildImage, defaultTag } from "../image/build.js";
 import { detectEngine } from "../image/engine.js";
 import { DEFAULT_PLATFORM, parsePlatform, platformForInstanceType } from "../image/platform.js";
 import { VERSION } from "../version.js";
-import { parseCommandArgs } from "./_args.js";
+import { onePositional, parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew build [dir] [options]
@@ -49,12 +49,11 @@ export const buildCommand: Command = {
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);
     const { values, positionals } = parsed;
-    if (positionals.length > 1)
-      throw new SagebrewError("SB_USAGE", `expected one directory, got ${positionals.length}`);
+    const target = onePositional(positionals, "directory");
     if (values.platform && values["instance-type"]) {
       throw new SagebrewError("SB_USAGE", "give --platform or --instance-type, not both");
     }
-    const dir = resolve(io.cwd, positionals[0] ?? ".");
+    const dir = resolve(io.cwd, target ?? ".");
     const platform = values.platform
       ? parsePlatform(values.platform)
       : values["instance-type"]

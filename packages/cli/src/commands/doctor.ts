@@ -12,7 +12,7 @@ import {
 } from "../image/doctor.js";
 import { detectEngine, inspectImage } from "../image/engine.js";
 import { platformForInstanceType } from "../image/platform.js";
-import { parseCommandArgs } from "./_args.js";
+import { onePositional, parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew doctor [dir] [--image <image>] [options]
@@ -53,10 +53,9 @@ export const doctorCommand: Command = {
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);
     const { values, positionals } = parsed;
-    if (positionals.length > 1)
-      throw new SagebrewError("SB_USAGE", `expected one directory, got ${positionals.length}`);
+    const target = onePositional(positionals, "directory");
     if (values["instance-type"]) platformForInstanceType(values["instance-type"]);
-    const dir = resolve(io.cwd, positionals[0] ?? ".");
+    const dir = resolve(io.cwd, target ?? ".");
     const findings: Finding[] = [];
     const checkProject = positionals.length > 0 || !values.image;
     if (checkProject) {

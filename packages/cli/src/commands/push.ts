@@ -9,7 +9,7 @@ import { detectEngine } from "../image/engine.js";
 import { readDockerArchive } from "../publish/docker-archive.js";
 import { pushImage } from "../publish/push.js";
 import { parseReference, type Registry, RegistryClient } from "../publish/registry-client.js";
-import { parseCommandArgs } from "./_args.js";
+import { onePositional, parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew push [image] [options]
@@ -81,9 +81,7 @@ export function createPushCommand(deps: PushDeps = {}): Command {
     async run(argv: readonly string[], io: CommandIo): Promise<number> {
       const parsed = parseCommandArgs(argv, OPTIONS, HELP);
       const { values, positionals } = parsed;
-      if (positionals.length > 1)
-        throw new SagebrewError("SB_USAGE", `expected one image, got ${positionals.length}`);
-      const image = positionals[0] ?? defaultTag(io.cwd);
+      const image = onePositional(positionals, "image") ?? defaultTag(io.cwd);
       const local = splitImage(image);
       const tag = values.tag ?? local.tag;
       const openRegistry =

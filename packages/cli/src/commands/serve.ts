@@ -1,7 +1,7 @@
 /** `sagebrew serve`: serve a local /opt/ml-shaped directory, as the container would (no Docker). */
 import { resolve } from "node:path";
 import { runServe, SagebrewError } from "@sagebrew/runtime";
-import { parseCommandArgs } from "./_args.js";
+import { onePositional, parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew serve [dir] [options]
@@ -39,13 +39,11 @@ export const serveCommand: Command = {
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);
     const { values, positionals } = parsed;
-    if (positionals.length > 1) {
-      throw new SagebrewError("SB_USAGE", `expected one directory, got ${positionals.length}`);
-    }
+    const target = onePositional(positionals, "directory");
     if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) {
       throw new SagebrewError("SB_USAGE", `--port ${values.port} is not a port number`);
     }
-    const dir = resolve(io.cwd, positionals[0] ?? ".");
+    const dir = resolve(io.cwd, target ?? ".");
     const env: Record<string, string | undefined> = { ...io.env, SAGEMAKER_BASE_DIR: dir };
     if (values.port !== undefined) env.SAGEMAKER_BIND_TO_PORT = values.port;
     if (values.handler !== undefined) env.SAGEBREW_HANDLER = resolve(io.cwd, values.handler);

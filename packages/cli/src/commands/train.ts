@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { type RoundReport, runTraining, SagebrewError, summaryLines } from "@sagebrew/runtime";
-import { parseCommandArgs } from "./_args.js";
+import { onePositional, parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew train [dir] [options]
@@ -48,9 +48,7 @@ export const trainCommand: Command = {
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, { plain: { type: "boolean" } }, HELP);
-    if (parsed.positionals.length > 1)
-      throw new SagebrewError("SB_USAGE", `expected one directory, got ${parsed.positionals.length}`);
-    const root = resolveMlDir(parsed.positionals[0], io.cwd);
+    const root = resolveMlDir(onePositional(parsed.positionals, "directory"), io.cwd);
     if (!existsSync(root)) throw new SagebrewError("SB_USAGE", `directory ${root} does not exist`);
     const live = Boolean(io.stdout.isTTY) && !parsed.values.plain;
     const controller = new AbortController();
