@@ -5,6 +5,7 @@
  */
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { SagebrewError } from "../errors/index.js";
+import { OwnedHandle } from "./_handle.js";
 import { check, loadXGBoost, type XGBoostApi } from "./_library.js";
 import {
   evalOneIter,
@@ -23,10 +24,6 @@ export type { PredictConfig, Prediction } from "./_ops.js";
 
 export type ModelFormat = "json" | "ubj";
 
-const registry = new FinalizationRegistry<{ api: XGBoostApi; handle: number }>(({ api, handle }) => {
-  api.fn.XGBoosterFree!(handle);
-});
-
 /**
  * An XGBoost booster. Free it with `dispose()`; a finalizer frees it as a backstop.
  *
@@ -38,17 +35,20 @@ const registry = new FinalizationRegistry<{ api: XGBoostApi; handle: number }>((
  */
 export class Booster {
   readonly #api: XGBoostApi;
-  #handle: number;
-  #inflight = 0;
-  #disposeRequested = false;
+  readonly #owned: OwnedHandle;
   #pool: XGBoostPool | undefined;
   #pin: number | undefined;
   #updatedOnPool = false;
 
   private constructor(api: XGBoostApi, handle: number) {
     this.#api = api;
-    this.#handle = handle;
-    registry.register(this, { api, handle }, this);
+    this.#owned = new OwnedHandle(
+      this,
+      handle,
+      (h) => check(api, api.fn.XGBoosterFree!(h), "free a booster"),
+      (h) => api.fn.XGBoosterFree!(h),
+      "Booster",
+    );
   }
 
   /** Creates a booster whose prediction caches cover `dmats`, then sets `params`. */
@@ -330,40 +330,27 @@ export class Booster {
     const pool = this.#pool ?? sharedPool();
     if (pinned) this.#pin ??= pool.pinSlot();
     const hs = dmats.map((d) => d.retain());
-    this.#inflight++;
+    this.#owned.retain();
     try {
       return await pool.run<T>(make(b, hs), transfer, pinned ? this.#pin : undefined);
     } finally {
-      this.#inflight--;
       for (const d of dmats) d.release();
-      if (this.#inflight === 0 && this.#disposeRequested) this.#free();
+      this.#owned.release();
     }
   }
 
   /** @internal */
   get handle(): number {
-    if (this.#handle === 0 || this.#disposeRequested)
-      throw new SagebrewError("SB_INTERNAL", "Booster used after dispose()");
-    return this.#handle;
+    return this.#owned.handle;
   }
 
   get disposed(): boolean {
-    return this.#handle === 0 || this.#disposeRequested;
+    return this.#owned.disposed;
   }
 
   /** Frees the booster now, or once work running on pool threads ends. Idempotent. */
   dispose(): void {
-    if (this.#handle === 0) return;
-    this.#disposeRequested = true;
-    if (this.#inflight === 0) this.#free();
-  }
-
-  #free(): void {
-    if (this.#handle === 0) return;
-    registry.unregister(this);
-    const h = this.#handle;
-    this.#handle = 0;
-    check(this.#api, this.#api.fn.XGBoosterFree!(h), "free a booster");
+    this.#owned.dispose();
   }
 
   [Symbol.dispose](): void {

@@ -3,6 +3,7 @@
  * XGBoost copies the data in, so the caller's arrays may be reused as soon as a constructor returns.
  */
 import { SagebrewError } from "../errors/index.js";
+import { OwnedHandle } from "./_handle.js";
 import { arrayInterface, configJson } from "./_interface.js";
 import { check, loadXGBoost, type XGBoostApi } from "./_library.js";
 import { type DenseBatch, quantileFromBatches } from "./_ops.js";
@@ -42,10 +43,6 @@ export interface DMatrixOptions {
   weights?: Float32Array;
 }
 
-const registry = new FinalizationRegistry<{ api: XGBoostApi; handle: number }>(({ api, handle }) => {
-  api.fn.XGDMatrixFree!(handle);
-});
-
 /**
  * An XGBoost DMatrix. Free it with `dispose()`; a finalizer frees it as a backstop.
  *
@@ -54,14 +51,17 @@ const registry = new FinalizationRegistry<{ api: XGBoostApi; handle: number }>((
  */
 export class DMatrix {
   readonly #api: XGBoostApi;
-  #handle: number;
-  #inflight = 0;
-  #disposeRequested = false;
+  readonly #owned: OwnedHandle;
 
   private constructor(api: XGBoostApi, handle: number) {
     this.#api = api;
-    this.#handle = handle;
-    registry.register(this, { api, handle }, this);
+    this.#owned = new OwnedHandle(
+      this,
+      handle,
+      (h) => check(api, api.fn.XGDMatrixFree!(h), "free a DMatrix"),
+      (h) => api.fn.XGDMatrixFree!(h),
+      "DMatrix",
+    );
   }
 
   /** Builds a DMatrix from dense float32 rows. */
@@ -182,41 +182,26 @@ export class DMatrix {
 
   /** @internal The native handle; throws once disposed. */
   get handle(): number {
-    if (this.#handle === 0 || this.#disposeRequested)
-      throw new SagebrewError("SB_INTERNAL", "DMatrix used after dispose()");
-    return this.#handle;
+    return this.#owned.handle;
   }
 
   /** @internal Keeps the handle alive while a worker thread uses it. */
   retain(): number {
-    const h = this.handle;
-    this.#inflight++;
-    return h;
+    return this.#owned.retain();
   }
 
   /** @internal */
   release(): void {
-    this.#inflight--;
-    if (this.#inflight === 0 && this.#disposeRequested) this.#free();
+    this.#owned.release();
   }
 
   get disposed(): boolean {
-    return this.#handle === 0 || this.#disposeRequested;
+    return this.#owned.disposed;
   }
 
   /** Frees the native matrix now (or as soon as in-flight work on other threads ends). Idempotent. */
   dispose(): void {
-    if (this.#handle === 0) return;
-    this.#disposeRequested = true;
-    if (this.#inflight === 0) this.#free();
-  }
-
-  #free(): void {
-    if (this.#handle === 0) return;
-    registry.unregister(this);
-    const h = this.#handle;
-    this.#handle = 0;
-    check(this.#api, this.#api.fn.XGDMatrixFree!(h), "free a DMatrix");
+    this.#owned.dispose();
   }
 
   [Symbol.dispose](): void {
