@@ -100,6 +100,19 @@ describe("the XGBoost binding", () => {
     );
   });
 
+  it("frees a booster and its matrix disposed while a round runs on the pool once the round ends", async () => {
+    const d = dataset(2000, 6);
+    const m = DMatrix.fromDense(d, { labels: d.labels });
+    const b = Booster.create([m], { objective: "binary:logistic", tree_method: "hist" });
+    const round = b.updateAsync(0, m);
+    b.dispose();
+    m.dispose();
+    assert.ok(b.disposed && m.disposed);
+    assert.throws(() => b.predict(m), /used after dispose/);
+    await round; // the round finishes on handles that stayed alive for it
+    assert.throws(() => b.handle, /Booster used after dispose/);
+  });
+
   it("trains the same model synchronously and on the pool, reproducibly with sampling", async () => {
     const d = dataset(2000, 6);
     const params = {
