@@ -1,8 +1,8 @@
 /** Runs the real `serve` program (from sources through tsx) as a child process on port 0. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { SERVE_FROM_SOURCE } from "../helpers/process.js";
 
-const SERVE = fileURLToPath(new URL("../../packages/runtime/src/bin/serve.ts", import.meta.url));
 /** The built program, as the image runs it (`npm run build` first). */
 export const BUILT_SERVE = fileURLToPath(new URL("../../packages/runtime/bin/serve", import.meta.url));
 
@@ -23,7 +23,7 @@ export function startServeProcess(
   env: Record<string, string>,
   options: { built?: boolean } = {},
 ): Promise<ServeProcess> {
-  const args = options.built ? [BUILT_SERVE] : ["--conditions=sagebrew-source", "--import", "tsx", SERVE];
+  const args = options.built ? [BUILT_SERVE] : SERVE_FROM_SOURCE.slice(1);
   const child = spawn(process.execPath, args, {
     env: { ...process.env, SAGEMAKER_BIND_TO_PORT: "0", SAGEMAKER_MODEL_SERVER_WORKERS: "2", ...env },
     stdio: ["ignore", "ignore", "pipe"],

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Booster, DMatrix } from "@sagebrew/runtime";
-import { IRIS_CLASSES, irisRows } from "../support/iris.js";
+import { IRIS_CLASSES, irisRows, trainIrisBooster } from "../support/iris.js";
 import { type Reply, sendHttp } from "./_drivers.js";
 import { BUILT_SERVE, type ServeProcess, startServeProcess } from "./_process.js";
 
@@ -21,25 +21,11 @@ const url = (name: string) => join(base, "models", name, "model");
 
 /** Trains an iris model; `shift` rotates the labels, so the same row gets the next class name. */
 async function trainIris(name: string, shift: number): Promise<void> {
-  const { features, labels } = irisRows();
-  const dtrain = DMatrix.fromDense(
-    { values: Float32Array.from(features.flat()), rows: features.length, cols: 4 },
-    { labels: Float32Array.from(labels.map((l) => (l + shift) % 3)) },
-  );
-  const booster = Booster.create([dtrain], {
-    objective: "multi:softprob",
-    num_class: 3,
-    max_depth: 3,
-    eta: 0.3,
-    nthread: 1,
-    seed: 1,
-  });
-  for (let i = 0; i < 10; i++) booster.update(i, dtrain);
+  const booster = trainIrisBooster(shift);
   booster.setAttr("sagebrew_class_names", JSON.stringify(IRIS_CLASSES));
   await mkdir(url(name), { recursive: true });
   await booster.saveFile(join(url(name), "xgboost-model"));
   booster.dispose();
-  dtrain.dispose();
 }
 
 const HANDLER = `export default {

@@ -1,5 +1,15 @@
 /** Runs the real programs as child processes and collects their output. */
 import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** `serve` run from its TypeScript sources through tsx, as the end-to-end tests start it. */
+export const SERVE_FROM_SOURCE: readonly string[] = [
+  process.execPath,
+  "--conditions=sagebrew-source",
+  "--import",
+  "tsx",
+  fileURLToPath(new URL("../../packages/runtime/src/bin/serve.ts", import.meta.url)),
+];
 
 export interface RunResult {
   readonly code: number | null;

@@ -33,11 +33,15 @@ export function irisModelBytes(options: { classNames?: boolean } = {}): Promise<
   return cached;
 }
 
-async function trainIris(classNames: boolean): Promise<Buffer> {
+/**
+ * A small multi:softprob iris booster (10 rounds, depth 3); `shift` rotates the labels, so the same
+ * row gets the next class. The caller disposes it.
+ */
+export function trainIrisBooster(shift = 0): Booster {
   const { features, labels } = irisRows();
   const dtrain = DMatrix.fromDense(
     { values: Float32Array.from(features.flat()), rows: features.length, cols: 4 },
-    { labels: Float32Array.from(labels) },
+    { labels: Float32Array.from(labels.map((l) => (l + shift) % 3)) },
   );
   const booster = Booster.create([dtrain], {
     objective: "multi:softprob",
@@ -47,12 +51,17 @@ async function trainIris(classNames: boolean): Promise<Buffer> {
     nthread: 1,
     seed: 1,
   });
-  for (let i = 0; i < 10; i++) await booster.updateAsync(i, dtrain);
+  for (let i = 0; i < 10; i++) booster.update(i, dtrain);
+  dtrain.dispose();
+  return booster;
+}
+
+async function trainIris(classNames: boolean): Promise<Buffer> {
+  const booster = trainIrisBooster();
   if (classNames) booster.setAttr("sagebrew_class_names", JSON.stringify(IRIS_CLASSES));
   booster.setAttr("sagebrew_objective", "multi:softprob");
   const bytes = booster.save("ubj");
   booster.dispose();
-  dtrain.dispose();
   return bytes;
 }
 

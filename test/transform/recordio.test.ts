@@ -18,10 +18,10 @@ import {
   runTransform,
   startServe,
 } from "../../packages/cli/src/local/transform/index.js";
+import { SERVE_FROM_SOURCE } from "../helpers/process.js";
 import { IRIS_CLASSES, irisMlRoot, irisRows } from "../support/iris.js";
 
-const SERVE_SOURCE = fileURLToPath(new URL("../../packages/runtime/src/bin/serve.ts", import.meta.url));
-const SERVE = [process.execPath, "--conditions=sagebrew-source", "--import", "tsx", SERVE_SOURCE];
+const SERVE = [...SERVE_FROM_SOURCE];
 const RECORDIO = "application/x-recordio-protobuf";
 const ACCEPTS: Array<[string, "None" | "Line"]> = [
   [RECORDIO, "None"],
