@@ -9,7 +9,6 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Booster, DMatrix } from "@sagebrew/runtime";
 import { IRIS_CLASSES, irisRows, trainIrisBooster } from "../support/iris.js";
 import { type Reply, sendHttp } from "./_drivers.js";
 import { BUILT_SERVE, type ServeProcess, startServeProcess } from "./_process.js";
