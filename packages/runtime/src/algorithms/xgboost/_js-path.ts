@@ -5,7 +5,12 @@
  * direction, so it can never give a silently different answer.
  */
 import type { Booster, DenseData, Prediction } from "../../xgboost/index.js";
-import { compileTreeModel, probeBatch, type TreePredictor, treeModelSupport } from "./tree-predictor.js";
+import {
+  compileTreeModel,
+  probeBatch,
+  type TreePredictor,
+  treeModelSupport,
+} from "../../xgboost/tree-predictor.js";
 
 /**
  * Rows × trees up to which a request uses the JS predictor. Measured by `bench/predict.ts`

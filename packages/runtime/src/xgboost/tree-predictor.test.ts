@@ -1,14 +1,19 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
-import { Booster, DMatrix, sharedPool } from "../../xgboost/index.js";
-import { firstMismatch } from "./_js-path.js";
+import { firstMismatch } from "../algorithms/xgboost/_js-path.js";
+import { Booster, DMatrix, sharedPool } from "./index.js";
 import {
   compileTreeModel,
   parseBaseScore,
   probeBatch,
   type TreePredictor,
   treeModelSupport,
+  treePredictorFromSpec,
 } from "./tree-predictor.js";
 
 after(() => sharedPool().close());
@@ -284,6 +289,55 @@ describe("the JavaScript tree predictor", () => {
     assert.equal(compileTreeModel({ nope: 1 }), undefined);
     assert.equal(compileTreeModel(null), undefined);
     b.dispose();
+  });
+
+  it("runs the trees as generated functions of about 1024 nodes each, and matches native", () => {
+    const b = train({ objective: "multi:softprob", num_class: 3, max_depth: 6 }, { classes: 3 }, 30);
+    const p = compiled(b);
+    assert.equal(p.kernel, "generated");
+    assert.ok(p.spec.forest.left.length > 3 * 1024, `only ${p.spec.forest.left.length} nodes`);
+    assertParity(b, p);
+    b.dispose();
+  });
+
+  it("is rebuilt from its spec after a structured clone (as a pool thread gets it), bit for bit", () => {
+    const b = train({ objective: "multi:softprob", num_class: 3, max_depth: 4 }, { classes: 3 });
+    const p = compiled(b);
+    const copy = treePredictorFromSpec(structuredClone(p.spec));
+    const { values, rows } = dataset(500, "real", 7);
+    assert.deepEqual(copy.predict(values, rows), p.predict(values, rows));
+    assert.throws(() => treePredictorFromSpec({ ...p.spec, objective: "rank:pairwise" }), /rank:pairwise/);
+    b.dispose();
+  });
+
+  it("walks the trees with a loop where code generation is refused, with the same values", () => {
+    const b = train({ objective: "binary:logistic", max_depth: 5 }, { classes: 2 });
+    const dir = mkdtempSync(join(tmpdir(), "sb-trees-"));
+    try {
+      const { values, rows } = dataset(200, "real", 11);
+      writeFileSync(join(dir, "model.json"), b.save("json"));
+      writeFileSync(join(dir, "rows.f32"), values); // NaN (missing) survives, as JSON would not keep it
+      const script = `
+        import { readFileSync } from "node:fs";
+        const { compileTreeModel } = await import(${JSON.stringify(new URL("./tree-predictor.ts", import.meta.url).href)});
+        const p = compileTreeModel(JSON.parse(readFileSync(${JSON.stringify(join(dir, "model.json"))}, "utf8")));
+        const bytes = readFileSync(${JSON.stringify(join(dir, "rows.f32"))});
+        const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+        process.stdout.write(JSON.stringify({ kernel: p.kernel, out: Array.from(p.predict(values, ${rows})) }));`;
+      const child = JSON.parse(
+        execFileSync(
+          process.execPath,
+          ["--disallow-code-generation-from-strings", "--import", "tsx", "--input-type=module", "-e", script],
+          { encoding: "utf8" },
+        ),
+      ) as { kernel: string; out: number[] };
+      assert.equal(child.kernel, "loop");
+      assert.equal(compiled(b).kernel, "generated");
+      assert.deepEqual(Float32Array.from(child.out), compiled(b).predict(values, rows));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      b.dispose();
+    }
   });
 
   it("rejects malformed trees rather than looping or reading out of range", () => {
