@@ -3,8 +3,10 @@
  * the same function serves a synchronous call on the main thread and a job on a pool thread; the
  * error text is read on the thread that made the call (XGBGetLastError is thread-local).
  */
+import { SagebrewError } from "../errors/index.js";
 import { arrayInterface, configJson } from "./_interface.js";
 import { check, type XGBoostApi } from "./_library.js";
+import type { TreeSpec } from "./tree-predictor.js";
 
 export interface Prediction {
   /** Row-major prediction values. */
@@ -230,6 +232,13 @@ export type Job =
   | { op: "update"; booster: number; iter: number; dtrain: number }
   /** How many batches of past quantile builds the pool thread still holds (answered by `_worker.ts`). */
   | { op: "heldBatches" }
+  /**
+   * Dense rows through the JavaScript tree predictor `key`, which the thread builds from `spec` the
+   * first time (answered by `_worker.ts`, which keeps the predictors).
+   */
+  | { op: "trees"; key: number; spec: TreeSpec | undefined; values: Float32Array; rows: number }
+  /** Drops the thread's predictor `key` (answered by `_worker.ts`). */
+  | { op: "forgetTrees"; key: number }
   | { op: "eval"; booster: number; iter: number; dmats: number[]; names: string[] }
   | { op: "predictDMatrix"; booster: number; dmat: number; config: string }
   | { op: "predictDense"; booster: number; values: Float32Array; rows: number; cols: number; config: string }
@@ -249,6 +258,9 @@ export function runJob(api: XGBoostApi, job: Job): unknown {
       return quantileFromBatches(api, job.batches, job);
     case "heldBatches":
       return 0; // batches are only ever held by a pool thread, which answers this itself
+    case "trees":
+    case "forgetTrees":
+      throw new SagebrewError("SB_INTERNAL", `The ${job.op} job runs on a pool thread only`);
     case "update":
       return updateOneIter(api, job.booster, job.iter, job.dtrain);
     case "eval":

@@ -9,11 +9,16 @@ import { SagebrewError } from "../errors/index.js";
 import { RequestWorker } from "../node/worker.js";
 import { loadXGBoost } from "./_library.js";
 import type { Job } from "./_ops.js";
+import type { TreePredictor, TreeSpec } from "./tree-predictor.js";
 
 export class XGBoostPool {
   readonly size: number;
   readonly #slots: RequestWorker[] = [];
   #closed = false;
+  /** Keys of the JavaScript tree predictors given to threads, and which thread has which. */
+  readonly #treeKeys = new WeakMap<TreePredictor, number>();
+  readonly #threadTrees = new WeakMap<RequestWorker, Set<number>>();
+  #nextTreeKey = 1;
 
   constructor(size: number = availableParallelism()) {
     this.size = Math.max(1, Math.floor(size));
@@ -24,6 +29,10 @@ export class XGBoostPool {
     let best: RequestWorker | undefined;
     for (const s of this.#slots) if (!best || s.busy < best.busy) best = s;
     if (best && (best.busy === 0 || this.#slots.length >= this.size)) return best;
+    return this.#newSlot();
+  }
+
+  #newSlot(): RequestWorker {
     const slot = new RequestWorker(
       import.meta.url,
       "_worker",
@@ -44,6 +53,80 @@ export class XGBoostPool {
   run<T>(job: Job, transfer: ArrayBuffer[] = [], pin?: number): Promise<T> {
     if (this.#closed) return Promise.reject(new SagebrewError("SB_INTERNAL", "XGBoost pool is closed"));
     return this.#slot(pin).request<T>({ job }, transfer);
+  }
+
+  /** Starts every thread now (in the background), so that the first large requests need not wait for one. */
+  start(): void {
+    if (this.#closed) return;
+    while (this.#slots.length < this.size) this.#newSlot();
+  }
+
+  /**
+   * Predicts `rows` dense rows with a JavaScript tree predictor on a pool thread. Each thread
+   * builds the predictor from its spec once; the rows are copied to the thread.
+   */
+  predictTrees(p: TreePredictor, values: Float32Array, rows: number): Promise<Float32Array> {
+    return this.#denseTrees(this.#slot(), p, values, rows);
+  }
+
+  #denseTrees(
+    slot: RequestWorker,
+    p: TreePredictor,
+    values: Float32Array,
+    rows: number,
+  ): Promise<Float32Array> {
+    return this.#trees(slot, p, (key, spec) => {
+      const own = values.slice();
+      return [{ op: "trees", key, spec, values: own, rows }, [own.buffer]];
+    }).then((r) => r.values);
+  }
+
+  /** Runs a tree job on `slot`, sending the predictor's spec with it when the thread lacks it. */
+  #trees(
+    slot: RequestWorker,
+    p: TreePredictor,
+    job: (key: number, spec: TreeSpec | undefined) => [Job, ArrayBuffer[]],
+  ): Promise<{ rows: number; values: Float32Array }> {
+    if (this.#closed) return Promise.reject(new SagebrewError("SB_INTERNAL", "XGBoost pool is closed"));
+    let key = this.#treeKeys.get(p);
+    if (key === undefined) {
+      key = this.#nextTreeKey++;
+      this.#treeKeys.set(p, key);
+    }
+    let built = this.#threadTrees.get(slot);
+    if (!built) {
+      built = new Set();
+      this.#threadTrees.set(slot, built);
+    }
+    const spec = built.has(key) ? undefined : p.spec;
+    built.add(key);
+    const [j, transfer] = job(key, spec);
+    return slot.request({ job: j }, transfer);
+  }
+
+  /**
+   * Has every thread build `p` and run it `runs` times on `values`, one after the other, so that
+   * V8 has optimised the generated trees before the first large requests: each thread compiles
+   * its own code, and cold code ran the first requests up to 2× slower.
+   */
+  async warmTrees(p: TreePredictor, values: Float32Array, rows: number, runs = 3): Promise<void> {
+    this.start();
+    await Promise.all(
+      this.#slots.map(async (slot) => {
+        for (let i = 0; i < runs; i++) await this.#denseTrees(slot, p, values, rows);
+      }),
+    );
+  }
+
+  /** Lets the threads drop predictor `p` (its model was unloaded). */
+  forgetTrees(p: TreePredictor): void {
+    const key = this.#treeKeys.get(p);
+    if (key === undefined) return;
+    this.#treeKeys.delete(p);
+    for (const s of this.#slots) {
+      if (this.#threadTrees.get(s)?.delete(key))
+        s.request({ job: { op: "forgetTrees", key } }).catch(() => undefined);
+    }
   }
 
   /** Chooses a thread for a booster's training work and returns its index. */

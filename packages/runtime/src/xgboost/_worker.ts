@@ -2,9 +2,11 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { workerData } from "node:worker_threads";
+import { SagebrewError } from "../errors/index.js";
 import { answerRequests } from "../node/worker.js";
 import { loadXGBoost } from "./_library.js";
 import { type DenseBatch, type Job, runJob } from "./_ops.js";
+import { type TreePredictor, type TreeSpec, treePredictorFromSpec } from "./tree-predictor.js";
 
 const api = loadXGBoost(workerData?.libraryPath as string | undefined);
 
@@ -46,6 +48,26 @@ function track(batches: readonly DenseBatch[]): void {
   }
 }
 
+/** The JavaScript tree predictors this thread has built, by the pool's key. */
+const predictors = new Map<number, TreePredictor>();
+
+function predictor(job: { key: number; spec: TreeSpec | undefined }): TreePredictor {
+  let p = predictors.get(job.key);
+  if (!p) {
+    if (!job.spec)
+      throw new SagebrewError("SB_INTERNAL", `Tree predictor ${job.key} was never sent to this thread`);
+    p = treePredictorFromSpec(job.spec);
+    predictors.set(job.key, p);
+  }
+  return p;
+}
+
+function predictTrees(p: TreePredictor, values: Float32Array, rows: number) {
+  const out = p.predict(values, rows);
+  if (!out) throw new SagebrewError("SB_INTERNAL", "The tree predictor declined a plain prediction");
+  return { result: { rows, values: out }, transfer: [out.buffer as ArrayBuffer] };
+}
+
 /** A job's result, with its output values moved (not copied) back to the calling thread. */
 function answer(job: Job): { result: unknown; transfer: ArrayBuffer[] } {
   const result = runJob(api, job);
@@ -60,6 +82,8 @@ answerRequests(async (msg: { id: number; job: Job | undefined }) => {
   const job = msg.job!;
   msg.job = undefined;
   if (job.op === "heldBatches") return { result: held };
+  if (job.op === "trees") return predictTrees(predictor(job), job.values, job.rows);
+  if (job.op === "forgetTrees") return { result: predictors.delete(job.key) };
   if (job.op !== "quantile") return answer(job);
   track(job.batches);
   // A message's transferred buffers stay alive until its handler returns, so a build run here

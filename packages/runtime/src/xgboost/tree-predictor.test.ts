@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
 import { firstMismatch } from "../algorithms/xgboost/_js-path.js";
-import { Booster, DMatrix, sharedPool } from "./index.js";
+import { Booster, DMatrix, sharedPool, XGBoostPool } from "./index.js";
 import {
   compileTreeModel,
   parseBaseScore,
@@ -308,6 +308,29 @@ describe("the JavaScript tree predictor", () => {
     assert.deepEqual(copy.predict(values, rows), p.predict(values, rows));
     assert.throws(() => treePredictorFromSpec({ ...p.spec, objective: "rank:pairwise" }), /rank:pairwise/);
     b.dispose();
+  });
+
+  it("runs on pool threads, each building it once from the spec, and again after it is forgotten", async () => {
+    const b = train({ objective: "multi:softprob", num_class: 3, max_depth: 4 }, { classes: 3 });
+    const p = compiled(b);
+    const pool = new XGBoostPool(2);
+    try {
+      pool.start();
+      const { values, rows } = dataset(2000, "real", 5);
+      const expected = p.predict(values, rows);
+      const both = await Promise.all([
+        pool.predictTrees(p, values, rows),
+        pool.predictTrees(p, values, rows),
+      ]);
+      for (const got of both) assert.deepEqual(got, expected);
+      assert.deepEqual(await pool.predictTrees(p, values, rows), expected, "a thread reuses its predictor");
+      assert.equal(values.length, rows * COLS, "the rows are copied, not moved");
+      pool.forgetTrees(p);
+      assert.deepEqual(await pool.predictTrees(p, values.subarray(COLS), rows - 1), expected.subarray(3));
+    } finally {
+      await pool.close();
+      b.dispose();
+    }
   });
 
   it("walks the trees with a loop where code generation is refused, with the same values", () => {

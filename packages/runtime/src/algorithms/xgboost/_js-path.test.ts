@@ -60,9 +60,10 @@ after(async () => {
 describe("the JavaScript prediction path (parity gate)", () => {
   it("is chosen for a gbtree model that agrees with native, up to the work limit in rows", () => {
     const b = train({});
-    const { path, reason } = chooseJsPath(b);
+    const { path, reason } = chooseJsPath(b, DEFAULT_JS_WORK_LIMIT, "never");
     assert.ok(path, reason);
     assert.match(reason, /agrees with native on \d+ probe rows/);
+    assert.equal(path.beatsNative, false);
     assert.equal(path.maxRows, Math.floor(DEFAULT_JS_WORK_LIMIT / 30));
     const row = { values: new Float32Array([1, 2, Number.NaN, 0.5]), rows: 1, cols: COLS };
     const js = predictJs(path, row);
@@ -72,6 +73,18 @@ describe("the JavaScript prediction path (parity gate)", () => {
     const big = { values: new Float32Array(COLS * (path.maxRows + 1)), rows: path.maxRows + 1, cols: COLS };
     assert.equal(predictJs(path, big), undefined, "larger requests stay native");
     assert.equal(predictJs(undefined, row), undefined);
+    const always = chooseJsPath(b, DEFAULT_JS_WORK_LIMIT, "always").path;
+    assert.ok(always?.beatsNative);
+    assert.equal(firstMismatch(predictJs(always, big)?.values, b.predictDense(big).values), undefined);
+    b.dispose();
+  });
+
+  it("times both predictors at load and says so (which one wins depends on the machine)", () => {
+    const b = train({});
+    const { path, reason } = chooseJsPath(b);
+    assert.ok(path, reason);
+    assert.equal(typeof path.beatsNative, "boolean");
+    assert.match(reason, /; \d+ ns per row in JS, \d+ native$/);
     b.dispose();
   });
 
@@ -111,6 +124,7 @@ describe("the XGBoost handler with the JavaScript path", () => {
   async function loadWith(
     modelDir: string,
     jsWorkLimit?: number,
+    options: { jsSpeed?: "always" | "never"; pool?: XGBoostPool } = { jsSpeed: "never" },
   ): Promise<{
     model: XGBoostServingModel;
     logs: Array<Record<string, unknown>>;
@@ -119,7 +133,11 @@ describe("the XGBoost handler with the JavaScript path", () => {
     const logs: Array<Record<string, unknown>> = [];
     const logger = createLogger({ level: "info", write: (l) => void logs.push(JSON.parse(l)) });
     const config = readServingConfig({ SAGEMAKER_BASE_DIR: dir });
-    const handler = createXGBoostHandler({ pool, ...(jsWorkLimit === undefined ? {} : { jsWorkLimit }) });
+    const handler = createXGBoostHandler({
+      pool,
+      ...options,
+      ...(jsWorkLimit === undefined ? {} : { jsWorkLimit }),
+    });
     const model = await handler.load({ modelDir, config, logger });
     return { model, logs, close: () => handler.close!(model, { modelDir, config, logger }) as Promise<void> };
   }
@@ -157,6 +175,39 @@ describe("the XGBoost handler with the JavaScript path", () => {
     assert.deepEqual(await predictValues(js.model, many), await predictValues(native.model, many));
     await js.close();
     await native.close();
+  });
+
+  it("predicts large requests on every pool thread, in JavaScript or natively, identically", async () => {
+    const modelDir = join(dir, "large");
+    const b = train({}, 30); // 90 trees: 35,000 rows are 3.15M row × tree visits, split in 2
+    await mkdir(modelDir, { recursive: true });
+    await b.saveFile(join(modelDir, "xgboost-model"), "ubj");
+    const threads = new XGBoostPool(2);
+    const js = await loadWith(modelDir, undefined, { jsSpeed: "always", pool: threads });
+    const native = await loadWith(modelDir, undefined, { jsSpeed: "never", pool: threads });
+    const data = dataset(35_000, 5);
+    const features = { kind: "dense" as const, values: data.values, rows: data.rows, cols: COLS };
+    const handler = createXGBoostHandler({ pool: threads });
+    const predict = (m: XGBoostServingModel) => handler.predict!(m, { features } as Dataset, {} as never);
+    // JavaScript on the pool: libxgboost is not called, on this thread or on the pool.
+    const booster = js.model.boosters[0]!;
+    const [sync, async] = [booster.predictDense, booster.predictDenseAsync];
+    booster.predictDense = booster.predictDenseAsync = () => {
+      throw new Error("native called");
+    };
+    const fromJs = await predict(js.model);
+    booster.predictDense = sync;
+    booster.predictDenseAsync = async;
+    const fromNative = await predict(native.model);
+    const whole = b.predictDense(data).values;
+    assert.equal(fromJs.rows, 35_000);
+    assert.equal(fromJs.values.length, 35_000 * 3);
+    assert.deepEqual(fromNative.values, whole, "native, split in two, equals one native call");
+    assert.equal(firstMismatch(fromJs.values, whole), undefined);
+    b.dispose();
+    await js.close();
+    await native.close();
+    await threads.close();
   });
 
   it("serves an ensemble with JavaScript for the gbtree model and native for the dart one", async () => {

@@ -1,8 +1,9 @@
 /**
- * Chooses, per loaded booster, whether small dense requests may skip the native call and walk the
- * trees in JavaScript (`tree-predictor.ts`). The JS predictor is used only when it compiles the
- * model and agrees with the native predictor on a probe batch aimed at every leaf and branch
- * direction, so it can never give a silently different answer.
+ * Chooses, per loaded booster, which dense requests skip the native call and walk the trees in
+ * JavaScript (`xgboost/tree-predictor.ts`): small ones whenever the JS predictor compiles the model
+ * and agrees with the native predictor on a probe batch aimed at every leaf and branch direction
+ * (so it can never give a silently different answer), and requests of any size when, on top of
+ * that, it also walked the trees faster than libxgboost when timed at load.
  */
 import type { Booster, DenseData, Prediction } from "../../xgboost/index.js";
 import {
@@ -24,11 +25,17 @@ export const DEFAULT_JS_WORK_LIMIT = 500;
 /** Values agree when within 1e-6, or 1e-6 relative for magnitudes above 1 (float32 steps exceed 1e-6 there). */
 const TOLERANCE = 1e-6;
 
-/** The JS predictor of one booster and the largest request it serves. */
+/** The JS predictor of one booster and the requests it serves. */
 export interface JsPath {
   readonly predictor: TreePredictor;
+  /** Rows up to which a request is small enough for JS whatever its speed per row. */
   readonly maxRows: number;
+  /** JS was faster than native per row at load: it serves requests of any size. */
+  readonly beatsNative: boolean;
 }
+
+/** How `chooseJsPath` decides `beatsNative`: timed at load, or fixed (for tests). */
+export type JsSpeedChoice = "measure" | "always" | "never";
 
 /** The outcome of `chooseJsPath`: a path, or `undefined` and why the native predictor stays. */
 export interface JsPathChoice {
@@ -41,7 +48,11 @@ export interface JsPathChoice {
  *
  * @example const { path, reason } = chooseJsPath(booster, DEFAULT_JS_WORK_LIMIT);
  */
-export function chooseJsPath(booster: Booster, workLimit: number = DEFAULT_JS_WORK_LIMIT): JsPathChoice {
+export function chooseJsPath(
+  booster: Booster,
+  workLimit: number = DEFAULT_JS_WORK_LIMIT,
+  speed: JsSpeedChoice = "measure",
+): JsPathChoice {
   if (workLimit < 1) return { path: undefined, reason: "disabled (work limit 0)" };
   // Trees ≥ rounds: a large model is turned down before it is saved and parsed as JSON.
   const rounds = booster.boostedRounds;
@@ -69,10 +80,62 @@ export function chooseJsPath(booster: Booster, workLimit: number = DEFAULT_JS_WO
   const js = predictor.predict(probe.values, probe.rows);
   const mismatch = firstMismatch(js, native);
   if (mismatch !== undefined) return { path: undefined, reason: `parity check failed: ${mismatch}` };
+  const agrees = `agrees with native on ${probe.rows} probe rows within ${TOLERANCE}`;
+  if (speed !== "measure") {
+    return {
+      path: { predictor, maxRows, beatsNative: speed === "always" },
+      reason: `${agrees}; speed not measured`,
+    };
+  }
+  const t = timePerRow(booster, predictor);
+  const beatsNative = t.js < t.native;
   return {
-    path: { predictor, maxRows },
-    reason: `agrees with native on ${probe.rows} probe rows within ${TOLERANCE}`,
+    path: { predictor, maxRows, beatsNative },
+    reason: `${agrees}; ${Math.round(t.js)} ns per row in JS, ${Math.round(t.native)} native`,
   };
+}
+
+/** Row × tree visits timed per side at load: about 20 ms of native work, 3 times each. */
+const TIMED_WORK = 2_000_000;
+
+/**
+ * Rows for timing or warming a predictor: its probe batch repeated to 256 to `most` rows (fewer
+ * for more trees: about `work` row × tree visits).
+ */
+function sampleRows(p: TreePredictor, most = 4096, work = TIMED_WORK): DenseData {
+  const probe = probeBatch(p);
+  const cols = p.numFeatures;
+  const rows = Math.max(256, Math.min(most, Math.floor(work / Math.max(1, p.numTrees))));
+  const values = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const from = (r % probe.rows) * cols;
+    values.set(probe.values.subarray(from, from + cols), r * cols);
+  }
+  return { values, rows, cols };
+}
+
+/**
+ * Nanoseconds per row of each predictor on one thread, the best of 3 alternating runs over
+ * `sampleRows`; the JS side's first run includes V8 optimising it.
+ */
+function timePerRow(booster: Booster, p: TreePredictor) {
+  const sample = sampleRows(p);
+  let js = Number.POSITIVE_INFINITY;
+  let native = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    let t = performance.now();
+    p.predict(sample.values, sample.rows);
+    js = Math.min(js, performance.now() - t);
+    t = performance.now();
+    booster.predictDense(sample);
+    native = Math.min(native, performance.now() - t);
+  }
+  return { js: (js * 1e6) / sample.rows, native: (native * 1e6) / sample.rows };
+}
+
+/** Rows for warming the pool threads' copies of `p` (`XGBoostPool.warmTrees`). */
+export function warmupRows(p: TreePredictor): DenseData {
+  return sampleRows(p, 16_384, 4_000_000);
 }
 
 /** Where two predictions differ beyond the tolerance, or `undefined` when they agree. */
@@ -89,9 +152,10 @@ export function firstMismatch(js: Float32Array | undefined, native: Float32Array
   return undefined;
 }
 
-/** The JS prediction for `data`, or `undefined` when the request should go native. */
+/** The JS prediction for `data` on this thread, or `undefined` when the request should go native. */
 export function predictJs(path: JsPath | undefined, data: DenseData): Prediction | undefined {
-  if (!path || data.rows > path.maxRows || data.cols !== path.predictor.numFeatures) return undefined;
+  if (!path || !(data.rows <= path.maxRows || path.beatsNative)) return undefined;
+  if (data.cols !== path.predictor.numFeatures) return undefined;
   const values = path.predictor.predict(data.values, data.rows);
   if (!values) return undefined;
   const width = path.predictor.width;
