@@ -317,7 +317,7 @@ describe("the JavaScript tree predictor", () => {
     try {
       pool.start();
       const { values, rows } = dataset(2000, "real", 5);
-      const expected = p.predict(values, rows);
+      const expected = p.predict(values, rows)!;
       const both = await Promise.all([
         pool.predictTrees(p, values, rows),
         pool.predictTrees(p, values, rows),
