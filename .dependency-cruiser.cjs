@@ -19,6 +19,14 @@ module.exports = {
       to: { path: "@aws-sdk|@smithy|packages/cli/|typescript|fast-check|tsx" },
     },
     {
+      name: "cli-starts-light",
+      comment:
+        "The CLI imports @sagebrew/runtime/core; the whole runtime (koffi, threads, Parquet) only by dynamic import in the commands that run it, so that `sagebrew transform` starts `serve` sooner.",
+      severity: "error",
+      from: { path: "^packages/cli/src/" },
+      to: { path: "^packages/runtime/src/index\\.ts$", dependencyTypesNot: ["dynamic-import", "type-only"] },
+    },
+    {
       name: "xgboost-pointers-stay-inside",
       comment: "Only the xgboost folder talks to koffi.",
       severity: "error",

@@ -1,5 +1,5 @@
 /** The `sagebrew` command line: dispatches to one sub-command. */
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { COMMANDS } from "./commands/index.js";
 import type { CommandIo } from "./commands/types.js";
 import { VERSION } from "./version.js";

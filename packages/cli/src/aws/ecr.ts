@@ -7,7 +7,7 @@ import type {
   ECRClientConfig,
   GetAuthorizationTokenCommand,
 } from "@aws-sdk/client-ecr";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 
 // The SDK is loaded on first use: importing it costs about 100 ms, which every other command
 // (train, serve, predict, transform…) would otherwise pay at start-up.

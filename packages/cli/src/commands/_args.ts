@@ -1,6 +1,6 @@
 /** Argument parsing shared by the sub-commands: node's parseArgs, with usage errors in one voice. */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

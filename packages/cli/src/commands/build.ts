@@ -1,6 +1,6 @@
 /** `sagebrew build`: build the project's image with Docker or Podman. */
 import { resolve } from "node:path";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { buildImage, defaultTag } from "../image/build.js";
 import { detectEngine } from "../image/engine.js";
 import { DEFAULT_PLATFORM, parsePlatform, platformForInstanceType } from "../image/platform.js";

@@ -1,7 +1,7 @@
 /** `sagebrew doctor`: preflight checks of a project and/or an image, each with its fix. */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { defaultTag } from "../image/build.js";
 import {
   doctorImage,

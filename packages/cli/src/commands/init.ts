@@ -1,6 +1,6 @@
 /** `sagebrew init`: scaffold a container project. */
 import { resolve } from "node:path";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { scaffoldProject } from "../image/scaffold.js";
 import { parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";

@@ -1,7 +1,7 @@
 /** `sagebrew predict`: POST a payload file to /invocations and print the answer, status and time. */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 

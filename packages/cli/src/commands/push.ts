@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { type EcrApi, prepareEcrPush, sdkEcr } from "../aws/ecr.js";
 import { defaultTag } from "../image/build.js";
 import { detectEngine } from "../image/engine.js";

@@ -1,6 +1,6 @@
 /** `sagebrew serve`: serve a local /opt/ml-shaped directory, as the container would (no Docker). */
 import { resolve } from "node:path";
-import { runServe, SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { onePositional, parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
@@ -48,6 +48,7 @@ export const serveCommand: Command = {
     if (values.port !== undefined) env.SAGEMAKER_BIND_TO_PORT = values.port;
     if (values.handler !== undefined) env.SAGEBREW_HANDLER = resolve(io.cwd, values.handler);
     if (values["log-level"] !== undefined) env.SAGEMAKER_CONTAINER_LOG_LEVEL = values["log-level"];
+    const { runServe } = await import("@sagebrew/runtime");
     const server = await runServe({ env, host: values.host ?? "127.0.0.1" });
     io.stdout.write(`Serving ${dir} on ${server.url} (Ctrl-C to stop)\n`);
     server.ready.then(

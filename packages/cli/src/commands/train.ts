@@ -1,7 +1,8 @@
 /** `sagebrew train`: the `train_local.sh` equivalent, no Docker. */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { type RoundReport, runTraining, SagebrewError, summaryLines } from "@sagebrew/runtime";
+import type { RoundReport } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { onePositional, parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
@@ -62,6 +63,8 @@ export const trainCommand: Command = {
     const started = performance.now();
     let drawn = false;
     try {
+      // The runtime (XGBoost, training) is loaded by the commands that run it, not at CLI start.
+      const { runTraining, summaryLines } = await import("@sagebrew/runtime");
       const outcome = await runTraining({
         root,
         signal: controller.signal,

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { type ContainerEngine, type ImageInfo, inspectImage } from "./engine.js";
 import { architectureOf, DEFAULT_PLATFORM, type Platform } from "./platform.js";
 import { stageContext } from "./stage.js";

@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { XGBOOST_MODEL_FILE } from "@sagebrew/runtime";
+import { XGBOOST_MODEL_FILE } from "@sagebrew/runtime/core";
 import { DOCKER_MANIFEST_V2, sagemakerAcceptsManifest } from "../publish/media-types.js";
 import { parseReference, type Registry, RegistryClient } from "../publish/registry-client.js";
 import { httpGet, probeListeners, probePrograms } from "./_probes.js";

@@ -1,5 +1,5 @@
 /** Image platforms and SageMaker instance types. */
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 
 /** The platforms sagebrew builds for. */
 export type Platform = "linux/amd64" | "linux/arm64";

@@ -4,7 +4,7 @@
  */
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { IRIS_CSV } from "./_iris.js";
 import { renderDockerfile } from "./dockerfile.js";
 

@@ -18,7 +18,7 @@ import {
 } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative, sep } from "node:path";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { ENTRYPOINT_SOURCE, programSource } from "./_entrypoint.js";
 import { renderDockerfile } from "./dockerfile.js";
 import { architectureOf, DEFAULT_PLATFORM, type Platform } from "./platform.js";

@@ -4,7 +4,7 @@ import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { posix } from "node:path";
 import { Readable } from "node:stream";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { listTar, type TarEntry } from "./_tar.js";
 
 /** One layer of a saved image: a byte range of the archive. */

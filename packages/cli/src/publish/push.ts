@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import { type ArchiveImage, type ArchiveLayer, openLayer } from "./docker-archive.js";
 import {
   DOCKER_CONFIG,

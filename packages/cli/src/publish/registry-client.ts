@@ -6,7 +6,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 
 /** A fetched manifest. */
 export interface FetchedManifest {

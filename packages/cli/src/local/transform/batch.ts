@@ -4,7 +4,7 @@
  * many whole records as fit in `MaxPayloadInMB` (padding kept, lines joined by `\n`). A record
  * never spans requests and files are never combined.
  */
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import type { Records, SplitType } from "./split.js";
 
 export type BatchStrategy = "SingleRecord" | "MultiRecord";

@@ -5,7 +5,7 @@
  * the output under `SageMakerOutput` (or `{SageMakerInput, SageMakerOutput}` when the input is
  * not an object).
  */
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import type { JsonPath } from "./jsonpath.js";
 
 export type RecordFormat = "csv" | "json";

@@ -3,7 +3,7 @@
  * `$`, `.name`, `['a','b']`, `[i]`, `[i,j]`, `[a:b]` (negative and open bounds) and unions such
  * as `$[0,5:]`. A union or slice of an array gives an array; several names give an object.
  */
-import { SagebrewError } from "@sagebrew/runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
 
 type Selector =
   | { kind: "name"; names: string[] }

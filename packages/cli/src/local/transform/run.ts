@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
-import { LIMITS, ROUTES, SagebrewError, toSagebrewError } from "@sagebrew/runtime";
+import { LIMITS, ROUTES, SagebrewError, toSagebrewError } from "@sagebrew/runtime/core";
 import { type BatchStrategy, batchRecords, parseBatchStrategy } from "./batch.js";
 import { type DataProcessing, filterInput, joinOutput } from "./join.js";
 import { executionParameters, type ServeProcess, startServe } from "./server.js";

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
-import { ENV, ROUTES, SagebrewError } from "@sagebrew/runtime";
+import { ENV, ROUTES, SagebrewError } from "@sagebrew/runtime/core";
 
 /** What `GET /execution-parameters` answered (absent fields left out). */
 export interface ExecutionParameters {

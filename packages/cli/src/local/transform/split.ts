@@ -3,7 +3,7 @@
  * `None` keeps the whole file, `Line` splits on newlines (empty lines are skipped, a trailing
  * `\r` is kept out), `RecordIO` splits on RecordIO frames.
  */
-import { recordioRecordBounds, SagebrewError } from "@sagebrew/runtime";
+import { recordioRecordBounds, SagebrewError } from "@sagebrew/runtime/core";
 
 export type SplitType = "None" | "Line" | "RecordIO";
 
