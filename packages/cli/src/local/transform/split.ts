@@ -78,10 +78,9 @@ export function splitRecords(
     });
     return { bytes, count: bounds.length, start, end, padding };
   }
-  let capacity = 1;
-  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) capacity++;
-  const start = new Float64Array(capacity);
-  const end = new Float64Array(capacity);
+  // One pass, the tables grown as needed (counting the lines first cost a second pass).
+  let start: Float64Array = new Float64Array(Math.max(16, bytes.length >>> 4));
+  let end: Float64Array = new Float64Array(start.length);
   let count = 0;
   let from = 0;
   while (from <= bytes.length) {
@@ -90,6 +89,10 @@ export function splitRecords(
     let e = stop;
     if (e > from && bytes[e - 1] === 0x0d) e--;
     if (e > from) {
+      if (count === start.length) {
+        start = grow(start);
+        end = grow(end);
+      }
       start[count] = from;
       end[count] = e;
       count++;
@@ -97,6 +100,13 @@ export function splitRecords(
     from = stop + 1;
   }
   return { bytes, count, start: start.subarray(0, count), end: end.subarray(0, count) };
+}
+
+/** `a` copied into a table twice as long. */
+function grow(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** Parses a `SplitType` value (API casing). */

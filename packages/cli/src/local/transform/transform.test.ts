@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeRecordioProtobuf, isSagebrewError } from "@sagebrew/runtime";
+import fc from "fast-check";
 import { type BatchStrategy, batchRecords } from "./batch.js";
 import { joinOutput } from "./join.js";
 import { compileJsonPath } from "./jsonpath.js";
@@ -23,6 +24,21 @@ describe("splitRecords()", () => {
   it("Line splits on newlines, drops \\r and empty lines", () => {
     const r = splitRecords(enc.encode("1,2\r\n\n3,4\n5,6"), "Line");
     assert.deepEqual(texts(r), ["1,2", "3,4", "5,6"]);
+  });
+  it("Line agrees with a plain split on any bytes, short lines included (the tables grow)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("1", "22", ",", "\r", "\n", "\n", "\n"), { maxLength: 400 }),
+        (parts) => {
+          const s = parts.join("");
+          const expected = s
+            .split("\n")
+            .map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l))
+            .filter((l) => l !== "");
+          assert.deepEqual(texts(splitRecords(enc.encode(s), "Line")), expected);
+        },
+      ),
+    );
   });
   it("None keeps the whole file as one record", () => {
     assert.deepEqual(texts(splitRecords(enc.encode("a\nb\n"), "None")), ["a\nb\n"]);

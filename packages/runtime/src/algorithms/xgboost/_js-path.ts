@@ -32,6 +32,8 @@ export interface JsPath {
   readonly maxRows: number;
   /** JS was faster than native per row at load: it serves requests of any size. */
   readonly beatsNative: boolean;
+  /** Rows it was timed on, to warm the pool threads' copies with (`XGBoostPool.warmTrees`). */
+  readonly sample: DenseData;
 }
 
 /** How `chooseJsPath` decides `beatsNative`: timed at load, or fixed (for tests). */
@@ -81,31 +83,31 @@ export function chooseJsPath(
   const mismatch = firstMismatch(js, native);
   if (mismatch !== undefined) return { path: undefined, reason: `parity check failed: ${mismatch}` };
   const agrees = `agrees with native on ${probe.rows} probe rows within ${TOLERANCE}`;
+  const sample = sampleRows(predictor, probe);
   if (speed !== "measure") {
     return {
-      path: { predictor, maxRows, beatsNative: speed === "always" },
+      path: { predictor, maxRows, beatsNative: speed === "always", sample },
       reason: `${agrees}; speed not measured`,
     };
   }
-  const t = timePerRow(booster, predictor);
+  const t = timePerRow(booster, predictor, sample);
   const beatsNative = t.js < t.native;
   return {
-    path: { predictor, maxRows, beatsNative },
+    path: { predictor, maxRows, beatsNative, sample },
     reason: `${agrees}; ${Math.round(t.js)} ns per row in JS, ${Math.round(t.native)} native`,
   };
 }
 
-/** Row × tree visits timed per side at load: about 20 ms of native work, 3 times each. */
+/** Row × tree visits timed per side at load: a few ms of native work per run (iris: 4,096 rows). */
 const TIMED_WORK = 2_000_000;
 
 /**
- * Rows for timing or warming a predictor: its probe batch repeated to 256 to `most` rows (fewer
- * for more trees: about `work` row × tree visits).
+ * Rows for timing and warming a predictor: its probe rows repeated to 256–4,096 rows (fewer for
+ * more trees: about `TIMED_WORK` row × tree visits).
  */
-function sampleRows(p: TreePredictor, most = 4096, work = TIMED_WORK): DenseData {
-  const probe = probeBatch(p);
+function sampleRows(p: TreePredictor, probe: { values: Float32Array; rows: number }): DenseData {
   const cols = p.numFeatures;
-  const rows = Math.max(256, Math.min(most, Math.floor(work / Math.max(1, p.numTrees))));
+  const rows = Math.max(256, Math.min(4096, Math.floor(TIMED_WORK / Math.max(1, p.numTrees))));
   const values = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const from = (r % probe.rows) * cols;
@@ -116,12 +118,13 @@ function sampleRows(p: TreePredictor, most = 4096, work = TIMED_WORK): DenseData
 
 /**
  * Nanoseconds per row of each predictor on one thread, the best of 3 alternating runs over
- * `sampleRows`; the JS side's first run includes V8 optimising it.
+ * `sample`, after 2 untimed runs of the JS side.
  */
-function timePerRow(booster: Booster, p: TreePredictor) {
-  const sample = sampleRows(p);
+function timePerRow(booster: Booster, p: TreePredictor, sample: DenseData) {
   let js = Number.POSITIVE_INFINITY;
   let native = Number.POSITIVE_INFINITY;
+  // Untimed first: V8 optimises new code after some runs, and a server runs it hot.
+  for (let i = 0; i < 2; i++) p.predict(sample.values, sample.rows);
   for (let i = 0; i < 3; i++) {
     let t = performance.now();
     p.predict(sample.values, sample.rows);
@@ -131,11 +134,6 @@ function timePerRow(booster: Booster, p: TreePredictor) {
     native = Math.min(native, performance.now() - t);
   }
   return { js: (js * 1e6) / sample.rows, native: (native * 1e6) / sample.rows };
-}
-
-/** Rows for warming the pool threads' copies of `p` (`XGBoostPool.warmTrees`). */
-export function warmupRows(p: TreePredictor): DenseData {
-  return sampleRows(p, 16_384, 4_000_000);
 }
 
 /** Where two predictions differ beyond the tolerance, or `undefined` when they agree. */

@@ -24,7 +24,6 @@ import {
   type JsPath,
   type JsSpeedChoice,
   predictJs,
-  warmupRows,
 } from "./_js-path.js";
 import { type LoadedXGBoost, loadXGBoostDir } from "./_model.js";
 import {
@@ -142,8 +141,7 @@ export function createXGBoostHandler(
       model.pool.start();
       for (const path of model.jsPaths ?? []) {
         if (!path?.beatsNative) continue;
-        const sample = warmupRows(path.predictor);
-        model.pool.warmTrees(path.predictor, sample.values, sample.rows).catch(() => undefined);
+        model.pool.warmTrees(path.predictor, path.sample.values, path.sample.rows).catch(() => undefined);
       }
     },
 
