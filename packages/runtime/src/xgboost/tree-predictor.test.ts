@@ -307,6 +307,9 @@ describe("the JavaScript tree predictor", () => {
     const { values, rows } = dataset(500, "real", 7);
     assert.deepEqual(copy.predict(values, rows), p.predict(values, rows));
     assert.throws(() => treePredictorFromSpec({ ...p.spec, objective: "rank:pairwise" }), /rank:pairwise/);
+    // Only whole numbers reach the generated source.
+    const sneaky = { ...p.spec, numFeatures: "4) + process.exit(3" as unknown as number };
+    assert.throws(() => treePredictorFromSpec(sneaky), /features/);
     b.dispose();
   });
 

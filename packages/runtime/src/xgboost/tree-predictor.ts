@@ -229,6 +229,9 @@ export function treePredictorFromSpec(spec: TreeSpec): TreePredictor {
   const objective = OBJECTIVES[spec.objective];
   if (!objective) throw new TypeError(`treePredictorFromSpec: objective ${spec.objective} is not reproduced`);
   const { forest, groups, baseMargin, numFeatures } = spec;
+  // These two go into generated source as they are: whole numbers only.
+  if (!Number.isSafeInteger(numFeatures) || !Number.isSafeInteger(groups) || numFeatures < 1 || groups < 1)
+    throw new TypeError(`treePredictorFromSpec: ${numFeatures} features, ${groups} groups`);
   const kernels = generateKernels(spec);
   return {
     objective: spec.objective,
