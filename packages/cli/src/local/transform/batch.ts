@@ -34,41 +34,42 @@ const NEWLINE = 0x0a;
  */
 export function batchRecords(records: Records, options: BatchOptions): Batch[] {
   const { strategy, splitType, maxPayloadBytes, source } = options;
+  const { start, end } = records;
   const line = splitType === "Line";
-  const single = strategy === "SingleRecord";
-  const stripPadding = single && splitType === "RecordIO";
-  const sizeOf = (i: number) =>
-    records.end[i]! - records.start[i]! - (stripPadding ? records.padding![i]! : 0) + (line ? 1 : 0);
-  for (let i = 0; i < records.count; i++) {
-    const size = sizeOf(i);
-    if (size > maxPayloadBytes) {
-      throw new SagebrewError(
-        "SB_TRANSFORM",
-        `Cannot send record ${i + 1} of ${source}: it is ${size} bytes, over MaxPayloadInMB (${maxPayloadBytes} bytes)`,
-      );
-    }
-  }
+  const each = strategy === "SingleRecord" || splitType === "None";
+  const stripPadding = strategy === "SingleRecord" && splitType === "RecordIO";
   const batches: Batch[] = [];
-  if (single || splitType === "None") {
-    for (let i = 0; i < records.count; i++) {
-      batches.push({ body: concat(records, i, i + 1, line, stripPadding), first: i, count: 1 });
-    }
-    return batches;
-  }
+  // One pass over the table (a million records is a usual file): sizes, the limit check, the
+  // packing, and whether the records of the current batch lie one after another in the input.
   let first = 0;
   let size = 0;
+  let contiguous = true;
   for (let i = 0; i < records.count; i++) {
-    const s = sizeOf(i);
+    const s = end[i]! - start[i]! - (stripPadding ? records.padding![i]! : 0) + (line ? 1 : 0);
+    if (s > maxPayloadBytes) {
+      throw new SagebrewError(
+        "SB_TRANSFORM",
+        `Cannot send record ${i + 1} of ${source}: it is ${s} bytes, over MaxPayloadInMB (${maxPayloadBytes} bytes)`,
+      );
+    }
+    if (each) continue;
     if (i > first && size + s > maxPayloadBytes) {
-      batches.push({ body: concat(records, first, i, line, false), first, count: i - first });
+      batches.push({ body: concat(records, first, i, line, false, contiguous), first, count: i - first });
       first = i;
       size = 0;
+      contiguous = true;
+    } else if (i > first) {
+      contiguous &&= start[i] === (line ? end[i - 1]! + 1 : end[i - 1]);
     }
     size += s;
   }
-  if (records.count > first) {
+  if (each) {
+    for (let i = 0; i < records.count; i++) {
+      batches.push({ body: concat(records, i, i + 1, line, stripPadding, true), first: i, count: 1 });
+    }
+  } else if (records.count > first) {
     batches.push({
-      body: concat(records, first, records.count, line, false),
+      body: concat(records, first, records.count, line, false, contiguous),
       first,
       count: records.count - first,
     });
@@ -78,8 +79,8 @@ export function batchRecords(records: Records, options: BatchOptions): Batch[] {
 
 /**
  * The body for records [from, to): each record's bytes, then a newline for `line`. Records that
- * already lie in the input exactly as the body needs them (one `\n` apart, the usual file) are
- * sent as one view of it, without a copy.
+ * already lie in the input exactly as the body needs them (`contiguous`: one `\n` apart, the
+ * usual file) are sent as one view of it, without a copy.
  */
 function concat(
   records: Records,
@@ -87,13 +88,10 @@ function concat(
   to: number,
   line: boolean,
   stripPadding: boolean,
+  contiguous: boolean,
 ): Uint8Array {
   const { bytes, start, end } = records;
   const cut = (i: number) => end[i]! - (stripPadding ? records.padding![i]! : 0);
-  let contiguous = true;
-  for (let i = from + 1; i < to && contiguous; i++) {
-    contiguous = start[i] === (line ? end[i - 1]! + 1 : end[i - 1]);
-  }
   if (contiguous && (!line || bytes[end[to - 1]!] === NEWLINE) && (!stripPadding || to - from === 1)) {
     return bytes.subarray(start[from]!, line ? end[to - 1]! + 1 : cut(to - 1));
   }

@@ -104,6 +104,31 @@ describe("batchRecords()", () => {
       ["x\nyy\n"],
     );
   });
+  it("MultiRecord: whole records in order, each body within the limit and as full as it can be (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("a", "bb", "ccc", "", "\r", "dddddd"), { maxLength: 60 }),
+        fc.integer({ min: 8, max: 40 }),
+        (parts, limit) => {
+          const r = splitRecords(enc.encode(parts.join("\n")), "Line");
+          const b = batch(r, "MultiRecord", "Line", limit);
+          const expected = texts(r)
+            .map((t) => `${t}\n`)
+            .join("");
+          assert.equal(b.map((x) => text(x.body)).join(""), expected);
+          let next = 0;
+          for (const [k, x] of b.entries()) {
+            assert.equal(x.first, next);
+            next += x.count;
+            assert.ok(x.body.length <= limit);
+            const following = b[k + 1];
+            if (following) assert.ok(x.body.length + recordAt(r, following.first).length + 1 > limit);
+          }
+          assert.equal(next, r.count);
+        },
+      ),
+    );
+  });
   it("a record larger than MaxPayloadInMB is a clear error", () => {
     assert.throws(
       () => batch(lines, "MultiRecord", "Line", 4, "big.csv"),
