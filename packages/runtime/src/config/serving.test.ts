@@ -20,6 +20,7 @@ describe("readServingConfig()", () => {
     assert.equal(c.batchStrategy, "MULTI_RECORD");
     assert.equal(c.inferenceOutput, undefined);
     assert.equal(c.ensemble, true);
+    assert.equal(c.xgboostJs, "auto");
     assert.ok(Object.isFrozen(c));
   });
 
@@ -40,6 +41,7 @@ describe("readServingConfig()", () => {
       SAGEMAKER_INFERENCE_OUTPUT: " Predicted_Label, probabilities ,",
       SAGEMAKER_INFERENCE_ENSEMBLE: "false",
       SAGEBREW_HANDLER: "./handler.js",
+      SAGEBREW_XGBOOST_JS: "Off",
     });
     assert.equal(c.baseDir, "/tmp/ml");
     assert.equal(c.port, 0);
@@ -56,6 +58,7 @@ describe("readServingConfig()", () => {
     assert.deepEqual(c.inferenceOutput, ["predicted_label", "probabilities"]);
     assert.equal(c.ensemble, false);
     assert.equal(c.handlerModule, "./handler.js");
+    assert.equal(c.xgboostJs, "off");
   });
 
   it("prefers SAGEMAKER_CONTAINER_LOG_LEVEL over LOG_LEVEL", () => {
@@ -76,6 +79,7 @@ describe("readServingConfig()", () => {
     ["SAGEMAKER_SAFE_PORT_RANGE", "9999-9000"],
     ["SAGEMAKER_MULTI_MODEL", "maybe"],
     ["SAGEMAKER_BATCH_STRATEGY", "ALL"],
+    ["SAGEBREW_XGBOOST_JS", "fast"],
   ];
   for (const [name, value] of bad) {
     it(`rejects ${name}=${value} naming the variable`, () => {

@@ -50,6 +50,8 @@ export interface ServingConfig {
   readonly handlerModule: string | undefined;
   /** `SAGEBREW_MME_MEMORY_MB`: the multi-model memory budget in MiB; undefined = a share of memory. */
   readonly mmeMemoryMb: number | undefined;
+  /** `SAGEBREW_XGBOOST_JS`: which code walks XGBoost trees (docs/serving.md), default `auto`. */
+  readonly xgboostJs: "auto" | "large" | "off";
 }
 
 /** Options of `readServingConfig`. */
@@ -81,6 +83,10 @@ export function readServingConfig(
   if (strategy !== undefined && strategy !== "MULTIRECORD" && strategy !== "SINGLERECORD") {
     throw invalid(ENV.batchStrategy, rawStrategy!, "expected MULTI_RECORD or SINGLE_RECORD");
   }
+  const xgboostJs = get(ENV.xgboostJs)?.toLowerCase() ?? "auto";
+  if (xgboostJs !== "auto" && xgboostJs !== "large" && xgboostJs !== "off") {
+    throw invalid(ENV.xgboostJs, get(ENV.xgboostJs)!, "expected auto, large or off");
+  }
   const output = get(ENV.inferenceOutput)
     ?.split(",")
     .map((k) => k.trim().toLowerCase())
@@ -109,6 +115,7 @@ export function readServingConfig(
       get(ENV.mmeMemoryMb) === undefined
         ? undefined
         : number(get, ENV.mmeMemoryMb, 0, { min: 0.001, max: 16_777_216 }),
+    xgboostJs,
   });
 }
 

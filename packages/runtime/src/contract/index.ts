@@ -74,6 +74,7 @@ export const ENV = Object.freeze({
   xgboostLibrary: "XGBOOST_LIBRARY_PATH",
   handler: "SAGEBREW_HANDLER",
   mmeMemoryMb: "SAGEBREW_MME_MEMORY_MB",
+  xgboostJs: "SAGEBREW_XGBOOST_JS",
 });
 
 /** Media types (§2.4, §5.2, §5.6, §6). */
@@ -229,5 +230,12 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     default: "50% of memory",
     meaning:
       "Multi-model endpoints: MiB of loaded model files (sizes on disk) above which a load answers 507.",
+  },
+  {
+    name: ENV.xgboostJs,
+    program: "serve",
+    default: "auto",
+    meaning:
+      "Which code walks XGBoost trees: `auto` (generated JavaScript where it matches libxgboost: small requests, and large ones when also faster), `large` (it for every size, untimed), `off` (libxgboost only).",
   },
 ];

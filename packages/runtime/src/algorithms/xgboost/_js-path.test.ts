@@ -212,6 +212,28 @@ describe("the XGBoost handler with the JavaScript path", () => {
     await threads.close();
   });
 
+  it("follows SAGEBREW_XGBOOST_JS: off is libxgboost only, large takes JavaScript for every size untimed", async () => {
+    const modelDir = join(dir, "env");
+    const b = train({});
+    await mkdir(modelDir, { recursive: true });
+    await b.saveFile(join(modelDir, "xgboost-model"), "ubj");
+    b.dispose();
+    const paths: Array<Record<string, unknown> | undefined> = [];
+    for (const value of ["off", "large"]) {
+      const logs: Array<Record<string, unknown>> = [];
+      const logger = createLogger({ level: "info", write: (l) => void logs.push(JSON.parse(l)) });
+      const config = readServingConfig({ SAGEMAKER_BASE_DIR: dir, SAGEBREW_XGBOOST_JS: value });
+      const handler = createXGBoostHandler({ pool });
+      const model = await handler.load({ modelDir, config, logger });
+      paths.push(logs.find((l) => l.msg === "xgboost prediction path"));
+      assert.equal(model.jsPaths?.[0]?.beatsNative ?? false, value === "large");
+      await handler.close!(model, { modelDir, config, logger });
+    }
+    assert.equal(paths[0]?.path, "native");
+    assert.match(String(paths[0]?.reason), /disabled/);
+    assert.equal(paths[1]?.jsMaxRows, "any");
+  });
+
   it("serves an ensemble with JavaScript for the gbtree model and native for the dart one", async () => {
     const modelDir = join(dir, "ensemble");
     await mkdir(modelDir, { recursive: true });

@@ -13,6 +13,7 @@ import {
   type PredictionRecord,
 } from "../../codecs/recordio-protobuf.js";
 import type { Dataset, FeatureMatrix } from "../../codecs/types.js";
+import type { ServingConfig } from "../../config/serving.js";
 import { MEDIA } from "../../contract/index.js";
 import { SagebrewError } from "../../errors/index.js";
 import { decodeDataset } from "../../serving/defaults.js";
@@ -76,6 +77,8 @@ export interface XGBoostServingModel extends LoadedXGBoost {
   readonly keys: readonly OutputKey[] | undefined;
   /** Per booster, the JavaScript predictor for small dense requests (`undefined`: native only). */
   readonly jsPaths?: readonly (JsPath | undefined)[];
+  /** Whether the JavaScript predictors are timed for large requests, or were told. */
+  readonly jsSpeed?: JsSpeedChoice;
 }
 
 /** Predictions for a batch of rows, with what encoding needs to know about the model. */
@@ -98,6 +101,11 @@ export function createXGBoostHandler(
   options: XGBoostHandlerOptions = {},
 ): ModelHandler<XGBoostServingModel, Dataset, XGBoostPrediction> {
   const syncWorkLimit = options.syncWorkLimit ?? DEFAULT_SYNC_WORK_LIMIT;
+  // Options win over SAGEBREW_XGBOOST_JS (`off`: no JavaScript; `large`: it for every size, untimed).
+  const jsWorkLimit = (c: ServingConfig) =>
+    options.jsWorkLimit ?? (c.xgboostJs === "off" ? 0 : DEFAULT_JS_WORK_LIMIT);
+  const jsSpeed = (c: ServingConfig): JsSpeedChoice =>
+    options.jsSpeed ?? (c.xgboostJs === "large" ? "always" : "measure");
   return {
     name: "xgboost",
     contentTypes: [MEDIA.csv, MEDIA.json, MEDIA.jsonlines, MEDIA.libsvm, MEDIA.xLibsvm, MEDIA.recordio],
@@ -118,9 +126,9 @@ export function createXGBoostHandler(
         trees: loaded.trees,
         poolThreads: pool.size,
       });
+      const speed = jsSpeed(config);
       const jsPaths = loaded.boosters.map((b, i) => {
-        const limit = options.jsWorkLimit ?? DEFAULT_JS_WORK_LIMIT;
-        const { path, reason } = chooseJsPath(b, limit, options.jsSpeed);
+        const { path, reason } = chooseJsPath(b, jsWorkLimit(config), speed);
         const file = loaded.files[i];
         logger.info("xgboost prediction path", {
           file,
@@ -130,7 +138,7 @@ export function createXGBoostHandler(
         });
         return path;
       });
-      return { ...loaded, pool, ownsPool: options.pool === undefined, keys, jsPaths };
+      return { ...loaded, pool, ownsPool: options.pool === undefined, keys, jsPaths, jsSpeed: speed };
     },
 
     async warmup(model, { logger }) {
@@ -143,12 +151,11 @@ export function createXGBoostHandler(
       model.boosters.forEach((b, i) => {
         const path = model.jsPaths?.[i];
         if (!path) return;
-        if ((options.jsSpeed ?? "measure") !== "measure") {
-          if (path.beatsNative) {
-            model.pool.warmTrees(path.predictor, path.sample.values, path.sample.rows).catch(() => undefined);
-          }
+        if (path.beatsNative) {
+          model.pool.warmTrees(path.predictor, path.sample.values, path.sample.rows).catch(() => undefined);
           return;
         }
+        if (model.jsSpeed !== "measure") return;
         timeJsPath(b, path, model.pool).then(
           (timed) =>
             logger.info("xgboost prediction speed", {
