@@ -358,23 +358,27 @@ function classNameLines(p: XGBoostPrediction): string | Uint8Array {
     }
     return out;
   }
+  // One pass into a buffer sized for the longest name: the class of each row, its line copied.
   const bytes = lines.bytes;
   const blank = new Uint8Array([NL]); // a label index with no name (cannot happen for a valid model)
-  const labels = new Int32Array(p.rows);
-  let size = 0;
-  for (let r = 0, o = 0; r < p.rows; r++, o += p.width) {
-    const i = labelIndexAt(p.values, o, p.width, m);
-    labels[r] = i;
-    size += (bytes[i] ?? blank).length;
-  }
-  const out = new Uint8Array(size);
+  let longest = 1;
+  for (const b of bytes) longest = Math.max(longest, b.length);
+  const out = new Uint8Array(p.rows * longest);
+  const { values, width } = p;
+  const softprob = m.objective === "multi:softprob";
   let at = 0;
-  for (let r = 0; r < p.rows; r++) {
-    const line = bytes[labels[r]!] ?? blank;
+  for (let r = 0, o = 0; r < p.rows; r++, o += width) {
+    let label: number;
+    if (softprob) {
+      // labelIndexAt's multi:softprob case, inline: the first of the largest probabilities
+      label = 0;
+      for (let i = 1; i < width; i++) if (values[o + i]! > values[o + label]!) label = i;
+    } else label = labelIndexAt(values, o, width, m);
+    const line = bytes[label] ?? blank;
     for (let j = 0; j < line.length; j++) out[at + j] = line[j]!;
     at += line.length;
   }
-  return out;
+  return out.subarray(0, at);
 }
 
 /** Scores as CSV: one line per row, the row's values joined by commas. */
