@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { Agent, request } from "node:http";
 import { cpus } from "node:os";
 import { join } from "node:path";
+import { mulberry32 } from "../packages/runtime/src/xgboost/tree-predictor.js";
 import { DATA_DIR, irisTrainingCsv, REPO_DIR, WORK_DIR } from "./data.js";
 import { loadNow } from "./lib/machine.js";
 import { freePort, runTimed, waitFor200 } from "./lib/proc.js";
@@ -35,18 +36,6 @@ const CLI = join(REPO_DIR, "packages", "cli", "bin", "sagebrew");
 const SERVE = join(REPO_DIR, "packages", "runtime", "bin", "serve");
 const MAX_PAYLOAD_MB = 6;
 
-/** mulberry32: small, seeded, reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `rows` iris-like rows (no label): a random example row, each value jittered by ±0.2, one decimal. */
 export function ensureIrisLike(rows: number, log: (s: string) => void): { path: string; bytes: number } {
   const path = join(DATA_DIR, `iris-like-${rows}.csv`);
@@ -60,7 +49,7 @@ export function ensureIrisLike(rows: number, log: (s: string) => void): { path: 
     .split(/\r?\n/)
     .filter((l) => l.trim() !== "")
     .map((l) => l.split(",").slice(1).map(Number));
-  const uniform = rng(5);
+  const uniform = mulberry32(5);
   const lines: string[] = [];
   for (let r = 0; r < rows; r++) {
     const row = base[Math.floor(uniform() * base.length)]!;

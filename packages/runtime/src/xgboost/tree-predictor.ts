@@ -596,8 +596,8 @@ function stepFloat32(v: number, dir: 1 | -1): number {
   return stepBuffer[0]!;
 }
 
-/** A small deterministic generator in [0, 1). */
-function mulberry32(seed: number): () => number {
+/** A small deterministic generator in [0, 1) (mulberry32); the benchmarks' data uses it too. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
