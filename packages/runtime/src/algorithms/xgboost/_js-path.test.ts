@@ -212,6 +212,33 @@ describe("the XGBoost handler with the JavaScript path", () => {
     await threads.close();
   });
 
+  it("times the JS predictor after warm-up, and a large request that comes meanwhile waits for the outcome", async () => {
+    const modelDir = join(dir, "timed");
+    const b = train({}, 30);
+    await mkdir(modelDir, { recursive: true });
+    await b.saveFile(join(modelDir, "xgboost-model"), "ubj");
+    const threads = new XGBoostPool(2);
+    const logs: Array<Record<string, unknown>> = [];
+    const logger = createLogger({ level: "info", write: (l) => void logs.push(JSON.parse(l)) });
+    const config = readServingConfig({ SAGEMAKER_BASE_DIR: dir });
+    const handler = createXGBoostHandler({ pool: threads });
+    const model = await handler.load({ modelDir, config, logger });
+    await handler.warmup!(model, { modelDir, config, logger });
+    const path = model.jsPaths?.[0];
+    assert.ok(path?.timing, "timing in the background after warm-up");
+    const data = dataset(35_000, 5);
+    const features = { kind: "dense" as const, values: data.values, rows: data.rows, cols: COLS };
+    const got = await handler.predict!(model, { features } as Dataset, {} as never);
+    assert.equal(path.timing, undefined, "the request waited for the timing");
+    const speed = logs.find((l) => l.msg === "xgboost prediction speed");
+    assert.match(String(speed?.timed), /ns per row in JS/);
+    assert.equal(speed?.largeRequests, path.beatsNative ? "javascript" : "native");
+    assert.equal(firstMismatch(got.values, b.predictDense(data).values), undefined);
+    b.dispose();
+    await handler.close!(model, { modelDir, config, logger });
+    await threads.close();
+  });
+
   it("follows SAGEBREW_XGBOOST_JS: off is libxgboost only, large takes JavaScript for every size untimed", async () => {
     const modelDir = join(dir, "env");
     const b = train({});

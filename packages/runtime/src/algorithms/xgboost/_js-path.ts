@@ -37,6 +37,8 @@ export interface JsPath {
   beatsNative: boolean;
   /** Rows it was timed on, to warm the pool threads' copies with (`XGBoostPool.warmTrees`). */
   readonly sample: DenseData;
+  /** Set while the handler times it: large requests wait for the outcome. */
+  timing?: Promise<void> | undefined;
 }
 
 /** How `beatsNative` is decided: timed (`timeJsPath`, after start-up), or fixed. */

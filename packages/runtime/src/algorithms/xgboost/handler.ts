@@ -145,8 +145,8 @@ export function createXGBoostHandler(
       const row = new Float32Array(model.numFeatures).fill(Number.NaN);
       for (const b of model.boosters) b.predictDense({ values: row, rows: 1, cols: model.numFeatures });
       // The pool threads (for large requests) start in the background, and time the JavaScript
-      // predictors against libxgboost (readiness does not wait); those that win serve large
-      // requests too. Either way the threads have run them hot before large requests need them.
+      // predictors against libxgboost (readiness does not wait; large requests do); those that
+      // win serve large requests too. Either way the threads have run them hot by then.
       model.pool.start();
       model.boosters.forEach((b, i) => {
         const path = model.jsPaths?.[i];
@@ -156,15 +156,19 @@ export function createXGBoostHandler(
           return;
         }
         if (model.jsSpeed !== "measure") return;
-        timeJsPath(b, path, model.pool).then(
-          (timed) =>
-            logger.info("xgboost prediction speed", {
-              file: model.files[i],
-              largeRequests: path.beatsNative ? "javascript" : "native",
-              timed,
-            }),
-          () => undefined, // the model was closed meanwhile
-        );
+        path.timing = timeJsPath(b, path, model.pool)
+          .then(
+            (timed) =>
+              logger.info("xgboost prediction speed", {
+                file: model.files[i],
+                largeRequests: path.beatsNative ? "javascript" : "native",
+                timed,
+              }),
+            () => undefined, // the model was closed meanwhile
+          )
+          .finally(() => {
+            path.timing = undefined;
+          });
       });
     },
 
@@ -226,6 +230,9 @@ function onPool(
   f: DenseData,
   work: number,
 ): Promise<Prediction> {
+  // A request that comes while the pool threads are still starting and timing the JavaScript
+  // predictor waits for them (it would wait for the threads anyway), then takes the faster path.
+  if (path?.timing) return path.timing.then(() => onPool(pool, b, path, f, work));
   const run = (part: DenseData): Promise<Prediction> =>
     path?.beatsNative
       ? pool.predictTrees(path.predictor, part.values, part.rows).then((values) => ({
