@@ -9,7 +9,14 @@ import { readServingConfig } from "../../config/serving.js";
 import { MEDIA } from "../../contract/index.js";
 import { createLogger } from "../../node/logger.js";
 import { Booster, DMatrix, sharedPool, XGBoostPool } from "../../xgboost/index.js";
-import { chooseJsPath, DEFAULT_JS_WORK_LIMIT, firstMismatch, predictJs, timeJsPath } from "./_js-path.js";
+import {
+  chooseJsPath,
+  DEFAULT_JS_WORK_LIMIT,
+  firstMismatch,
+  MAX_JS_TREES,
+  predictJs,
+  timeJsPath,
+} from "./_js-path.js";
 import { createXGBoostHandler, type XGBoostServingModel } from "./handler.js";
 
 const COLS = 4;
@@ -105,6 +112,12 @@ describe("the JavaScript prediction path (parity gate)", () => {
     assert.match(chooseJsPath(b, 0).reason, /disabled/);
     assert.match(chooseJsPath(b, 29).reason, /30 trees exceed the work limit 29/);
     assert.match(chooseJsPath(b, 9).reason, /10 rounds exceed the work limit 9/);
+    const big = train({ max_depth: 1 }, Math.ceil((MAX_JS_TREES + 1) / 3)); // 3 trees a round
+    assert.match(
+      chooseJsPath(big).reason,
+      new RegExp(`${big.boostedRounds * 3} trees exceed ${MAX_JS_TREES}$`),
+    );
+    big.dispose();
     b.dispose();
   });
 
@@ -160,7 +173,7 @@ describe("the XGBoost handler with the JavaScript path", () => {
     const native = await loadWith(modelDir, 0);
     const line = js.logs.find((l) => l.msg === "xgboost prediction path");
     assert.equal(line?.path, "javascript", JSON.stringify(line));
-    assert.equal(line?.jsMaxRows, 16);
+    assert.equal(line?.jsMaxRows, Math.floor(DEFAULT_JS_WORK_LIMIT / 30));
     assert.equal(native.logs.find((l) => l.msg === "xgboost prediction path")?.path, "native");
     assert.ok(js.model.jsPaths?.[0]);
     // Native must not be called for a small dense request.
@@ -172,8 +185,11 @@ describe("the XGBoost handler with the JavaScript path", () => {
     const fast = await predictValues(js.model, rows);
     booster.predictDense = real;
     assert.deepEqual(fast, await predictValues(native.model, rows));
-    // 17 rows exceed 500 / 30 trees: native again, still the same answers.
-    const many = Array.from({ length: 17 }, (_, i) => rows[i % rows.length]!);
+    // One row more than the work limit allows for 30 trees: native again, still the same answers.
+    const many = Array.from(
+      { length: Math.floor(DEFAULT_JS_WORK_LIMIT / 30) + 1 },
+      (_, i) => rows[i % rows.length]!,
+    );
     assert.deepEqual(await predictValues(js.model, many), await predictValues(native.model, many));
     await js.close();
     await native.close();

@@ -14,13 +14,20 @@ import {
 } from "../../xgboost/tree-predictor.js";
 
 /**
- * Rows × trees up to which a request uses the JS predictor. Measured by `bench/predict.ts`
- * (Node 20, one core): native costs about 23 µs per call before any tree is walked; JS costs
- * 0.006 µs per row-tree at depth 3 (iris: 1 row 0.4 µs vs 23 µs native, 100 rows 36 vs 44) and
- * 0.02 to 0.05 µs at depth 6 (100 trees: 1 row 2.3 vs 25, 5 rows 20 vs 30, 10 rows 51 vs 38). So
- * 500 keeps JS faster on both measured models (up to 5 rows of 100 trees, 8 rows of iris).
+ * Rows × trees up to which a request uses the JS predictor whatever its speed on large batches.
+ * Measured by `bench/predict.ts` (Node 20, one core, µs per call): native costs about 23 µs per
+ * call before any tree is walked. On the iris model (60 trees of depth 3) JS takes 0.15 µs for
+ * 1 row and 10.8 for 100 (native 23.1 and 43.3); on 100 trees of depth 6, 1.9 for 1 row, 13.6 for
+ * 10 and 147 for 100 (native 25.0, 38.0 and 209), though native wins on large batches of that model
+ * (170 vs 109 ms per 100,000 rows). So 10,000 keeps JS faster on both (100 rows of 100 trees).
  */
-export const DEFAULT_JS_WORK_LIMIT = 500;
+export const DEFAULT_JS_WORK_LIMIT = 10_000;
+
+/**
+ * Models with more trees (or rounds) stay native: the generated source grows with the trees, and
+ * such a model spends its time in large requests, where timing decides anyway.
+ */
+export const MAX_JS_TREES = 500;
 
 /** Values agree when within 1e-6, or 1e-6 relative for magnitudes above 1 (float32 steps exceed 1e-6 there). */
 const TOLERANCE = 1e-6;
@@ -62,10 +69,11 @@ export function chooseJsPath(
   speed: JsSpeedChoice = "measure",
 ): JsPathChoice {
   if (workLimit < 1) return { path: undefined, reason: "disabled (work limit 0)" };
+  const treeLimit = Math.min(workLimit, MAX_JS_TREES);
+  const beyond = treeLimit === workLimit ? `the work limit ${workLimit}` : `${MAX_JS_TREES}`;
   // Trees ≥ rounds: a large model is turned down before it is saved and parsed as JSON.
   const rounds = booster.boostedRounds;
-  if (rounds > workLimit)
-    return { path: undefined, reason: `${rounds} rounds exceed the work limit ${workLimit}` };
+  if (rounds > treeLimit) return { path: undefined, reason: `${rounds} rounds exceed ${beyond}` };
   let json: unknown;
   try {
     json = JSON.parse(booster.save("json").toString("utf8"));
@@ -74,9 +82,9 @@ export function chooseJsPath(
   }
   const predictor = compileTreeModel(json);
   if (!predictor) return { path: undefined, reason: `unsupported model: ${treeModelSupport(json)}` };
+  if (predictor.numTrees > treeLimit)
+    return { path: undefined, reason: `${predictor.numTrees} trees exceed ${beyond}` };
   const maxRows = Math.floor(workLimit / Math.max(1, predictor.numTrees));
-  if (maxRows < 1)
-    return { path: undefined, reason: `${predictor.numTrees} trees exceed the work limit ${workLimit}` };
   const probe = probeBatch(predictor);
   const data = { values: probe.values, rows: probe.rows, cols: predictor.numFeatures };
   let native: Float32Array;
