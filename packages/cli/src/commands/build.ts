@@ -1,9 +1,6 @@
 /** `sagebrew build`: build the project's image with Docker or Podman. */
 import { resolve } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
-import { buildImage, defaultTag } from "../image/build.js";
-import { detectEngine } from "../image/engine.js";
-import { DEFAULT_PLATFORM, parsePlatform, platformForInstanceType } from "../image/platform.js";
 import { VERSION } from "../version.js";
 import { onePositional, parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
@@ -48,6 +45,16 @@ export const buildCommand: Command = {
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);
+    // Image tooling is loaded by the commands that use it, not at CLI start.
+    const [
+      { buildImage, defaultTag },
+      { detectEngine },
+      { DEFAULT_PLATFORM, parsePlatform, platformForInstanceType },
+    ] = await Promise.all([
+      import("../image/build.js"),
+      import("../image/engine.js"),
+      import("../image/platform.js"),
+    ]);
     const { values, positionals } = parsed;
     const target = onePositional(positionals, "directory");
     if (values.platform && values["instance-type"]) {

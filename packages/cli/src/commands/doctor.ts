@@ -2,16 +2,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
-import { defaultTag } from "../image/build.js";
-import {
-  doctorImage,
-  doctorProject,
-  type Finding,
-  formatFindings,
-  projectModelDir,
-} from "../image/doctor.js";
-import { detectEngine, inspectImage } from "../image/engine.js";
-import { platformForInstanceType } from "../image/platform.js";
+import type { Finding } from "../image/doctor.js";
 import { onePositional, parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
@@ -52,6 +43,18 @@ export const doctorCommand: Command = {
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);
+    // Image tooling is loaded by the commands that use it, not at CLI start.
+    const [
+      { defaultTag },
+      { doctorImage, doctorProject, formatFindings, projectModelDir },
+      { detectEngine, inspectImage },
+      { platformForInstanceType },
+    ] = await Promise.all([
+      import("../image/build.js"),
+      import("../image/doctor.js"),
+      import("../image/engine.js"),
+      import("../image/platform.js"),
+    ]);
     const { values, positionals } = parsed;
     const target = onePositional(positionals, "directory");
     if (values["instance-type"]) platformForInstanceType(values["instance-type"]);

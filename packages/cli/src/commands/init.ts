@@ -1,7 +1,6 @@
 /** `sagebrew init`: scaffold a container project. */
 import { resolve } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
-import { scaffoldProject } from "../image/scaffold.js";
 import { parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
@@ -32,6 +31,7 @@ export const initCommand: Command = {
     const [target, ...extra] = parsed.positionals;
     if (!target || extra.length > 0) throw new SagebrewError("SB_USAGE", `expected one directory\n\n${HELP}`);
     const dir = resolve(io.cwd, target);
+    const { scaffoldProject } = await import("../image/scaffold.js");
     const written = await scaffoldProject(dir, {
       ...(parsed.values.handler ? { handler: true } : {}),
       ...(parsed.values.force ? { force: true } : {}),

@@ -3,12 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
-import { type EcrApi, prepareEcrPush, sdkEcr } from "../aws/ecr.js";
-import { defaultTag } from "../image/build.js";
-import { detectEngine } from "../image/engine.js";
-import { readDockerArchive } from "../publish/docker-archive.js";
-import { pushImage } from "../publish/push.js";
-import { parseReference, type Registry, RegistryClient } from "../publish/registry-client.js";
+import type { EcrApi } from "../aws/ecr.js";
+import type { Registry } from "../publish/registry-client.js";
 import { onePositional, parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
@@ -80,6 +76,22 @@ export function createPushCommand(deps: PushDeps = {}): Command {
     help: HELP,
     async run(argv: readonly string[], io: CommandIo): Promise<number> {
       const parsed = parseCommandArgs(argv, OPTIONS, HELP);
+      // Image, registry and AWS code is loaded by the command that uses it, not at CLI start.
+      const [
+        { prepareEcrPush, sdkEcr },
+        { defaultTag },
+        { detectEngine },
+        { readDockerArchive },
+        { pushImage },
+        { parseReference, RegistryClient },
+      ] = await Promise.all([
+        import("../aws/ecr.js"),
+        import("../image/build.js"),
+        import("../image/engine.js"),
+        import("../publish/docker-archive.js"),
+        import("../publish/push.js"),
+        import("../publish/registry-client.js"),
+      ]);
       const { values, positionals } = parsed;
       const image = onePositional(positionals, "image") ?? defaultTag(io.cwd);
       const local = splitImage(image);
