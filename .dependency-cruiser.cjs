@@ -27,6 +27,14 @@ module.exports = {
       to: { path: "^packages/runtime/src/index\\.ts$", dependencyTypesNot: ["dynamic-import", "type-only"] },
     },
     {
+      name: "cli-commands-load-tooling-lazily",
+      comment:
+        "Sub-commands import image, registry and AWS code by dynamic import, in the commands that use it, so that every command (transform above all) starts without it.",
+      severity: "error",
+      from: { path: "^packages/cli/src/(commands|main\\.ts|bin\\.ts)" },
+      to: { path: "^packages/cli/src/(image|publish|aws)/", dependencyTypesNot: ["dynamic-import", "type-only"] },
+    },
+    {
       name: "xgboost-pointers-stay-inside",
       comment: "Only the xgboost folder talks to koffi.",
       severity: "error",
