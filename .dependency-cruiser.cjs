@@ -32,7 +32,10 @@ module.exports = {
         "Sub-commands import image, registry and AWS code by dynamic import, in the commands that use it, so that every command (transform above all) starts without it.",
       severity: "error",
       from: { path: "^packages/cli/src/(commands|main\\.ts|bin\\.ts)" },
-      to: { path: "^packages/cli/src/(image|publish|aws)/", dependencyTypesNot: ["dynamic-import", "type-only"] },
+      to: {
+        path: "^packages/cli/src/(image|publish|aws)/",
+        dependencyTypesNot: ["dynamic-import", "type-only"],
+      },
     },
     {
       name: "xgboost-pointers-stay-inside",
