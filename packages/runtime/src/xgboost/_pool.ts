@@ -9,7 +9,7 @@ import { SagebrewError } from "../errors/index.js";
 import { RequestWorker } from "../node/worker.js";
 import { loadXGBoost } from "./_library.js";
 import type { Job } from "./_ops.js";
-import type { TreePredictor, TreeSpec } from "./tree-predictor.js";
+import type { TreePredictor } from "./tree-predictor.js";
 
 export class XGBoostPool {
   readonly size: number;
@@ -69,24 +69,13 @@ export class XGBoostPool {
     return this.#denseTrees(this.#slot(), p, values, rows);
   }
 
+  /** Runs `p` on `slot`, sending the predictor's spec with the rows when the thread lacks it. */
   #denseTrees(
     slot: RequestWorker,
     p: TreePredictor,
     values: Float32Array,
     rows: number,
   ): Promise<Float32Array> {
-    return this.#trees(slot, p, (key, spec) => {
-      const own = values.slice();
-      return [{ op: "trees", key, spec, values: own, rows }, [own.buffer]];
-    }).then((r) => r.values);
-  }
-
-  /** Runs a tree job on `slot`, sending the predictor's spec with it when the thread lacks it. */
-  #trees(
-    slot: RequestWorker,
-    p: TreePredictor,
-    job: (key: number, spec: TreeSpec | undefined) => [Job, ArrayBuffer[]],
-  ): Promise<{ rows: number; values: Float32Array }> {
     if (this.#closed) return Promise.reject(new SagebrewError("SB_INTERNAL", "XGBoost pool is closed"));
     let key = this.#treeKeys.get(p);
     if (key === undefined) {
@@ -100,8 +89,10 @@ export class XGBoostPool {
     }
     const spec = built.has(key) ? undefined : p.spec;
     built.add(key);
-    const [j, transfer] = job(key, spec);
-    return slot.request({ job: j }, transfer);
+    const own = values.slice();
+    return slot
+      .request<{ values: Float32Array }>({ job: { op: "trees", key, spec, values: own, rows } }, [own.buffer])
+      .then((r) => r.values);
   }
 
   /**

@@ -65,7 +65,7 @@ function predictor(job: { key: number; spec: TreeSpec | undefined }): TreePredic
 function predictTrees(p: TreePredictor, values: Float32Array, rows: number) {
   const out = p.predict(values, rows);
   if (!out) throw new SagebrewError("SB_INTERNAL", "The tree predictor declined a plain prediction");
-  return { result: { rows, values: out }, transfer: [out.buffer as ArrayBuffer] };
+  return { result: { values: out }, transfer: [out.buffer as ArrayBuffer] };
 }
 
 /** A job's result, with its output values moved (not copied) back to the calling thread. */
