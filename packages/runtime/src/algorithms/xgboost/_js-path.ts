@@ -3,7 +3,7 @@
  * JavaScript (`xgboost/tree-predictor.ts`): small ones whenever the JS predictor compiles the model
  * and agrees with the native predictor on a probe batch aimed at every leaf and branch direction
  * (so it can never give a silently different answer), and requests of any size when, on top of
- * that, it also walked the trees faster than libxgboost when timed at load.
+ * that, the pool threads timed it faster than libxgboost after start-up (`timeJsPath`).
  */
 import type { Booster, DenseData, Prediction, XGBoostPool } from "../../xgboost/index.js";
 import {

@@ -64,8 +64,8 @@ export interface XGBoostHandlerOptions {
    */
   jsWorkLimit?: number;
   /**
-   * Whether the JavaScript predictor also serves large requests: when it walked the trees faster
-   * than libxgboost at load (`"measure"`, the default), or always, or never.
+   * Whether the JavaScript predictor also serves large requests: when the pool threads timed it
+   * faster than libxgboost after start-up (`"measure"`, the default), or always, or never.
    */
   jsSpeed?: JsSpeedChoice;
 }
@@ -219,8 +219,8 @@ export function createXGBoostHandler(
 const NL = 10;
 
 /**
- * A large dense prediction on the pool: in JavaScript when that beat libxgboost at load, else
- * native; split into contiguous runs of rows over the pool's threads when it is large enough
+ * A large dense prediction on the pool: in JavaScript when that was timed faster than libxgboost,
+ * else native; split into contiguous runs of rows over the pool's threads when it is large enough
  * (a batch transform's request uses every core), the parts' values joined in order.
  */
 function onPool(
