@@ -24,6 +24,14 @@ export class XGBoostPool {
     this.size = Math.max(1, Math.floor(size));
   }
 
+  /**
+   * Threads that can compute at once: the size, at most the CPU count (a larger pool only queues
+   * on the cores). Starting and splitting stop there.
+   */
+  get parallelism(): number {
+    return Math.min(this.size, availableParallelism());
+  }
+
   #slot(pin?: number): RequestWorker {
     if (pin !== undefined && this.#slots[pin]) return this.#slots[pin]!;
     let best: RequestWorker | undefined;
@@ -55,10 +63,13 @@ export class XGBoostPool {
     return this.#slot(pin).request<T>({ job }, transfer);
   }
 
-  /** Starts every thread now (in the background), so that the first large requests need not wait for one. */
+  /**
+   * Starts `parallelism` threads now (in the background), so that the first large requests need
+   * not wait for one; more start on demand, up to `size`.
+   */
   start(): void {
     if (this.#closed) return;
-    while (this.#slots.length < this.size) this.#newSlot();
+    while (this.#slots.length < this.parallelism) this.#newSlot();
   }
 
   /**
@@ -96,7 +107,7 @@ export class XGBoostPool {
   }
 
   /**
-   * Has every thread build `p` and run it `runs` times on `values`, one after the other, so that
+   * Has every started thread build `p` and run it `runs` times on `values`, one after the other, so that
    * V8 has optimised the generated trees before the first large requests: each thread compiles
    * its own code, and cold code ran the first requests up to 2× slower.
    */

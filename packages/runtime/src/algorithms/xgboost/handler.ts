@@ -221,7 +221,8 @@ const NL = 10;
 /**
  * A large dense prediction on the pool: in JavaScript when that was timed faster than libxgboost,
  * else native; split into contiguous runs of rows over the pool's threads when it is large enough
- * (a batch transform's request uses every core), the parts' values joined in order.
+ * (a batch transform's request uses every core, one part per core), the parts' values joined in
+ * order.
  */
 function onPool(
   pool: XGBoostPool,
@@ -240,7 +241,7 @@ function onPool(
           shape: path.predictor.width === 1 ? [part.rows] : [part.rows, path.predictor.width],
         }))
       : b.predictDenseAsync(part);
-  const n = Math.max(1, Math.min(pool.size, Math.floor(work / SPLIT_WORK), f.rows));
+  const n = Math.max(1, Math.min(pool.parallelism, Math.floor(work / SPLIT_WORK), f.rows));
   if (n === 1) return run(f);
   const per = Math.ceil(f.rows / n);
   const parts: Promise<Prediction>[] = [];
