@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { isSagebrewError } from "../errors/index.js";
@@ -90,6 +90,13 @@ describe("the XGBoost binding", () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it("computes on at most the CPU count of threads, whatever the pool's size", async () => {
+    const wide = new XGBoostPool(64);
+    assert.equal(wide.parallelism, Math.min(64, availableParallelism()));
+    assert.equal(new XGBoostPool(1).parallelism, 1);
+    await wide.close();
   });
 
   it("rejects a label count that does not match the rows", () => {
