@@ -47,7 +47,7 @@ export interface RequestWorkerOptions {
   readonly label: string;
   /** The code of an error the thread reports without a SagebrewError code. */
   readonly fallbackCode: ErrorCode;
-  /** Called once if the thread dies (its pending requests are rejected first). */
+  /** Called once if the thread dies or exits by itself (its pending requests are rejected first). */
   readonly onDead?: () => void;
 }
 
@@ -60,6 +60,8 @@ export class RequestWorker {
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   readonly #options: RequestWorkerOptions;
   #nextId = 1;
+  #dead: SagebrewError | undefined;
+  #stopped = false;
 
   constructor(base: string, name: string, workerData: unknown, options: RequestWorkerOptions) {
     this.#options = options;
@@ -77,11 +79,25 @@ export class RequestWorker {
       }
     });
     this.#worker.on("error", (e) => {
-      this.#rejectAll(
-        new SagebrewError("SB_INTERNAL", `${options.label} failed: ${e.message}`, { cause: e }),
-      );
-      options.onDead?.();
+      this.#die(new SagebrewError("SB_INTERNAL", `${options.label} failed: ${e.message}`, { cause: e }));
     });
+    // A thread that ends by itself (process.exit in it, a fatal error) answers nothing more.
+    this.#worker.on("exit", (code) => {
+      if (!this.#stopped)
+        this.#die(new SagebrewError("SB_INTERNAL", `${options.label} exited with code ${code}`));
+    });
+  }
+
+  /** True once the thread died or was stopped: requests are rejected at once. */
+  get dead(): boolean {
+    return this.#dead !== undefined;
+  }
+
+  #die(error: SagebrewError): void {
+    if (this.#dead) return;
+    this.#dead = error;
+    this.#rejectAll(error);
+    this.#options.onDead?.();
   }
 
   /** Requests being answered or waiting. */
@@ -91,6 +107,7 @@ export class RequestWorker {
 
   /** Sends `{ id, ...message }`; resolves with the answer's `result`. */
   request<T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.#dead) return Promise.reject(this.#dead);
     const id = this.#nextId++;
     this.#worker.ref();
     return new Promise<T>((resolve, reject) => {
@@ -103,6 +120,8 @@ export class RequestWorker {
   stop(
     error: unknown = new SagebrewError("SB_INTERNAL", `${this.#options.label} was stopped`),
   ): Promise<number> {
+    this.#stopped = true;
+    this.#dead ??= error instanceof SagebrewError ? error : new SagebrewError("SB_INTERNAL", String(error));
     this.#rejectAll(error);
     return this.#worker.terminate();
   }

@@ -33,14 +33,22 @@ export class XGBoostPool {
   }
 
   #slot(pin?: number): RequestWorker {
-    if (pin !== undefined && this.#slots[pin]) return this.#slots[pin]!;
-    let best: RequestWorker | undefined;
-    for (const s of this.#slots) if (!best || s.busy < best.busy) best = s;
-    if (best && (best.busy === 0 || this.#slots.length >= this.size)) return best;
+    // A thread that died (its jobs were rejected) is replaced in its place when next needed, so
+    // that pins keep pointing at a live thread, and a thread that cannot start is not restarted
+    // in a loop.
+    const at = (i: number) => (this.#slots[i]!.dead ? this.#newSlot(i) : this.#slots[i]!);
+    if (pin !== undefined && this.#slots[pin]) return at(pin);
+    let best = -1;
+    for (let i = 0; i < this.#slots.length; i++) {
+      const s = this.#slots[i]!;
+      if (s.dead) return at(i);
+      if (best < 0 || s.busy < this.#slots[best]!.busy) best = i;
+    }
+    if (best >= 0 && (this.#slots[best]!.busy === 0 || this.#slots.length >= this.size)) return at(best);
     return this.#newSlot();
   }
 
-  #newSlot(): RequestWorker {
+  #newSlot(index = this.#slots.length): RequestWorker {
     const slot = new RequestWorker(
       import.meta.url,
       "_worker",
@@ -50,7 +58,7 @@ export class XGBoostPool {
         fallbackCode: "SB_XGBOOST",
       },
     );
-    this.#slots.push(slot);
+    this.#slots[index] = slot;
     return slot;
   }
 
