@@ -60,6 +60,11 @@ export const ERROR_CODES = {
   },
   SB_BAD_REQUEST: { kind: "user", status: 400, summary: "The request is malformed." },
   SB_NOT_FOUND: { kind: "user", status: 404, summary: "No such route or model." },
+  SB_FORBIDDEN: {
+    kind: "user",
+    status: 403,
+    summary: "The request names a file or directory outside where the server may read.",
+  },
   SB_METHOD_NOT_ALLOWED: {
     kind: "user",
     status: 405,

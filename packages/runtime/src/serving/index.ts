@@ -1,4 +1,13 @@
 /** Serving: the handler API, the inference app, its HTTP adapter and the server that runs them. */
+
+export {
+  MAX_MODEL_DEPTH,
+  MAX_MODEL_ENTRIES,
+  MAX_MODEL_NAME_LENGTH,
+  modelDirectoryBytes,
+  modelNameProblem,
+  resolveModelUrl,
+} from "./_models-root.js";
 export {
   type AppRequest,
   type AppResponse,
@@ -28,7 +37,6 @@ export {
   DEFAULT_MEMORY_FRACTION,
   DEFAULT_PAGE_SIZE,
   defaultMemoryBudget,
-  directoryBytes,
   type LoadedModelInfo,
   type MultiModelApp,
   type MultiModelAppOptions,

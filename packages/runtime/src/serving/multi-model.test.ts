@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -8,15 +8,11 @@ import { readServingConfig } from "../config/serving.js";
 import { isSagebrewError } from "../errors/index.js";
 import { createLogger } from "../node/logger.js";
 import { Booster, DMatrix, XGBoostPool } from "../xgboost/index.js";
+import { MAX_MODEL_ENTRIES, modelDirectoryBytes } from "./_models-root.js";
 import type { AppResponse } from "./app.js";
 import { checkHandler, defineHandler } from "./handler.js";
 import { resolveHandler } from "./load-handler.js";
-import {
-  createMultiModelApp,
-  defaultMemoryBudget,
-  directoryBytes,
-  type MultiModelApp,
-} from "./multi-model.js";
+import { createMultiModelApp, defaultMemoryBudget, type MultiModelApp } from "./multi-model.js";
 
 let root: string;
 before(async () => {
@@ -70,8 +66,9 @@ function constantHandler() {
   };
 }
 
+/** A model directory `<base>/models/<name>/model` holding `files`. */
 async function modelDir(name: string, files: Record<string, string | Uint8Array>): Promise<string> {
-  const dir = join(root, name, "model");
+  const dir = join(root, "models", name, "model");
   for (const [rel, content] of Object.entries(files)) {
     await mkdir(join(dir, rel, ".."), { recursive: true });
     await writeFile(join(dir, rel), content);
@@ -223,7 +220,7 @@ describe("multi-model app (contract §4)", () => {
   it("answers 404 for a missing url and 500 with the reason for a bad model; neither is registered", async () => {
     const { app, c } = setup();
     await app.start();
-    const missing = await load(app, "missing", join(root, "nowhere", "model"));
+    const missing = await load(app, "missing", join(root, "models", "nowhere", "model"));
     assert.equal(missing.status, 404);
     assert.match(
       String(body(missing).message),
@@ -373,7 +370,7 @@ describe("multi-model app (contract §4)", () => {
   it("accepts load parameters in the query, and resolves a relative url against <base>/models", async () => {
     const { app } = setup();
     await app.start();
-    const url = await modelDir("models/rel", { "weights.json": '{"value": 4}' });
+    const url = await modelDir("rel", { "weights.json": '{"value": 4}' });
     const r = await app.request("/models?model_name=rel&url=rel%2Fmodel", { method: "POST" });
     assert.equal(r.status, 200, text(r));
     assert.equal(app.models()[0]?.modelUrl, url);
@@ -421,7 +418,7 @@ describe("multi-model app with XGBoost models", () => {
     });
     for (let i = 0; i < 4; i++) b.update(i, d);
     b.setAttr("sagebrew_class_names", JSON.stringify(["low", "high"]));
-    const dir = join(root, name, "model");
+    const dir = join(root, "models", name, "model");
     await mkdir(dir, { recursive: true });
     await b.saveFile(join(dir, "xgboost-model"));
     b.dispose();
@@ -470,15 +467,120 @@ describe("multi-model app with XGBoost models", () => {
   });
 });
 
-describe("directoryBytes()", () => {
+describe("modelDirectoryBytes()", () => {
   it("adds up the files under a directory, recursively, without code/", async () => {
     const dir = await modelDir("sizes", {
       "a.bin": new Uint8Array(10),
       "sub/b.bin": new Uint8Array(5),
       "code/handler.js": "x".repeat(100),
     });
-    assert.equal(await directoryBytes(dir), 15);
-    await assert.rejects(directoryBytes(join(dir, "none")), { code: "ENOENT" });
-    await assert.rejects(directoryBytes(join(dir, "a.bin")), { code: "ENOTDIR" });
+    const models = join(root, "models");
+    assert.equal(await modelDirectoryBytes(models, dir), 15);
+    await assert.rejects(modelDirectoryBytes(models, join(dir, "none")), { code: "ENOENT" });
+    await assert.rejects(modelDirectoryBytes(models, join(dir, "a.bin")), { code: "ENOTDIR" });
+  });
+
+  it("stops at a bounded number of entries, and follows a link back up only once", async () => {
+    const wide = await modelDir("wide", {});
+    await mkdir(wide, { recursive: true });
+    for (let i = 0; i <= MAX_MODEL_ENTRIES; i += 1000) {
+      const batch = Array.from({ length: Math.min(1000, MAX_MODEL_ENTRIES + 1 - i) }, (_, k) => i + k);
+      await Promise.all(batch.map((n) => writeFile(join(wide, `f${n}`), "")));
+    }
+    await assert.rejects(modelDirectoryBytes(join(root, "models"), wide), {
+      code: "SB_BAD_REQUEST",
+      message: /holds more than 10000 files and directories/,
+    });
+    const loop = await modelDir("loop", { "sub/a.bin": new Uint8Array(3) });
+    await symlink("..", join(loop, "sub", "up"));
+    assert.equal(await modelDirectoryBytes(join(root, "models"), loop), 3);
+  });
+});
+
+describe("multi-model app: models are read only from <base>/models (contract §4)", () => {
+  /** An outside directory holding a model and a handler that records that it ran. */
+  async function outsideModel(): Promise<string> {
+    const dir = join(root, "outside", "model");
+    await mkdir(join(dir, "code"), { recursive: true });
+    await writeFile(join(dir, "weights.json"), '{"value": 9}');
+    await writeFile(join(dir, "secret-file-name.txt"), "secret");
+    await writeFile(
+      join(dir, "code", "handler.js"),
+      `globalThis.__sagebrewOutsideHandlerRan = true; export default {};`,
+    );
+    return dir;
+  }
+
+  it("refuses urls outside the models root, by .., absolute path or symlink, and never runs their code", async () => {
+    const { app } = setup();
+    await app.start();
+    const outside = await outsideModel();
+    await mkdir(join(root, "models", "links"), { recursive: true });
+    await symlink(outside, join(root, "models", "links", "dir-link"));
+    const inner = await modelDir("innerlink", { "weights.json": '{"value": 1}' });
+    await symlink(join(outside, "secret-file-name.txt"), join(inner, "leak.txt"));
+    const codeOnly = await modelDir("codelink", { "weights.json": '{"value": 1}' });
+    await symlink(join(outside, "code"), join(codeOnly, "code"));
+    const cases: Array<[string, string, number]> = [
+      ["etc", "/etc", 403],
+      ["dotdot", "../outside/model", 403],
+      ["dotdot-abs", join(root, "models", "..", "outside", "model"), 403],
+      ["abs", outside, 403],
+      ["root", join(root, "models"), 403],
+      ["dir-link", "links/dir-link", 403],
+      ["file-link", inner, 403],
+      ["code-link", codeOnly, 403],
+      ["nul", "a\u0000b", 400],
+    ];
+    for (const [name, url, status] of cases) {
+      const r = await app.request("/models", {
+        method: "POST",
+        body: JSON.stringify({ model_name: name, url }),
+      });
+      assert.equal(r.status, status, `${name}: ${text(r)}`);
+      const message = String(body(r).message);
+      assert.doesNotMatch(
+        message,
+        /secret-file-name|handler\.js|passwd|hosts/,
+        `${name} lists nothing outside`,
+      );
+    }
+    assert.equal((globalThis as Record<string, unknown>).__sagebrewOutsideHandlerRan, undefined);
+    assert.deepEqual(app.models(), []);
+    assert.equal(app.memory.usedBytes, 0);
+    await app.stop();
+  });
+
+  it("accepts links that stay inside the models root", async () => {
+    const { app } = setup();
+    await app.start();
+    const real = await modelDir("shared", { "weights.json": '{"value": 6}' });
+    await mkdir(join(root, "models", "alias"), { recursive: true });
+    await symlink(real, join(root, "models", "alias", "model"));
+    const r = await load(app, "alias", join(root, "models", "alias", "model"));
+    assert.equal(r.status, 200, text(r));
+    assert.equal((await invoke(app, "alias")).status, 200);
+    await app.stop();
+  });
+
+  it("answers 400 for model names outside SageMaker's limits, in loads, routes and the target header", async () => {
+    const { app } = setup();
+    await app.start();
+    const url = await modelDir("named", { "weights.json": '{"value": 1}' });
+    for (const name of ["x".repeat(1025), " lead", "tab\tname", "caf\u00e9", "nul\u0000"]) {
+      const r = await load(app, name, url);
+      assert.equal(r.status, 400, JSON.stringify(name).slice(0, 40));
+      assert.ok(String(body(r).message).length < 400, "the message does not echo a long name");
+    }
+    assert.equal((await load(app, "x".repeat(1024), url)).status, 200, "1024 characters is allowed");
+    assert.equal((await app.request(`/models/${"y".repeat(1025)}`)).status, 400);
+    assert.equal((await app.request(`/models/${"x".repeat(1024)}`, { method: "DELETE" })).status, 200);
+    const viaHeader = await app.request("/invocations", {
+      method: "POST",
+      headers: { "content-type": "text/csv", "x-amzn-sagemaker-target-model": "z".repeat(1025) },
+      body: "1,2\n",
+    });
+    assert.equal(viaHeader.status, 400);
+    await app.stop();
   });
 });

@@ -4,16 +4,15 @@
  * unloads (the handler's `close` runs before the answer), `POST /models/<name>/invoke` predicts.
  * Each loaded model is one single-model app (`createInferenceApp`), so negotiation, limits,
  * timeouts and status codes are those of single-model serving. Loaded models are accounted by
- * their file sizes against a memory budget; a load over it answers 507.
+ * their file sizes against a memory budget; a load over it answers 507. Model directories must lie
+ * inside `<base>/models`, links included (`_models-root.ts`).
  */
-import type { Dirent } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
 import { totalmem } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
 import type { ServingConfig } from "../config/serving.js";
 import { ENV, HEADERS, MEDIA, mlPaths, ROUTES } from "../contract/index.js";
-import { ERROR_CODES, type ErrorCode, toSagebrewError } from "../errors/index.js";
+import { ERROR_CODES, type ErrorCode, isSagebrewError, toSagebrewError } from "../errors/index.js";
 import type { Logger } from "../node/logger.js";
+import { modelDirectoryBytes, modelNameProblem, resolveModelUrl } from "./_models-root.js";
 import {
   type AppRequest,
   type AppResponse,
@@ -101,6 +100,7 @@ export function createMultiModelApp(options: MultiModelAppOptions): MultiModelAp
   const budget =
     options.memoryBudgetBytes ??
     (config.mmeMemoryMb === undefined ? defaultMemoryBudget() : Math.floor(config.mmeMemoryMb * MIB));
+  const modelsRoot = mlPaths(config.baseDir).multiModelDir;
   const models = new Map<string, Entry>();
   const loading = new Set<Promise<unknown>>();
   let used = 0;
@@ -130,6 +130,9 @@ export function createMultiModelApp(options: MultiModelAppOptions): MultiModelAp
       } catch {
         return problem("SB_BAD_REQUEST", `The model name in ${path} is not valid percent-encoding`);
       }
+      const bad = modelNameProblem(name);
+      if (bad !== undefined)
+        return problem("SB_BAD_REQUEST", `Model name ${clip(name)} is not valid: ${bad}`);
       if (m[2]) return only("POST", { kind: "invoke", name });
       if (req.method === "DELETE") return { kind: "unload", name };
       return only("GET, DELETE", { kind: "describe", name });
@@ -158,6 +161,10 @@ export function createMultiModelApp(options: MultiModelAppOptions): MultiModelAp
         "SB_BAD_REQUEST",
         `Cannot invoke ${ROUTES.invocations} on a multi-model endpoint without ${HEADERS.targetModel}: name the model, or POST /models/<name>/invoke`,
       );
+    }
+    const bad = modelNameProblem(r.name);
+    if (bad !== undefined) {
+      return problem("SB_BAD_REQUEST", `${HEADERS.targetModel} ${clip(r.name)} is not valid: ${bad}`);
     }
     return ready(r.name) ?? ready(r.name.replace(/\.tar\.gz$/, "")) ?? notFound(r.name);
   }
@@ -274,8 +281,9 @@ export function createMultiModelApp(options: MultiModelAppOptions): MultiModelAp
     };
     let bytes: number;
     try {
-      bytes = await directoryBytes(url);
+      bytes = await modelDirectoryBytes(modelsRoot, url);
     } catch (e) {
+      if (isSagebrewError(e)) return refuse(e.code, `Cannot load model ${name}: ${e.message}`);
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR") {
         return refuse(
@@ -463,40 +471,20 @@ export function createMultiModelApp(options: MultiModelAppOptions): MultiModelAp
         `Cannot load model ${name}: url is missing or not a string (send {"model_name": …, "url": …})`,
       );
     }
-    return { name, url: isAbsolute(url) ? url : resolve(mlPaths(config.baseDir).multiModelDir, url) };
+    const bad = modelNameProblem(name);
+    if (bad !== undefined)
+      return problem("SB_BAD_REQUEST", `Cannot load model ${clip(name)}: model_name is not valid: ${bad}`);
+    try {
+      return { name, url: resolveModelUrl(modelsRoot, url) };
+    } catch (e) {
+      const err = toSagebrewError(e);
+      return problem(err.code, err.message);
+    }
   }
 }
 
 function info(e: Entry): LoadedModelInfo {
   return { modelName: e.name, modelUrl: e.url, handler: e.handler ?? "", memoryBytes: e.bytes };
-}
-
-/**
- * The bytes of the regular files under `dir` (the model's estimated resident size), `code/` not
- * counted. Rejects with the `fs` error (ENOENT, ENOTDIR) when `dir` is not a directory.
- */
-export async function directoryBytes(dir: string): Promise<number> {
-  const s = await stat(dir);
-  if (!s.isDirectory()) {
-    throw Object.assign(new Error(`${dir} is not a directory`), { code: "ENOTDIR" });
-  }
-  let total = 0;
-  const walk = async (d: string, top: boolean): Promise<void> => {
-    const entries: Dirent[] = await readdir(d, { withFileTypes: true });
-    for (const ent of entries) {
-      const p = join(d, ent.name);
-      if (ent.isDirectory()) {
-        if (!(top && ent.name === "code")) await walk(p, false);
-      } else if (ent.isFile() || ent.isSymbolicLink()) {
-        total += await stat(p).then(
-          (f) => (f.isFile() ? f.size : 0),
-          () => 0,
-        );
-      }
-    }
-  };
-  await walk(dir, true);
-  return total;
 }
 
 /** The logger with `fields` added to every line. */
@@ -537,6 +525,12 @@ function asJson(res: AppResponse): AppResponse {
   const text = typeof res.body === "string" ? res.body : new TextDecoder().decode(res.body);
   const { "content-type": _, ...rest } = res.headers;
   return jsonError(res.status, text, rest);
+}
+
+/** A name for a message: quoted, and cut short when long. */
+function clip(name: string): string {
+  const quoted = JSON.stringify(name);
+  return quoted.length > 80 ? `${quoted.slice(0, 77)}..."` : quoted;
 }
 
 function byCodeUnits(a: string, b: string): number {
