@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Runs every *.test.ts (unit tests beside the code, end-to-end suites in test/) with Node's test
-// runner, loading TypeScript through tsx and resolving workspace packages to their sources.
+// runner, loading TypeScript through tsx and resolving workspace packages to their sources. Property
+// tests draw from one seed (scripts/test-seed.mjs), printed first; $SAGEBREW_TEST_SEED overrides it.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { TEST_SEED_ENV, testSeed } from "./test-seed.mjs";
 
 const roots = process.argv.slice(2).length ? process.argv.slice(2) : ["packages", "test", "examples"];
 const files = [];
@@ -25,9 +27,16 @@ for (const r of roots) {
   }
 }
 files.sort();
+const seed = testSeed();
+process.stderr.write(`property tests: seed ${seed} (set ${TEST_SEED_ENV} to change it)\n`);
 const res = spawnSync(
   process.execPath,
   ["--conditions=sagebrew-source", "--import", "tsx", "--test", "--test-reporter=spec", ...files],
-  { stdio: "inherit" },
+  { stdio: "inherit", env: { ...process.env, [TEST_SEED_ENV]: String(seed) } },
 );
+if (res.status !== 0) {
+  process.stderr.write(
+    `property tests ran with seed ${seed}: a failing property reproduces with ${TEST_SEED_ENV}=${seed} node scripts/run-tests.mjs <its file>\n`,
+  );
+}
 process.exit(res.status ?? 1);

@@ -13,8 +13,8 @@ import {
   readServingConfig,
   recordioRecordBounds,
 } from "@sagebrew/runtime";
-import fc from "fast-check";
 import { irisMlRoot, irisRows } from "../support/iris.js";
+import { fc } from "../support/property.js";
 import { type DriverName, makeTarget, type Reply, type Target } from "./_drivers.js";
 
 const row = irisRows().features[0]!.join(",");
