@@ -5,6 +5,26 @@ import { fc } from "../../../../test/support/property.js";
 import { isSagebrewError, SagebrewError } from "../errors/index.js";
 import { decodeParquet } from "./parquet.js";
 
+/** Byte edits (offset, value) of the 200-row, 3-row-group file below that once left a rejection unhandled. */
+const PARQUET_LATE_REJECTIONS: ReadonlyArray<ReadonlyArray<readonly [number, number]>> = [
+  [
+    [2538, 18],
+    [985, 24],
+  ],
+  [
+    [2383, 11],
+    [125, 9],
+  ],
+  [
+    [2478, 90],
+    [1919, 25],
+  ],
+  [
+    [145, 4],
+    [2335, 21],
+  ],
+];
+
 const write = (columnData: ColumnSource[], options: { rowGroupSize?: number; compressed?: boolean } = {}) =>
   new Uint8Array(parquetWriteBuffer({ columnData, ...options }));
 
@@ -140,6 +160,36 @@ describe("decodeParquet() errors name the file", () => {
       { name: "a", data: [1, 2], type: "DOUBLE" },
     ]);
     await rejects(decodeParquet(bytes, { source: "n.parquet" }), /label column "y" is null in row 2/);
+  });
+  it("leaves no promise rejection behind when a later row group fails first (found by fuzzing)", async () => {
+    // Each pair of bytes makes hyparquet fail a later row group at once while a column of an
+    // earlier one fails a moment later (snappy): that rejection once went unhandled, killing the
+    // process or the Parquet thread, whose next file then took the blame.
+    const big = write(
+      [
+        { name: "y", data: Array.from({ length: 200 }, (_, i) => i % 3), type: "INT32" },
+        { name: "a", data: Float64Array.from({ length: 200 }, (_, i) => i), type: "DOUBLE" },
+        { name: "b", data: Float32Array.from({ length: 200 }, (_, i) => -i), type: "FLOAT" },
+      ],
+      { rowGroupSize: 64 },
+    );
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      for (const edits of PARQUET_LATE_REJECTIONS) {
+        const bytes = big.slice();
+        for (const [i, b] of edits) bytes[i] = b;
+        await rejects(
+          decodeParquet(bytes, { source: "late.parquet" }),
+          /^Cannot read Parquet file late\.parquet: /,
+        );
+        await new Promise((done) => setTimeout(done, 20));
+      }
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    assert.deepEqual(unhandled.map(String), []);
   });
   it("mutated files decode or fail with SB_DATA_PARSE, never another exception (fixed sample)", async () => {
     const big = write(

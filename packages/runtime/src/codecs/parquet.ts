@@ -4,7 +4,7 @@
  * columns of any physical type become float32; nulls become NaN (missing); string labels are
  * kept as `labelStrings` for the trainer to map to classes.
  */
-import { parquetMetadata, parquetSchema } from "hyparquet";
+import { type FileMetaData, parquetMetadata, parquetSchema } from "hyparquet";
 import { parquetReadAsync } from "hyparquet/src/read.js";
 import { SagebrewError } from "../errors/index.js";
 import { checkPageHeaders } from "./_parquet-guard.js";
@@ -40,6 +40,55 @@ function toNumber(v: unknown): number | undefined {
   if (typeof v === "bigint") return Number(v);
   if (typeof v === "boolean") return v ? 1 : 0;
   return undefined;
+}
+
+type ColumnChunk =
+  | {
+      readonly ok: true;
+      readonly column: string;
+      readonly pages: ArrayLike<unknown>[];
+      readonly rowStart: number;
+    }
+  | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Starts hyparquet's reader on every column chunk and returns one promise per chunk that never
+ * rejects (a failure is `{ ok: false }`). hyparquet starts a chunk's decoding as it plans the next
+ * one, and throws at once when a later row group's planning fails: the chunks it had started then
+ * reject with nobody listening, which kills the process (or the Parquet thread, whose next file
+ * takes the blame). So the bytes are handed out only once every chunk has its handler: until the
+ * gate opens nothing can reject, and when planning throws it never opens.
+ *
+ * @throws Error when hyparquet cannot plan the read (the caller names the file).
+ */
+function readColumnChunks(buffer: ArrayBuffer, metadata: FileMetaData): Promise<ColumnChunk>[] {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const groups = parquetReadAsync({
+    file: {
+      byteLength: buffer.byteLength,
+      slice: (s: number, e?: number) => gate.then(() => buffer.slice(s, e)),
+    },
+    metadata,
+    utf8: true,
+  });
+  const chunks = groups.flatMap((g) =>
+    g.asyncColumns.map((c) =>
+      c.data.then(
+        (pages): ColumnChunk => ({
+          ok: true,
+          column: c.pathInSchema[0] ?? "",
+          pages,
+          rowStart: g.groupStart,
+        }),
+        (error: unknown): ColumnChunk => ({ ok: false, error }),
+      ),
+    ),
+  );
+  open();
+  return chunks;
 }
 
 /**
@@ -90,28 +139,7 @@ export async function decodeParquet(bytes: Uint8Array, options: ParquetDecodeOpt
   if (implausible) throw fail(source, `the file is corrupt: ${implausible}`);
   const chunks: Chunk[] = [];
   try {
-    const groups = parquetReadAsync({
-      file: { byteLength: buffer.byteLength, slice: (s: number, e?: number) => buffer.slice(s, e) },
-      metadata,
-      utf8: true,
-    });
-    // Settle every column promise at once: hyparquet's own parquetRead leaves rejected page
-    // promises unhandled when a corrupt page fails, which would crash the process.
-    const settled = await Promise.all(
-      groups.flatMap((g) =>
-        g.asyncColumns.map((c) =>
-          c.data.then(
-            (pages) => ({
-              ok: true as const,
-              column: c.pathInSchema[0] ?? "",
-              pages,
-              rowStart: g.groupStart,
-            }),
-            (error: unknown) => ({ ok: false as const, error }),
-          ),
-        ),
-      ),
-    );
+    const settled = await Promise.all(readColumnChunks(buffer, metadata));
     for (const r of settled) {
       if (!r.ok) throw r.error;
       let rowStart = r.rowStart;

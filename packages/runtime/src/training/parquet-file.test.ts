@@ -54,6 +54,19 @@ describe("decodeParquetFile()", () => {
     assert.equal(next.features.rows, 200);
   });
 
+  it("keeps a corrupt file's late failures to that file: the next one decodes (found by fuzzing, seed 61)", async () => {
+    // A later row group fails at once while an earlier column fails a moment later: that rejection
+    // once killed the thread, and the next file failed with "The Parquet thread failed: …".
+    const late = big.slice();
+    late[2538] = 18;
+    late[985] = 24;
+    await assert.rejects(decodeParquetFile(late, { source: "late.parquet" }), (e: unknown) =>
+      isSagebrewError(e, "SB_DATA_PARSE"),
+    );
+    const next = await decodeParquetFile(big, { source: "t.parquet" });
+    assert.equal(next.features.rows, 200);
+  });
+
   it("gives a large file a longer budget", () => {
     assert.equal(parquetBudgetMs(0), 10_000);
     assert.equal(parquetBudgetMs(50e6), 110_000);
