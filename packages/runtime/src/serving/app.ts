@@ -20,6 +20,11 @@ export interface AppRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body?: Uint8Array;
+  /**
+   * Bytes of body the HTTP adapter received before it stopped reading one over the payload limit
+   * (`body` is then absent); the app answers 413.
+   */
+  readonly bodyBytes?: number;
 }
 
 /** A response; `body` is bytes or text (UTF-8). */
@@ -81,6 +86,24 @@ export function errorResponse(
   const sentence = message.replace(/\s*[\r\n]+\s*/g, " ").trim();
   const body = sentence.length > 2000 ? `${sentence.slice(0, 1997)}...` : sentence;
   return { status, headers: { "content-type": TEXT, ...extra }, body: `${body}\n` };
+}
+
+/**
+ * The payload rule, the one place that decides a 413: a body of `size` bytes (declared by
+ * Content-Length, counted while streaming, or in hand) over `limit` is refused.
+ */
+export function payloadTooLarge(size: number, limit: number): SagebrewError | undefined {
+  if (!(size > limit)) return undefined;
+  return new SagebrewError(
+    "SB_PAYLOAD_TOO_LARGE",
+    `The request body of ${size} bytes is over the limit of ${limit} bytes (${ENV.maxPayloadMb})`,
+  );
+}
+
+/** The size a request declares (Content-Length), or 0. */
+export function declaredSize(req: AppRequest): number {
+  const declared = req.headers["content-length"];
+  return declared === undefined ? 0 : Number(declared);
 }
 
 function fail(code: ErrorCode, message: string): SagebrewError {
@@ -188,8 +211,9 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
       );
     }
     const declared = req.headers["content-length"];
-    if (declared !== undefined && Number(declared) > config.maxPayloadBytes) {
-      return tooLarge(Number(declared));
+    if (declared !== undefined) {
+      const over = payloadTooLarge(Number(declared), config.maxPayloadBytes);
+      if (over) return errorResponse(over.status, over.message);
     }
     const rawType = req.headers["content-type"];
     const acceptHeader = req.headers.accept;
@@ -231,13 +255,6 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     return result;
   }
 
-  function tooLarge(size: number): AppResponse {
-    return errorResponse(
-      413,
-      `The request body of ${size} bytes is over the limit of ${config.maxPayloadBytes} bytes (${ENV.maxPayloadMb})`,
-    );
-  }
-
   function precheck(req: AppRequest): AppResponse | undefined {
     const r = route(req);
     if (r !== "invoke") return r;
@@ -256,7 +273,8 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     const n = negotiateRequest(req);
     if ("status" in n) return n;
     const body = req.body ?? new Uint8Array(0);
-    if (body.length > config.maxPayloadBytes) return tooLarge(body.length);
+    const over = payloadTooLarge(req.bodyBytes ?? body.length, config.maxPayloadBytes);
+    if (over) throw over;
     const watch: Deadline = {
       at: performance.now() + config.timeoutMs,
       reject: undefined,

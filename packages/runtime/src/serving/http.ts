@@ -92,26 +92,33 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
       drain(req, res, early);
       return;
     }
-    readBody(req, (body) => {
+    readBody(req, (body, bodyBytes) => {
       try {
-        if (body === "too-large") {
-          const answer = errorResponse(413, `The request body is over the limit of ${maxPayloadBytes} bytes`);
-          logger.warn("invocation rejected", { status: 413, reason: String(answer.body).trim() });
-          drain(req, res, answer);
-          return;
-        }
-        const answer = app.handle({ method: head.method, url: head.url, headers: head.headers, body });
+        const full: AppRequest =
+          body === undefined
+            ? { method: head.method, url: head.url, headers: head.headers, bodyBytes }
+            : { method: head.method, url: head.url, headers: head.headers, body };
+        const answer = app.handle(full);
+        // A body cut off at the limit is refused by the app; the rest of it is drained or cut.
+        const reply =
+          body === undefined ? (a: AppResponse) => drain(req, res, a) : (a: AppResponse) => send(res, a);
         if (answer instanceof Promise) {
-          answer.then((a) => send(res, a)).catch((e: unknown) => failed(res, e));
-        } else send(res, answer);
+          answer.then(reply).catch((e: unknown) => failed(res, e));
+        } else reply(answer);
       } catch (e) {
         failed(res, e);
       }
     });
   }
 
-  /** Reads the body, stopping at the limit, and calls `done` once. */
-  function readBody(req: IncomingMessage, done: (body: Uint8Array | "too-large") => void): void {
+  /**
+   * Reads the body and calls `done` once: with the bytes, or with none and the count received
+   * when the body grows over the payload limit (reading stops there; the app answers 413).
+   */
+  function readBody(
+    req: IncomingMessage,
+    done: (body: Uint8Array | undefined, bodyBytes: number) => void,
+  ): void {
     let first: Buffer | undefined;
     let chunks: Buffer[] | undefined;
     let size = 0;
@@ -119,7 +126,7 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
       size += chunk.length;
       if (size > maxPayloadBytes) {
         cleanup();
-        done("too-large");
+        done(undefined, size);
         return;
       }
       if (first === undefined) first = chunk;
@@ -128,7 +135,7 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
     };
     // A request that ends is finished with, so its listeners are left in place; one that is
     // aborted never ends (node emits no 'error' on a request without an error listener).
-    const onEnd = () => done(chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY));
+    const onEnd = () => done(chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY), size);
     const cleanup = () => {
       req.off("data", onData);
       req.off("end", onEnd);

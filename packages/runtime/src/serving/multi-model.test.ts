@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -13,6 +14,7 @@ import type { AppResponse } from "./app.js";
 import { checkHandler, defineHandler } from "./handler.js";
 import { resolveHandler } from "./load-handler.js";
 import { createMultiModelApp, defaultMemoryBudget, type MultiModelApp } from "./multi-model.js";
+import { startServer } from "./server.js";
 
 let root: string;
 before(async () => {
@@ -582,5 +584,60 @@ describe("multi-model app: models are read only from <base>/models (contract §4
     });
     assert.equal(viaHeader.status, 400);
     await app.stop();
+  });
+});
+
+describe("multi-model app over a socket", () => {
+  /** POSTs `size` bytes to `path`, declared by Content-Length or sent chunked. */
+  function post(port: number, path: string, size: number, chunked: boolean) {
+    return new Promise<{ status: number; type: string; text: string }>((resolve, reject) => {
+      const headers: Record<string, string> = { "content-type": "text/csv" };
+      if (!chunked) headers["content-length"] = String(size);
+      const req = httpRequest(
+        { host: "127.0.0.1", port, path, method: "POST", headers, agent: false },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => {
+            text += c;
+          });
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"]), text }),
+          );
+        },
+      );
+      req.on("error", reject);
+      const row = Buffer.from("1,2\n");
+      for (let sent = 0; sent < size; sent += row.length) req.write(row);
+      req.end();
+    });
+  }
+
+  it("answers a body over the limit with 413 as JSON, declared or streamed, on every route", async () => {
+    const { app } = setup({ env: { SAGEMAKER_MAX_PAYLOAD_IN_MB: "0.01" } });
+    const logger = createLogger({ level: "silent" });
+    const config = readServingConfig({ SAGEMAKER_BASE_DIR: root, SAGEMAKER_MAX_PAYLOAD_IN_MB: "0.01" });
+    const server = await startServer(undefined, { config, logger, app, host: "127.0.0.1" });
+    try {
+      const url = await modelDir("big", { "weights.json": '{"value": 1}' });
+      assert.equal((await load(app, "big", url)).status, 200);
+      for (const path of ["/models/big/invoke", "/models"]) {
+        for (const chunked of [false, true]) {
+          const r = await post(server.port, path, 64 * 1024, chunked);
+          const how = `${path} ${chunked ? "chunked" : "declared"}`;
+          assert.equal(r.status, 413, `${how}: ${r.text}`);
+          assert.equal(r.type, "application/json", how);
+          const { message } = JSON.parse(r.text) as { message: string };
+          assert.match(
+            message,
+            /^The request body .*over the limit of 10486 bytes \(SAGEMAKER_MAX_PAYLOAD_IN_MB\)$/,
+            how,
+          );
+        }
+      }
+      assert.equal((await post(server.port, "/models/big/invoke", 8, true)).status, 200);
+    } finally {
+      await server.stop({ deadlineMs: 2000 });
+    }
   });
 });

@@ -18,7 +18,9 @@ import {
   type AppResponse,
   type AppState,
   createInferenceApp,
+  declaredSize,
   type InferenceApp,
+  payloadTooLarge,
   toAppRequest,
 } from "./app.js";
 import type { CheckedHandler } from "./handler.js";
@@ -169,9 +171,18 @@ export function createMultiModelApp(options: MultiModelAppOptions): MultiModelAp
     return ready(r.name) ?? ready(r.name.replace(/\.tar\.gz$/, "")) ?? notFound(r.name);
   }
 
+  /** A body over the payload limit, declared or received, answered as every other error. */
+  function oversized(req: AppRequest): AppResponse | undefined {
+    const size = req.bodyBytes ?? req.body?.length ?? declaredSize(req);
+    const over = payloadTooLarge(size, config.maxPayloadBytes);
+    return over && problem(over.code, over.message);
+  }
+
   function precheck(req: AppRequest): AppResponse | undefined {
     const r = route(req);
     if ("status" in r) return r;
+    const over = oversized(req);
+    if (over) return over;
     if (r.kind === "ping" || r.kind === "execution-parameters" || r.kind === "list") return answer(r, req);
     if (r.kind === "describe") return describe(r.name);
     if (r.kind !== "invoke") return undefined;
@@ -384,6 +395,8 @@ export function createMultiModelApp(options: MultiModelAppOptions): MultiModelAp
     try {
       const r = route(req);
       if ("status" in r) return r;
+      const over = oversized(req);
+      if (over) return over;
       switch (r.kind) {
         case "load":
           return await load(req);
