@@ -50,7 +50,8 @@ describe("metrics", () => {
     assert.equal(computeMetric("accuracy", "binary:logistic", labels, p), 0.6);
     assert.equal(computeMetric("precision", "binary:logistic", labels, p), 2 / 3);
     assert.equal(computeMetric("recall", "binary:logistic", labels, p), 2 / 3);
-    assert.equal(computeMetric("f1", "binary:logistic", labels, p), 2 / 3);
+    assert.equal(computeMetric("f1_binary", "binary:logistic", labels, p), 2 / 3);
+    assert.equal(computeMetric("f1", "binary:logistic", labels, p), (2 / 3 + 1 / 2) / 2);
     assert.equal(computeMetric("balanced_accuracy", "binary:logistic", labels, p), (2 / 3 + 1 / 2) / 2);
   });
 

@@ -1,9 +1,15 @@
 /**
  * The metrics SageMaker's XGBoost container computes from predictions rather than inside XGBoost
- * (`shared/contract.md` §5.4): accuracy, F1, precision, recall (binary, macro, micro), balanced
- * accuracy, MSE and R². Class label = argmax for multi-column output, margin > 0 / p > 0.5 for binary.
- * Pure.
+ * (`shared/contract.md` §5.4), with scikit-learn's definitions as the container uses them:
+ * accuracy, balanced accuracy, F1 (`f1` and `f1_macro` are the macro average, `f1_binary` the
+ * positive class's), precision and recall (plain = binary, `_macro`, `_micro`), MSE and R².
+ * Class label = argmax for multi-column output, p > 0.5 for probabilities, margin > 0 for margins
+ * (docs/compatibility.md says where this differs from the container). Pure.
  */
+import { SagebrewError } from "../../errors/index.js";
+
+/** Metrics computed on the positive class (label 1) alone: scikit-learn's `average="binary"`. */
+export const BINARY_ONLY_METRICS: ReadonlySet<string> = new Set(["precision", "recall", "f1_binary"]);
 
 /** Predicted class ids (or values for regression) from XGBoost's default prediction output. */
 export function predictedLabels(
@@ -29,10 +35,15 @@ export function predictedLabels(
   return out;
 }
 
-function confusion(
-  labels: Float32Array,
-  pred: Float64Array,
-): { classes: number[]; tp: number[]; fp: number[]; fn: number[] } {
+interface Confusion {
+  /** Every class seen in the labels or the predictions, ascending (scikit-learn's `unique_labels`). */
+  readonly classes: readonly number[];
+  readonly tp: readonly number[];
+  readonly fp: readonly number[];
+  readonly fn: readonly number[];
+}
+
+function confusion(labels: Float32Array, pred: Float64Array): Confusion {
   const set = new Set<number>();
   for (const y of labels) set.add(y);
   for (const p of pred) set.add(p);
@@ -53,12 +64,42 @@ function confusion(
   return { classes, tp, fp, fn };
 }
 
+/** A ratio whose zero denominator counts as 0, as scikit-learn's `zero_division` default does. */
 const safe = (n: number, d: number) => (d === 0 ? 0 : n / d);
+
+/** Classification metrics need class labels: names the first label that is not a whole number. */
+function checkClassLabels(name: string, labels: Float32Array): void {
+  for (let r = 0; r < labels.length; r++) {
+    if (!Number.isInteger(labels[r])) {
+      throw new SagebrewError(
+        "SB_LABEL",
+        `Cannot compute metric ${name}: label ${labels[r]} in row ${r + 1} is not a class; classification metrics need whole-number labels`,
+      );
+    }
+  }
+}
+
+function regressionMetric(name: "mse" | "r2", labels: Float32Array, values: Float32Array): number {
+  const n = labels.length;
+  let mean = 0;
+  for (let r = 0; r < n; r++) mean += labels[r]!;
+  mean /= n;
+  let sse = 0;
+  let sst = 0;
+  for (let r = 0; r < n; r++) {
+    const e = values[r]! - labels[r]!;
+    sse += e * e;
+    sst += (labels[r]! - mean) ** 2;
+  }
+  return name === "mse" ? sse / n : 1 - safe(sse, sst);
+}
 
 /**
  * Computes one sagebrew metric.
  *
  * @param predictions XGBoost's default output (probabilities, margins or values) with its shape.
+ * @throws SagebrewError SB_LABEL when a classification metric meets labels that are not classes,
+ *   or a binary metric (`precision`, `recall`, `f1_binary`) meets more than two classes.
  */
 export function computeMetric(
   name: string,
@@ -68,53 +109,53 @@ export function computeMetric(
 ): number {
   const n = labels.length;
   if (n === 0) return Number.NaN;
-  if (name === "mse" || name === "r2") {
-    let sse = 0;
-    let mean = 0;
-    for (let r = 0; r < n; r++) mean += labels[r]!;
-    mean /= n;
-    let sst = 0;
-    for (let r = 0; r < n; r++) {
-      const e = predictions.values[r]! - labels[r]!;
-      sse += e * e;
-      sst += (labels[r]! - mean) ** 2;
-    }
-    return name === "mse" ? sse / n : 1 - safe(sse, sst);
-  }
+  if (name === "mse" || name === "r2") return regressionMetric(name, labels, predictions.values);
+  checkClassLabels(name, labels);
   const pred = predictedLabels(objective, predictions.values, predictions.shape);
   const { classes, tp, fp, fn } = confusion(labels, pred);
-  let correct = 0;
-  for (const t of tp) correct += t;
-  const accuracy = correct / n;
-  const positive = classes.indexOf(1);
-  const binary = objective.startsWith("binary:") || objective === "reg:logistic";
+  const all = classes.map((_, i) => i);
   const precisionOf = (i: number) => safe(tp[i]!, tp[i]! + fp[i]!);
   const recallOf = (i: number) => safe(tp[i]!, tp[i]! + fn[i]!);
   const f1Of = (i: number) => safe(2 * tp[i]!, 2 * tp[i]! + fp[i]! + fn[i]!);
-  const labelClasses = classes.map((_, i) => i).filter((i) => tp[i]! + fn[i]! > 0);
-  const macro = (f: (i: number) => number) =>
-    labelClasses.length === 0 ? 0 : labelClasses.reduce((s, i) => s + f(i), 0) / labelClasses.length;
-  const binaryOr = (f: (i: number) => number) => (binary ? (positive < 0 ? 0 : f(positive)) : macro(f));
+  const mean = (ids: readonly number[], f: (i: number) => number) =>
+    ids.length === 0 ? 0 : ids.reduce((s, i) => s + f(i), 0) / ids.length;
+  const positive = (f: (i: number) => number) => {
+    if (classes.length > 2) {
+      throw new SagebrewError(
+        "SB_LABEL",
+        `Cannot compute metric ${name}: it scores the positive class of a binary problem, and the labels and predictions hold ${classes.length} classes (${classes.slice(0, 5).join(", ")}${classes.length > 5 ? ", …" : ""}); use ${name === "f1_binary" ? "f1_macro" : `${name}_macro or ${name}_micro`}`,
+      );
+    }
+    const i = classes.indexOf(1);
+    return i < 0 ? 0 : f(i);
+  };
   switch (name) {
     case "accuracy":
     case "precision_micro":
-    case "recall_micro":
-      return accuracy;
+    case "recall_micro": {
+      let correct = 0;
+      for (const t of tp) correct += t;
+      return correct / n;
+    }
     case "balanced_accuracy":
-      return macro(recallOf);
+      // scikit-learn leaves out classes that appear only among the predictions.
+      return mean(
+        all.filter((i) => tp[i]! + fn[i]! > 0),
+        recallOf,
+      );
     case "f1":
-    case "f1_binary":
-      return binaryOr(f1Of);
     case "f1_macro":
-      return macro(f1Of);
+      return mean(all, f1Of);
+    case "f1_binary":
+      return positive(f1Of);
     case "precision":
-      return binaryOr(precisionOf);
+      return positive(precisionOf);
     case "precision_macro":
-      return macro(precisionOf);
+      return mean(all, precisionOf);
     case "recall":
-      return binaryOr(recallOf);
+      return positive(recallOf);
     case "recall_macro":
-      return macro(recallOf);
+      return mean(all, recallOf);
     default:
       throw new Error(`unknown metric ${name}`);
   }
