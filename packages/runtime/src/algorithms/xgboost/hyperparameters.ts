@@ -4,6 +4,7 @@
  * parameter, the value and what is allowed. Pure.
  */
 import { SagebrewError } from "../../errors/index.js";
+import { BINARY_ONLY_METRICS } from "./metrics.js";
 
 type Bound = { value: number; inclusive: boolean };
 
@@ -113,18 +114,18 @@ export const MAXIMIZE_METRICS: ReadonlySet<string> = new Set([
   "interval-regression-accuracy",
 ]);
 
-const UPDATERS = [
+const TREE_UPDATERS = [
   "grow_colmaker",
-  "distcol",
   "grow_histmaker",
-  "grow_skmaker",
+  "grow_quantile_histmaker",
   "sync",
   "refresh",
   "prune",
-  "shotgun",
-  "coord_descent",
-  "grow_quantile_histmaker",
 ];
+const LINEAR_UPDATERS = ["shotgun", "coord_descent"];
+/** In SageMaker's list, but gone from XGBoost (1.7 already answers "Unknown tree updater"). */
+const REMOVED_UPDATERS = ["distcol", "grow_skmaker"];
+const UPDATERS = [...TREE_UPDATERS, ...LINEAR_UPDATERS, ...REMOVED_UPDATERS];
 
 export const SPECS: Readonly<Record<string, Spec>> = {
   num_round: { kind: "int", min: ge(1), xgboost: false, tunable: [1, 4000] },
@@ -175,7 +176,7 @@ export const SPECS: Readonly<Record<string, Spec>> = {
   aft_loss_distribution_scale: { kind: "float", min: ge(0) },
   deterministic_histogram: { kind: "bool" },
   sampling_method: { kind: "enum", values: ["uniform", "gradient_based"] },
-  prob_buffer_row: { kind: "float", min: gt(1) },
+  prob_buffer_row: { kind: "int", min: gt(1) },
   single_precision_histogram: { kind: "bool" },
   _kfold: { kind: "int", min: ge(2), xgboost: false },
   _num_cv_round: { kind: "int", min: ge(1), xgboost: false },
@@ -218,10 +219,14 @@ function describeRange(s: NumberSpec): string {
   return `${lo}, ${hi}`;
 }
 
+/** Python's `int()` and `float()` grammar as SageMaker's container parses values, less `_` separators and non-finite values. */
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function parseNumber(name: string, raw: string, s: NumberSpec): number {
   const t = raw.trim();
-  const v = t === "" ? Number.NaN : Number(t);
-  if (!Number.isFinite(v) || (s.kind === "int" && !Number.isInteger(v))) {
+  const v = (s.kind === "int" ? INTEGER : DECIMAL).test(t) ? Number(t) : Number.NaN;
+  if (!Number.isFinite(v) || (s.kind === "int" && !Number.isSafeInteger(v))) {
     throw hp(
       name,
       `could not parse value ${JSON.stringify(raw)} as ${s.kind === "int" ? "an integer" : "a number"}`,
@@ -236,8 +241,28 @@ function parseNumber(name: string, raw: string, s: NumberSpec): number {
 function isMetric(m: string): boolean {
   if ((XGBOOST_METRICS as readonly string[]).includes(m) || (CUSTOM_METRICS as readonly string[]).includes(m))
     return true;
-  const at = /^(error|ndcg|map)@(\d+(\.\d+)?)(-)?$/.exec(m);
-  return at !== null;
+  // A threshold is any decimal, as upstream parses it with float(); XGBoost's ranking metrics also
+  // take a trailing "-" (count a list without positives as 0).
+  const at = /^(error|ndcg|map)@(.+?)(-)?$/.exec(m);
+  return at !== null && DECIMAL.test(at[2]!) && (at[3] === undefined || at[1] !== "error");
+}
+
+/**
+ * `(1,0,-1)`, as XGBoost reads it; `[1,0,-1]` (a Python list, which SageMaker's container accepts
+ * and its XGBoost turns into a tuple) is rewritten to that form. A trailing comma is allowed.
+ */
+function parseMonotone(name: string, raw: string): string {
+  const m = /^[([]\s*((-?\d+\s*,\s*)*(-?\d+\s*,?)?)\s*[)\]]$/.exec(raw.trim());
+  const open = raw.trim()[0];
+  const close = raw.trim().at(-1);
+  const items = m?.[1]
+    ?.split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
+  if (!m || (open === "(") !== (close === ")") || !items?.every((v) => ["-1", "0", "1"].includes(v))) {
+    throw hp(name, `${JSON.stringify(raw)} is not a tuple of -1, 0 and 1 such as (1,0,-1)`);
+  }
+  return `(${items.join(",")})`;
 }
 
 /** The closest known name, for "did you mean" hints. */
@@ -266,6 +291,36 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length]!;
+}
+
+/** The updater rules of SageMaker's container, plus the updaters XGBoost no longer has. */
+function checkUpdater(
+  updater: readonly string[],
+  booster: string | undefined,
+  processType: string | undefined,
+): void {
+  if (booster === "gblinear") {
+    if (!(updater.length === 1 && LINEAR_UPDATERS.includes(updater[0]!)))
+      throw hp("updater", "with booster gblinear must be exactly one of shotgun, coord_descent");
+    return;
+  }
+  if (processType === "update" && !updater.every((u) => u === "refresh" || u === "prune")) {
+    throw hp("updater", "with process_type update may only use refresh and prune");
+  }
+  const linear = updater.filter((u) => LINEAR_UPDATERS.includes(u));
+  if (linear.length > 0)
+    throw hp(
+      "updater",
+      `${linear.join(", ")} updates linear models; with booster ${booster ?? "gbtree"} use tree updaters (${TREE_UPDATERS.join(", ")})`,
+    );
+  const removed = updater.filter((u) => REMOVED_UPDATERS.includes(u));
+  if (removed.length > 0)
+    throw hp(
+      "updater",
+      `${removed.join(", ")} is no longer part of XGBoost; use one of ${TREE_UPDATERS.join(", ")}`,
+    );
+  const growers = updater.filter((u) => u.startsWith("grow_"));
+  if (growers.length > 1) throw hp("updater", `uses more than one tree-grow plugin (${growers.join(", ")})`);
 }
 
 /**
@@ -342,13 +397,9 @@ export function validateHyperparameters(input: Readonly<Record<string, string>>)
         parsed[name] = list;
         break;
       }
-      case "monotone": {
-        const m = /^\(\s*(-?[01](\s*,\s*-?[01])*)?\s*\)$/.exec(raw.trim());
-        if (!m || /-0/.test(raw))
-          throw hp(name, `${JSON.stringify(raw)} is not a tuple of -1, 0 and 1 such as (1,0,-1)`);
-        parsed[name] = raw.trim();
+      case "monotone":
+        parsed[name] = parseMonotone(name, raw);
         break;
-      }
       case "interaction": {
         let v: unknown;
         try {
@@ -388,11 +439,22 @@ export function validateHyperparameters(input: Readonly<Record<string, string>>)
   }
   const allMetrics = [...evalMetrics];
   if (tuningMetric && !allMetrics.includes(tuningMetric)) allMetrics.push(tuningMetric);
-  if (allMetrics.includes("auc") && !objective.startsWith("binary:") && !objective.startsWith("rank:")) {
+  // As upstream, these two rules read eval_metric only: an HPO job's objective `validation:auc` on
+  // a multi-class objective is XGBoost's multi-class AUC there, and is here too.
+  if (evalMetrics.includes("auc") && !objective.startsWith("binary:") && !objective.startsWith("rank:")) {
     throw hp("eval_metric", `auc needs a binary:* or rank:* objective, not ${objective}`);
   }
-  if (allMetrics.includes("aft-nloglik") && objective !== "survival:aft") {
+  if (evalMetrics.includes("aft-nloglik") && objective !== "survival:aft") {
     throw hp("eval_metric", `aft-nloglik needs objective survival:aft, not ${objective}`);
+  }
+  const numClass = parsed.num_class as number | undefined;
+  if (objective.startsWith("multi:") && (numClass ?? 0) > 2) {
+    for (const m of allMetrics.filter((x) => BINARY_ONLY_METRICS.has(x))) {
+      throw hp(
+        evalMetrics.includes(m) ? "eval_metric" : "_tuning_objective_metric",
+        `${m} scores the positive class of a binary problem, and objective ${objective} has ${numClass} classes; use ${m === "f1_binary" ? "f1 or f1_macro" : `${m}_macro or ${m}_micro`}`,
+      );
+    }
   }
   const treeMethod = parsed.tree_method as string | undefined;
   if (
@@ -410,20 +472,8 @@ export function validateHyperparameters(input: Readonly<Record<string, string>>)
     throw hp("interaction_constraints", `needs tree_method exact, hist or approx, not ${treeMethod}`);
   }
   const updater = parsed.updater as string[] | undefined;
-  if (updater) {
-    if (
-      parsed.booster === "gblinear" &&
-      !(updater.length === 1 && ["shotgun", "coord_descent"].includes(updater[0]!))
-    ) {
-      throw hp("updater", "with booster gblinear must be exactly one of shotgun, coord_descent");
-    }
-    if (parsed.process_type === "update" && !updater.every((u) => u === "refresh" || u === "prune")) {
-      throw hp("updater", "with process_type update may only use refresh and prune");
-    }
-    const growers = updater.filter((u) => u.startsWith("grow_") || u === "distcol");
-    if (growers.length > 1)
-      throw hp("updater", `uses more than one tree-grow plugin (${growers.join(", ")})`);
-  }
+  if (updater)
+    checkUpdater(updater, parsed.booster as string | undefined, parsed.process_type as string | undefined);
   if (parsed._kfold !== undefined || parsed._num_cv_round !== undefined) {
     throw hp(
       "_kfold",
