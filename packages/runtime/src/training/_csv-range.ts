@@ -6,7 +6,7 @@
 import { open } from "node:fs/promises";
 import { type CsvDelimiter, csvLayout, parseCsv } from "../codecs/csv.js";
 import type { Dataset } from "../codecs/types.js";
-import { isSagebrewError } from "../errors/index.js";
+import { isSagebrewError, SagebrewError } from "../errors/index.js";
 
 export interface CsvRange {
   readonly path: string;
@@ -26,9 +26,49 @@ export interface CsvRange {
   readonly label: boolean;
   readonly weight: boolean;
   readonly blockBytes?: number;
+  /** The longest line allowed, in bytes (default `CSV_MAX_LINE_BYTES`). */
+  readonly maxLineBytes?: number;
 }
 
+/**
+ * The longest CSV line a streamed file may hold: 1 MiB (tens of thousands of columns). A longer
+ * line is reported as such, at its number, instead of being gathered (a file of 2 GB of NULs after
+ * a thousand good lines once grew one line to gigabytes and died in V8).
+ */
+export const CSV_MAX_LINE_BYTES = 1 << 20;
+
 const NL = 10;
+
+/** `1 MiB`, `4 KiB` or `100 bytes`, for messages. */
+export function sizeText(bytes: number): string {
+  if (bytes >= 1 << 20 && bytes % (1 << 20) === 0) return `${bytes / (1 << 20)} MiB`;
+  if (bytes >= 1 << 10 && bytes % (1 << 10) === 0) return `${bytes / (1 << 10)} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** The error for line `line` of `source` being longer than `maxLineBytes`. */
+export function lineTooLong(source: string, line: number, maxLineBytes: number): SagebrewError {
+  return new SagebrewError(
+    "SB_DATA_PARSE",
+    `Cannot parse CSV ${source} line ${line}: the line is longer than ${sizeText(maxLineBytes)}`,
+  );
+}
+
+/**
+ * Counts the lines of `block` (its newlines) and finds the first line longer than `max` bytes — the
+ * unfinished last line included, whose length so far is known. `longStart` is that line's offset.
+ */
+function scanLines(block: Uint8Array, max: number): { lines: number; longIndex: number; longStart: number } {
+  let start = 0;
+  let lines = 0;
+  for (let i = block.indexOf(NL); i >= 0; i = block.indexOf(NL, i + 1)) {
+    if (i - start > max) return { lines, longIndex: lines, longStart: start };
+    lines++;
+    start = i + 1;
+  }
+  if (block.length - start > max) return { lines, longIndex: lines, longStart: start };
+  return { lines, longIndex: -1, longStart: -1 };
+}
 
 async function countLines(path: string, end: number): Promise<number> {
   const fh = await open(path, "r");
@@ -47,19 +87,26 @@ async function countLines(path: string, end: number): Promise<number> {
   }
 }
 
+/** The column count and delimiter of a range, settled by its first block when not given. */
+interface Layout {
+  columns: number | undefined;
+  delimiter: CsvDelimiter | undefined;
+}
+
 /** Parses the range; calls `onBatch` with each block's rows, in order. */
 export async function parseCsvRange(range: CsvRange, onBatch: (d: Dataset) => void): Promise<void> {
   // 32 MiB blocks: XGBoost sketches each batch separately, so fewer, larger batches build faster.
   const blockBytes = range.blockBytes ?? 32 << 20;
+  const maxLine = range.maxLineBytes ?? CSV_MAX_LINE_BYTES;
+  const layout: Layout = { columns: range.columns, delimiter: range.delimiter };
   const fh = await open(range.path, "r");
   try {
-    // One buffer, reused for every block: the carried partial line moves to its front.
+    // One buffer, reused for every block: the carried partial line (at most maxLine bytes) moves to
+    // its front, so the buffer never outgrows two blocks and a line.
     let buf = Buffer.allocUnsafe(blockBytes * 2);
     let carryLen = 0;
     let pos = range.start;
     let relLine = 0; // lines before the current block, relative to the range start
-    let columns = range.columns;
-    let delimiter = range.delimiter;
     for (;;) {
       const want = Math.min(blockBytes, range.end - pos);
       if (carryLen + want > buf.length) {
@@ -75,44 +122,69 @@ export async function parseCsvRange(range: CsvRange, onBatch: (d: Dataset) => vo
       }
       const blockLen = carryLen + bytesRead;
       if (blockLen === 0) break;
-      const block = buf.subarray(0, blockLen);
+      const blockStart = pos - blockLen;
       const atEnd = pos >= range.end;
-      const cut = atEnd ? blockLen : block.lastIndexOf(NL) + 1;
-      if (cut <= 0) {
+      // A line over the limit ends the range: the lines before it are parsed first (an error there
+      // comes first), then it is reported without being read any further.
+      const scan = scanLines(buf.subarray(0, blockLen), maxLine);
+      const long = scan.longIndex >= 0;
+      const block = buf.subarray(0, long ? scan.longStart : blockLen);
+      const cut = atEnd || long ? block.length : block.lastIndexOf(NL) + 1;
+      if (cut <= 0 && !long) {
         carryLen = blockLen; // a line longer than a block: read more
         continue;
       }
-      const lines = block.subarray(0, cut);
-      const base = { source: range.source, label: range.label, weight: range.weight };
-      // The first block of a stream settles the layout (and checks for a header).
-      const layout = { columns, delimiter };
-      const options =
-        layout.columns === undefined ? { ...base, header: range.header ?? "absent" } : { ...base, ...layout };
-      let d: Dataset;
-      try {
-        d = parseCsv(lines, { ...options, firstLine: (range.firstLine ?? 1) + relLine });
-        if (columns === undefined) {
-          const found = csvLayout(lines, { header: range.header ?? "absent" });
-          if (found) {
-            columns = found.columns;
-            delimiter = found.delimiter;
-          }
-        }
-      } catch (e) {
-        if (!isSagebrewError(e) || range.firstLine !== undefined) throw e;
-        // Name the true line: count the lines before this block, then parse it again.
-        const before = await countLines(range.path, pos - blockLen);
-        d = parseCsv(lines, { ...options, firstLine: before + 1 });
+      if (cut > 0) {
+        const d = await parseBlock(range, block.subarray(0, cut), { relLine, blockStart, layout });
+        if (d.features.rows > 0) onBatch(d);
       }
-      if (d.features.rows > 0) onBatch(d);
-      let n = 0;
-      for (let i = lines.indexOf(NL); i >= 0; i = lines.indexOf(NL, i + 1)) n++;
-      relLine += n;
+      if (long) {
+        const blockFirstLine =
+          range.firstLine !== undefined
+            ? range.firstLine + relLine
+            : (await countLines(range.path, blockStart)) + 1;
+        throw lineTooLong(range.source, blockFirstLine + scan.longIndex, maxLine);
+      }
+      relLine += scan.lines;
       carryLen = blockLen - cut;
       buf.copyWithin(0, cut, blockLen);
       if (atEnd && carryLen === 0) break;
     }
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Parses a block of whole lines. `relLine` is the number of lines of the range before it,
+ * `blockStart` its file offset; `layout` is settled by the first block of a stream.
+ */
+async function parseBlock(
+  range: CsvRange,
+  lines: Uint8Array,
+  at: { relLine: number; blockStart: number; layout: Layout },
+): Promise<Dataset> {
+  const { layout } = at;
+  const base = { source: range.source, label: range.label, weight: range.weight };
+  // The first block of a stream settles the layout (and checks for a header).
+  const options =
+    layout.columns === undefined
+      ? { ...base, header: range.header ?? "absent" }
+      : { ...base, columns: layout.columns, delimiter: layout.delimiter };
+  try {
+    const d = parseCsv(lines, { ...options, firstLine: (range.firstLine ?? 1) + at.relLine });
+    if (layout.columns === undefined) {
+      const found = csvLayout(lines, { header: range.header ?? "absent" });
+      if (found) {
+        layout.columns = found.columns;
+        layout.delimiter = found.delimiter;
+      }
+    }
+    return d;
+  } catch (e) {
+    if (!isSagebrewError(e) || range.firstLine !== undefined) throw e;
+    // Name the true line: count the lines before this block, then parse it again.
+    const before = await countLines(range.path, at.blockStart);
+    return parseCsv(lines, { ...options, firstLine: before + 1 });
   }
 }

@@ -9,7 +9,7 @@ import { type CsvDelimiter, parseCsv, sniffDelimiter } from "../codecs/csv.js";
 import type { Dataset } from "../codecs/types.js";
 import { isErrorCode, SagebrewError } from "../errors/index.js";
 import { startWorker } from "../node/worker.js";
-import { type CsvRange, parseCsvRange } from "./_csv-range.js";
+import { CSV_MAX_LINE_BYTES, type CsvRange, lineTooLong, parseCsvRange, sizeText } from "./_csv-range.js";
 
 export interface CsvFileOptions {
   readonly source: string;
@@ -19,6 +19,8 @@ export interface CsvFileOptions {
   readonly threads?: number;
   /** Files at least this large are streamed in parallel. Default 16 MiB. */
   readonly parallelFrom?: number;
+  /** The longest line a streamed file may hold, in bytes. Default `CSV_MAX_LINE_BYTES` (1 MiB). */
+  readonly maxLineBytes?: number;
 }
 
 const NL = 10;
@@ -34,10 +36,14 @@ async function readAt(path: string, position: number, length: number): Promise<B
   }
 }
 
-/** The byte offset just after the next newline at or after `pos` (or `size`). */
-async function nextLineStart(path: string, pos: number, size: number): Promise<number> {
-  for (let at = pos; at < size; at += 1 << 16) {
-    const buf = await readAt(path, at, Math.min(1 << 16, size - at));
+/**
+ * The byte offset just after the next newline at or after `pos`; `size` when there is none within
+ * `maxLine` bytes — that line is too long, and the range before reports it.
+ */
+async function nextLineStart(path: string, pos: number, size: number, maxLine: number): Promise<number> {
+  const end = Math.min(size, pos + maxLine + 1);
+  for (let at = pos; at < end; at += 1 << 16) {
+    const buf = await readAt(path, at, Math.min(1 << 16, end - at));
     const i = buf.indexOf(NL);
     if (i >= 0) return at + i + 1;
   }
@@ -57,17 +63,28 @@ export async function loadCsvFile(path: string, options: CsvFileOptions): Promis
     return d.features.rows > 0 ? [d] : [];
   }
   // The head settles the header, the delimiter and the column count for the whole file.
-  const head = await readAt(path, 0, Math.min(size, 1 << 20));
+  const maxLine = options.maxLineBytes ?? CSV_MAX_LINE_BYTES;
+  const head = await readAt(path, 0, Math.min(size, maxLine + 1));
   let pos = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   let line = 1;
   let seenHeader = options.header !== "present";
+  // The end of the line at `from`: a newline, the end of a file read whole, else the line is too long.
+  const lineEnd = (from: number): number => {
+    const nl = head.indexOf(NL, from);
+    if (nl >= 0 && nl - from <= maxLine) return nl;
+    if (nl < 0 && head.length === size && size - from <= maxLine) return size;
+    throw lineTooLong(options.source, line, maxLine);
+  };
   for (;;) {
-    const nl = head.indexOf(NL, pos);
-    if (nl < 0)
+    if (pos >= head.length) {
+      // Blank lines (and a header) only: an empty file if that is all of it, as for a small file.
+      if (head.length === size) return [];
       throw new SagebrewError(
         "SB_DATA_PARSE",
-        `Cannot parse CSV ${options.source}: the first line is longer than 1 MiB`,
+        `Cannot parse CSV ${options.source}: no data line in its first ${sizeText(head.length)}`,
       );
+    }
+    const nl = lineEnd(pos);
     const text = head.subarray(pos, nl);
     if (text.some((c) => c !== 32 && c !== 9 && c !== 13)) {
       if (seenHeader) break;
@@ -76,8 +93,7 @@ export async function loadCsvFile(path: string, options: CsvFileOptions): Promis
     pos = nl + 1;
     line++;
   }
-  const firstEnd = head.indexOf(NL, pos);
-  const first = head.subarray(pos, firstEnd);
+  const first = head.subarray(pos, lineEnd(pos));
   const probe = parseCsv(first, {
     source: options.source,
     label: true,
@@ -88,8 +104,10 @@ export async function loadCsvFile(path: string, options: CsvFileOptions): Promis
   const columns = probe.features.cols + 1 + (options.weight ? 1 : 0);
   const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), 16));
   const bounds = [pos];
-  for (let t = 1; t < threads; t++)
-    bounds.push(await nextLineStart(path, pos + Math.floor(((size - pos) * t) / threads), size));
+  for (let t = 1; t < threads; t++) {
+    const from = pos + Math.floor(((size - pos) * t) / threads);
+    bounds.push(Math.max(bounds[t - 1]!, await nextLineStart(path, from, size, maxLine)));
+  }
   bounds.push(size);
   const ranges: CsvRange[] = [];
   for (let t = 0; t < threads; t++) {
@@ -104,6 +122,7 @@ export async function loadCsvFile(path: string, options: CsvFileOptions): Promis
       delimiter,
       label: true,
       weight: options.weight,
+      maxLineBytes: maxLine,
     });
   }
   // The first range is parsed on this thread while the parse threads start: a thread takes tens of
