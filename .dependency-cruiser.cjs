@@ -12,6 +12,14 @@ module.exports = {
       },
     },
     {
+      name: "training-imports-no-algorithm",
+      comment:
+        "training/ runs the contract around any algorithm: it imports no algorithm (XGBoost included), no XGBoost binding and no serving code. Algorithms plug in through the training API; the composition roots (bin/, the CLI) pick one.",
+      severity: "error",
+      from: { path: "^packages/runtime/src/training/" },
+      to: { path: "^packages/runtime/src/(algorithms|xgboost|serving|bin)/" },
+    },
+    {
       name: "runtime-stays-lean",
       comment: "The runtime goes into the container image: no AWS SDK, no CLI code, no dev tooling.",
       severity: "error",

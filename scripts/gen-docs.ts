@@ -6,7 +6,15 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ENV_REFERENCE, ERROR_CODES, HYPERPARAMETER_ALIASES, HYPERPARAMETER_SPECS } from "@sagebrew/runtime";
+import {
+  describeDeclaration,
+  ENV_REFERENCE,
+  ERROR_CODES,
+  type HyperparameterDeclarations,
+  XGBOOST_HYPERPARAMETER_ALIASES,
+  XGBOOST_HYPERPARAMETERS,
+  XGBOOST_SAGEMAKER_ONLY_HYPERPARAMETERS,
+} from "@sagebrew/runtime";
 import { COMMANDS, mainHelp } from "sagebrew";
 
 const dir = join(import.meta.dirname, "..", "docs", "reference");
@@ -40,24 +48,8 @@ const errors = [
   "",
 ].join("\n");
 
-function describe(spec: (typeof HYPERPARAMETER_SPECS)[string]): string {
-  if (spec.kind === "enum") return spec.values.map((v) => `\`${v}\``).join(", ");
-  if (spec.kind === "int" || spec.kind === "float") {
-    const lo = spec.min ? `${spec.min.inclusive ? "[" : "("}${spec.min.value}` : "(-inf";
-    const hi = spec.max ? `${spec.max.value}${spec.max.inclusive ? "]" : ")"}` : "inf)";
-    return `${spec.kind} in ${lo}, ${hi}`;
-  }
-  return {
-    bool: "`true` or `false`",
-    metrics: "comma list of metric names",
-    updater: "comma list of updaters",
-    monotone: "tuple of -1/0/1, e.g. `(1,0,-1)`",
-    interaction: "list of lists of feature indices, e.g. `[[0,1],[2]]`",
-    string: "string",
-  }[spec.kind];
-}
 const aliasesOf = (name: string) =>
-  Object.entries(HYPERPARAMETER_ALIASES)
+  Object.entries(XGBOOST_HYPERPARAMETER_ALIASES)
     .filter(([, to]) => to === name)
     .map(([a]) => `\`${a}\``)
     .join(", ");
@@ -68,9 +60,9 @@ const hyperparameters = [
   "passed to XGBoost.\n",
   "| name | aliases | allowed | HPO range | |",
   "| --- | --- | --- | --- | --- |",
-  ...Object.entries(HYPERPARAMETER_SPECS).map(
+  ...Object.entries(XGBOOST_HYPERPARAMETERS.declarations as HyperparameterDeclarations).map(
     ([name, spec]) =>
-      `| \`${name}\` | ${aliasesOf(name)} | ${describe(spec)} | ${spec.tunable ? spec.tunable.join("–") : ""} | ${spec.xgboost === false ? "SageMaker" : ""} |`,
+      `| \`${name}\` | ${aliasesOf(name)} | ${describeDeclaration(spec)} | ${spec.tunable ? spec.tunable.join("–") : ""} | ${XGBOOST_SAGEMAKER_ONLY_HYPERPARAMETERS.has(name) ? "SageMaker" : ""} |`,
   ),
   "",
 ].join("\n");

@@ -4,22 +4,23 @@
  */
 
 export {
+  ALIASES as XGBOOST_HYPERPARAMETER_ALIASES,
+  createXGBoostAlgorithm,
   createXGBoostHandler,
   DEFAULT_SYNC_WORK_LIMIT,
   encodePrediction,
+  SAGEMAKER_ONLY as XGBOOST_SAGEMAKER_ONLY_HYPERPARAMETERS,
+  validateHyperparameters,
+  XGBOOST_HYPERPARAMETERS,
   type XGBoostHandlerOptions,
+  type XGBoostHyperparameters,
   type XGBoostPrediction,
   type XGBoostServingModel,
-} from "./algorithms/xgboost/handler.js";
-export {
-  ALIASES as HYPERPARAMETER_ALIASES,
-  type HyperparameterSpec,
-  SPECS as HYPERPARAMETER_SPECS,
-  validateHyperparameters,
   type XGBoostTrainingParams,
-} from "./algorithms/xgboost/hyperparameters.js";
-export type { MetricValue, RoundReport } from "./algorithms/xgboost/train.js";
+} from "./algorithms/xgboost/index.js";
 export { type RunServeOptions, runServe } from "./bin/serve-main.js";
+export { type RunTrainOptions, runTrain } from "./bin/train-main.js";
+export { BUILTIN_CODECS, defaultCodecs } from "./codecs/builtin.js";
 export { type CsvDelimiter, type CsvOptions, parseCsv } from "./codecs/csv.js";
 export {
   type JsonRowsOptions,
@@ -52,6 +53,14 @@ export {
   type RecordioTensor,
   recordioRecordBounds,
 } from "./codecs/recordio-protobuf.js";
+export {
+  type Codec,
+  type CodecPurpose,
+  CodecRegistry,
+  type DecodeOptions,
+  type LookupContext,
+  type ResolvedCodec,
+} from "./codecs/registry.js";
 export * from "./codecs/types.js";
 export { decodeHyperparameters } from "./config/hyperparameters.js";
 export {
@@ -65,16 +74,9 @@ export {
 export * from "./contract/index.js";
 export * from "./errors/index.js";
 export { createLogger, type Logger, type LogLevel, parseLogLevel } from "./node/logger.js";
+export { findProject, PROJECT_FILE, type ProjectDeclaration, readProject } from "./project/index.js";
 export * from "./serving/index.js";
-export { decodeParquetFile, parquetBudgetMs } from "./training/parquet-file.js";
-export {
-  EXIT as TRAIN_EXIT,
-  type RunTrainingOptions,
-  runTraining,
-  type TrainingOutcome,
-  type TrainingReporter,
-  type TrainingSummary,
-} from "./training/run.js";
-export { summaryLines } from "./training/summary.js";
+export * from "./training/index.js";
+export { EXIT as TRAIN_EXIT } from "./training/index.js";
 export { RUNTIME_VERSION } from "./version.js";
 export * from "./xgboost/index.js";

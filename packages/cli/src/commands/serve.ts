@@ -8,8 +8,10 @@ const HELP = `Usage: sagebrew serve [dir] [options]
 
 Serves the model in <dir>/model (default dir: the current directory) exactly as the container's
 \`serve\` does — /ping, /invocations, /execution-parameters — without Docker. <dir> is an
-/opt/ml-shaped directory such as the one \`sagebrew train\` writes. The handler is XGBoost unless
---handler, $SAGEBREW_HANDLER or <dir>/model/code/handler.js names a custom one. Every
+/opt/ml-shaped directory such as the one \`sagebrew train\` writes. The handler is the first of:
+--handler or $SAGEBREW_HANDLER; <dir>/model/code/handler.js; the project's own, when the
+package.json of <dir> or a directory above it declares one ("sagebrew": { "handler": "./handler.mjs" }),
+exactly as the image's serve reads it; else the built-in XGBoost. Every
 SAGEMAKER_* variable of the environment applies (see docs/serving.md). Stops on Ctrl-C or
 SIGTERM after answering the requests in flight.
 
@@ -48,7 +50,11 @@ export const serveCommand: Command = {
     if (values.port !== undefined) env.SAGEMAKER_BIND_TO_PORT = values.port;
     if (values.handler !== undefined) env.SAGEBREW_HANDLER = resolve(io.cwd, values.handler);
     if (values["log-level"] !== undefined) env.SAGEMAKER_CONTAINER_LOG_LEVEL = values["log-level"];
-    const { runServe } = await import("@sagebrew/runtime");
+    const { findProject, runServe } = await import("@sagebrew/runtime");
+    if (env.SAGEBREW_PROJECT === undefined) {
+      const project = (await findProject(dir)) ?? (await findProject(io.cwd));
+      if (project) env.SAGEBREW_PROJECT = project.dir;
+    }
     const server = await runServe({ env, host: values.host ?? "127.0.0.1" });
     io.stdout.write(`Serving ${dir} on ${server.url} (Ctrl-C to stop)\n`);
     server.ready.then(

@@ -10,15 +10,18 @@ const HELP = `Usage: sagebrew train [dir] [options]
 
 Runs the training program against a local /opt/ml-shaped directory, in-process, without Docker
 (the train_local.sh equivalent). <dir> holds input/config/hyperparameters.json and
-input/data/<channel>/; the model is written to <dir>/model/xgboost-model, a failure reason to
-<dir>/output/failure.
+input/data/<channel>/; the model is written to <dir>/model/, a failure reason to
+<dir>/output/failure. The algorithm is the project's own when the package.json of <dir> or a
+directory above it declares one ("sagebrew": { "algorithm": "./algorithm.mjs" }), exactly as the
+image's train reads it; else --algorithm or $SAGEBREW_ALGORITHM; else the built-in XGBoost.
 
 Arguments:
   dir              the /opt/ml-shaped directory (default: ./local_test/test_dir if it exists, else .)
 
 Options:
-  --plain          print one line per round even on a terminal (default: live display on a TTY)
-  -h, --help       show this help
+  --plain              print one line per round even on a terminal (default: live display on a TTY)
+  --algorithm <module> a training algorithm module (sets SAGEBREW_ALGORITHM)
+  -h, --help           show this help
 
 Exit codes: 0 trained, 1 bad input or configuration, 2 algorithm or platform fault,
 143 stopped by a signal (Ctrl-C stops after the current round).
@@ -48,7 +51,11 @@ export const trainCommand: Command = {
   summary: "Train against a local /opt/ml-shaped directory (no Docker).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
-    const parsed = parseCommandArgs(argv, { plain: { type: "boolean" } }, HELP);
+    const parsed = parseCommandArgs(
+      argv,
+      { plain: { type: "boolean" }, algorithm: { type: "string" } },
+      HELP,
+    );
     const root = resolveMlDir(onePositional(parsed.positionals, "directory"), io.cwd);
     if (!existsSync(root)) throw new SagebrewError("SB_USAGE", `directory ${root} does not exist`);
     const live = Boolean(io.stdout.isTTY) && !parsed.values.plain;
@@ -64,9 +71,15 @@ export const trainCommand: Command = {
     let drawn = false;
     try {
       // The runtime (XGBoost, training) is loaded by the commands that run it, not at CLI start.
-      const { runTraining, summaryLines } = await import("@sagebrew/runtime");
-      const outcome = await runTraining({
+      const { findProject, runTrain, summaryLines } = await import("@sagebrew/runtime");
+      const env: Record<string, string | undefined> = { ...io.env };
+      if (parsed.values.algorithm !== undefined)
+        env.SAGEBREW_ALGORITHM = resolve(io.cwd, parsed.values.algorithm);
+      const project = (await findProject(root)) ?? (await findProject(io.cwd));
+      const outcome = await runTrain({
         root,
+        env,
+        ...(project ? { project } : {}),
         signal: controller.signal,
         reporter: {
           info: (m) => io.stderr.write(`${drawn ? "\n" : ""}${m}\n`),
@@ -87,9 +100,8 @@ export const trainCommand: Command = {
       if (drawn) io.stdout.write("\n");
       if (outcome.summary) for (const line of summaryLines(outcome.summary)) io.stdout.write(`${line}\n`);
       if (outcome.error) {
-        io.stderr.write(
-          `training failed: ${outcome.error.message}\n(written to ${resolve(root, "output", "failure")})\n`,
-        );
+        const where = outcome.failureNotWritten ?? `written to ${resolve(root, "output", "failure")}`;
+        io.stderr.write(`training failed: ${outcome.error.message}\n(${where})\n`);
       }
       return outcome.exitCode;
     } finally {

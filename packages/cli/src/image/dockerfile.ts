@@ -72,8 +72,11 @@ LABEL ${LABELS.bindToPort}="true" \\
 COPY sagebrew/ ${IMAGE_PATHS.home}/
 COPY program/ ${IMAGE_PATHS.program}/
 
+# SAGEBREW_PROJECT: train and serve read the project's package.json ("sagebrew": { "algorithm",
+# "handler" }) from here, as \`sagebrew train\` and \`sagebrew serve\` read it in the project.
 ENV PATH=${IMAGE_PATHS.bin}:$PATH \\
-    NODE_ENV=production
+    NODE_ENV=production \\
+    SAGEBREW_PROJECT=${IMAGE_PATHS.program}
 ${handler}WORKDIR ${IMAGE_PATHS.program}
 EXPOSE 8080
 

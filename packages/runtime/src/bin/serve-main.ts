@@ -6,8 +6,9 @@
 import { availableParallelism } from "node:os";
 import { createXGBoostHandler } from "../algorithms/xgboost/handler.js";
 import { readServingConfig, type ServingConfig } from "../config/serving.js";
-import { mlPaths } from "../contract/index.js";
+import { ENV, mlPaths } from "../contract/index.js";
 import { createLogger, type Logger } from "../node/logger.js";
+import { readProject } from "../project/index.js";
 import { resolveHandler } from "../serving/load-handler.js";
 import { createMultiModelApp } from "../serving/multi-model.js";
 import { type RunningServer, startServer } from "../serving/server.js";
@@ -36,11 +37,14 @@ export async function runServe(
   const config = readServingConfig(env, { cpuCount: availableParallelism() });
   const logger = options.logger ?? createLogger({ level: config.logLevel, fields: { program: "serve" } });
   if (config.multiModel)
-    return Object.assign(await serveMultiModel(config, logger, options.host), { config, logger });
+    return Object.assign(await serveMultiModel(config, logger, options.host, env), { config, logger });
   const modelDir = mlPaths(config.baseDir).modelDir;
+  const projectDir = env[ENV.project];
+  const project = projectDir ? await readProject(projectDir) : undefined;
   const { handler, source } = await resolveHandler({
     handlerModule: config.handlerModule,
     modelDir,
+    projectHandler: project?.handler,
     builtin: () => createXGBoostHandler(),
   });
   logger.info("starting", { handler: source, modelDir, port: config.port });
@@ -54,14 +58,28 @@ export async function runServe(
 }
 
 /** `SAGEMAKER_MULTI_MODEL=true`: the `/models` routes; every XGBoost model shares one thread pool. */
-async function serveMultiModel(config: ServingConfig, logger: Logger, host: string | undefined) {
+async function serveMultiModel(
+  config: ServingConfig,
+  logger: Logger,
+  host: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+) {
   const pool = new XGBoostPool(config.workers);
+  const projectDir = env[ENV.project];
+  const project = projectDir ? await readProject(projectDir) : undefined;
   const app = createMultiModelApp({
     config,
     logger,
     handlerFor: async (modelDir) => {
       const builtin = () => createXGBoostHandler({ pool });
-      return (await resolveHandler({ handlerModule: config.handlerModule, modelDir, builtin })).handler;
+      return (
+        await resolveHandler({
+          handlerModule: config.handlerModule,
+          modelDir,
+          projectHandler: project?.handler,
+          builtin,
+        })
+      ).handler;
     },
     onStopped: () => pool.close(),
   });

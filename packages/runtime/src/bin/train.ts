@@ -1,12 +1,13 @@
 /**
- * The container's `train` program. Root `/opt/ml` (or `SAGEMAKER_BASE_DIR`). Prints XGBoost's
- * evaluation line per round on stdout — `[3]\ttrain-mlogloss:0.08\tvalidation-mlogloss:0.12` — so
- * SageMaker's metric regexes work, and a summary at the end. Exit codes: 0 ok, 1 bad input or
- * configuration, 2 algorithm/platform fault, 143 stopped by SIGTERM.
+ * The container's `train` program. Root `/opt/ml` (or `SAGEMAKER_BASE_DIR`). Prints a metric line
+ * per round on stdout in XGBoost's format — `[3]\ttrain-mlogloss:0.08\tvalidation-mlogloss:0.12` —
+ * so SageMaker's metric regexes work, and a summary at the end. Exit codes: 0 ok, 1 bad input or
+ * configuration, 2 algorithm/platform fault (or a failure file that cannot be written), 143
+ * stopped by SIGTERM.
  */
 import { DEFAULT_ML_ROOT, ENV } from "../contract/index.js";
-import { EXIT, runTraining } from "../training/run.js";
-import { summaryLines } from "../training/summary.js";
+import { EXIT, summaryLines } from "../training/index.js";
+import { runTrain } from "./train-main.js";
 
 const root = process.env[ENV.baseDir] || DEFAULT_ML_ROOT;
 const controller = new AbortController();
@@ -18,7 +19,7 @@ const onSignal = (signal: NodeJS.Signals) => {
 process.on("SIGTERM", onSignal);
 process.on("SIGINT", onSignal);
 
-const outcome = await runTraining({
+const outcome = await runTrain({
   root,
   signal: controller.signal,
   reporter: {
@@ -30,7 +31,8 @@ const outcome = await runTraining({
 if (outcome.summary)
   for (const line of summaryLines(outcome.summary)) process.stdout.write(`train: ${line}\n`);
 if (outcome.error) process.stderr.write(`train: error: ${outcome.error.message}\n`);
+if (outcome.failureNotWritten) process.stderr.write(`train: error: ${outcome.failureNotWritten}\n`);
 process.exitCode = outcome.exitCode;
-// Pool threads and native handles must not keep a finished job alive.
+// Pool threads, native handles and an algorithm that ignored SIGTERM must not keep a finished job alive.
 if (outcome.exitCode !== EXIT.ok || outcome.summary)
   setTimeout(() => process.exit(outcome.exitCode), 100).unref();

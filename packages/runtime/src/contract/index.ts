@@ -5,6 +5,16 @@
  */
 import { posix } from "node:path";
 
+export {
+  formatMetricValue,
+  MAX_METRIC_DEFINITIONS,
+  type MetricDefinition,
+  metricDefinition,
+  metricDefinitions,
+  metricLine,
+  parseMetricLine,
+} from "./metrics.js";
+
 /** Default root of the SageMaker tree inside a container (§1.2). */
 export const DEFAULT_ML_ROOT = "/opt/ml";
 
@@ -73,6 +83,8 @@ export const ENV = Object.freeze({
   trainingJobName: "TRAINING_JOB_NAME",
   xgboostLibrary: "XGBOOST_LIBRARY_PATH",
   handler: "SAGEBREW_HANDLER",
+  algorithm: "SAGEBREW_ALGORITHM",
+  project: "SAGEBREW_PROJECT",
   mmeMemoryMb: "SAGEBREW_MME_MEMORY_MB",
   xgboostJs: "SAGEBREW_XGBOOST_JS",
 });
@@ -222,7 +234,22 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     name: ENV.handler,
     program: "serve",
     default: "unset",
-    meaning: "Module path of a custom model handler (else model/code/handler.js, else XGBoost).",
+    meaning:
+      "Module path of a custom model handler (else model/code/handler.js, else the project's `sagebrew.handler`, else XGBoost).",
+  },
+  {
+    name: ENV.algorithm,
+    program: "train",
+    default: "unset",
+    meaning:
+      "Module path of a custom training algorithm (else the project's `sagebrew.algorithm`, else XGBoost).",
+  },
+  {
+    name: ENV.project,
+    program: "train, serve",
+    default: "unset",
+    meaning:
+      "Directory of a project whose `package.json` declares its own code (`sagebrew.algorithm`, `sagebrew.handler`); images set /opt/program.",
   },
   {
     name: ENV.mmeMemoryMb,

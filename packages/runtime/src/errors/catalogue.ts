@@ -101,6 +101,18 @@ export const ERROR_CODES = {
   },
   SB_XGBOOST: { kind: "algorithm", status: 500, summary: "The XGBoost library reported an error." },
   SB_TERMINATED: { kind: "platform", status: 500, summary: "Training was stopped by SIGTERM." },
+  SB_ALGORITHM_INVALID: {
+    kind: "user",
+    status: 500,
+    summary: "The training algorithm does not have a valid shape.",
+  },
+  SB_ALGORITHM: { kind: "algorithm", status: 500, summary: "The training algorithm failed." },
+  SB_OUTPUT_WRITE: {
+    kind: "platform",
+    status: 500,
+    summary: "An output file (model, checkpoint, metrics, failure file) could not be written.",
+  },
+  SB_CODEC_INVALID: { kind: "user", status: 500, summary: "A codec does not have a valid shape." },
   SB_INTERNAL: { kind: "platform", status: 500, summary: "An unexpected internal error." },
   SB_USAGE: { kind: "user", status: 400, summary: "A command was called with wrong arguments." },
   SB_IMAGE: {

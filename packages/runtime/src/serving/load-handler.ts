@@ -1,7 +1,8 @@
 /**
  * Finds the handler `serve` runs: `SAGEBREW_HANDLER` (a module path), else
- * `<model dir>/code/handler.js` or `handler.mjs`, else the built-in one (XGBoost). A handler
- * module exports the handler object as `default` or as `handler`.
+ * `<model dir>/code/handler.js` or `handler.mjs`, else the project's declared handler
+ * (`package.json` → `sagebrew.handler`), else the built-in one (XGBoost). A handler module exports
+ * the handler object as `default` or as `handler`.
  */
 import { access } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
@@ -15,6 +16,8 @@ export interface ResolveHandlerOptions {
   readonly handlerModule: string | undefined;
   /** The model directory, searched for `code/handler.js` / `code/handler.mjs`. */
   readonly modelDir: string;
+  /** The project's declared handler module (absolute), if any. */
+  readonly projectHandler?: string | undefined;
   /** The handler used when no module names one. */
   readonly builtin: () => ModelHandler<never, never, never> | ModelHandler;
   /** Base for a relative `handlerModule`. Default `process.cwd()`. */
@@ -41,6 +44,8 @@ export async function resolveHandler(
       }
     }
   }
+  if (candidates.length === 0 && options.projectHandler)
+    candidates.push(pathToFileURL(options.projectHandler).href);
   const spec = candidates[0];
   if (spec === undefined) {
     const builtin = options.builtin() as ModelHandler;

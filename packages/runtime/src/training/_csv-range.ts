@@ -93,8 +93,11 @@ interface Layout {
   delimiter: CsvDelimiter | undefined;
 }
 
-/** Parses the range; calls `onBatch` with each block's rows, in order. */
-export async function parseCsvRange(range: CsvRange, onBatch: (d: Dataset) => void): Promise<void> {
+/** Parses the range; calls `onBatch` with each block's rows, in order (awaited: a slow consumer holds the reading back). */
+export async function parseCsvRange(
+  range: CsvRange,
+  onBatch: (d: Dataset) => void | Promise<void>,
+): Promise<void> {
   // 32 MiB blocks: XGBoost sketches each batch separately, so fewer, larger batches build faster.
   const blockBytes = range.blockBytes ?? 32 << 20;
   const maxLine = range.maxLineBytes ?? CSV_MAX_LINE_BYTES;
@@ -136,7 +139,7 @@ export async function parseCsvRange(range: CsvRange, onBatch: (d: Dataset) => vo
       }
       if (cut > 0) {
         const d = await parseBlock(range, block.subarray(0, cut), { relLine, blockStart, layout });
-        if (d.features.rows > 0) onBatch(d);
+        if (d.features.rows > 0) await onBatch(d);
       }
       if (long) {
         const blockFirstLine =

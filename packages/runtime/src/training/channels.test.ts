@@ -1,17 +1,24 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { concatDatasets, toCsr } from "../codecs/concat.js";
-import { formatOfContentType, guessFormat, listChannelFiles } from "./channels.js";
+import { isSagebrewError } from "../errors/index.js";
+import { channelDirectories, listChannelFiles, resolveChannels } from "./channels.js";
 
-const enc = (s: string) => new TextEncoder().encode(s);
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "sb-ch-"));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
-describe("channels", () => {
-  it("lists files recursively in a stable order, skipping hidden files and markers", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "sb-ch-"));
-    try {
+describe("listChannelFiles()", () => {
+  it("lists files recursively in a stable order, skipping hidden files and markers", () =>
+    withDir(async (dir) => {
       await mkdir(join(dir, "b"), { recursive: true });
       for (const f of ["b/2.csv", "a.csv", "b/1.csv", ".DS_Store", "_SUCCESS"])
         await writeFile(join(dir, f), "1,2\n");
@@ -21,26 +28,83 @@ describe("channels", () => {
         ["a.csv", "b/1.csv", "b/2.csv"],
       );
       assert.deepEqual(l.skipped, [".DS_Store", "_SUCCESS"]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    }));
+
+  it("follows a symlinked subdirectory and a symlinked file, and reports both", () =>
+    withDir(async (root) => {
+      const elsewhere = join(root, "elsewhere");
+      const channel = join(root, "train");
+      await mkdir(join(elsewhere, "part"), { recursive: true });
+      await mkdir(channel);
+      await writeFile(join(elsewhere, "part", "1.csv"), "1,2\n");
+      await writeFile(join(elsewhere, "one.csv"), "0,1\n");
+      await symlink(join(elsewhere, "part"), join(channel, "linked"));
+      await symlink(join(elsewhere, "one.csv"), join(channel, "one.csv"));
+      const l = await listChannelFiles(channel, "train");
+      assert.deepEqual(
+        l.files.map((f) => f.name),
+        ["linked/1.csv", "one.csv"],
+      );
+      assert.deepEqual(
+        l.links.map((x) => [x.name, x.kind]),
+        [
+          ["linked", "directory"],
+          ["one.csv", "file"],
+        ],
+      );
+      assert.equal(l.links[0]!.target, join(elsewhere, "part"));
+    }));
+
+  it("does not follow a link back into a directory already walked (a loop)", () =>
+    withDir(async (channel) => {
+      await mkdir(join(channel, "a"));
+      await writeFile(join(channel, "a", "x.csv"), "1,2\n");
+      await symlink(channel, join(channel, "a", "loop"));
+      const l = await listChannelFiles(channel, "train");
+      assert.deepEqual(
+        l.files.map((f) => f.name),
+        ["a/x.csv"],
+      );
+      assert.deepEqual(l.loops, ["a/loop"]);
+    }));
+
+  it("reads a channel directory that is itself a symlink", () =>
+    withDir(async (root) => {
+      await mkdir(join(root, "real"));
+      await writeFile(join(root, "real", "x.csv"), "1,2\n");
+      await mkdir(join(root, "data"));
+      await symlink(join(root, "real"), join(root, "data", "train"));
+      assert.deepEqual(await channelDirectories(join(root, "data")), ["train"]);
+      const l = await listChannelFiles(join(root, "data", "train"), "train");
+      assert.deepEqual(
+        l.files.map((f) => f.name),
+        ["x.csv"],
+      );
+    }));
+});
+
+describe("resolveChannels()", () => {
+  const declared = { train: { required: true, aliases: ["training"] }, validation: {} };
+
+  it("finds a channel under its alias and reports channels nobody reads", () => {
+    const r = resolveChannels(declared, ["training", "extra", "code"], "/opt/ml/input/data");
+    assert.equal(r.found.get("train"), "training");
+    assert.equal(r.found.has("validation"), false);
+    assert.deepEqual(r.unused, ["extra"]);
   });
 
-  it("maps content types with parameters, in any case", () => {
-    assert.deepEqual(formatOfContentType("Text/CSV; label_size=1"), {
-      format: "csv",
-      params: { label_size: "1" },
-    });
-    assert.equal(formatOfContentType("text/x-libsvm")?.format, "libsvm");
-    assert.equal(formatOfContentType("recordio-protobuf")?.format, "recordio-protobuf");
-    assert.equal(formatOfContentType("application/json"), undefined);
-  });
-
-  it("guesses undeclared formats from extension and content", () => {
-    assert.equal(guessFormat("x.parquet", enc("")), "parquet");
-    assert.equal(guessFormat("data", enc("1 0:1 3:2\n")), "libsvm");
-    assert.equal(guessFormat("data", enc("1,2,3\n")), "csv");
-    assert.equal(guessFormat("data", new Uint8Array([0x0a, 0x23, 0xd7, 0xce])), "recordio-protobuf");
+  it("rejects a missing required channel and a channel present under two names", () => {
+    assert.throws(
+      () => resolveChannels(declared, ["validation"], "/d"),
+      (e: unknown) =>
+        isSagebrewError(e, "SB_CHANNEL_MISSING") &&
+        e.message ===
+          "Cannot train: there is no train channel; put the training data in /d/train/ (or training/); found channels: validation",
+    );
+    assert.throws(
+      () => resolveChannels(declared, ["train", "training"], "/d"),
+      /both a train and a training channel exist/,
+    );
   });
 });
 

@@ -154,7 +154,9 @@ function loadError(
 async function parseHere(range: CsvRange, source: string): Promise<Dataset[]> {
   const batches: Dataset[] = [];
   try {
-    await parseCsvRange(range, (d) => batches.push(d));
+    await parseCsvRange(range, (d) => {
+      batches.push(d);
+    });
   } catch (e) {
     if (e instanceof SagebrewError) throw e;
     const err = e as { code?: string; message?: string };

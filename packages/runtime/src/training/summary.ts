@@ -11,23 +11,30 @@ function bytes(n: number): string {
 
 /** The summary lines printed after training. */
 export function summaryLines(s: TrainingSummary): string[] {
-  const stop =
-    s.stoppedBy === "early-stopping"
-      ? ` (early stopping after ${s.rounds} of ${s.totalRounds})`
-      : s.stoppedBy === "signal"
-        ? ` (stopped by SIGTERM; ${s.totalRounds} planned)`
-        : "";
-  const lines = [
-    `rounds: ${s.rounds}${stop}`,
-    `data: ${s.trainRows} training rows${s.validationRows ? `, ${s.validationRows} validation rows` : ""}, ${s.features} features${s.classNames ? `, classes ${s.classNames.join(", ")}` : ""}`,
-  ];
-  if (s.bestIteration !== undefined)
-    lines.push(`best iteration: ${s.bestIteration} (${s.stoppingMetric} ${s.bestScore})`);
+  const lines: string[] = [];
+  if (s.rounds > 0) {
+    const stop =
+      s.stoppedBy === "early-stopping"
+        ? ` (early stopping after ${s.rounds} of ${s.totalRounds})`
+        : s.stoppedBy === "signal"
+          ? ` (stopped by SIGTERM; ${s.totalRounds} planned)`
+          : "";
+    lines.push(`rounds: ${s.rounds}${stop}`);
+  }
+  lines.push(...s.lines);
+  if (s.best) lines.push(`best iteration: ${s.best.round} (${s.best.metric} ${s.best.score})`);
   const last = s.finalMetrics.map((m) => `${m.set}-${m.metric} ${m.value}`).join(", ");
   if (last) lines.push(`final metrics: ${last}`);
-  lines.push(
-    `time: ${secs(s.totalMs)} total (load ${secs(s.loadMs)}, dmatrix ${secs(s.dmatrixMs)}, boosting ${secs(s.boostMs)})`,
-  );
-  if (s.modelPath) lines.push(`model: ${s.modelPath} (${bytes(s.modelBytes ?? 0)})`);
+  const phases = [["load", s.loadMs] as const, ...Object.entries(s.timings)]
+    .map(([name, ms]) => `${name} ${secs(ms)}`)
+    .join(", ");
+  lines.push(`time: ${secs(s.totalMs)} total (${phases})`);
+  if (s.modelPath) {
+    // Dot-files are metadata beside the model (SageMaker's XGBoost container skips them too).
+    const others = s.modelFiles.slice(1).filter((f) => !/(^|[\\/])\.[^\\/]*$/.test(f)).length;
+    const more = others > 0 ? ` and ${others} more file${others > 1 ? "s" : ""}` : "";
+    lines.push(`model: ${s.modelPath} (${bytes(s.modelBytes ?? 0)})${more}`);
+  }
+  if (s.noModel) lines.push(`model: none on this host (${s.noModel})`);
   return lines;
 }

@@ -1,14 +1,62 @@
 /**
- * Loads the XGBoost model directory for serving: every regular, non-dot file is a model (an
- * ensemble, contract §5.5) unless `SAGEMAKER_INFERENCE_ENSEMBLE=false`; reads the objective, the
- * class count and sagebrew's `sagebrew_class_names` attribute.
+ * The XGBoost model artifact, both ways. Writing: `model/xgboost-model` as UBJ carrying sagebrew's
+ * metadata as booster attributes (`sagebrew_version`, `sagebrew_objective`, `sagebrew_class_names`),
+ * and a readable copy as the dot-file `.sagebrew.json`. Reading, for serving: every regular,
+ * non-dot file of the model directory is a model (an ensemble, contract §5.5) unless
+ * `SAGEMAKER_INFERENCE_ENSEMBLE=false`; the objective, the class count and the class names.
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { XGBOOST_MODEL_FILE } from "../../contract/index.js";
 import { SagebrewError } from "../../errors/index.js";
+import { RUNTIME_VERSION } from "../../version.js";
 import { Booster } from "../../xgboost/index.js";
 import type { OutputModel } from "./_output.js";
+
+/** The booster attribute holding the class names (JSON array; index = class id). */
+export const CLASS_NAMES_ATTR = "sagebrew_class_names";
+
+/** What the model files record about training. */
+export interface ModelFacts {
+  readonly objective: string;
+  readonly numClass: number | undefined;
+  readonly numFeatures: number;
+  readonly classNames: readonly string[] | undefined;
+  readonly rounds: number;
+  readonly bestIteration: number | undefined;
+  readonly bestScore: number | undefined;
+  readonly stoppingMetric: string | undefined;
+  readonly stoppedBy: string;
+}
+
+/**
+ * The model directory's files for a trained booster: `xgboost-model` (UBJ, with sagebrew's
+ * attributes set on the booster) and `.sagebrew.json`.
+ */
+export function modelFiles(booster: Booster, facts: ModelFacts): Record<string, Uint8Array | string> {
+  booster.setAttr("sagebrew_version", RUNTIME_VERSION);
+  booster.setAttr("sagebrew_objective", facts.objective);
+  if (facts.classNames) booster.setAttr(CLASS_NAMES_ATTR, JSON.stringify(facts.classNames));
+  const meta = {
+    format: "sagebrew-xgboost/1",
+    sagebrew_version: RUNTIME_VERSION,
+    model_file: XGBOOST_MODEL_FILE,
+    model_format: "ubj",
+    objective: facts.objective,
+    num_class: facts.numClass ?? null,
+    num_features: facts.numFeatures,
+    class_names: facts.classNames ?? null,
+    rounds: facts.rounds,
+    best_iteration: facts.bestIteration ?? null,
+    best_score: facts.bestScore ?? null,
+    stopping_metric: facts.stoppingMetric ?? null,
+    stopped_by: facts.stoppedBy,
+  };
+  return {
+    [XGBOOST_MODEL_FILE]: booster.save("ubj"),
+    ".sagebrew.json": `${JSON.stringify(meta, null, 2)}\n`,
+  };
+}
 
 /** A loaded XGBoost model (one booster, or an ensemble of them). */
 export interface LoadedXGBoost extends OutputModel {
@@ -105,7 +153,7 @@ function describe(b: Booster, file: string) {
 }
 
 function classNames(b: Booster, file: string): readonly string[] | undefined {
-  const raw = b.getAttr("sagebrew_class_names");
+  const raw = b.getAttr(CLASS_NAMES_ATTR);
   if (raw === undefined) return undefined;
   let names: unknown;
   try {

@@ -1,34 +1,18 @@
 /**
- * The hyperparameters of SageMaker's built-in XGBoost algorithm (`shared/contract.md` §5.3): names,
- * aliases, types, ranges and dependencies, validated before training with messages that name the
- * parameter, the value and what is allowed. Pure.
+ * The hyperparameters of SageMaker's built-in XGBoost algorithm (`shared/contract.md` §5.3),
+ * declared for the training API: names, aliases, types, ranges and dependencies, validated before
+ * training with messages that name the parameter, the value and what is allowed. Pure.
  */
-import { SagebrewError } from "../../errors/index.js";
+import {
+  type CustomHyperparameter,
+  type HyperparameterFail,
+  type HyperparameterSchema,
+  type HyperparameterValues,
+  suggestName,
+  DECIMAL_NUMBER,
+  validateDeclared,
+} from "../../training/index.js";
 import { BINARY_ONLY_METRICS } from "./metrics.js";
-
-type Bound = { value: number; inclusive: boolean };
-
-interface NumberSpec {
-  kind: "int" | "float";
-  min?: Bound;
-  max?: Bound;
-}
-interface EnumSpec {
-  kind: "enum";
-  values: readonly string[];
-}
-interface OtherSpec {
-  kind: "bool" | "metrics" | "updater" | "monotone" | "interaction" | "string";
-}
-/** How one hyperparameter is validated. */
-export type HyperparameterSpec = (NumberSpec | EnumSpec | OtherSpec) & {
-  xgboost?: false;
-  tunable?: [number, number];
-};
-type Spec = HyperparameterSpec;
-
-const ge = (value: number): Bound => ({ value, inclusive: true });
-const gt = (value: number): Bound => ({ value, inclusive: false });
 
 export const OBJECTIVES = [
   "binary:logistic",
@@ -127,64 +111,158 @@ const LINEAR_UPDATERS = ["shotgun", "coord_descent"];
 const REMOVED_UPDATERS = ["distcol", "grow_skmaker"];
 const UPDATERS = [...TREE_UPDATERS, ...LINEAR_UPDATERS, ...REMOVED_UPDATERS];
 
-export const SPECS: Readonly<Record<string, Spec>> = {
-  num_round: { kind: "int", min: ge(1), xgboost: false, tunable: [1, 4000] },
-  num_class: { kind: "int", min: ge(2) },
-  objective: { kind: "enum", values: OBJECTIVES },
-  eval_metric: { kind: "metrics", xgboost: false },
-  early_stopping_rounds: { kind: "int", min: ge(1), xgboost: false },
-  csv_weights: { kind: "int", min: ge(0), max: ge(1), xgboost: false },
-  booster: { kind: "enum", values: ["gbtree", "gblinear", "dart"] },
-  verbosity: { kind: "int", min: ge(0), max: ge(3) },
-  nthread: { kind: "int", min: ge(1) },
-  eta: { kind: "float", min: ge(0), max: ge(1), tunable: [0.1, 0.5] },
-  gamma: { kind: "float", min: ge(0), tunable: [0, 5] },
-  max_depth: { kind: "int", min: ge(0), tunable: [0, 10] },
-  min_child_weight: { kind: "float", min: ge(0), tunable: [0, 120] },
-  max_delta_step: { kind: "float", min: ge(0), tunable: [0, 10] },
-  subsample: { kind: "float", min: gt(0), max: ge(1), tunable: [0.5, 1] },
-  colsample_bytree: { kind: "float", min: gt(0), max: ge(1), tunable: [0.5, 1] },
-  colsample_bylevel: { kind: "float", min: gt(0), max: ge(1), tunable: [0.1, 1] },
-  colsample_bynode: { kind: "float", min: gt(0), max: ge(1), tunable: [0.1, 1] },
-  lambda: { kind: "float", min: ge(0), tunable: [0, 1000] },
-  alpha: { kind: "float", min: ge(0), tunable: [0, 1000] },
-  tree_method: { kind: "enum", values: ["auto", "exact", "approx", "hist", "gpu_hist"] },
-  sketch_eps: { kind: "float", min: gt(0), max: gt(1) },
-  scale_pos_weight: { kind: "float", min: gt(0) },
-  updater: { kind: "updater" },
-  dsplit: { kind: "enum", values: ["row", "col"] },
-  refresh_leaf: { kind: "int", min: ge(0), max: ge(1) },
-  process_type: { kind: "enum", values: ["default", "update"] },
-  grow_policy: { kind: "enum", values: ["depthwise", "lossguide"] },
-  max_leaves: { kind: "int", min: ge(0) },
-  max_bin: { kind: "int", min: ge(0) },
-  predictor: { kind: "enum", values: ["auto", "cpu_predictor", "gpu_predictor"] },
-  monotone_constraints: { kind: "monotone" },
-  interaction_constraints: { kind: "interaction" },
-  sample_type: { kind: "enum", values: ["uniform", "weighted"] },
-  normalize_type: { kind: "enum", values: ["tree", "forest"] },
-  rate_drop: { kind: "float", min: ge(0), max: ge(1) },
-  skip_drop: { kind: "float", min: ge(0), max: ge(1) },
-  one_drop: { kind: "int", min: ge(0), max: ge(1) },
-  lambda_bias: { kind: "float", min: ge(0), max: ge(1) },
-  tweedie_variance_power: { kind: "float", min: gt(1), max: gt(2) },
-  base_score: { kind: "float", min: ge(0) },
-  seed: { kind: "int", min: gt(-(2 ** 31)), max: gt(2 ** 31 - 1) },
-  num_parallel_tree: { kind: "int", min: ge(1) },
-  save_model_on_termination: { kind: "bool", xgboost: false },
-  aft_loss_distribution: { kind: "enum", values: ["normal", "logistic", "extreme"] },
-  aft_loss_distribution_scale: { kind: "float", min: ge(0) },
-  deterministic_histogram: { kind: "bool" },
-  sampling_method: { kind: "enum", values: ["uniform", "gradient_based"] },
-  prob_buffer_row: { kind: "int", min: gt(1) },
-  single_precision_histogram: { kind: "bool" },
-  _kfold: { kind: "int", min: ge(2), xgboost: false },
-  _num_cv_round: { kind: "int", min: ge(1), xgboost: false },
-  _tuning_objective_metric: { kind: "string", xgboost: false },
-  use_dask_gpu_training: { kind: "bool", xgboost: false },
-  /** sagebrew: save a checkpoint every N rounds when checkpointing is configured (default 1). */
-  checkpoint_frequency: { kind: "int", min: ge(1), xgboost: false },
+const metricsList: CustomHyperparameter<readonly string[]> = {
+  type: "custom",
+  syntax: "comma list of metric names",
+  parse(raw) {
+    const list = raw
+      .split(",")
+      .map((m) => m.trim())
+      .filter((m) => m !== "");
+    if (list.length === 0) throw new Error("is empty; give one or more metric names separated by commas");
+    for (const m of list) {
+      if (!isMetric(m)) {
+        const hint = suggestName(m, [...XGBOOST_METRICS, ...CUSTOM_METRICS]);
+        throw new Error(
+          `${JSON.stringify(m)} is not a known metric${hint ? ` (did you mean ${hint}?)` : ""}`,
+        );
+      }
+    }
+    return list;
+  },
 };
+
+const updaterList: CustomHyperparameter<readonly string[]> = {
+  type: "custom",
+  syntax: "comma list of updaters",
+  parse(raw) {
+    const list = raw.split(",").map((u) => u.trim());
+    for (const u of list)
+      if (!UPDATERS.includes(u)) throw new Error(`${JSON.stringify(u)} is not one of ${UPDATERS.join(", ")}`);
+    return list;
+  },
+};
+
+/**
+ * `(1,0,-1)`, as XGBoost reads it; `[1,0,-1]` (a Python list, which SageMaker's container accepts
+ * and its XGBoost turns into a tuple) is rewritten to that form. A trailing comma is allowed.
+ */
+const monotone: CustomHyperparameter<string> = {
+  type: "custom",
+  syntax: "tuple of -1/0/1, e.g. `(1,0,-1)`",
+  parse(raw) {
+    const m = /^[([]\s*((-?\d+\s*,\s*)*(-?\d+\s*,?)?)\s*[)\]]$/.exec(raw.trim());
+    const open = raw.trim()[0];
+    const close = raw.trim().at(-1);
+    const items = m?.[1]
+      ?.split(",")
+      .map((v) => v.trim())
+      .filter((v) => v !== "");
+    if (!m || (open === "(") !== (close === ")") || !items?.every((v) => ["-1", "0", "1"].includes(v))) {
+      throw new Error(`${JSON.stringify(raw)} is not a tuple of -1, 0 and 1 such as (1,0,-1)`);
+    }
+    return `(${items.join(",")})`;
+  },
+};
+
+const interaction: CustomHyperparameter<string> = {
+  type: "custom",
+  syntax: "list of lists of feature indices, e.g. `[[0,1],[2]]`",
+  parse(raw) {
+    let v: unknown;
+    try {
+      v = JSON.parse(raw);
+    } catch {
+      v = undefined;
+    }
+    const ok =
+      Array.isArray(v) &&
+      v.every((g) => Array.isArray(g) && g.every((i) => Number.isInteger(i) && (i as number) >= 0));
+    if (!ok)
+      throw new Error(
+        `${JSON.stringify(raw)} is not a list of lists of feature indices such as [[0,1],[2,3]]`,
+      );
+    return raw.trim();
+  },
+};
+
+/** The declarations of every hyperparameter (`docs/reference/hyperparameters.md` is generated from them). */
+export const DECLARATIONS = {
+  num_round: { type: "int", min: 1, required: "the number of boosting rounds, e.g. 100", tunable: [1, 4000] },
+  num_class: { type: "int", min: 2 },
+  objective: { type: "enum", values: OBJECTIVES, default: "reg:squarederror" },
+  eval_metric: metricsList,
+  early_stopping_rounds: { type: "int", min: 1 },
+  csv_weights: { type: "int", min: 0, max: 1, default: 0 },
+  booster: { type: "enum", values: ["gbtree", "gblinear", "dart"] },
+  verbosity: { type: "int", min: 0, max: 3 },
+  nthread: { type: "int", min: 1 },
+  eta: { type: "float", min: 0, max: 1, tunable: [0.1, 0.5] },
+  gamma: { type: "float", min: 0, tunable: [0, 5] },
+  max_depth: { type: "int", min: 0, tunable: [0, 10] },
+  min_child_weight: { type: "float", min: 0, tunable: [0, 120] },
+  max_delta_step: { type: "float", min: 0, tunable: [0, 10] },
+  subsample: { type: "float", gt: 0, max: 1, tunable: [0.5, 1] },
+  colsample_bytree: { type: "float", gt: 0, max: 1, tunable: [0.5, 1] },
+  colsample_bylevel: { type: "float", gt: 0, max: 1, tunable: [0.1, 1] },
+  colsample_bynode: { type: "float", gt: 0, max: 1, tunable: [0.1, 1] },
+  lambda: { type: "float", min: 0, tunable: [0, 1000] },
+  alpha: { type: "float", min: 0, tunable: [0, 1000] },
+  tree_method: { type: "enum", values: ["auto", "exact", "approx", "hist", "gpu_hist"] },
+  sketch_eps: { type: "float", gt: 0, lt: 1 },
+  scale_pos_weight: { type: "float", gt: 0 },
+  updater: updaterList,
+  dsplit: { type: "enum", values: ["row", "col"] },
+  refresh_leaf: { type: "int", min: 0, max: 1 },
+  process_type: { type: "enum", values: ["default", "update"] },
+  grow_policy: { type: "enum", values: ["depthwise", "lossguide"] },
+  max_leaves: { type: "int", min: 0 },
+  max_bin: { type: "int", min: 0 },
+  predictor: { type: "enum", values: ["auto", "cpu_predictor", "gpu_predictor"] },
+  monotone_constraints: monotone,
+  interaction_constraints: interaction,
+  sample_type: { type: "enum", values: ["uniform", "weighted"] },
+  normalize_type: { type: "enum", values: ["tree", "forest"] },
+  rate_drop: { type: "float", min: 0, max: 1 },
+  skip_drop: { type: "float", min: 0, max: 1 },
+  one_drop: { type: "int", min: 0, max: 1 },
+  lambda_bias: { type: "float", min: 0, max: 1 },
+  tweedie_variance_power: { type: "float", gt: 1, lt: 2 },
+  base_score: { type: "float", min: 0 },
+  seed: { type: "int", gt: -(2 ** 31), lt: 2 ** 31 - 1 },
+  num_parallel_tree: { type: "int", min: 1 },
+  save_model_on_termination: { type: "bool", default: false },
+  aft_loss_distribution: { type: "enum", values: ["normal", "logistic", "extreme"] },
+  aft_loss_distribution_scale: { type: "float", min: 0 },
+  deterministic_histogram: { type: "bool" },
+  sampling_method: { type: "enum", values: ["uniform", "gradient_based"] },
+  prob_buffer_row: { type: "int", gt: 1 },
+  single_precision_histogram: { type: "bool" },
+  _kfold: { type: "int", min: 2 },
+  _num_cv_round: { type: "int", min: 1 },
+  _tuning_objective_metric: { type: "string" },
+  use_dask_gpu_training: { type: "bool" },
+  checkpoint_frequency: {
+    type: "int",
+    min: 1,
+    default: 1,
+    description: "sagebrew: save a checkpoint every N rounds when checkpointing is configured",
+  },
+} as const;
+
+/** Hyperparameters that control the training job; they are not handed to XGBoost. */
+export const SAGEMAKER_ONLY: ReadonlySet<string> = new Set([
+  "num_round",
+  "eval_metric",
+  "early_stopping_rounds",
+  "csv_weights",
+  "save_model_on_termination",
+  "_kfold",
+  "_num_cv_round",
+  "_tuning_objective_metric",
+  "use_dask_gpu_training",
+  "checkpoint_frequency",
+]);
 
 export const ALIASES: Readonly<Record<string, string>> = {
   learning_rate: "eta",
@@ -209,88 +287,77 @@ export interface XGBoostTrainingParams {
   readonly booster: Readonly<Record<string, string>>;
 }
 
-function hp(name: string, msg: string): SagebrewError {
-  return new SagebrewError("SB_HYPERPARAMETER", `Hyperparameter ${name}: ${msg}`);
-}
-
-function describeRange(s: NumberSpec): string {
-  const lo = s.min ? `${s.min.inclusive ? "[" : "("}${s.min.value}` : "(-inf";
-  const hi = s.max ? `${s.max.value}${s.max.inclusive ? "]" : ")"}` : "inf)";
-  return `${lo}, ${hi}`;
-}
-
-/** Python's `int()` and `float()` grammar as SageMaker's container parses values, less `_` separators and non-finite values. */
-const INTEGER = /^[+-]?\d+$/;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-function parseNumber(name: string, raw: string, s: NumberSpec): number {
-  const t = raw.trim();
-  const v = (s.kind === "int" ? INTEGER : DECIMAL).test(t) ? Number(t) : Number.NaN;
-  if (!Number.isFinite(v) || (s.kind === "int" && !Number.isSafeInteger(v))) {
-    throw hp(
-      name,
-      `could not parse value ${JSON.stringify(raw)} as ${s.kind === "int" ? "an integer" : "a number"}`,
-    );
-  }
-  const below = s.min && (s.min.inclusive ? v < s.min.value : v <= s.min.value);
-  const above = s.max && (s.max.inclusive ? v > s.max.value : v >= s.max.value);
-  if (below || above) throw hp(name, `${t} is not in ${describeRange(s)}`);
-  return v;
-}
-
 function isMetric(m: string): boolean {
   if ((XGBOOST_METRICS as readonly string[]).includes(m) || (CUSTOM_METRICS as readonly string[]).includes(m))
     return true;
   // A threshold is any decimal, as upstream parses it with float(); XGBoost's ranking metrics also
   // take a trailing "-" (count a list without positives as 0).
   const at = /^(error|ndcg|map)@(.+?)(-)?$/.exec(m);
-  return at !== null && DECIMAL.test(at[2]!) && (at[3] === undefined || at[1] !== "error");
+  return at !== null && DECIMAL_NUMBER.test(at[2]!) && (at[3] === undefined || at[1] !== "error");
 }
 
-/**
- * `(1,0,-1)`, as XGBoost reads it; `[1,0,-1]` (a Python list, which SageMaker's container accepts
- * and its XGBoost turns into a tuple) is rewritten to that form. A trailing comma is allowed.
- */
-function parseMonotone(name: string, raw: string): string {
-  const m = /^[([]\s*((-?\d+\s*,\s*)*(-?\d+\s*,?)?)\s*[)\]]$/.exec(raw.trim());
-  const open = raw.trim()[0];
-  const close = raw.trim().at(-1);
-  const items = m?.[1]
-    ?.split(",")
-    .map((v) => v.trim())
-    .filter((v) => v !== "");
-  if (!m || (open === "(") !== (close === ")") || !items?.every((v) => ["-1", "0", "1"].includes(v))) {
-    throw hp(name, `${JSON.stringify(raw)} is not a tuple of -1, 0 and 1 such as (1,0,-1)`);
+/** Validated hyperparameter values of the XGBoost algorithm. */
+export type XGBoostHyperparameters = HyperparameterValues<typeof DECLARATIONS>;
+
+/** The metric `_tuning_objective_metric` names, without its `validation:` / `train:` prefix. */
+function tuningMetricOf(v: XGBoostHyperparameters): string | undefined {
+  return v._tuning_objective_metric?.replace(/^(validation|train):/, "");
+}
+
+/** The dependencies between XGBoost's hyperparameters (§5.3, §7.2). */
+function checkDependencies(v: XGBoostHyperparameters, fail: HyperparameterFail): void {
+  const { objective } = v;
+  if ((objective === "multi:softmax" || objective === "multi:softprob") && v.num_class === undefined) {
+    fail("num_class", `missing; it is required for objective ${objective} (the number of classes, e.g. 3)`);
   }
-  return `(${items.join(",")})`;
-}
-
-/** The closest known name, for "did you mean" hints. */
-function suggest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDist = 3;
-  for (const k of known) {
-    const d = editDistance(name, k);
-    if (d < bestDist) {
-      best = k;
-      bestDist = d;
+  const tuning = tuningMetricOf(v);
+  if (tuning !== undefined && !isMetric(tuning)) {
+    fail("_tuning_objective_metric", `${JSON.stringify(v._tuning_objective_metric)} names no known metric`);
+  }
+  const evalMetrics = v.eval_metric ?? [];
+  const allMetrics = [...evalMetrics, ...(tuning && !evalMetrics.includes(tuning) ? [tuning] : [])];
+  // As upstream, these two rules read eval_metric only: an HPO job's objective `validation:auc` on
+  // a multi-class objective is XGBoost's multi-class AUC there, and is here too.
+  if (evalMetrics.includes("auc") && !objective.startsWith("binary:") && !objective.startsWith("rank:")) {
+    fail("eval_metric", `auc needs a binary:* or rank:* objective, not ${objective}`);
+  }
+  if (evalMetrics.includes("aft-nloglik") && objective !== "survival:aft") {
+    fail("eval_metric", `aft-nloglik needs objective survival:aft, not ${objective}`);
+  }
+  const numClass = v.num_class;
+  if (objective.startsWith("multi:") && (numClass ?? 0) > 2) {
+    for (const m of allMetrics.filter((x) => BINARY_ONLY_METRICS.has(x))) {
+      fail(
+        evalMetrics.includes(m) ? "eval_metric" : "_tuning_objective_metric",
+        `${m} scores the positive class of a binary problem, and objective ${objective} has ${numClass} classes; use ${m === "f1_binary" ? "f1 or f1_macro" : `${m}_macro or ${m}_micro`}`,
+      );
     }
   }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
+  const treeMethod = v.tree_method;
+  if (
+    v.monotone_constraints !== undefined &&
+    treeMethod !== undefined &&
+    !["exact", "hist"].includes(treeMethod)
+  ) {
+    fail("monotone_constraints", `needs tree_method exact or hist, not ${treeMethod}`);
   }
-  return row[b.length]!;
+  if (
+    v.interaction_constraints !== undefined &&
+    treeMethod !== undefined &&
+    !["exact", "hist", "approx"].includes(treeMethod)
+  ) {
+    fail("interaction_constraints", `needs tree_method exact, hist or approx, not ${treeMethod}`);
+  }
+  if (v.updater) checkUpdater(v.updater, v.booster, v.process_type, fail);
+  if (v._kfold !== undefined || v._num_cv_round !== undefined) {
+    fail(
+      "_kfold",
+      "k-fold cross-validation is not supported by sagebrew yet; remove _kfold and _num_cv_round",
+    );
+  }
+  if (v.use_dask_gpu_training === true) {
+    fail("use_dask_gpu_training", "Dask GPU training is not supported by sagebrew; set it to false");
+  }
 }
 
 /** The updater rules of SageMaker's container, plus the updaters XGBoost no longer has. */
@@ -298,29 +365,66 @@ function checkUpdater(
   updater: readonly string[],
   booster: string | undefined,
   processType: string | undefined,
+  fail: HyperparameterFail,
 ): void {
   if (booster === "gblinear") {
     if (!(updater.length === 1 && LINEAR_UPDATERS.includes(updater[0]!)))
-      throw hp("updater", "with booster gblinear must be exactly one of shotgun, coord_descent");
+      fail("updater", "with booster gblinear must be exactly one of shotgun, coord_descent");
     return;
   }
   if (processType === "update" && !updater.every((u) => u === "refresh" || u === "prune")) {
-    throw hp("updater", "with process_type update may only use refresh and prune");
+    fail("updater", "with process_type update may only use refresh and prune");
   }
   const linear = updater.filter((u) => LINEAR_UPDATERS.includes(u));
   if (linear.length > 0)
-    throw hp(
+    fail(
       "updater",
       `${linear.join(", ")} updates linear models; with booster ${booster ?? "gbtree"} use tree updaters (${TREE_UPDATERS.join(", ")})`,
     );
   const removed = updater.filter((u) => REMOVED_UPDATERS.includes(u));
   if (removed.length > 0)
-    throw hp(
-      "updater",
-      `${removed.join(", ")} is no longer part of XGBoost; use one of ${TREE_UPDATERS.join(", ")}`,
-    );
+    fail("updater", `${removed.join(", ")} is no longer part of XGBoost; use one of ${TREE_UPDATERS.join(", ")}`);
   const growers = updater.filter((u) => u.startsWith("grow_"));
-  if (growers.length > 1) throw hp("updater", `uses more than one tree-grow plugin (${growers.join(", ")})`);
+  if (growers.length > 1) fail("updater", `uses more than one tree-grow plugin (${growers.join(", ")})`);
+}
+
+/** The XGBoost algorithm's hyperparameters, as the training API reads them. */
+export const XGBOOST_HYPERPARAMETERS: HyperparameterSchema<typeof DECLARATIONS> = {
+  declarations: DECLARATIONS,
+  aliases: ALIASES,
+  check: checkDependencies,
+};
+
+/** The algorithm's name in messages: `not a hyperparameter of the XGBoost algorithm`. */
+export const XGBOOST_ALGORITHM_NAME = "XGBoost";
+
+/**
+ * Training settings from validated values; `given` names the hyperparameters the job set (only
+ * those, and the objective, are handed to XGBoost).
+ */
+export function toTrainingParams(v: XGBoostHyperparameters, given: readonly string[]): XGBoostTrainingParams {
+  const tuning = tuningMetricOf(v);
+  const evalMetrics = [...(v.eval_metric ?? [])];
+  if (tuning && !evalMetrics.includes(tuning)) evalMetrics.push(tuning);
+  const booster: Record<string, string> = {};
+  for (const name of given) {
+    const value = (v as Readonly<Record<string, unknown>>)[name];
+    if (SAGEMAKER_ONLY.has(name) || value === undefined) continue;
+    booster[name] = Array.isArray(value) ? value.join(",") : String(value);
+  }
+  booster.objective = v.objective;
+  return Object.freeze({
+    numRound: v.num_round,
+    objective: v.objective,
+    ...(v.num_class !== undefined ? { numClass: v.num_class } : {}),
+    evalMetrics,
+    ...(v.early_stopping_rounds !== undefined ? { earlyStoppingRounds: v.early_stopping_rounds } : {}),
+    csvWeights: v.csv_weights === 1,
+    saveModelOnTermination: v.save_model_on_termination,
+    checkpointFrequency: v.checkpoint_frequency,
+    ...(tuning ? { tuningObjectiveMetric: tuning } : {}),
+    booster: Object.freeze(booster),
+  });
 }
 
 /**
@@ -330,178 +434,6 @@ function checkUpdater(
  * @throws SagebrewError SB_HYPERPARAMETER naming the parameter, the value and what is allowed.
  */
 export function validateHyperparameters(input: Readonly<Record<string, string>>): XGBoostTrainingParams {
-  const values: Record<string, string> = {};
-  for (const [rawName, value] of Object.entries(input)) {
-    const name = ALIASES[rawName] ?? rawName;
-    if (name in values)
-      throw hp(name, `given twice (as ${rawName} and ${name === rawName ? "an alias" : name})`);
-    values[name] = value;
-  }
-  if (values.num_round === undefined) {
-    throw hp("num_round", "missing; it is required (the number of boosting rounds, e.g. 100)");
-  }
-  const known = Object.keys(SPECS).concat(Object.keys(ALIASES));
-  for (const name of Object.keys(values)) {
-    if (!(name in SPECS)) {
-      const hint = suggest(name, known);
-      throw hp(
-        name,
-        `not a hyperparameter of the XGBoost algorithm${hint ? ` (did you mean ${hint}?)` : ""}`,
-      );
-    }
-  }
-  const parsed: Record<string, number | string | boolean | string[]> = {};
-  for (const [name, raw] of Object.entries(values)) {
-    const spec = SPECS[name]!;
-    switch (spec.kind) {
-      case "int":
-      case "float":
-        parsed[name] = parseNumber(name, raw, spec);
-        break;
-      case "enum": {
-        const v = raw.trim();
-        if (!spec.values.includes(v))
-          throw hp(name, `${JSON.stringify(raw)} is not one of ${spec.values.join(", ")}`);
-        parsed[name] = v;
-        break;
-      }
-      case "bool": {
-        const v = raw.trim().toLowerCase();
-        if (v !== "true" && v !== "false") throw hp(name, `${JSON.stringify(raw)} is not true or false`);
-        parsed[name] = v === "true";
-        break;
-      }
-      case "metrics": {
-        const list = raw
-          .split(",")
-          .map((m) => m.trim())
-          .filter((m) => m !== "");
-        if (list.length === 0) throw hp(name, "is empty; give one or more metric names separated by commas");
-        for (const m of list) {
-          if (!isMetric(m)) {
-            const hint = suggest(m, [...XGBOOST_METRICS, ...CUSTOM_METRICS]);
-            throw hp(
-              name,
-              `${JSON.stringify(m)} is not a known metric${hint ? ` (did you mean ${hint}?)` : ""}`,
-            );
-          }
-        }
-        parsed[name] = list;
-        break;
-      }
-      case "updater": {
-        const list = raw.split(",").map((u) => u.trim());
-        for (const u of list)
-          if (!UPDATERS.includes(u))
-            throw hp(name, `${JSON.stringify(u)} is not one of ${UPDATERS.join(", ")}`);
-        parsed[name] = list;
-        break;
-      }
-      case "monotone":
-        parsed[name] = parseMonotone(name, raw);
-        break;
-      case "interaction": {
-        let v: unknown;
-        try {
-          v = JSON.parse(raw);
-        } catch {
-          v = undefined;
-        }
-        const ok =
-          Array.isArray(v) &&
-          v.every((g) => Array.isArray(g) && g.every((i) => Number.isInteger(i) && (i as number) >= 0));
-        if (!ok)
-          throw hp(
-            name,
-            `${JSON.stringify(raw)} is not a list of lists of feature indices such as [[0,1],[2,3]]`,
-          );
-        parsed[name] = raw.trim();
-        break;
-      }
-      case "string":
-        parsed[name] = raw.trim();
-        break;
-    }
-  }
-  const objective = (parsed.objective as string | undefined) ?? "reg:squarederror";
-  const evalMetrics = (parsed.eval_metric as string[] | undefined) ?? [];
-  // Dependencies (§5.3, §7.2).
-  if ((objective === "multi:softmax" || objective === "multi:softprob") && parsed.num_class === undefined) {
-    throw hp(
-      "num_class",
-      `missing; it is required for objective ${objective} (the number of classes, e.g. 3)`,
-    );
-  }
-  const tuning = parsed._tuning_objective_metric as string | undefined;
-  const tuningMetric = tuning?.replace(/^(validation|train):/, "");
-  if (tuningMetric !== undefined && !isMetric(tuningMetric)) {
-    throw hp("_tuning_objective_metric", `${JSON.stringify(tuning)} names no known metric`);
-  }
-  const allMetrics = [...evalMetrics];
-  if (tuningMetric && !allMetrics.includes(tuningMetric)) allMetrics.push(tuningMetric);
-  // As upstream, these two rules read eval_metric only: an HPO job's objective `validation:auc` on
-  // a multi-class objective is XGBoost's multi-class AUC there, and is here too.
-  if (evalMetrics.includes("auc") && !objective.startsWith("binary:") && !objective.startsWith("rank:")) {
-    throw hp("eval_metric", `auc needs a binary:* or rank:* objective, not ${objective}`);
-  }
-  if (evalMetrics.includes("aft-nloglik") && objective !== "survival:aft") {
-    throw hp("eval_metric", `aft-nloglik needs objective survival:aft, not ${objective}`);
-  }
-  const numClass = parsed.num_class as number | undefined;
-  if (objective.startsWith("multi:") && (numClass ?? 0) > 2) {
-    for (const m of allMetrics.filter((x) => BINARY_ONLY_METRICS.has(x))) {
-      throw hp(
-        evalMetrics.includes(m) ? "eval_metric" : "_tuning_objective_metric",
-        `${m} scores the positive class of a binary problem, and objective ${objective} has ${numClass} classes; use ${m === "f1_binary" ? "f1 or f1_macro" : `${m}_macro or ${m}_micro`}`,
-      );
-    }
-  }
-  const treeMethod = parsed.tree_method as string | undefined;
-  if (
-    parsed.monotone_constraints !== undefined &&
-    treeMethod !== undefined &&
-    !["exact", "hist"].includes(treeMethod)
-  ) {
-    throw hp("monotone_constraints", `needs tree_method exact or hist, not ${treeMethod}`);
-  }
-  if (
-    parsed.interaction_constraints !== undefined &&
-    treeMethod !== undefined &&
-    !["exact", "hist", "approx"].includes(treeMethod)
-  ) {
-    throw hp("interaction_constraints", `needs tree_method exact, hist or approx, not ${treeMethod}`);
-  }
-  const updater = parsed.updater as string[] | undefined;
-  if (updater)
-    checkUpdater(updater, parsed.booster as string | undefined, parsed.process_type as string | undefined);
-  if (parsed._kfold !== undefined || parsed._num_cv_round !== undefined) {
-    throw hp(
-      "_kfold",
-      "k-fold cross-validation is not supported by sagebrew yet; remove _kfold and _num_cv_round",
-    );
-  }
-  if (parsed.use_dask_gpu_training === true) {
-    throw hp("use_dask_gpu_training", "Dask GPU training is not supported by sagebrew; set it to false");
-  }
-
-  const booster: Record<string, string> = {};
-  for (const [name, value] of Object.entries(parsed)) {
-    if (SPECS[name]!.xgboost === false) continue;
-    booster[name] = Array.isArray(value) ? value.join(",") : String(value);
-  }
-  booster.objective = objective;
-  return Object.freeze({
-    numRound: parsed.num_round as number,
-    objective,
-    ...(parsed.num_class !== undefined ? { numClass: parsed.num_class as number } : {}),
-    evalMetrics: allMetrics,
-    ...(parsed.early_stopping_rounds !== undefined
-      ? { earlyStoppingRounds: parsed.early_stopping_rounds as number }
-      : {}),
-    csvWeights: parsed.csv_weights === 1,
-    saveModelOnTermination: parsed.save_model_on_termination === true,
-    checkpointFrequency: (parsed.checkpoint_frequency as number | undefined) ?? 1,
-    ...(tuningMetric ? { tuningObjectiveMetric: tuningMetric } : {}),
-    booster: Object.freeze(booster),
-  });
+  const { values, given } = validateDeclared(XGBOOST_HYPERPARAMETERS, input, XGBOOST_ALGORITHM_NAME);
+  return toTrainingParams(values, given);
 }

@@ -6,27 +6,20 @@
 
 import { concatDatasets } from "../../codecs/concat.js";
 import type { Dataset, DenseMatrix } from "../../codecs/types.js";
+import { formatMetricValue, parseMetricLine } from "../../contract/index.js";
 import { SagebrewError } from "../../errors/index.js";
+import type { MetricValue, RoundMetrics } from "../../training/index.js";
 import { Booster, type DenseBatch, DMatrix, trimNativeHeap } from "../../xgboost/index.js";
 import type { XGBoostTrainingParams } from "./hyperparameters.js";
 import { CUSTOM_METRICS, MAXIMIZE_METRICS } from "./hyperparameters.js";
 import { computeMetric } from "./metrics.js";
 
-/** One `set-metric:value` entry of an evaluation line. */
-export interface MetricValue {
-  readonly set: string;
-  readonly metric: string;
-  readonly value: number;
-}
-
-export interface RoundReport {
-  /** Zero-based round index. */
-  readonly round: number;
+/** One round's evaluation, as the training API reports it. */
+export interface RoundReport extends RoundMetrics {
   readonly totalRounds: number;
   /** XGBoost's evaluation line, e.g. `[3]\ttrain-mlogloss:0.08\tvalidation-mlogloss:0.12`. */
   readonly line: string;
   readonly metrics: readonly MetricValue[];
-  readonly elapsedMs: number;
 }
 
 /** Labelled rows, possibly in several batches (a large file arrives as several). */
@@ -64,12 +57,7 @@ export interface TrainResult {
 
 /** Parses an XGBoost evaluation line into its entries. */
 export function parseEvalLine(line: string): MetricValue[] {
-  const out: MetricValue[] = [];
-  for (const part of line.split("\t").slice(1)) {
-    const m = /^(.+?)-(.+):(.+)$/.exec(part.trim());
-    if (m) out.push({ set: m[1]!, metric: m[2]!, value: Number(m[3]) });
-  }
-  return out;
+  return parseMetricLine(line);
 }
 
 /**
@@ -181,7 +169,6 @@ export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> 
         stoppedBy = "signal";
         break;
       }
-      const tr = performance.now();
       await booster.updateAsync(round, dtrain);
       let line = await booster.evalAsync(round, sets);
       for (const m of custom) {
@@ -197,7 +184,6 @@ export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> 
         totalRounds: params.numRound,
         line,
         metrics,
-        elapsedMs: performance.now() - tr,
       };
       history.push(report);
       if (params.earlyStoppingRounds !== undefined && dvalid) {
@@ -252,7 +238,4 @@ export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> 
 }
 
 /** Formats a metric value as XGBoost does (up to 17 significant digits, no exponent for ordinary values). */
-export function formatMetric(v: number): string {
-  if (!Number.isFinite(v)) return String(v).toLowerCase();
-  return String(Number(v.toPrecision(17)));
-}
+export const formatMetric = formatMetricValue;
