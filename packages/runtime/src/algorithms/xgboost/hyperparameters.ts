@@ -5,11 +5,11 @@
  */
 import {
   type CustomHyperparameter,
+  DECIMAL_NUMBER,
   type HyperparameterFail,
   type HyperparameterSchema,
   type HyperparameterValues,
   suggestName,
-  DECIMAL_NUMBER,
   validateDeclared,
 } from "../../training/index.js";
 import { BINARY_ONLY_METRICS } from "./metrics.js";
@@ -383,7 +383,10 @@ function checkUpdater(
     );
   const removed = updater.filter((u) => REMOVED_UPDATERS.includes(u));
   if (removed.length > 0)
-    fail("updater", `${removed.join(", ")} is no longer part of XGBoost; use one of ${TREE_UPDATERS.join(", ")}`);
+    fail(
+      "updater",
+      `${removed.join(", ")} is no longer part of XGBoost; use one of ${TREE_UPDATERS.join(", ")}`,
+    );
   const growers = updater.filter((u) => u.startsWith("grow_"));
   if (growers.length > 1) fail("updater", `uses more than one tree-grow plugin (${growers.join(", ")})`);
 }
