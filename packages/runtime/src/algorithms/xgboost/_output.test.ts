@@ -39,6 +39,16 @@ describe("selectable output keys (contract §5.6)", () => {
     assert.equal(keyValue("raw_score", f(-7.5), logitraw), -7.5);
   });
 
+  it("gives raw_scores as [1 - v, v] for binary:logitraw, binary:hinge and multi:softmax, as SageMaker's container does", () => {
+    // sagemaker-xgboost-container serve_utils._get_raw_scores; test_serve_utils: binary:hinge 1 → [0, 1].
+    const one = (objective: string): OutputModel => ({ objective, numClass: 3, classNames: undefined });
+    assert.deepEqual(keyValue("raw_scores", f(1), one("binary:hinge")), [0, 1]);
+    assert.deepEqual(keyValue("raw_scores", f(-7.5), one("binary:logitraw")), [8.5, -7.5]);
+    assert.deepEqual(keyValue("raw_scores", f(2), one("multi:softmax")), [-1, 2]);
+    assert.equal(keyValue("raw_score", f(2), one("multi:softmax")), 2);
+    assert.equal(keyValue("predicted_label", f(2), one("multi:softmax")), 2);
+  });
+
   it("gives only predicted_score for regression", () => {
     assert.equal(keyValue("predicted_score", f(2.5), reg), 2.5);
     assert.ok(Number.isNaN(keyValue("predicted_label", f(2.5), reg) as number));

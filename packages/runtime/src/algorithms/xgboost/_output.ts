@@ -89,9 +89,10 @@ export function keyValue(key: OutputKey, row: Float32Array, m: OutputModel): Val
     case "raw_score":
       return m.objective === "multi:softprob" ? Math.max(...row) : v;
     case "raw_scores":
-      if (m.objective === "binary:logistic") return [1 - v, v];
+      // Upstream's shape for every single-value objective, [1 - v, v], even where v is a margin
+      // (binary:logitraw) or a class id (binary:hinge, multi:softmax): clients index it as a pair.
       if (m.objective === "multi:softprob") return Array.from(row);
-      return [v];
+      return [1 - v, v];
   }
 }
 
