@@ -30,6 +30,13 @@ describe("parseLibsvm()", () => {
     assert.equal(d.features.rows, 2);
   });
 
+  it("rejects an index without a value in a request too", () => {
+    assert.throws(
+      () => parseLibsvm(enc("0:1.5 3:"), { source: "request body" }),
+      /Cannot parse libsvm request body line 1: index 3 has no value in "3:"/,
+    );
+  });
+
   it("widens to minCols", () => {
     const d = parseLibsvm(enc("0:1\n"), { source: "t", minCols: 4 });
     assert.equal(d.features.cols, 4);
@@ -50,6 +57,16 @@ describe("parseLibsvm()", () => {
     ["a bare token", "1 1", /expected index:value, got "1"/],
     ["an infinite value", "1 1:1e39", /not a finite float32/],
     ["weights on some lines only", "1:1 0:1\n1 0:1\n", /line 2: the line has no weight/],
+    [
+      "an index without a value",
+      "1 0:1 3:\n0 1:2\n",
+      /^Cannot parse libsvm t line 1: index 3 has no value in "3:"$/,
+    ],
+    [
+      "an index without a value at the end of the text",
+      "1 0:1\n0 2:",
+      /line 2: index 2 has no value in "2:"$/,
+    ],
   ];
   for (const [what, text, message] of errors) {
     it(`rejects ${what}`, () => {

@@ -115,6 +115,9 @@ export function parseLibsvm(bytes: Uint8Array, options: LibsvmOptions): Dataset 
         index = index * 10 + (c - 48);
       }
       if (index <= lastIndex) fail(`index ${index} after ${lastIndex} is not ascending`);
+      // An empty value is not a missing one here (as it is in CSV): libsvm leaves missing
+      // features out, so `3:` is a cut or malformed line.
+      if (colon + 1 === e) fail(`index ${index} has no value in ${quote(bytes, s, e)}`);
       const v = parseNumberField(bytes, colon + 1, e);
       if (v === NOT_A_NUMBER) fail(`value in ${quote(bytes, s, e)} is not a number`);
       const f = Math.fround(v as number);
