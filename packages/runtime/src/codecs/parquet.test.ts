@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
 import { fc } from "../../../../test/support/property.js";
@@ -35,6 +36,76 @@ async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
     return true;
   });
 }
+
+describe("decodeParquet() with a DataFrame index stored as a column", () => {
+  const testdata = (name: string) =>
+    new Uint8Array(readFileSync(new URL(`./testdata/${name}`, import.meta.url)));
+  const pandasMeta = (index: unknown[]) => [
+    { key: "pandas", value: JSON.stringify({ index_columns: index, columns: [] }) },
+  ];
+
+  it("leaves out dask's __null_dask_index__ (a file written by dask, from SageMaker XGBoost's tests)", async () => {
+    const d = await decodeParquet(testdata("dask-index.parquet"), { source: "train_0.parquet" });
+    assert.equal(d.features.cols, 5);
+    assert.equal(d.features.rows, 5);
+    assert.deepEqual(Array.from(d.labels!), [0, 1, 2, 3, 4]);
+    assert.deepEqual(Array.from(d.features.values.subarray(0, 5)), [0, 0, 0, 0, 0]);
+  });
+
+  it("reads a pandas file whose RangeIndex is stored as no column (from SageMaker XGBoost's tests)", async () => {
+    const d = await decodeParquet(testdata("pandas-range-index.parquet"));
+    assert.equal(d.features.cols, 5);
+    assert.deepEqual(Array.from(d.labels!), [0, 0, 0, 0, 1]);
+  });
+
+  it("leaves out pandas' __index_level_0__, wherever it stands", async () => {
+    for (const first of [true, false]) {
+      const y = { name: "y", data: [1, 0], type: "DOUBLE" } as const;
+      const a = { name: "a", data: [0.5, 1.5], type: "DOUBLE" } as const;
+      const index = { name: "__index_level_0__", data: [17n, 42n], type: "INT64" } as const;
+      const bytes = new Uint8Array(
+        parquetWriteBuffer({
+          columnData: first ? [index, y, a] : [y, a, index],
+          kvMetadata: pandasMeta(["__index_level_0__"]),
+        }),
+      );
+      const d = await decodeParquet(bytes);
+      assert.deepEqual(d.features, {
+        kind: "dense",
+        rows: 2,
+        cols: 1,
+        values: Float32Array.from([0.5, 1.5]),
+      });
+      assert.deepEqual(Array.from(d.labels!), [1, 0]);
+    }
+  });
+
+  it("leaves out a named index the pandas metadata lists, and keeps every other column", async () => {
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: "y", data: ["setosa", "virginica"], type: "STRING" },
+          { name: "a", data: [1, 2], type: "DOUBLE" },
+          { name: "customer_id", data: [7, 9], type: "INT32" },
+        ],
+        kvMetadata: pandasMeta(["customer_id", { kind: "range", name: null, start: 0, stop: 2, step: 1 }]),
+      }),
+    );
+    const d = await decodeParquet(bytes);
+    assert.equal(d.features.cols, 1);
+    assert.deepEqual(d.labelStrings, ["setosa", "virginica"]);
+  });
+
+  it("says so when a file holds only its index", async () => {
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({ columnData: [{ name: "__index_level_0__", data: [1n], type: "INT64" }] }),
+    );
+    await assert.rejects(
+      decodeParquet(bytes, { source: "idx.parquet" }),
+      /Cannot read Parquet file idx.parquet: the file holds only its index, no data columns/,
+    );
+  });
+});
 
 describe("decodeParquet()", () => {
   it("reads column 0 as the label and the rest as float32 features, any physical type", async () => {

@@ -2,7 +2,8 @@
  * `application/x-parquet` training data (contract §5.2): column 0 is the label, every other
  * column a feature. Read with hyparquet from bytes in memory (no file access here). Numeric
  * columns of any physical type become float32; nulls become NaN (missing); string labels are
- * kept as `labelStrings` for the trainer to map to classes.
+ * kept as `labelStrings` for the trainer to map to classes. A DataFrame's index that pandas or
+ * dask stored as a column is not data, as SageMaker's container (pyarrow → pandas) reads it.
  */
 import { type FileMetaData, parquetMetadata, parquetSchema } from "hyparquet";
 import { parquetReadAsync } from "hyparquet/src/read.js";
@@ -33,6 +34,28 @@ function describe(v: unknown): string {
   return `a value of type ${typeof v}`;
 }
 
+/** Names pandas and dask give a stored index column; reserved, so never a feature's name. */
+const INDEX_COLUMN = /^(__index_level_\d+__|__null_dask_index__)$/;
+
+/**
+ * The columns that hold a DataFrame's index: those the `pandas` key-value metadata lists in
+ * `index_columns` (a RangeIndex is listed as an object and stored as no column), and the
+ * reserved names, which pyarrow would also restore as the index.
+ */
+function indexColumns(metadata: ReturnType<typeof parquetMetadata>, names: readonly string[]): Set<string> {
+  const out = new Set(names.filter((n) => INDEX_COLUMN.test(n)));
+  const pandas = metadata.key_value_metadata?.find((kv) => kv.key === "pandas")?.value;
+  if (pandas === undefined) return out;
+  try {
+    const listed = (JSON.parse(pandas) as { index_columns?: unknown }).index_columns;
+    if (Array.isArray(listed))
+      for (const c of listed) if (typeof c === "string" && names.includes(c)) out.add(c);
+  } catch {
+    // Metadata that is not JSON describes no index; the columns are read as they are.
+  }
+  return out;
+}
+
 /** Converts one cell to a number; `undefined` when it is not numeric. */
 function toNumber(v: unknown): number | undefined {
   if (typeof v === "number") return v;
@@ -61,7 +84,11 @@ type ColumnChunk =
  *
  * @throws Error when hyparquet cannot plan the read (the caller names the file).
  */
-function readColumnChunks(buffer: ArrayBuffer, metadata: FileMetaData): Promise<ColumnChunk>[] {
+function readColumnChunks(
+  buffer: ArrayBuffer,
+  metadata: FileMetaData,
+  columns: readonly string[] | undefined,
+): Promise<ColumnChunk>[] {
   let open!: () => void;
   const gate = new Promise<void>((resolve) => {
     open = resolve;
@@ -73,6 +100,7 @@ function readColumnChunks(buffer: ArrayBuffer, metadata: FileMetaData): Promise<
     },
     metadata,
     utf8: true,
+    ...(columns ? { columns: [...columns] } : {}),
   });
   const chunks = groups.flatMap((g) =>
     g.asyncColumns.map((c) =>
@@ -103,11 +131,15 @@ export async function decodeParquet(bytes: Uint8Array, options: ParquetDecodeOpt
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let metadata: ReturnType<typeof parquetMetadata>;
   let names: string[];
+  let index: Set<string>;
   let stringLabels = false;
   try {
     metadata = parquetMetadata(buffer);
     const root = parquetSchema(metadata);
-    names = root.children.map((c) => {
+    const all = root.children.map((c) => c.element.name);
+    index = indexColumns(metadata, all);
+    const data = root.children.filter((c) => !index.has(c.element.name));
+    names = data.map((c) => {
       if (c.children.length > 0) {
         throw fail(
           source,
@@ -116,12 +148,16 @@ export async function decodeParquet(bytes: Uint8Array, options: ParquetDecodeOpt
       }
       return c.element.name;
     });
-    stringLabels = root.children[0]?.element.type === "BYTE_ARRAY";
+    stringLabels = data[0]?.element.type === "BYTE_ARRAY";
   } catch (e) {
     if (e instanceof SagebrewError) throw e;
     throw fail(source, `not a readable Parquet file: ${(e as Error).message}`, e);
   }
-  if (names.length < 1) throw fail(source, "the file has no columns");
+  if (names.length < 1)
+    throw fail(
+      source,
+      index.size > 0 ? "the file holds only its index, no data columns" : "the file has no columns",
+    );
   const rows = Number(metadata.num_rows);
   const cols = names.length - 1;
   const position = new Map(names.map((n, i) => [n, i]));
@@ -139,7 +175,7 @@ export async function decodeParquet(bytes: Uint8Array, options: ParquetDecodeOpt
   if (implausible) throw fail(source, `the file is corrupt: ${implausible}`);
   const chunks: Chunk[] = [];
   try {
-    const settled = await Promise.all(readColumnChunks(buffer, metadata));
+    const settled = await Promise.all(readColumnChunks(buffer, metadata, index.size > 0 ? names : undefined));
     for (const r of settled) {
       if (!r.ok) throw r.error;
       let rowStart = r.rowStart;
@@ -157,6 +193,7 @@ export async function decodeParquet(bytes: Uint8Array, options: ParquetDecodeOpt
   const labelStrings: string[] | undefined = stringLabels ? new Array<string>(rows) : undefined;
   const filled = new Float64Array(names.length);
   for (const { column, data, rowStart } of chunks) {
+    if (index.has(column)) continue;
     const j = position.get(column);
     if (j === undefined)
       throw fail(source, `a data page belongs to unknown column ${JSON.stringify(column)}`);
