@@ -60,9 +60,9 @@ describe("decodeParquet() with a DataFrame index stored as a column", () => {
 
   it("leaves out pandas' __index_level_0__, wherever it stands", async () => {
     for (const first of [true, false]) {
-      const y = { name: "y", data: [1, 0], type: "DOUBLE" } as const;
-      const a = { name: "a", data: [0.5, 1.5], type: "DOUBLE" } as const;
-      const index = { name: "__index_level_0__", data: [17n, 42n], type: "INT64" } as const;
+      const y: ColumnSource = { name: "y", data: [1, 0], type: "DOUBLE" };
+      const a: ColumnSource = { name: "a", data: [0.5, 1.5], type: "DOUBLE" };
+      const index: ColumnSource = { name: "__index_level_0__", data: [17n, 42n], type: "INT64" };
       const bytes = new Uint8Array(
         parquetWriteBuffer({
           columnData: first ? [index, y, a] : [y, a, index],
