@@ -37,11 +37,11 @@ module.exports = {
     {
       name: "cli-commands-load-tooling-lazily",
       comment:
-        "Sub-commands import image, registry and AWS code by dynamic import, in the commands that use it, so that every command (transform above all) starts without it.",
+        "Sub-commands import image, registry, AWS and SageMaker code by dynamic import, in the commands that use it, so that every command (transform above all) starts without it.",
       severity: "error",
       from: { path: "^packages/cli/src/(commands|main\\.ts|bin\\.ts)" },
       to: {
-        path: "^packages/cli/src/(image|publish|aws)/",
+        path: "^packages/cli/src/(image|publish|aws|sagemaker)/",
         dependencyTypesNot: ["dynamic-import", "type-only"],
       },
     },

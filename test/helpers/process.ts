@@ -24,6 +24,8 @@ export interface RunOptions {
   onStdout?: (chunk: string, child: import("node:child_process").ChildProcess) => void;
   timeoutMs?: number;
   input?: string;
+  /** Working directory (default: this process's). */
+  cwd?: string;
 }
 
 /** Spawns `command args`, waits for it (killing it after `timeoutMs`, default 120 s). */
@@ -32,6 +34,7 @@ export function run(command: string, args: readonly string[], options: RunOption
     const child = spawn(command, [...args], {
       env: { ...process.env, ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     let stdout = "";
     let stderr = "";

@@ -3,3 +3,4 @@
 export { COMMANDS } from "./commands/index.js";
 export type { Command, CommandIo } from "./commands/types.js";
 export { main, mainHelp } from "./main.js";
+export * from "./sagemaker/index.js";

@@ -75,7 +75,7 @@ test("ecrApiFromClient() treats RepositoryAlreadyExistsException as exists and m
   await assert.rejects(denied.region(), { code: "SB_AWS", message: /Cannot resolve the AWS region/ });
   await assert.rejects(denied.createRepository("iris"), {
     code: "SB_AWS",
-    message: /AccessDeniedException.*permissions/,
+    message: /access denied to ecr:CreateRepository on iris.*minimal policy/,
   });
 });
 

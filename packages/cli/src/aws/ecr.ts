@@ -9,13 +9,8 @@ import type {
 } from "@aws-sdk/client-ecr";
 import { SagebrewError } from "@sagebrew/runtime/core";
 
-// The SDK is loaded on first use: importing it costs about 100 ms, which every other command
-// (train, serve, predict, transform…) would otherwise pay at start-up.
-let sdk: Promise<typeof import("@aws-sdk/client-ecr")> | undefined;
-const loadSdk = () => {
-  sdk ??= import("@aws-sdk/client-ecr");
-  return sdk;
-};
+import { loadEcr as loadSdk } from "./_sdk.js";
+import { awsError as awsCallError } from "./errors.js";
 
 /** The ECR operations a push needs; `sdkEcr()` implements it, tests pass a fake. */
 export interface EcrApi {
@@ -33,22 +28,8 @@ export interface EcrClientLike {
   readonly config: { region: () => Promise<string> };
 }
 
-function awsError(doing: string, e: unknown): SagebrewError {
-  const err = e as { name?: string; message?: string };
-  const name = err.name ?? "Error";
-  let hint = "";
-  if (
-    /CredentialsProviderError|ExpiredToken|UnrecognizedClient|InvalidSignature/i.test(
-      name + (err.message ?? ""),
-    )
-  ) {
-    hint = " (check AWS_PROFILE / AWS credentials: `aws sts get-caller-identity` should work)";
-  } else if (/AccessDenied/i.test(name)) {
-    hint = " (the principal needs the ECR permissions listed in docs/container.md)";
-  }
-  return new SagebrewError("SB_AWS", `Cannot ${doing}: ${name}: ${err.message ?? String(e)}${hint}`, {
-    cause: e,
-  });
+function awsError(doing: string, action: string, resource: string, e: unknown): SagebrewError {
+  return awsCallError({ action: `ecr:${action}`, resource, doing }, e);
 }
 
 /** Adapts an SDK `ECRClient` (or a fake with the same `send`) to `EcrApi`. */
@@ -78,7 +59,7 @@ export function ecrApiFromClient(client: EcrClientLike): EcrApi {
         return "created";
       } catch (e) {
         if ((e as { name?: string }).name === "RepositoryAlreadyExistsException") return "exists";
-        throw awsError(`create ECR repository ${name}`, e);
+        throw awsError(`create ECR repository ${name}`, "CreateRepository", name, e);
       }
     },
     async getAuthorizationToken() {
@@ -89,7 +70,7 @@ export function ecrApiFromClient(client: EcrClientLike): EcrApi {
       try {
         out = (await client.send(new GetAuthorizationTokenCommand({}))) as typeof out;
       } catch (e) {
-        throw awsError("log in to ECR (GetAuthorizationToken)", e);
+        throw awsError("log in to ECR", "GetAuthorizationToken", "*", e);
       }
       const data = out.authorizationData?.[0];
       if (!data?.authorizationToken || !data.proxyEndpoint) {

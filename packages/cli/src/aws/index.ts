@@ -1,4 +1,9 @@
-/** AWS adapters used by the CLI (never by the runtime). */
+/**
+ * AWS adapters used by the CLI (never by the runtime): each a narrow interface with a real
+ * implementation over the AWS SDK for JavaScript v3, loaded on the first call.
+ */
+export type { AwsOptions } from "./_sdk.js";
+export { type AccountApi, sdkAccount } from "./account.js";
 export {
   type EcrApi,
   type EcrClientLike,
@@ -8,3 +13,42 @@ export {
   prepareEcrPush,
   sdkEcr,
 } from "./ecr.js";
+export { type AwsCall, awsError, isNotFound, isServerError } from "./errors.js";
+export { type LogEvent, type LogsApi, logsApiFromClient, sdkLogs } from "./logs.js";
+export {
+  type EndpointRuntimeApi,
+  type InvokeOptions,
+  type InvokeResult,
+  runtimeApiFromClient,
+  sdkRuntime,
+} from "./runtime.js";
+export {
+  PART_SIZE,
+  parseS3Uri,
+  type S3Api,
+  type S3ObjectInfo,
+  s3ApiFromClient,
+  sdkS3,
+  type UploadOptions,
+} from "./s3.js";
+export type {
+  CreateEndpointConfigInput,
+  CreateEndpointInput,
+  CreateModelInput,
+  CreateTrainingJobRequest,
+  CreateTransformJobRequest,
+  DescribeEndpointConfigOutput,
+  DescribeEndpointOutput,
+  DescribeModelOutput,
+  DescribeTrainingJobResponse,
+  DescribeTransformJobResponse,
+  UpdateEndpointInput,
+} from "./sagemaker.js";
+export {
+  type ResourceKind,
+  type ResourceSummary,
+  type SageMakerApi,
+  type SageMakerClientLike,
+  sageMakerApiFromClient,
+  sdkSageMaker,
+} from "./sagemaker.js";

@@ -1,8 +1,11 @@
 /** Every sub-command, in the order `sagebrew --help` lists them. Add new commands here. */
 
 import { buildCommand } from "./build.js";
+import { deleteCommand } from "./delete.js";
+import { deployCommand } from "./deploy.js";
 import { doctorCommand } from "./doctor.js";
 import { initCommand } from "./init.js";
+import { lsCommand } from "./ls.js";
 import { predictCommand } from "./predict.js";
 import { pushCommand } from "./push.js";
 import { serveCommand } from "./serve.js";
@@ -19,4 +22,7 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   predictCommand,
   transformCommand,
+  deployCommand,
+  lsCommand,
+  deleteCommand,
 ];

@@ -1,0 +1,88 @@
+/**
+ * Loads the AWS SDK for JavaScript v3 clients on first use, once each: a client costs from a few
+ * hundred milliseconds (STS) to a second (SageMaker, 3,000 operations) to load, which commands that
+ * never talk to AWS must not pay at start-up.
+ *
+ * They are loaded with `require`: the packages ship one bundled CommonJS file as their entry, and
+ * `import()` of it first scans that whole file for export names (about twice the load time of the
+ * SageMaker client, see bench/RESULTS.md).
+ */
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+
+let quieted = false;
+
+/**
+ * The SDK warns on every process under Node 20 that *later* SDK releases will need Node 22.
+ * sagebrew pins its SDK versions, so the warning is not actionable for its users; a user who sets
+ * the variable keeps their choice.
+ */
+function quietNodeVersionWarning(): void {
+  if (quieted) return;
+  quieted = true;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+}
+
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    quietNodeVersionWarning();
+    loaded ??= load();
+    return loaded;
+  };
+}
+
+export const loadSageMaker = lazy(
+  async () => require("@aws-sdk/client-sagemaker") as typeof import("@aws-sdk/client-sagemaker"),
+);
+export const loadSageMakerRuntime = lazy(
+  async () =>
+    require("@aws-sdk/client-sagemaker-runtime") as typeof import("@aws-sdk/client-sagemaker-runtime"),
+);
+export const loadS3 = lazy(async () => require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3"));
+export const loadS3Upload = lazy(
+  async () => require("@aws-sdk/lib-storage") as typeof import("@aws-sdk/lib-storage"),
+);
+export const loadLogs = lazy(
+  async () => require("@aws-sdk/client-cloudwatch-logs") as typeof import("@aws-sdk/client-cloudwatch-logs"),
+);
+export const loadSts = lazy(
+  async () => require("@aws-sdk/client-sts") as typeof import("@aws-sdk/client-sts"),
+);
+export const loadEcr = lazy(
+  async () => require("@aws-sdk/client-ecr") as typeof import("@aws-sdk/client-ecr"),
+);
+
+/** Region and profile for every client; endpoints and credentials come from the standard chain. */
+export interface AwsOptions {
+  /** AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, or the profile's region). */
+  readonly region?: string;
+  /** Named profile from ~/.aws/config (default: AWS_PROFILE, else `default`). */
+  readonly profile?: string;
+}
+
+/** The client configuration shared by every adapter. */
+export function clientConfig(options: AwsOptions): { region?: string; profile?: string } {
+  return {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+  };
+}
+
+/**
+ * An adapter whose every method first awaits the real one, so that building it loads nothing:
+ * the SDK is imported on the first call.
+ */
+export function deferred<T extends object>(get: () => Promise<T>): T {
+  return new Proxy({} as T, {
+    get(_target, key) {
+      // Not a thenable: an adapter returned from an async function must not be awaited into.
+      if (key === "then" || typeof key === "symbol") return undefined;
+      return async (...args: unknown[]) => {
+        const api = await get();
+        return (api[key as keyof T] as (...a: unknown[]) => unknown)(...args);
+      };
+    },
+  });
+}

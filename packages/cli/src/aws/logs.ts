@@ -1,0 +1,97 @@
+/**
+ * The CloudWatch Logs reads sagebrew needs to show a job's or an endpoint's container output:
+ * the streams under a prefix and the events of one stream, over `@aws-sdk/client-cloudwatch-logs`.
+ */
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { type AwsOptions, clientConfig, deferred, loadLogs } from "./_sdk.js";
+import { awsError, isNotFound } from "./errors.js";
+
+/** One log line as CloudWatch stores it. */
+export interface LogEvent {
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+  readonly message: string;
+}
+
+/** The CloudWatch Logs operations the commands compose; `sdkLogs()` implements it over the SDK. */
+export interface LogsApi {
+  /** Stream names under `prefix` in `group`, by name; none when the group does not exist yet. */
+  streams(group: string, prefix: string): Promise<string[]>;
+  /**
+   * One page of a stream's events from `startTime` (inclusive), oldest first. `nextToken` continues
+   * a previous page; an empty page means the reader is caught up.
+   */
+  events(
+    group: string,
+    stream: string,
+    options: { startTime?: number; nextToken?: string },
+  ): Promise<{ events: LogEvent[]; nextToken?: string }>;
+}
+
+type Sdk = typeof import("@aws-sdk/client-cloudwatch-logs");
+
+/** Adapts a `CloudWatchLogsClient` to `LogsApi`. */
+export function logsApiFromClient(client: CloudWatchLogsClient, sdk: Sdk): LogsApi {
+  return {
+    async streams(group, prefix) {
+      const names: string[] = [];
+      let token: string | undefined;
+      try {
+        do {
+          const page = await client.send(
+            new sdk.DescribeLogStreamsCommand({
+              logGroupName: group,
+              logStreamNamePrefix: prefix,
+              orderBy: "LogStreamName",
+              nextToken: token,
+            }),
+          );
+          for (const s of page.logStreams ?? []) if (s.logStreamName) names.push(s.logStreamName);
+          token = page.nextToken;
+        } while (token);
+      } catch (e) {
+        // A group appears with the first container output: before that there is nothing to read.
+        if (isNotFound(e)) return [];
+        throw awsError(
+          { action: "logs:DescribeLogStreams", resource: group, doing: `list the log streams of ${group}` },
+          e,
+        );
+      }
+      return names;
+    },
+    async events(group, stream, options) {
+      try {
+        const page = await client.send(
+          new sdk.GetLogEventsCommand({
+            logGroupName: group,
+            logStreamName: stream,
+            startFromHead: true,
+            ...(options.nextToken ? { nextToken: options.nextToken } : { startTime: options.startTime }),
+          }),
+        );
+        const events = (page.events ?? []).map((e) => ({
+          timestamp: e.timestamp ?? 0,
+          message: e.message ?? "",
+        }));
+        return { events, ...(page.nextForwardToken ? { nextToken: page.nextForwardToken } : {}) };
+      } catch (e) {
+        if (isNotFound(e)) return { events: [] };
+        throw awsError(
+          { action: "logs:GetLogEvents", resource: `${group}:${stream}`, doing: `read log stream ${stream}` },
+          e,
+        );
+      }
+    },
+  };
+}
+
+/** A `LogsApi` over a real `CloudWatchLogsClient` (credentials, region and endpoint from the standard chain). */
+export function sdkLogs(options: AwsOptions = {}): LogsApi {
+  let api: Promise<LogsApi> | undefined;
+  return deferred(() => {
+    api ??= loadLogs().then((sdk) =>
+      logsApiFromClient(new sdk.CloudWatchLogsClient(clientConfig(options)), sdk),
+    );
+    return api;
+  });
+}

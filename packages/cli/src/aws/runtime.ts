@@ -1,0 +1,101 @@
+/**
+ * InvokeEndpoint over `@aws-sdk/client-sagemaker-runtime`. A ModelError (HTTP 424: the container
+ * answered with an error) is an answer, not a failure: it comes back with the container's status
+ * and message so that callers print it the way `predict --url` prints a non-2xx answer.
+ */
+import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { type AwsOptions, clientConfig, deferred, loadSageMakerRuntime } from "./_sdk.js";
+import { awsError } from "./errors.js";
+
+export interface InvokeOptions {
+  readonly contentType?: string;
+  readonly accept?: string;
+  readonly customAttributes?: string;
+  /** Multi-model endpoints: the model archive to use (relative to the model data URL). */
+  readonly targetModel?: string;
+  readonly targetVariant?: string;
+  readonly inferenceId?: string;
+}
+
+/** What the endpoint answered. */
+export interface InvokeResult {
+  /** 200, or 424 for a ModelError. */
+  readonly status: number;
+  readonly body: Uint8Array;
+  readonly contentType?: string;
+  readonly customAttributes?: string;
+  readonly invokedVariant?: string;
+  /** Set for a ModelError: what the container itself answered. */
+  readonly modelError?: {
+    readonly originalStatusCode?: number;
+    readonly originalMessage?: string;
+    readonly logStreamArn?: string;
+  };
+}
+
+export interface EndpointRuntimeApi {
+  invoke(endpoint: string, body: Uint8Array, options: InvokeOptions): Promise<InvokeResult>;
+}
+
+type Sdk = typeof import("@aws-sdk/client-sagemaker-runtime");
+
+/** Adapts a `SageMakerRuntimeClient` to `EndpointRuntimeApi`. */
+export function runtimeApiFromClient(client: SageMakerRuntimeClient, sdk: Sdk): EndpointRuntimeApi {
+  return {
+    async invoke(endpoint, body, options) {
+      try {
+        const out = await client.send(
+          new sdk.InvokeEndpointCommand({
+            EndpointName: endpoint,
+            Body: body,
+            ContentType: options.contentType,
+            Accept: options.accept,
+            CustomAttributes: options.customAttributes,
+            TargetModel: options.targetModel,
+            TargetVariant: options.targetVariant,
+            InferenceId: options.inferenceId,
+          }),
+        );
+        return {
+          status: out.$metadata.httpStatusCode ?? 200,
+          body: out.Body ?? new Uint8Array(),
+          ...(out.ContentType ? { contentType: out.ContentType } : {}),
+          ...(out.CustomAttributes ? { customAttributes: out.CustomAttributes } : {}),
+          ...(out.InvokedProductionVariant ? { invokedVariant: out.InvokedProductionVariant } : {}),
+        };
+      } catch (e) {
+        if (e instanceof sdk.ModelError) {
+          const message = e.OriginalMessage ?? e.message;
+          return {
+            status: e.$metadata.httpStatusCode ?? 424,
+            body: new TextEncoder().encode(message),
+            modelError: {
+              ...(e.OriginalStatusCode !== undefined ? { originalStatusCode: e.OriginalStatusCode } : {}),
+              ...(message ? { originalMessage: message } : {}),
+              ...(e.LogStreamArn ? { logStreamArn: e.LogStreamArn } : {}),
+            },
+          };
+        }
+        throw awsError(
+          {
+            action: "sagemaker:InvokeEndpoint",
+            resource: endpoint,
+            doing: `invoke endpoint ${endpoint}`,
+          },
+          e,
+        );
+      }
+    },
+  };
+}
+
+/** An `EndpointRuntimeApi` over a real `SageMakerRuntimeClient`. */
+export function sdkRuntime(options: AwsOptions = {}): EndpointRuntimeApi {
+  let api: Promise<EndpointRuntimeApi> | undefined;
+  return deferred(() => {
+    api ??= loadSageMakerRuntime().then((sdk) =>
+      runtimeApiFromClient(new sdk.SageMakerRuntimeClient(clientConfig(options)), sdk),
+    );
+    return api;
+  });
+}

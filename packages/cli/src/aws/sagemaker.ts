@@ -1,0 +1,304 @@
+/**
+ * The SageMaker control-plane operations sagebrew uses, as one narrow interface with a real
+ * implementation over `@aws-sdk/client-sagemaker`. Describe calls resolve to `undefined` when the
+ * resource does not exist; every other failure is an `SB_AWS` sentence (`errors.ts`).
+ */
+import type {
+  CreateEndpointConfigInput,
+  CreateEndpointInput,
+  CreateModelInput,
+  CreateTrainingJobRequest,
+  CreateTransformJobRequest,
+  DescribeEndpointConfigOutput,
+  DescribeEndpointOutput,
+  DescribeModelOutput,
+  DescribeTrainingJobResponse,
+  DescribeTransformJobResponse,
+  UpdateEndpointInput,
+} from "@aws-sdk/client-sagemaker";
+import { type AwsOptions, clientConfig, deferred, loadSageMaker } from "./_sdk.js";
+import { awsError, isNotFound } from "./errors.js";
+
+export type {
+  CreateEndpointConfigInput,
+  CreateEndpointInput,
+  CreateModelInput,
+  CreateTrainingJobRequest,
+  CreateTransformJobRequest,
+  DescribeEndpointConfigOutput,
+  DescribeEndpointOutput,
+  DescribeModelOutput,
+  DescribeTrainingJobResponse,
+  DescribeTransformJobResponse,
+  UpdateEndpointInput,
+};
+
+/** The kinds of SageMaker resource sagebrew creates. */
+export type ResourceKind = "training-job" | "model" | "endpoint-config" | "endpoint" | "transform-job";
+
+/** One row of a List* answer. */
+export interface ResourceSummary {
+  readonly kind: ResourceKind;
+  readonly name: string;
+  readonly arn: string;
+  readonly status?: string;
+  readonly created?: Date;
+}
+
+/** The SageMaker operations the commands compose; `sdkSageMaker()` implements it over the SDK. */
+export interface SageMakerApi {
+  createTrainingJob(input: CreateTrainingJobRequest): Promise<void>;
+  describeTrainingJob(name: string): Promise<DescribeTrainingJobResponse | undefined>;
+  stopTrainingJob(name: string): Promise<void>;
+  createModel(input: CreateModelInput): Promise<void>;
+  describeModel(name: string): Promise<DescribeModelOutput | undefined>;
+  deleteModel(name: string): Promise<void>;
+  createEndpointConfig(input: CreateEndpointConfigInput): Promise<void>;
+  describeEndpointConfig(name: string): Promise<DescribeEndpointConfigOutput | undefined>;
+  deleteEndpointConfig(name: string): Promise<void>;
+  createEndpoint(input: CreateEndpointInput): Promise<void>;
+  updateEndpoint(input: UpdateEndpointInput): Promise<void>;
+  describeEndpoint(name: string): Promise<DescribeEndpointOutput | undefined>;
+  deleteEndpoint(name: string): Promise<void>;
+  createTransformJob(input: CreateTransformJobRequest): Promise<void>;
+  describeTransformJob(name: string): Promise<DescribeTransformJobResponse | undefined>;
+  stopTransformJob(name: string): Promise<void>;
+  /** The newest resources of a kind (newest first), at most `max`. */
+  list(kind: Exclude<ResourceKind, "endpoint-config">, max: number): Promise<ResourceSummary[]>;
+  /** The tags of a resource, as a record. */
+  listTags(arn: string): Promise<Record<string, string>>;
+}
+
+type Sdk = typeof import("@aws-sdk/client-sagemaker");
+
+/** An SDK client's `send`, loosely typed (the SDK's overloads do not take a union of commands). */
+export interface SageMakerClientLike {
+  send(command: object): Promise<unknown>;
+}
+
+/** Adapts a `SageMakerClient` to `SageMakerApi`. */
+export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): SageMakerApi {
+  const send = async <T>(action: string, resource: string, doing: string, command: object): Promise<T> => {
+    try {
+      return (await client.send(command)) as T;
+    } catch (e) {
+      throw awsError({ action: `sagemaker:${action}`, resource, doing }, e);
+    }
+  };
+  const describe = async <T>(
+    action: string,
+    name: string,
+    what: string,
+    command: object,
+  ): Promise<T | undefined> => {
+    try {
+      return (await client.send(command)) as T;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw awsError({ action: `sagemaker:${action}`, resource: name, doing: `describe ${what} ${name}` }, e);
+    }
+  };
+  return {
+    async createTrainingJob(input) {
+      const name = input.TrainingJobName ?? "";
+      await send(
+        "CreateTrainingJob",
+        name,
+        `create training job ${name}`,
+        new sdk.CreateTrainingJobCommand(input),
+      );
+    },
+    describeTrainingJob: (name) =>
+      describe(
+        "DescribeTrainingJob",
+        name,
+        "training job",
+        new sdk.DescribeTrainingJobCommand({ TrainingJobName: name }),
+      ),
+    async stopTrainingJob(name) {
+      await send(
+        "StopTrainingJob",
+        name,
+        `stop training job ${name}`,
+        new sdk.StopTrainingJobCommand({ TrainingJobName: name }),
+      );
+    },
+    async createModel(input) {
+      const name = input.ModelName ?? "";
+      await send("CreateModel", name, `create model ${name}`, new sdk.CreateModelCommand(input));
+    },
+    describeModel: (name) =>
+      describe("DescribeModel", name, "model", new sdk.DescribeModelCommand({ ModelName: name })),
+    async deleteModel(name) {
+      await send(
+        "DeleteModel",
+        name,
+        `delete model ${name}`,
+        new sdk.DeleteModelCommand({ ModelName: name }),
+      );
+    },
+    async createEndpointConfig(input) {
+      const name = input.EndpointConfigName ?? "";
+      await send(
+        "CreateEndpointConfig",
+        name,
+        `create endpoint config ${name}`,
+        new sdk.CreateEndpointConfigCommand(input),
+      );
+    },
+    describeEndpointConfig: (name) =>
+      describe(
+        "DescribeEndpointConfig",
+        name,
+        "endpoint config",
+        new sdk.DescribeEndpointConfigCommand({ EndpointConfigName: name }),
+      ),
+    async deleteEndpointConfig(name) {
+      await send(
+        "DeleteEndpointConfig",
+        name,
+        `delete endpoint config ${name}`,
+        new sdk.DeleteEndpointConfigCommand({ EndpointConfigName: name }),
+      );
+    },
+    async createEndpoint(input) {
+      const name = input.EndpointName ?? "";
+      await send("CreateEndpoint", name, `create endpoint ${name}`, new sdk.CreateEndpointCommand(input));
+    },
+    async updateEndpoint(input) {
+      const name = input.EndpointName ?? "";
+      await send("UpdateEndpoint", name, `update endpoint ${name}`, new sdk.UpdateEndpointCommand(input));
+    },
+    describeEndpoint: (name) =>
+      describe("DescribeEndpoint", name, "endpoint", new sdk.DescribeEndpointCommand({ EndpointName: name })),
+    async deleteEndpoint(name) {
+      await send(
+        "DeleteEndpoint",
+        name,
+        `delete endpoint ${name}`,
+        new sdk.DeleteEndpointCommand({ EndpointName: name }),
+      );
+    },
+    async createTransformJob(input) {
+      const name = input.TransformJobName ?? "";
+      await send(
+        "CreateTransformJob",
+        name,
+        `create transform job ${name}`,
+        new sdk.CreateTransformJobCommand(input),
+      );
+    },
+    describeTransformJob: (name) =>
+      describe(
+        "DescribeTransformJob",
+        name,
+        "transform job",
+        new sdk.DescribeTransformJobCommand({ TransformJobName: name }),
+      ),
+    async stopTransformJob(name) {
+      await send(
+        "StopTransformJob",
+        name,
+        `stop transform job ${name}`,
+        new sdk.StopTransformJobCommand({ TransformJobName: name }),
+      );
+    },
+    async list(kind, max) {
+      const common = {
+        SortBy: "CreationTime",
+        SortOrder: "Descending",
+        MaxResults: Math.min(max, 100),
+      } as const;
+      const doing = `list ${kind}s`;
+      switch (kind) {
+        case "training-job": {
+          const out = await send<{
+            TrainingJobSummaries?: {
+              TrainingJobName?: string;
+              TrainingJobArn?: string;
+              TrainingJobStatus?: string;
+              CreationTime?: Date;
+            }[];
+          }>("ListTrainingJobs", "*", doing, new sdk.ListTrainingJobsCommand(common));
+          return (out.TrainingJobSummaries ?? []).map((s) =>
+            summary(kind, s.TrainingJobName, s.TrainingJobArn, s.TrainingJobStatus, s.CreationTime),
+          );
+        }
+        case "model": {
+          const out = await send<{
+            Models?: { ModelName?: string; ModelArn?: string; CreationTime?: Date }[];
+          }>("ListModels", "*", doing, new sdk.ListModelsCommand(common));
+          return (out.Models ?? []).map((s) =>
+            summary(kind, s.ModelName, s.ModelArn, undefined, s.CreationTime),
+          );
+        }
+        case "endpoint": {
+          const out = await send<{
+            Endpoints?: {
+              EndpointName?: string;
+              EndpointArn?: string;
+              EndpointStatus?: string;
+              CreationTime?: Date;
+            }[];
+          }>("ListEndpoints", "*", doing, new sdk.ListEndpointsCommand(common));
+          return (out.Endpoints ?? []).map((s) =>
+            summary(kind, s.EndpointName, s.EndpointArn, s.EndpointStatus, s.CreationTime),
+          );
+        }
+        case "transform-job": {
+          const out = await send<{
+            TransformJobSummaries?: {
+              TransformJobName?: string;
+              TransformJobArn?: string;
+              TransformJobStatus?: string;
+              CreationTime?: Date;
+            }[];
+          }>("ListTransformJobs", "*", doing, new sdk.ListTransformJobsCommand(common));
+          return (out.TransformJobSummaries ?? []).map((s) =>
+            summary(kind, s.TransformJobName, s.TransformJobArn, s.TransformJobStatus, s.CreationTime),
+          );
+        }
+      }
+    },
+    async listTags(arn) {
+      const out = await send<{ Tags?: { Key?: string; Value?: string }[] }>(
+        "ListTags",
+        arn,
+        `list the tags of ${arn}`,
+        new sdk.ListTagsCommand({ ResourceArn: arn }),
+      );
+      return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+    },
+  };
+}
+
+function summary(
+  kind: ResourceKind,
+  name: string | undefined,
+  arn: string | undefined,
+  status: string | undefined,
+  created: Date | undefined,
+): ResourceSummary {
+  return {
+    kind,
+    name: name ?? "",
+    arn: arn ?? "",
+    ...(status ? { status } : {}),
+    ...(created ? { created } : {}),
+  };
+}
+
+/** A `SageMakerApi` over a real `SageMakerClient` (credentials, region and endpoint from the standard chain). */
+export function sdkSageMaker(options: AwsOptions = {}): SageMakerApi {
+  let api: Promise<SageMakerApi> | undefined;
+  const get = () => {
+    api ??= loadSageMaker().then((sdk) =>
+      sageMakerApiFromClient(
+        new sdk.SageMakerClient(clientConfig(options)) as unknown as SageMakerClientLike,
+        sdk,
+      ),
+    );
+    return api;
+  };
+  return deferred(get);
+}

@@ -1,0 +1,181 @@
+/**
+ * What the SageMaker commands (deploy, delete, logs, ls, and train/predict/transform when pointed
+ * at SageMaker) share: the AWS options, KEY=VALUE lists, how progress and container logs are
+ * printed, and questions that are only ever asked on a terminal. Loads no AWS code itself.
+ */
+import { ENV_REFERENCE, SagebrewError } from "@sagebrew/runtime/core";
+import type { LogLine, Reporter } from "../sagemaker/context.js";
+import type { CommandIo } from "./types.js";
+
+/** parseArgs options every SageMaker command takes. */
+export const AWS_OPTIONS = {
+  region: { type: "string" },
+  profile: { type: "string" },
+} as const;
+
+/** Help lines for `AWS_OPTIONS`. */
+export const AWS_HELP = `  --region <region>        AWS region (default: AWS_REGION, else the profile's region)
+  --profile <name>         AWS profile (default: AWS_PROFILE)`;
+
+/** `--region`/`--profile`, then the project config file's, else nothing (the SDK's chain decides). */
+export function awsOptionsFrom(
+  values: { region?: string | undefined; profile?: string | undefined },
+  config: { region?: string; profile?: string },
+): { region?: string; profile?: string } {
+  const region = values.region ?? config.region;
+  const profile = values.profile ?? config.profile;
+  return { ...(region ? { region } : {}), ...(profile ? { profile } : {}) };
+}
+
+/** Parses repeated `KEY=VALUE` flags into a record. */
+export function keyValues(flag: string, items: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items ?? []) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new SagebrewError("SB_USAGE", `--${flag} ${item} is not KEY=VALUE`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/**
+ * The container environment from `--env KEY=VALUE`: names SageMaker accepts, values within its
+ * 1024-character limit, and a warning for a SAGEMAKER_/SAGEBREW_ name the container never reads
+ * (a typo would otherwise go unnoticed until the endpoint misbehaves).
+ */
+export function containerEnvironment(
+  items: readonly string[] | undefined,
+  io: CommandIo,
+  program: "train" | "serve",
+): Record<string, string> {
+  const env = keyValues("env", items);
+  const known = new Set(
+    ENV_REFERENCE.filter((e) => e.program === "all" || e.program.includes(program)).map((e) => e.name),
+  );
+  for (const [key, value] of Object.entries(env)) {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key) || key.length > 1024) {
+      throw new SagebrewError("SB_USAGE", `--env ${key}: not a valid environment variable name`);
+    }
+    if (value.length > 1024) {
+      throw new SagebrewError(
+        "SB_USAGE",
+        `--env ${key}: the value is ${value.length} characters, over SageMaker's 1024`,
+      );
+    }
+    if (/^(SAGEMAKER|SAGEBREW)_/.test(key) && !known.has(key)) {
+      io.stderr.write(
+        `warning: --env ${key}: sagebrew's ${program} does not read this variable (docs/reference/env.md)\n`,
+      );
+    }
+  }
+  return env;
+}
+
+/** A whole number flag within bounds, or undefined when absent. */
+export function intFlag(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new SagebrewError("SB_USAGE", `--${name} ${value} is not a whole number in [${min}, ${max}]`);
+  }
+  return n;
+}
+
+const COLORS = ["\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[35m", "\x1b[36m"];
+
+/**
+ * Prints a flow's progress: status lines on stderr, container log lines on stdout with their host
+ * (coloured per host on a terminal), transfers as a bar on a terminal.
+ */
+export function cliReporter(io: CommandIo): Reporter {
+  const colors = new Map<string, string>();
+  const tty = io.stdout.isTTY === true;
+  let bar = false;
+  const clearBar = () => {
+    if (bar) io.stderr.write("\r\x1b[2K");
+    bar = false;
+  };
+  return {
+    info(line) {
+      clearBar();
+      io.stderr.write(`${line}\n`);
+    },
+    log(line: LogLine) {
+      clearBar();
+      let prefix = `[${line.source}]`;
+      if (tty) {
+        let color = colors.get(line.source);
+        if (!color) {
+          color = COLORS[colors.size % COLORS.length]!;
+          colors.set(line.source, color);
+        }
+        prefix = `${color}${prefix}\x1b[0m`;
+      }
+      io.stdout.write(`${prefix} ${line.message.replace(/\n$/, "")}\n`);
+    },
+    progress(label, done, total) {
+      if (io.stderr.isTTY !== true) return;
+      const width = 30;
+      const filled = total > 0 ? Math.round((done / total) * width) : width;
+      const mb = (n: number) => (n / 1e6).toFixed(1);
+      io.stderr.write(
+        `\r\x1b[2K[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${label} ${mb(done)}/${mb(total)} MB`,
+      );
+      bar = true;
+    },
+  };
+}
+
+/** True when questions may be asked: stdin is a terminal. */
+export function canAsk(io: CommandIo): boolean {
+  return io.stdin?.isTTY === true;
+}
+
+/**
+ * Asks a question on the terminal and resolves to the first letter of the answer (lower case),
+ * or `fallback` on an empty answer. Never called without a terminal.
+ */
+export async function ask(io: CommandIo, question: string, fallback: string): Promise<string> {
+  if (!io.stdin || !canAsk(io)) return fallback;
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: io.stdin, output: io.stderr });
+  try {
+    const answer = (await rl.question(question)).trim().toLowerCase();
+    return answer === "" ? fallback : answer[0]!;
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * Runs `body` with an AbortSignal that Ctrl-C (SIGINT) or SIGTERM aborts, so a wait can stop and
+ * ask what to do with the resource it was waiting for.
+ */
+export async function withInterrupt<T>(body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await body(controller.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** Prints `Key  value` lines aligned. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const r of rows) {
+    for (const [i, c] of r.entries()) widths[i] = Math.max(widths[i] ?? 0, c.length);
+  }
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  "))
+    .join("\n");
+}

@@ -1,0 +1,98 @@
+/**
+ * What every SageMaker flow works with: the AWS adapters (each a narrow interface, real ones over
+ * the SDK by default, loopback servers in tests), a reporter for what the user should see, and the
+ * tag that marks what sagebrew created.
+ */
+import type { AwsOptions } from "../aws/index.js";
+import {
+  type AccountApi,
+  type EndpointRuntimeApi,
+  type LogsApi,
+  type S3Api,
+  type SageMakerApi,
+  sdkAccount,
+  sdkLogs,
+  sdkRuntime,
+  sdkS3,
+  sdkSageMaker,
+} from "../aws/index.js";
+import { VERSION } from "../version.js";
+
+export type { AwsOptions };
+
+/** The AWS adapters a flow composes. */
+export interface AwsClients {
+  readonly sagemaker: SageMakerApi;
+  readonly s3: S3Api;
+  readonly logs: LogsApi;
+  readonly runtime: EndpointRuntimeApi;
+  readonly account: AccountApi;
+}
+
+/**
+ * Adapters over the AWS SDK v3 (credentials, region, profile and `AWS_ENDPOINT_URL[_<SERVICE>]`
+ * from the standard chain); the SDK is loaded on the first call.
+ */
+export function sdkClients(options: AwsOptions = {}): AwsClients {
+  return {
+    sagemaker: sdkSageMaker(options),
+    s3: sdkS3(options),
+    logs: sdkLogs(options),
+    runtime: sdkRuntime(options),
+    account: sdkAccount(options),
+  };
+}
+
+/** One line of container output, from one host or instance. */
+export interface LogLine {
+  /** `algo-1`, an instance id, … */
+  readonly source: string;
+  readonly stream: string;
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+  readonly message: string;
+}
+
+/** What a flow tells the user while it runs; the CLI prints it, a program may ignore it. */
+export interface Reporter {
+  /** A status line: what is being done, a status change. */
+  info(line: string): void;
+  /** A container log line. */
+  log?(line: LogLine): void;
+  /** Bytes sent or received of a transfer. */
+  progress?(label: string, done: number, total: number): void;
+}
+
+/** A reporter that reports nothing. */
+export const SILENT: Reporter = { info() {} };
+
+/** The tag sagebrew puts on everything it creates; `sagebrew ls` finds resources by it. */
+export const CREATED_BY_TAG = "sagebrew:created-by";
+
+/** Tags for a new resource: the user's, plus sagebrew's own. */
+export function resourceTags(user: Readonly<Record<string, string>> = {}): { Key: string; Value: string }[] {
+  const tags = { ...user, [CREATED_BY_TAG]: `sagebrew ${VERSION}` };
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** Waiting: the clock and sleep a flow uses (tests pass short polls, never fake time). */
+export interface WaitOptions {
+  /** Seconds between status polls (default depends on the flow). */
+  readonly pollSeconds?: number;
+  /** Stops waiting (the resource keeps running). */
+  readonly signal?: AbortSignal;
+}
+
+/** Sleeps `ms`, or less when `signal` aborts (never rejects). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * sagebrew on SageMaker, as a typed API: what the Python SDK's Estimator, Model and Predictor do,
+ * for TypeScript. Every function takes `aws` (region, profile), or ready `clients` (adapters over
+ * the AWS SDK v3 by default), and an optional `reporter` for progress; the SDK loads on first use.
+ *
+ * @example
+ * import { deploy, invokeEndpoint, deleteEndpoint } from "sagebrew";
+ * const d = await deploy({
+ *   name: "iris", model: { kind: "directory", path: "local_test/test_dir" },
+ *   image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/iris@sha256:…",
+ *   role: "arn:aws:iam::123456789012:role/SageMakerRole", instanceType: "ml.m5.large",
+ *   aws: { region: "eu-west-1" },
+ * });
+ * const answer = await invokeEndpoint("iris", Buffer.from("5.1,3.5,1.4,0.2\n"), { contentType: "text/csv" });
+ * console.log(Buffer.from(answer.body).toString()); // setosa
+ * await deleteEndpoint("iris");
+ */
+import { type AwsClients, type AwsOptions, type Reporter, SILENT, sdkClients } from "./context.js";
+import { type DeployOptions, type DeployResult, deploy as deployFlow } from "./deploy.js";
+import {
+  deleteEndpoint as deleteEndpointFlow,
+  type InvokeOptions,
+  type InvokeResult,
+  invokeEndpoint as invokeFlow,
+} from "./endpoint.js";
+import { listResources as listFlow, type ResourceSummary } from "./list.js";
+
+export type { AccountApi, EndpointRuntimeApi, LogEvent, LogsApi, S3Api, SageMakerApi } from "../aws/index.js";
+export {
+  type AwsClients,
+  type AwsOptions,
+  CREATED_BY_TAG,
+  type LogLine,
+  type Reporter,
+  sdkClients,
+} from "./context.js";
+export type { DeployOptions, DeployResult, ModelSource } from "./deploy.js";
+export {
+  type DeletePlan,
+  deleteResources,
+  describePlan,
+  type InvokeOptions,
+  type InvokeResult,
+  planDelete,
+} from "./endpoint.js";
+export type { ResourceSummary } from "./list.js";
+export { LOG_GROUPS, LogTail } from "./log-tail.js";
+export { modelDirectory, type PackedModel, packModel, unpackModel } from "./model-archive.js";
+
+/** How an API call reaches AWS and reports progress. */
+export interface SageMakerCallOptions {
+  /** Region and profile (default: the standard chain). */
+  readonly aws?: AwsOptions;
+  /** Adapters to use instead of the SDK ones (tests, or a shared client). */
+  readonly clients?: Partial<AwsClients>;
+  /** Progress and container logs (default: silent). */
+  readonly reporter?: Reporter;
+}
+
+function clientsOf(options: SageMakerCallOptions): AwsClients {
+  return { ...sdkClients(options.aws), ...options.clients };
+}
+
+/**
+ * Deploys a model (local directory, `s3://…/model.tar.gz`, or training job) behind an endpoint,
+ * creating it or rolling the new model out to it, and waits (bounded) for InService.
+ *
+ * @throws SagebrewError SB_USAGE for bad options, SB_AWS for a failed call (one sentence with the fix).
+ */
+export function deploy(options: DeployOptions & SageMakerCallOptions): Promise<DeployResult> {
+  return deployFlow(clientsOf(options), options, options.reporter ?? SILENT);
+}
+
+/**
+ * Sends one payload to an endpoint. A ModelError (424) resolves with the container's own status and
+ * message in `modelError`.
+ *
+ * @throws SagebrewError SB_USAGE over 6 MiB, SB_AWS for a failed call.
+ */
+export function invokeEndpoint(
+  endpoint: string,
+  body: Uint8Array,
+  options: InvokeOptions & SageMakerCallOptions = {},
+): Promise<InvokeResult> {
+  return invokeFlow(clientsOf(options), endpoint, body, options);
+}
+
+/**
+ * Deletes an endpoint with its endpoint config and model; resolves to what was deleted.
+ *
+ * @throws SagebrewError SB_USAGE when no endpoint has that name.
+ */
+export function deleteEndpoint(endpoint: string, options: SageMakerCallOptions = {}): Promise<string[]> {
+  return deleteEndpointFlow(clientsOf(options), endpoint, options.reporter ?? SILENT);
+}
+
+/** The training jobs, models, endpoints and transform jobs that carry sagebrew's tag, newest first. */
+export function listResources(
+  options: SageMakerCallOptions & { max?: number } = {},
+): Promise<ResourceSummary[]> {
+  return listFlow(clientsOf(options), options);
+}

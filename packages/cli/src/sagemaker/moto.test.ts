@@ -1,0 +1,387 @@
+/**
+ * The AWS adapters and the deploy/delete/ls/invoke flows against moto_server (the AWS API emulator)
+ * with the real SDK clients, pointed there by AWS_ENDPOINT_URL: request shapes read back with the
+ * SDK, S3 uploads (multipart above 8 MiB) and downloads, default bucket creation, re-deploy as
+ * UpdateEndpoint, delete, ls by tag, and the error mapping.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, beforeEach, test } from "node:test";
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { HeadBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import {
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  ListModelsCommand,
+  ListTagsCommand,
+  SageMakerClient,
+} from "@aws-sdk/client-sagemaker";
+import {
+  MOTO_ACCOUNT,
+  type Moto,
+  queueEndpointResults,
+  startMoto,
+  useMotoEnv,
+} from "../../../../test/helpers/moto.js";
+import { resolveBucket } from "./bucket.js";
+import { type AwsClients, CREATED_BY_TAG, type LogLine, type Reporter, sdkClients } from "./context.js";
+import { deploy } from "./deploy.js";
+import { deleteResources, invokeEndpoint, planDelete } from "./endpoint.js";
+import { listResources } from "./list.js";
+import { LogTail } from "./log-tail.js";
+import { digestForS3, syncDirectory } from "./upload.js";
+
+const BUCKET = `sagemaker-us-east-1-${MOTO_ACCOUNT}`;
+const ROLE = `arn:aws:iam::${MOTO_ACCOUNT}:role/SageMakerRole`;
+const IMAGE = `${MOTO_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/iris@sha256:${"a".repeat(64)}`;
+
+let moto: Moto;
+let clients: AwsClients;
+let work: string;
+const sm = () => new SageMakerClient({});
+
+before(async () => {
+  moto = await startMoto();
+  useMotoEnv(moto);
+  clients = sdkClients();
+  work = await mkdtemp(join(tmpdir(), "sagebrew-moto-"));
+});
+after(async () => {
+  await moto?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+beforeEach(() => moto.reset());
+
+function recorder(): Reporter & { lines: string[]; logs: LogLine[] } {
+  const lines: string[] = [];
+  const logs: LogLine[] = [];
+  return { lines, logs, info: (l) => lines.push(l), log: (l) => logs.push(l) };
+}
+
+async function modelDir(name: string, content = "model bytes"): Promise<string> {
+  const dir = join(work, name);
+  await mkdir(join(dir, "code"), { recursive: true });
+  await writeFile(join(dir, "xgboost-model"), content);
+  await writeFile(join(dir, "code", "handler.js"), "export default {};\n");
+  return dir;
+}
+
+test("resolveBucket() creates sagemaker-<region>-<account> when missing and reuses it after", async () => {
+  const r = recorder();
+  assert.equal(await resolveBucket(clients, undefined, r), BUCKET);
+  assert.deepEqual(r.lines, [`created bucket s3://${BUCKET}`]);
+  await new S3Client({}).send(new HeadBucketCommand({ Bucket: BUCKET }));
+  const again = recorder();
+  assert.equal(await resolveBucket(clients, undefined, again), BUCKET);
+  assert.deepEqual(again.lines, []);
+  await assert.rejects(resolveBucket(clients, "no-such-bucket-here", again), {
+    code: "SB_AWS",
+    message: /Cannot use bucket no-such-bucket-here: it does not exist: create it, or leave out --bucket/,
+  });
+});
+
+test("S3 uploads: a 10 MiB file goes multipart with the predicted ETag, downloads byte for byte, and is skipped when unchanged", async () => {
+  await resolveBucket(clients, undefined, recorder());
+  const dir = join(work, "channel");
+  await mkdir(join(dir, "part"), { recursive: true });
+  const big = Buffer.alloc(10 * 1024 * 1024);
+  for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+  await writeFile(join(dir, "big.bin"), big);
+  await writeFile(join(dir, "part", "small.csv"), "1,2,3\n");
+  await writeFile(join(dir, ".hidden"), "skipped");
+  const progress: number[] = [];
+  const first = await syncDirectory(clients.s3, dir, BUCKET, "sagebrew/inputs/t/train/", {
+    onProgress: (p) => progress.push(p.sent),
+  });
+  assert.deepEqual(
+    { ...first, bytes: undefined },
+    { uploaded: 2, skipped: 0, removed: 0, bytes: undefined, totalBytes: big.length + 6 },
+  );
+  assert.ok(
+    progress.some((p) => p > 0 && p < big.length),
+    "progress is reported while the big file uploads",
+  );
+  const listed = await new S3Client({}).send(
+    new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "sagebrew/inputs/t/" }),
+  );
+  const etags = Object.fromEntries((listed.Contents ?? []).map((o) => [o.Key, o.ETag?.replaceAll('"', "")]));
+  assert.match(etags["sagebrew/inputs/t/train/big.bin"] ?? "", /-2$/, "8 MiB parts: 10 MiB is 2 parts");
+  assert.equal(etags["sagebrew/inputs/t/train/big.bin"], (await digestForS3(join(dir, "big.bin"))).etag);
+  assert.equal(
+    etags["sagebrew/inputs/t/train/part/small.csv"],
+    createHash("md5").update("1,2,3\n").digest("hex"),
+  );
+
+  const { body, size } = await clients.s3.download(BUCKET, "sagebrew/inputs/t/train/big.bin");
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(c as Buffer);
+  assert.equal(size, big.length);
+  assert.ok(Buffer.concat(chunks).equals(big));
+
+  const second = await syncDirectory(clients.s3, dir, BUCKET, "sagebrew/inputs/t/train/");
+  assert.deepEqual(
+    { uploaded: second.uploaded, skipped: second.skipped, removed: second.removed },
+    { uploaded: 0, skipped: 2, removed: 0 },
+  );
+
+  await unlink(join(dir, "part", "small.csv"));
+  await writeFile(join(dir, "new.csv"), "4,5,6\n");
+  const third = await syncDirectory(clients.s3, dir, BUCKET, "sagebrew/inputs/t/train/");
+  assert.deepEqual(
+    { uploaded: third.uploaded, skipped: third.skipped, removed: third.removed },
+    { uploaded: 1, skipped: 1, removed: 1 },
+  );
+  const keys = (await clients.s3.list(BUCKET, "sagebrew/inputs/t/")).map((o) => o.key);
+  assert.deepEqual(keys, ["sagebrew/inputs/t/train/big.bin", "sagebrew/inputs/t/train/new.csv"]);
+});
+
+test("deploy() of a local model: model.tar.gz at a content-addressed key, CreateModel/EndpointConfig/Endpoint as read back, every resource tagged", async () => {
+  const dir = await modelDir("m1");
+  const r = recorder();
+  const result = await deploy(
+    clients,
+    {
+      name: "iris",
+      model: { kind: "directory", path: dir },
+      image: IMAGE,
+      role: ROLE,
+      instanceType: "ml.m5.large",
+      instanceCount: 2,
+      startupTimeoutSeconds: 600,
+      environment: { SAGEMAKER_MODEL_SERVER_WORKERS: "2" },
+      tags: { team: "ml" },
+      pollSeconds: 0.05,
+    },
+    r,
+  );
+  assert.equal(result.outcome, "in-service");
+  assert.equal(result.action, "created");
+  assert.match(
+    result.modelDataUrl,
+    new RegExp(`^s3://${BUCKET}/sagebrew/models/[0-9a-f]{32}/model\\.tar\\.gz$`),
+  );
+  const model = await sm().send(new DescribeModelCommand({ ModelName: result.model }));
+  assert.equal(model.PrimaryContainer?.Image, IMAGE);
+  assert.equal(model.PrimaryContainer?.ModelDataUrl, result.modelDataUrl);
+  assert.deepEqual(model.PrimaryContainer?.Environment, { SAGEMAKER_MODEL_SERVER_WORKERS: "2" });
+  assert.equal(model.ExecutionRoleArn, ROLE);
+  const config = await sm().send(
+    new DescribeEndpointConfigCommand({ EndpointConfigName: result.endpointConfig }),
+  );
+  assert.equal(config.ProductionVariants?.length, 1);
+  const variant = config.ProductionVariants?.[0];
+  assert.equal(variant?.ModelName, result.model);
+  assert.equal(variant?.InstanceType, "ml.m5.large");
+  assert.equal(variant?.InitialInstanceCount, 2);
+  const endpoint = await sm().send(new DescribeEndpointCommand({ EndpointName: "iris" }));
+  assert.equal(endpoint.EndpointConfigName, result.endpointConfig);
+  for (const arn of [model.ModelArn, endpoint.EndpointArn]) {
+    const tags = (await sm().send(new ListTagsCommand({ ResourceArn: arn }))).Tags ?? [];
+    assert.ok(
+      tags.some((t) => t.Key === CREATED_BY_TAG && t.Value?.startsWith("sagebrew ")),
+      `${arn} carries sagebrew's tag`,
+    );
+    assert.ok(tags.some((t) => t.Key === "team" && t.Value === "ml"));
+  }
+  assert.ok(r.lines.some((l) => l.includes("uploaded to")));
+  assert.ok(r.lines.includes("endpoint iris: InService"));
+
+  // The same model again: the archive is byte-identical, so nothing is uploaded.
+  const again = recorder();
+  const d2 = await deploy(
+    clients,
+    { name: "iris-2", model: { kind: "directory", path: dir }, image: IMAGE, role: ROLE, pollSeconds: 0.05 },
+    again,
+  );
+  assert.equal(d2.modelDataUrl, result.modelDataUrl);
+  assert.ok(
+    again.lines.some((l) => l.includes("already at")),
+    again.lines.join("\n"),
+  );
+});
+
+test("deploy() to an existing endpoint calls UpdateEndpoint: moto 5.2.1 answers it with HTTP 500, which is reported as such, and the new model and config are removed", async () => {
+  const first = await deploy(
+    clients,
+    {
+      name: "iris",
+      model: { kind: "directory", path: await modelDir("v1", "one") },
+      image: IMAGE,
+      role: ROLE,
+      pollSeconds: 0.05,
+    },
+    recorder(),
+  );
+  assert.equal(first.outcome, "in-service");
+  await assert.rejects(
+    deploy(
+      clients,
+      {
+        name: "iris",
+        model: { kind: "directory", path: await modelDir("v2", "two") },
+        image: IMAGE,
+        role: ROLE,
+        pollSeconds: 0.05,
+      },
+      recorder(),
+    ),
+    (e: Error & { code?: string }) => {
+      assert.equal(e.code, "SB_AWS");
+      assert.equal(
+        e.message,
+        "Cannot update endpoint iris: the sagemaker API answered UpdateEndpoint with HTTP 500 and no AWS error code: the service failed (or an emulator does not implement UpdateEndpoint); run the command again later",
+      );
+      return true;
+    },
+  );
+  // The endpoint still runs the first deployment, and only its model is left.
+  const endpoint = await sm().send(new DescribeEndpointCommand({ EndpointName: "iris" }));
+  assert.equal(endpoint.EndpointConfigName, first.endpointConfig);
+  const models = (await sm().send(new ListModelsCommand({}))).Models?.map((m) => m.ModelName);
+  assert.deepEqual(models, [first.model]);
+});
+
+test("planDelete() and deleteResources() remove the endpoint, its config and its model; a second delete finds nothing", async () => {
+  const d = await deploy(
+    clients,
+    {
+      name: "iris",
+      model: { kind: "directory", path: await modelDir("del") },
+      image: IMAGE,
+      role: ROLE,
+      pollSeconds: 0.05,
+    },
+    recorder(),
+  );
+  const plan = await planDelete(clients, "iris");
+  assert.deepEqual(plan, {
+    kind: "endpoint",
+    endpoint: "iris",
+    endpointConfig: d.endpointConfig,
+    models: [d.model],
+    status: "InService",
+  });
+  const done = await deleteResources(clients, plan);
+  assert.deepEqual(done, [`endpoint iris`, `endpoint config ${d.endpointConfig}`, `model ${d.model}`]);
+  assert.equal(await clients.sagemaker.describeEndpoint("iris"), undefined);
+  assert.equal(await clients.sagemaker.describeModel(d.model), undefined);
+  await assert.rejects(planDelete(clients, "iris"), {
+    code: "SB_USAGE",
+    message: /Cannot delete iris: no endpoint, model/,
+  });
+  // the model archive stays in S3
+  assert.ok(await clients.s3.head(BUCKET, d.modelDataUrl.slice(`s3://${BUCKET}/`.length)));
+});
+
+test("listResources() finds what carries sagebrew's tag and nothing else", async () => {
+  const d = await deploy(
+    clients,
+    {
+      name: "iris",
+      model: { kind: "directory", path: await modelDir("ls") },
+      image: IMAGE,
+      role: ROLE,
+      pollSeconds: 0.05,
+    },
+    recorder(),
+  );
+  await clients.sagemaker.createModel({
+    ModelName: "not-ours",
+    ExecutionRoleArn: ROLE,
+    PrimaryContainer: { Image: IMAGE },
+  });
+  const rows = await listResources(clients);
+  assert.deepEqual(
+    rows.map((r) => [r.kind, r.name]),
+    [
+      ["endpoint", "iris"],
+      ["model", d.model],
+    ],
+  );
+});
+
+test("invokeEndpoint() sends the payload through the runtime client and returns the answer", async () => {
+  await queueEndpointResults(moto, [
+    { Body: "setosa\n", ContentType: "text/csv", InvokedProductionVariant: "AllTraffic" },
+  ]);
+  const r = await invokeEndpoint(clients, "iris", Buffer.from("5.1,3.5,1.4,0.2\n"), {
+    contentType: "text/csv",
+  });
+  assert.equal(r.status, 200);
+  assert.equal(Buffer.from(r.body).toString(), "setosa\n");
+  assert.equal(r.contentType, "text/csv");
+  assert.equal(r.invokedVariant, "AllTraffic");
+  await assert.rejects(invokeEndpoint(clients, "iris", new Uint8Array(6 * 1024 * 1024 + 1)), {
+    code: "SB_USAGE",
+    message: /over SageMaker's 6 MiB limit/,
+  });
+});
+
+test("a ValidationException from SageMaker is printed verbatim, after what was being done", async () => {
+  await assert.rejects(
+    clients.sagemaker.createEndpointConfig({
+      EndpointConfigName: "c",
+      ProductionVariants: [
+        {
+          VariantName: "AllTraffic",
+          ModelName: "missing",
+          InitialInstanceCount: 1,
+          InstanceType: "ml.m5.large",
+        },
+      ],
+    }),
+    (e: Error & { code?: string }) => {
+      assert.equal(e.code, "SB_AWS");
+      assert.match(e.message, /^Cannot create endpoint config c: ValidationException: Could not find model/);
+      return true;
+    },
+  );
+});
+
+test("LogTail reads events seeded in moto's CloudWatch Logs, stream by stream, merged in time order", async () => {
+  const logs = new CloudWatchLogsClient({});
+  const group = "/aws/sagemaker/TrainingJobs";
+  await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+  const t = Date.now() - 10_000;
+  for (const [host, offset] of [
+    ["algo-1", 0],
+    ["algo-2", 1],
+  ] as const) {
+    const stream = `job-1/${host}-1700000000`;
+    await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }));
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: group,
+        logStreamName: stream,
+        logEvents: [0, 2, 4].map((i) => ({ timestamp: t + i + offset, message: `${host} line ${i}` })),
+      }),
+    );
+  }
+  const tail = new LogTail(clients.logs, group, "job-1/");
+  const lines = await tail.poll();
+  assert.deepEqual(
+    lines.map((l) => `${l.source}: ${l.message}`),
+    [
+      "algo-1: algo-1 line 0",
+      "algo-2: algo-2 line 0",
+      "algo-1: algo-1 line 2",
+      "algo-2: algo-2 line 2",
+      "algo-1: algo-1 line 4",
+      "algo-2: algo-2 line 4",
+    ],
+  );
+  assert.deepEqual(await tail.poll(), [], "nothing is read twice");
+  assert.deepEqual(
+    await new LogTail(clients.logs, "/aws/sagemaker/Endpoints/none", "AllTraffic/").poll(),
+    [],
+  );
+});

@@ -1,0 +1,226 @@
+/**
+ * Status sequences moto cannot give (it makes everything InService or Completed at once), from a
+ * loopback server that speaks the same JSON protocol, reached by the real SDK clients through
+ * AWS_ENDPOINT_URL_SAGEMAKER and AWS_ENDPOINT_URL_CLOUDWATCH_LOGS.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { AwsFault, type FakeAws, startFakeAws } from "../../../../test/helpers/fake-aws.js";
+import { type AwsClients, type LogLine, type Reporter, sdkClients } from "./context.js";
+import { deploy } from "./deploy.js";
+import { LogTail } from "./log-tail.js";
+
+const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
+const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/iris@sha256:" + "b".repeat(64);
+
+let fake: FakeAws;
+let clients: AwsClients;
+
+before(async () => {
+  fake = await startFakeAws();
+  for (const key of Object.keys(process.env)) if (key.startsWith("AWS_")) delete process.env[key];
+  Object.assign(process.env, fake.env);
+  clients = sdkClients();
+});
+after(() => fake?.stop());
+
+function recorder(): Reporter & { lines: string[]; logs: LogLine[] } {
+  const lines: string[] = [];
+  const logs: LogLine[] = [];
+  return { lines, logs, info: (l) => lines.push(l), log: (l) => logs.push(l) };
+}
+
+/** An endpoint whose DescribeEndpoint answers walk through `statuses` (the last one repeats). */
+function scriptEndpoint(
+  name: string,
+  statuses: readonly { status: string; reason?: string; config?: string }[],
+  onPoll?: (poll: number) => void,
+): void {
+  let config = "";
+  let polls = 0;
+  fake.on("SageMaker.CreateModel", () => ({ ModelArn: "arn:model" }));
+  fake.on("SageMaker.CreateEndpointConfig", (i) => {
+    config = String(i.EndpointConfigName);
+    return { EndpointConfigArn: "arn:config" };
+  });
+  fake.on("SageMaker.DeleteEndpointConfig", () => ({}));
+  fake.on("SageMaker.DeleteModel", () => ({}));
+  fake.on("SageMaker.CreateEndpoint", () => {
+    fake.on("SageMaker.DescribeEndpoint", () => {
+      onPoll?.(polls);
+      const s = statuses[Math.min(polls++, statuses.length - 1)]!;
+      return {
+        EndpointName: name,
+        EndpointArn: `arn:aws:sagemaker:us-east-1:123456789012:endpoint/${name}`,
+        EndpointConfigName: s.config ?? config,
+        EndpointStatus: s.status,
+        ...(s.reason ? { FailureReason: s.reason } : {}),
+        CreationTime: new Date(),
+        LastModifiedTime: new Date(),
+      };
+    });
+    return { EndpointArn: `arn:aws:sagemaker:us-east-1:123456789012:endpoint/${name}` };
+  });
+  fake.on(
+    "SageMaker.DescribeEndpoint",
+    () => new AwsFault("ValidationException", `Could not find endpoint "${name}".`),
+  );
+}
+
+test("deploy(): Creating → Failed prints SageMaker's reason verbatim, the container's last log lines (a stream that appeared late) and points at `sagebrew doctor`", async () => {
+  const reason =
+    "The primary container for production variant AllTraffic did not pass the ping health check. Please check CloudWatch logs for this endpoint.";
+  const group = "/aws/sagemaker/Endpoints/iris-fail";
+  const t = Date.now();
+  scriptEndpoint(
+    "iris-fail",
+    [{ status: "Creating" }, { status: "Creating" }, { status: "Creating" }, { status: "Failed", reason }],
+    (poll) => {
+      // The container's stream shows up only on the third poll.
+      if (poll === 2) {
+        fake.logs.put(group, "AllTraffic/i-0abc", [
+          { timestamp: t, message: "Loading model from /opt/ml/model" },
+          { timestamp: t + 1, message: "Error: Cannot load XGBoost: no libxgboost found" },
+        ]);
+      }
+    },
+  );
+  const r = recorder();
+  const result = await deploy(
+    clients,
+    {
+      name: "iris-fail",
+      model: { kind: "s3", uri: "s3://b/model.tar.gz" },
+      image: IMAGE,
+      role: ROLE,
+      pollSeconds: 0.02,
+    },
+    r,
+  );
+  assert.equal(result.outcome, "failed");
+  assert.equal(result.status, "Failed");
+  assert.equal(result.failureReason, reason);
+  assert.match(result.advice ?? "", /sagebrew doctor/);
+  assert.deepEqual(
+    result.lastLogLines?.map((l) => `${l.source} ${l.message}`),
+    ["i-0abc Loading model from /opt/ml/model", "i-0abc Error: Cannot load XGBoost: no libxgboost found"],
+  );
+  assert.deepEqual(
+    r.logs.map((l) => l.message),
+    ["Loading model from /opt/ml/model", "Error: Cannot load XGBoost: no libxgboost found"],
+    "each line is shown once, as it arrives",
+  );
+  assert.deepEqual(
+    r.lines.filter((l) => l.startsWith("endpoint iris-fail:")),
+    ["endpoint iris-fail: Creating", "endpoint iris-fail: Failed"],
+  );
+});
+
+test("deploy(): Creating → InService shows the endpoint's log lines once each, in time order across instances", async () => {
+  const group = "/aws/sagemaker/Endpoints/iris-ok";
+  const t = Date.now();
+  fake.logs.put(group, "AllTraffic/i-1", [
+    { timestamp: t, message: "a1" },
+    { timestamp: t + 5, message: "a2" },
+  ]);
+  fake.logs.put(group, "AllTraffic/i-2", [{ timestamp: t + 2, message: "b1" }]);
+  scriptEndpoint("iris-ok", [{ status: "Creating" }, { status: "InService" }]);
+  const r = recorder();
+  const result = await deploy(
+    clients,
+    {
+      name: "iris-ok",
+      model: { kind: "s3", uri: "s3://b/model.tar.gz" },
+      image: IMAGE,
+      role: ROLE,
+      pollSeconds: 0.02,
+    },
+    r,
+  );
+  assert.equal(result.outcome, "in-service");
+  assert.deepEqual(
+    r.logs.map((l) => `${l.source}:${l.message}`),
+    ["i-1:a1", "i-2:b1", "i-1:a2"],
+  );
+});
+
+test("deploy(): the wait is bounded: still Creating when it runs out says timeout and leaves the endpoint", async () => {
+  scriptEndpoint("iris-slow", [{ status: "Creating" }]);
+  const result = await deploy(
+    clients,
+    {
+      name: "iris-slow",
+      model: { kind: "s3", uri: "s3://b/model.tar.gz" },
+      image: IMAGE,
+      role: ROLE,
+      pollSeconds: 0.02,
+      waitSeconds: 0.1,
+    },
+    recorder(),
+  );
+  assert.equal(result.outcome, "timeout");
+  assert.equal(result.status, "Creating");
+  assert.ok(!fake.calls.some((c) => c.target === "SageMaker.DeleteEndpoint"));
+});
+
+test("deploy(): an update that SageMaker rolls back is a failure with its reason, and the previous deployment is kept", async () => {
+  const reason = "Request to service failed. If failure persists after retry, contact customer support.";
+  let described = 0;
+  fake.on("SageMaker.CreateModel", () => ({}));
+  fake.on("SageMaker.CreateEndpointConfig", () => ({}));
+  fake.on("SageMaker.UpdateEndpoint", () => ({ EndpointArn: "arn:e" }));
+  const seq = [
+    { EndpointStatus: "InService", EndpointConfigName: "old-config" },
+    { EndpointStatus: "Updating", EndpointConfigName: "old-config" },
+    { EndpointStatus: "RollingBack", EndpointConfigName: "old-config" },
+    { EndpointStatus: "InService", EndpointConfigName: "old-config", FailureReason: reason },
+  ];
+  fake.on("SageMaker.DescribeEndpoint", () => ({
+    EndpointName: "iris-up",
+    EndpointArn: "arn:e",
+    CreationTime: new Date(),
+    LastModifiedTime: new Date(),
+    ...seq[Math.min(described++, seq.length - 1)],
+  }));
+  const before = fake.calls.length;
+  const result = await deploy(
+    clients,
+    {
+      name: "iris-up",
+      model: { kind: "s3", uri: "s3://b/model.tar.gz" },
+      image: IMAGE,
+      role: ROLE,
+      pollSeconds: 0.02,
+    },
+    recorder(),
+  );
+  assert.equal(result.action, "updated");
+  assert.equal(result.outcome, "failed");
+  assert.equal(result.status, "RolledBack");
+  assert.equal(result.failureReason, reason);
+  const targets = fake.calls.slice(before).map((c) => c.target);
+  assert.ok(targets.includes("SageMaker.UpdateEndpoint"));
+  assert.ok(!targets.includes("SageMaker.DeleteEndpointConfig"), "the running config is not removed");
+});
+
+test("LogTail: events sharing a millisecond across pages are neither lost nor repeated", async () => {
+  const t = 1_700_000_000_000;
+  fake.logs.pageSize = 2;
+  fake.logs.put("/g", "job/algo-1-1700000000", [
+    { timestamp: t, message: "1" },
+    { timestamp: t, message: "2" },
+    { timestamp: t, message: "3" },
+  ]);
+  const tail = new LogTail(clients.logs, "/g", "job/");
+  assert.deepEqual(
+    (await tail.poll()).map((l) => `${l.source}:${l.message}`),
+    ["algo-1:1", "algo-1:2", "algo-1:3"],
+  );
+  fake.logs.put("/g", "job/algo-1-1700000000", [{ timestamp: t, message: "4" }]);
+  fake.logs.put("/g", "job/algo-2-1700000001", [{ timestamp: t, message: "x" }]);
+  assert.deepEqual(
+    (await tail.poll()).map((l) => `${l.source}:${l.message}`),
+    ["algo-1:4", "algo-2:x"],
+  );
+  assert.deepEqual(await tail.poll(), []);
+});
