@@ -4,7 +4,7 @@
  * kind. Writing it never throws: when it cannot be written (a full disk), the caller says so on
  * stderr and exits 2.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { FAILURE_REASON_MAX_CHARS, mlPaths } from "../contract/index.js";
 import type { SagebrewError } from "../errors/index.js";
 import { writeError } from "./_atomic.js";
@@ -27,6 +27,8 @@ export async function writeFailure(root: string, error: SagebrewError): Promise<
     await writeFile(paths.failureFile, failureText(error));
     return { written: true };
   } catch (e) {
+    // A half-written failure file would show as an empty or cut reason: none is better.
+    await rm(paths.failureFile, { force: true }).catch(() => undefined);
     try {
       return { written: false, reason: writeError(paths.failureFile, e).message };
     } catch {
