@@ -127,6 +127,18 @@ for (const driver of ["in-process", "socket"] as const) {
         assert.equal(r.text, "setosa\nversicolor\nvirginica\n");
       });
 
+      it("reads the bare content types csv and libsvm, as SageMaker's XGBoost container does", async () => {
+        for (const [contentType, body] of [
+          ["csv", SETOSA],
+          ["CSV; label_size=1", SETOSA],
+          ["libsvm", "0:5.1 1:3.5 2:1.4 3:0.2"],
+        ] as const) {
+          const r = await t.send("/invocations", csv(body, { "content-type": contentType }));
+          assert.equal(r.status, 200, `${contentType}: ${r.text}`);
+          assert.equal(r.text, "setosa\n");
+        }
+      });
+
       it("answers JSON with predicted_label and probabilities", async () => {
         const r = await t.send("/invocations", csv(SETOSA, { accept: "application/json" }));
         assert.equal(r.status, 200, r.text);
@@ -212,9 +224,21 @@ for (const driver of ["in-process", "socket"] as const) {
         ["no Content-Type", { method: "POST", body: SETOSA }, 415, /no Content-Type/],
         [
           "an unparsable Content-Type",
-          csv(SETOSA, { "content-type": "csv" }),
+          csv(SETOSA, { "content-type": "comma-separated" }),
           415,
-          /"csv" is not a media type/,
+          /"comma-separated" is not a media type/,
+        ],
+        [
+          "a bare csv with label_size=2",
+          csv(SETOSA, { "content-type": "csv; label_size=2" }),
+          415,
+          /label_size must be 1/,
+        ],
+        [
+          "a repeated label_size",
+          csv(SETOSA, { "content-type": "text/csv; label_size=2; label_size=1" }),
+          415,
+          /is not a media type/,
         ],
         [
           "label_size=0",

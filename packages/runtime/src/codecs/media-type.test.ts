@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { fc } from "../../../../test/support/property.js";
-import { negotiate, parseAccept, parseMediaType } from "./media-type.js";
+import { negotiate, parseAccept, parseContentType, parseMediaType } from "./media-type.js";
 
 describe("parseMediaType()", () => {
   const cases: Array<[string, string | undefined, Record<string, string>]> = [
@@ -18,6 +18,9 @@ describe("parseMediaType()", () => {
     ['text/csv; a="unterminated', undefined, {}],
     ["text/csv\u0000", undefined, {}],
     ["x".repeat(2000) + "/csv", undefined, {}],
+    ["text/csv; label_size=1; label_size=2", undefined, {}],
+    ["text/csv; label_size=2; Label_Size=1", undefined, {}],
+    ["text/csv; label_size=1=1", "text/csv", { label_size: "1=1" }],
   ];
   for (const [input, essence, params] of cases) {
     it(`reads ${JSON.stringify(input.slice(0, 40))}`, () => {
@@ -30,6 +33,38 @@ describe("parseMediaType()", () => {
   it("never throws on any string", () => {
     fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => void parseMediaType(s)));
   });
+});
+
+describe("parseContentType()", () => {
+  // aws/sagemaker-xgboost-container test/unit/test_data_utils.py (get_content_type) and
+  // test_serve_utils.py (parse_content_data): what the container accepts and rejects.
+  const cases: Array<[string, string | undefined, Record<string, string>?]> = [
+    ["libsvm", "text/libsvm"],
+    ["text/libsvm", "text/libsvm"],
+    ["text/x-libsvm", "text/x-libsvm"],
+    ["csv", "text/csv"],
+    ["text/csv", "text/csv"],
+    ["text/csv; label_size=1", "text/csv", { label_size: "1" }],
+    ["text/csv;label_size = 1", "text/csv", { label_size: "1" }],
+    ["text/csv; charset=utf-8", "text/csv", { charset: "utf-8" }],
+    ["text/csv; label_size=1; charset=utf-8", "text/csv", { label_size: "1", charset: "utf-8" }],
+    ["CSV; Label_Size=1", "text/csv", { label_size: "1" }],
+    ["parquet", "application/x-parquet"],
+    ["application/x-parquet", "application/x-parquet"],
+    ["recordio-protobuf", "application/x-recordio-protobuf"],
+    ["application/x-recordio-protobuf", "application/x-recordio-protobuf"],
+    ["incorrect_format", undefined],
+    ["text/csv; label_size=1; label_size=2", undefined],
+    ["label_size=1; text/csv", undefined],
+    ["csv; label_size", undefined],
+  ];
+  for (const [input, essence, params = {}] of cases) {
+    it(`reads ${JSON.stringify(input)}`, () => {
+      const m = parseContentType(input);
+      assert.equal(m?.essence, essence);
+      if (m) assert.deepEqual({ ...m.params }, params);
+    });
+  }
 });
 
 describe("parseAccept()", () => {

@@ -2,6 +2,7 @@
  * Media types: `Content-Type` with parameters (`text/csv; label_size=1; charset=utf-8`) and
  * `Accept` lists with q-values and wildcards, negotiated against what a handler offers. Pure.
  */
+import { BARE_MEDIA_TYPES } from "../contract/index.js";
 
 /** A parsed media type. `essence` is `type/subtype`, lower-cased; parameter names are lower-cased. */
 export interface MediaType {
@@ -52,10 +53,26 @@ export function parseMediaType(value: string): MediaType | undefined {
     const name = p.slice(0, eq).trim().toLowerCase();
     let v = p.slice(eq + 1).trim();
     if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1).replace(/\\(.)/g, "$1");
-    if (!TOKEN.test(name)) return undefined;
+    // A repeated parameter is ambiguous (`label_size=2; label_size=1`): not a media type.
+    if (!TOKEN.test(name) || name in params) return undefined;
     params[name] = v;
   }
   return Object.freeze({ type, subtype, essence: `${type}/${subtype}`, params: Object.freeze(params) });
+}
+
+/**
+ * Parses a Content-Type (of a request or a training channel): a media type as `parseMediaType`
+ * reads it, or one of SageMaker's bare data-format names with optional parameters, read as the
+ * media type it names. Undefined when it is neither.
+ *
+ * @example parseContentType("csv; label_size=1")?.essence // "text/csv"
+ */
+export function parseContentType(value: string): MediaType | undefined {
+  const semi = value.indexOf(";");
+  const head = (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase();
+  const full = BARE_MEDIA_TYPES[head];
+  if (full === undefined) return parseMediaType(value);
+  return parseMediaType(semi < 0 ? full : `${full}${value.slice(semi)}`);
 }
 
 /** Splits on `;` outside quotes; undefined on an unterminated quote or a control character. */

@@ -47,6 +47,26 @@ describe("CodecRegistry", () => {
     );
   });
 
+  // aws/sagemaker-xgboost-container test/unit/test_data_utils.py: a malformed label_size is a user error.
+  for (const contentType of [
+    "text/csv; label_size=1=1",
+    "text/csv; label_size=1; label_size=2",
+    "text/csv; label_size=2; label_size=1",
+    "csv; label_size",
+    "text/csv; label_size=",
+  ]) {
+    it(`rejects the training content type ${JSON.stringify(contentType)}`, () => {
+      assert.throws(
+        () => codecs.decoderFor(contentType, { purpose: "training", channel: "train" }),
+        (e: unknown) =>
+          isSagebrewError(e, "SB_CHANNEL_INVALID") &&
+          e.message.startsWith(
+            `Cannot read channel train: content type ${JSON.stringify(contentType)} is not supported: `,
+          ),
+      );
+    });
+  }
+
   it("detects undeclared training files from their names, then their first bytes, else CSV", () => {
     assert.equal(codecs.detect("x.parquet", undefined).name, "parquet");
     assert.equal(codecs.detect("data", enc("1 0:1 3:2\n")).name, "libsvm");

@@ -140,6 +140,9 @@ export class CodecRegistry {
       usedFor(codec, at.purpose) &&
       (!accepted ||
         accepted.some((a) => a === codec.mediaType || a === codec.name || codec.aliases?.includes(a)));
+    if (!m && this.find(text.split(";")[0]!)) {
+      throw paramsError(text, "its parameters are malformed (each must be name=value, given once)", at);
+    }
     if (!m || !codec || !ok) throw this.#unsupported(text, at, accepted);
     const problem = codec.checkParams?.(m.params, at.purpose);
     if (problem) throw paramsError(text, problem, at);

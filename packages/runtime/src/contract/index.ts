@@ -101,6 +101,18 @@ export const MEDIA = Object.freeze({
   any: "*/*",
 });
 
+/**
+ * The bare names SageMaker's XGBoost container takes for its data formats, as a training channel's
+ * `ContentType` and as a request's Content-Type (`csv`, `libsvm`, …), and the media type each is
+ * (contract §5.2, §5.6; XGB data_utils.get_content_type).
+ */
+export const BARE_MEDIA_TYPES: Readonly<Record<string, string>> = Object.freeze({
+  csv: MEDIA.csv,
+  libsvm: MEDIA.libsvm,
+  parquet: MEDIA.parquet,
+  "recordio-protobuf": MEDIA.recordio,
+});
+
 /** HTTP routes of the hosting, batch and multi-model contracts (§2, §3, §4). */
 export const ROUTES = Object.freeze({
   ping: "/ping",

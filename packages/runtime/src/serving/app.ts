@@ -5,7 +5,7 @@
  * size 413 → Content-Type 415 → Accept 406 → decode 400 → predict 500 (or the error's own status)
  * → encode; over the time limit 504.
  */
-import { type MediaType, negotiate, parseMediaType } from "../codecs/media-type.js";
+import { type MediaType, negotiate, parseContentType } from "../codecs/media-type.js";
 import type { ServingConfig } from "../config/serving.js";
 import { ENV, HEADERS, MEDIA, ROUTES } from "../contract/index.js";
 import { type ErrorCode, SagebrewError, toSagebrewError } from "../errors/index.js";
@@ -223,7 +223,8 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     if (rawType === undefined || rawType.trim() === "") {
       return errorResponse(415, `The request has no Content-Type: send one of ${offered}`);
     }
-    const contentType = parseMediaType(rawType);
+    // The bare names SageMaker's XGBoost container takes (`csv`, `libsvm`) read as their media types.
+    const contentType = parseContentType(rawType);
     if (!contentType) {
       return errorResponse(415, `Content-Type ${quote(rawType)} is not a media type: send one of ${offered}`);
     }
