@@ -358,6 +358,22 @@ for (const driver of ["in-process", "socket"] as const) {
           await t.close();
         }
       });
+
+      it("answers 413 over MAX_CONTENT_LENGTH, as SageMaker's XGBoost container, and reports it in MB", async () => {
+        const t = await irisTarget(driver, {
+          MAX_CONTENT_LENGTH: "2097152",
+          SAGEMAKER_MAX_PAYLOAD_IN_MB: "6",
+        });
+        try {
+          const r = await t.send("/invocations", csv(`${SETOSA}\n`.repeat(150_000)));
+          assert.equal(r.status, 413);
+          assert.match(r.text, /over the limit of 2097152 bytes \(MAX_CONTENT_LENGTH\)/);
+          assert.equal(JSON.parse((await t.send("/execution-parameters")).text).MaxPayloadInMB, 2);
+          assert.equal((await t.send("/invocations", csv(SETOSA))).status, 200);
+        } finally {
+          await t.close();
+        }
+      });
     });
 
     describe("custom handler", () => {

@@ -61,6 +61,16 @@ describe("readServingConfig()", () => {
     assert.equal(c.xgboostJs, "off");
   });
 
+  it("reads MAX_CONTENT_LENGTH (bytes), as SageMaker's XGBoost container does, over SAGEMAKER_MAX_PAYLOAD_IN_MB", () => {
+    const c = readServingConfig({ MAX_CONTENT_LENGTH: "20971520", SAGEMAKER_MAX_PAYLOAD_IN_MB: "6" });
+    assert.equal(c.maxPayloadBytes, 20971520);
+    assert.equal(c.maxPayloadMb, 20);
+    assert.equal(c.maxPayloadVariable, "MAX_CONTENT_LENGTH");
+    const d = readServingConfig({ SAGEMAKER_MAX_PAYLOAD_IN_MB: "8" });
+    assert.equal(d.maxPayloadBytes, 8 * 1024 * 1024);
+    assert.equal(d.maxPayloadVariable, "SAGEMAKER_MAX_PAYLOAD_IN_MB");
+  });
+
   it("prefers SAGEMAKER_CONTAINER_LOG_LEVEL over LOG_LEVEL", () => {
     assert.equal(readServingConfig({ LOG_LEVEL: "debug" }).logLevel, "debug");
     assert.equal(
@@ -73,6 +83,8 @@ describe("readServingConfig()", () => {
     ["SAGEMAKER_BIND_TO_PORT", "80a"],
     ["SAGEMAKER_BIND_TO_PORT", "70000"],
     ["SAGEMAKER_MAX_PAYLOAD_IN_MB", "-1"],
+    ["MAX_CONTENT_LENGTH", "6MB"],
+    ["MAX_CONTENT_LENGTH", "0"],
     ["SAGEMAKER_MODEL_SERVER_TIMEOUT", "soon"],
     ["SAGEMAKER_MODEL_SERVER_WORKERS", "0"],
     ["SAGEMAKER_MODEL_SERVER_WORKERS", "2.5"],

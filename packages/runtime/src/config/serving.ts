@@ -22,10 +22,12 @@ export interface ServingConfig {
   readonly port: number;
   /** `SAGEMAKER_SAFE_PORT_RANGE`, for any extra port. */
   readonly safePortRange: PortRange | undefined;
-  /** `SAGEMAKER_MAX_PAYLOAD_IN_MB` × 1 MiB, default 6 MiB. */
+  /** `MAX_CONTENT_LENGTH` bytes, else `SAGEMAKER_MAX_PAYLOAD_IN_MB` × 1 MiB, default 6 MiB. */
   readonly maxPayloadBytes: number;
-  /** The payload limit in whole MB, as `/execution-parameters` reports it. */
+  /** The payload limit in MiB, as `/execution-parameters` reports it (floored). */
   readonly maxPayloadMb: number;
+  /** The variable that set the limit, named in 413 answers. */
+  readonly maxPayloadVariable: string;
   /** `SAGEMAKER_MODEL_SERVER_TIMEOUT` in milliseconds, default 60 s. */
   readonly timeoutMs: number;
   /** `SAGEMAKER_MODEL_SERVER_WORKERS`, default the CPU count. */
@@ -76,6 +78,12 @@ export function readServingConfig(
   };
   const cpus = Math.max(1, Math.floor(options.cpuCount ?? 1));
   const maxPayloadMb = number(get, ENV.maxPayloadMb, LIMITS.defaultMaxPayloadMb, { min: 0, max: 1024 });
+  // SageMaker's XGBoost container reads its limit from MAX_CONTENT_LENGTH (bytes); models deployed
+  // with it set that to raise the limit, so it wins when given.
+  const contentLength =
+    get(ENV.maxContentLength) === undefined
+      ? undefined
+      : integer(get, ENV.maxContentLength, 0, { min: 1, max: 1024 * 1024 * 1024 });
   const workers = integer(get, ENV.workers, cpus, { min: 1, max: 1024 });
   // The API spells it MultiRecord, the environment MULTI_RECORD (contract §9.15): take both.
   const rawStrategy = get(ENV.batchStrategy);
@@ -96,8 +104,9 @@ export function readServingConfig(
     port: integer(get, ENV.bindToPort, LIMITS.defaultPort, { min: 0, max: 65535 }),
     safePortRange: portRange(get(ENV.safePortRange)),
     // 0 means "no limit" for batch transform's streaming mode; keep a sane cap instead of none.
-    maxPayloadBytes: Math.round((maxPayloadMb === 0 ? 100 : maxPayloadMb) * 1024 * 1024),
-    maxPayloadMb,
+    maxPayloadBytes: contentLength ?? Math.round((maxPayloadMb === 0 ? 100 : maxPayloadMb) * 1024 * 1024),
+    maxPayloadMb: contentLength === undefined ? maxPayloadMb : contentLength / (1024 * 1024),
+    maxPayloadVariable: contentLength === undefined ? ENV.maxPayloadMb : ENV.maxContentLength,
     timeoutMs: Math.round(
       number(get, ENV.timeout, LIMITS.defaultInvocationTimeoutSeconds, { min: 0.001, max: 86400 }) * 1000,
     ),

@@ -72,6 +72,7 @@ export const ENV = Object.freeze({
   workers: "SAGEMAKER_MODEL_SERVER_WORKERS",
   timeout: "SAGEMAKER_MODEL_SERVER_TIMEOUT",
   maxPayloadMb: "SAGEMAKER_MAX_PAYLOAD_IN_MB",
+  maxContentLength: "MAX_CONTENT_LENGTH",
   multiModel: "SAGEMAKER_MULTI_MODEL",
   batch: "SAGEMAKER_BATCH",
   batchStrategy: "SAGEMAKER_BATCH_STRATEGY",
@@ -192,6 +193,13 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     program: "serve",
     default: "6",
     meaning: "Request body limit in MiB (413 above it); reported by /execution-parameters.",
+  },
+  {
+    name: ENV.maxContentLength,
+    program: "serve",
+    default: "unset",
+    meaning:
+      "Request body limit in bytes, as SageMaker's XGBoost container reads it; when set it wins over SAGEMAKER_MAX_PAYLOAD_IN_MB.",
   },
   {
     name: ENV.multiModel,

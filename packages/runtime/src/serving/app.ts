@@ -92,11 +92,15 @@ export function errorResponse(
  * The payload rule, the one place that decides a 413: a body of `size` bytes (declared by
  * Content-Length, counted while streaming, or in hand) over `limit` is refused.
  */
-export function payloadTooLarge(size: number, limit: number): SagebrewError | undefined {
+export function payloadTooLarge(
+  size: number,
+  limit: number,
+  variable: string = ENV.maxPayloadMb,
+): SagebrewError | undefined {
   if (!(size > limit)) return undefined;
   return new SagebrewError(
     "SB_PAYLOAD_TOO_LARGE",
-    `The request body of ${size} bytes is over the limit of ${limit} bytes (${ENV.maxPayloadMb})`,
+    `The request body of ${size} bytes is over the limit of ${limit} bytes (${variable})`,
   );
 }
 
@@ -212,7 +216,7 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     }
     const declared = req.headers["content-length"];
     if (declared !== undefined) {
-      const over = payloadTooLarge(Number(declared), config.maxPayloadBytes);
+      const over = payloadTooLarge(Number(declared), config.maxPayloadBytes, config.maxPayloadVariable);
       if (over) return errorResponse(over.status, over.message);
     }
     const rawType = req.headers["content-type"];
@@ -274,7 +278,11 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     const n = negotiateRequest(req);
     if ("status" in n) return n;
     const body = req.body ?? new Uint8Array(0);
-    const over = payloadTooLarge(req.bodyBytes ?? body.length, config.maxPayloadBytes);
+    const over = payloadTooLarge(
+      req.bodyBytes ?? body.length,
+      config.maxPayloadBytes,
+      config.maxPayloadVariable,
+    );
     if (over) throw over;
     const watch: Deadline = {
       at: performance.now() + config.timeoutMs,

@@ -174,7 +174,7 @@ export function createMultiModelApp(options: MultiModelAppOptions): MultiModelAp
   /** A body over the payload limit, declared or received, answered as every other error. */
   function oversized(req: AppRequest): AppResponse | undefined {
     const size = req.bodyBytes ?? req.body?.length ?? declaredSize(req);
-    const over = payloadTooLarge(size, config.maxPayloadBytes);
+    const over = payloadTooLarge(size, config.maxPayloadBytes, config.maxPayloadVariable);
     return over && problem(over.code, over.message);
   }
 
