@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -16,9 +17,25 @@ import {
   ListModelsCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
+import { main } from "../../packages/cli/src/main.js";
 import { IRIS_DIR } from "../helpers/ml-dir.js";
 import { MOTO_ACCOUNT, type Moto, queueEndpointResults, startMoto, useMotoEnv } from "../helpers/moto.js";
 import { run } from "../helpers/process.js";
+
+/** An in-process CommandIo that keeps what is written. */
+function captureIo() {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = "";
+  let stderr = "";
+  out.on("data", (d) => {
+    stdout += d;
+  });
+  err.on("data", (d) => {
+    stderr += d;
+  });
+  return { io: { stdout: out, stderr: err, env: {}, cwd: work }, out: () => stdout, err: () => stderr };
+}
 
 const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
 // Resolved here: the child runs in a temp directory, where `--import tsx` would not be found.
@@ -51,14 +68,46 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-test("train locally → deploy → predict --endpoint → ls → delete, against moto, read back with the SDK", async () => {
+test("train locally, and on SageMaker → deploy → predict --endpoint → ls → delete, against moto, read back with the SDK", async () => {
   const dir = join(work, "test_dir");
   const trained = await sagebrew(["train", dir, "--plain"]);
   assert.equal(trained.code, 0, trained.stderr);
 
+  // The same directory on SageMaker (moto completes the job at once).
+  const onSageMaker = await sagebrew([
+    "train",
+    "test_dir",
+    "--instance-type",
+    "ml.m5.large",
+    "--image",
+    IMAGE,
+    "--spot",
+    "--max-run",
+    "600",
+  ]);
+  assert.equal(onSageMaker.code, 0, onSageMaker.stderr);
+  assert.match(
+    onSageMaker.stderr,
+    new RegExp(`^created bucket s3://sagemaker-us-east-1-${MOTO_ACCOUNT}$`, "m"),
+  );
+  assert.match(
+    onSageMaker.stderr,
+    /^channel training: 1 file\(s\) uploaded \(\d+ bytes\), 0 unchanged → s3:\/\/sagemaker-us-east-1-\d+\/sagebrew\/inputs\/test-dir-[0-9a-f]{8}\/training\/$/m,
+  );
+  assert.match(
+    onSageMaker.stderr,
+    /^created training job test-dir-\d{8}-\d{6}-\d{3} \(1 × ml\.m5\.large, spot, 1 metric definitions\)$/m,
+  );
+  assert.match(
+    onSageMaker.stdout,
+    /^training job test-dir-\S+: Completed\n {2}train:progress = 100\n {2}model: s3:\/\/\S+\/output\/model\.tar\.gz\n/m,
+  );
+  const usage = captureIo();
+  assert.equal(await main(["train", join(work, "test_dir"), "--spot"], usage.io), 2);
+  assert.match(usage.err(), /--spot trains on SageMaker: add --instance-type ml\.<type>/);
+
   const deployed = await sagebrew(["deploy", "test_dir", "--name", "iris", "--image", IMAGE, "--wait", "1"]);
   assert.equal(deployed.code, 0, deployed.stderr);
-  assert.match(deployed.stderr, new RegExp(`created bucket s3://sagemaker-us-east-1-${MOTO_ACCOUNT}`));
   assert.match(
     deployed.stdout,
     /^endpoint iris is InService \(created; model iris-\d{8}-\d{6}-\d{3}, s3:\/\/\S+\/model\.tar\.gz\)$/m,
@@ -98,7 +147,8 @@ test("train locally → deploy → predict --endpoint → ls → delete, against
 
   const listed = await sagebrew(["ls"]);
   assert.equal(listed.code, 0, listed.stderr);
-  assert.match(listed.stdout, /^endpoint\s+iris\s+InService/m);
+  assert.match(listed.stdout, /^KIND +NAME +STATUS +CREATED\nendpoint +iris +InService /);
+  assert.match(listed.stdout, /^training-job +test-dir-\S+ +Completed /m);
   assert.match(listed.stdout, /^model\s+iris-\d{8}/m);
 
   // No terminal and no --yes: nothing is deleted.
@@ -121,6 +171,10 @@ test("train locally → deploy → predict --endpoint → ls → delete, against
     /Could not find endpoint/,
   );
   assert.deepEqual((await sm.send(new ListModelsCommand({}))).Models, []);
+  // What is left costs nothing: the ended training job.
   const after = await sagebrew(["ls"]);
-  assert.equal(after.stdout, "nothing made by sagebrew\n");
+  assert.match(
+    after.stdout,
+    /^KIND +NAME +STATUS +CREATED\ntraining-job +test-dir-\S+ +Completed +[\d-]+ [\d:]+\n$/,
+  );
 });

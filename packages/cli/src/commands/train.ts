@@ -4,6 +4,12 @@ import { resolve } from "node:path";
 import type { RoundReport } from "@sagebrew/runtime";
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { onePositional, parseCommandArgs } from "./_args.js";
+import {
+  refuseSageMakerOptions,
+  SAGEMAKER_TRAIN_HELP,
+  SAGEMAKER_TRAIN_OPTIONS,
+  trainOnSageMakerCommand,
+} from "./_train-sagemaker.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew train [dir] [options]
@@ -23,11 +29,16 @@ Options:
   --algorithm <module> a training algorithm module (sets SAGEBREW_ALGORITHM)
   -h, --help           show this help
 
+${SAGEMAKER_TRAIN_HELP}
+
 Exit codes: 0 trained, 1 bad input or configuration, 2 algorithm or platform fault,
-143 stopped by a signal (Ctrl-C stops after the current round).
+143 stopped by a signal (Ctrl-C stops after the current round). On SageMaker: 0 Completed,
+1 Failed, Stopped or still running when the wait ended, 130 interrupted.
 
 Example:
   sagebrew train examples/iris-xgboost/local_test/test_dir
+  sagebrew train examples/iris-xgboost/local_test/test_dir --instance-type ml.m5.xlarge \
+    --image iris-xgboost:dev --role arn:aws:iam::123456789012:role/SageMakerRole --download
 `;
 
 function bar(done: number, total: number, width: number): string {
@@ -48,16 +59,35 @@ export function resolveMlDir(arg: string | undefined, cwd: string): string {
 
 export const trainCommand: Command = {
   name: "train",
-  summary: "Train against a local /opt/ml-shaped directory (no Docker).",
+  summary:
+    "Train against a local /opt/ml-shaped directory (no Docker), or on SageMaker (--instance-type ml.*).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(
       argv,
-      { plain: { type: "boolean" }, algorithm: { type: "string" } },
+      { plain: { type: "boolean" }, algorithm: { type: "string" }, ...SAGEMAKER_TRAIN_OPTIONS },
       HELP,
     );
     const root = resolveMlDir(onePositional(parsed.positionals, "directory"), io.cwd);
     if (!existsSync(root)) throw new SagebrewError("SB_USAGE", `directory ${root} does not exist`);
+    // One command, two places, as the Python SDK's instance_type: ml.* means a SageMaker job.
+    if (parsed.values["instance-type"] !== undefined) {
+      if (parsed.values.algorithm !== undefined) {
+        throw new SagebrewError(
+          "SB_USAGE",
+          "--algorithm is for local runs: on SageMaker the image's train runs its own",
+        );
+      }
+      return trainOnSageMakerCommand(root, parsed.values, io);
+    }
+    refuseSageMakerOptions(parsed.values);
+    const count = parsed.values["instance-count"];
+    if (count !== undefined && count !== "1") {
+      throw new SagebrewError(
+        "SB_USAGE",
+        `--instance-count ${count} needs --instance-type ml.<type>: local training runs on one host`,
+      );
+    }
     const live = Boolean(io.stdout.isTTY) && !parsed.values.plain;
     const controller = new AbortController();
     const onSignal = () => {

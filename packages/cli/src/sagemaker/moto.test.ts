@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, test } from "node:test";
@@ -38,6 +38,8 @@ import { deploy } from "./deploy.js";
 import { deleteResources, invokeEndpoint, planDelete } from "./endpoint.js";
 import { listResources } from "./list.js";
 import { LogTail } from "./log-tail.js";
+import { packModel } from "./model-archive.js";
+import { trainOnSageMaker, waitForTrainingJob } from "./training-job.js";
 import { digestForS3, syncDirectory } from "./upload.js";
 
 const BUCKET = `sagemaker-us-east-1-${MOTO_ACCOUNT}`;
@@ -384,4 +386,112 @@ test("LogTail reads events seeded in moto's CloudWatch Logs, stream by stream, m
     await new LogTail(clients.logs, "/aws/sagemaker/Endpoints/none", "AllTraffic/").poll(),
     [],
   );
+});
+
+test("trainOnSageMaker() from the iris directory: channels synced to S3, CreateTrainingJob as read back (string hyperparameters, spot, checkpoints, limits, environment, tags), unchanged data not sent again, --download unpacks the artifact", async () => {
+  const dir = join(work, "iris");
+  await mkdir(join(dir, "input", "config"), { recursive: true });
+  await mkdir(join(dir, "input", "data", "training"), { recursive: true });
+  await mkdir(join(dir, "input", "data", "validation"), { recursive: true });
+  await writeFile(
+    join(dir, "input", "config", "hyperparameters.json"),
+    JSON.stringify({ objective: "multi:softprob", num_class: 3, num_round: "20", eta: 0.3, verbose: true }),
+  );
+  await writeFile(
+    join(dir, "input", "config", "inputdataconfig.json"),
+    JSON.stringify({
+      training: { ContentType: "text/csv", TrainingInputMode: "File", S3DistributionType: "ShardedByS3Key" },
+    }),
+  );
+  await writeFile(join(dir, "input", "data", "training", "iris.csv"), "setosa,5.1,3.5,1.4,0.2\n");
+  await writeFile(join(dir, "input", "data", "validation", "iris.csv"), "setosa,5.0,3.4,1.5,0.2\n");
+  const r = recorder();
+  const options = {
+    dir,
+    image: IMAGE,
+    role: ROLE,
+    instanceType: "ml.m5.xlarge",
+    instanceCount: 2,
+    volumeSizeGb: 50,
+    maxRuntimeSeconds: 3600,
+    spot: true,
+    environment: { SAGEBREW_LOG_LEVEL: "debug" },
+    tags: { project: "iris" },
+    hyperparameters: { max_depth: 3 },
+    wait: false,
+  } as const;
+  const created = await trainOnSageMaker(clients, options, r);
+  assert.equal(created.outcome, "not-waited");
+  const job = await clients.sagemaker.describeTrainingJob(created.jobName);
+  assert.ok(job);
+  assert.deepEqual(job.HyperParameters, {
+    objective: "multi:softprob",
+    num_class: "3",
+    num_round: "20",
+    eta: "0.3",
+    verbose: "true",
+    max_depth: "3",
+  });
+  assert.deepEqual(job.ResourceConfig, {
+    InstanceType: "ml.m5.xlarge",
+    InstanceCount: 2,
+    VolumeSizeInGB: 50,
+  });
+  assert.deepEqual(job.StoppingCondition, { MaxRuntimeInSeconds: 3600, MaxWaitTimeInSeconds: 7200 });
+  assert.equal(job.EnableManagedSpotTraining, true);
+  assert.match(
+    job.CheckpointConfig?.S3Uri ?? "",
+    new RegExp(`^s3://${BUCKET}/sagebrew/iris/checkpoints/${created.jobName}/$`),
+  );
+  // moto keeps neither Environment nor MetricDefinitions: training.test.ts checks them on the wire.
+  assert.equal(job.OutputDataConfig?.S3OutputPath, `s3://${BUCKET}/sagebrew/iris/output`);
+  assert.equal(job.AlgorithmSpecification?.TrainingImage, IMAGE);
+  const channels = job.InputDataConfig ?? [];
+  assert.deepEqual(
+    channels.map((c) => [c.ChannelName, c.ContentType, c.DataSource?.S3DataSource?.S3DataDistributionType]),
+    [
+      ["training", "text/csv", "ShardedByS3Key"],
+      ["validation", undefined, "FullyReplicated"],
+    ],
+  );
+  const trainingUri = channels[0]?.DataSource?.S3DataSource?.S3Uri ?? "";
+  assert.match(trainingUri, new RegExp(`^s3://${BUCKET}/sagebrew/inputs/iris-[0-9a-f]{8}/training/$`));
+  assert.deepEqual(
+    (await clients.s3.list(BUCKET, trainingUri.slice(`s3://${BUCKET}/`.length))).map((o) =>
+      o.key.split("/").pop(),
+    ),
+    ["iris.csv"],
+  );
+  const tags = await clients.sagemaker.listTags(job.TrainingJobArn ?? "");
+  assert.equal(tags.project, "iris");
+  assert.ok(tags[CREATED_BY_TAG]);
+  assert.ok(r.lines.some((l) => /^channel training: 1 file\(s\) uploaded/.test(l)));
+
+  // Again: the data is already there.
+  const again = recorder();
+  const second = await trainOnSageMaker(clients, options, again);
+  assert.ok(
+    again.lines.some((l) => /^channel training: 0 file\(s\) uploaded \(0 bytes\), 1 unchanged/.test(l)),
+    again.lines.join("\n"),
+  );
+
+  // moto completes jobs at once but writes no artifact: put one where it says, then follow and download.
+  const artifact =
+    (await clients.sagemaker.describeTrainingJob(second.jobName))?.ModelArtifacts?.S3ModelArtifacts ?? "";
+  const packed = await packModel(await modelDir("trained", "trained model"), join(work, "artifact.tar.gz"));
+  await clients.s3.upload(BUCKET, artifact.slice(`s3://${BUCKET}/`.length), await readFile(packed.file), {
+    size: packed.size,
+  });
+  const done = recorder();
+  const result = await waitForTrainingJob(clients, second.jobName, {
+    deadline: Date.now() + 60_000,
+    pollSeconds: 0.05,
+    downloadTo: dir,
+    reporter: done,
+  });
+  assert.equal(result.outcome, "completed");
+  assert.equal(result.modelArtifact, artifact);
+  assert.deepEqual(result.metrics, [{ name: "train:progress", value: 100 }]);
+  assert.equal(await readFile(join(dir, "model", "xgboost-model"), "utf8"), "trained model");
+  assert.equal(result.downloadedTo, join(dir, "model"));
 });

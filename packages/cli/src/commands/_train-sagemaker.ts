@@ -1,0 +1,224 @@
+/**
+ * `sagebrew train DIR --instance-type ml.*`: the same directory, trained by a SageMaker training
+ * job. The options, the run and the final report; the SageMaker code loads only here.
+ */
+import { SagebrewError } from "@sagebrew/runtime/core";
+import type { TrainingJobResult } from "../sagemaker/training-job.js";
+import {
+  AWS_HELP,
+  AWS_OPTIONS,
+  ask,
+  awsOptionsFrom,
+  canAsk,
+  cliReporter,
+  containerEnvironment,
+  intFlag,
+  keyValues,
+  withInterrupt,
+} from "./_sagemaker.js";
+import type { CommandIo } from "./types.js";
+
+/** parseArgs options of the SageMaker run (all optional for a local run, where they are refused). */
+export const SAGEMAKER_TRAIN_OPTIONS = {
+  "instance-type": { type: "string" },
+  "instance-count": { type: "string" },
+  image: { type: "string" },
+  role: { type: "string" },
+  bucket: { type: "string" },
+  channel: { type: "string", multiple: true },
+  hyperparameter: { type: "string", multiple: true },
+  spot: { type: "boolean" },
+  "max-wait": { type: "string" },
+  "max-run": { type: "string" },
+  "checkpoint-s3": { type: "string" },
+  "volume-size": { type: "string" },
+  env: { type: "string", multiple: true },
+  tag: { type: "string", multiple: true },
+  shard: { type: "string", multiple: true },
+  "job-name": { type: "string" },
+  "output-s3": { type: "string" },
+  "input-mode": { type: "string" },
+  "no-wait": { type: "boolean" },
+  download: { type: "boolean" },
+  ...AWS_OPTIONS,
+} as const;
+
+/** The help section for them. */
+export const SAGEMAKER_TRAIN_HELP = `On SageMaker (with --instance-type ml.*): a training job from the same directory. Local channels
+(input/data/<channel>/) are synced to s3://<bucket>/sagebrew/inputs/… with a progress bar (unchanged
+files are not sent again); hyperparameters.json is sent as strings; MetricDefinitions are generated
+from the evaluation lines; a local image tag is pushed to ECR and pinned by digest. While it runs:
+secondary statuses and every host's CloudWatch lines, merged in time order, bounded by the job's own
+limits. Ctrl-C asks whether to stop the job or leave it running (without a terminal it is left).
+  --instance-type <type>     SageMaker instance type, e.g. ml.m5.xlarge (runs the job on SageMaker)
+  --instance-count <n>       instances (default: 1)
+  --image <image>            ECR image reference, or a local tag (pushed first, pinned by digest)
+  --role <arn>               execution role (default: $SAGEBREW_ROLE_ARN, else "aws.role" in sagebrew.json)
+  --bucket <name>            bucket for inputs and outputs (default: $SAGEBREW_BUCKET, "aws.bucket" in
+                             sagebrew.json, else sagemaker-<region>-<account>, created when missing)
+  --channel <name=s3://…>    a channel already in S3 (repeatable; replaces a local folder of that name)
+  --hyperparameter <k=v>     add or override a hyperparameter (repeatable)
+  --max-run <s>              longest training time (default: 86400)
+  --spot                     managed spot training (checkpoints to S3 so an interruption resumes)
+  --max-wait <s>             spot: longest wait for capacity plus training (default: 2 × --max-run)
+  --checkpoint-s3 <uri>      checkpoint location (default with --spot: s3://<bucket>/sagebrew/<dir>/checkpoints/<job>/)
+  --volume-size <gb>         storage per instance (default: 30)
+  --env <KEY=VALUE>          container environment (repeatable)
+  --tag <KEY=VALUE>          tag for the job (repeatable)
+  --shard <channel>          split that channel's files across instances (ShardedByS3Key; repeatable)
+  --input-mode <mode>        File, Pipe or FastFile for channels that declare none (default: File)
+  --job-name <name>          job name (default: <dir name>-<timestamp>)
+  --output-s3 <uri>          where the model artifact goes (default: s3://<bucket>/sagebrew/<dir>/output)
+  --no-wait                  return once the job is created (follow it with \`sagebrew logs <job> --follow\`)
+  --download                 when it completes, unpack the model into <dir>/model (for \`sagebrew serve\`)
+${AWS_HELP}`;
+
+type Values = {
+  [K in keyof typeof SAGEMAKER_TRAIN_OPTIONS]?: (typeof SAGEMAKER_TRAIN_OPTIONS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof SAGEMAKER_TRAIN_OPTIONS)[K] extends { type: "boolean" }
+      ? boolean
+      : string;
+};
+
+/** Options that only make sense on SageMaker, given without --instance-type: a usage error. */
+export function refuseSageMakerOptions(values: Values): void {
+  const given = (Object.keys(SAGEMAKER_TRAIN_OPTIONS) as (keyof Values)[]).filter(
+    (k) => values[k] !== undefined && k !== "instance-count",
+  );
+  if (given.length > 0) {
+    throw new SagebrewError(
+      "SB_USAGE",
+      `--${given[0]} trains on SageMaker: add --instance-type ml.<type> (e.g. ml.m5.xlarge), or leave it out to train here`,
+    );
+  }
+}
+
+function printResult(io: CommandIo, r: TrainingJobResult): number {
+  if (r.outcome === "not-waited") {
+    io.stdout.write(
+      `training job ${r.jobName} created; follow it with: sagebrew logs ${r.jobName} --follow\n`,
+    );
+    return 0;
+  }
+  if (r.outcome === "timeout") {
+    io.stderr.write(
+      `training job ${r.jobName} is still ${r.status} past its own limits plus an hour of start-up: it keeps running; follow it with \`sagebrew logs ${r.jobName} --follow\`, stop it with \`sagebrew delete ${r.jobName}\`\n`,
+    );
+    return 1;
+  }
+  const lines = [
+    `training job ${r.jobName}: ${r.status}${r.secondaryStatus && r.secondaryStatus !== r.status ? ` (${r.secondaryStatus})` : ""}`,
+  ];
+  if (r.failureReason) lines.push(`  FailureReason: ${r.failureReason}`);
+  if (r.billableSeconds !== undefined) {
+    const total = r.billableSeconds * r.instanceCount;
+    let text = `  billable: ${total} instance-seconds (${r.billableSeconds} s × ${r.instanceCount} instance${r.instanceCount > 1 ? "s" : ""})`;
+    if (r.spot && r.trainingSeconds) {
+      text += `, spot saved ${Math.round((1 - r.billableSeconds / r.trainingSeconds) * 100)}% of ${r.trainingSeconds} s`;
+    }
+    lines.push(text);
+  }
+  for (const m of r.metrics) lines.push(`  ${m.name} = ${m.value}`);
+  if (r.modelArtifact) lines.push(`  model: ${r.modelArtifact}`);
+  if (r.downloadedTo)
+    lines.push(
+      `  unpacked into ${r.downloadedTo}: \`sagebrew serve ${r.downloadedTo.replace(/\/model$/, "")}\` runs it`,
+    );
+  if (r.outcome === "completed" && r.modelArtifact && !r.downloadedTo) {
+    lines.push(`  deploy it: sagebrew deploy ${r.jobName} --name <endpoint>`);
+  }
+  (r.outcome === "completed" ? io.stdout : io.stderr).write(`${lines.join("\n")}\n`);
+  if (r.outcome === "failed" && r.lastLogLines.length > 0) {
+    io.stderr.write("last log lines:\n");
+    for (const l of r.lastLogLines.slice(-10))
+      io.stderr.write(`  [${l.source}] ${l.message.replace(/\n$/, "")}\n`);
+  }
+  return r.outcome === "completed" ? 0 : r.outcome === "interrupted" ? 130 : 1;
+}
+
+/** Runs the training job for `root`. */
+export async function trainOnSageMakerCommand(root: string, values: Values, io: CommandIo): Promise<number> {
+  if (!values.image)
+    throw new SagebrewError(
+      "SB_USAGE",
+      "--image is required to train on SageMaker (an ECR reference or a local tag)",
+    );
+  const instanceCount = intFlag("instance-count", values["instance-count"], 1, 100);
+  const maxRun = intFlag("max-run", values["max-run"], 1, 2_419_200);
+  const maxWait = intFlag("max-wait", values["max-wait"], 1, 2_419_200);
+  const volume = intFlag("volume-size", values["volume-size"], 1, 16_384);
+  const inputMode = values["input-mode"];
+  if (inputMode !== undefined && !["File", "Pipe", "FastFile"].includes(inputMode)) {
+    throw new SagebrewError("SB_USAGE", `--input-mode ${inputMode} is not File, Pipe or FastFile`);
+  }
+  const environment = containerEnvironment(values.env, io, "train");
+  const [
+    { readProjectConfig, SETTINGS_ENV, resolveRole },
+    { trainOnSageMaker },
+    { sdkClients },
+    { pushWithSagebrew },
+  ] = await Promise.all([
+    import("../sagemaker/settings.js"),
+    import("../sagemaker/training-job.js"),
+    import("../sagemaker/context.js"),
+    import("../sagemaker/push-image.js"),
+  ]);
+  const { config } = await readProjectConfig(io.cwd);
+  const aws = awsOptionsFrom(values, config);
+  const role = resolveRole(values.role, io.env, config);
+  const bucket = values.bucket ?? io.env[SETTINGS_ENV.bucket] ?? config.bucket;
+  const clients = sdkClients(aws);
+  const reporter = cliReporter(io);
+  const result = await withInterrupt((signal) =>
+    trainOnSageMaker(
+      clients,
+      {
+        dir: root,
+        image: values.image!,
+        role,
+        instanceType: values["instance-type"]!,
+        ...(instanceCount !== undefined ? { instanceCount } : {}),
+        s3Channels: keyValues("channel", values.channel),
+        hyperparameters: keyValues("hyperparameter", values.hyperparameter),
+        ...(values.spot ? { spot: true } : {}),
+        ...(maxRun !== undefined ? { maxRuntimeSeconds: maxRun } : {}),
+        ...(maxWait !== undefined ? { maxWaitSeconds: maxWait } : {}),
+        ...(values["checkpoint-s3"] ? { checkpointS3Uri: values["checkpoint-s3"] } : {}),
+        ...(volume !== undefined ? { volumeSizeGb: volume } : {}),
+        environment,
+        tags: keyValues("tag", values.tag),
+        ...(values.shard ? { shardedChannels: values.shard } : {}),
+        ...(values["job-name"] ? { jobName: values["job-name"] } : {}),
+        ...(values["output-s3"] ? { outputS3Uri: values["output-s3"] } : {}),
+        ...(inputMode ? { inputMode: inputMode as "File" | "Pipe" | "FastFile" } : {}),
+        ...(bucket ? { bucket } : {}),
+        ...(values["no-wait"] ? { wait: false } : {}),
+        ...(values.download ? { downloadTo: root } : {}),
+        pushImage: pushWithSagebrew(aws, io.env, io.cwd),
+        signal,
+      },
+      reporter,
+    ),
+  );
+  if (result.outcome === "interrupted") {
+    const answer = canAsk(io)
+      ? await ask(
+          io,
+          `\ntraining job ${result.jobName} is ${result.status}: [s]top it or [l]eave it running? [l] `,
+          "l",
+        )
+      : "l";
+    if (answer === "s") {
+      await clients.sagemaker.stopTrainingJob(result.jobName);
+      io.stderr.write(
+        `stopping training job ${result.jobName} (its checkpoints and any output stay in S3)\n`,
+      );
+    } else {
+      io.stderr.write(
+        `left training job ${result.jobName} running: \`sagebrew logs ${result.jobName} --follow\` follows it, \`sagebrew delete ${result.jobName}\` stops it\n`,
+      );
+    }
+  }
+  return printResult(io, result);
+}

@@ -1,0 +1,78 @@
+/**
+ * Waiting for a training or transform job the way the Python SDK's `logs=True` does, bounded: the
+ * status is polled, new secondary-status transitions are reported, the CloudWatch lines of every
+ * host are shown merged in time order, and once the job ends the logs are read once more (they lag
+ * behind the status). The wait ends by itself when the job ends, when `deadline` passes (the job's
+ * own limits plus start-up), or when `signal` aborts — the job is never stopped here.
+ */
+import { type LogLine, type Reporter, sleep } from "./context.js";
+import type { LogTail } from "./log-tail.js";
+
+/** What one poll of the job says. */
+export interface JobSnapshot {
+  readonly status: string;
+  /** Secondary status transitions so far (training jobs), oldest first. */
+  readonly transitions?: readonly { Status?: string; StatusMessage?: string; StartTime?: Date }[];
+}
+
+export interface JobWaitOptions<T extends JobSnapshot> {
+  /** `training job` or `transform job`, for the messages. */
+  readonly what: string;
+  readonly name: string;
+  readonly describe: () => Promise<T>;
+  readonly logs: { readonly tail: LogTail };
+  /** Milliseconds since the epoch after which waiting stops. */
+  readonly deadline: number;
+  readonly pollSeconds: number;
+  readonly signal?: AbortSignal;
+  readonly reporter: Reporter;
+}
+
+export type JobWaitEnd = "ended" | "timeout" | "interrupted";
+
+const ENDED = new Set(["Completed", "Failed", "Stopped"]);
+
+function clock(d: Date | undefined): string {
+  return (d ?? new Date()).toISOString().slice(11, 19);
+}
+
+/** Waits; resolves to the last snapshot and why the wait ended. */
+export async function waitForJob<T extends JobSnapshot>(
+  options: JobWaitOptions<T>,
+): Promise<{ snapshot: T; end: JobWaitEnd; lastLines: LogLine[] }> {
+  const { reporter, signal } = options;
+  const lastLines: LogLine[] = [];
+  let seenTransitions = 0;
+  let lastStatus = "";
+  const drain = async () => {
+    for (const line of await options.logs.tail.poll()) {
+      reporter.log?.(line);
+      lastLines.push(line);
+      if (lastLines.length > 20) lastLines.shift();
+    }
+  };
+  for (;;) {
+    const snapshot = await options.describe();
+    if (snapshot.status !== lastStatus) {
+      reporter.info(`${options.what} ${options.name}: ${snapshot.status}`);
+      lastStatus = snapshot.status;
+    }
+    const transitions = snapshot.transitions ?? [];
+    // The newest transition's message changes while it lasts (e.g. "Downloading input data"): the
+    // Python SDK prints every change; here each transition is printed once, when it starts.
+    for (const t of transitions.slice(seenTransitions)) {
+      reporter.info(`${clock(t.StartTime)} ${t.Status ?? "?"} - ${t.StatusMessage ?? ""}`.trimEnd());
+    }
+    seenTransitions = transitions.length;
+    await drain();
+    if (ENDED.has(snapshot.status)) {
+      // CloudWatch lags behind the job's status: one more read after a short pause.
+      await sleep(Math.min(options.pollSeconds * 1000, 5000), signal);
+      await drain();
+      return { snapshot, end: "ended", lastLines };
+    }
+    if (signal?.aborted) return { snapshot, end: "interrupted", lastLines };
+    if (Date.now() >= options.deadline) return { snapshot, end: "timeout", lastLines };
+    await sleep(Math.min(options.pollSeconds * 1000, Math.max(0, options.deadline - Date.now())), signal);
+  }
+}
