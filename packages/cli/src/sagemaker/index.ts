@@ -24,6 +24,12 @@ import {
   invokeEndpoint as invokeFlow,
 } from "./endpoint.js";
 import { listResources as listFlow, type ResourceSummary } from "./list.js";
+import {
+  type TrainingJobOptions,
+  type TrainingJobResult,
+  trainOnSageMaker as trainFlow,
+  waitForTrainingJob,
+} from "./training-job.js";
 
 export type { AccountApi, EndpointRuntimeApi, LogEvent, LogsApi, S3Api, SageMakerApi } from "../aws/index.js";
 export {
@@ -46,6 +52,7 @@ export {
 export type { ResourceSummary } from "./list.js";
 export { LOG_GROUPS, LogTail } from "./log-tail.js";
 export { modelDirectory, type PackedModel, packModel, unpackModel } from "./model-archive.js";
+export type { TrainingJobOptions, TrainingJobResult } from "./training-job.js";
 
 /** How an API call reaches AWS and reports progress. */
 export interface SageMakerCallOptions {
@@ -59,6 +66,41 @@ export interface SageMakerCallOptions {
 
 function clientsOf(options: SageMakerCallOptions): AwsClients {
   return { ...sdkClients(options.aws), ...options.clients };
+}
+
+/**
+ * Runs a SageMaker training job from an /opt/ml-shaped directory (local channels synced to S3) or
+ * from S3 channels, and waits for it with its statuses and logs (unless `wait: false`). A local
+ * image tag needs `pushImage`.
+ *
+ * @throws SagebrewError SB_USAGE for bad options, SB_AWS for a failed call.
+ */
+export function trainOnSageMaker(
+  options: TrainingJobOptions & SageMakerCallOptions,
+): Promise<TrainingJobResult> {
+  return trainFlow(clientsOf(options), options, options.reporter ?? SILENT);
+}
+
+/**
+ * Follows a training job (statuses and every host's log lines) until it ends or `deadlineSeconds`
+ * pass, and optionally unpacks its model into `<downloadTo>/model`.
+ */
+export function followTrainingJob(
+  jobName: string,
+  options: SageMakerCallOptions & {
+    deadlineSeconds?: number;
+    pollSeconds?: number;
+    signal?: AbortSignal;
+    downloadTo?: string;
+  } = {},
+): Promise<TrainingJobResult> {
+  return waitForTrainingJob(clientsOf(options), jobName, {
+    deadline: Date.now() + (options.deadlineSeconds ?? 86_400) * 1000,
+    ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.downloadTo ? { downloadTo: options.downloadTo } : {}),
+    reporter: options.reporter ?? SILENT,
+  });
 }
 
 /**
