@@ -1,44 +1,129 @@
 /**
- * End to end: `train` the nearest-centroid model on an /opt/ml-shaped temp dir, then serve it
- * through sagebrew's real `serve` process with SAGEBREW_HANDLER, and ask it about iris rows.
+ * End to end: the nearest-centroid model (TypeScript, not XGBoost) trained through the training
+ * API and served through the handler API — in-process, and as a project (`package.json` declares
+ * its code) with `sagebrew train` and the real `serve` process.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import {
+  checkAlgorithm,
+  checkHandler,
+  createInferenceApp,
+  createLogger,
+  defaultCodecs,
+  type RoundReport,
+  readServingConfig,
+  runTraining,
+} from "@sagebrew/runtime";
+import { main } from "../../packages/cli/src/main.js";
 import { sendHttp } from "../../test/contract/_drivers.js";
 import { startServeProcess } from "../../test/contract/_process.js";
+import algorithm from "./src/algorithm.js";
+import handler from "./src/handler.js";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const EXAMPLE = here(".");
 
-function train(root: string) {
-  return spawnSync(
-    process.execPath,
-    ["--conditions=sagebrew-source", "--import", "tsx", here("./src/train.ts")],
-    {
-      env: { ...process.env, SAGEMAKER_BASE_DIR: root },
-      encoding: "utf8",
-    },
-  );
+const temps: string[] = [];
+after(async () => {
+  for (const t of temps) await rm(t, { recursive: true, force: true });
+});
+
+/** A copy of `local/` (the iris training data) in a temp dir. */
+async function job(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), "sagebrew-centroid-"));
+  temps.push(root);
+  await cp(here("./local/input"), join(root, "input"), { recursive: true });
+  return root;
 }
 
-describe("examples/custom-handler", () => {
-  it("trains centroids, serves them through `serve`, and answers class names", async () => {
-    const root = await mkdtemp(join(tmpdir(), "sagebrew-centroid-"));
-    await cp(here("./local/input"), join(root, "input"), { recursive: true });
-    const t = train(root);
-    assert.equal(t.status, 0, t.stderr);
-    assert.match(t.stdout, /trained 3 centroids on 150 rows: setosa, versicolor, virginica/);
-    const model = JSON.parse(await readFile(join(root, "model", "centroids.json"), "utf8"));
-    assert.equal(model.centroids.length, 3);
+function silentIo(cwd: string) {
+  let out = "";
+  let err = "";
+  const sink = (append: (s: string) => void) =>
+    ({
+      write(chunk: string | Uint8Array) {
+        append(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+        return true;
+      },
+    }) as unknown as NodeJS.WritableStream;
+  return {
+    io: {
+      stdout: sink((s) => {
+        out += s;
+      }),
+      stderr: sink((s) => {
+        err += s;
+      }),
+      env: { ...process.env },
+      cwd,
+    },
+    out: () => out,
+    err: () => err,
+  };
+}
 
-    const p = await startServeProcess({
-      SAGEMAKER_BASE_DIR: root,
-      SAGEBREW_HANDLER: here("./src/handler.ts"),
+describe("examples/custom-handler in-process", () => {
+  it("trains through the training API and answers through the handler API", async () => {
+    const root = await job();
+    const rounds: RoundReport[] = [];
+    const outcome = await runTraining({
+      root,
+      algorithm: checkAlgorithm(algorithm, "nearest-centroid"),
+      codecs: defaultCodecs(),
+      reporter: { info: () => undefined, warn: () => undefined, round: (r) => rounds.push(r) },
     });
+    assert.equal(outcome.exitCode, 0, outcome.error?.message);
+    assert.equal(rounds.length, 20);
+    assert.match(rounds[0]!.line, /^\[0\]\ttrain-accuracy:0\.\d+$/);
+    assert.ok(rounds.at(-1)!.metrics[0]!.value >= 0.9, `accuracy ${rounds.at(-1)!.metrics[0]!.value}`);
+    const metrics = JSON.parse(await readFile(join(root, "output/data/metrics.json"), "utf8"));
+    assert.equal(metrics.rounds.length, 20);
+
+    const config = readServingConfig({ SAGEMAKER_BASE_DIR: root }, { cpuCount: 1 });
+    const app = createInferenceApp(checkHandler(handler, "nearest-centroid"), {
+      config,
+      logger: createLogger({ level: "error" }),
+    });
+    await app.start();
+    const res = await app.request("/invocations", {
+      method: "POST",
+      headers: { "content-type": "text/csv", accept: "text/csv" },
+      body: "5.1,3.5,1.4,0.2\n6.3,3.3,6.0,2.5\n",
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.body, "setosa\nvirginica\n");
+    await app.stop();
+  });
+});
+
+describe("examples/custom-handler as a project", () => {
+  before(() => {
+    // The project declares its compiled code (package.json → "sagebrew"), as its image runs it.
+    const tsc = spawnSync(process.execPath, [here("../../node_modules/typescript/bin/tsc"), "-p", EXAMPLE], {
+      encoding: "utf8",
+    });
+    assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+  });
+
+  it("`sagebrew train` in the project trains with the project's algorithm, `serve` serves it with its handler", async () => {
+    const root = await job();
+    const t = silentIo(EXAMPLE);
+    const code = await main(["train", root, "--plain"], t.io);
+    assert.equal(code, 0, t.err());
+    assert.match(
+      t.err(),
+      /algorithm nearest-centroid from file:.*examples\/custom-handler\/dist\/algorithm\.js/,
+    );
+    assert.match(t.out(), /^\[19\]\ttrain-accuracy:/m);
+    assert.deepEqual(await readdir(join(root, "model")), ["centroids.json"]);
+
+    const p = await startServeProcess({ SAGEMAKER_BASE_DIR: root, SAGEBREW_PROJECT: EXAMPLE });
     try {
       for (;;) {
         if ((await sendHttp(p.port, "/ping")).status === 200) break;
@@ -80,14 +165,14 @@ describe("examples/custom-handler", () => {
     }
   });
 
-  it("writes the failure file and exits 1 when the train channel is empty", async () => {
-    const root = await mkdtemp(join(tmpdir(), "sagebrew-centroid-"));
-    await mkdir(join(root, "input", "data", "train"), { recursive: true });
-    const t = train(root);
-    assert.equal(t.status, 1);
+  it("writes the failure file and exits 1 when the train channel holds no rows", async () => {
+    const root = await job();
+    await rm(join(root, "input/data/train/iris.csv"));
+    const t = silentIo(EXAMPLE);
+    assert.equal(await main(["train", root], t.io), 1);
     assert.match(
       await readFile(join(root, "output", "failure"), "utf8"),
-      /channel train in .* holds no rows/,
+      /^Cannot train: channel train holds no data files/,
     );
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The nearest-centroid model served through sagebrew's `serve`: `load` reads centroids.json,
- * the default `decode` turns CSV / JSON / JSON Lines / libsvm into float32 rows, `predict` finds
- * the nearest centroid, and `encode` answers class names (CSV) or labels with distances (JSON).
+ * the default `decode` turns CSV / JSON / JSON Lines / libsvm / RecordIO-protobuf into float32
+ * rows, `predict` finds the nearest centroid, and `encode` answers class names (CSV) or labels
+ * with distances (JSON).
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";

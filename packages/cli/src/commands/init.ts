@@ -8,19 +8,34 @@ const HELP = `Usage: sagebrew init <dir> [options]
 
 Creates a container project: a Dockerfile (exec-form entrypoint, EXPOSE 8080, labels), a
 .gitattributes forcing LF, local_test/test_dir/ shaped like /opt/ml (hyperparameters.json,
-input/data/training/iris.csv with the label first) and local_test/payload.csv.
+input/data/training/iris.csv with the label first), local_test/payload.csv and a README.
 
 Options:
-  --handler      add handler.mjs, a custom model server, and point SAGEBREW_HANDLER at it
-                 (default: the built-in XGBoost server)
+  --handler      the project's own model instead of the built-in XGBoost: algorithm.mjs trains it,
+                 handler.mjs serves it, both declared in package.json ("sagebrew": { … }), which
+                 sagebrew train/serve and the image read alike
   --force        write into a non-empty directory
   -h, --help     show this help
 
 Example:
-  sagebrew init my-model && cd my-model && sagebrew train && sagebrew build
+  sagebrew init my-model --handler && cd my-model && sagebrew train && sagebrew serve
 `;
 
 const OPTIONS = { handler: { type: "boolean" }, force: { type: "boolean" } } as const;
+
+/** What to run next; every line works as written in a fresh project. */
+function nextSteps(target: string): string {
+  return [
+    "",
+    "next:",
+    `  cd ${target}`,
+    "  sagebrew train                      # trains on local_test/test_dir, writes its model/",
+    "  sagebrew serve                      # serves that model on http://127.0.0.1:8080 (Ctrl-C stops)",
+    "  sagebrew predict local_test/payload.csv --content-type text/csv    # in another terminal",
+    "  sagebrew build && sagebrew doctor .  # the image, then its checks (/ping with the trained model)",
+    "",
+  ].join("\n");
+}
 
 export const initCommand: Command = {
   name: "init",
@@ -37,7 +52,7 @@ export const initCommand: Command = {
       ...(parsed.values.force ? { force: true } : {}),
     });
     for (const f of written) io.stdout.write(`created ${f}\n`);
-    io.stderr.write(`\nnext: cd ${target} && sagebrew train && sagebrew build\n`);
+    io.stderr.write(nextSteps(target));
     return 0;
   },
 };

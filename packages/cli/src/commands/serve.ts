@@ -2,11 +2,12 @@
 import { resolve } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { onePositional, parseCommandArgs } from "./_args.js";
+import { resolveMlDir } from "./train.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew serve [dir] [options]
 
-Serves the model in <dir>/model (default dir: the current directory) exactly as the container's
+Serves the model in <dir>/model (default dir: ./local_test/test_dir if it exists, else .) exactly as the container's
 \`serve\` does — /ping, /invocations, /execution-parameters — without Docker. <dir> is an
 /opt/ml-shaped directory such as the one \`sagebrew train\` writes. The handler is the first of:
 --handler or $SAGEBREW_HANDLER; <dir>/model/code/handler.js; the project's own, when the
@@ -45,7 +46,7 @@ export const serveCommand: Command = {
     if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) {
       throw new SagebrewError("SB_USAGE", `--port ${values.port} is not a port number`);
     }
-    const dir = resolve(io.cwd, target ?? ".");
+    const dir = resolveMlDir(target, io.cwd);
     const env: Record<string, string | undefined> = { ...io.env, SAGEMAKER_BASE_DIR: dir };
     if (values.port !== undefined) env.SAGEMAKER_BIND_TO_PORT = values.port;
     if (values.handler !== undefined) env.SAGEBREW_HANDLER = resolve(io.cwd, values.handler);

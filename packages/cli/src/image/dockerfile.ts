@@ -71,6 +71,8 @@ LABEL ${LABELS.bindToPort}="true" \\
 # Only production dependencies, prepared on the host (no npm install in the image).
 COPY sagebrew/ ${IMAGE_PATHS.home}/
 COPY program/ ${IMAGE_PATHS.program}/
+# The project's own code may import @sagebrew/runtime: Node finds it in /opt/node_modules.
+RUN ln -s ${IMAGE_PATHS.home}/node_modules /opt/node_modules
 
 # SAGEBREW_PROJECT: train and serve read the project's package.json ("sagebrew": { "algorithm",
 # "handler" }) from here, as \`sagebrew train\` and \`sagebrew serve\` read it in the project.

@@ -32,19 +32,41 @@ test("scaffoldFiles() has the iris example's shape and data, with LF endings", a
   assert.match(files.get("Dockerfile") ?? "", /^ENTRYPOINT \["node", "\/opt\/sagebrew\/entrypoint.mjs"\]$/m);
 });
 
-test("scaffoldProject() adds a handler on request and refuses a non-empty directory", async () => {
+test("scaffoldProject() --handler: the project's own algorithm trains and its handler serves, declared once", async () => {
   const dir = await mkdtemp(join(tmpdir(), "sagebrew-init-"));
   try {
-    const written = await scaffoldProject(join(dir, "p"), { handler: true });
-    assert.ok(written.includes("handler.mjs"));
-    assert.match(
-      await readFile(join(dir, "p", "Dockerfile"), "utf8"),
-      /ENV SAGEBREW_HANDLER=\/opt\/program\/handler.mjs/,
-    );
-    const handler = (await import(join(dir, "p", "handler.mjs"))).default;
-    const model = await handler.load({ modelDir: join(dir, "p", "local_test", "test_dir", "model") });
-    const out = handler.transform(model, new TextEncoder().encode("5.1,3.5,1.4,0.2\n"));
-    assert.equal(out, "setosa\n");
+    const project = join(dir, "p");
+    const written = await scaffoldProject(project, { handler: true });
+    for (const f of ["package.json", "algorithm.mjs", "handler.mjs"]) assert.ok(written.includes(f), f);
+    const { findProject, runTrain, checkHandler, createInferenceApp, createLogger, readServingConfig } =
+      await import("@sagebrew/runtime");
+    const declared = await findProject(join(project, "local_test", "test_dir"));
+    assert.equal(declared?.algorithm, join(project, "algorithm.mjs"));
+    assert.equal(declared?.handler, join(project, "handler.mjs"));
+    const root = join(project, "local_test", "test_dir");
+    const lines: string[] = [];
+    const outcome = await runTrain({
+      root,
+      project: declared!,
+      env: {},
+      reporter: { info: () => undefined, warn: () => undefined, round: (r) => lines.push(r.line) },
+    });
+    assert.equal(outcome.exitCode, 0, outcome.error?.message);
+    assert.match(lines[0] ?? "", /^\[0\]\ttrain-accuracy:0\.9\d*$/);
+    const handler = checkHandler((await import(declared!.handler!)).default, "handler.mjs");
+    const config = readServingConfig({ SAGEMAKER_BASE_DIR: root }, { cpuCount: 1 });
+    const app = createInferenceApp(handler, { config, logger: createLogger({ level: "error" }) });
+    await app.start();
+    const res = await app.request("/invocations", {
+      method: "POST",
+      headers: { "content-type": "text/csv", accept: "text/csv" },
+      body: "5.1,3.5,1.4,0.2\n6.3,3.3,6,2.5\n",
+    });
+    assert.equal(res.status, 200, String(res.body));
+    assert.equal(res.body, "setosa\nvirginica\n");
+    await app.stop();
+    assert.doesNotMatch(await readFile(join(project, "Dockerfile"), "utf8"), /SAGEBREW_HANDLER/);
+    assert.match(await readFile(join(project, "README.md"), "utf8"), /sagebrew doctor \. --image p:dev/);
     await writeFile(join(dir, "q"), "");
     await assert.rejects(scaffoldProject(dir), { code: "SB_USAGE" });
   } finally {

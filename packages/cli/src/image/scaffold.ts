@@ -1,6 +1,7 @@
 /**
  * `sagebrew init`: the files of a new container project, shaped like `examples/iris-xgboost`:
- * Dockerfile, `local_test/test_dir/` laid out like /opt/ml, payloads, and optionally a handler.
+ * Dockerfile, `local_test/test_dir/` laid out like /opt/ml, payloads, and optionally the project's
+ * own algorithm and handler, declared in its `package.json`.
  */
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -10,7 +11,7 @@ import { renderDockerfile } from "./dockerfile.js";
 
 /** Options of `scaffoldProject`. */
 export interface ScaffoldOptions {
-  /** Add `handler.mjs` (a custom model server) instead of relying on the built-in XGBoost one. Default false. */
+  /** The project's own model (`algorithm.mjs` trains it, `handler.mjs` serves it) instead of the built-in XGBoost. Default false. */
   handler?: boolean;
   /** Write into a non-empty directory, overwriting files of the same names. Default false. */
   force?: boolean;
@@ -34,60 +35,138 @@ const INPUT_DATA_CONFIG = `{
 const RESOURCE_CONFIG = `{ "current_host": "algo-1", "hosts": ["algo-1"], "network_interface_name": "eth0" }
 `;
 
-const HANDLER = `// A custom model server for sagebrew's \`serve\`: SAGEBREW_HANDLER points here (see the Dockerfile).
-// Hooks: load(ctx) once, then transform(model, body, ctx) per request (or decode/predict/encode).
-// Types: import("@sagebrew/runtime").ModelHandler. This file imports nothing, so it runs as-is.
-import { readFile } from "node:fs/promises";
+/** The project's declaration of its own code, read by `sagebrew train`/`serve` and by the image. */
+function packageJson(name: string): string {
+  const doc = {
+    name,
+    private: true,
+    type: "module",
+    sagebrew: { algorithm: "./algorithm.mjs", handler: "./handler.mjs" },
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
 
-/** @type {import("@sagebrew/runtime").ModelHandler<{ classes: string[]; weights: number[][]; bias: number[] }>} */
+const ALGORITHM = `// The training algorithm of this project (package.json → "sagebrew": { "algorithm" }), run by
+// \`sagebrew train\` here and by the image's \`train\`. sagebrew's runtime does the contract around it:
+// reading the job, validating these hyperparameters, the failure file and exit codes, SIGTERM,
+// metric lines, writing the model atomically. This file only trains, and imports nothing.
+// Types: import("@sagebrew/runtime").AlgorithmDefinition; docs: sagebrew's docs/training.md.
+
+/** @type {import("@sagebrew/runtime").AlgorithmDefinition} */
 export default {
-  name: "linear-classifier",
-  contentTypes: ["text/csv"],
-  accepts: ["text/csv"],
-  async load({ modelDir }) {
-    return JSON.parse(await readFile(\`\${modelDir}/weights.json\`, "utf8"));
+  name: "nearest-centroid",
+  hyperparameters: {
+    declarations: {
+      distance: { type: "enum", values: ["euclidean", "manhattan"], default: "euclidean" },
+    },
   },
-  transform(model, body) {
-    const rows = new TextDecoder().decode(body).trim().split(/\\r?\\n/).filter(Boolean);
-    const out = rows.map((line) => {
-      const x = line.split(",").map(Number);
-      const scores = model.weights.map((w, k) => w.reduce((s, wi, i) => s + wi * (x[i] ?? 0), model.bias[k] ?? 0));
-      return model.classes[scores.indexOf(Math.max(...scores))];
-    });
-    return \`\${out.join("\\n")}\\n\`;
+  channels: { train: { required: true, aliases: ["training"], contentTypes: ["text/csv"] } },
+
+  async train(ctx) {
+    // CSV rows, the class first: decoded by the runtime into float32 features and class names.
+    const data = await ctx.channels.get("train").dataset();
+    const { rows, cols, values } = data.features;
+    const labels = data.labelStrings ?? Array.from(data.labels ?? [], String);
+    const classes = [...new Set(labels)].sort();
+    const sums = classes.map(() => new Array(cols).fill(0));
+    const counts = classes.map(() => 0);
+    for (let r = 0; r < rows; r++) {
+      const k = classes.indexOf(labels[r]);
+      counts[k]++;
+      for (let c = 0; c < cols; c++) sums[k][c] += values[r * cols + c];
+    }
+    const model = {
+      classes,
+      centroids: sums.map((s, k) => s.map((v) => v / counts[k])),
+      distance: ctx.hyperparameters.distance,
+    };
+    let right = 0;
+    for (let r = 0; r < rows; r++) if (nearest(model, values.subarray(r * cols, (r + 1) * cols)) === labels[r]) right++;
+    ctx.report({ round: 0, totalRounds: 1, metrics: [{ set: "train", metric: "accuracy", value: right / rows }] });
+    return { model: { "centroids.json": \`\${JSON.stringify(model, null, 2)}\\n\` } };
+  },
+};
+
+/** The class of the nearest centroid (also in handler.mjs, which serves the model). */
+export function nearest(model, row) {
+  let best = 0;
+  let bestDistance = Infinity;
+  model.centroids.forEach((centroid, k) => {
+    let d = 0;
+    for (let c = 0; c < centroid.length; c++) {
+      const diff = row[c] - centroid[c];
+      d += model.distance === "manhattan" ? Math.abs(diff) : diff * diff;
+    }
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  });
+  return model.classes[best];
+}
+`;
+
+const HANDLER = `// The model server of this project (package.json → "sagebrew": { "handler" }), run by
+// \`sagebrew serve\` here and by the image's \`serve\`. Hooks: load(ctx) once, then per request the
+// default decode (CSV, JSON, JSON Lines … into float32 rows), predict, and the default encode.
+// Types: import("@sagebrew/runtime").ModelHandler; docs: sagebrew's docs/serving.md.
+import { readFile } from "node:fs/promises";
+import { nearest } from "./algorithm.mjs";
+
+/** @type {import("@sagebrew/runtime").ModelHandler<{ classes: string[]; centroids: number[][]; distance: string }>} */
+export default {
+  name: "nearest-centroid",
+  accepts: ["text/csv", "application/json"],
+  async load({ modelDir }) {
+    return JSON.parse(await readFile(\`\${modelDir}/centroids.json\`, "utf8"));
+  },
+  predict(model, data) {
+    const { rows, cols, values } = data.features;
+    const width = model.centroids[0].length;
+    if (data.features.kind !== "dense" || cols !== width) {
+      throw new Error(\`expected \${width} features per row, got \${cols}\`);
+    }
+    return Array.from({ length: rows }, (_, r) => nearest(model, values.subarray(r * cols, (r + 1) * cols)));
   },
 };
 `;
 
-const WEIGHTS = `{
-  "classes": ["setosa", "versicolor", "virginica"],
-  "weights": [[0.42, 0.97, -2.46, -1.07], [0.53, -0.32, -0.2, -0.94], [-0.95, -0.65, 2.66, 2.01]],
-  "bias": [0.26, 0.87, -1.13]
+const HANDLER_HYPERPARAMETERS = `{
+  "distance": "euclidean"
 }
 `;
 
 function readme(name: string, handler: boolean): string {
+  const what = handler
+    ? "its own model in plain JavaScript: `algorithm.mjs` trains it, `handler.mjs` serves it"
+    : "SageMaker's XGBoost algorithm, built in";
   return `# ${name}
 
-A SageMaker "bring your own container" project made with \`sagebrew init\`.
+A SageMaker "bring your own container" project made with \`sagebrew init\`: ${what}.
 
 \`\`\`sh
-sagebrew train local_test/test_dir          # train locally (no Docker): writes local_test/test_dir/model/
+sagebrew train                              # train locally (no Docker) on local_test/test_dir: writes its model/
+sagebrew serve                              # serve that model on 127.0.0.1:8080, as the image would (Ctrl-C stops)
+sagebrew predict local_test/payload.csv --content-type text/csv   # in another terminal: setosa
 sagebrew build -t ${name}:dev               # build the image (Docker or Podman)
-sagebrew doctor --image ${name}:dev         # preflight checks before SageMaker sees it
+sagebrew doctor . --image ${name}:dev       # preflight checks, serving the trained model in the image (/ping, SIGTERM)
 sagebrew push ${name}:dev                   # push to Amazon ECR, prints repo@sha256:…
 \`\`\`
 
 - \`local_test/test_dir/\` is shaped like \`/opt/ml\`: \`input/config/hyperparameters.json\` (string
   values, as SageMaker sends them) and \`input/data/training/*.csv\` (label in the first column, no header).
 - \`local_test/payload.csv\` is a request body for \`POST /invocations\` (\`text/csv\`).
-${handler ? "- `handler.mjs` is the model server (`SAGEBREW_HANDLER` in the Dockerfile); its model is `local_test/test_dir/model/weights.json`.\n" : ""}`;
+${
+  handler
+    ? `- \`package.json\` declares the project's code, \`"sagebrew": { "algorithm": "./algorithm.mjs", "handler": "./handler.mjs" }\`:
+  \`sagebrew train\`/\`serve\` here and the image's \`train\`/\`serve\` read it alike. \`algorithm.mjs\` declares
+  its hyperparameters and channels and writes \`model/centroids.json\`; \`handler.mjs\` loads it and answers.
+`
+    : ""
+}`;
 }
 
 /** The files of a new project, path → content (LF line endings). */
 export function scaffoldFiles(name: string, options: ScaffoldOptions = {}): Map<string, string> {
   const files = new Map<string, string>([
-    ["Dockerfile", renderDockerfile(options.handler ? { handler: "handler.mjs" } : {})],
+    ["Dockerfile", renderDockerfile()],
     [".gitattributes", "# LF everywhere: CRLF scripts fail in Linux containers\n* text=auto eol=lf\n"],
     ["README.md", readme(name, options.handler ?? false)],
     ["local_test/test_dir/input/config/hyperparameters.json", HYPERPARAMETERS],
@@ -98,8 +177,10 @@ export function scaffoldFiles(name: string, options: ScaffoldOptions = {}): Map<
     ["local_test/payload-3.csv", "5.1,3.5,1.4,0.2\n7,3.2,4.7,1.4\n6.3,3.3,6,2.5\n"],
   ]);
   if (options.handler) {
+    files.set("package.json", packageJson(name));
+    files.set("algorithm.mjs", ALGORITHM);
     files.set("handler.mjs", HANDLER);
-    files.set("local_test/test_dir/model/weights.json", WEIGHTS);
+    files.set("local_test/test_dir/input/config/hyperparameters.json", HANDLER_HYPERPARAMETERS);
   }
   return files;
 }

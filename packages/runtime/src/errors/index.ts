@@ -33,14 +33,23 @@ export class SagebrewError extends Error {
   }
 }
 
-/** True when `e` is a SagebrewError, optionally with the given code. */
+/**
+ * True when `e` is a SagebrewError, optionally with the given code. A project's code may bring its
+ * own copy of this package (its `node_modules`), so an error of another copy counts too.
+ */
 export function isSagebrewError(e: unknown, code?: ErrorCode): e is SagebrewError {
-  return e instanceof SagebrewError && (code === undefined || e.code === code);
+  const like =
+    e instanceof SagebrewError ||
+    (e instanceof Error &&
+      e.name === "SagebrewError" &&
+      isErrorCode((e as { code?: unknown }).code) &&
+      typeof (e as { kind?: unknown }).kind === "string");
+  return like && (code === undefined || (e as SagebrewError).code === code);
 }
 
 /** Wraps any thrown value into a SagebrewError, keeping known ones as they are. */
 export function toSagebrewError(e: unknown, fallback: ErrorCode = "SB_INTERNAL"): SagebrewError {
-  if (e instanceof SagebrewError) return e;
+  if (isSagebrewError(e)) return e;
   const message = e instanceof Error ? e.message : String(e);
   return new SagebrewError(fallback, message, { cause: e });
 }

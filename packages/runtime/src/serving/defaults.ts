@@ -1,80 +1,53 @@
-/** The default `decode` (bytes → float32 Dataset) and `encode` (output → CSV, JSON or JSON Lines). */
-import { parseCsv } from "../codecs/csv.js";
-import { parseJsonLinesRows, parseJsonRows } from "../codecs/json-rows.js";
-import { parseLibsvm } from "../codecs/libsvm.js";
+/**
+ * The default `decode` (bytes → float32 Dataset) and `encode` (output → CSV, JSON or JSON Lines) of
+ * the handler API, through the codec registry: a handler checked by `checkHandler` carries them as
+ * its `decode`/`encode`; these two serve callers that hold no checked handler.
+ */
+import { defaultCodecs } from "../codecs/builtin.js";
 import type { MediaType } from "../codecs/media-type.js";
-import { type Cell, encodeCsv, encodeJson, encodeJsonLines } from "../codecs/predictions.js";
+import type { CodecRegistry } from "../codecs/registry.js";
 import type { Dataset } from "../codecs/types.js";
-import { MEDIA } from "../contract/index.js";
-import { SagebrewError } from "../errors/index.js";
 
 const SOURCE = "request body";
 
-/** Decodes a request body by its media type into a float32 Dataset (no label column). */
-export function decodeDataset(body: Uint8Array, contentType: MediaType, minCols?: number): Dataset {
-  switch (contentType.essence) {
-    case MEDIA.csv:
-      return parseCsv(body, { source: SOURCE });
-    case MEDIA.json:
-      return parseJsonRows(body, { source: SOURCE });
-    case MEDIA.jsonlines:
-      return parseJsonLinesRows(body, { source: SOURCE });
-    case MEDIA.libsvm:
-    case MEDIA.xLibsvm:
-      return parseLibsvm(body, minCols === undefined ? { source: SOURCE } : { source: SOURCE, minCols });
-    default:
-      throw new SagebrewError(
-        "SB_UNSUPPORTED_MEDIA_TYPE",
-        `Cannot decode Content-Type ${contentType.essence}: the default decoder reads ${MEDIA.csv}, ${MEDIA.json}, ${MEDIA.jsonlines} and ${MEDIA.libsvm}`,
-      );
-  }
+let builtin: CodecRegistry | undefined;
+
+/** The built-in codecs, made on first use. */
+export function builtinCodecs(): CodecRegistry {
+  builtin ??= defaultCodecs();
+  return builtin;
 }
 
-/** The records of an output: array items (typed arrays too), or the value itself. */
-function records(output: unknown): unknown[] {
-  if (Array.isArray(output)) return output;
-  if (ArrayBuffer.isView(output) && !(output instanceof DataView)) {
-    return Array.from(output as unknown as ArrayLike<number>);
-  }
-  return [output];
+/**
+ * Decodes a request body by its media type into a Dataset (no label column).
+ *
+ * @throws SagebrewError SB_UNSUPPORTED_MEDIA_TYPE when no codec reads it, or its parameters are not supported.
+ */
+export function decodeWith(
+  codecs: CodecRegistry,
+  body: Uint8Array,
+  contentType: MediaType,
+): Dataset | Promise<Dataset> {
+  const { codec, params } = codecs.decoderFor(contentType, { purpose: "serving" });
+  return codec.decode!(body, { source: SOURCE, labels: false, weights: false, params });
 }
 
-function plain(v: unknown): unknown {
-  return ArrayBuffer.isView(v) && !(v instanceof DataView)
-    ? Array.from(v as unknown as ArrayLike<number>)
-    : v;
+/**
+ * Encodes an output as the negotiated media type.
+ *
+ * @throws SagebrewError SB_NOT_ACCEPTABLE when no codec writes it.
+ */
+export function encodeWith(codecs: CodecRegistry, output: unknown, accept: string): string | Uint8Array {
+  return codecs.encoderFor(accept).encode(output);
 }
 
-function row(record: unknown): Cell[] {
-  const r = plain(record);
-  if (Array.isArray(r)) return r.map((c) => cell(c));
-  if (typeof r === "object" && r !== null) return Object.values(r).map((c) => cell(c));
-  return [cell(r)];
+/** Decodes a request body with the built-in codecs. */
+export function decodeDataset(body: Uint8Array, contentType: MediaType): Dataset {
+  return decodeWith(builtinCodecs(), body, contentType) as Dataset;
 }
 
-function cell(v: unknown): Cell {
-  const p = plain(v);
-  if (p === null || p === undefined) return null;
-  if (typeof p === "number" || typeof p === "string" || typeof p === "boolean") return p;
-  if (Array.isArray(p) && p.every((x) => x === null || typeof x === "number" || typeof x === "string")) {
-    return p as Cell;
-  }
-  return JSON.stringify(p) ?? "";
-}
-
-/** Encodes an output as the negotiated media type. */
+/** Encodes an output with the built-in codecs. */
 export function encodeOutput(output: unknown, accept: string): string {
-  switch (accept) {
-    case MEDIA.json:
-      return encodeJson(plain(output));
-    case MEDIA.jsonlines:
-      return encodeJsonLines(records(output).map(plain));
-    case MEDIA.csv:
-      return encodeCsv(records(output).map(row));
-    default:
-      throw new SagebrewError(
-        "SB_NOT_ACCEPTABLE",
-        `Cannot encode the output as ${accept}: the default encoder writes ${MEDIA.json}, ${MEDIA.csv} and ${MEDIA.jsonlines}`,
-      );
-  }
+  const out = encodeWith(builtinCodecs(), output, accept);
+  return typeof out === "string" ? out : new TextDecoder().decode(out);
 }

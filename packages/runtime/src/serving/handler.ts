@@ -6,10 +6,12 @@
  */
 import type { MediaType } from "../codecs/media-type.js";
 import { parseMediaType } from "../codecs/media-type.js";
+import type { Codec, CodecRegistry } from "../codecs/registry.js";
 import type { ServingConfig } from "../config/serving.js";
 import { MEDIA } from "../contract/index.js";
 import { SagebrewError } from "../errors/index.js";
 import type { Logger } from "../node/logger.js";
+import { builtinCodecs, decodeWith, encodeWith } from "./defaults.js";
 
 /** What `load`, `warmup` and `close` see. */
 export interface LoadContext {
@@ -61,11 +63,13 @@ export interface ModelHandler<Model = unknown, Input = unknown, Output = unknown
   readonly contentTypes?: readonly string[];
   /** Response media types `encode` produces, preferred first. Default: those of the default encoder. */
   readonly accepts?: readonly string[];
+  /** Formats this handler adds to the codec registry (the default `decode`/`encode` use them). */
+  readonly codecs?: readonly Codec[];
   /** Loads the model from `ctx.modelDir`. Runs once, before `/ping` answers 200. */
   load(ctx: LoadContext): Model | Promise<Model>;
   /** Makes a first prediction so that `/ping` says 200 only once the model answers quickly. */
   warmup?(model: Model, ctx: LoadContext): unknown;
-  /** Request bytes → model input. Default: a float32 `Dataset` from CSV, JSON, JSON Lines or libsvm. */
+  /** Request bytes → model input. Default: a `Dataset` from the codec registry (CSV, JSON, JSON Lines, libsvm, RecordIO-protobuf). */
   decode?(body: Uint8Array, ctx: InvocationContext): Input | Promise<Input>;
   /** Model input → model output. */
   predict?(model: Model, input: Input, ctx: InvocationContext): Output | Promise<Output>;
@@ -84,33 +88,47 @@ export function defineHandler<Model, Input = unknown, Output = unknown>(
   return handler;
 }
 
-/** A handler whose shape was checked, with `contentTypes` and `accepts` filled in. */
+/**
+ * A handler whose shape was checked, with `contentTypes` and `accepts` filled in, and — unless it
+ * has `transform` — `decode` and `encode` (the codec registry's when it gives none).
+ */
 export interface CheckedHandler extends ModelHandler<unknown, unknown, unknown> {
   readonly name: string;
   readonly contentTypes: readonly string[];
   readonly accepts: readonly string[];
 }
 
-/** Request types the default `decode` reads. */
+/** Request types the default `decode` reads: every built-in codec with a serving decoder. */
 export const DEFAULT_CONTENT_TYPES: readonly string[] = Object.freeze([
   MEDIA.csv,
-  MEDIA.json,
-  MEDIA.jsonlines,
   MEDIA.libsvm,
   MEDIA.xLibsvm,
+  MEDIA.recordio,
+  MEDIA.json,
+  MEDIA.jsonlines,
 ]);
 /** Response types the default `encode` writes, preferred first. */
 export const DEFAULT_ACCEPTS: readonly string[] = Object.freeze([MEDIA.json, MEDIA.csv, MEDIA.jsonlines]);
 
 const HOOKS = ["load", "warmup", "decode", "predict", "encode", "transform", "close"] as const;
-const KNOWN = new Set<string>([...HOOKS, "name", "contentTypes", "accepts"]);
+const KNOWN = new Set<string>([...HOOKS, "name", "contentTypes", "accepts", "codecs"]);
+
+/** Options of `checkHandler`. */
+export interface CheckHandlerOptions {
+  /** The codecs the default `decode`/`encode` use (the handler's own `codecs` are added). Default: the built-in ones. */
+  readonly codecs?: CodecRegistry;
+}
 
 /**
  * Checks a handler's shape once, at boot.
  *
  * @throws SagebrewError SB_HANDLER_INVALID saying what is wrong with the handler from `source`.
  */
-export function checkHandler(value: unknown, source: string): CheckedHandler {
+export function checkHandler(
+  value: unknown,
+  source: string,
+  options: CheckHandlerOptions = {},
+): CheckedHandler {
   const fail = (why: string) =>
     new SagebrewError("SB_HANDLER_INVALID", `Cannot use handler ${source}: ${why}`);
   if (typeof value !== "object" || value === null) {
@@ -133,24 +151,64 @@ export function checkHandler(value: unknown, source: string): CheckedHandler {
   if (h.transform === undefined && h.predict === undefined) {
     throw fail("give predict() (with optional decode() and encode()) or transform()");
   }
+  if (h.codecs !== undefined && !Array.isArray(h.codecs)) throw fail("codecs must be an array of codecs");
   const custom = h.transform !== undefined;
-  const contentTypes = mediaList(h.contentTypes, "contentTypes", fail) ?? DEFAULT_CONTENT_TYPES;
-  const accepts = mediaList(h.accepts, "accepts", fail) ?? DEFAULT_ACCEPTS;
+  const codecs = withCodecs(
+    options.codecs ?? builtinCodecs(),
+    h.codecs as readonly Codec[] | undefined,
+    fail,
+  );
+  const decodable = codecs.decodable("serving");
+  const encodable = codecs.encodable();
+  const contentTypes =
+    mediaList(h.contentTypes, "contentTypes", fail) ?? defaultsFirst(DEFAULT_CONTENT_TYPES, decodable);
+  const accepts = mediaList(h.accepts, "accepts", fail) ?? defaultsFirst(DEFAULT_ACCEPTS, encodable);
   if (!custom && h.decode === undefined) {
-    const odd = contentTypes.filter((t) => !DEFAULT_CONTENT_TYPES.includes(t));
+    const odd = contentTypes.filter((t) => !decodable.includes(t));
     if (odd.length > 0) throw fail(`contentTypes ${odd.join(", ")} need a decode() hook`);
   }
   if (!custom && h.encode === undefined) {
-    const odd = accepts.filter((t) => !DEFAULT_ACCEPTS.includes(t));
+    const odd = accepts.filter((t) => !encodable.includes(t));
     if (odd.length > 0) throw fail(`accepts ${odd.join(", ")} need an encode() hook`);
   }
   if (h.name !== undefined && typeof h.name !== "string") throw fail("name must be a string");
+  const hooks = custom
+    ? {}
+    : {
+        decode:
+          (h.decode as ModelHandler["decode"]) ??
+          ((body: Uint8Array, ctx: InvocationContext) => decodeWith(codecs, body, ctx.contentType)),
+        encode:
+          (h.encode as ModelHandler["encode"]) ??
+          ((output: unknown, ctx: InvocationContext) => encodeWith(codecs, output, ctx.accept)),
+      };
   return Object.freeze({
     ...(h as unknown as ModelHandler),
+    ...hooks,
     name: (h.name as string | undefined) ?? source,
     contentTypes,
     accepts,
   });
+}
+
+function withCodecs(
+  base: CodecRegistry,
+  extra: readonly Codec[] | undefined,
+  fail: (why: string) => SagebrewError,
+): CodecRegistry {
+  try {
+    return base.with(extra);
+  } catch (e) {
+    throw fail((e as Error).message);
+  }
+}
+
+/** The defaults in their order of preference, then what else the registry holds. */
+function defaultsFirst(defaults: readonly string[], available: readonly string[]): readonly string[] {
+  return Object.freeze([
+    ...defaults.filter((t) => available.includes(t)),
+    ...available.filter((t) => !defaults.includes(t)),
+  ]);
 }
 
 function mediaList(

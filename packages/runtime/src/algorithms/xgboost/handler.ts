@@ -7,16 +7,13 @@
  */
 import type { Cell } from "../../codecs/predictions.js";
 import { encodeCsv, encodeJson, encodeJsonLines, formatFloat32 } from "../../codecs/predictions.js";
-import {
-  decodeRecordioProtobuf,
-  encodeRecordioPredictions,
-  type PredictionRecord,
-} from "../../codecs/recordio-protobuf.js";
+import { encodeRecordioPredictions, type PredictionRecord } from "../../codecs/recordio-protobuf.js";
+import type { CodecRegistry } from "../../codecs/registry.js";
 import type { Dataset, FeatureMatrix } from "../../codecs/types.js";
 import type { ServingConfig } from "../../config/serving.js";
 import { MEDIA } from "../../contract/index.js";
 import { SagebrewError } from "../../errors/index.js";
-import { decodeDataset } from "../../serving/defaults.js";
+import { builtinCodecs, decodeWith } from "../../serving/defaults.js";
 import type { InvocationContext, ModelHandler } from "../../serving/handler.js";
 import { type Booster, type DenseData, type Prediction, XGBoostPool } from "../../xgboost/index.js";
 import {
@@ -68,6 +65,8 @@ export interface XGBoostHandlerOptions {
    * faster than libxgboost after start-up (`"measure"`, the default), or always, or never.
    */
   jsSpeed?: JsSpeedChoice;
+  /** The codecs requests are decoded with. Default: the built-in ones. */
+  codecs?: CodecRegistry;
 }
 
 /** The loaded model as the handler holds it. */
@@ -101,6 +100,7 @@ export function createXGBoostHandler(
   options: XGBoostHandlerOptions = {},
 ): ModelHandler<XGBoostServingModel, Dataset, XGBoostPrediction> {
   const syncWorkLimit = options.syncWorkLimit ?? DEFAULT_SYNC_WORK_LIMIT;
+  const codecs = options.codecs ?? builtinCodecs();
   // Options win over SAGEBREW_XGBOOST_JS (`off`: no JavaScript; `large`: it for every size, untimed).
   const jsWorkLimit = (c: ServingConfig) =>
     options.jsWorkLimit ?? (c.xgboostJs === "off" ? 0 : DEFAULT_JS_WORK_LIMIT);
@@ -172,17 +172,10 @@ export function createXGBoostHandler(
       });
     },
 
+    // Through the codec registry (CSV, JSON, JSON Lines, libsvm, RecordIO-protobuf); labels a
+    // RecordIO record may carry are ignored, as a CSV request carries none.
     decode(body, ctx) {
-      const labelSize = ctx.contentType.params.label_size;
-      if (ctx.contentType.essence === MEDIA.csv && labelSize !== undefined && labelSize !== "1") {
-        throw new SagebrewError(
-          "SB_UNSUPPORTED_MEDIA_TYPE",
-          `Content-Type text/csv; label_size=${labelSize} is not supported: label_size must be 1, and inference rows carry no label column`,
-        );
-      }
-      // Labels a RecordIO record may carry are ignored, as a CSV request carries none.
-      if (ctx.contentType.essence === MEDIA.recordio) return decodeRecordioProtobuf(body, { source: SOURCE });
-      return decodeDataset(body, ctx.contentType);
+      return decodeWith(codecs, body, ctx.contentType);
     },
 
     // Synchronous for small requests (the JavaScript path, or libxgboost on the main thread), so
