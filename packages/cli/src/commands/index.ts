@@ -5,6 +5,7 @@ import { deleteCommand } from "./delete.js";
 import { deployCommand } from "./deploy.js";
 import { doctorCommand } from "./doctor.js";
 import { initCommand } from "./init.js";
+import { logsCommand } from "./logs.js";
 import { lsCommand } from "./ls.js";
 import { predictCommand } from "./predict.js";
 import { pushCommand } from "./push.js";
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   predictCommand,
   transformCommand,
   deployCommand,
+  logsCommand,
   lsCommand,
   deleteCommand,
 ];

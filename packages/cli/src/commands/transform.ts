@@ -15,6 +15,11 @@ import {
   runTransform,
 } from "../local/transform/index.js";
 import { parseCommandArgs } from "./_args.js";
+import {
+  SAGEMAKER_TRANSFORM_HELP,
+  SAGEMAKER_TRANSFORM_OPTIONS,
+  transformOnSageMakerCommand,
+} from "./_transform-sagemaker.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew transform <input> --model <dir> --output <dir> [options]
@@ -41,9 +46,13 @@ Options:
   --serve <command>                the serve command to start (default: node <@sagebrew/runtime>/bin/serve)
   -h, --help                       show this help
 
+${SAGEMAKER_TRANSFORM_HELP}
+
 Example:
   sagebrew transform batch-in/ --model local/model --output batch-out/ \\
     --split-type Line --batch-strategy MultiRecord --assemble-with Line --content-type text/csv
+  sagebrew transform batch-in/ --model-name iris-20260101-120000-000 --instance-type ml.m5.large \\
+    --split-type Line --assemble-with Line --download batch-out/
 `;
 
 const OPTIONS = {
@@ -60,6 +69,7 @@ const OPTIONS = {
   "input-filter": { type: "string" },
   "output-filter": { type: "string" },
   serve: { type: "string" },
+  ...SAGEMAKER_TRANSFORM_OPTIONS,
 } as const;
 
 function usage(message: string): SagebrewError {
@@ -113,13 +123,25 @@ function progress(io: CommandIo): (e: ProgressEvent) => void {
 
 export const transformCommand: Command = {
   name: "transform",
-  summary: "Run SageMaker Batch Transform locally against the real serve (split, batch, join, filter).",
+  summary:
+    "Run SageMaker Batch Transform locally against the real serve, or on SageMaker (--instance-type ml.*).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);
     const { values: v, positionals } = parsed;
     if (positionals.length !== 1)
       throw usage(`expected one input file or directory, got ${positionals.length}`);
+    // Pointed at SageMaker (as the Python SDK's instance_type): a batch transform job.
+    if (v["instance-type"] !== undefined || v["model-name"] !== undefined) {
+      if (v["instance-type"] === undefined)
+        throw usage("--model-name runs on SageMaker: add --instance-type ml.<type>");
+      return transformOnSageMakerCommand(positionals[0]!, v, io);
+    }
+    const sageMakerOnly = Object.keys(SAGEMAKER_TRANSFORM_OPTIONS).find(
+      (k) => v[k as keyof typeof v] !== undefined,
+    );
+    if (sageMakerOnly)
+      throw usage(`--${sageMakerOnly} runs on SageMaker: add --model-name and --instance-type ml.<type>`);
     if (!v.model) throw usage("--model is required");
     if (!v.output) throw usage("--output is required");
     const input = resolve(io.cwd, positionals[0]!);

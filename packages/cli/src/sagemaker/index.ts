@@ -24,12 +24,18 @@ import {
   invokeEndpoint as invokeFlow,
 } from "./endpoint.js";
 import { listResources as listFlow, type ResourceSummary } from "./list.js";
+import { findLogSource, followLogs, printLogs } from "./logs.js";
 import {
   type TrainingJobOptions,
   type TrainingJobResult,
   trainOnSageMaker as trainFlow,
   waitForTrainingJob,
 } from "./training-job.js";
+import {
+  type TransformJobOptions,
+  type TransformJobResult,
+  runTransformJob as transformFlow,
+} from "./transform-job.js";
 
 export type { AccountApi, EndpointRuntimeApi, LogEvent, LogsApi, S3Api, SageMakerApi } from "../aws/index.js";
 export {
@@ -51,8 +57,10 @@ export {
 } from "./endpoint.js";
 export type { ResourceSummary } from "./list.js";
 export { LOG_GROUPS, LogTail } from "./log-tail.js";
+export type { LogSource } from "./logs.js";
 export { modelDirectory, type PackedModel, packModel, unpackModel } from "./model-archive.js";
 export type { TrainingJobOptions, TrainingJobResult } from "./training-job.js";
+export type { TransformJobOptions, TransformJobResult } from "./transform-job.js";
 
 /** How an API call reaches AWS and reports progress. */
 export interface SageMakerCallOptions {
@@ -141,4 +149,49 @@ export function listResources(
   options: SageMakerCallOptions & { max?: number } = {},
 ): Promise<ResourceSummary[]> {
   return listFlow(clientsOf(options), options);
+}
+
+/**
+ * Runs a SageMaker batch transform job on a model (local input uploaded, or an s3:// prefix) and
+ * waits for it; `downloadTo` brings the `.out` files back.
+ *
+ * @throws SagebrewError SB_USAGE for bad options or an unknown model, SB_AWS for a failed call.
+ */
+export function runTransformJob(
+  options: TransformJobOptions & SageMakerCallOptions,
+): Promise<TransformJobResult> {
+  return transformFlow(clientsOf(options), options, options.reporter ?? SILENT);
+}
+
+/**
+ * Sends the CloudWatch lines of a training job, transform job or endpoint to `reporter.log`, merged
+ * in time order; with `follow`, until the job ends (an endpoint: until `signal` aborts). Resolves to
+ * the job's or endpoint's status.
+ *
+ * @throws SagebrewError SB_USAGE when no job or endpoint has that name.
+ */
+export async function streamLogs(
+  name: string,
+  options: SageMakerCallOptions & {
+    follow?: boolean;
+    sinceMinutes?: number;
+    signal?: AbortSignal;
+    pollSeconds?: number;
+  } = {},
+): Promise<string> {
+  const clients = clientsOf(options);
+  const reporter = options.reporter ?? SILENT;
+  const source = await findLogSource(clients, name);
+  const startTime =
+    options.sinceMinutes !== undefined ? Date.now() - options.sinceMinutes * 60_000 : undefined;
+  if (!options.follow) {
+    await printLogs(clients, source, reporter, startTime !== undefined ? { startTime } : {});
+    return source.status;
+  }
+  return followLogs(clients, source, {
+    ...(startTime !== undefined ? { startTime } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
+    reporter,
+  });
 }

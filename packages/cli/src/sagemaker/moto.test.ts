@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { after, before, beforeEach, test } from "node:test";
 import {
   CloudWatchLogsClient,
@@ -32,6 +33,7 @@ import {
   startMoto,
   useMotoEnv,
 } from "../../../../test/helpers/moto.js";
+import { main } from "../main.js";
 import { resolveBucket } from "./bucket.js";
 import { type AwsClients, CREATED_BY_TAG, type LogLine, type Reporter, sdkClients } from "./context.js";
 import { deploy } from "./deploy.js";
@@ -40,6 +42,7 @@ import { listResources } from "./list.js";
 import { LogTail } from "./log-tail.js";
 import { packModel } from "./model-archive.js";
 import { trainOnSageMaker, waitForTrainingJob } from "./training-job.js";
+import { runTransformJob, waitForTransformJob } from "./transform-job.js";
 import { digestForS3, syncDirectory } from "./upload.js";
 
 const BUCKET = `sagemaker-us-east-1-${MOTO_ACCOUNT}`;
@@ -62,6 +65,25 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 beforeEach(() => moto.reset());
+
+/** An in-process CommandIo that keeps what is written. */
+function captureIo() {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = "";
+  let stderr = "";
+  out.on("data", (d) => {
+    stdout += d;
+  });
+  err.on("data", (d) => {
+    stderr += d;
+  });
+  return {
+    io: { stdout: out, stderr: err, env: process.env, cwd: work },
+    out: () => stdout,
+    err: () => stderr,
+  };
+}
 
 function recorder(): Reporter & { lines: string[]; logs: LogLine[] } {
   const lines: string[] = [];
@@ -494,4 +516,129 @@ test("trainOnSageMaker() from the iris directory: channels synced to S3, CreateT
   assert.deepEqual(result.metrics, [{ name: "train:progress", value: 100 }]);
   assert.equal(await readFile(join(dir, "model", "xgboost-model"), "utf8"), "trained model");
   assert.equal(result.downloadedTo, join(dir, "model"));
+});
+
+test("runTransformJob() from a local folder: input synced, CreateTransformJob as read back, the .out files brought back; an unknown model is refused first", async () => {
+  const d = await deploy(
+    clients,
+    {
+      name: "iris",
+      model: { kind: "directory", path: await modelDir("tx") },
+      image: IMAGE,
+      role: ROLE,
+      waitSeconds: 0,
+    },
+    recorder(),
+  );
+  const input = join(work, "batch-in");
+  await mkdir(join(input, "part"), { recursive: true });
+  await writeFile(join(input, "a.csv"), "5.1,3.5,1.4,0.2\n");
+  await writeFile(join(input, "part", "b.csv"), "6.7,3.0,5.2,2.3\n");
+  const r = recorder();
+  const created = await runTransformJob(
+    clients,
+    {
+      input,
+      modelName: d.model,
+      instanceType: "ml.m5.large",
+      instanceCount: 2,
+      contentType: "text/csv",
+      accept: "text/csv",
+      splitType: "Line",
+      batchStrategy: "MultiRecord",
+      maxPayloadMb: 6,
+      maxConcurrentTransforms: 4,
+      assembleWith: "Line",
+      joinSource: "Input",
+      outputFilter: "$[0,-1]",
+      waitSeconds: 0,
+    },
+    r,
+  );
+  assert.equal(created.outcome, "not-waited");
+  assert.match(
+    created.outputS3Uri,
+    new RegExp(`^s3://${BUCKET}/sagebrew/transform/batch-in-\\d{8}-\\d{6}-\\d{3}/$`),
+  );
+  const job = await clients.sagemaker.describeTransformJob(created.jobName);
+  assert.equal(job?.ModelName, d.model);
+  assert.deepEqual(job?.TransformResources, { InstanceType: "ml.m5.large", InstanceCount: 2 });
+  assert.equal(job?.TransformInput?.SplitType, "Line");
+  assert.equal(job?.TransformInput?.ContentType, "text/csv");
+  const inputUri = job?.TransformInput?.DataSource?.S3DataSource?.S3Uri ?? "";
+  assert.match(inputUri, new RegExp(`^s3://${BUCKET}/sagebrew/transform-inputs/batch-in-[0-9a-f]{8}/$`));
+  assert.deepEqual(
+    (await clients.s3.list(BUCKET, inputUri.slice(`s3://${BUCKET}/`.length))).map((o) =>
+      o.key.split("/").slice(-2).join("/"),
+    ),
+    ["batch-in-" + inputUri.split("batch-in-")[1]!.slice(0, 8) + "/a.csv", "part/b.csv"],
+  );
+  assert.equal(job?.TransformOutput?.AssembleWith, "Line");
+  assert.equal(job?.BatchStrategy, "MultiRecord");
+
+  // moto completes at once but writes no output: put the .out files where SageMaker would.
+  const outPrefix = created.outputS3Uri.slice(`s3://${BUCKET}/`.length);
+  await clients.s3.upload(BUCKET, `${outPrefix}a.csv.out`, Buffer.from("setosa\n"), { size: 7 });
+  await clients.s3.upload(BUCKET, `${outPrefix}part/b.csv.out`, Buffer.from("virginica\n"), { size: 10 });
+  const out = join(work, "batch-out");
+  const done = await waitForTransformJob(clients, created.jobName, {
+    deadline: Date.now() + 60_000,
+    pollSeconds: 0.05,
+    downloadTo: out,
+    reporter: recorder(),
+  });
+  assert.equal(done.outcome, "completed");
+  assert.deepEqual(done.downloaded, ["a.csv.out", "part/b.csv.out"]);
+  assert.equal(await readFile(join(out, "part", "b.csv.out"), "utf8"), "virginica\n");
+
+  await assert.rejects(runTransformJob(clients, { input, modelName: "nope", instanceType: "ml.m5.large" }), {
+    code: "SB_USAGE",
+    message: /Cannot transform with model nope: no such SageMaker model/,
+  });
+});
+
+test("`sagebrew logs JOB` prints every host's seeded lines in time order; an unknown name says what it looked for", async () => {
+  const created = await trainOnSageMaker(
+    clients,
+    {
+      s3Channels: { train: "s3://b/t/" },
+      outputS3Uri: "s3://b/o",
+      image: IMAGE,
+      role: ROLE,
+      instanceType: "ml.m5.large",
+      wait: false,
+    },
+    recorder(),
+  );
+  const logs = new CloudWatchLogsClient({});
+  const group = "/aws/sagemaker/TrainingJobs";
+  await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+  const t = Date.now() - 5000;
+  for (const [host, lines] of [
+    ["algo-1", ["[0]\ttrain-rmse:0.5", "[1]\ttrain-rmse:0.4"]],
+    ["algo-2", ["joined"]],
+  ] as const) {
+    const stream = `${created.jobName}/${host}-1700000000`;
+    await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }));
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: group,
+        logStreamName: stream,
+        logEvents: lines.map((message, i) => ({
+          timestamp: t + i * 2 + (host === "algo-2" ? 1 : 0),
+          message,
+        })),
+      }),
+    );
+  }
+  const c = captureIo();
+  assert.equal(await main(["logs", created.jobName], c.io), 0);
+  assert.equal(c.out(), "[algo-1] [0]\ttrain-rmse:0.5\n[algo-2] joined\n[algo-1] [1]\ttrain-rmse:0.4\n");
+  assert.equal(c.err(), `training job ${created.jobName}: Completed\n`);
+  const missing = captureIo();
+  assert.equal(await main(["logs", "no-such-thing"], missing.io), 2);
+  assert.match(
+    missing.err(),
+    /Cannot show the logs of no-such-thing: no training job, transform job or endpoint has that name/,
+  );
 });

@@ -224,3 +224,80 @@ test("LogTail: events sharing a millisecond across pages are neither lost nor re
   );
   assert.deepEqual(await tail.poll(), []);
 });
+
+test("a transform job InProgress → Failed: FailureReason verbatim and the instance's last lines; `logs --follow` of it ends with the job", async () => {
+  const reason = "ClientError: See job logs for more information";
+  let polls = 0;
+  const t = Date.now();
+  fake.on("SageMaker.DescribeModel", (i) => ({
+    ModelName: i.ModelName,
+    ModelArn: "arn:m",
+    CreationTime: new Date(),
+  }));
+  fake.on("SageMaker.CreateTransformJob", (input) => {
+    const name = String(input.TransformJobName);
+    fake.on("SageMaker.DescribeTransformJob", () => {
+      polls++;
+      if (polls === 2) {
+        fake.logs.put("/aws/sagemaker/TransformJobs", `${name}/i-0abc-1700000000`, [
+          { timestamp: t, message: "POST /invocations 400" },
+          { timestamp: t + 1, message: "Cannot parse CSV: expected 4 columns, got 3" },
+        ]);
+      }
+      return {
+        TransformJobName: name,
+        TransformJobArn: `arn:aws:sagemaker:us-east-1:123456789012:transform-job/${name}`,
+        TransformJobStatus: polls < 3 ? "InProgress" : "Failed",
+        ...(polls >= 3 ? { FailureReason: reason } : {}),
+        ModelName: "iris-model",
+        TransformInput: { DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: "s3://b/in/" } } },
+        TransformOutput: { S3OutputPath: "s3://b/out/" },
+        TransformResources: { InstanceType: "ml.m5.large", InstanceCount: 1 },
+        CreationTime: new Date(),
+      };
+    });
+    return { TransformJobArn: "arn:t" };
+  });
+  const { runTransformJob } = await import("./transform-job.js");
+  const r = recorder();
+  const result = await runTransformJob(
+    clients,
+    {
+      input: "s3://b/in/",
+      outputS3Uri: "s3://b/out/",
+      modelName: "iris-model",
+      instanceType: "ml.m5.large",
+      splitType: "Line",
+      pollSeconds: 0.02,
+    },
+    r,
+  );
+  assert.equal(result.outcome, "failed");
+  assert.equal(result.failureReason, reason);
+  assert.deepEqual(
+    result.lastLogLines.map((l) => `[${l.source}] ${l.message}`),
+    ["[i-0abc] POST /invocations 400", "[i-0abc] Cannot parse CSV: expected 4 columns, got 3"],
+  );
+  const create = fake.calls.find((c) => c.target === "SageMaker.CreateTransformJob")?.input as {
+    TransformInput: { SplitType: string; ContentType: string };
+    TransformOutput: { AssembleWith: string };
+  };
+  assert.equal(create.TransformInput.SplitType, "Line");
+  assert.equal(create.TransformInput.ContentType, "text/csv");
+
+  // Following it again reads its lines from the start and ends with its status.
+  const { findLogSource, followLogs } = await import("./logs.js");
+  fake.on(
+    "SageMaker.DescribeTrainingJob",
+    () => new AwsFault("ValidationException", "Requested resource not found."),
+  );
+  const source = await findLogSource(clients, result.jobName);
+  assert.deepEqual(source, { kind: "transform-job", name: result.jobName, status: "Failed" });
+  const followed = recorder();
+  const status = await followLogs(clients, source, { pollSeconds: 0.02, reporter: followed });
+  assert.equal(status, "Failed");
+  assert.deepEqual(
+    followed.logs.map((l) => l.message),
+    ["POST /invocations 400", "Cannot parse CSV: expected 4 columns, got 3"],
+  );
+});
