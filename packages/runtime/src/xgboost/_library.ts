@@ -49,6 +49,7 @@ const DECLARATIONS = [
   "int XGBoosterPredictFromCSR(uintptr_t handle, const char* indptr, const char* indices, const char* values, uint64_t ncol, const char* config, uintptr_t proxy, _Out_ uintptr_t* shape, _Out_ uint64_t* dim, _Out_ uintptr_t* result)",
   "int XGBoosterSaveModelToBuffer(uintptr_t handle, const char* config, _Out_ uint64_t* len, _Out_ uintptr_t* data)",
   "int XGBoosterLoadModelFromBuffer(uintptr_t handle, const void* buf, uint64_t len)",
+  "int XGBoosterUnserializeFromBuffer(uintptr_t handle, const void* buf, uint64_t len)",
   "int XGBoosterGetNumFeature(uintptr_t handle, _Out_ uint64_t* out)",
   "int XGBoosterBoostedRounds(uintptr_t handle, _Out_ int* out)",
   "int XGBoosterSetAttr(uintptr_t handle, const char* key, const char* value)",

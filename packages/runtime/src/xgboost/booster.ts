@@ -93,6 +93,25 @@ export class Booster {
     return booster;
   }
 
+  /**
+   * Restores a booster from XGBoost's serialization (what Python's `Booster.__getstate__` keeps
+   * in a pickle): the model and its training configuration.
+   */
+  static fromSerialized(bytes: Uint8Array): Booster {
+    const booster = Booster.create();
+    try {
+      check(
+        booster.#api,
+        booster.#api.fn.XGBoosterUnserializeFromBuffer!(booster.handle, bytes, bytes.length),
+        "restore a serialized booster",
+      );
+    } catch (e) {
+      booster.dispose();
+      throw e;
+    }
+    return booster;
+  }
+
   /** Loads a model file (JSON, UBJ or legacy binary, detected from its bytes). */
   static async fromFile(path: string): Promise<Booster> {
     let bytes: Buffer;

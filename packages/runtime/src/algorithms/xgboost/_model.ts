@@ -5,13 +5,14 @@
  * non-dot file of the model directory is a model (an ensemble, contract §5.5) unless
  * `SAGEMAKER_INFERENCE_ENSEMBLE=false`; the objective, the class count and the class names.
  */
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { XGBOOST_MODEL_FILE } from "../../contract/index.js";
 import { SagebrewError } from "../../errors/index.js";
 import { RUNTIME_VERSION } from "../../version.js";
-import { Booster } from "../../xgboost/index.js";
+import { Booster, xgboostVersion } from "../../xgboost/index.js";
 import type { OutputModel } from "./_output.js";
+import { looksLikePickle, readPickledBooster } from "./_pickle.js";
 
 /** The booster attribute holding the class names (JSON array; index = class id). */
 export const CLASS_NAMES_ATTR = "sagebrew_class_names";
@@ -102,7 +103,7 @@ export async function loadXGBoostDir(
   const boosters: Booster[] = [];
   try {
     for (const name of names) {
-      const b = await Booster.fromFile(join(modelDir, name));
+      const b = await loadModelFile(join(modelDir, name));
       boosters.push(b);
       // One thread per prediction: concurrency comes from the pool, not from OpenMP.
       b.setParam("nthread", 1);
@@ -134,6 +135,77 @@ export async function loadXGBoostDir(
     for (const b of boosters) b.dispose();
     throw e;
   }
+}
+
+/**
+ * Loads one model file: XGBoost's JSON or UBJ, its legacy binary format, or a Python pickle of a
+ * Booster (SageMaker XGBoost before 1.3-1), read without Python (`_pickle.ts`).
+ *
+ * @throws SagebrewError SB_MODEL_LOAD naming the file and, when the library cannot read it, its format.
+ */
+export async function loadModelFile(path: string): Promise<Booster> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new SagebrewError("SB_MODEL_LOAD", `Cannot read model ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  if (looksLikePickle(bytes)) return loadPickled(bytes, path);
+  try {
+    return Booster.fromBuffer(bytes);
+  } catch (e) {
+    const why = isLegacyBinary(bytes)
+      ? `it is in XGBoost's legacy binary format, which ${libraryCannot()}`
+      : (e as Error).message;
+    throw new SagebrewError("SB_MODEL_LOAD", `Cannot load model ${path}: ${why}`, { cause: e });
+  }
+}
+
+function loadPickled(bytes: Uint8Array, path: string): Booster {
+  let pickled: ReturnType<typeof readPickledBooster>;
+  try {
+    pickled = readPickledBooster(bytes);
+  } catch (e) {
+    throw new SagebrewError("SB_MODEL_LOAD", `Cannot load model ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  let booster: Booster;
+  try {
+    booster = Booster.fromSerialized(pickled.raw);
+  } catch (e) {
+    const legacy = !((pickled.raw[0] === 0x7b) /* { */);
+    const why = legacy
+      ? `it is a Python pickle of ${pickled.pickledAs} holding XGBoost's legacy serialization, which ${libraryCannot()}`
+      : `it is a Python pickle of ${pickled.pickledAs}, and libxgboost ${xgboostVersion().join(".")} cannot restore it: ${(e as Error).message}`;
+    throw new SagebrewError("SB_MODEL_LOAD", `Cannot load model ${path}: ${why}`, { cause: e });
+  }
+  // A pickle keeps every round of an early-stopped training, and SageMaker's container then
+  // predicts with the best ones only (its best_ntree_limit); keep just those.
+  const best = pickled.bestIteration;
+  if (best !== undefined && best + 1 < booster.boostedRounds) {
+    const sliced = booster.slice(0, best + 1);
+    booster.dispose();
+    return sliced;
+  }
+  return booster;
+}
+
+function libraryCannot(): string {
+  const v = xgboostVersion().join(".");
+  return `libxgboost ${v} cannot read (XGBoost 3.1 removed it; 3.0 and older read it): load it in Python XGBoost 3.0 or older and save it with Booster.save_model("xgboost-model.ubj")`;
+}
+
+/**
+ * XGBoost's legacy binary model: no JSON/UBJ brace, and within its first bytes the objective and
+ * booster names as length-prefixed strings (`multi:softprob`, `gbtree`).
+ */
+function isLegacyBinary(bytes: Uint8Array): boolean {
+  if (bytes[0] === 0x7b) return false;
+  const head = new TextDecoder("latin1").decode(bytes.subarray(0, 1024));
+  return /[a-z]+:[a-z]+[\s\S]{8}(gbtree|gblinear|dart)/.test(head);
 }
 
 function describe(b: Booster, file: string) {
