@@ -37,13 +37,24 @@ module.exports = {
     {
       name: "cli-commands-load-tooling-lazily",
       comment:
-        "Sub-commands import image, registry, AWS and SageMaker code by dynamic import, in the commands that use it, so that every command (transform above all) starts without it.",
+        "Sub-commands import image, registry, AWS, SageMaker and local-SageMaker code by dynamic import, in the commands that use it, so that every command (transform above all) starts without it.",
       severity: "error",
       from: { path: "^packages/cli/src/(commands|main\\.ts|bin\\.ts)" },
       to: {
-        path: "^packages/cli/src/(image|publish|aws|sagemaker)/",
+        path: "^packages/cli/src/(image|publish|aws|sagemaker|local/sagemaker)/",
         dependencyTypesNot: ["dynamic-import", "type-only"],
       },
+    },
+    {
+      name: "local-sagemaker-loads-aws-lazily",
+      comment:
+        "`sagebrew local` loads the AWS SDK (S3) only when a job names an s3:// URI, and the event-stream codec only when a client streams.",
+      severity: "error",
+      from: {
+        path: "^packages/cli/src/local/sagemaker/",
+        pathNot: "^packages/cli/src/local/sagemaker/_s3\\.ts$",
+      },
+      to: { path: "@aws-sdk|@smithy", dependencyTypesNot: ["dynamic-import", "type-only"] },
     },
     {
       name: "xgboost-pointers-stay-inside",

@@ -5,6 +5,7 @@ import { deleteCommand } from "./delete.js";
 import { deployCommand } from "./deploy.js";
 import { doctorCommand } from "./doctor.js";
 import { initCommand } from "./init.js";
+import { localCommand } from "./local.js";
 import { logsCommand } from "./logs.js";
 import { lsCommand } from "./ls.js";
 import { predictCommand } from "./predict.js";
@@ -27,4 +28,5 @@ export const COMMANDS: readonly Command[] = [
   logsCommand,
   lsCommand,
   deleteCommand,
+  localCommand,
 ];

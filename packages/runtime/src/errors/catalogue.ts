@@ -127,6 +127,11 @@ export const ERROR_CODES = {
   },
   SB_AWS: { kind: "platform", status: 500, summary: "An AWS API call failed." },
   SB_TRANSFORM: { kind: "user", status: 500, summary: "A batch transform record or file failed." },
+  SB_LOCAL: {
+    kind: "platform",
+    status: 500,
+    summary: "`sagebrew local` could not start (state directory in use, port taken).",
+  },
   SB_ENV_INVALID: {
     kind: "user",
     status: 500,

@@ -29,6 +29,10 @@ export interface TransformJob {
   readonly dataProcessing?: DataProcessing;
   readonly env?: NodeJS.ProcessEnv;
   readonly onProgress?: (event: ProgressEvent) => void;
+  /** Receives every line `serve` prints. */
+  readonly onServeLine?: (line: string) => void;
+  /** Stops the job: no new request is sent, files not done are reported as failed, `serve` stops. */
+  readonly signal?: AbortSignal;
 }
 
 export type ProgressEvent =
@@ -128,6 +132,7 @@ export async function runTransform(job: TransformJob): Promise<TransformSummary>
       ? { maxConcurrentTransforms: job.maxConcurrentTransforms }
       : {}),
     ...(job.env ? { env: job.env } : {}),
+    ...(job.onServeLine ? { onLine: job.onServeLine } : {}),
   });
   try {
     const ep = await executionParameters(server);
@@ -151,6 +156,8 @@ export async function runTransform(job: TransformJob): Promise<TransformSummary>
     for (const file of files) {
       const rel = relative(base, file);
       try {
+        if (job.signal?.aborted)
+          throw new SagebrewError("SB_TRANSFORM", "Cannot transform the file: the job was stopped");
         const input = file === files[0] && firstInput ? await firstInput : await readInput(file, job, rel);
         const out = await transformFile(server, job, input, rel, { strategy, maxPayloadMb, concurrency });
         const target = join(job.outputDir, `${rel}.out`);
@@ -229,6 +236,8 @@ async function transformFile(
   if (job.accept) headers.accept = job.accept;
   let done = 0;
   const bodies = await pool(batches, eff.concurrency, async (b) => {
+    if (job.signal?.aborted)
+      throw new SagebrewError("SB_TRANSFORM", "Cannot transform the file: the job was stopped");
     const r = await server.post(ROUTES.invocations, b.body, headers);
     if (r.status !== 200) {
       const which = b.count === 1 ? `record ${b.first + 1}` : `records ${b.first + 1}–${b.first + b.count}`;

@@ -26,6 +26,8 @@ export interface ServeProcessOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Give up waiting for /ping after this long (default 120 s). */
   readonly startupTimeoutMs?: number;
+  /** Receives every line `serve` prints (stdout and stderr), e.g. for a job's log stream. */
+  readonly onLine?: (line: string) => void;
 }
 
 export interface HttpResult {
@@ -41,6 +43,16 @@ export interface ServeProcess {
   get(path: string): Promise<HttpResult>;
   post(path: string, body: Uint8Array, headers: Record<string, string>): Promise<HttpResult>;
   stop(): Promise<void>;
+}
+
+/** Hands each complete line of a byte stream to `onLine`. */
+function splitLines(onLine: (line: string) => void): (chunk: Buffer) => void {
+  let rest = "";
+  return (chunk) => {
+    const parts = (rest + chunk.toString()).split("\n");
+    rest = parts.pop() ?? "";
+    for (const p of parts) onLine(p);
+  };
 }
 
 /** A port nobody listens on right now (the OS picks it). */
@@ -76,10 +88,17 @@ export async function startServe(options: ServeProcessOptions): Promise<ServePro
   }
   const [cmd, ...args] = options.command;
   if (!cmd) throw new SagebrewError("SB_USAGE", "No serve command given");
-  const child: ChildProcess = spawn(cmd, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+  const onLine = options.onLine;
+  const child: ChildProcess = spawn(cmd, args, {
+    env,
+    stdio: ["ignore", onLine ? "pipe" : "ignore", "pipe"],
+  });
   let stderr = "";
+  const lines = onLine ? { out: splitLines(onLine), err: splitLines(onLine) } : undefined;
+  child.stdout?.on("data", (d: Buffer) => lines?.out(d));
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
+    lines?.err(d);
   });
   let exited: number | null | undefined;
   const exit = new Promise<void>((resolve) => {

@@ -1,0 +1,16 @@
+/** The shapes shared by the storage front (`storage.ts`) and its S3 adapter (`_s3.ts`). */
+
+/** One object under a prefix: its full URI and the path it takes inside a channel directory. */
+export interface StoredObject {
+  readonly uri: string;
+  readonly rel: string;
+  readonly size: number;
+}
+
+/** What the S3 adapter offers. */
+export interface S3Access {
+  list(uri: string): Promise<StoredObject[]>;
+  download(uri: string, dest: string): Promise<void>;
+  upload(file: string, uri: string): Promise<void>;
+  read(uri: string): Promise<Buffer>;
+}

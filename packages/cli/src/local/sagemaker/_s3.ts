@@ -1,0 +1,73 @@
+/**
+ * `s3://` objects through `@aws-sdk/client-s3`, loaded only when a job names an `s3://` URI. The
+ * endpoint is `AWS_ENDPOINT_URL_S3` when set (path-style addressing, checksums only when an
+ * operation requires them: S3-compatible servers such as moto's do not all accept the SDK's
+ * default ones); otherwise AWS itself, with the SDK's usual credentials.
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { S3Access, StoredObject } from "./_objects.js";
+
+function parse(uri: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!m) throw new Error(`Cannot read ${uri}: not an s3://bucket/key URI`);
+  return { bucket: m[1]!, key: m[2]! };
+}
+
+/** The S3 client `sagebrew local` uses, configured from `env`. */
+export function createS3Access(env: NodeJS.ProcessEnv): S3Access {
+  const endpoint = env.AWS_ENDPOINT_URL_S3;
+  const client = new S3Client({
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  return {
+    async list(uri) {
+      const { bucket, key } = parse(uri);
+      const out: StoredObject[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }),
+        );
+        for (const o of page.Contents ?? []) {
+          if (!o.Key || o.Key.endsWith("/")) continue;
+          const rest = o.Key.slice(key.length).replace(/^\/+/, "");
+          out.push({
+            uri: `s3://${bucket}/${o.Key}`,
+            rel: rest || o.Key.split("/").pop()!,
+            size: o.Size ?? 0,
+          });
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return out.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+    },
+    async download(uri, dest) {
+      const { bucket, key } = parse(uri);
+      const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      await mkdir(dirname(dest), { recursive: true });
+      await pipeline(r.Body as Readable, createWriteStream(dest));
+    },
+    async upload(file, uri) {
+      const { bucket, key } = parse(uri);
+      const { size } = await stat(file);
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }),
+      );
+    },
+    async read(uri) {
+      const { bucket, key } = parse(uri);
+      const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return Buffer.from(
+        await (r.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      );
+    },
+  };
+}

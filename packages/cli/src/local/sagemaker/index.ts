@@ -1,0 +1,175 @@
+/**
+ * `sagebrew local`: SageMaker's control plane, runtime and CloudWatch Logs reads on one local
+ * port, backed by real training jobs, endpoints and transform jobs on this machine, with state
+ * under a directory that survives restarts.
+ */
+import { mkdir, readFile, rm } from "node:fs/promises";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import type { Services } from "./context.js";
+import { EndpointManager } from "./endpoint-manager.js";
+import { containerEngineCli, planImage } from "./images.js";
+import { LogStore } from "./log-store.js";
+import { ProcessRegistry } from "./process-registry.js";
+import { type RuntimePrograms, runtimePrograms } from "./programs.js";
+import { createRuntimeRoute } from "./runtime-api.js";
+import { createFront } from "./server.js";
+import { createStorage } from "./storage.js";
+import { ResourceStore, writeFileAtomic } from "./store.js";
+import { TrainingRunner } from "./training-runner.js";
+import { TransformRunner } from "./transform-runner.js";
+
+export { ApiError } from "./api-error.js";
+export { isBuiltinXGBoostImage } from "./images.js";
+export { extractModelArchive, packModelArchive } from "./model-archive.js";
+
+/** The default port of `sagebrew local`. */
+export const DEFAULT_LOCAL_PORT = 8081;
+
+export interface LocalSageMakerOptions {
+  /** Port to listen on (0 picks a free one). Default 8081. */
+  readonly port?: number;
+  /** Interface to bind. Default 127.0.0.1. */
+  readonly host?: string;
+  /** The state directory (resources, job files, logs). */
+  readonly stateDir: string;
+  /** The environment: S3 endpoint and credentials, container engine, what programs inherit. */
+  readonly env: NodeJS.ProcessEnv;
+  /** The runtime's programs (default: those of the installed @sagebrew/runtime). */
+  readonly programs?: RuntimePrograms;
+  /** SIGTERM → SIGKILL grace when stopping a training job (SageMaker: 120 s). */
+  readonly trainingStopGraceMs?: number;
+  /** Where the server's own messages go (one line each). */
+  readonly log: (line: string) => void;
+}
+
+/** A running `sagebrew local`. */
+export interface LocalSageMaker {
+  readonly url: string;
+  readonly port: number;
+  readonly stateDir: string;
+  /** Stops accepting requests, stops jobs and endpoints, writes everything down. */
+  close(): Promise<void>;
+}
+
+/** Refuses a state directory another live `sagebrew local` holds; takes it otherwise. */
+async function lockState(stateDir: string): Promise<() => Promise<void>> {
+  const lock = join(stateDir, "lock");
+  const held = await readFile(lock, "utf8").catch(() => undefined);
+  const pid = held ? Number.parseInt(held, 10) : Number.NaN;
+  if (Number.isInteger(pid) && pid !== process.pid) {
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {
+      // stale lock from a killed server
+    }
+    if (alive)
+      throw new Error(`Cannot use the state directory ${stateDir}: sagebrew local (pid ${pid}) is using it`);
+  }
+  await writeFileAtomic(lock, `${process.pid}\n`);
+  return () => rm(lock, { force: true });
+}
+
+/**
+ * Starts `sagebrew local`.
+ *
+ * @throws Error when the state directory is in use or the port cannot be bound.
+ * @example const local = await startLocalSageMaker({ stateDir: ".sagebrew/local", env: process.env, log: console.error });
+ */
+export async function startLocalSageMaker(options: LocalSageMakerOptions): Promise<LocalSageMaker> {
+  const stateDir = resolve(options.stateDir);
+  await mkdir(stateDir, { recursive: true });
+  const unlock = await lockState(stateDir);
+  const warn = (m: string) => options.log(`sagebrew local: ${m}`);
+  const now = () => Date.now() / 1000;
+  const store = await ResourceStore.open(stateDir, warn);
+  const logs = await LogStore.open(stateDir);
+  const storage = createStorage({ env: options.env });
+  const engine = containerEngineCli(options.env);
+  const registry = new ProcessRegistry(stateDir);
+  const reaped = await registry.reapOrphans(engine.command, options.env);
+  if (reaped) warn(`stopped ${reaped} container(s) left running by an earlier sagebrew local`);
+  const programs = options.programs ?? runtimePrograms();
+  const containers = { programs, engineCommand: engine.command, baseEnv: options.env };
+  const training = new TrainingRunner({
+    store,
+    logs,
+    storage,
+    containers,
+    registry,
+    workDir: join(stateDir, "training-jobs"),
+    now,
+    ...(options.trainingStopGraceMs !== undefined ? { stopGraceMs: options.trainingStopGraceMs } : {}),
+    warn,
+  });
+  const endpoints = new EndpointManager({
+    store,
+    logs,
+    storage,
+    containers,
+    registry,
+    planImage: (image) => planImage(image, engine),
+    workDir: join(stateDir, "endpoints"),
+    now,
+    warn,
+  });
+  const transforms = new TransformRunner({
+    store,
+    logs,
+    storage,
+    programs,
+    workDir: join(stateDir, "transform-jobs"),
+    now,
+    env: options.env,
+    warn,
+  });
+  const services: Services = {
+    store,
+    logs,
+    storage,
+    training,
+    endpoints,
+    transforms,
+    planImage: (image) => planImage(image, engine),
+    now,
+    maxInstances: Number(options.env.SAGEBREW_LOCAL_MAX_INSTANCES) || 8,
+  };
+  await training.recover();
+  await transforms.recover();
+  const server: Server = createFront({
+    services,
+    runtime: createRuntimeRoute(endpoints, { storage, warn }),
+    warn,
+  });
+  await new Promise<void>((done, fail) => {
+    server.once("error", fail);
+    server.listen(options.port ?? DEFAULT_LOCAL_PORT, options.host ?? "127.0.0.1", () => {
+      server.off("error", fail);
+      done();
+    });
+  });
+  await endpoints.recover();
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    port,
+    stateDir,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((done) => server.close(() => done()));
+        server.closeIdleConnections();
+        await Promise.all([training.close(5_000), endpoints.close(), transforms.close()]);
+        server.closeAllConnections();
+        await closed;
+        await logs.flush();
+        await store.flush();
+        await unlock();
+      })();
+      return closing;
+    },
+  };
+}

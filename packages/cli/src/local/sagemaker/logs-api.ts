@@ -1,0 +1,244 @@
+/**
+ * CloudWatch Logs reads (JSON 1.1, `X-Amz-Target: Logs_20140328.<Operation>`) over the log store:
+ * DescribeLogGroups, DescribeLogStreams, GetLogEvents and FilterLogEvents, with CloudWatch's
+ * tokens and limits, so log-tailing code (the SageMaker Python SDK's `logs=True`, `sagebrew logs`)
+ * works unchanged.
+ */
+import { ApiError } from "./api-error.js";
+import { LOCAL_ACCOUNT, logStreamArn } from "./arn.js";
+import { unknownOperation } from "./control-plane.js";
+import type { LogEvent, LogStore, LogStream } from "./log-store.js";
+
+type Body = Record<string, unknown>;
+
+const notFound = (what: "group" | "stream") =>
+  new ApiError("ResourceNotFoundException", `The specified log ${what} does not exist.`);
+const invalid = (message: string) => new ApiError("InvalidParameterException", message);
+
+function str(body: Body, key: string, required = false): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) {
+    if (required)
+      throw invalid(
+        `1 validation error detected: Value null at '${key}' failed to satisfy constraint: Member must not be null`,
+      );
+    return undefined;
+  }
+  if (typeof v !== "string") throw new ApiError("SerializationException", `${key} must be a string`);
+  return v;
+}
+
+function int(body: Body, key: string, min: number, max: number): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number" || !Number.isInteger(v))
+    throw new ApiError("SerializationException", `${key} must be an integer`);
+  if (v < min || v > max) {
+    throw invalid(
+      `1 validation error detected: Value '${v}' at '${key}' failed to satisfy constraint: Member must have value ${v < min ? `greater than or equal to ${min}` : `less than or equal to ${max}`}`,
+    );
+  }
+  return v;
+}
+
+function token(prefix: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const m = new RegExp(`^${prefix}/(\\d+)$`).exec(raw);
+  if (!m) throw invalid("The specified nextToken is invalid.");
+  return Number(m[1]);
+}
+
+function groupStreams(store: LogStore, body: Body): LogStream[] {
+  const streams = store.streams(str(body, "logGroupName", true)!);
+  if (!streams) throw notFound("group");
+  return streams;
+}
+
+function describeLogGroups(store: LogStore, body: Body, region: string): unknown {
+  const prefix = str(body, "logGroupNamePrefix") ?? "";
+  const limit = int(body, "limit", 1, 50) ?? 50;
+  const start = token("g", str(body, "nextToken")) ?? 0;
+  const names = store.groupNames().filter((g) => g.startsWith(prefix));
+  const page = names.slice(start, start + limit);
+  return {
+    logGroups: page.map((g) => {
+      const streams = store.streams(g) ?? [];
+      return {
+        logGroupName: g,
+        creationTime: Math.min(...streams.map((s) => s.creationTime)),
+        metricFilterCount: 0,
+        arn: `arn:aws:logs:${region}:${LOCAL_ACCOUNT}:log-group:${g}:*`,
+        storedBytes: streams.reduce((n, s) => n + s.storedBytes, 0),
+      };
+    }),
+    ...(start + limit < names.length ? { nextToken: `g/${start + limit}` } : {}),
+  };
+}
+
+function describeLogStreams(store: LogStore, body: Body, region: string): unknown {
+  const streams = groupStreams(store, body);
+  const prefix = str(body, "logStreamNamePrefix");
+  const orderBy = str(body, "orderBy") ?? "LogStreamName";
+  if (orderBy !== "LogStreamName" && orderBy !== "LastEventTime") {
+    throw invalid(
+      `1 validation error detected: Value '${orderBy}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]`,
+    );
+  }
+  if (prefix !== undefined && orderBy === "LastEventTime") {
+    throw invalid("Cannot order by LastEventTime with a logStreamNamePrefix.");
+  }
+  const descending = body.descending === true;
+  const limit = int(body, "limit", 1, 50) ?? 50;
+  const start = token("s", str(body, "nextToken")) ?? 0;
+  const last = (s: LogStream) => s.events[s.events.length - 1]?.timestamp ?? 0;
+  const picked = streams
+    .filter((s) => prefix === undefined || s.name.startsWith(prefix))
+    .sort((a, b) =>
+      orderBy === "LastEventTime" ? last(a) - last(b) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+  if (descending) picked.reverse();
+  const page = picked.slice(start, start + limit);
+  return {
+    logStreams: page.map((s) => ({
+      logStreamName: s.name,
+      creationTime: s.creationTime,
+      ...(s.events.length
+        ? {
+            firstEventTimestamp: s.events[0]!.timestamp,
+            lastEventTimestamp: last(s),
+            lastIngestionTime: s.events[s.events.length - 1]!.ingestionTime,
+          }
+        : {}),
+      uploadSequenceToken: String(s.events.length),
+      arn: logStreamArn(region, s.group, s.name),
+      storedBytes: s.storedBytes,
+    })),
+    ...(start + limit < picked.length ? { nextToken: `s/${start + limit}` } : {}),
+  };
+}
+
+/** Index of the first event at or after `time` (events are in time order per stream). */
+function firstAtOrAfter(events: readonly LogEvent[], time: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (events[mid]!.timestamp < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function getLogEvents(store: LogStore, body: Body): unknown {
+  const streams = groupStreams(store, body);
+  const name = str(body, "logStreamName", true)!;
+  const stream = streams.find((s) => s.name === name);
+  if (!stream) throw notFound("stream");
+  const limit = int(body, "limit", 1, 10_000) ?? 10_000;
+  const startTime = typeof body.startTime === "number" ? body.startTime : undefined;
+  const endTime = typeof body.endTime === "number" ? body.endTime : undefined;
+  const events = stream.events;
+  const lo = startTime === undefined ? 0 : firstAtOrAfter(events, startTime);
+  const hi = endTime === undefined ? events.length : firstAtOrAfter(events, endTime);
+  const raw = str(body, "nextToken");
+  let from: number;
+  let to: number;
+  if (raw?.startsWith("f/")) {
+    from = Math.max(lo, token("f", raw)!);
+    to = Math.min(hi, from + limit);
+  } else if (raw?.startsWith("b/")) {
+    to = Math.min(hi, token("b", raw)!);
+    from = Math.max(lo, to - limit);
+  } else if (raw !== undefined) {
+    throw invalid("The specified nextToken is invalid.");
+  } else if (body.startFromHead === true) {
+    from = lo;
+    to = Math.min(hi, lo + limit);
+  } else {
+    to = hi;
+    from = Math.max(lo, hi - limit);
+  }
+  from = Math.min(from, Math.max(to, lo));
+  return {
+    events: events.slice(from, Math.max(from, to)).map((e) => ({
+      timestamp: e.timestamp,
+      message: e.message,
+      ingestionTime: e.ingestionTime,
+    })),
+    nextForwardToken: `f/${Math.max(from, to)}`,
+    nextBackwardToken: `b/${from}`,
+  };
+}
+
+/** CloudWatch's filter patterns, in their simple form: every term (or "quoted phrase") must appear. */
+function filterMatcher(pattern: string | undefined): (message: string) => boolean {
+  if (!pattern || !pattern.trim()) return () => true;
+  const terms = [...pattern.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  return (message) => terms.every((t) => message.includes(t));
+}
+
+function filterLogEvents(store: LogStore, body: Body): unknown {
+  const streams = groupStreams(store, body);
+  const names = body.logStreamNames as unknown;
+  const prefix = str(body, "logStreamNamePrefix");
+  if (Array.isArray(names) && prefix !== undefined) {
+    throw invalid("logStreamNames and logStreamNamePrefix cannot both be given.");
+  }
+  const limit = int(body, "limit", 1, 10_000) ?? 10_000;
+  const startTime = typeof body.startTime === "number" ? body.startTime : Number.NEGATIVE_INFINITY;
+  const endTime = typeof body.endTime === "number" ? body.endTime : Number.POSITIVE_INFINITY;
+  const match = filterMatcher(str(body, "filterPattern"));
+  const picked = streams.filter((s) =>
+    Array.isArray(names) ? names.includes(s.name) : prefix === undefined || s.name.startsWith(prefix),
+  );
+  const all: Array<{ stream: LogStream; index: number; event: LogEvent }> = [];
+  for (const stream of picked) {
+    stream.events.forEach((event, index) => {
+      if (event.timestamp >= startTime && event.timestamp < endTime && match(event.message)) {
+        all.push({ stream, index, event });
+      }
+    });
+  }
+  all.sort(
+    (a, b) =>
+      a.event.timestamp - b.event.timestamp || (a.stream.name < b.stream.name ? -1 : 1) || a.index - b.index,
+  );
+  const start = token("e", str(body, "nextToken")) ?? 0;
+  const page = all.slice(start, start + limit);
+  return {
+    events: page.map(({ stream, index, event }) => ({
+      logStreamName: stream.name,
+      timestamp: event.timestamp,
+      message: event.message,
+      ingestionTime: event.ingestionTime,
+      eventId: `${event.timestamp}-${stream.name}-${index}`,
+    })),
+    searchedLogStreams: picked.map((s) => ({ logStreamName: s.name, searchedCompletely: true })),
+    ...(start + limit < all.length ? { nextToken: `e/${start + limit}` } : {}),
+  };
+}
+
+const OPERATIONS: Readonly<Record<string, (store: LogStore, body: Body, region: string) => unknown>> = {
+  DescribeLogGroups: describeLogGroups,
+  DescribeLogStreams: describeLogStreams,
+  GetLogEvents: getLogEvents,
+  FilterLogEvents: filterLogEvents,
+};
+
+/**
+ * Runs one CloudWatch Logs operation.
+ *
+ * @throws ApiError in CloudWatch Logs' shapes.
+ */
+export function runLogsOperation(operation: string, body: unknown, store: LogStore, region: string): unknown {
+  const op = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
+  if (!op)
+    throw unknownOperation(
+      `Logs_20140328.${operation}`,
+      Object.keys(OPERATIONS).map((o) => `Logs_20140328.${o}`),
+    );
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ApiError("SerializationException", "The request body must be a JSON object.");
+  }
+  return op(store, body as Body, region);
+}

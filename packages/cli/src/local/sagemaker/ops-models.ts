@@ -1,0 +1,206 @@
+/** Models (Create/Describe/Delete/List) and endpoint configs (Create/Describe/Delete). */
+import { describeOf, type ListRequest, listPage } from "./_list.js";
+import { validation } from "./api-error.js";
+import { resourceArn } from "./arn.js";
+import type { OpContext } from "./context.js";
+import type { ContainerDefinition, EndpointConfigDoc, ModelDoc, ProductionVariant } from "./docs.js";
+
+type Body = Record<string, unknown>;
+
+/** SageMaker's sentence for a model that does not exist. */
+export function modelNotFound(ctx: OpContext, name: string): Error {
+  return validation(`Could not find model "${resourceArn(ctx.region, "model", name)}".`);
+}
+
+/** SageMaker's sentence for an endpoint config that does not exist. */
+export function configNotFound(ctx: OpContext, name: string): Error {
+  return validation(
+    `Could not find endpoint configuration "${resourceArn(ctx.region, "endpoint-config", name)}".`,
+  );
+}
+
+/** The one container a model runs (`PrimaryContainer`, or the only one of `Containers`). */
+export function containerOf(model: Pick<ModelDoc, "PrimaryContainer" | "Containers">): ContainerDefinition {
+  return model.PrimaryContainer ?? model.Containers![0]!;
+}
+
+/** Environment entries of one container: at most 32 KB of keys and values together. */
+const MAX_ENVIRONMENT_BYTES = 32 * 1024;
+
+function checkContainer(container: ContainerDefinition): void {
+  if (!container.Image) throw validation("The container definition must give an Image.");
+  const env = Object.entries(container.Environment ?? {});
+  const bytes = env.reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  if (bytes > MAX_ENVIRONMENT_BYTES) {
+    throw validation(
+      `The Environment of the container takes ${bytes} bytes; keys and values together must not exceed ${MAX_ENVIRONMENT_BYTES}.`,
+    );
+  }
+  const source = container.ModelDataSource?.S3DataSource;
+  if (container.ModelDataUrl && source) {
+    throw validation("Give either ModelDataUrl or ModelDataSource, not both.");
+  }
+  if (source?.CompressionType === "Gzip" && source.S3DataType !== "S3Object") {
+    throw validation("ModelDataSource with CompressionType Gzip must have S3DataType S3Object.");
+  }
+  if (container.Mode === "MultiModel" && !container.ModelDataUrl) {
+    throw validation("A MultiModel container needs ModelDataUrl: the S3 prefix its models are loaded from.");
+  }
+}
+
+/** SageMaker checks at creation that the model data can be read. */
+async function checkModelData(
+  ctx: OpContext,
+  container: ContainerDefinition,
+  role: string | undefined,
+): Promise<void> {
+  const url = container.ModelDataUrl ?? container.ModelDataSource?.S3DataSource.S3Uri;
+  if (!url) return;
+  let found = 0;
+  try {
+    found = (await ctx.storage.list(url)).length;
+  } catch {
+    found = 0;
+  }
+  if (found === 0 && container.Mode !== "MultiModel") {
+    throw validation(
+      `Could not access model data at ${url}. Please ensure that the role "${role ?? ""}" exists and that its trust relationship policy allows the action "sts:AssumeRole" for the service principal "sagemaker.amazonaws.com". Also ensure that the role has "s3:GetObject" permissions and that the object is located in ${ctx.region}.`,
+    );
+  }
+}
+
+export async function createModel(ctx: OpContext, body: Body): Promise<unknown> {
+  const name = body.ModelName as string;
+  const arn = resourceArn(ctx.region, "model", name);
+  const containers = body.Containers as ContainerDefinition[] | undefined;
+  const primary = body.PrimaryContainer as ContainerDefinition | undefined;
+  if (!primary && !containers?.length) throw validation("A model needs a PrimaryContainer or Containers.");
+  if (primary && containers?.length)
+    throw validation("Give either PrimaryContainer or Containers, not both.");
+  if (containers && containers.length > 1) {
+    throw validation(
+      `Cannot create model ${name}: sagebrew local serves one container per model, and Containers lists ${containers.length} (inference pipelines run on SageMaker only)`,
+    );
+  }
+  if (ctx.store.get("model", name)) throw validation(`Cannot create already existing model "${arn}".`);
+  const container = containerOf({
+    ...(primary ? { PrimaryContainer: primary } : {}),
+    ...(containers ? { Containers: containers } : {}),
+  });
+  checkContainer(container);
+  try {
+    await ctx.planImage(container.Image!);
+  } catch (e) {
+    throw validation((e as Error).message);
+  }
+  await checkModelData(ctx, container, body.ExecutionRoleArn as string | undefined);
+  const { Tags, ...rest } = body;
+  const doc: ModelDoc = {
+    name,
+    ...(rest as Partial<ModelDoc>),
+    ModelName: name,
+    ModelArn: arn,
+    CreationTime: ctx.now(),
+    ...(Tags ? { Tags: Tags as ModelDoc["Tags"] } : {}),
+  };
+  await ctx.store.put("model", doc);
+  return { ModelArn: arn };
+}
+
+export function describeModel(ctx: OpContext, body: Body): unknown {
+  const name = body.ModelName as string;
+  const doc = ctx.store.get<ModelDoc>("model", name);
+  if (!doc) throw modelNotFound(ctx, name);
+  return describeOf(doc);
+}
+
+export async function deleteModel(ctx: OpContext, body: Body): Promise<unknown> {
+  const name = body.ModelName as string;
+  if (!ctx.store.get("model", name)) throw modelNotFound(ctx, name);
+  await ctx.store.delete("model", name);
+  return {};
+}
+
+export function listModels(ctx: OpContext, body: Body): unknown {
+  const page = listPage(ctx.store.list<ModelDoc>("model"), body as ListRequest, {
+    nameKey: "ModelName",
+    defaultOrder: "Descending",
+  });
+  return {
+    Models: page.items.map((m) => ({
+      ModelName: m.ModelName,
+      ModelArn: m.ModelArn,
+      CreationTime: m.CreationTime,
+    })),
+    ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+  };
+}
+
+function checkVariants(ctx: OpContext, variants: ProductionVariant[]): void {
+  const names = new Set<string>();
+  variants.forEach((v) => {
+    if (names.has(v.VariantName.toLowerCase())) {
+      throw validation(`Variant names must be unique: ${v.VariantName} appears twice.`);
+    }
+    names.add(v.VariantName.toLowerCase());
+    if (!v.ModelName) throw validation(`Production variant ${v.VariantName} must name a ModelName.`);
+    if (!ctx.store.get("model", v.ModelName)) throw modelNotFound(ctx, v.ModelName);
+    const serverless = (v as { ServerlessConfig?: unknown }).ServerlessConfig !== undefined;
+    if (!serverless && (v.InstanceType === undefined || v.InitialInstanceCount === undefined)) {
+      throw validation(
+        `Production variant ${v.VariantName} must give InstanceType and InitialInstanceCount (or a ServerlessConfig).`,
+      );
+    }
+  });
+}
+
+export async function createEndpointConfig(ctx: OpContext, body: Body): Promise<unknown> {
+  const name = body.EndpointConfigName as string;
+  const arn = resourceArn(ctx.region, "endpoint-config", name);
+  if (ctx.store.get("endpoint-config", name)) {
+    throw validation(`Cannot create already existing endpoint configuration "${arn}".`);
+  }
+  const variants = body.ProductionVariants as ProductionVariant[];
+  checkVariants(ctx, variants);
+  const { Tags, ...rest } = body;
+  const doc: EndpointConfigDoc = {
+    name,
+    ...(rest as Partial<EndpointConfigDoc>),
+    EndpointConfigName: name,
+    EndpointConfigArn: arn,
+    ProductionVariants: variants.map((v) => ({ InitialVariantWeight: 1, ...v })),
+    CreationTime: ctx.now(),
+    ...(Tags ? { Tags: Tags as EndpointConfigDoc["Tags"] } : {}),
+  };
+  await ctx.store.put("endpoint-config", doc);
+  return { EndpointConfigArn: arn };
+}
+
+export function describeEndpointConfig(ctx: OpContext, body: Body): unknown {
+  const name = body.EndpointConfigName as string;
+  const doc = ctx.store.get<EndpointConfigDoc>("endpoint-config", name);
+  if (!doc) throw configNotFound(ctx, name);
+  return describeOf(doc);
+}
+
+export async function deleteEndpointConfig(ctx: OpContext, body: Body): Promise<unknown> {
+  const name = body.EndpointConfigName as string;
+  if (!ctx.store.get("endpoint-config", name)) throw configNotFound(ctx, name);
+  await ctx.store.delete("endpoint-config", name);
+  return {};
+}
+
+export function listEndpointConfigs(ctx: OpContext, body: Body): unknown {
+  const page = listPage(ctx.store.list<EndpointConfigDoc>("endpoint-config"), body as ListRequest, {
+    nameKey: "EndpointConfigName",
+    defaultOrder: "Descending",
+  });
+  return {
+    EndpointConfigs: page.items.map((c) => ({
+      EndpointConfigName: c.EndpointConfigName,
+      EndpointConfigArn: c.EndpointConfigArn,
+      CreationTime: c.CreationTime,
+    })),
+    ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * Where data and artifacts live: `s3://` through the AWS SDK (an S3-compatible endpoint when
+ * `AWS_ENDPOINT_URL_S3` names one, such as moto's S3 on loopback), or `file://` on this machine
+ * (as the SageMaker Python SDK's local mode accepts). One narrow interface, two implementations.
+ */
+import { copyFile, link, mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { basename, dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { S3Access, StoredObject } from "./_objects.js";
+
+export type { StoredObject } from "./_objects.js";
+
+/** Reads and writes objects by URI (`s3://bucket/key` or `file:///path`). */
+export interface ObjectStorage {
+  /** The objects an `S3Prefix` (or `ManifestFile`) data source names, sorted by URI. */
+  list(uri: string, dataType?: string): Promise<StoredObject[]>;
+  /** Copies one object to a local file (a hard link when a `file://` object allows it). */
+  download(uri: string, dest: string, options?: { link?: boolean }): Promise<void>;
+  /** Copies a local file to `uri`. */
+  upload(file: string, uri: string): Promise<void>;
+  /** Reads one object whole (manifests, small files). */
+  read(uri: string): Promise<Buffer>;
+}
+
+/** The scheme of a URI, or undefined when it has none sagebrew reads. */
+export function schemeOf(uri: string): "s3" | "file" | "https" | undefined {
+  const m = /^(s3|file|https):\/\//.exec(uri);
+  return m ? (m[1] as "s3" | "file" | "https") : undefined;
+}
+
+/** The local path of a `file://` URI. */
+export function filePath(uri: string): string {
+  return fileURLToPath(uri.startsWith("file:///") ? uri : `file:///${uri.slice("file://".length)}`);
+}
+
+/** Joins a key onto a URI prefix (`s3://b/out` + `job/output/model.tar.gz`). */
+export function joinUri(prefix: string, ...parts: string[]): string {
+  return [prefix.replace(/\/+$/, ""), ...parts.map((p) => p.replace(/^\/+|\/+$/g, ""))].join("/");
+}
+
+async function walkFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() || e.isSymbolicLink()) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/** A manifest: `[{"prefix": "s3://b/p/"}, "rel/a.csv", …]` (SageMaker's ManifestFile). */
+function parseManifest(text: string, uri: string): { prefix: string; keys: string[] } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`Cannot read the manifest ${uri}: ${(e as Error).message}`);
+  }
+  const head = Array.isArray(doc) ? (doc[0] as { prefix?: unknown } | undefined) : undefined;
+  if (
+    !Array.isArray(doc) ||
+    typeof head?.prefix !== "string" ||
+    doc.slice(1).some((k) => typeof k !== "string")
+  ) {
+    throw new Error(`Cannot read the manifest ${uri}: expected [{"prefix": "…"}, "key", …]`);
+  }
+  return { prefix: head.prefix, keys: doc.slice(1) as string[] };
+}
+
+class FileStorage implements ObjectStorage {
+  async list(uri: string): Promise<StoredObject[]> {
+    const path = filePath(uri);
+    const st = await stat(path).catch(() => undefined);
+    if (!st) return [];
+    if (st.isFile()) return [{ uri, rel: basename(path), size: st.size }];
+    const files = await walkFiles(path);
+    const out: StoredObject[] = [];
+    for (const f of files) {
+      const fst = await stat(f).catch(() => undefined);
+      if (fst?.isFile()) out.push({ uri: `file://${f}`, rel: relative(path, f), size: fst.size });
+    }
+    return out;
+  }
+
+  async download(uri: string, dest: string, options: { link?: boolean } = {}): Promise<void> {
+    await mkdir(dirname(dest), { recursive: true });
+    const src = filePath(uri);
+    if (options.link) {
+      try {
+        await link(src, dest);
+        return;
+      } catch {
+        // another file system, or links not allowed: copy
+      }
+    }
+    await copyFile(src, dest);
+  }
+
+  async upload(file: string, uri: string): Promise<void> {
+    const dest = filePath(uri);
+    await mkdir(dirname(dest), { recursive: true });
+    await copyFile(file, dest);
+  }
+
+  read(uri: string): Promise<Buffer> {
+    return readFile(filePath(uri));
+  }
+}
+
+/** Options of `createStorage`. */
+export interface StorageOptions {
+  /** The environment (AWS_ENDPOINT_URL_S3, AWS_REGION, credentials). */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Storage for both schemes; the AWS SDK is loaded on the first `s3://` URI only. */
+export function createStorage(options: StorageOptions): ObjectStorage {
+  const files = new FileStorage();
+  let s3: Promise<S3Access> | undefined;
+  const s3Access = () => {
+    s3 ??= import("./_s3.js").then((m) => m.createS3Access(options.env));
+    return s3;
+  };
+  const pick = (uri: string) => {
+    const scheme = schemeOf(uri);
+    if (scheme === "file") return undefined;
+    if (scheme === "s3") return s3Access();
+    throw new Error(`Cannot read ${uri}: sagebrew local reads s3:// and file:// URIs`);
+  };
+  const storage: ObjectStorage = {
+    async list(uri, dataType) {
+      if (dataType === "ManifestFile") {
+        const { prefix, keys } = parseManifest((await storage.read(uri)).toString("utf8"), uri);
+        return keys.sort().map((k) => ({ uri: joinUri(prefix, k), rel: k, size: -1 }));
+      }
+      const s = pick(uri);
+      return s ? (await s).list(uri) : files.list(uri);
+    },
+    async download(uri, dest, opts) {
+      const s = pick(uri);
+      if (s) return (await s).download(uri, dest);
+      return files.download(uri, dest, opts);
+    },
+    async upload(file, uri) {
+      const s = pick(uri);
+      if (s) return (await s).upload(file, uri);
+      return files.upload(file, uri);
+    },
+    async read(uri) {
+      const s = pick(uri);
+      if (s) return (await s).read(uri);
+      return files.read(uri);
+    },
+  };
+  return storage;
+}

@@ -1,0 +1,385 @@
+/**
+ * Runs training jobs as SageMaker does (contract §1): statuses and secondary statuses move
+ * Starting → Downloading → Training → Uploading → Completed (or Failed / Stopping → Stopped /
+ * MaxRuntimeExceeded); every host's output goes to the log stream `<job>/algo-<n>-<epoch>` of
+ * `/aws/sagemaker/TrainingJobs`; `FailureReason` is the failure file's text; StopTrainingJob and
+ * `MaxRuntimeInSeconds` send SIGTERM with the 120 s grace period; the hosts' model directories
+ * become `<S3OutputPath>/<job>/output/model.tar.gz` (reproducible, files at the root).
+ */
+import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { FAILURE_REASON_MAX_CHARS, LIMITS, mlPaths } from "@sagebrew/runtime/core";
+import { type ContainerDeps, type RunningContainer, startContainer } from "./containers.js";
+import type { TrainingEngine } from "./context.js";
+import type { TrainingJobDoc } from "./docs.js";
+import { isBuiltinXGBoostImage } from "./images.js";
+import type { LogStore } from "./log-store.js";
+import { MetricCollector } from "./metrics.js";
+import { listFiles, packModelArchive } from "./model-archive.js";
+import { closeTransition } from "./ops-training.js";
+import type { ProcessRegistry } from "./process-registry.js";
+import { joinUri, type ObjectStorage } from "./storage.js";
+import type { ResourceStore } from "./store.js";
+import { feedPipe, type HostLayout, layoutTrainingJob } from "./training-layout.js";
+
+export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
+
+export interface TrainingRunnerOptions {
+  readonly store: ResourceStore;
+  readonly logs: LogStore;
+  readonly storage: ObjectStorage;
+  readonly containers: ContainerDeps;
+  readonly registry: ProcessRegistry;
+  /** Where job directories go (`<stateDir>/training-jobs`). */
+  readonly workDir: string;
+  readonly now: () => number;
+  /** SIGTERM → SIGKILL grace on stop (SageMaker: 120 s). */
+  readonly stopGraceMs?: number;
+  /** Reports what the server itself should say (not a job's log). */
+  readonly warn: (message: string) => void;
+}
+
+interface Active {
+  readonly containers: RunningContainer[];
+  terminate(reason: "StopTrainingJob" | "MaxRuntimeExceeded"): void;
+}
+
+type Outcome =
+  | { kind: "completed" }
+  | { kind: "failed"; reason: string }
+  | { kind: "stopped"; reason: "StopTrainingJob" | "MaxRuntimeExceeded" };
+
+/** Reads a host's failure file (its first 1024 characters), or undefined. */
+async function failureText(root: string): Promise<string | undefined> {
+  try {
+    const text = (await readFile(mlPaths(root).failureFile, "utf8")).trim();
+    return text ? text.slice(0, FAILURE_REASON_MAX_CHARS) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Copies every host's files of `sub` (model/, output/data/) into `dest`; the first host to write a name keeps it. */
+async function mergeHosts(
+  layouts: readonly HostLayout[],
+  sub: (root: string) => string,
+  dest: string,
+  warn: (m: string) => void,
+) {
+  await rm(dest, { recursive: true, force: true });
+  await mkdir(dest, { recursive: true });
+  const taken = new Set<string>();
+  for (const l of layouts) {
+    const dir = sub(l.root);
+    for (const f of await listFiles(dir).catch(() => [] as string[])) {
+      if (taken.has(f)) {
+        warn(`${l.host} also wrote ${f}; the archive keeps the first host's file`);
+        continue;
+      }
+      taken.add(f);
+      await mkdir(join(dest, f, ".."), { recursive: true });
+      await copyFile(join(dir, f), join(dest, f));
+    }
+  }
+  return taken.size;
+}
+
+export class TrainingRunner implements TrainingEngine {
+  readonly #o: TrainingRunnerOptions;
+  readonly #active = new Map<string, Active>();
+  readonly #finished = new Map<string, Promise<void>>();
+
+  constructor(options: TrainingRunnerOptions) {
+    this.#o = options;
+  }
+
+  start(job: TrainingJobDoc): void {
+    const run = this.#run(job.name).catch((e: Error) =>
+      this.#o.warn(`training job ${job.name}: ${e.stack ?? e.message}`),
+    );
+    this.#finished.set(job.name.toLowerCase(), run);
+  }
+
+  stop(job: TrainingJobDoc): void {
+    this.#active.get(job.name.toLowerCase())?.terminate("StopTrainingJob");
+  }
+
+  /** Resolves once the job's run (if any) has ended. */
+  async settled(name: string): Promise<void> {
+    await this.#finished.get(name.toLowerCase());
+  }
+
+  /** Jobs that were running when `sagebrew local` last stopped cannot resume: they fail, saying so. */
+  async recover(): Promise<void> {
+    for (const job of this.#o.store.list<TrainingJobDoc>("training-job")) {
+      if (job.TrainingJobStatus !== "InProgress" && job.TrainingJobStatus !== "Stopping") continue;
+      await this.#finish(job.name, {
+        kind: "failed",
+        reason:
+          "InternalServerError: sagebrew local stopped while the job was running; create the job again under a new name",
+      });
+    }
+  }
+
+  /** Stops every running job (SIGTERM, then SIGKILL after `graceMs`) and waits for them. */
+  async close(graceMs: number): Promise<void> {
+    for (const a of this.#active.values()) for (const c of a.containers) c.terminate(graceMs);
+    await Promise.allSettled([...this.#finished.values()]);
+  }
+
+  #job(name: string): TrainingJobDoc {
+    const job = this.#o.store.get<TrainingJobDoc>("training-job", name);
+    if (!job) throw new Error(`training job ${name} vanished from the store`);
+    return job;
+  }
+
+  /** Moves the secondary status (and maybe the status), closing the open transition. */
+  async #status(
+    name: string,
+    secondary: string,
+    message: string,
+    extra: Partial<TrainingJobDoc> = {},
+  ): Promise<TrainingJobDoc> {
+    const job = this.#job(name);
+    const now = this.#o.now();
+    const updated: TrainingJobDoc = {
+      ...job,
+      ...extra,
+      SecondaryStatus: secondary,
+      SecondaryStatusTransitions: closeTransition(job.SecondaryStatusTransitions, now, {
+        Status: secondary,
+        StartTime: now,
+        StatusMessage: message,
+      }),
+      LastModifiedTime: now,
+    };
+    await this.#o.store.put("training-job", updated);
+    return updated;
+  }
+
+  async #run(name: string): Promise<void> {
+    const key = name.toLowerCase();
+    const jobDir = join(this.#o.workDir, key);
+    const epoch = Math.floor(this.#o.now());
+    const job0 = this.#job(name);
+    const streamOf = (host: string) => `${job0.TrainingJobName}/${host}-${epoch}`;
+    const log = (host: string, line: string) => this.#o.logs.write(TRAINING_LOG_GROUP, streamOf(host), line);
+    let layouts: HostLayout[];
+    try {
+      await this.#status(name, "Downloading", "Downloading input data");
+      layouts = await layoutTrainingJob(job0, {
+        jobDir,
+        storage: this.#o.storage,
+        runner: job0._runner,
+        log: (line) => log("algo-1", line),
+      });
+    } catch (e) {
+      await this.#finish(name, {
+        kind: "failed",
+        reason: `ClientError: Cannot download the input data: ${(e as Error).message}`,
+      });
+      return;
+    }
+    if (this.#job(name).TrainingJobStatus !== "InProgress") {
+      await this.#finish(name, { kind: "stopped", reason: this.#job(name)._stop ?? "StopTrainingJob" });
+      return;
+    }
+    const started = this.#o.now();
+    await this.#status(name, "Training", "Training image download completed. Training in progress.", {
+      TrainingStartTime: started,
+    });
+    const outcome = await this.#train(name, layouts, log);
+    if (outcome.kind === "failed") {
+      await this.#finish(name, outcome, started);
+      return;
+    }
+    if (outcome.kind === "completed")
+      await this.#status(name, "Uploading", "Uploading generated training model");
+    try {
+      // A stopped job keeps what it saved in its grace period; one that saved nothing uploads nothing.
+      if (outcome.kind === "completed" || (await this.#wroteModel(layouts))) {
+        await this.#upload(name, jobDir, layouts, (line) => log("algo-1", line));
+      }
+    } catch (e) {
+      await this.#finish(
+        name,
+        { kind: "failed", reason: `ClientError: Cannot upload the training output: ${(e as Error).message}` },
+        started,
+      );
+      return;
+    }
+    await this.#finish(name, outcome, started);
+  }
+
+  /** Runs every host's container and waits for all of them. */
+  async #train(
+    name: string,
+    layouts: readonly HostLayout[],
+    log: (host: string, line: string) => void,
+  ): Promise<Outcome> {
+    const job = this.#job(name);
+    const metrics = new MetricCollector(job.AlgorithmSpecification.MetricDefinitions ?? [], {
+      builtinXGBoost: isBuiltinXGBoostImage(job.AlgorithmSpecification.TrainingImage ?? ""),
+    });
+    const grace = this.#o.stopGraceMs ?? LIMITS.trainingStopGraceSeconds * 1000;
+    const network =
+      layouts.length > 1 && job._runner === "docker" ? `sagebrew-local-${job.name.toLowerCase()}` : undefined;
+    const containers: RunningContainer[] = [];
+    const pipes: Array<{ cancel(): void }> = [];
+    for (const l of layouts) {
+      const containerName = `sagebrew-local-${job.name.toLowerCase()}-${l.host}`;
+      const c = startContainer(
+        {
+          runner: job._runner,
+          image: job.AlgorithmSpecification.TrainingImage ?? "",
+          mlRoot: l.root,
+          program: "train",
+          env: {
+            ...(job.Environment ?? {}),
+            TRAINING_JOB_NAME: job.TrainingJobName,
+            TRAINING_JOB_ARN: job.TrainingJobArn,
+          },
+          name: containerName,
+          ...(job.AlgorithmSpecification.ContainerEntrypoint
+            ? { entrypoint: job.AlgorithmSpecification.ContainerEntrypoint }
+            : {}),
+          ...(job.AlgorithmSpecification.ContainerArguments
+            ? { args: job.AlgorithmSpecification.ContainerArguments }
+            : {}),
+          ...(network ? { network: { name: network, hostname: l.host } } : {}),
+          ...(l.checkpointMount ? { mounts: [l.checkpointMount] } : {}),
+          onLine: (line) => {
+            log(l.host, line);
+            metrics.feed(line, this.#o.now());
+          },
+        },
+        this.#o.containers,
+      );
+      containers.push(c);
+      void this.#o.registry.add({ pid: c.pid, mlRoot: l.root, runner: job._runner, name: containerName });
+      for (const p of l.pipes) pipes.push(feedPipe(p.fifo, p.objects, this.#o.storage, join(l.root, "..")));
+    }
+    let stopReason: "StopTrainingJob" | "MaxRuntimeExceeded" | undefined;
+    const terminate = (reason: "StopTrainingJob" | "MaxRuntimeExceeded") => {
+      if (stopReason) return;
+      stopReason = reason;
+      for (const c of containers) c.terminate(grace);
+    };
+    this.#active.set(name.toLowerCase(), { containers, terminate });
+    const maxRuntime = (job.StoppingCondition.MaxRuntimeInSeconds ?? 86_400) * 1000;
+    const timer = setTimeout(() => {
+      void this.#onMaxRuntime(name).then(() => terminate("MaxRuntimeExceeded"));
+    }, maxRuntime);
+    // A stop asked for between the layout and now.
+    if (this.#job(name).TrainingJobStatus === "Stopping") terminate("StopTrainingJob");
+    const results = await Promise.all(containers.map((c) => c.exited));
+    clearTimeout(timer);
+    for (const p of pipes) p.cancel();
+    this.#active.delete(name.toLowerCase());
+    for (const l of layouts)
+      void this.#o.registry.remove(`sagebrew-local-${job.name.toLowerCase()}-${l.host}`);
+    const final = metrics.final();
+    if (final.length)
+      await this.#o.store.put("training-job", { ...this.#job(name), FinalMetricDataList: final });
+    if (stopReason) return { kind: "stopped", reason: stopReason };
+    const failedAt = results.findIndex((r) => r.code !== 0);
+    if (failedAt === -1) return { kind: "completed" };
+    const r = results[failedAt]!;
+    const text = await failureText(layouts[failedAt]!.root);
+    const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`;
+    return {
+      kind: "failed",
+      reason:
+        text ??
+        `AlgorithmError: ${layouts[failedAt]!.host} ${how} and wrote no failure file; see the job's log stream ${TRAINING_LOG_GROUP}/${job.TrainingJobName}/${layouts[failedAt]!.host}-*`,
+    };
+  }
+
+  async #onMaxRuntime(name: string): Promise<void> {
+    const job = this.#job(name);
+    if (job.TrainingJobStatus !== "InProgress") return;
+    await this.#status(name, "Stopping", "Stopping the training job: it reached MaxRuntimeInSeconds", {
+      TrainingJobStatus: "Stopping",
+      _stop: "MaxRuntimeExceeded",
+    });
+  }
+
+  async #wroteModel(layouts: readonly HostLayout[]): Promise<boolean> {
+    for (const l of layouts)
+      if ((await listFiles(mlPaths(l.root).modelDir).catch(() => [])).length) return true;
+    return false;
+  }
+
+  /** Packs and uploads the model (and output data, checkpoints) of every host. */
+  async #upload(
+    name: string,
+    jobDir: string,
+    layouts: readonly HostLayout[],
+    log: (line: string) => void,
+  ): Promise<void> {
+    const job = this.#job(name);
+    const warn = (m: string) => log(`sagebrew local: ${m}`);
+    const out = job.OutputDataConfig;
+    const base = joinUri(out.S3OutputPath, job.TrainingJobName, "output");
+    const merged = join(jobDir, "merged-model");
+    const files = await mergeHosts(layouts, (r) => mlPaths(r).modelDir, merged, warn);
+    if (out.CompressionType === "NONE") {
+      for (const f of await listFiles(merged))
+        await this.#o.storage.upload(join(merged, f), joinUri(base, "model", f));
+    } else {
+      const archive = join(jobDir, "model.tar.gz");
+      await packModelArchive(merged, archive);
+      await this.#o.storage.upload(archive, joinUri(base, "model.tar.gz"));
+    }
+    log(`sagebrew local: uploaded ${files} model file(s) to ${job.ModelArtifacts.S3ModelArtifacts}`);
+    const mergedData = join(jobDir, "merged-output-data");
+    if ((await mergeHosts(layouts, (r) => mlPaths(r).outputDataDir, mergedData, warn)) > 0) {
+      const archive = join(jobDir, "output.tar.gz");
+      await packModelArchive(mergedData, archive);
+      await this.#o.storage.upload(archive, joinUri(base, "output.tar.gz"));
+    }
+    if (job.CheckpointConfig) {
+      for (const l of layouts) {
+        for (const f of await listFiles(l.checkpointDir).catch(() => [] as string[])) {
+          if (f.endsWith(".sagemaker-uploading") || f.endsWith(".sagemaker-ignore")) continue;
+          await this.#o.storage.upload(join(l.checkpointDir, f), joinUri(job.CheckpointConfig.S3Uri, f));
+        }
+      }
+    }
+  }
+
+  async #finish(name: string, outcome: Outcome, trainingStarted?: number): Promise<void> {
+    await this.#o.logs.flush();
+    const now = this.#o.now();
+    const timing =
+      trainingStarted !== undefined
+        ? {
+            TrainingEndTime: now,
+            TrainingTimeInSeconds: Math.max(1, Math.round(now - trainingStarted)),
+            BillableTimeInSeconds: Math.max(1, Math.round(now - trainingStarted)),
+          }
+        : { TrainingEndTime: now };
+    if (outcome.kind === "completed") {
+      await this.#status(name, "Completed", "Training job completed", {
+        ...timing,
+        TrainingJobStatus: "Completed",
+      });
+    } else if (outcome.kind === "failed") {
+      await this.#status(name, "Failed", "Training job failed", {
+        ...timing,
+        TrainingJobStatus: "Failed",
+        FailureReason: outcome.reason,
+      });
+    } else if (outcome.reason === "MaxRuntimeExceeded") {
+      await this.#status(name, "MaxRuntimeExceeded", "Training job exceeded MaxRuntimeInSeconds provided", {
+        ...timing,
+        TrainingJobStatus: "Stopped",
+      });
+    } else {
+      await this.#status(name, "Stopped", "Training job stopped", {
+        ...timing,
+        TrainingJobStatus: "Stopped",
+      });
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Starts `sagebrew local` (the CLI, from its TypeScript sources) on a free port with a state
+ * directory, as a user would, and stops it by PID.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const CLI = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
+
+export interface RunningLocal {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Everything the server printed on stderr so far. */
+  stderr(): string;
+  /** SIGINT (a clean stop) and wait; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+}
+
+/** Starts `sagebrew local --port <port> --state <stateDir>` and waits for its address line. */
+export async function startLocal(
+  stateDir: string,
+  options: { port?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningLocal> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      "--conditions=sagebrew-source",
+      "--import",
+      "tsx",
+      CLI,
+      "local",
+      "--port",
+      String(options.port ?? 0),
+      "--state",
+      stateDir,
+    ],
+    { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let err = "";
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => {
+    err += c;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`sagebrew local did not start: ${err}`)), 60_000);
+    child.stdout!.setEncoding("utf8").on("data", (c: string) => {
+      out += c;
+      const m = /SageMaker on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`sagebrew local exited with ${code}: ${err}`));
+    });
+  });
+  return {
+    url,
+    port: Number(new URL(url).port),
+    pid: child.pid!,
+    stderr: () => err,
+    async stop() {
+      child.kill("SIGINT");
+      return exited;
+    },
+    async kill() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** True when the `python3` on PATH can import boto3. */
+export function hasBoto3(): boolean {
+  return spawnSync("python3", ["-c", "import boto3"], { stdio: "ignore" }).status === 0;
+}
