@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -12,12 +12,29 @@ writeFileSync(
   join(dir, "dying.js"),
   `import { parentPort } from "node:worker_threads";
 parentPort.on("message", (m) => {
-  if (m.op === "exit") process.exit(3);
+  if (m.stop) parentPort.close();
+  else if (m.op === "exit") process.exit(3);
   else if (m.op === "throw") setImmediate(() => { throw new Error("boom"); });
   else parentPort.postMessage({ id: m.id, ok: true, result: m.op });
 });
 `,
 );
+// A thread that is busy in its start-up (as a pool thread is while it loads libxgboost) before it answers.
+writeFileSync(
+  join(dir, "slow-start.js"),
+  `import { writeFileSync } from "node:fs";
+import { parentPort, workerData } from "node:worker_threads";
+const until = Date.now() + 300;
+while (Date.now() < until);
+writeFileSync(workerData, "started");
+parentPort.on("message", (m) => {
+  if (m.stop) parentPort.close();
+  else parentPort.postMessage({ id: m.id, ok: true, result: "ok" });
+});
+`,
+);
+// A thread that never reads its messages.
+writeFileSync(join(dir, "deaf.js"), "setInterval(() => {}, 1000);\n");
 const base = pathToFileURL(join(dir, "test.js")).href;
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -52,5 +69,21 @@ describe("RequestWorker", () => {
     assert.ok(w.dead);
     await assert.rejects(w.request({ op: "ok" }), /was stopped/);
     assert.equal(deaths, 2);
+  });
+
+  it("lets a thread still starting up finish it and end by itself, instead of cutting it off", async () => {
+    const marker = join(dir, "started");
+    const w = new RequestWorker(base, "slow-start", marker, { label: "t", fallbackCode: "SB_INTERNAL" });
+    const pending = assert.rejects(w.request({ op: "ok" }), /was stopped/);
+    await w.stop();
+    assert.ok(existsSync(marker), "the thread's start-up ran to its end before the thread ended");
+    await pending;
+  });
+
+  it("terminates a thread that does not end within the grace period", async () => {
+    const w = new RequestWorker(base, "deaf", undefined, { label: "t", fallbackCode: "SB_INTERNAL" });
+    const code = await w.stop(undefined, { graceMs: 50 });
+    assert.equal(typeof code, "number", "the stop resolves: the thread was terminated");
+    assert.equal(await w.stop(), code, "stopping twice answers the same exit");
   });
 });

@@ -33,6 +33,11 @@ export function datasetBuffers(d: Dataset): ArrayBuffer[] {
   return out;
 }
 
+/** The message that asks a request thread to end once its current request is answered. */
+const STOP = { stop: true } as const;
+/** How long `RequestWorker.stop` waits for the thread to end by itself before terminating it. */
+const STOP_GRACE_MS = 10_000;
+
 interface Answer {
   readonly id: number;
   readonly ok: boolean;
@@ -62,10 +67,12 @@ export class RequestWorker {
   #nextId = 1;
   #dead: SagebrewError | undefined;
   #stopped = false;
+  readonly #exited: Promise<number>;
 
   constructor(base: string, name: string, workerData: unknown, options: RequestWorkerOptions) {
     this.#options = options;
     this.#worker = startWorker(base, name, workerData);
+    this.#exited = new Promise((resolve) => this.#worker.once("exit", resolve));
     this.#worker.unref();
     this.#worker.on("message", (m: Answer) => {
       const p = this.#pending.get(m.id);
@@ -116,14 +123,27 @@ export class RequestWorker {
     });
   }
 
-  /** Stops the thread; requests still pending are rejected with `error`. */
+  /**
+   * Stops the thread; requests still pending are rejected with `error`. The thread is asked to end
+   * between two requests and is terminated only if it has not ended after `graceMs`: terminating a
+   * thread while it is inside a native (koffi) call — loading libxgboost at start-up, say — aborts
+   * the whole process with a fatal N-API error. Resolves with the thread's exit code once it is gone.
+   */
   stop(
     error: unknown = new SagebrewError("SB_INTERNAL", `${this.#options.label} was stopped`),
+    options: { graceMs?: number } = {},
   ): Promise<number> {
-    this.#stopped = true;
-    this.#dead ??= error instanceof SagebrewError ? error : new SagebrewError("SB_INTERNAL", String(error));
-    this.#rejectAll(error);
-    return this.#worker.terminate();
+    if (!this.#stopped) {
+      this.#stopped = true;
+      this.#dead ??= error instanceof SagebrewError ? error : new SagebrewError("SB_INTERNAL", String(error));
+      this.#rejectAll(error);
+      // Held (not unref'd) until the thread is gone, so that awaiting the stop keeps the process up.
+      this.#worker.ref();
+      this.#worker.postMessage(STOP);
+      const timer = setTimeout(() => void this.#worker.terminate(), options.graceMs ?? STOP_GRACE_MS);
+      void this.#exited.then(() => clearTimeout(timer));
+    }
+    return this.#exited;
   }
 
   #rejectAll(error: unknown): void {
@@ -141,7 +161,12 @@ export function answerRequests<M extends { id: number }>(
     message: M,
   ) => { result: unknown; transfer?: ArrayBuffer[] } | Promise<{ result: unknown; transfer?: ArrayBuffer[] }>,
 ): void {
-  parentPort!.on("message", async (message: M) => {
+  parentPort!.on("message", async (message: M | typeof STOP) => {
+    if ("stop" in message) {
+      // Ends the thread once this handler returns: no native call is cut off half-way.
+      parentPort!.close();
+      return;
+    }
     try {
       const { result, transfer = [] } = await handle(message);
       parentPort!.postMessage({ id: message.id, ok: true, result }, transfer);
