@@ -4,9 +4,9 @@ module.exports = {
     { name: "no-cycles", severity: "error", from: {}, to: { circular: true } },
     {
       name: "pure-core",
-      comment: "contract/, codecs/, config/ and errors/ are pure: no I/O, no FFI, no HTTP.",
+      comment: "contract/, codecs/, config/, errors/ and charts/ are pure: no I/O, no FFI, no HTTP.",
       severity: "error",
-      from: { path: "^packages/runtime/src/(contract|codecs|config|errors)/" },
+      from: { path: "^packages/runtime/src/(contract|codecs|config|errors|charts)/" },
       to: {
         path: "^(node:)?(fs|http|https|net|child_process|worker_threads)$|koffi|packages/runtime/src/(xgboost|serving|training|node)/",
       },

@@ -20,6 +20,15 @@ export {
 } from "./algorithms/xgboost/index.js";
 export { type RunServeOptions, runServe } from "./bin/serve-main.js";
 export { type RunTrainOptions, runTrain } from "./bin/train-main.js";
+export {
+  type CurveBest,
+  type CurveRound,
+  curveText,
+  featureImportanceSvg,
+  type Importance,
+  sparkline,
+  trainingCurveSvg,
+} from "./charts/index.js";
 export { BUILTIN_CODECS, defaultCodecs } from "./codecs/builtin.js";
 export { type CsvDelimiter, type CsvOptions, parseCsv } from "./codecs/csv.js";
 export {

@@ -25,7 +25,8 @@ Arguments:
   dir              the /opt/ml-shaped directory (default: ./local_test/test_dir if it exists, else .)
 
 Options:
-  --plain              print one line per round even on a terminal (default: live display on a TTY)
+  --plain              print one line per round even on a terminal (default: live display on a TTY,
+                       then a text view of the curve; the pictures go to <dir>/output/data/*.svg)
   --algorithm <module> a training algorithm module (sets SAGEBREW_ALGORITHM)
   -h, --help           show this help
 
@@ -101,7 +102,7 @@ export const trainCommand: Command = {
     let drawn = false;
     try {
       // The runtime (XGBoost, training) is loaded by the commands that run it, not at CLI start.
-      const { findProject, runTrain, summaryLines } = await import("@sagebrew/runtime");
+      const { curveText, findProject, runTrain, summaryLines } = await import("@sagebrew/runtime");
       const env: Record<string, string | undefined> = { ...io.env };
       if (parsed.values.algorithm !== undefined)
         env.SAGEBREW_ALGORITHM = resolve(io.cwd, parsed.values.algorithm);
@@ -129,6 +130,11 @@ export const trainCommand: Command = {
       });
       if (drawn) io.stdout.write("\n");
       if (outcome.summary) for (const line of summaryLines(outcome.summary)) io.stdout.write(`${line}\n`);
+      if (live && outcome.summary && outcome.summary.history.length > 1) {
+        // The curve at a glance; the pictures named above hold it whole.
+        const width = Math.max(10, Math.min(40, ((io.stdout as { columns?: number }).columns ?? 100) - 60));
+        io.stdout.write(`\n${curveText(outcome.summary.history, outcome.summary.best, width).join("\n")}\n`);
+      }
       if (outcome.error) {
         const where = outcome.failureNotWritten ?? `written to ${resolve(root, "output", "failure")}`;
         io.stderr.write(`training failed: ${outcome.error.message}\n(${where})\n`);

@@ -7,6 +7,7 @@
  */
 import { rm } from "node:fs/promises";
 import { isAbsolute, join, normalize } from "node:path";
+import { featureImportanceSvg, trainingCurveSvg } from "../charts/index.js";
 import type { CodecRegistry } from "../codecs/registry.js";
 import type { ChannelConfig } from "../config/data-config.js";
 import { LIMITS, mlPaths } from "../contract/index.js";
@@ -51,6 +52,8 @@ export interface TrainingSummary {
   readonly modelBytes?: number;
   /** Why this host wrote no model. */
   readonly noModel?: string;
+  /** The pictures written to `output/data/` (the training curve, a tree model's feature importance). */
+  readonly pictures: readonly string[];
   /** Reading and decoding the channels. */
   readonly loadMs: number;
   /** The algorithm's phases, in order. */
@@ -168,6 +171,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     if (recorded.rounds.length > 0) {
       await writeAtomic(join(paths.outputDataDir, "metrics.json"), recorded.toJson(output.best));
     }
+    const pictures = await writePictures(paths.outputDataDir, algorithm.name, recorded, output);
     const sizes = files.map(([, data]) => (typeof data === "string" ? Buffer.byteLength(data) : data.length));
     return {
       exitCode: EXIT.ok,
@@ -176,6 +180,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
         modelFiles: files.map(([p]) => p),
         modelPath: files[0]![0],
         modelBytes: sizes[0]!,
+        pictures,
         totalMs: performance.now() - t0,
       },
     };
@@ -185,6 +190,27 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     if (!failure.written) return { exitCode: EXIT.internal, error, failureNotWritten: failure.reason };
     return { exitCode: exitCodeOf(error), error };
   }
+}
+
+/** The training curve (when rounds were reported) and the feature importance (when given), as SVG. */
+async function writePictures(
+  dir: string,
+  algorithm: string,
+  recorded: RoundHistory,
+  output: TrainOutput,
+): Promise<string[]> {
+  const files: Array<readonly [string, string]> = [];
+  if (recorded.rounds.length > 0) {
+    files.push([join(dir, "training-curve.svg"), trainingCurveSvg(recorded.rounds, output.best, algorithm)]);
+  }
+  if (output.featureImportance) {
+    files.push([
+      join(dir, "feature-importance.svg"),
+      featureImportanceSvg(output.featureImportance, algorithm),
+    ]);
+  }
+  await writeAllAtomic(files);
+  return files.map(([path]) => path);
 }
 
 function loggerOf(reporter: TrainingReporter): TrainingLogger {
@@ -209,6 +235,7 @@ function summaryBase(
     history: recorded.rounds,
     lines: output.summary ?? [],
     modelFiles: [] as string[],
+    pictures: [] as string[],
     loadMs,
     timings: output.timings ?? {},
   };

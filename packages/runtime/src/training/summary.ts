@@ -36,5 +36,6 @@ export function summaryLines(s: TrainingSummary): string[] {
     lines.push(`model: ${s.modelPath} (${bytes(s.modelBytes ?? 0)})${more}`);
   }
   if (s.noModel) lines.push(`model: none on this host (${s.noModel})`);
+  if (s.pictures.length) lines.push(`pictures: ${s.pictures.join(", ")}`);
   return lines;
 }
