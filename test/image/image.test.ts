@@ -20,6 +20,8 @@ import { engineUnavailable, startEngine, type TestEngine } from "./_engine.js";
 const ROOT = resolve(import.meta.dirname, "../..");
 const IRIS = join(ROOT, "examples", "iris-xgboost");
 const TAG = "sagebrew-e2e/iris-xgboost:test";
+const CENTROIDS = join(ROOT, "examples", "custom-handler");
+const CENTROIDS_TAG = "sagebrew-e2e/custom-handler:test";
 
 const unavailable = engineUnavailable();
 if (unavailable && process.env.CI === "true") {
@@ -170,6 +172,84 @@ describe(
         const state = JSON.parse(engine.docker(["inspect", "-f", "{{json .State}}", id]).stdout);
         assert.equal(state.ExitCode, 0, "serve should exit 0 on SIGTERM (137 would mean it was killed)");
         assert.equal(state.OOMKilled, false);
+      } finally {
+        engine.docker(["rm", "-f", id], { check: false });
+      }
+    });
+
+    test("a custom algorithm (TypeScript, not XGBoost) trains and serves in its image, its code named by the project's package.json", async () => {
+      const tsc = spawnSync(
+        process.execPath,
+        [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", CENTROIDS],
+        {
+          encoding: "utf8",
+        },
+      );
+      assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+      const built = await cli(
+        ["build", CENTROIDS, "-t", CENTROIDS_TAG, "--base-image", engine.baseImage, "-q"],
+        engine.env,
+      );
+      assert.equal(built.code, 0, built.err);
+      const job = async (hyperparameters: Record<string, string>): Promise<string> => {
+        const dir = await mkdtemp(join(tmpdir(), "sagebrew-centroids-"));
+        temps.push(dir);
+        await cp(join(CENTROIDS, "local", "input"), join(dir, "input"), { recursive: true });
+        await writeFile(
+          join(dir, "input", "config", "hyperparameters.json"),
+          JSON.stringify(hyperparameters),
+        );
+        return dir;
+      };
+      const train = (dir: string) =>
+        engine.docker(["run", "--rm", "--network", "none", "-v", `${dir}:/opt/ml`, CENTROIDS_TAG, "train"], {
+          check: false,
+        });
+
+      const bad = await job({ distance: "cosine" });
+      const failed = train(bad);
+      assert.equal(failed.code, 1, `${failed.stdout}\n${failed.stderr}`);
+      assert.match(
+        await readFile(join(bad, "output", "failure"), "utf8"),
+        /^Hyperparameter distance: "cosine" is not one of euclidean, manhattan\n\nsagebrew error SB_HYPERPARAMETER \(user fault\)/,
+      );
+
+      const dir = await job({ epochs: "5" });
+      const res = train(dir);
+      assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
+      assert.match(
+        res.stderr,
+        /algorithm nearest-centroid from file:\/\/\/opt\/program\/dist\/algorithm\.js/,
+      );
+      assert.match(res.stdout, /^\[4\]\ttrain-accuracy:0\.9\d*$/m);
+      assert.ok(existsSync(join(dir, "model", "centroids.json")), "model/centroids.json was not written");
+      assert.ok(existsSync(join(dir, "output", "data", "training-curve.svg")), "no training curve");
+
+      const id = engine
+        .docker(["run", "-d", "-p", "127.0.0.1::8080", "-v", `${dir}:/opt/ml`, CENTROIDS_TAG, "serve"])
+        .stdout.trim();
+      try {
+        const port = /:(\d+)\s*$/m.exec(engine.docker(["port", id, "8080/tcp"]).stdout)?.[1];
+        assert.ok(port, "no published port");
+        let ping = 0;
+        for (let i = 0; i < 200 && ping !== 200; i++) {
+          ping = await fetch(`http://127.0.0.1:${port}/ping`).then(
+            (r) => r.status,
+            () => 0,
+          );
+          if (ping !== 200) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(ping, 200, engine.docker(["logs", id], { check: false }).stderr);
+        const answer = await fetch(`http://127.0.0.1:${port}/invocations`, {
+          method: "POST",
+          headers: { "Content-Type": "text/csv", Accept: "text/csv" },
+          body: "5.1,3.5,1.4,0.2\n6.3,3.3,6.0,2.5\n",
+        });
+        assert.equal(answer.status, 200);
+        assert.equal(await answer.text(), "setosa\nvirginica\n");
+        assert.equal(engine.docker(["stop", "-t", "20", id], { check: false }).code, 0);
+        const state = JSON.parse(engine.docker(["inspect", "-f", "{{json .State}}", id]).stdout);
+        assert.equal(state.ExitCode, 0);
       } finally {
         engine.docker(["rm", "-f", id], { check: false });
       }
