@@ -1,11 +1,11 @@
 /**
- * Loads the AWS SDK for JavaScript v3 clients on first use, once each: a client costs from a few
- * hundred milliseconds (STS) to a second (SageMaker, 3,000 operations) to load, which commands that
+ * Loads the AWS SDK for JavaScript v3 clients on first use, once each: a client takes hundreds of
+ * milliseconds to load (the SageMaker one, with 3,000 operations, the most), which commands that
  * never talk to AWS must not pay at start-up.
  *
  * They are loaded with `require`: the packages ship one bundled CommonJS file as their entry, and
- * `import()` of it first scans that whole file for export names (about twice the load time of the
- * SageMaker client, see bench/RESULTS.md).
+ * `import()` of it first scans that whole file for export names (bench/RESULTS.md, "CLI start-up
+ * and the AWS SDK").
  */
 import { createRequire } from "node:module";
 
