@@ -21,13 +21,30 @@ export class AwsFault {
 /** Answers one operation: the JSON output, or an `AwsFault`. */
 export type Handler = (input: Record<string, unknown>) => unknown;
 
+/** One InvokeEndpoint call (SageMaker Runtime is rest-json: `POST /endpoints/<name>/invocations`). */
+export interface Invocation {
+  readonly endpoint: string;
+  readonly body: Buffer;
+  readonly headers: Record<string, string | string[] | undefined>;
+}
+
+/** What the fake runtime answers: status, headers and body. */
+export interface InvokeAnswer {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  readonly body: string | Buffer;
+}
+
 export interface FakeAws {
   readonly url: string;
   /** Operations called, in order: `SageMaker.DescribeTrainingJob`, … */
   readonly calls: { target: string; input: Record<string, unknown> }[];
   /** Sets (or replaces) the answer of `SageMaker.<Op>` / `Logs_20140328.<Op>`. */
   on(target: string, handler: Handler): void;
-  /** The env that points the SDK's SageMaker and CloudWatch Logs clients here. */
+  /** Sets the answer of InvokeEndpoint. */
+  onInvoke(handler: (call: Invocation) => InvokeAnswer): void;
+  readonly invocations: Invocation[];
+  /** The env that points the SDK's SageMaker, SageMaker Runtime and CloudWatch Logs clients here. */
   readonly env: Record<string, string>;
   readonly logs: FakeLogs;
   stop(): Promise<void>;
@@ -104,8 +121,29 @@ export async function startFakeAws(): Promise<FakeAws> {
   const logs = new FakeLogs();
   handlers.set("Logs_20140328.DescribeLogStreams", (i) => logs.describeLogStreams(i));
   handlers.set("Logs_20140328.GetLogEvents", (i) => logs.getLogEvents(i));
+  const invocations: Invocation[] = [];
+  let invoke: ((call: Invocation) => InvokeAnswer) | undefined;
   const server: Server = createServer((req, res) => {
     void (async () => {
+      const route = /^\/endpoints\/([^/]+)\/invocations$/.exec(req.url ?? "");
+      if (route) {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        const call = {
+          endpoint: decodeURIComponent(route[1]!),
+          body: Buffer.concat(chunks),
+          headers: req.headers,
+        };
+        invocations.push(call);
+        const answer = invoke?.(call) ?? {
+          status: 404,
+          headers: { "x-amzn-errortype": "ValidationError" },
+          body: "{}",
+        };
+        res.writeHead(answer.status, answer.headers ?? {});
+        res.end(answer.body);
+        return;
+      }
       const target = String(req.headers["x-amz-target"] ?? "");
       const input = await body(req);
       calls.push({ target, input });
@@ -129,9 +167,14 @@ export async function startFakeAws(): Promise<FakeAws> {
     calls,
     logs,
     on: (target, handler) => handlers.set(target, handler),
+    onInvoke: (handler) => {
+      invoke = handler;
+    },
+    invocations,
     env: {
       AWS_ENDPOINT_URL_SAGEMAKER: url,
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: url,
+      AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: url,
       AWS_ACCESS_KEY_ID: "testing",
       AWS_SECRET_ACCESS_KEY: "testing",
       AWS_REGION: "us-east-1",

@@ -392,8 +392,19 @@ export async function waitForEndpoint(
   let last = "";
   // Right after UpdateEndpoint the endpoint may still read InService on the old config.
   let moved = false;
+  let logsFailed = false;
   const drainLogs = async () => {
-    for (const line of await tail.poll()) {
+    if (logsFailed) return;
+    let lines: LogLine[];
+    try {
+      lines = await tail.poll();
+    } catch (e) {
+      // Logs are a view on the endpoint, not the endpoint: without them keep waiting.
+      logsFailed = true;
+      reporter.info(`the endpoint's log lines cannot be shown: ${(e as Error).message}`);
+      return;
+    }
+    for (const line of lines) {
       reporter.log?.(line);
       recent.push(line);
       if (recent.length > 20) recent.shift();

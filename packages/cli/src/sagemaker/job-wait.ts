@@ -44,8 +44,19 @@ export async function waitForJob<T extends JobSnapshot>(
   const lastLines: LogLine[] = [];
   let seenTransitions = 0;
   let lastStatus = "";
+  let logsFailed = false;
   const drain = async () => {
-    for (const line of await options.logs.tail.poll()) {
+    if (logsFailed) return;
+    let lines: LogLine[];
+    try {
+      lines = await options.logs.tail.poll();
+    } catch (e) {
+      // Logs are a view on the job, not the job: without them (no logs:GetLogEvents, say) keep waiting.
+      logsFailed = true;
+      reporter.info(`the job's log lines cannot be shown: ${(e as Error).message}`);
+      return;
+    }
+    for (const line of lines) {
       reporter.log?.(line);
       lastLines.push(line);
       if (lastLines.length > 20) lastLines.shift();

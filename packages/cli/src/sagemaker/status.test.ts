@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { AwsFault, type FakeAws, startFakeAws } from "../../../../test/helpers/fake-aws.js";
+import {
+  AwsFault,
+  type FakeAws,
+  type InvokeAnswer,
+  startFakeAws,
+} from "../../../../test/helpers/fake-aws.js";
 import { type AwsClients, type LogLine, type Reporter, sdkClients } from "./context.js";
 import { deploy } from "./deploy.js";
 import { LogTail } from "./log-tail.js";
@@ -299,5 +304,93 @@ test("a transform job InProgress → Failed: FailureReason verbatim and the inst
   assert.deepEqual(
     followed.logs.map((l) => l.message),
     ["POST /invocations 400", "Cannot parse CSV: expected 4 columns, got 3"],
+  );
+});
+
+test("`predict --endpoint` prints as `predict --url` does; a ModelError (424) shows the container's own status and message", async () => {
+  const { main } = await import("../main.js");
+  const { PassThrough } = await import("node:stream");
+  const { writeFile, mkdtemp } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = await mkdtemp(join(tmpdir(), "sagebrew-predict-"));
+  await writeFile(join(dir, "payload.csv"), "5.1,3.5,1.4,0.2\n");
+  const capture = () => {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const text = { out: "", err: "" };
+    out.on("data", (d) => {
+      text.out += d;
+    });
+    err.on("data", (d) => {
+      text.err += d;
+    });
+    return { io: { stdout: out, stderr: err, env: process.env, cwd: dir }, text };
+  };
+  fake.onInvoke(
+    (call): InvokeAnswer =>
+      call.headers["x-amzn-sagemaker-target-variant"] === "Broken"
+        ? {
+            status: 424,
+            headers: { "x-amzn-errortype": "ModelError", "content-type": "application/json" },
+            body: JSON.stringify({
+              OriginalStatusCode: 400,
+              OriginalMessage:
+                "Cannot decode text/csv: the model expects 4 features per row, the request body has 3",
+              LogStreamArn: "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/iris",
+              message: "Received client error (400) from primary with message ...",
+            }),
+          }
+        : {
+            status: 200,
+            headers: {
+              "content-type": "text/csv",
+              "x-amzn-invoked-production-variant": "AllTraffic",
+              "x-amzn-sagemaker-custom-attributes": "trace=1",
+            },
+            body: "setosa\n",
+          },
+  );
+  const ok = capture();
+  assert.equal(
+    await main(
+      [
+        "predict",
+        "payload.csv",
+        "--endpoint",
+        "iris",
+        "--custom-attributes",
+        "trace=1",
+        "--accept",
+        "text/csv",
+      ],
+      ok.io,
+    ),
+    0,
+  );
+  assert.equal(ok.text.out, "setosa\n");
+  assert.match(
+    ok.text.err,
+    /^200 OK · text\/csv · 7 bytes · [\d.]+ ms · custom attributes: trace=1 · variant AllTraffic\n$/,
+  );
+  const sent = fake.invocations.at(-1)!;
+  assert.equal(sent.endpoint, "iris");
+  assert.equal(sent.body.toString(), "5.1,3.5,1.4,0.2\n");
+  assert.equal(sent.headers["content-type"], "text/csv");
+  assert.equal(sent.headers.accept, "text/csv");
+  assert.equal(sent.headers["x-amzn-sagemaker-custom-attributes"], "trace=1");
+
+  const bad = capture();
+  assert.equal(
+    await main(["predict", "payload.csv", "--endpoint", "iris", "--target-variant", "Broken"], bad.io),
+    1,
+  );
+  assert.equal(
+    bad.text.out,
+    "Cannot decode text/csv: the model expects 4 features per row, the request body has 3\n",
+  );
+  assert.match(
+    bad.text.err,
+    /^424 ModelError · no Content-Type · 84 bytes · [\d.]+ ms · ModelError: the container answered 400 Bad Request · log stream arn:aws:logs:us-east-1:123456789012:log-group:\/aws\/sagemaker\/Endpoints\/iris\n$/,
   );
 });
