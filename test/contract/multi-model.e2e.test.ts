@@ -5,10 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { xgboostVersion } from "@sagebrew/runtime";
 import { IRIS_CLASSES, irisRows, trainIrisBooster } from "../support/iris.js";
 import { type Reply, sendHttp } from "./_drivers.js";
 import { BUILT_SERVE, type ServeProcess, startServeProcess } from "./_process.js";
@@ -155,7 +156,9 @@ describe("serve with SAGEMAKER_MULTI_MODEL=true (built program, real process)", 
         headers: { "content-type": "text/csv", "x-amzn-sagemaker-target-model": "b" },
         body: SETOSA,
       });
-      assert.equal(byHeader.text, "versicolor\n");
+      // No Accept: JSON, the multi-model server's default.
+      const byHeaderJson = json(byHeader) as { predictions: Array<{ predicted_label: string }> };
+      assert.equal(byHeaderJson.predictions[0]?.predicted_label, "versicolor");
       const badType = await invoke(p.port, "a", "text/html");
       assert.equal(badType.status, 406);
       assert.match(
@@ -238,6 +241,85 @@ describe("serve with SAGEMAKER_MULTI_MODEL=true (built program, real process)", 
       assert.equal((await load(p.port, "b")).status, 200);
       assert.equal((await invoke(p.port, "b")).text, "versicolor\n");
       await stopped(p);
+    } finally {
+      p.kill();
+    }
+  });
+});
+
+/** SageMaker XGBoost's own test models (packages/runtime/src/algorithms/xgboost/testdata/README.md). */
+const UPSTREAM_MODELS = new URL("../../packages/runtime/src/algorithms/xgboost/testdata/", import.meta.url);
+
+describe("serve with SAGEMAKER_MULTI_MODEL=true answers as SageMaker's XGBoost multi-model container", () => {
+  before(async () => {
+    const plain = trainIrisBooster(0); // no class names: XGBoost's own answer
+    await mkdir(url("plain"), { recursive: true });
+    await plain.saveFile(join(url("plain"), "xgboost-model"));
+    plain.dispose();
+    for (const [name, file] of [
+      ["pickled_model", "upstream-pickled-booster.pkl"],
+      ["saved_booster", "upstream-legacy-binary.model"],
+    ] as const) {
+      await mkdir(url(name), { recursive: true });
+      await copyFile(new URL(file, UPSTREAM_MODELS), join(url(name), "xgboost-model"));
+    }
+  });
+
+  const post = (port: number, name: string, headers: Record<string, string>, body: string) =>
+    sendHttp(port, `/models/${name}/invoke`, { method: "POST", headers, body });
+
+  it("answers JSON by default: a plain array, one list of probabilities per row; CSV on one line", async () => {
+    const p = await startServeProcess(
+      { SAGEMAKER_BASE_DIR: base, SAGEMAKER_MULTI_MODEL: "true" },
+      { built: true },
+    );
+    try {
+      assert.equal((await load(p.port, "plain")).status, 200);
+      const two = `${SETOSA}\n${SETOSA}`;
+      const r = await post(p.port, "plain", { "content-type": "text/csv" }, two);
+      assert.equal(r.status, 200, r.text);
+      const rows = json(r) as number[][];
+      assert.equal(rows.length, 2);
+      assert.equal(rows[0]!.length, 3);
+      assert.ok(rows[0]![0]! > 0.5);
+      const csv = await post(p.port, "plain", { "content-type": "csv", accept: "csv" }, two);
+      assert.equal(csv.status, 200, csv.text);
+      assert.match(csv.text, /^\[[\d.e-]+, [\d.e-]+, [\d.e-]+\],\[[\d.e-]+, [\d.e-]+, [\d.e-]+\]$/);
+    } finally {
+      p.kill();
+    }
+  });
+
+  // aws/sagemaker-xgboost-container test/integration/local/test_multiple_model_endpoint.py
+  it("loads, invokes and unloads upstream's pickled and saved-booster test models", async (t) => {
+    const [major, minor] = xgboostVersion();
+    if (major > 3 || (major === 3 && minor >= 1))
+      return t.skip("libxgboost 3.1+ reads neither legacy format");
+    const p = await startServeProcess(
+      { SAGEMAKER_BASE_DIR: base, SAGEMAKER_MULTI_MODEL: "true" },
+      { built: true },
+    );
+    try {
+      for (const name of ["pickled_model", "saved_booster"]) {
+        const loaded = await load(p.port, name);
+        assert.equal(loaded.status, 200, loaded.text);
+        assert.deepEqual(json(loaded), { status: "Workers scaled" });
+        const r = await post(p.port, name, { "content-type": "text/csv" }, "0,0,1,0");
+        assert.equal(r.status, 200, r.text);
+        const [row] = json(r) as number[][];
+        assert.ok(
+          row!.every((v, i) => Math.abs(v - [0.99157566, 0.00471861, 0.00370571][i]!) < 1e-6),
+          r.text,
+        );
+      }
+      const again = await load(p.port, "pickled_model");
+      assert.equal(again.status, 409);
+      assert.deepEqual(json(again), { message: "Model pickled_model is already registered." });
+      const gone = await sendHttp(p.port, "/models/pickled_model", { method: "DELETE" });
+      assert.deepEqual(json(gone), { status: 'Model "pickled_model" unregistered' });
+      const missing = await post(p.port, "pickled_model", { "content-type": "text/csv" }, "0,0,1,0");
+      assert.equal(missing.status, 404);
+      assert.deepEqual(json(missing), { message: "Model not found: pickled_model" });
     } finally {
       p.kill();
     }

@@ -109,7 +109,7 @@ export function parseAccept(value: string | undefined): AcceptEntry[] {
   let order = 0;
   for (const raw of splitList(value)) {
     if (raw.trim() === "") continue;
-    const m = raw.trim() === "*" ? parseMediaType("*/*") : parseMediaType(raw);
+    const m = raw.trim() === "*" ? parseMediaType("*/*") : parseContentType(raw);
     if (m === undefined) continue;
     const { q: qRaw, ...params } = m.params;
     const q = qRaw === undefined ? 1 : Number(qRaw);

@@ -71,6 +71,16 @@ describe("readServingConfig()", () => {
     assert.equal(d.maxPayloadVariable, "SAGEMAKER_MAX_PAYLOAD_IN_MB");
   });
 
+  it("answers JSON by default on a multi-model endpoint, as SageMaker's multi-model server does", () => {
+    assert.equal(readServingConfig({ SAGEMAKER_MULTI_MODEL: "true" }).defaultAccept, "application/json");
+    assert.equal(
+      readServingConfig({ SAGEMAKER_MULTI_MODEL: "true", SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "text/csv" })
+        .defaultAccept,
+      "text/csv",
+    );
+    assert.equal(readServingConfig({}).defaultAccept, undefined);
+  });
+
   it("prefers SAGEMAKER_CONTAINER_LOG_LEVEL over LOG_LEVEL", () => {
     assert.equal(readServingConfig({ LOG_LEVEL: "debug" }).logLevel, "debug");
     assert.equal(

@@ -2,7 +2,7 @@
  * The serving configuration: the environment read once, at the edge, into a typed, validated,
  * frozen object that is passed down. Pure: it takes an env object and does no I/O.
  */
-import { DEFAULT_ML_ROOT, ENV, LIMITS } from "../contract/index.js";
+import { DEFAULT_ML_ROOT, ENV, LIMITS, MEDIA } from "../contract/index.js";
 import { SagebrewError } from "../errors/index.js";
 
 /** An inclusive port range from `SAGEMAKER_SAFE_PORT_RANGE` (`"9000-9999"`). */
@@ -85,6 +85,7 @@ export function readServingConfig(
       ? undefined
       : integer(get, ENV.maxContentLength, 0, { min: 1, max: 1024 * 1024 * 1024 });
   const workers = integer(get, ENV.workers, cpus, { min: 1, max: 1024 });
+  const multiModel = flag(get, ENV.multiModel, false);
   // The API spells it MultiRecord, the environment MULTI_RECORD (contract §9.15): take both.
   const rawStrategy = get(ENV.batchStrategy);
   const strategy = rawStrategy?.toUpperCase().replace("_", "");
@@ -111,9 +112,10 @@ export function readServingConfig(
       number(get, ENV.timeout, LIMITS.defaultInvocationTimeoutSeconds, { min: 0.001, max: 86400 }) * 1000,
     ),
     workers,
-    defaultAccept: get(ENV.defaultAccept),
+    // A multi-model endpoint answers JSON by default, as SageMaker's multi-model server does.
+    defaultAccept: get(ENV.defaultAccept) ?? (multiModel ? MEDIA.json : undefined),
     logLevel: level(get(ENV.containerLogLevel) ?? get(ENV.logLevel)),
-    multiModel: flag(get, ENV.multiModel, false),
+    multiModel,
     batch: flag(get, ENV.batch, false),
     batchStrategy: strategy === "SINGLERECORD" ? "SINGLE_RECORD" : "MULTI_RECORD",
     maxConcurrentTransforms: integer(get, ENV.maxConcurrentTransforms, workers, { min: 1, max: 1024 }),

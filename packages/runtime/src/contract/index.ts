@@ -105,13 +105,15 @@ export const MEDIA = Object.freeze({
 /**
  * The bare names SageMaker's XGBoost container takes for its data formats, as a training channel's
  * `ContentType` and as a request's Content-Type (`csv`, `libsvm`, …), and the media type each is
- * (contract §5.2, §5.6; XGB data_utils.get_content_type).
+ * (contract §5.2, §5.6; XGB data_utils.get_content_type); its multi-model handler also takes
+ * `csv` and `json` as Accept (§5.7).
  */
 export const BARE_MEDIA_TYPES: Readonly<Record<string, string>> = Object.freeze({
   csv: MEDIA.csv,
   libsvm: MEDIA.libsvm,
   parquet: MEDIA.parquet,
   "recordio-protobuf": MEDIA.recordio,
+  json: MEDIA.json,
 });
 
 /** HTTP routes of the hosting, batch and multi-model contracts (§2, §3, §4). */
@@ -173,7 +175,7 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
   {
     name: ENV.defaultAccept,
     program: "serve",
-    default: "text/csv",
+    default: "text/csv (application/json on a multi-model endpoint)",
     meaning: "Response type when Accept is missing or `*/*`.",
   },
   {

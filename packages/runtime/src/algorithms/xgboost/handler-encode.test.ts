@@ -42,3 +42,52 @@ describe("class names as CSV (the classic tutorial's answer)", () => {
     });
   }
 });
+
+describe("answers on a multi-model endpoint, as SageMaker's XGBoost multi-model container gives them", () => {
+  const scores = (objective: string, values: number[], width: number) => ({
+    rows: values.length / width,
+    width,
+    values: Float32Array.from(values),
+    model: {
+      objective,
+      numClass: width > 1 ? width : 0,
+      classNames: undefined,
+      keys: undefined,
+    } as unknown as XGBoostServingModel,
+  });
+  const mme = { multiModel: true, batch: false };
+
+  it("JSON is a plain array: one number per row, or one list per row", () => {
+    const binary = scores("binary:logistic", [0.25, 0.75], 1);
+    assert.equal(encodePrediction(binary, { accept: "application/json", config: mme }), "[0.25,0.75]");
+    const softprob = scores("multi:softprob", [0.5, 0.25, 0.25, 0.125, 0.125, 0.75], 3);
+    assert.equal(
+      encodePrediction(softprob, { accept: "application/json", config: mme }),
+      "[[0.5,0.25,0.25],[0.125,0.125,0.75]]",
+    );
+  });
+
+  it("CSV is every row on one line, joined by commas (rows of several values as [a, b, c]); one per line in batch", () => {
+    const binary = scores("binary:logistic", [0.25, 0.75, 0.5], 1);
+    assert.equal(encodePrediction(binary, { accept: "text/csv", config: mme }), "0.25,0.75,0.5");
+    assert.equal(
+      encodePrediction(binary, { accept: "text/csv", config: { multiModel: true, batch: true } }),
+      "0.25\n0.75\n0.5\n",
+    );
+    const softprob = scores("multi:softprob", [0.5, 0.25, 0.25, 0.125, 0.125, 0.75], 3);
+    assert.equal(
+      encodePrediction(softprob, { accept: "text/csv", config: mme }),
+      "[0.5, 0.25, 0.25],[0.125, 0.125, 0.75]",
+    );
+  });
+
+  it('a single-model endpoint keeps one line per row and {"predictions": [{"score": …}]}', () => {
+    const binary = scores("binary:logistic", [0.25, 0.75], 1);
+    const single = { multiModel: false, batch: false };
+    assert.equal(encodePrediction(binary, { accept: "text/csv", config: single }), "0.25\n0.75\n");
+    assert.equal(
+      encodePrediction(binary, { accept: "application/json", config: single }),
+      '{"predictions":[{"score":0.25},{"score":0.75}]}',
+    );
+  });
+});

@@ -299,9 +299,13 @@ function classNameKeys(m: XGBoostServingModel): readonly OutputKey[] {
  */
 export function encodePrediction(
   p: XGBoostPrediction,
-  ctx: Pick<InvocationContext, "accept">,
+  ctx: Pick<InvocationContext, "accept"> & { readonly config?: Pick<ServingConfig, "multiModel" | "batch"> },
 ): string | Uint8Array {
   const m = p.model;
+  if (ctx.config?.multiModel && m.keys === undefined && !namesClasses(m)) {
+    if (ctx.accept === MEDIA.json) return encodeJson(scoresOf(p));
+    if (ctx.accept === MEDIA.csv) return multiModelCsv(p, ctx.config.batch);
+  }
   // CSV without chosen keys (the classic tutorial's answer, and plain scores) is written straight
   // from the values: no view, array or cell per row (this is most of a batch transform's encoding).
   if (ctx.accept === MEDIA.csv && m.keys === undefined) {
@@ -380,6 +384,29 @@ function classNameLines(p: XGBoostPrediction): string | Uint8Array {
     at += line.length;
   }
   return out.subarray(0, at);
+}
+
+/** XGBoost's output as a list: one number per row, or one list per row of several values. */
+function scoresOf(p: XGBoostPrediction): Array<number | number[]> {
+  const out: Array<number | number[]> = [];
+  for (let r = 0; r < p.rows; r++) {
+    const row = p.values.subarray(r * p.width, (r + 1) * p.width);
+    out.push(p.width === 1 ? row[0]! : Array.from(row));
+  }
+  return out;
+}
+
+/**
+ * CSV as SageMaker's XGBoost multi-model container answers it (contract §5.7, its handler calls
+ * it "invalid CSV, retained for backwards compatibility"): every row's score on one line, joined
+ * by commas, a row of several values written as `[a, b, c]`; with `SAGEMAKER_BATCH`, one row per
+ * line, each ending in a newline.
+ */
+function multiModelCsv(p: XGBoostPrediction, batch: boolean): string {
+  const cells = scoresOf(p).map((v) =>
+    typeof v === "number" ? formatFloat32(v) : `[${v.map(formatFloat32).join(", ")}]`,
+  );
+  return batch ? cells.map((c) => `${c}\n`).join("") : cells.join(",");
 }
 
 /** Scores as CSV: one line per row, the row's values joined by commas. */
