@@ -2,6 +2,7 @@
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { COMMANDS } from "./commands/index.js";
 import type { CommandIo } from "./commands/types.js";
+import { didYouMean } from "./suggest.js";
 import { VERSION } from "./version.js";
 
 export function mainHelp(): string {
@@ -32,7 +33,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.stderr.write(`sagebrew: unknown command "${name}"\n\n${mainHelp()}`);
+    const names = COMMANDS.map((c) => c.name);
+    io.stderr.write(`sagebrew: unknown command "${name}".${didYouMean(name, names)}\n\n${mainHelp()}`);
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {

@@ -1,8 +1,8 @@
 /** `sagebrew predict`: POST a payload file to /invocations and print the answer, status and time. */
 import { readFile } from "node:fs/promises";
 import { STATUS_CODES } from "node:http";
-import { resolve } from "node:path";
-import { SagebrewError } from "@sagebrew/runtime/core";
+import { extname, resolve } from "node:path";
+import { MEDIA, SagebrewError } from "@sagebrew/runtime/core";
 import { parseCommandArgs } from "./_args.js";
 import { AWS_OPTIONS } from "./_sagemaker.js";
 import type { Command, CommandIo } from "./types.js";
@@ -16,7 +16,8 @@ Exits 0 on a 2xx answer, 1 otherwise. With --endpoint it calls a SageMaker endpo
 message.
 
 Options:
-  -c, --content-type <type>       request Content-Type (default: text/csv)
+  -c, --content-type <type>       request Content-Type (default: from the file's extension — .csv, .json,
+                                  .jsonl, .libsvm, .svm, .rec, .pbr, .recordio, .parquet — else text/csv)
   -a, --accept <type>             Accept header (default: none, so the server's default answer)
   -u, --url <url>                 server URL, or its full /invocations URL (default: http://127.0.0.1:8080)
   --custom-attributes <value>     X-Amzn-SageMaker-Custom-Attributes to send
@@ -29,9 +30,9 @@ Options:
   -h, --help                      show this help
 
 Example:
-  sagebrew predict payload.csv --content-type text/csv
-  sagebrew predict rows.json -c application/json -a application/json --url http://127.0.0.1:9000
-  sagebrew predict payload.csv --endpoint iris
+  sagebrew predict examples/iris-xgboost/local_test/payload.csv
+  sagebrew predict examples/iris-xgboost/local_test/payload.json -a application/json --url http://127.0.0.1:9000
+  sagebrew predict examples/iris-xgboost/local_test/payload.csv --endpoint iris
 `;
 
 const OPTIONS = {
@@ -145,12 +146,15 @@ export const predictCommand: Command = {
     } catch (e) {
       throw new SagebrewError("SB_USAGE", `Cannot read payload ${file}: ${(e as Error).message}`);
     }
+    const contentType = values["content-type"] ?? contentTypeOf(file) ?? MEDIA.csv;
     if (values.endpoint !== undefined) {
       if (values.url !== undefined) throw new SagebrewError("SB_USAGE", "give --url or --endpoint, not both");
-      return predictOnEndpoint(io, values.endpoint, body, values);
+      return predictOnEndpoint(io, values.endpoint, body, { ...values, "content-type": contentType });
     }
     const url = invocationsUrl(values.url ?? "http://127.0.0.1:8080");
-    const headers: Record<string, string> = { "content-type": values["content-type"] ?? "text/csv" };
+    const headers: Record<string, string> = {
+      "content-type": contentType,
+    };
     if (values.accept !== undefined) headers.accept = values.accept;
     if (values["custom-attributes"] !== undefined) {
       headers["x-amzn-sagemaker-custom-attributes"] = values["custom-attributes"];
@@ -178,6 +182,28 @@ export const predictCommand: Command = {
     return res.ok ? 0 : 1;
   },
 };
+
+/**
+ * Request Content-Types by file ending: the endings the codec registry reads
+ * (runtime codecs/builtin.ts, kept in step by a test) and JSON's, which it reads only in requests.
+ */
+export const CONTENT_TYPE_BY_EXTENSION: Readonly<Record<string, string>> = Object.freeze({
+  ".csv": MEDIA.csv,
+  ".json": MEDIA.json,
+  ".jsonl": MEDIA.jsonlines,
+  ".jsonlines": MEDIA.jsonlines,
+  ".libsvm": MEDIA.libsvm,
+  ".svm": MEDIA.libsvm,
+  ".rec": MEDIA.recordio,
+  ".pbr": MEDIA.recordio,
+  ".recordio": MEDIA.recordio,
+  ".parquet": MEDIA.parquet,
+});
+
+/** The Content-Type a payload file's name implies; undefined for stdin or an unknown ending. */
+export function contentTypeOf(file: string): string | undefined {
+  return CONTENT_TYPE_BY_EXTENSION[extname(file).toLowerCase()];
+}
 
 function invocationsUrl(base: string): string {
   let u: URL;

@@ -1,7 +1,8 @@
 /** `sagebrew serve`: serve a local /opt/ml-shaped directory, as the container would (no Docker). */
 import { resolve } from "node:path";
-import { SagebrewError } from "@sagebrew/runtime/core";
-import { onePositional, parseCommandArgs } from "./_args.js";
+import { ENV, isSagebrewError, SagebrewError } from "@sagebrew/runtime/core";
+import { locateModel } from "../local/model-dir.js";
+import { onePositional, parseCommandArgs, portOption } from "./_args.js";
 import { resolveMlDir } from "./train.js";
 import type { Command, CommandIo } from "./types.js";
 
@@ -9,7 +10,9 @@ const HELP = `Usage: sagebrew serve [dir] [options]
 
 Serves the model in <dir>/model (default dir: ./local_test/test_dir if it exists, else .) exactly as the container's
 \`serve\` does — /ping, /invocations, /execution-parameters — without Docker. <dir> is an
-/opt/ml-shaped directory such as the one \`sagebrew train\` writes. The handler is the first of:
+/opt/ml-shaped directory such as the one \`sagebrew train\` writes, or the model directory itself
+(<dir>/model, as \`transform --model\` takes it). A model that cannot be loaded ends the command at
+once with the reason and exit code 1, as the container's serve exits. The handler is the first of:
 --handler or $SAGEBREW_HANDLER; <dir>/model/code/handler.js; the project's own, when the
 package.json of <dir> or a directory above it declares one ("sagebrew": { "handler": "./handler.mjs" }),
 exactly as the image's serve reads it; else the built-in XGBoost. Every
@@ -24,8 +27,9 @@ Options:
   -h, --help              show this help
 
 Example:
-  sagebrew serve examples/iris-xgboost/local --port 8080
-  sagebrew predict payload.csv --content-type text/csv     # in another terminal
+  sagebrew train examples/iris-xgboost/local_test/test_dir
+  sagebrew serve examples/iris-xgboost/local_test/test_dir --port 8080
+  sagebrew predict examples/iris-xgboost/local_test/payload.csv     # in another terminal
 `;
 
 const OPTIONS = {
@@ -43,35 +47,71 @@ export const serveCommand: Command = {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);
     const { values, positionals } = parsed;
     const target = onePositional(positionals, "directory");
-    if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) {
-      throw new SagebrewError("SB_USAGE", `--port ${values.port} is not a port number`);
-    }
+    const port = values.port === undefined ? undefined : portOption(values.port);
     const dir = resolveMlDir(target, io.cwd);
-    const env: Record<string, string | undefined> = { ...io.env, SAGEMAKER_BASE_DIR: dir };
-    if (values.port !== undefined) env.SAGEMAKER_BIND_TO_PORT = values.port;
-    if (values.handler !== undefined) env.SAGEBREW_HANDLER = resolve(io.cwd, values.handler);
-    if (values["log-level"] !== undefined) env.SAGEMAKER_CONTAINER_LOG_LEVEL = values["log-level"];
+    const multiModel = /^true$/i.test(io.env[ENV.multiModel] ?? "");
+    const where = multiModel ? undefined : locateModel(dir, "directory");
+    const env: Record<string, string | undefined> = { ...io.env, [ENV.baseDir]: where?.baseDir ?? dir };
+    if (port !== undefined) env[ENV.bindToPort] = String(port);
+    if (values.handler !== undefined) env[ENV.handler] = resolve(io.cwd, values.handler);
+    if (values["log-level"] !== undefined) env[ENV.containerLogLevel] = values["log-level"];
     const { findProject, runServe } = await import("@sagebrew/runtime");
     if (env.SAGEBREW_PROJECT === undefined) {
       const project = (await findProject(dir)) ?? (await findProject(io.cwd));
       if (project) env.SAGEBREW_PROJECT = project.dir;
     }
-    const server = await runServe({ env, host: values.host ?? "127.0.0.1" });
-    io.stdout.write(`Serving ${dir} on ${server.url} (Ctrl-C to stop)\n`);
-    server.ready.then(
-      () => io.stdout.write(`Ready: ${server.url}/ping answers 200\n`),
-      (e: Error) => io.stderr.write(`sagebrew serve: the model could not be loaded: ${e.message}\n`),
-    );
-    await new Promise<void>((done) => {
-      const stop = () => {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-        server.stop().then(done, done);
-      };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
+    const server = await runServe({
+      env,
+      host: values.host ?? "127.0.0.1",
+      ...(where ? { modelDir: where.modelDir } : {}),
+    }).catch((e: unknown) => {
+      if (!isSagebrewError(e, "SB_LISTEN")) throw e;
+      throw new SagebrewError(
+        "SB_LISTEN",
+        `${e.message}; choose another port with --port (0 picks a free one)`,
+      );
     });
+    io.stdout.write(`Serving ${where?.modelDir ?? dir} on ${server.url} (Ctrl-C to stop)\n`);
+    const signal = stopSignal();
+    try {
+      const loaded = await Promise.race([
+        server.ready.then(
+          () => true,
+          (e: Error) => {
+            io.stderr.write(`sagebrew serve: ${e.message}\n`);
+            return false;
+          },
+        ),
+        signal.stopped,
+      ]);
+      if (loaded === true) {
+        io.stdout.write(`Ready: ${server.url}/ping answers 200\n`);
+        await signal.stopped;
+      }
+      await server.stop();
+      // A model that cannot be loaded never will be: exit at once, as the container's serve does.
+      if (loaded === false) return 1;
+    } finally {
+      signal.dispose();
+    }
     io.stdout.write("Stopped\n");
     return 0;
   },
 };
+
+/** Ctrl-C or SIGTERM, while the server runs. */
+function stopSignal(): { stopped: Promise<"stopped">; dispose(): void } {
+  let stop = () => {};
+  const stopped = new Promise<"stopped">((done) => {
+    stop = () => done("stopped");
+  });
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return {
+    stopped,
+    dispose() {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+    },
+  };
+}

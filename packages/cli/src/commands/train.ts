@@ -1,6 +1,6 @@
 /** `sagebrew train`: the `train_local.sh` equivalent, no Docker. */
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { RoundReport } from "@sagebrew/runtime";
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { onePositional, parseCommandArgs } from "./_args.js";
@@ -87,6 +87,12 @@ export const trainCommand: Command = {
       throw new SagebrewError(
         "SB_USAGE",
         `--instance-count ${count} needs --instance-type ml.<type>: local training runs on one host`,
+      );
+    }
+    if (!existsSync(join(root, "input", "config"))) {
+      throw new SagebrewError(
+        "SB_USAGE",
+        `Cannot train in ${root}: it has no input/config/ (a training directory is shaped like /opt/ml: input/config/hyperparameters.json and input/data/<channel>/; sagebrew init writes one)`,
       );
     }
     const live = Boolean(io.stdout.isTTY) && !parsed.values.plain;

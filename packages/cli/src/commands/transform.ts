@@ -1,10 +1,11 @@
 /** `sagebrew transform`: SageMaker Batch Transform, locally, against the real `serve` over HTTP. */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SagebrewError } from "@sagebrew/runtime/core";
+import { isSagebrewError, SagebrewError } from "@sagebrew/runtime/core";
+import { locateModel } from "../local/model-dir.js";
 import {
   compileJsonPath,
   type DataProcessing,
@@ -31,7 +32,7 @@ program (started on a free port with SAGEMAKER_BATCH=true), and the responses ar
 Job values win over the server's /execution-parameters, which win over the defaults.
 
 Options:
-  --model <dir>                    the model directory (holding xgboost-model), or an /opt/ml-shaped dir holding model/
+  --model <dir>                    an /opt/ml-shaped dir holding model/, or the model directory itself (holding xgboost-model)
   --output <dir>                   where the .out files go
   --content-type <type>            Content-Type of every request (default: text/csv)
   --accept <type>                  Accept of every request (default: none, the server's default)
@@ -49,10 +50,11 @@ Options:
 ${SAGEMAKER_TRANSFORM_HELP}
 
 Example:
-  sagebrew transform batch-in/ --model local/model --output batch-out/ \\
-    --split-type Line --batch-strategy MultiRecord --assemble-with Line --content-type text/csv
-  sagebrew transform batch-in/ --model-name iris-20260101-120000-000 --instance-type ml.m5.large \\
-    --split-type Line --assemble-with Line --download batch-out/
+  sagebrew train examples/iris-xgboost/local_test/test_dir
+  sagebrew transform examples/iris-xgboost/local_test/payload-3.csv --model examples/iris-xgboost/local_test/test_dir \\
+    --output batch-out/ --split-type Line --batch-strategy MultiRecord --assemble-with Line --content-type text/csv
+  sagebrew transform examples/iris-xgboost/local_test/payload-3.csv --model-name iris-20260101-120000-000 \\
+    --instance-type ml.m5.large --split-type Line --assemble-with Line --download batch-out/
 `;
 
 const OPTIONS = {
@@ -146,6 +148,11 @@ export const transformCommand: Command = {
     if (!v.output) throw usage("--output is required");
     const input = resolve(io.cwd, positionals[0]!);
     if (!existsSync(input)) throw usage(`input ${input} does not exist`);
+    const output = resolve(io.cwd, v.output);
+    if (statSync(output, { throwIfNoEntry: false })?.isDirectory() === false) {
+      throw usage(`--output ${output} is a file; give a directory (it is created when missing)`);
+    }
+    const where = locateModel(resolve(io.cwd, v.model), "--model");
     const splitType = parseSplitType(v["split-type"] ?? "None");
     const assembleWith = v["assemble-with"] ?? "None";
     if (assembleWith !== "None" && assembleWith !== "Line")
@@ -179,18 +186,18 @@ export const transformCommand: Command = {
         ...(v["output-filter"] ? { outputFilter: compileJsonPath(v["output-filter"]) } : {}),
       };
     }
-    const model = resolve(io.cwd, v.model);
-    let baseDir = model;
+    let baseDir = where.baseDir;
     let tmpBase: string | undefined;
-    if (!existsSync(join(model, "model"))) {
+    if (!where.mlShaped) {
+      // serve reads <base>/model: a temporary base links to the model directory.
       tmpBase = await mkdtemp(join(tmpdir(), "sagebrew-transform-"));
-      await symlink(model, join(tmpBase, "model"));
+      await symlink(where.modelDir, join(tmpBase, "model"));
       baseDir = tmpBase;
     }
     try {
       const summary = await runTransform({
         inputPath: input,
-        outputDir: resolve(io.cwd, v.output),
+        outputDir: output,
         baseDir,
         serveCommand: v.serve ? v.serve.split(" ").filter(Boolean) : defaultServe(),
         contentType,
@@ -211,6 +218,14 @@ export const transformCommand: Command = {
       );
       for (const f of summary.failed) io.stdout.write(`  failed: ${f.file}: ${f.error}\n`);
       return summary.failed.length === 0 ? 0 : 1;
+    } catch (e) {
+      // Messages name the user's model directory, not the temporary link to it.
+      if (tmpBase && isSagebrewError(e)) {
+        throw new SagebrewError(e.code, e.message.replaceAll(join(tmpBase, "model"), where.modelDir), {
+          cause: e,
+        });
+      }
+      throw e;
     } finally {
       if (tmpBase) await rm(tmpBase, { recursive: true, force: true });
     }

@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { createXGBoostHandler } from "../algorithms/xgboost/handler.js";
 import { readServingConfig, type ServingConfig } from "../config/serving.js";
 import { ENV, mlPaths } from "../contract/index.js";
+import { SagebrewError } from "../errors/index.js";
 import { createLogger, type Logger } from "../node/logger.js";
 import { readProject } from "../project/index.js";
 import { resolveHandler } from "../serving/load-handler.js";
@@ -22,12 +23,15 @@ export interface RunServeOptions {
   logger?: Logger;
   /** Interface to bind (default all). */
   host?: string;
+  /** The model directory (default `<SAGEMAKER_BASE_DIR>/model`), for `sagebrew serve <model dir>`. */
+  modelDir?: string;
 }
 
 /**
  * Starts `serve` as the container does; resolves once listening (the model loads in the background).
  *
- * @throws SagebrewError SB_ENV_INVALID or SB_HANDLER_INVALID before listening.
+ * @throws SagebrewError SB_ENV_INVALID or SB_HANDLER_INVALID before listening; SB_LISTEN when the
+ *   port is in use or not allowed.
  * @example const server = await runServe({ env: { ...process.env, SAGEMAKER_BASE_DIR: dir } });
  */
 export async function runServe(
@@ -38,7 +42,7 @@ export async function runServe(
   const logger = options.logger ?? createLogger({ level: config.logLevel, fields: { program: "serve" } });
   if (config.multiModel)
     return Object.assign(await serveMultiModel(config, logger, options.host, env), { config, logger });
-  const modelDir = mlPaths(config.baseDir).modelDir;
+  const modelDir = options.modelDir ?? mlPaths(config.baseDir).modelDir;
   const projectDir = env[ENV.project];
   const project = projectDir ? await readProject(projectDir) : undefined;
   const { handler, source } = await resolveHandler({
@@ -48,12 +52,16 @@ export async function runServe(
     builtin: () => createXGBoostHandler(),
   });
   logger.info("starting", { handler: source, modelDir, port: config.port });
-  const server = await startServer(handler, {
-    config,
-    logger,
-    modelDir,
-    ...(options.host === undefined ? {} : { host: options.host }),
-  });
+  const server = await listening(
+    startServer(handler, {
+      config,
+      logger,
+      modelDir,
+      ...(options.host === undefined ? {} : { host: options.host }),
+    }),
+    config.port,
+    options.host,
+  );
   return Object.assign(server, { config, logger });
 }
 
@@ -88,5 +96,34 @@ async function serveMultiModel(
     modelsDir: mlPaths(config.baseDir).multiModelDir,
     port: config.port,
   });
-  return startServer(undefined, { config, logger, app, ...(host === undefined ? {} : { host }) });
+  return listening(
+    startServer(undefined, { config, logger, app, ...(host === undefined ? {} : { host }) }),
+    config.port,
+    host,
+  );
+}
+
+/** Why listening failed, by the system's code, in words; undefined for codes not worth translating. */
+const LISTEN_FAILURES: Readonly<Record<string, (host: string | undefined) => string>> = {
+  EADDRINUSE: () => "another program is listening there",
+  EACCES: () => "not allowed (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: (host) => `this machine has no address ${host}`,
+  ENOTFOUND: (host) => `${host} is not a known host name`,
+};
+
+/**
+ * Awaits a server's start; a listen failure (port in use, not allowed) becomes one sentence naming
+ * the port, so `serve` and `sagebrew serve` print it instead of a stack trace.
+ *
+ * @throws SagebrewError SB_LISTEN.
+ */
+async function listening<T>(start: Promise<T>, port: number, host: string | undefined): Promise<T> {
+  try {
+    return await start;
+  } catch (e) {
+    const why = LISTEN_FAILURES[(e as NodeJS.ErrnoException).code ?? ""];
+    if (!why) throw e;
+    const where = host === undefined ? `port ${port}` : `${host} port ${port}`;
+    throw new SagebrewError("SB_LISTEN", `Cannot listen on ${where}: ${why(host)}`, { cause: e });
+  }
 }

@@ -137,6 +137,11 @@ export const ERROR_CODES = {
     status: 500,
     summary: "An environment variable holds a value sagebrew cannot use.",
   },
+  SB_LISTEN: {
+    kind: "platform",
+    status: 500,
+    summary: "The server cannot listen on its port: another program uses it, or it is not allowed.",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

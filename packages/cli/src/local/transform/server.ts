@@ -155,10 +155,7 @@ export async function startServe(options: ServeProcessOptions): Promise<ServePro
   const deadline = started + (options.startupTimeoutMs ?? 120_000);
   for (;;) {
     if (exited !== undefined) {
-      throw new SagebrewError(
-        "SB_TRANSFORM",
-        `Cannot start serve: it exited with code ${exited}: ${stderr.trim().slice(-1500)}`,
-      );
+      throw new SagebrewError("SB_TRANSFORM", `Cannot start serve: ${exitReason(exited, stderr)}`);
     }
     try {
       const r = await call("GET", ROUTES.ping);
@@ -176,6 +173,19 @@ export async function startServe(options: ServeProcessOptions): Promise<ServePro
     // `serve` is usually up within about 150 ms: ask often at first, then back off.
     await new Promise((r) => setTimeout(r, Date.now() < started + 3000 ? 10 : 100));
   }
+}
+
+/**
+ * Why `serve` exited: the reason it gives as its last words (`serve: …`, see the runtime's
+ * bin/serve), else its exit code and the tail of its stderr.
+ */
+function exitReason(code: number | null, stderr: string): string {
+  const said = stderr
+    .split("\n")
+    .filter((l) => l.startsWith("serve: "))
+    .at(-1);
+  if (said !== undefined) return said.slice("serve: ".length);
+  return `it exited with code ${code}: ${stderr.trim().slice(-1500)}`;
 }
 
 /** Asks `/execution-parameters`; `undefined` when the server does not answer it. */
