@@ -56,7 +56,7 @@ Ctrl-C while waiting asks whether to leave the endpoint or delete it (without a 
 Exit codes: 0 InService (or not waited for), 1 failed or still not InService, 130 interrupted.
 
 Example:
-  sagebrew deploy local_test/test_dir --name iris --image iris-xgboost:dev \\
+  sagebrew deploy examples/iris-xgboost/local_test/test_dir --name iris --image iris-xgboost:dev \\
     --role arn:aws:iam::123456789012:role/SageMakerRole --instance-type ml.m5.large
   sagebrew deploy s3://my-bucket/iris/model.tar.gz --name iris --image 1234….dkr.ecr.eu-west-1.amazonaws.com/iris@sha256:…
 `;
