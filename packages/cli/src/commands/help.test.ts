@@ -23,9 +23,9 @@ function examples(help: string): string[][] {
     .map((part) => part.split(/\s+/));
 }
 
-/** A token that names a file or directory: a relative path, not a URL, an image tag or a media type. */
+/** A token that names a file or directory of the repository: a relative path, not a URL, an image tag or a media type. */
 function isPath(token: string): boolean {
-  if (token.startsWith("-") || token.includes(":")) return false;
+  if (token.startsWith("-") || token.startsWith("/") || token.includes(":")) return false;
   if (/^(text|application)\//.test(token)) return false;
   return token.includes("/") || /\.(csv|json|jsonl|libsvm|parquet|rec|mjs|js|ts)$/.test(token);
 }
