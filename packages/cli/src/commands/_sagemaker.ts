@@ -71,6 +71,23 @@ export function containerEnvironment(
   return env;
 }
 
+/**
+ * Seconds between status and log polls while a command waits: SAGEBREW_POLL_SECONDS, else the
+ * flow's default (10 s for jobs, 15 s for endpoints, as gentle on the API as the Python SDK).
+ */
+export function pollSeconds(env: NodeJS.ProcessEnv): { pollSeconds?: number } {
+  const raw = env.SAGEBREW_POLL_SECONDS;
+  if (raw === undefined || raw === "") return {};
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 600) {
+    throw new SagebrewError(
+      "SB_ENV_INVALID",
+      `SAGEBREW_POLL_SECONDS=${raw} is not a number of seconds in (0, 600]`,
+    );
+  }
+  return { pollSeconds: n };
+}
+
 /** A whole number flag within bounds, or undefined when absent. */
 export function intFlag(
   name: string,

@@ -14,6 +14,7 @@ import {
   containerEnvironment,
   intFlag,
   keyValues,
+  pollSeconds,
   withInterrupt,
 } from "./_sagemaker.js";
 import type { CommandIo } from "./types.js";
@@ -197,6 +198,7 @@ export async function trainOnSageMakerCommand(root: string, values: Values, io: 
         ...(values.download ? { downloadTo: root } : {}),
         pushImage: pushWithSagebrew(aws, io.env, io.cwd),
         signal,
+        ...pollSeconds(io.env),
       },
       reporter,
     ),

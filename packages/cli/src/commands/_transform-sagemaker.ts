@@ -16,6 +16,7 @@ import {
   containerEnvironment,
   intFlag,
   keyValues,
+  pollSeconds,
   withInterrupt,
 } from "./_sagemaker.js";
 import type { CommandIo } from "./types.js";
@@ -154,6 +155,7 @@ export async function transformOnSageMakerCommand(input: string, v: Values, io: 
         waitSeconds: waitMinutes * 60,
         ...(download ? { downloadTo: resolve(io.cwd, download) } : {}),
         signal,
+        ...pollSeconds(io.env),
       },
       cliReporter(io),
     ),

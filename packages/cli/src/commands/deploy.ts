@@ -14,6 +14,7 @@ import {
   containerEnvironment,
   intFlag,
   keyValues,
+  pollSeconds,
   withInterrupt,
 } from "./_sagemaker.js";
 import type { Command, CommandIo } from "./types.js";
@@ -188,6 +189,7 @@ export const deployCommand: Command = {
           waitSeconds: waitMinutes * 60,
           pushImage: pushWithSagebrew(aws, io.env, io.cwd),
           signal,
+          ...pollSeconds(io.env),
         },
         reporter,
       ),

@@ -1,7 +1,15 @@
 /** `sagebrew logs`: a training job's, transform job's or endpoint's CloudWatch lines, by name. */
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { onePositional, parseCommandArgs } from "./_args.js";
-import { AWS_HELP, AWS_OPTIONS, awsOptionsFrom, cliReporter, intFlag, withInterrupt } from "./_sagemaker.js";
+import {
+  AWS_HELP,
+  AWS_OPTIONS,
+  awsOptionsFrom,
+  cliReporter,
+  intFlag,
+  pollSeconds,
+  withInterrupt,
+} from "./_sagemaker.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew logs <job|endpoint> [--follow]
@@ -62,7 +70,12 @@ export const logsCommand: Command = {
       return 0;
     }
     const status = await withInterrupt((signal) =>
-      followLogs(clients, source, { ...(startTime !== undefined ? { startTime } : {}), signal, reporter }),
+      followLogs(clients, source, {
+        ...(startTime !== undefined ? { startTime } : {}),
+        ...pollSeconds(io.env),
+        signal,
+        reporter,
+      }),
     );
     return status === "Failed" || status === "Stopped" ? 1 : 0;
   },
