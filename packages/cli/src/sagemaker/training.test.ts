@@ -317,3 +317,56 @@ test("evaluationMetrics(): eval_metric, the tuning metric, and XGBoost's default
     ["train:ndcg@5"],
   );
 });
+
+test("Ctrl-C while `sagebrew train --instance-type` waits, without a terminal: the job is left running (never stopped unasked), exit 130", async () => {
+  const { main } = await import("../main.js");
+  const { PassThrough } = await import("node:stream");
+  scriptTrainingJob([{ status: "InProgress", secondary: "Training", transitions: [starting, training] }]);
+  fake.on("SageMaker.StopTrainingJob", () => ({}));
+  let polls = 0;
+  const describe = fake.calls.length;
+  const timer = setInterval(() => {
+    const now = fake.calls.slice(describe).filter((c) => c.target === "SageMaker.DescribeTrainingJob").length;
+    if (now >= 2 && polls === 0) {
+      polls = now;
+      process.emit("SIGINT");
+    }
+  }, 10);
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stderr = "";
+  err.on("data", (d) => {
+    stderr += d;
+  });
+  out.resume();
+  const dir = await jobDir({ num_round: 5 });
+  try {
+    const code = await main(
+      [
+        "train",
+        dir,
+        "--instance-type",
+        "ml.m5.large",
+        "--image",
+        IMAGE,
+        "--role",
+        ROLE,
+        "--channel",
+        "train=s3://b/t/",
+        "--output-s3",
+        "s3://b/o",
+        "--job-name",
+        "left-running",
+      ],
+      { stdout: out, stderr: err, env: { ...process.env, SAGEBREW_POLL_SECONDS: "0.02" }, cwd: dir },
+    );
+    assert.equal(code, 130);
+  } finally {
+    clearInterval(timer);
+  }
+  assert.match(
+    stderr,
+    /left training job left-running running: `sagebrew logs left-running --follow` follows it, `sagebrew delete left-running` stops it/,
+  );
+  assert.ok(!fake.calls.some((c) => c.target === "SageMaker.StopTrainingJob"));
+});
