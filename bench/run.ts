@@ -10,6 +10,8 @@
  *
  * Options: --runs N (training, default 3), --serve-runs N (default 3), --cold-runs N (default 5),
  * --duration S (seconds per wrk cell, default 10), --stacks sagebrew,classic,bare,
+ * --baseline DIR (serving: also run `serve` from DIR, another checkout built with `npm run build`,
+ * interleaved with this one; --baseline-label L names it in the tables),
  * --no-profile (training, serving, parsing and transform add where sagebrew's time and memory go,
  * unless told not to),
  * --no-build (skip `npm run build`), --no-write (print, leave RESULTS.md alone).
@@ -36,7 +38,9 @@ const opt = (name: string, dflt: number) => {
   return v;
 };
 const positional = args.filter(
-  (a, i) => !a.startsWith("--") && !args[i - 1]?.match(/^--(runs|serve-runs|cold-runs|duration|stacks)$/),
+  (a, i) =>
+    !a.startsWith("--") &&
+    !args[i - 1]?.match(/^--(runs|serve-runs|cold-runs|duration|stacks|baseline|baseline-label)$/),
 );
 const which = positional[0] ?? "all";
 if (!["all", "training", "serving", "parsing", "transform"].includes(which)) {
@@ -49,6 +53,17 @@ const stacksArg = args.indexOf("--stacks");
 const stacks = (stacksArg >= 0 ? (args[stacksArg + 1] ?? "") : "sagebrew,classic,bare").split(
   ",",
 ) as StackKey[];
+
+const baselineArg = args.indexOf("--baseline");
+const baselineLabelArg = args.indexOf("--baseline-label");
+const baseline =
+  baselineArg >= 0
+    ? {
+        dir: args[baselineArg + 1] ?? "",
+        label:
+          baselineLabelArg >= 0 ? (args[baselineLabelArg + 1] ?? "baseline") : "sagebrew serve (baseline)",
+      }
+    : undefined;
 
 const RESULTS = join(BENCH_DIR, "RESULTS.md");
 const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
@@ -88,6 +103,7 @@ if (which === "all" || which === "serving") {
     coldRuns: opt("--cold-runs", 5),
     durationS: opt("--duration", 10),
     stacks,
+    ...(baseline ? { baseline } : {}),
     profile: !flag("--no-profile"),
     log,
   });

@@ -4,7 +4,9 @@
  *  - sagebrew: the runtime's `serve` program on an /opt/ml-shaped directory;
  *  - classic: nginx → gunicorn (gevent workers, one per CPU) → Flask + pandas + Python XGBoost,
  *    launched the way the classic `serve` script launches it (contract §2.7–2.8);
- *  - bare: one Node process with node:http answering a constant (the machine's limit).
+ *  - bare: one Node process with node:http answering a constant (the machine's limit);
+ *  - baseline (with `--baseline DIR`): the same `serve` program from another built checkout, so that
+ *    a change is measured side by side with the code it replaces.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -19,7 +21,7 @@ import {
   treeRssKiB,
 } from "./lib/proc.js";
 
-export type StackKey = "sagebrew" | "classic" | "bare";
+export type StackKey = "sagebrew" | "baseline" | "classic" | "bare";
 
 export interface Running {
   key: StackKey;
@@ -49,6 +51,26 @@ const sagebrew: Stack = {
     return { key: "sagebrew", port, processes: [bg], startedAt: bg.startedAt };
   },
 };
+
+/** sagebrew's `serve` from another checkout (`npm run build` done there): a before/after peer. */
+export function baselineStack(repoDir: string, label: string): Stack {
+  const serve = join(repoDir, "packages", "runtime", "bin", "serve");
+  if (!existsSync(join(repoDir, "packages", "runtime", "dist", "bin", "serve.js"))) {
+    throw new Error(`--baseline ${repoDir}: build it first (packages/runtime/dist/bin/serve.js is missing)`);
+  }
+  return {
+    key: "baseline",
+    label,
+    start(port, optMl, logDir) {
+      const env = { ...process.env, SAGEMAKER_BASE_DIR: optMl, SAGEMAKER_BIND_TO_PORT: String(port) };
+      const bg = startBackground("baseline serve", process.execPath, [serve], {
+        env,
+        log: join(logDir, "baseline.log"),
+      });
+      return { key: "baseline", port, processes: [bg], startedAt: bg.startedAt };
+    },
+  };
+}
 
 let classicRun = 0;
 

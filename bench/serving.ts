@@ -14,6 +14,7 @@ import { median, num, pass, ratio, spreadPct, table } from "./lib/stats.js";
 import { runWrk, type WrkResult } from "./lib/wrk.js";
 import { profileServing } from "./profile.js";
 import {
+  baselineStack,
   type Running,
   STACKS,
   type Stack,
@@ -29,6 +30,8 @@ export interface ServingOptions {
   coldRuns: number;
   durationS: number;
   stacks: readonly StackKey[];
+  /** A built checkout whose `serve` runs beside this one (`--baseline DIR`), and how to name it. */
+  baseline?: { dir: string; label: string };
   /** Also profile sagebrew's `serve` (bench/profile.ts) and add where its time goes. */
   profile: boolean;
   log: (s: string) => void;
@@ -81,6 +84,7 @@ export async function runServing(o: ServingOptions): Promise<ServingReport> {
   ];
   const { optMl, how } = await prepareIrisModel(o.log);
   const stacks = STACKS.filter((s) => o.stacks.includes(s.key));
+  if (o.baseline) stacks.splice(1, 0, baselineStack(o.baseline.dir, o.baseline.label));
 
   // Cold start: launch to first 200 on /ping, interleaved, several runs each.
   const cold = new Map<StackKey, number[]>();
@@ -233,6 +237,12 @@ function render(
           has("bare") ? `${((rps("sagebrew") / rps("bare")) * 100).toFixed(0)} %` : "n/a",
           has("classic") ? ratio(cpu("classic") / cpu("sagebrew")) : "n/a",
           has("bare") ? ratio(cpu("sagebrew") / cpu("bare")) : "n/a",
+          ...(has("baseline")
+            ? [
+                `${((rps("sagebrew") / rps("baseline")) * 100).toFixed(0)} %`,
+                `${((cpu("sagebrew") / cpu("baseline")) * 100).toFixed(0)} %`,
+              ]
+            : []),
         ]);
       }
     }
@@ -249,6 +259,7 @@ function render(
           "sagebrew ÷ bare req/s",
           "classic ÷ sagebrew CPU/req",
           "sagebrew ÷ bare CPU/req",
+          ...(has("baseline") ? ["sagebrew ÷ baseline req/s", "sagebrew ÷ baseline CPU/req"] : []),
         ],
         ratioRows,
       ),
