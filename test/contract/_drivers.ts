@@ -83,6 +83,7 @@ function lazyStart(app: InferenceApp): InferenceApp {
     get state() {
       return app.state;
     },
+    errorStyle: app.errorStyle,
     start: () => Promise.resolve(),
     precheck: (r) => app.precheck(r),
     handle: (r) => app.handle(r),

@@ -65,3 +65,20 @@ function errorReplacer(_key: string, value: unknown): unknown {
   }
   return value;
 }
+
+/**
+ * `logger` with `fields` added to every line (a model's name, for example).
+ *
+ * @example withFields(logger, { model: "a" }).info("model loaded"); // {"msg":"model loaded","model":"a",…}
+ */
+export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  const add = (f?: Record<string, unknown>) => ({ ...fields, ...f });
+  return {
+    level: logger.level,
+    debug: (msg, f) => logger.debug(msg, add(f)),
+    info: (msg, f) => logger.info(msg, add(f)),
+    warn: (msg, f) => logger.warn(msg, add(f)),
+    error: (msg, f) => logger.error(msg, add(f)),
+    enabled: (l) => logger.enabled(l),
+  };
+}

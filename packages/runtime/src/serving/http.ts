@@ -57,7 +57,11 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
   }
   function failed(res: ServerResponse, e: unknown): void {
     logger.error("request failed in the HTTP adapter", { error: e });
-    if (!res.headersSent) send(res, errorResponse(500, "The server failed while answering the request"));
+    const problem = {
+      code: "SB_INTERNAL",
+      message: "The server failed while answering the request",
+    } as const;
+    if (!res.headersSent) send(res, errorResponse(problem, app.errorStyle));
     else res.destroy();
   }
   // Slow or stuck clients must not hold a connection forever.

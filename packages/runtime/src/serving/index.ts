@@ -13,9 +13,12 @@ export {
   type AppResponse,
   type AppState,
   createInferenceApp,
+  type ErrorStyle,
   errorResponse,
   type InferenceApp,
   type InferenceAppOptions,
+  type ModelApp,
+  type Problem,
 } from "./app.js";
 export { decodeDataset, encodeOutput } from "./defaults.js";
 export {

@@ -63,8 +63,9 @@ export async function startServer(
       : options.host;
   logger.info("listening", { port, handler: handler?.name ?? "multi-model", workers: config.workers });
   const ready = app.start();
-  ready.catch(() => {
-    // Reported by the app's log and by /ping; the caller may also await `ready`.
+  ready.catch((e: unknown) => {
+    // Reported here and by /ping; the caller may also await `ready`.
+    logger.error("model load failed", { handler: handler?.name, error: e });
   });
   let stopping: Promise<void> | undefined;
   return {
