@@ -47,7 +47,12 @@ export function startServeProcess(
       nl = buffered.indexOf("\n");
     }
   });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code, signal) => {
+      if (signal) logs.push({ msg: `killed by ${signal}` });
+      resolve(code);
+    }),
+  );
   const waitForLog = (test: (l: Record<string, unknown>) => boolean, count = 1) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {

@@ -92,7 +92,7 @@ function invoke(port: number, name: string, accept = "text/csv", row = SETOSA): 
 
 async function stopped(p: ServeProcess): Promise<void> {
   p.child.kill("SIGTERM");
-  assert.equal(await p.exited, 0);
+  assert.equal(await p.exited, 0, JSON.stringify(p.logs.slice(-5)));
 }
 
 describe("serve with SAGEMAKER_MULTI_MODEL=true (built program, real process)", () => {

@@ -33,6 +33,22 @@ parentPort.on("message", (m) => {
 });
 `,
 );
+// A thread that, asked to, marks a file and then stays inside a call (as in libxgboost) for 2 s.
+writeFileSync(
+  join(dir, "busy.js"),
+  `import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { parentPort, workerData } from "node:worker_threads";
+parentPort.on("message", (m) => {
+  if (m.stop) parentPort.close();
+  else {
+    writeFileSync(workerData, "");
+    execFileSync("sleep", ["2"]);
+    parentPort.postMessage({ id: m.id, ok: true, result: "done" });
+  }
+});
+`,
+);
 // A thread that never reads its messages.
 writeFileSync(join(dir, "deaf.js"), "setInterval(() => {}, 1000);\n");
 const base = pathToFileURL(join(dir, "test.js")).href;
@@ -74,10 +90,25 @@ describe("RequestWorker", () => {
   it("lets a thread still starting up finish it and end by itself, instead of cutting it off", async () => {
     const marker = join(dir, "started");
     const w = new RequestWorker(base, "slow-start", marker, { label: "t", fallbackCode: "SB_INTERNAL" });
-    const pending = assert.rejects(w.request({ op: "ok" }), /was stopped/);
+    const pending = w.request({ op: "ok" });
     await w.stop();
     assert.ok(existsSync(marker), "the thread's start-up ran to its end before the thread ended");
-    await pending;
+    assert.equal(await pending, "ok", "a request sent before the stop is answered before the thread ends");
+  });
+
+  it("rejects a request only once its thread has ended, never while it may still be using it", async () => {
+    const started = join(dir, "busy-started");
+    const w = new RequestWorker(base, "busy", started, { label: "t", fallbackCode: "SB_INTERNAL" });
+    let settled = false;
+    const pending = w.request({ op: "block" }).finally(() => {
+      settled = true;
+    });
+    while (!existsSync(started)) await new Promise((r) => setTimeout(r, 10));
+    const stopped = w.stop(undefined, { graceMs: 50 });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(settled, false, "the thread is still inside its call: its request holds on");
+    await stopped;
+    await assert.rejects(pending, /was stopped/);
   });
 
   it("terminates a thread that does not end within the grace period", async () => {

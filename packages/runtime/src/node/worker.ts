@@ -124,10 +124,13 @@ export class RequestWorker {
   }
 
   /**
-   * Stops the thread; requests still pending are rejected with `error`. The thread is asked to end
-   * between two requests and is terminated only if it has not ended after `graceMs`: terminating a
-   * thread while it is inside a native (koffi) call — loading libxgboost at start-up, say — aborts
-   * the whole process with a fatal N-API error. Resolves with the thread's exit code once it is gone.
+   * Stops the thread. The thread is asked to end between two requests and is terminated only if it
+   * has not ended after `graceMs`: terminating a thread while it is inside a native (koffi) call —
+   * loading libxgboost at start-up, say — aborts the whole process with a fatal N-API error.
+   * Requests it has not answered by then are rejected with `error` once it is gone, not before: a
+   * request holds native handles (a booster) that its rejection releases, and freeing them while
+   * the thread is still inside libxgboost with them crashed serve on SIGTERM (SIGSEGV). Resolves
+   * with the thread's exit code once it is gone.
    */
   stop(
     error: unknown = new SagebrewError("SB_INTERNAL", `${this.#options.label} was stopped`),
@@ -136,12 +139,14 @@ export class RequestWorker {
     if (!this.#stopped) {
       this.#stopped = true;
       this.#dead ??= error instanceof SagebrewError ? error : new SagebrewError("SB_INTERNAL", String(error));
-      this.#rejectAll(error);
       // Held (not unref'd) until the thread is gone, so that awaiting the stop keeps the process up.
       this.#worker.ref();
       this.#worker.postMessage(STOP);
       const timer = setTimeout(() => void this.#worker.terminate(), options.graceMs ?? STOP_GRACE_MS);
-      void this.#exited.then(() => clearTimeout(timer));
+      void this.#exited.then(() => {
+        clearTimeout(timer);
+        this.#rejectAll(error);
+      });
     }
     return this.#exited;
   }
