@@ -142,6 +142,17 @@ export const ERROR_CODES = {
     status: 500,
     summary: "The server cannot listen on its port: another program uses it, or it is not allowed.",
   },
+  SB_HOST_UNRESOLVED: {
+    kind: "platform",
+    status: 500,
+    summary: "A host name of resourceconfig.json did not resolve within the wait.",
+  },
+  SB_CLUSTER: {
+    kind: "platform",
+    status: 500,
+    summary:
+      "The hosts of a multi-host training job could not form or keep their cluster: a host never came, left or failed, or a port was taken.",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -27,6 +27,10 @@ export interface XGBoostApi {
   trimHeap(): void;
   /** Copies `bytes` bytes from a library-owned address into `dst`. */
   copyFrom(dst: ArrayBufferView, address: number, bytes: number): void;
+  /** True when the library has XGBoost's own tracker (`XGTrackerCreate`, 2.1 and newer). */
+  readonly hasTracker: boolean;
+  /** Ends the process at once (libc `_exit`), without joining threads (see `exitImmediately`). */
+  exitNow(code: number): never;
 }
 
 const DECLARATIONS = [
@@ -59,6 +63,22 @@ const DECLARATIONS = [
   "int XGProxyDMatrixCreate(_Out_ uintptr_t* out)",
   "int XGProxyDMatrixSetDataDense(uintptr_t handle, const char* data)",
   "int XGQuantileDMatrixCreateFromCallback(uintptr_t iter, uintptr_t proxy, uintptr_t ref, DataIterResetCallback* reset, XGDMatrixCallbackNext* next, const char* config, _Out_ uintptr_t* out)",
+  // The collective (1.7 and newer): per thread, so every call of a distributed job runs on one thread.
+  "int XGCommunicatorInit(const char* config)",
+  "int XGCommunicatorFinalize()",
+  "int XGCommunicatorGetRank()",
+  "int XGCommunicatorGetWorldSize()",
+  "int XGCommunicatorAllreduce(_Inout_ void* buffer, size_t count, int dtype, int op)",
+  "int XGCommunicatorBroadcast(_Inout_ void* buffer, size_t size, int root)",
+] as const;
+
+/** XGBoost's own tracker, in 2.1 and newer; older libraries get sagebrew's (`_rabit-tracker.ts`). */
+const TRACKER_DECLARATIONS = [
+  "int XGTrackerCreate(const char* config, _Out_ uintptr_t* out)",
+  "int XGTrackerWorkerArgs(uintptr_t handle, _Out_ const char** args)",
+  "int XGTrackerRun(uintptr_t handle, const char* config)",
+  "int XGTrackerWaitFor(uintptr_t handle, const char* config)",
+  "int XGTrackerFree(uintptr_t handle)",
 ] as const;
 
 /** Library names tried, in order, when `XGBOOST_LIBRARY_PATH` is not set. */
@@ -131,6 +151,15 @@ export function loadXGBoost(libraryPath: string | undefined = process.env.XGBOOS
       );
     }
   }
+  let hasTracker = true;
+  for (const decl of TRACKER_DECLARATIONS) {
+    const name = /\s\**(\w+)\(/.exec(decl)![1]!;
+    try {
+      fn[name] = lib.func(decl) as Fn;
+    } catch {
+      hasTracker = false;
+    }
+  }
   const major = [0];
   const minor = [0];
   const patch = [0];
@@ -146,6 +175,7 @@ export function loadXGBoost(libraryPath: string | undefined = process.env.XGBOOS
   const libc = koffi.load(process.platform === "darwin" ? "libc.dylib" : "libc.so.6");
   const memmoveAddr = libc.func("uintptr_t memmove(void* dst, const void* src, size_t n)") as Fn;
   const memcpyFrom = libc.func("void* memcpy(void* dst, uintptr_t src, size_t n)") as Fn;
+  const exit = libc.func("void _exit(int status)") as Fn;
   let mallocTrim: Fn | undefined;
   try {
     mallocTrim = libc.func("int malloc_trim(size_t pad)") as Fn;
@@ -164,6 +194,11 @@ export function loadXGBoost(libraryPath: string | undefined = process.env.XGBOOS
     },
     copyFrom: (dst: ArrayBufferView, address: number, bytes: number) => {
       if (bytes > 0) memcpyFrom(dst, address, bytes);
+    },
+    hasTracker,
+    exitNow: (code: number): never => {
+      exit(code);
+      throw new Error("_exit returned");
     },
   });
   return cached;

@@ -4,6 +4,7 @@
  * error text is read on the thread that made the call (XGBGetLastError is thread-local).
  */
 import { SagebrewError } from "../errors/index.js";
+import { allreduce, broadcast, commFinalize, commInit, type ReduceOp } from "./_collective.js";
 import { arrayInterface, configJson } from "./_interface.js";
 import { check, type XGBoostApi } from "./_library.js";
 import type { TreeSpec } from "./tree-predictor.js";
@@ -226,9 +227,81 @@ export function quantileFromBatches(
   }
 }
 
+/** Dense rows, or CSR rows, with labels and weights, to build a DMatrix from. */
+export interface MatrixInput {
+  readonly dense?: { values: Float32Array; rows: number; cols: number };
+  readonly csr?: {
+    indptr: Uint32Array | BigUint64Array;
+    indices: Uint32Array;
+    values: Float32Array;
+    rows: number;
+    cols: number;
+  };
+  readonly labels?: Float32Array;
+  readonly weights?: Float32Array;
+  readonly missing?: number;
+  readonly nthread?: number;
+}
+
+/** Builds a DMatrix (XGBoost copies the data in) and sets its labels and weights; returns the handle. */
+export function matrixFrom(api: XGBoostApi, input: MatrixInput): number {
+  const out = [0];
+  const config = configJson({ missing: input.missing ?? Number.NaN, nthread: input.nthread ?? 0 });
+  if (input.dense) {
+    const d = input.dense;
+    check(
+      api,
+      api.fn.XGDMatrixCreateFromDense!(arrayInterface(api, d.values, [d.rows, d.cols]), config, out),
+      "create a DMatrix from dense data",
+    );
+  } else if (input.csr) {
+    const c = input.csr;
+    check(
+      api,
+      api.fn.XGDMatrixCreateFromCSR!(
+        arrayInterface(api, c.indptr, [c.indptr.length]),
+        arrayInterface(api, c.indices, [c.indices.length]),
+        arrayInterface(api, c.values, [c.values.length]),
+        c.cols,
+        config,
+        out,
+      ),
+      "create a DMatrix from CSR data",
+    );
+  } else throw new SagebrewError("SB_INTERNAL", "A DMatrix needs dense or CSR rows");
+  const handle = out[0]!;
+  try {
+    for (const [field, values] of [
+      ["label", input.labels],
+      ["weight", input.weights],
+    ] as const) {
+      if (values)
+        check(api, api.fn.XGDMatrixSetFloatInfo!(handle, field, values, values.length), `set ${field}`);
+    }
+  } catch (e) {
+    api.fn.XGDMatrixFree!(handle);
+    throw e;
+  }
+  return handle;
+}
+
+export function createBooster(api: XGBoostApi, dmats: readonly number[]): number {
+  const out = [0];
+  check(api, api.fn.XGBoosterCreate!(dmats, dmats.length, out), "create a booster");
+  return out[0]!;
+}
+
 /** A job for a pool thread. */
 export type Job =
   | { op: "quantile"; batches: DenseBatch[]; missing?: number; nthread?: number; maxBin?: number }
+  | { op: "matrix"; input: MatrixInput }
+  /** Creates a booster whose prediction cache, which XGBoost keeps per thread, is this thread's. */
+  | { op: "booster"; dmats: number[] }
+  /** Joins the ring (the collective's thread only; see `collective.ts`). */
+  | { op: "commInit"; config: string }
+  | { op: "commFinalize" }
+  | { op: "allreduce"; values: Float64Array; reduce: ReduceOp }
+  | { op: "broadcast"; values: Uint8Array; root: number }
   | { op: "update"; booster: number; iter: number; dtrain: number }
   /** How many batches of past quantile builds the pool thread still holds (answered by `_worker.ts`). */
   | { op: "heldBatches" }
@@ -256,6 +329,21 @@ export function runJob(api: XGBoostApi, job: Job): unknown {
   switch (job.op) {
     case "quantile":
       return quantileFromBatches(api, job.batches, job);
+    case "matrix":
+      return matrixFrom(api, job.input);
+    case "booster":
+      return createBooster(api, job.dmats);
+    case "commInit":
+      // The probe that counts the iterator's passes builds a matrix: done before joining, a
+      // matrix built in a ring would take part in the ring's reductions.
+      passesOf(api);
+      return commInit(api, job.config);
+    case "commFinalize":
+      return commFinalize(api);
+    case "allreduce":
+      return { values: allreduce(api, job.values, job.reduce) };
+    case "broadcast":
+      return { values: broadcast(api, job.values, job.root) };
     case "heldBatches":
       return 0; // batches are only ever held by a pool thread, which answers this itself
     case "trees":

@@ -8,6 +8,7 @@ import { SagebrewError } from "../errors/index.js";
 import { OwnedHandle } from "./_handle.js";
 import { check, loadXGBoost, type XGBoostApi } from "./_library.js";
 import {
+  createBooster,
   evalOneIter,
   type PredictConfig,
   type Prediction,
@@ -57,35 +58,60 @@ export class Booster {
     params: Record<string, string | number | boolean> = {},
   ): Booster {
     const api = loadXGBoost();
-    const out = [0];
-    check(
+    return new Booster(
       api,
-      api.fn.XGBoosterCreate!(
+      createBooster(
+        api,
         dmats.map((d) => d.handle),
-        dmats.length,
-        out,
       ),
-      "create a booster",
-    );
-    const booster = new Booster(api, out[0]!);
+    ).#withParams(params);
+  }
+
+  /**
+   * `create` on `pool`'s thread, which then runs the booster's work (`usePool` is implied). A
+   * distributed job creates its booster this way on its collective's thread: XGBoost counts the
+   * features (a reduction across hosts) from the prediction cache of the thread that trains, and
+   * that cache is per thread.
+   */
+  static async createAsync(
+    dmats: readonly DMatrix[],
+    params: Record<string, string | number | boolean>,
+    pool: XGBoostPool,
+  ): Promise<Booster> {
+    const api = loadXGBoost();
+    const handles = dmats.map((d) => d.retain());
     try {
-      booster.setParams(params);
+      const handle = await pool.run<number>({ op: "booster", dmats: handles }, [], 0);
+      return new Booster(api, handle).usePool(pool).#withParams(params);
+    } finally {
+      for (const d of dmats) d.release();
+    }
+  }
+
+  #withParams(params: Record<string, string | number | boolean>): this {
+    try {
+      this.setParams(params);
     } catch (e) {
-      booster.dispose();
+      this.dispose();
       throw e;
     }
-    return booster;
+    return this;
+  }
+
+  /** Replaces the model with one saved as JSON, UBJ or XGBoost's legacy binary (a checkpoint). */
+  load(bytes: Uint8Array): void {
+    check(
+      this.#api,
+      this.#api.fn.XGBoosterLoadModelFromBuffer!(this.handle, bytes, bytes.length),
+      "load a model",
+    );
   }
 
   /** Loads a model saved as JSON or UBJ (or XGBoost's legacy binary) from bytes. */
   static fromBuffer(bytes: Uint8Array): Booster {
     const booster = Booster.create();
     try {
-      check(
-        booster.#api,
-        booster.#api.fn.XGBoosterLoadModelFromBuffer!(booster.handle, bytes, bytes.length),
-        "load a model",
-      );
+      booster.load(bytes);
     } catch (e) {
       booster.dispose();
       throw e;
@@ -162,8 +188,11 @@ export class Booster {
     // counts features from that thread's prediction cache. So nothing may configure it on this
     // thread first: the feature count is given up front, and the first round runs on the pinned
     // pool thread, which then does every round. Runs are reproducible and match Python's.
+    // A one-thread pool (a distributed job's collective) runs every call there, so XGBoost counts
+    // the features itself — with a reduction across hosts that every worker of the ring must make
+    // (Python's workers make it; a preset count would skip it and stall the ring).
     if (!this.#updatedOnPool) {
-      this.setParam("num_feature", dtrain.cols);
+      if ((this.#pool ?? sharedPool()).size !== 1) this.setParam("num_feature", dtrain.cols);
       this.#updatedOnPool = true;
     }
     await this.#onPool([dtrain], (b, [d]) => ({ op: "update", booster: b, iter, dtrain: d! }), [], true);

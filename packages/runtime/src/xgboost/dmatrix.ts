@@ -4,9 +4,8 @@
  */
 import { SagebrewError } from "../errors/index.js";
 import { OwnedHandle } from "./_handle.js";
-import { arrayInterface, configJson } from "./_interface.js";
 import { check, loadXGBoost, type XGBoostApi } from "./_library.js";
-import { type DenseBatch, quantileFromBatches } from "./_ops.js";
+import { type DenseBatch, type MatrixInput, matrixFrom, quantileFromBatches } from "./_ops.js";
 import { sharedPool, type XGBoostPool } from "./_pool.js";
 
 export type { DenseBatch } from "./_ops.js";
@@ -43,6 +42,51 @@ export interface DMatrixOptions {
   weights?: Float32Array;
 }
 
+function denseInput(data: DenseData, options: DMatrixOptions): MatrixInput {
+  if (data.values.length !== data.rows * data.cols) {
+    throw new SagebrewError(
+      "SB_DATA_SHAPE",
+      `Cannot build a DMatrix: ${data.values.length} values do not make ${data.rows} rows of ${data.cols} columns`,
+    );
+  }
+  checkInfo(data.rows, options);
+  return { dense: { values: data.values, rows: data.rows, cols: data.cols }, ...infoOf(options) };
+}
+
+function csrInput(data: CsrData, options: DMatrixOptions): MatrixInput {
+  if (data.indptr.length !== data.rows + 1) {
+    throw new SagebrewError(
+      "SB_DATA_SHAPE",
+      `Cannot build a DMatrix: indptr has ${data.indptr.length} entries for ${data.rows} rows`,
+    );
+  }
+  checkInfo(data.rows, options);
+  const { indptr, indices, values, rows, cols } = data;
+  return { csr: { indptr, indices, values, rows, cols }, ...infoOf(options) };
+}
+
+function checkInfo(rows: number, options: DMatrixOptions): void {
+  for (const [field, values] of [
+    ["label", options.labels],
+    ["weight", options.weights],
+  ] as const) {
+    if (values && values.length !== rows)
+      throw new SagebrewError(
+        "SB_DATA_SHAPE",
+        `Cannot set ${field}: ${values.length} values for ${rows} rows`,
+      );
+  }
+}
+
+function infoOf(options: DMatrixOptions): Omit<MatrixInput, "dense" | "csr"> {
+  return {
+    ...(options.labels ? { labels: options.labels } : {}),
+    ...(options.weights ? { weights: options.weights } : {}),
+    ...(options.missing !== undefined ? { missing: options.missing } : {}),
+    ...(options.nthread !== undefined ? { nthread: options.nthread } : {}),
+  };
+}
+
 /**
  * An XGBoost DMatrix. Free it with `dispose()`; a finalizer frees it as a backstop.
  *
@@ -67,46 +111,28 @@ export class DMatrix {
   /** Builds a DMatrix from dense float32 rows. */
   static fromDense(data: DenseData, options: DMatrixOptions = {}): DMatrix {
     const api = loadXGBoost();
-    if (data.values.length !== data.rows * data.cols) {
-      throw new SagebrewError(
-        "SB_DATA_SHAPE",
-        `Cannot build a DMatrix: ${data.values.length} values do not make ${data.rows} rows of ${data.cols} columns`,
-      );
-    }
-    const out = [0];
-    const config = configJson({ missing: options.missing ?? Number.NaN, nthread: options.nthread ?? 0 });
-    check(
-      api,
-      api.fn.XGDMatrixCreateFromDense!(arrayInterface(api, data.values, [data.rows, data.cols]), config, out),
-      "create a DMatrix from dense data",
-    );
-    return new DMatrix(api, out[0]!).#withInfo(options);
+    return new DMatrix(api, matrixFrom(api, denseInput(data, options)));
   }
 
   /** Builds a DMatrix from a CSR matrix. */
   static fromCsr(data: CsrData, options: DMatrixOptions = {}): DMatrix {
     const api = loadXGBoost();
-    if (data.indptr.length !== data.rows + 1) {
-      throw new SagebrewError(
-        "SB_DATA_SHAPE",
-        `Cannot build a DMatrix: indptr has ${data.indptr.length} entries for ${data.rows} rows`,
-      );
-    }
-    const out = [0];
-    const config = configJson({ missing: options.missing ?? Number.NaN, nthread: options.nthread ?? 0 });
-    check(
-      api,
-      api.fn.XGDMatrixCreateFromCSR!(
-        arrayInterface(api, data.indptr, [data.indptr.length]),
-        arrayInterface(api, data.indices, [data.indices.length]),
-        arrayInterface(api, data.values, [data.values.length]),
-        data.cols,
-        config,
-        out,
-      ),
-      "create a DMatrix from CSR data",
-    );
-    return new DMatrix(api, out[0]!).#withInfo(options);
+    return new DMatrix(api, matrixFrom(api, csrInput(data, options)));
+  }
+
+  /**
+   * `fromDense` or `fromCsr` on a pool thread (the arrays are copied there; the caller keeps
+   * them). A distributed job builds its matrices this way, on its collective's thread: XGBoost
+   * agrees on the column count across hosts while it builds one.
+   */
+  static async fromRowsAsync(
+    data: { dense: DenseData } | { csr: CsrData },
+    options: DMatrixOptions & { pool?: XGBoostPool } = {},
+  ): Promise<DMatrix> {
+    const api = loadXGBoost();
+    const { pool, ...rest } = options;
+    const input = "dense" in data ? denseInput(data.dense, rest) : csrInput(data.csr, rest);
+    return new DMatrix(api, await (pool ?? sharedPool()).run<number>({ op: "matrix", input }));
   }
 
   /**
@@ -136,17 +162,6 @@ export class DMatrix {
       ...transfer,
     ]);
     return new DMatrix(api, handle);
-  }
-
-  #withInfo(options: DMatrixOptions): this {
-    try {
-      if (options.labels) this.setFloatInfo("label", options.labels);
-      if (options.weights) this.setFloatInfo("weight", options.weights);
-    } catch (e) {
-      this.dispose();
-      throw e;
-    }
-    return this;
   }
 
   /** Sets a float field (`label`, `weight`, `base_margin`, …). */

@@ -3,6 +3,7 @@
 export { DEFAULT_LIBRARY_NAMES, INSTALL_HINT, loadXGBoost } from "./_library.js";
 export { sharedPool, XGBoostPool } from "./_pool.js";
 export { Booster, type ModelFormat, type PredictConfig, type Prediction } from "./booster.js";
+export { Collective, type CollectiveOptions, type ReduceOp, workerConfig } from "./collective.js";
 export {
   type CsrData,
   type DenseBatch,
@@ -11,6 +12,7 @@ export {
   type DMatrixOptions,
   type QuantileOptions,
 } from "./dmatrix.js";
+export { Tracker, type TrackerOptions } from "./tracker.js";
 
 import { loadXGBoost } from "./_library.js";
 
@@ -25,4 +27,14 @@ export function xgboostVersion(): readonly [number, number, number] {
  */
 export function trimNativeHeap(): void {
   loadXGBoost().trimHeap();
+}
+
+/**
+ * Ends the process now with `code` (libc `_exit`): no exit handlers, no joining of threads. A
+ * distributed job that failed needs it: a pool thread blocked inside an XGBoost collective call
+ * (a peer that vanished) never returns, and Node's own exit waits for every thread. Write what
+ * must be written (the failure file; stdout and stderr are synchronous for files and pipes) first.
+ */
+export function exitImmediately(code: number): never {
+  return loadXGBoost().exitNow(code);
 }
