@@ -6,5 +6,6 @@
  */
 
 export { recordioRecordBounds } from "./codecs/recordio-protobuf.js";
+export { type ChannelConfig, parseInputDataConfig } from "./config/data-config.js";
 export * from "./contract/index.js";
 export * from "./errors/index.js";

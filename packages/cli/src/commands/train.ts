@@ -1,6 +1,7 @@
 /** `sagebrew train`: the `train_local.sh` equivalent, no Docker. */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { RoundReport } from "@sagebrew/runtime";
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { onePositional, parseCommandArgs } from "./_args.js";
@@ -28,6 +29,12 @@ Options:
   --plain              print one line per round even on a terminal (default: live display on a TTY,
                        then a text view of the curve; the pictures go to <dir>/output/data/*.svg)
   --algorithm <module> a training algorithm module (sets SAGEBREW_ALGORITHM)
+  --instance-count <n> without --instance-type: train on n hosts here (default 1), as n processes of
+                       the train program on loopback. Each host gets its own /opt/ml under
+                       <dir>/.sagebrew/hosts/algo-<i> with a resourceconfig.json naming algo-1..n and
+                       its share of each channel (ShardedByS3Key: the files, sorted, dealt round-robin;
+                       FullyReplicated: all of them); XGBoost trains on its own collective across them,
+                       the model lands in <dir>/model, and each output line starts with its host's name
   -h, --help           show this help
 
 ${SAGEMAKER_TRAIN_HELP}
@@ -36,8 +43,9 @@ Exit codes: 0 trained, 1 bad input or configuration, 2 algorithm or platform fau
 143 stopped by a signal (Ctrl-C stops after the current round). On SageMaker: 0 Completed,
 1 Failed, Stopped or still running when the wait ended, 130 interrupted.
 
-Example:
+Examples:
   sagebrew train examples/iris-xgboost/local_test/test_dir
+  sagebrew train examples/iris-xgboost/local_test/test_dir --instance-count 2
   sagebrew train examples/iris-xgboost/local_test/test_dir --instance-type ml.m5.xlarge \
     --image iris-xgboost:dev --role arn:aws:iam::123456789012:role/SageMakerRole --download
 `;
@@ -56,6 +64,74 @@ export function resolveMlDir(arg: string | undefined, cwd: string): string {
   if (arg) return resolve(cwd, arg);
   const local = resolve(cwd, "local_test", "test_dir");
   return existsSync(local) ? local : cwd;
+}
+
+function instanceCount(v: string | undefined): number {
+  if (v === undefined) return 1;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new SagebrewError("SB_USAGE", `--instance-count ${v} is not an integer from 1 to 64`);
+  return n;
+}
+
+/**
+ * The train program as a command: `node <@sagebrew/runtime>/bin/train`, or its TypeScript source
+ * through tsx when the runtime resolves to its sources (the repository's tests).
+ */
+export function trainProgram(): string[] {
+  const entry = fileURLToPath(import.meta.resolve("@sagebrew/runtime"));
+  const dir = resolve(dirname(entry), "..");
+  if (entry.endsWith(".ts"))
+    return [
+      process.execPath,
+      "--conditions=sagebrew-source",
+      "--import",
+      "tsx",
+      join(dir, "src", "bin", "train.ts"),
+    ];
+  return [process.execPath, join(dir, "bin", "train")];
+}
+
+/** `--instance-count n`: n local hosts, each line of output prefixed with its host. */
+async function trainOnHosts(
+  root: string,
+  count: number,
+  algorithm: string | undefined,
+  io: CommandIo,
+): Promise<number> {
+  const { runLocalHosts } = await import("../local/hosts/index.js");
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (!controller.signal.aborted) io.stderr.write("\nstopping every host after the current round…\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  io.stderr.write(`training in ${root} on ${count} hosts\n`);
+  try {
+    const result = await runLocalHosts({
+      dir: root,
+      count,
+      command: trainProgram(),
+      ...(algorithm !== undefined ? { env: { SAGEBREW_ALGORITHM: resolve(io.cwd, algorithm) } } : {}),
+      signal: controller.signal,
+      onLine: (host, stream, line) =>
+        (stream === "stdout" ? io.stdout : io.stderr).write(`[${host}] ${line}\n`),
+    });
+    if (result.exitCode === 0) io.stderr.write(`model in ${result.modelDir}\n`);
+    else {
+      for (const h of result.hosts)
+        if (h.exitCode !== 0)
+          io.stderr.write(
+            `${h.host} failed (exit ${h.exitCode ?? h.signal}): ${h.failure ?? "no failure file"}\n`,
+          );
+      io.stderr.write(`(written to ${resolve(root, "output", "failure")})\n`);
+    }
+    return result.exitCode;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }
 
 export const trainCommand: Command = {
@@ -82,19 +158,14 @@ export const trainCommand: Command = {
       return trainOnSageMakerCommand(root, parsed.values, io);
     }
     refuseSageMakerOptions(parsed.values);
-    const count = parsed.values["instance-count"];
-    if (count !== undefined && count !== "1") {
-      throw new SagebrewError(
-        "SB_USAGE",
-        `--instance-count ${count} needs --instance-type ml.<type>: local training runs on one host`,
-      );
-    }
     if (!existsSync(join(root, "input", "config"))) {
       throw new SagebrewError(
         "SB_USAGE",
         `Cannot train in ${root}: it has no input/config/ (a training directory is shaped like /opt/ml: input/config/hyperparameters.json and input/data/<channel>/; sagebrew init writes one)`,
       );
     }
+    const count = instanceCount(parsed.values["instance-count"]);
+    if (count > 1) return trainOnHosts(root, count, parsed.values.algorithm, io);
     const live = Boolean(io.stdout.isTTY) && !parsed.values.plain;
     const controller = new AbortController();
     const onSignal = () => {

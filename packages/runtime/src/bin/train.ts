@@ -7,6 +7,7 @@
  */
 import { DEFAULT_ML_ROOT, ENV } from "../contract/index.js";
 import { EXIT, summaryLines } from "../training/index.js";
+import { collectiveAbandoned, exitImmediately } from "../xgboost/index.js";
 import { runTrain } from "./train-main.js";
 
 const root = process.env[ENV.baseDir] || DEFAULT_ML_ROOT;
@@ -33,6 +34,9 @@ if (outcome.summary)
 if (outcome.error) process.stderr.write(`train: error: ${outcome.error.message}\n`);
 if (outcome.failureNotWritten) process.stderr.write(`train: error: ${outcome.failureNotWritten}\n`);
 process.exitCode = outcome.exitCode;
+// A multi-host job that failed may leave XGBoost's collective thread blocked on a peer for good,
+// and Node's own exit would wait for it: end at once (stdout, stderr and the failure file are written).
+if (collectiveAbandoned()) exitImmediately(outcome.exitCode);
 // Pool threads, native handles and an algorithm that ignored SIGTERM must not keep a finished job alive.
 if (outcome.exitCode !== EXIT.ok || outcome.summary)
   setTimeout(() => process.exit(outcome.exitCode), 100).unref();

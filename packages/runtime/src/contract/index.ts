@@ -88,6 +88,10 @@ export const ENV = Object.freeze({
   project: "SAGEBREW_PROJECT",
   mmeMemoryMb: "SAGEBREW_MME_MEMORY_MB",
   xgboostJs: "SAGEBREW_XGBOOST_JS",
+  rendezvousPort: "SAGEBREW_RENDEZVOUS_PORT",
+  trackerPort: "SAGEBREW_TRACKER_PORT",
+  hostsWait: "SAGEBREW_HOSTS_WAIT_SECONDS",
+  hostAddresses: "SAGEBREW_HOST_ADDRESSES",
 });
 
 /** Media types (§2.4, §5.2, §5.6, §6). */
@@ -139,6 +143,11 @@ export const LIMITS = Object.freeze({
   pingTimeoutSeconds: 2,
   hostingStopGraceSeconds: 30,
   trainingStopGraceSeconds: 120,
+  /** Multi-host training: SageMaker's XGBoost container's first and second rendezvous ports. */
+  rendezvousPort: 9099,
+  trackerPort: 9100,
+  /** How long SageMaker's XGBoost container waits for every host name to resolve. */
+  hostsWaitSeconds: 900,
 });
 
 /** Names of the XGBoost algorithm's artifacts (§5.5). */
@@ -286,5 +295,32 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     default: "auto",
     meaning:
       "Which code walks XGBoost trees: `auto` (generated JavaScript where it matches libxgboost: small requests, and large ones when also faster), `large` (it for every size, untimed), `off` (libxgboost only).",
+  },
+  {
+    name: ENV.rendezvousPort,
+    program: "train",
+    default: "9099",
+    meaning:
+      "Multi-host training: the port on the first host where every host says whether it has data and keeps a control connection.",
+  },
+  {
+    name: ENV.trackerPort,
+    program: "train",
+    default: "9100",
+    meaning: "Multi-host training: the port of the XGBoost tracker on the first host.",
+  },
+  {
+    name: ENV.hostsWait,
+    program: "train",
+    default: "900",
+    meaning:
+      "Multi-host training: seconds to wait for every host name to resolve, and again for every host to connect.",
+  },
+  {
+    name: ENV.hostAddresses,
+    program: "train",
+    default: "unset",
+    meaning:
+      "Multi-host training: `host=address,…` pairs used instead of DNS (set by `sagebrew train --instance-count` for its loopback hosts).",
   },
 ];

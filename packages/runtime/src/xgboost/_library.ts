@@ -29,8 +29,6 @@ export interface XGBoostApi {
   copyFrom(dst: ArrayBufferView, address: number, bytes: number): void;
   /** True when the library has XGBoost's own tracker (`XGTrackerCreate`, 2.1 and newer). */
   readonly hasTracker: boolean;
-  /** Ends the process at once (libc `_exit`), without joining threads (see `exitImmediately`). */
-  exitNow(code: number): never;
 }
 
 const DECLARATIONS = [
@@ -175,7 +173,6 @@ export function loadXGBoost(libraryPath: string | undefined = process.env.XGBOOS
   const libc = koffi.load(process.platform === "darwin" ? "libc.dylib" : "libc.so.6");
   const memmoveAddr = libc.func("uintptr_t memmove(void* dst, const void* src, size_t n)") as Fn;
   const memcpyFrom = libc.func("void* memcpy(void* dst, uintptr_t src, size_t n)") as Fn;
-  const exit = libc.func("void _exit(int status)") as Fn;
   let mallocTrim: Fn | undefined;
   try {
     mallocTrim = libc.func("int malloc_trim(size_t pad)") as Fn;
@@ -196,10 +193,6 @@ export function loadXGBoost(libraryPath: string | undefined = process.env.XGBOOS
       if (bytes > 0) memcpyFrom(dst, address, bytes);
     },
     hasTracker,
-    exitNow: (code: number): never => {
-      exit(code);
-      throw new Error("_exit returned");
-    },
   });
   return cached;
 }

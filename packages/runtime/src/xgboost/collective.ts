@@ -54,6 +54,17 @@ export function workerConfig(version: readonly [number, number, number], o: Coll
   });
 }
 
+let abandoned = false;
+
+/**
+ * True once a ring was given up after a failure (`Collective.abandon`): its thread may be blocked
+ * in XGBoost for good, and Node's own exit waits for every thread, so the process must end with
+ * `exitImmediately`.
+ */
+export function collectiveAbandoned(): boolean {
+  return abandoned;
+}
+
 /**
  * A joined ring.
  *
@@ -143,6 +154,7 @@ export class Collective {
    * `exitImmediately`.
    */
   abandon(): void {
+    abandoned = true;
     this.#finalized = true;
     this.pool.close().catch(() => undefined);
   }

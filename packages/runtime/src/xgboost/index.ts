@@ -1,9 +1,16 @@
 /** The XGBoost binding: the real libxgboost through koffi, handles owned by small classes. */
 
+export { exitImmediately } from "./_exit.js";
 export { DEFAULT_LIBRARY_NAMES, INSTALL_HINT, loadXGBoost } from "./_library.js";
 export { sharedPool, XGBoostPool } from "./_pool.js";
 export { Booster, type ModelFormat, type PredictConfig, type Prediction } from "./booster.js";
-export { Collective, type CollectiveOptions, type ReduceOp, workerConfig } from "./collective.js";
+export {
+  Collective,
+  type CollectiveOptions,
+  collectiveAbandoned,
+  type ReduceOp,
+  workerConfig,
+} from "./collective.js";
 export {
   type CsrData,
   type DenseBatch,
@@ -27,14 +34,4 @@ export function xgboostVersion(): readonly [number, number, number] {
  */
 export function trimNativeHeap(): void {
   loadXGBoost().trimHeap();
-}
-
-/**
- * Ends the process now with `code` (libc `_exit`): no exit handlers, no joining of threads. A
- * distributed job that failed needs it: a pool thread blocked inside an XGBoost collective call
- * (a peer that vanished) never returns, and Node's own exit waits for every thread. Write what
- * must be written (the failure file; stdout and stderr are synchronous for files and pipes) first.
- */
-export function exitImmediately(code: number): never {
-  return loadXGBoost().exitNow(code);
 }

@@ -5,15 +5,18 @@
  * the rest (configuration, validation, metric lines, atomic writes, the failure file).
  */
 import type { Dataset } from "../../codecs/types.js";
-import { SagebrewError } from "../../errors/index.js";
+import { readClusterConfig } from "../../config/cluster.js";
+import { isSagebrewError, SagebrewError, toSagebrewError } from "../../errors/index.js";
 import {
   type ChannelData,
   type CheckedAlgorithm,
   defineAlgorithm,
+  type ReadOptions,
+  type TrainingChannel,
   type TrainingContext,
   type TrainOutput,
 } from "../../training/index.js";
-import { type Booster, trimNativeHeap } from "../../xgboost/index.js";
+import { type Booster, type Collective, trimNativeHeap } from "../../xgboost/index.js";
 import { modelFiles } from "./_model.js";
 import {
   toTrainingParams,
@@ -24,6 +27,7 @@ import {
 } from "./hyperparameters.js";
 import { featureImportance } from "./importance.js";
 import { checkLabels, classNamesOf, encodeLabels } from "./labels.js";
+import { guard, MultiHost, type Role, resumeAcross } from "./multi-host.js";
 import { trainXGBoost } from "./train.js";
 
 type Labelled = Dataset & { labels: Float32Array };
@@ -34,8 +38,10 @@ function prepareLabels(
   validation: readonly Dataset[] | undefined,
   params: XGBoostTrainingParams,
   names: { train: string; validation: string },
+  /** Every training host's classes (training across hosts), instead of this host's own. */
+  allClassNames?: readonly string[],
 ): { train: Labelled[]; validation?: Labelled[]; classNames?: string[] } {
-  if (train[0]?.labelStrings) return classNameLabels(train, validation, params, names);
+  if (train[0]?.labelStrings) return classNameLabels(train, validation, params, names, allClassNames);
   const check = (parts: readonly Dataset[], source: string): Labelled[] =>
     parts.map((p) => {
       if (!p.labels) {
@@ -58,8 +64,11 @@ function classNameLabels(
   validation: readonly Dataset[] | undefined,
   params: XGBoostTrainingParams,
   names: { train: string; validation: string },
+  allClassNames: readonly string[] | undefined,
 ): { train: Labelled[]; validation?: Labelled[]; classNames: string[] } {
-  const classNames = classNamesOf(train.flatMap((p) => p.labelStrings ?? []));
+  const classNames = allClassNames
+    ? [...allClassNames]
+    : classNamesOf(train.flatMap((p) => p.labelStrings ?? []));
   const objective = params.objective;
   if (!objective.startsWith("multi:") && !objective.startsWith("binary:")) {
     throw new SagebrewError(
@@ -94,30 +103,31 @@ function classNameLabels(
   };
 }
 
-/**
- * sagebrew does not run distributed XGBoost yet: each host holds only what it was given, and
- * SageMaker merges every host's model directory into one archive, so one host (the first of the
- * sorted list, as SageMaker's XGBoost container does) trains and writes the model. Returns why
- * this host writes none, or undefined when it trains.
- */
-function onOneHost(ctx: TrainingContext<XGBoostHyperparameters>): string | undefined {
-  const { hosts, currentHost } = ctx;
-  if (hosts.length <= 1) return undefined;
-  const master = hosts[0]!;
-  if (currentHost !== master) {
-    ctx.logger.warn(
-      `this is ${currentHost}, one of ${hosts.length} hosts; sagebrew trains on one host (${master}) and writes no model here`,
-    );
-    return `${master} trains`;
+/** A channel's rows, or undefined when a host of a multi-host job received none. */
+async function readOrNone(
+  channel: TrainingChannel | undefined,
+  options: ReadOptions,
+  multi: MultiHost | undefined,
+): Promise<ChannelData | undefined> {
+  if (!channel) return undefined;
+  try {
+    return await channel.read(options);
+  } catch (e) {
+    // ShardedByS3Key with fewer files than hosts leaves some hosts without data, as on SageMaker.
+    if (multi && isSagebrewError(e, "SB_CHANNEL_EMPTY")) return undefined;
+    throw e;
   }
-  const sharded = ctx.channels.names
-    .map((n) => ctx.channels.get(n))
-    .filter((c) => c.config?.distribution === "ShardedByS3Key")
-    .map((c) => c.directory);
-  ctx.logger.warn(
-    `training on ${master} alone out of ${hosts.length} hosts${sharded.length ? `; channels ${sharded.join(", ")} are ShardedByS3Key, so only this host's shard is used` : ""}`,
-  );
-  return undefined;
+}
+
+/** Joins the other hosts, when the job has several (`multi-host.ts`). */
+function joinHosts(ctx: TrainingContext<XGBoostHyperparameters>): Promise<MultiHost> | undefined {
+  if (ctx.hosts.length <= 1) return undefined;
+  return MultiHost.join({
+    hosts: ctx.hosts,
+    currentHost: ctx.currentHost,
+    config: readClusterConfig(process.env),
+    log: (m) => ctx.logger.info(m),
+  });
 }
 
 function dataLine(
@@ -129,13 +139,71 @@ function dataLine(
 }
 
 async function train(ctx: TrainingContext<XGBoostHyperparameters>): Promise<TrainOutput> {
+  const multi = await joinHosts(ctx);
+  let ring: Collective | undefined;
+  try {
+    const output = await trainHere(ctx, multi, (r) => {
+      ring = r;
+    });
+    await ring?.finalize();
+    await multi?.finish();
+    return output;
+  } catch (e) {
+    if (!multi) throw e;
+    // A broken ring is the effect of another host's failure: let the cluster name that host.
+    const error = await multi.fail(toSagebrewError(e), {
+      secondary: ring !== undefined && isSagebrewError(e, "SB_XGBOOST"),
+    });
+    (ring as Collective | undefined)?.abandon();
+    throw error;
+  }
+}
+
+/** What this host does in a multi-host job; alone on a single host. */
+async function roleOf(
+  multi: MultiHost | undefined,
+  trainData: ChannelData | undefined,
+  validationData: ChannelData | undefined,
+  validationConfigured: boolean,
+): Promise<Role> {
+  if (!multi) return { kind: "alone" };
+  const classNames = trainData?.parts[0]?.labelStrings
+    ? classNamesOf(trainData.parts.flatMap((p) => p.labelStrings ?? []))
+    : undefined;
+  return multi.decide({
+    train: trainData !== undefined,
+    validation: validationData !== undefined,
+    validationConfigured,
+    ...(classNames ? { classNames } : {}),
+  });
+}
+
+async function trainHere(
+  ctx: TrainingContext<XGBoostHyperparameters>,
+  multi: MultiHost | undefined,
+  onRing: (ring: Collective) => void,
+): Promise<TrainOutput> {
   const params = toTrainingParams(ctx.hyperparameters, ctx.givenHyperparameters);
-  const elsewhere = onOneHost(ctx);
-  if (elsewhere !== undefined) return { noModel: elsewhere };
   const trainChannel = ctx.channels.get("train");
-  const trainData = await trainChannel.read({ weights: params.csvWeights });
   const validationChannel = ctx.channels.has("validation") ? ctx.channels.get("validation") : undefined;
-  const validationData = await validationChannel?.read({ weights: params.csvWeights });
+  const read = { weights: params.csvWeights };
+  const localTrain = await readOrNone(trainChannel, read, multi);
+  const validationData = await readOrNone(validationChannel, read, multi);
+  const role = await roleOf(multi, localTrain, validationData, validationChannel !== undefined);
+  if (role.kind === "leave" || role.kind === "coordinate") {
+    ctx.logger.warn(role.reason);
+    await multi!.finish();
+    if (multi!.cluster.broken.aborted) throw multi!.cluster.broken.reason;
+    return { noModel: role.reason };
+  }
+  const ring = role.kind === "ring" ? role.ring : undefined;
+  if (ring) onRing(ring);
+  const isMaster = !ring || ring.rank === 0;
+  if (ring)
+    ctx.logger.info(
+      `training on ${ring.worldSize} hosts (${role.kind === "ring" ? role.hosts.join(", ") : ""}) as rank ${ring.rank}${isMaster ? "; this host writes the model" : ""}`,
+    );
+  const trainData = localTrain!;
   if (validationData && validationData.cols !== trainData.cols) {
     const sparse = [...trainData.parts, ...validationData.parts].some((p) => p.features.kind === "csr");
     if (!sparse) {
@@ -146,31 +214,42 @@ async function train(ctx: TrainingContext<XGBoostHyperparameters>): Promise<Trai
     }
   }
   trimNativeHeap(); // parse threads are gone; hand their freed buffers back
-  const labelled = prepareLabels(trainData.parts, validationData?.parts, params, {
-    train: `channel ${trainChannel.directory}`,
-    validation: `channel ${validationChannel?.directory ?? "validation"}`,
-  });
+  const labelled = prepareLabels(
+    trainData.parts,
+    validationData?.parts,
+    params,
+    {
+      train: `channel ${trainChannel.directory}`,
+      validation: `channel ${validationChannel?.directory ?? "validation"}`,
+    },
+    role.kind === "ring" || role.kind === "alone" ? role.classNames : undefined,
+  );
   if (params.earlyStoppingRounds !== undefined && !labelled.validation) {
     ctx.logger.warn(
       "early_stopping_rounds is set but there is no validation channel; training runs all rounds",
     );
   }
-  const resume = await ctx.checkpoints.latest();
+  // Only the master writes checkpoints, so every host of a ring resumes from the master's.
+  const saved = isMaster ? await ctx.checkpoints.latest() : undefined;
+  const local = saved ? { path: saved.path, round: saved.round, model: Buffer.from(saved.data) } : undefined;
+  const resume = ring ? await resumeAcross(ring, local) : local;
   if (resume) ctx.logger.info(`resuming from checkpoint ${resume.path} (${resume.round + 1} rounds done)`);
-  const result = await trainXGBoost({
-    ...(resume ? { resumeFrom: { model: resume.data, rounds: resume.round + 1 } } : {}),
+  const training = trainXGBoost({
+    ...(resume ? { resumeFrom: { model: resume.model, rounds: resume.round + 1 } } : {}),
     train: { parts: labelled.train },
     ...(labelled.validation ? { validation: { parts: labelled.validation } } : {}),
     params,
     onRound: async (report, booster) => {
       ctx.report(report);
       const last = report.round + 1 === params.numRound;
-      if ((report.round + 1) % params.checkpointFrequency === 0 || last) {
+      if (isMaster && ((report.round + 1) % params.checkpointFrequency === 0 || last)) {
         if (ctx.checkpoints.dir) await ctx.checkpoints.save(report.round, booster.save("ubj"));
       }
     },
     signal: ctx.signal,
+    ...(ring ? { ring } : {}),
   });
+  const result = await (multi ? guard(multi, training) : training);
   const booster = result.booster;
   try {
     if (result.stoppedBy === "signal" && !params.saveModelOnTermination) {
@@ -178,6 +257,16 @@ async function train(ctx: TrainingContext<XGBoostHyperparameters>): Promise<Trai
         "SB_TERMINATED",
         `Training stopped by SIGTERM after ${result.rounds} of ${params.numRound} rounds; no model was saved (set save_model_on_termination=true to keep the rounds done)`,
       );
+    }
+    const summary = [dataLine(trainData, validationData, labelled.classNames)];
+    const timings = { dmatrix: result.dataMs, boosting: result.boostMs };
+    if (!isMaster) {
+      return {
+        noModel: "the first training host writes the model",
+        stoppedBy: result.stoppedBy,
+        summary,
+        timings,
+      };
     }
     const model = modelFiles(booster, {
       objective: params.objective,
@@ -202,8 +291,8 @@ async function train(ctx: TrainingContext<XGBoostHyperparameters>): Promise<Trai
             },
           }
         : {}),
-      summary: [dataLine(trainData, validationData, labelled.classNames)],
-      timings: { dmatrix: result.dataMs, boosting: result.boostMs },
+      summary,
+      timings,
       ...importanceOf(booster, trainData.cols),
     };
   } finally {

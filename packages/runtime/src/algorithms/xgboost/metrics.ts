@@ -112,7 +112,12 @@ export function computeMetric(
   if (name === "mse" || name === "r2") return regressionMetric(name, labels, predictions.values);
   checkClassLabels(name, labels);
   const pred = predictedLabels(objective, predictions.values, predictions.shape);
-  const { classes, tp, fp, fn } = confusion(labels, pred);
+  return classificationMetric(name, n, confusion(labels, pred));
+}
+
+/** A classification metric from the confusion counts of `n` rows. */
+function classificationMetric(name: string, n: number, c: Confusion): number {
+  const { classes, tp, fp, fn } = c;
   const all = classes.map((_, i) => i);
   const precisionOf = (i: number) => safe(tp[i]!, tp[i]! + fp[i]!);
   const recallOf = (i: number) => safe(tp[i]!, tp[i]! + fn[i]!);
@@ -159,4 +164,82 @@ export function computeMetric(
     default:
       throw new Error(`unknown metric ${name}`);
   }
+}
+
+/** Class ids 0…k-1 of a classification objective (2 for binary), or undefined for regression. */
+function classSpace(objective: string, numClass: number | undefined): number | undefined {
+  if (objective.startsWith("multi:")) return numClass;
+  if (objective.startsWith("binary:") || objective === "reg:logistic") return 2;
+  return undefined;
+}
+
+/**
+ * What one host adds to a metric when training spans several hosts: sums that add up across hosts
+ * (an allreduce), so that `metricFromSums` gives the metric over every host's rows. Regression:
+ * rows, label sum, the host's squared deviations from its own mean, rows × mean², squared error.
+ * Classification: rows, then true positives, false positives and false negatives per class id.
+ *
+ * @throws SagebrewError SB_LABEL as `computeMetric`, and SB_HYPERPARAMETER for a classification
+ *   metric of a regression objective, whose classes (any label value) cannot be lined up across hosts.
+ */
+export function metricSums(
+  name: string,
+  objective: string,
+  numClass: number | undefined,
+  labels: Float32Array,
+  predictions: { values: Float32Array; shape: readonly number[] },
+): Float64Array {
+  const n = labels.length;
+  if (name === "mse" || name === "r2") {
+    let sum = 0;
+    for (let r = 0; r < n; r++) sum += labels[r]!;
+    const mean = n === 0 ? 0 : sum / n;
+    let sst = 0;
+    let sse = 0;
+    for (let r = 0; r < n; r++) {
+      sst += (labels[r]! - mean) ** 2;
+      sse += (predictions.values[r]! - labels[r]!) ** 2;
+    }
+    return new Float64Array([n, sum, sst, n * mean * mean, sse]);
+  }
+  const k = classSpace(objective, numClass);
+  if (k === undefined)
+    throw new SagebrewError(
+      "SB_HYPERPARAMETER",
+      `Hyperparameter eval_metric: ${name} cannot be combined across hosts for objective ${objective} (its classes are any label value); use it with a binary: or multi: objective, or train on one host`,
+    );
+  checkClassLabels(name, labels);
+  const out = new Float64Array(1 + 3 * k);
+  out[0] = n;
+  const pred = predictedLabels(objective, predictions.values, predictions.shape);
+  for (let r = 0; r < n; r++) {
+    const y = labels[r]!;
+    const p = pred[r]!;
+    if (y === p) out[1 + y]!++;
+    else {
+      out[1 + k + p]!++;
+      out[1 + 2 * k + y]!++;
+    }
+  }
+  return out;
+}
+
+/** The metric from `metricSums` added up across hosts: the classes seen on any host, as `computeMetric` sees them. */
+export function metricFromSums(name: string, sums: Float64Array): number {
+  const n = sums[0]!;
+  if (n === 0) return Number.NaN;
+  if (name === "mse" || name === "r2") {
+    const [, sum, sstWithin, nMeanSq, sse] = Array.from(sums);
+    const sst = sstWithin! + nMeanSq! - (sum! * sum!) / n;
+    return name === "mse" ? sse! / n : 1 - safe(sse!, sst);
+  }
+  const k = (sums.length - 1) / 3;
+  const at = (part: number, i: number) => sums[1 + part * k + i]!;
+  const seen = Array.from({ length: k }, (_, i) => i).filter((i) => at(0, i) + at(1, i) + at(2, i) > 0);
+  return classificationMetric(name, n, {
+    classes: seen,
+    tp: seen.map((i) => at(0, i)),
+    fp: seen.map((i) => at(1, i)),
+    fn: seen.map((i) => at(2, i)),
+  });
 }

@@ -9,10 +9,10 @@ import type { Dataset, DenseMatrix } from "../../codecs/types.js";
 import { formatMetricValue, parseMetricLine } from "../../contract/index.js";
 import { SagebrewError } from "../../errors/index.js";
 import type { MetricValue, RoundMetrics } from "../../training/index.js";
-import { Booster, type DenseBatch, DMatrix, trimNativeHeap } from "../../xgboost/index.js";
+import { Booster, type Collective, type DenseBatch, DMatrix, trimNativeHeap } from "../../xgboost/index.js";
 import type { XGBoostTrainingParams } from "./hyperparameters.js";
 import { CUSTOM_METRICS, MAXIMIZE_METRICS } from "./hyperparameters.js";
-import { computeMetric } from "./metrics.js";
+import { computeMetric, metricFromSums, metricSums } from "./metrics.js";
 
 /** One round's evaluation, as the training API reports it. */
 export interface RoundReport extends RoundMetrics {
@@ -39,6 +39,12 @@ export interface TrainOptions {
   readonly onRound?: (report: RoundReport, booster: Booster) => void | Promise<void>;
   /** Aborting stops training at the next round boundary. */
   readonly signal?: AbortSignal;
+  /**
+   * Training across hosts: the joined ring (`multi-host.ts`). Every XGBoost call then runs on the
+   * ring's thread, the hosts agree on stopping each round, and sagebrew's own metrics are summed
+   * across hosts; XGBoost's metrics already cover every host's rows.
+   */
+  readonly ring?: Collective;
 }
 
 export interface TrainResult {
@@ -71,6 +77,7 @@ async function toDMatrix(
   params: XGBoostTrainingParams,
   channel: string,
   quantile: boolean,
+  ring: Collective | undefined,
 ): Promise<{ dmat: DMatrix; labels: Float32Array }> {
   const nthread = params.booster.nthread ? Number(params.booster.nthread) : undefined;
   if (quantile && data.parts.every((p) => p.features.kind === "dense")) {
@@ -83,6 +90,7 @@ async function toDMatrix(
       ...(p.weights ? { weights: p.weights } : {}),
     }));
     const dmat = await DMatrix.fromBatchesAsync(batches, {
+      ...(ring ? { pool: ring.pool } : {}),
       ...(nthread ? { nthread } : {}),
       ...(params.booster.max_bin ? { maxBin: Number(params.booster.max_bin) } : {}),
     });
@@ -95,6 +103,11 @@ async function toDMatrix(
     ...(nthread ? { nthread } : {}),
   };
   const f = d.features;
+  if (ring) {
+    // Built on the ring's thread: XGBoost agrees on the column count across hosts as it builds.
+    const rows = f.kind === "dense" ? { dense: f } : { csr: f };
+    return { dmat: await DMatrix.fromRowsAsync(rows, { ...opts, pool: ring.pool }), labels: d.labels };
+  }
   return {
     dmat: f.kind === "dense" ? DMatrix.fromDense(f, opts) : DMatrix.fromCsr(f, opts),
     labels: d.labels,
@@ -122,11 +135,14 @@ export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> 
   const { params } = options;
   const t0 = performance.now();
   const hist = params.booster.tree_method === "hist";
-  const train = await toDMatrix(options.train, params, "train", hist);
+  const { ring } = options;
+  const train = await toDMatrix(options.train, params, "train", hist, ring);
   const dtrain = train.dmat;
   let valid: { dmat: DMatrix; labels: Float32Array } | undefined;
   try {
-    valid = options.validation ? await toDMatrix(options.validation, params, "validation", false) : undefined;
+    valid = options.validation
+      ? await toDMatrix(options.validation, params, "validation", false, ring)
+      : undefined;
   } catch (e) {
     dtrain.dispose();
     throw e;
@@ -138,14 +154,24 @@ export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> 
   const dataMs = performance.now() - t0;
   let booster: Booster | undefined;
   try {
-    booster = Booster.create(
-      sets.map(([d]) => d),
-      { validate_parameters: 1 },
-    );
-    if (options.resumeFrom) {
-      const restored = Booster.fromBuffer(options.resumeFrom.model);
-      booster.dispose();
-      booster = restored;
+    if (ring) {
+      // On the ring's thread, whose prediction cache XGBoost counts the features from.
+      booster = await Booster.createAsync(
+        sets.map(([d]) => d),
+        { validate_parameters: 1 },
+        ring.pool,
+      );
+      if (options.resumeFrom) booster.load(options.resumeFrom.model);
+    } else {
+      booster = Booster.create(
+        sets.map(([d]) => d),
+        { validate_parameters: 1 },
+      );
+      if (options.resumeFrom) {
+        const restored = Booster.fromBuffer(options.resumeFrom.model);
+        booster.dispose();
+        booster = restored;
+      }
     }
     booster.setParams(params.booster);
     if (params.numClass !== undefined) booster.setParam("num_class", params.numClass);
@@ -165,19 +191,20 @@ export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> 
     const tBoost = performance.now();
     let round = startRound;
     for (; round < params.numRound; round++) {
-      if (options.signal?.aborted) {
+      if (await stopRequested(options.signal, ring)) {
         stoppedBy = "signal";
         break;
       }
       await booster.updateAsync(round, dtrain);
       let line = await booster.evalAsync(round, sets);
-      for (const m of custom) {
-        for (const [d, name] of sets) {
-          const labels = name === "train" ? train.labels : valid!.labels;
-          const p = await booster.predictAsync(d);
-          line += `\t${name}-${m}:${formatMetric(computeMetric(m, params.objective, labels, p))}`;
-        }
-      }
+      line += await customMetrics(
+        booster,
+        custom,
+        sets,
+        { train: train.labels, validation: valid?.labels },
+        params,
+        ring,
+      );
       const metrics = parseEvalLine(line);
       const report: RoundReport = {
         round,
@@ -235,6 +262,58 @@ export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> 
     dtrain.dispose();
     dvalid?.dispose();
   }
+}
+
+/** Whether to stop before the next round; every host of a ring stops at the same round. */
+async function stopRequested(
+  signal: AbortSignal | undefined,
+  ring: Collective | undefined,
+): Promise<boolean> {
+  const mine = signal?.aborted ?? false;
+  if (!ring) return mine;
+  const [any] = await ring.allreduce(new Float64Array([mine ? 1 : 0]), "max");
+  return any === 1;
+}
+
+/**
+ * sagebrew's own metrics as `\tset-metric:value` entries. On a ring, each host's sums are added
+ * across hosts in one reduction, so every host prints the metric over every host's rows.
+ */
+async function customMetrics(
+  booster: Booster,
+  metrics: readonly string[],
+  sets: ReadonlyArray<readonly [DMatrix, string]>,
+  labels: { train: Float32Array; validation: Float32Array | undefined },
+  params: XGBoostTrainingParams,
+  ring: Collective | undefined,
+): Promise<string> {
+  const entries: Array<{ name: string; metric: string; value?: number; sums?: Float64Array }> = [];
+  for (const m of metrics) {
+    for (const [d, name] of sets) {
+      const y = name === "train" ? labels.train : labels.validation!;
+      const p = await booster.predictAsync(d);
+      entries.push(
+        ring
+          ? { name, metric: m, sums: metricSums(m, params.objective, params.numClass, y, p) }
+          : { name, metric: m, value: computeMetric(m, params.objective, y, p) },
+      );
+    }
+  }
+  if (ring && entries.length) {
+    const all = new Float64Array(entries.reduce((n, e) => n + e.sums!.length, 0));
+    let at = 0;
+    for (const e of entries) {
+      all.set(e.sums!, at);
+      at += e.sums!.length;
+    }
+    const total = await ring.allreduce(all, "sum");
+    at = 0;
+    for (const e of entries) {
+      e.value = metricFromSums(e.metric, total.subarray(at, at + e.sums!.length));
+      at += e.sums!.length;
+    }
+  }
+  return entries.map((e) => `\t${e.name}-${e.metric}:${formatMetric(e.value!)}`).join("");
 }
 
 /** Formats a metric value as XGBoost does (up to 17 significant digits, no exponent for ordinary values). */
