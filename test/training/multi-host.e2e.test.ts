@@ -5,7 +5,7 @@
  * data, none, a host killed mid-training, a tracker port in use.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -217,6 +217,39 @@ describe("training across hosts on loopback", () => {
     } finally {
       busy.close();
     }
+  });
+});
+
+// A network namespace of its own: DNS is unreachable there at once, and no query leaves the machine.
+const noNetns =
+  spawnSync("unshare", ["--net", "true"]).status === 0 ? false : "needs root and unshare (util-linux)";
+
+describe("host names that never resolve", { skip: noNetns }, () => {
+  it("fail the host within SAGEBREW_HOSTS_WAIT_SECONDS, naming the host", async () => {
+    const d = await job(1);
+    await d.write(
+      "input/config/resourceconfig.json",
+      JSON.stringify({ current_host: "algo-1", hosts: ["algo-1", "algo-2.never-resolves"] }),
+    );
+    const started = Date.now();
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn("unshare", ["--net", process.execPath, TRAIN_BIN], {
+        env: {
+          ...process.env,
+          SAGEMAKER_BASE_DIR: d.root,
+          SAGEBREW_HOSTS_WAIT_SECONDS: "3",
+          SAGEBREW_HOST_ADDRESSES: "algo-1=127.0.0.1",
+        },
+        stdio: "ignore",
+      });
+      child.on("close", resolve);
+    });
+    assert.equal(code, 2);
+    assert.match(
+      await readFile(d.file("output/failure"), "utf8"),
+      /^Cannot reach the other hosts: host algo-2\.never-resolves \(.+\) did not resolve within 3 s/,
+    );
+    assert.ok(Date.now() - started < 60_000);
   });
 });
 

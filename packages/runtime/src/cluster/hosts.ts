@@ -79,7 +79,7 @@ export async function resolveHosts(
     else throw r.reason;
   });
   if (failed.length) {
-    const seconds = Math.round(options.deadlineMs / 1000);
+    const seconds = Math.floor(options.deadlineMs / 1000);
     const list = failed.map((f) => `${f.host} (${f.reason})`).join(", ");
     throw new SagebrewError(
       "SB_HOST_UNRESOLVED",
