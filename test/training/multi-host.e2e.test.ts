@@ -263,7 +263,8 @@ describe("sagebrew train --instance-count", () => {
         return true;
       },
     } as unknown as NodeJS.WritableStream;
-    const code = await main(["train", REPO, "--instance-count", "0"], {
+    const d = await job(1);
+    const code = await main(["train", d.root, "--instance-count", "0"], {
       stdout: sink,
       stderr: sink,
       env: {},
