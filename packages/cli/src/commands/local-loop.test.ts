@@ -104,6 +104,12 @@ describe("sagebrew serve", () => {
     }
   });
 
+  it("as sagebrew local does", async () => {
+    const r = await sagebrew(["local", "--port", "70000"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^sagebrew local: --port 70000 is not a port number: /);
+  });
+
   it("exits at once on a missing directory, or an /opt/ml directory with no model yet", async () => {
     const missing = await sagebrew(["serve", join(work, "nope"), "--port", "0"]);
     assert.equal(missing.code, 2);

@@ -1,7 +1,7 @@
 /** `sagebrew local`: SageMaker's API on this machine, running real jobs and endpoints. */
 import { resolve } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
-import { parseCommandArgs } from "./_args.js";
+import { parseCommandArgs, portOption } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew local [--port P] [--state DIR]
@@ -51,16 +51,14 @@ export const localCommand: Command = {
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS, HELP);
     if (positionals.length) throw new SagebrewError("SB_USAGE", `unexpected argument ${positionals[0]}`);
-    if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) {
-      throw new SagebrewError("SB_USAGE", `--port ${values.port} is not a port number`);
-    }
+    const port = values.port === undefined ? undefined : portOption(values.port);
     const stateDir = resolve(io.cwd, values.state ?? ".sagebrew/local");
     // The server (and the AWS SDK it loads for s3://) is loaded by this command only.
     const { startLocalSageMaker, DEFAULT_LOCAL_PORT } = await import("../local/sagemaker/index.js");
     let local: Awaited<ReturnType<typeof startLocalSageMaker>>;
     try {
       local = await startLocalSageMaker({
-        port: values.port !== undefined ? Number(values.port) : DEFAULT_LOCAL_PORT,
+        port: port ?? DEFAULT_LOCAL_PORT,
         ...(values.host !== undefined ? { host: values.host } : {}),
         stateDir,
         env: io.env,

@@ -197,9 +197,19 @@ export function loadXGBoost(libraryPath: string | undefined = process.env.XGBOOS
   return cached;
 }
 
+/**
+ * XGBoost's last-error text without the native backtrace it appends (`Stack trace:` and a line per
+ * C++ frame): the message is for the user, one line.
+ */
+function lastErrorText(api: XGBoostApi): string {
+  const text = String(api.fn.XGBGetLastError!() ?? "");
+  const at = text.search(/\n\s*Stack trace:/);
+  return (at >= 0 ? text.slice(0, at) : text).trim().replace(/\s*\n\s*/g, " ");
+}
+
 /** Checks an XGBoost return code; on failure throws with XGBoost's own last-error text. */
 export function check(api: XGBoostApi, rc: number, what: string): void {
   if (rc === 0) return;
-  const text = String(api.fn.XGBGetLastError!() ?? "").trim();
+  const text = lastErrorText(api);
   throw new SagebrewError("SB_XGBOOST", `XGBoost failed to ${what}: ${text || `return code ${rc}`}`);
 }
