@@ -139,6 +139,22 @@ for (const driver of ["in-process", "socket"] as const) {
         }
       });
 
+      it("reads a one-based libsvm request to a zero-based model, as SageMaker's container does", async () => {
+        // aws/sagemaker-xgboost-container test_abalone.py sends "10 1:2 2:0.645 … 8:0.385" to an
+        // 8-feature model; here the iris model's 4 features as 1:…4:, with a label to ignore.
+        const r = await t.send(
+          "/invocations",
+          csv("0 1:5.1 2:3.5 3:1.4 4:0.2", { "content-type": "text/libsvm" }),
+        );
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.text, "setosa\n");
+        const tooWide = await t.send(
+          "/invocations",
+          csv("0:5.1 1:3.5 2:1.4 5:0.2", { "content-type": "text/libsvm" }),
+        );
+        assert.equal(tooWide.status, 400, tooWide.text);
+      });
+
       it("answers JSON with predicted_label and probabilities", async () => {
         const r = await t.send("/invocations", csv(SETOSA, { accept: "application/json" }));
         assert.equal(r.status, 200, r.text);

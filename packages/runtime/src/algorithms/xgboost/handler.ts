@@ -180,8 +180,12 @@ export function createXGBoostHandler(
 
     // Synchronous for small requests (the JavaScript path, or libxgboost on the main thread), so
     // that the app answers them without a promise; large ones go to the pool threads.
-    predict(model, data) {
-      const features = fitWidth(data.features, model.numFeatures);
+    predict(model, data, ctx) {
+      const libsvm = ctx.contentType.essence === MEDIA.libsvm || ctx.contentType.essence === MEDIA.xLibsvm;
+      const features = fitWidth(
+        libsvm ? oneBased(data.features, model.numFeatures) : data.features,
+        model.numFeatures,
+      );
       if (features.rows === 0) {
         throw new SagebrewError("SB_DATA_SHAPE", `Cannot predict: the ${SOURCE} holds no rows`);
       }
@@ -253,6 +257,18 @@ function onPool(
     }
     return { values, shape: [f.rows, ...done[0]!.shape.slice(1)] };
   });
+}
+
+/**
+ * libsvm indices are used as given (as training reads them), except when a request is one-based for
+ * a model trained zero-based: no index 0, and its largest index is one past the model's last
+ * feature, so read as given it cannot fit, and shifted down by one it does. SageMaker's container
+ * shifts every request whose smallest index is at least 1, which misreads requests to a model
+ * trained on one-based data (docs/compatibility.md).
+ */
+function oneBased(f: FeatureMatrix, numFeatures: number): FeatureMatrix {
+  if (f.kind !== "csr" || f.cols !== numFeatures + 1 || f.indices.some((i) => i === 0)) return f;
+  return { ...f, cols: numFeatures, indices: f.indices.map((i) => i - 1) };
 }
 
 /** Checks the column count; sparse rows narrower than the model are widened (absent = missing). */
