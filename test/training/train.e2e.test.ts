@@ -110,6 +110,46 @@ describe("train (iris, end to end)", () => {
     booster.dispose();
   });
 
+  it("reads a code channel (script mode's) beside the data without complaint", async () => {
+    const d = await irisDir();
+    await d.write("input/data/code/train.py", "print('not run')\n");
+    const r = await train(d);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  it("early-stops on XGBoost's default metric when eval_metric is not set, and says so", async () => {
+    const d = await irisDir();
+    // Every fourth validation row mislabelled: the validation loss turns up once the trees overfit.
+    const names = ["setosa", "versicolor", "virginica"];
+    const noisy = (await readFile(IRIS_CSV, "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((line, i) => {
+        const [label, ...rest] = line.split(",");
+        return i % 4 === 0 ? [names[(names.indexOf(label!) + 1) % 3], ...rest].join(",") : line;
+      });
+    await d.write("input/data/validation/iris.csv", `${noisy.join("\n")}\n`);
+    await d.write(
+      "input/config/hyperparameters.json",
+      JSON.stringify({
+        objective: "multi:softprob",
+        num_class: "3",
+        num_round: "500",
+        early_stopping_rounds: "3",
+      }),
+    );
+    await rm(d.file("input/config/inputdataconfig.json"));
+    const r = await train(d);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout + r.stderr,
+      /early stopping watches XGBoost's default validation metric for multi:softprob/,
+    );
+    assert.match(r.stdout, /early stopping after \d+ of 500/);
+    const meta = JSON.parse(await readFile(d.file("model/.sagebrew.json"), "utf8"));
+    assert.equal(meta.stopping_metric, "validation-mlogloss");
+  });
+
   it("computes sagebrew's own metrics such as accuracy and f1_macro", async () => {
     const d = await irisDir();
     await d.write(
@@ -204,6 +244,23 @@ describe("train failure paths", () => {
         ),
       message:
         /^Hyperparameter num_class: 4 does not match the 3 classes in the training labels \(setosa, versicolor, virginica\)/,
+    },
+    {
+      // aws/sagemaker-xgboost-container channel validation: "Extraneous channel found".
+      what: "a channel the XGBoost algorithm does not read",
+      setup: (d) => d.write("input/data/valdation/iris.csv", "setosa,5.1,3.5,1.4,0.2\n"),
+      message:
+        /^Cannot train: channel valdation is not one the XGBoost algorithm reads \(train or training, validation, code\); rename it or leave it out of the job/,
+    },
+    {
+      what: "a training ContentType with a malformed label_size",
+      setup: (d) =>
+        d.write(
+          "input/config/inputdataconfig.json",
+          JSON.stringify({ training: { ContentType: "text/csv; label_size=2; label_size=1" } }),
+        ),
+      message:
+        /^Cannot read channel training: content type "text\/csv; label_size=2; label_size=1" is not supported: its parameters are malformed/,
     },
     {
       what: "malformed hyperparameters.json",

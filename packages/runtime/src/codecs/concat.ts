@@ -109,3 +109,46 @@ export function toCsr(m: FeatureMatrix): CsrMatrix {
   }
   return { kind: "csr", rows: m.rows, cols: m.cols, indptr, indices, values };
 }
+
+/**
+ * The rows at `rows` (indices into `data`, any order), as a new data set of the same kind: dense
+ * stays dense, CSR stays CSR with the same width; labels, label strings and weights follow.
+ */
+export function selectRows(data: Dataset, rows: ArrayLike<number>): Dataset {
+  const f = data.features;
+  const n = rows.length;
+  let features: FeatureMatrix;
+  if (f.kind === "dense") {
+    const values = new Float32Array(new ArrayBuffer(n * f.cols * 4));
+    for (let i = 0; i < n; i++) {
+      const r = rows[i]!;
+      values.set(f.values.subarray(r * f.cols, (r + 1) * f.cols), i * f.cols);
+    }
+    features = { kind: "dense", rows: n, cols: f.cols, values };
+  } else {
+    let nnz = 0;
+    for (let i = 0; i < n; i++) nnz += f.indptr[rows[i]! + 1]! - f.indptr[rows[i]!]!;
+    const indptr = new Uint32Array(n + 1);
+    const indices = new Uint32Array(nnz);
+    const values = new Float32Array(nnz);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const from = f.indptr[rows[i]!]!;
+      const to = f.indptr[rows[i]! + 1]!;
+      indices.set(f.indices.subarray(from, to), at);
+      values.set(f.values.subarray(from, to), at);
+      at += to - from;
+      indptr[i + 1] = at;
+    }
+    features = { kind: "csr", rows: n, cols: f.cols, indptr, indices, values };
+  }
+  const pick = (a: Float32Array) => Float32Array.from({ length: n }, (_, i) => a[rows[i]!]!);
+  return {
+    features,
+    ...(data.labels ? { labels: pick(data.labels) } : {}),
+    ...(data.labelStrings
+      ? { labelStrings: Array.from({ length: n }, (_, i) => data.labelStrings![rows[i]!]!) }
+      : {}),
+    ...(data.weights ? { weights: pick(data.weights) } : {}),
+  };
+}

@@ -149,6 +149,8 @@ export interface FeatureImportance {
 export interface TrainOutput {
   /** The model: file name → contents, written into the model directory atomically. */
   readonly model?: Readonly<Record<string, Uint8Array | string>>;
+  /** Files for `output/data/` (`predictions.csv`): name → contents, written atomically beside `metrics.json`. */
+  readonly outputData?: Readonly<Record<string, Uint8Array | string>>;
   /** Why this host writes no model (one of several hosts); then `model` is absent and the job succeeds. */
   readonly noModel?: string;
   /** Default: `signal` when SIGTERM arrived, else `completed`. */
@@ -182,6 +184,11 @@ export interface AlgorithmDefinition<Ds extends HyperparameterDeclarations = Hyp
   readonly name: string;
   readonly hyperparameters: HyperparameterSchema<Ds>;
   readonly channels: Readonly<Record<string, ChannelDeclaration>>;
+  /**
+   * A job channel the algorithm does not declare (`code` aside): `warn` (the default) reads on and
+   * says so; `reject` fails the job, as SageMaker's XGBoost container does ("Extraneous channel").
+   */
+  readonly extraChannels?: "warn" | "reject";
   /** File name prefix of checkpoints (`<prefix>.<round>`). Default `checkpoint`. */
   readonly checkpointPrefix?: string;
   /** Formats this algorithm adds to the codec registry. */
@@ -199,7 +206,15 @@ export function defineAlgorithm<const Ds extends HyperparameterDeclarations>(
 /** An algorithm whose shape was checked. */
 export type CheckedAlgorithm = AlgorithmDefinition<HyperparameterDeclarations>;
 
-const KNOWN = new Set(["name", "hyperparameters", "channels", "checkpointPrefix", "codecs", "train"]);
+const KNOWN = new Set([
+  "name",
+  "hyperparameters",
+  "channels",
+  "extraChannels",
+  "checkpointPrefix",
+  "codecs",
+  "train",
+]);
 const TYPES = new Set(["int", "float", "bool", "enum", "string", "custom"]);
 
 /**
@@ -227,6 +242,9 @@ export function checkAlgorithm(value: unknown, source: string): CheckedAlgorithm
     throw fail("checkpointPrefix must be a file name prefix such as model-checkpoint");
   }
   if (a.codecs !== undefined && !Array.isArray(a.codecs)) throw fail("codecs must be an array of codecs");
+  if (a.extraChannels !== undefined && a.extraChannels !== "warn" && a.extraChannels !== "reject") {
+    throw fail(`extraChannels must be "warn" or "reject", got ${JSON.stringify(a.extraChannels)}`);
+  }
   return value as CheckedAlgorithm;
 }
 

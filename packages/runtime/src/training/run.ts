@@ -168,6 +168,11 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     }
     const files = modelFiles(paths.modelDir, output.model, algorithm.name);
     await writeAllAtomic(files);
+    if (output.outputData) {
+      await writeAllAtomic(
+        modelFiles(paths.outputDataDir, output.outputData, algorithm.name, "output data file"),
+      );
+    }
     if (recorded.rounds.length > 0) {
       await writeAtomic(join(paths.outputDataDir, "metrics.json"), recorded.toJson(output.best));
     }
@@ -246,6 +251,7 @@ function modelFiles(
   modelDir: string,
   model: Readonly<Record<string, Uint8Array | string>>,
   algorithm: string,
+  what = "model file",
 ): Array<readonly [string, Uint8Array | string]> {
   const entries = Object.entries(model);
   if (entries.length === 0) {
@@ -259,13 +265,13 @@ function modelFiles(
     if (name === "" || isAbsolute(name) || rel.startsWith("..") || rel === ".") {
       throw new SagebrewError(
         "SB_ALGORITHM",
-        `Cannot save model file ${JSON.stringify(name)} of the ${algorithm} algorithm: the name must stay inside the model directory`,
+        `Cannot save ${what} ${JSON.stringify(name)} of the ${algorithm} algorithm: the name must stay inside its directory`,
       );
     }
     if (typeof data !== "string" && !(data instanceof Uint8Array)) {
       throw new SagebrewError(
         "SB_ALGORITHM",
-        `Cannot save model file ${name} of the ${algorithm} algorithm: expected a string or bytes, got ${typeof data}`,
+        `Cannot save ${what} ${name} of the ${algorithm} algorithm: expected a string or bytes, got ${typeof data}`,
       );
     }
     return [join(modelDir, rel), data] as const;
@@ -330,6 +336,14 @@ function settleWithin<T>(
   });
 }
 
+/** The channel names an algorithm reads, aliases included: `train or training, validation, code`. */
+function channelNames(algorithm: CheckedAlgorithm): string {
+  const names = Object.entries(algorithm.channels).map(([name, d]) =>
+    [name, ...(d.aliases ?? [])].join(" or "),
+  );
+  return [...names, "code"].join(", ");
+}
+
 /** The channels API of the context, over the job's channels. */
 async function openChannels(
   options: RunTrainingOptions,
@@ -341,6 +355,12 @@ async function openChannels(
   const present = [...new Set([...job.channels.keys(), ...onDisk])];
   const { found, unused } = resolveChannels(algorithm.channels, present, paths.dataDir);
   const declaredNames = Object.keys(algorithm.channels);
+  if (unused.length > 0 && algorithm.extraChannels === "reject") {
+    throw new SagebrewError(
+      "SB_CHANNEL_INVALID",
+      `Cannot train: channel ${unused[0]} is not one the ${algorithm.name} algorithm reads (${channelNames(algorithm)}); rename it or leave it out of the job`,
+    );
+  }
   for (const n of unused) {
     reporter.warn(
       `channel ${n} is not used by the ${algorithm.name} algorithm (it reads ${declaredNames.join(" and ")})`,

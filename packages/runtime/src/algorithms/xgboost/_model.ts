@@ -35,13 +35,45 @@ export interface ModelFacts {
  * attributes set on the booster) and `.sagebrew.json`.
  */
 export function modelFiles(booster: Booster, facts: ModelFacts): Record<string, Uint8Array | string> {
+  stamp(booster, facts);
+  return {
+    [XGBOOST_MODEL_FILE]: booster.save("ubj"),
+    ".sagebrew.json": metaJson(facts, { model_file: XGBOOST_MODEL_FILE }),
+  };
+}
+
+/**
+ * The model directory's files for boosters trained on parts of the same data (k-fold
+ * cross-validation): `xgboost-model-0`, `xgboost-model-1`, … (served as an ensemble, as SageMaker's
+ * container serves them) and one `.sagebrew.json`.
+ */
+export function foldModelFiles(
+  boosters: readonly Booster[],
+  facts: ModelFacts,
+  extra: Readonly<Record<string, unknown>>,
+): Record<string, Uint8Array | string> {
+  const files: Record<string, Uint8Array | string> = {};
+  const names = boosters.map((_, i) => `${XGBOOST_MODEL_FILE}-${i}`);
+  boosters.forEach((b, i) => {
+    stamp(b, facts);
+    files[names[i]!] = b.save("ubj");
+  });
+  files[".sagebrew.json"] = metaJson(facts, { model_files: names, ...extra });
+  return files;
+}
+
+/** sagebrew's metadata as booster attributes, so a model file is self-contained. */
+function stamp(booster: Booster, facts: ModelFacts): void {
   booster.setAttr("sagebrew_version", RUNTIME_VERSION);
   booster.setAttr("sagebrew_objective", facts.objective);
   if (facts.classNames) booster.setAttr(CLASS_NAMES_ATTR, JSON.stringify(facts.classNames));
+}
+
+function metaJson(facts: ModelFacts, files: Readonly<Record<string, unknown>>): string {
   const meta = {
     format: "sagebrew-xgboost/1",
     sagebrew_version: RUNTIME_VERSION,
-    model_file: XGBOOST_MODEL_FILE,
+    ...files,
     model_format: "ubj",
     objective: facts.objective,
     num_class: facts.numClass ?? null,
@@ -53,10 +85,7 @@ export function modelFiles(booster: Booster, facts: ModelFacts): Record<string, 
     stopping_metric: facts.stoppingMetric ?? null,
     stopped_by: facts.stoppedBy,
   };
-  return {
-    [XGBOOST_MODEL_FILE]: booster.save("ubj"),
-    ".sagebrew.json": `${JSON.stringify(meta, null, 2)}\n`,
-  };
+  return `${JSON.stringify(meta, null, 2)}\n`;
 }
 
 /** A loaded XGBoost model (one booster, or an ensemble of them). */

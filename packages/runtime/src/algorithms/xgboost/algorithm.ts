@@ -18,6 +18,7 @@ import {
 } from "../../training/index.js";
 import { type Booster, type Collective, trimNativeHeap } from "../../xgboost/index.js";
 import { modelFiles } from "./_model.js";
+import { crossValidate } from "./cross-validation.js";
 import {
   toTrainingParams,
   XGBOOST_ALGORITHM_NAME,
@@ -139,6 +140,12 @@ function dataLine(
 }
 
 async function train(ctx: TrainingContext<XGBoostHyperparameters>): Promise<TrainOutput> {
+  if (ctx.hyperparameters._kfold !== undefined && ctx.hosts.length > 1) {
+    throw new SagebrewError(
+      "SB_HYPERPARAMETER",
+      `Hyperparameter _kfold: k-fold cross-validation runs on one host, and this job has ${ctx.hosts.length} (${ctx.hosts.join(", ")}); use one instance, or leave _kfold out`,
+    );
+  }
   const multi = await joinHosts(ctx);
   let ring: Collective | undefined;
   try {
@@ -224,9 +231,30 @@ async function trainHere(
     },
     role.kind === "ring" || role.kind === "alone" ? role.classNames : undefined,
   );
+  if (params.crossValidation) {
+    return crossValidate({
+      ctx,
+      params: { ...params, crossValidation: params.crossValidation },
+      train: labelled.train,
+      validation: labelled.validation,
+      facts: {
+        objective: params.objective,
+        numClass: params.numClass,
+        numFeatures: trainData.cols,
+        classNames: labelled.classNames,
+      },
+      summary: [dataLine(trainData, validationData, labelled.classNames)],
+    });
+  }
   if (params.earlyStoppingRounds !== undefined && !labelled.validation) {
     ctx.logger.warn(
       "early_stopping_rounds is set but there is no validation channel; training runs all rounds",
+    );
+  } else if (params.earlyStoppingRounds !== undefined && params.evalMetrics.length === 0) {
+    // SageMaker's container stops early only on a metric named in eval_metric (or by HPO), and
+    // otherwise trains every round without a word; XGBoost itself watches its default metric.
+    ctx.logger.info(
+      `early_stopping_rounds is set without eval_metric: early stopping watches XGBoost's default validation metric for ${params.objective} (SageMaker's XGBoost container would train all ${params.numRound} rounds)`,
     );
   }
   // Only the master writes checkpoints, so every host of a ring resumes from the master's.
@@ -319,6 +347,8 @@ export function createXGBoostAlgorithm(): CheckedAlgorithm {
       train: { required: true, aliases: ["training"], description: "the training rows, label first" },
       validation: { description: "rows to evaluate each round on, and for early stopping" },
     },
+    // SageMaker's container fails on any other channel ("Extraneous channel found").
+    extraChannels: "reject",
     checkpointPrefix: "xgboost-checkpoint",
     train,
   }) as unknown as CheckedAlgorithm;

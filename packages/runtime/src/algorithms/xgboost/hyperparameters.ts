@@ -283,6 +283,10 @@ export interface XGBoostTrainingParams {
   readonly saveModelOnTermination: boolean;
   readonly checkpointFrequency: number;
   readonly tuningObjectiveMetric?: string;
+  /** k-fold cross-validation (`_kfold`, `_num_cv_round`): folds and repeats. */
+  readonly crossValidation?: { readonly folds: number; readonly repeats: number };
+  /** `seed`, default 0 (XGBoost's): also seeds the cross-validation splits. */
+  readonly seed: number;
   /** Parameters handed to XGBoost as they are (strings), aliases resolved. */
   readonly booster: Readonly<Record<string, string>>;
 }
@@ -349,10 +353,10 @@ function checkDependencies(v: XGBoostHyperparameters, fail: HyperparameterFail):
     fail("interaction_constraints", `needs tree_method exact, hist or approx, not ${treeMethod}`);
   }
   if (v.updater) checkUpdater(v.updater, v.booster, v.process_type, fail);
-  if (v._kfold !== undefined || v._num_cv_round !== undefined) {
+  if (v._num_cv_round !== undefined && v._kfold === undefined) {
     fail(
-      "_kfold",
-      "k-fold cross-validation is not supported by sagebrew yet; remove _kfold and _num_cv_round",
+      "_num_cv_round",
+      "repeats k-fold cross-validation, which needs _kfold (the number of folds, e.g. 5)",
     );
   }
   if (v.use_dask_gpu_training === true) {
@@ -426,6 +430,10 @@ export function toTrainingParams(v: XGBoostHyperparameters, given: readonly stri
     saveModelOnTermination: v.save_model_on_termination,
     checkpointFrequency: v.checkpoint_frequency,
     ...(tuning ? { tuningObjectiveMetric: tuning } : {}),
+    ...(v._kfold !== undefined
+      ? { crossValidation: Object.freeze({ folds: v._kfold, repeats: v._num_cv_round ?? 1 }) }
+      : {}),
+    seed: v.seed ?? 0,
     booster: Object.freeze(booster),
   });
 }
