@@ -181,7 +181,8 @@ export function createXGBoostHandler(
     // Synchronous for small requests (the JavaScript path, or libxgboost on the main thread), so
     // that the app answers them without a promise; large ones go to the pool threads.
     predict(model, data, ctx) {
-      const libsvm = ctx.contentType.essence === MEDIA.libsvm || ctx.contentType.essence === MEDIA.xLibsvm;
+      const essence = ctx?.contentType?.essence; // tests call predict without a content type
+      const libsvm = essence === MEDIA.libsvm || essence === MEDIA.xLibsvm;
       const features = fitWidth(
         libsvm ? oneBased(data.features, model.numFeatures) : data.features,
         model.numFeatures,

@@ -254,7 +254,10 @@ describe("validateHyperparameters()", () => {
       /with booster gblinear must be exactly one of shotgun, coord_descent/,
     ],
     [{ eta: "0.1", learning_rate: "0.2" }, /^Hyperparameter eta: given twice/],
-    [{ _kfold: "5" }, /k-fold cross-validation is not supported by sagebrew yet/],
+    [
+      { _num_cv_round: "2" },
+      /^Hyperparameter _num_cv_round: repeats k-fold cross-validation, which needs _kfold/,
+    ],
   ];
   for (const [hp, message] of rejects) {
     it(`rejects ${JSON.stringify(hp)}`, () => {
