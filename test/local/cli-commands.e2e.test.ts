@@ -1,0 +1,144 @@
+/**
+ * sagebrew's own SageMaker commands against `sagebrew local` (issue 11 §4): `train --instance-type`,
+ * `deploy`, `predict --endpoint`, `logs`, `ls`, `transform --model-name` and `delete`, each a real
+ * `sagebrew` process whose SageMaker, Runtime and CloudWatch Logs clients reach `sagebrew local`
+ * (AWS_ENDPOINT_URL_SAGEMAKER, …) while S3 and STS are moto's; `sagebrew local` reads and writes
+ * s3:// through the same moto (AWS_ENDPOINT_URL_S3).
+ */
+import assert from "node:assert/strict";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { IRIS_DIR, REPO } from "../helpers/ml-dir.js";
+import { MOTO_ACCOUNT, type Moto, startMoto } from "../helpers/moto.js";
+import { run } from "../helpers/process.js";
+import { type RunningLocal, startLocal } from "./_local.js";
+
+const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
+// Resolved here: the child runs in a temp directory, where `--import tsx` would not be found.
+const TSX = import.meta.resolve("tsx");
+const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+const ROLE = `arn:aws:iam::${MOTO_ACCOUNT}:role/SageMakerRole`;
+
+let moto: Moto;
+let local: RunningLocal;
+let work: string;
+
+function sagebrew(args: readonly string[]) {
+  return run(process.execPath, ["--conditions=sagebrew-source", "--import", TSX, BIN, ...args], {
+    env: {
+      ...moto.env,
+      AWS_ENDPOINT_URL_SAGEMAKER: local.url,
+      AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: local.url,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: local.url,
+    },
+    cwd: work,
+    timeoutMs: 300_000,
+  });
+}
+
+before(async () => {
+  moto = await startMoto();
+  work = await mkdtemp(join(tmpdir(), "sagebrew-local-cli-"));
+  local = await startLocal(join(work, "state"), {
+    env: {
+      AWS_ENDPOINT_URL_S3: moto.url,
+      AWS_ACCESS_KEY_ID: "testing",
+      AWS_SECRET_ACCESS_KEY: "testing",
+      SAGEBREW_CONTAINER_ENGINE: join(work, "no-engine"),
+    },
+  });
+  await cp(IRIS_DIR, join(work, "test_dir"), { recursive: true });
+  await mkdir(join(work, "batch"));
+  await cp(
+    join(REPO, "examples", "iris-xgboost", "local_test", "payload.csv"),
+    join(work, "batch", "payload.csv"),
+  );
+});
+
+after(async () => {
+  await local?.stop();
+  await moto?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+test("train --instance-type → deploy → predict --endpoint → logs → ls → transform --model-name → delete", async () => {
+  const trained = await sagebrew([
+    "train",
+    "test_dir",
+    "--instance-type",
+    "ml.m5.large",
+    "--image",
+    IMAGE,
+    "--role",
+    ROLE,
+    "--download",
+  ]);
+  assert.equal(trained.code, 0, trained.stderr + local.stderr());
+  assert.match(trained.stdout, /^training job test-dir-\S+: Completed$/m);
+  assert.match(trained.stdout, /^ {2}train:mlogloss = 0\.0\d+$/m);
+  // The job's log lines reached the command through sagebrew local's CloudWatch Logs.
+  assert.match(trained.stderr + trained.stdout, /\[algo-1\] \[19\]\ttrain-mlogloss:/);
+  assert.deepEqual((await readdir(join(work, "test_dir", "model"))).sort(), [
+    ".sagebrew.json",
+    "xgboost-model",
+  ]);
+
+  const deployed = await sagebrew([
+    "deploy",
+    "test_dir",
+    "--name",
+    "iris",
+    "--image",
+    IMAGE,
+    "--role",
+    ROLE,
+    "--instance-type",
+    "ml.m5.large",
+  ]);
+  assert.equal(deployed.code, 0, deployed.stderr + local.stderr());
+  assert.match(
+    deployed.stdout,
+    /^endpoint iris is InService \(created; model (iris-\S+), s3:\/\/\S+\/model\.tar\.gz\)$/m,
+  );
+  const model = /model (iris-[^,]+),/.exec(deployed.stdout)![1]!;
+
+  const predicted = await sagebrew(["predict", join(work, "batch", "payload.csv"), "--endpoint", "iris"]);
+  assert.equal(predicted.code, 0, predicted.stderr);
+  assert.equal(predicted.stdout.split("\n")[0], "setosa");
+
+  const logs = await sagebrew(["logs", "iris"]);
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.match(logs.stdout + logs.stderr, /"msg":"model loaded and warmed"/);
+
+  const listed = await sagebrew(["ls"]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /^endpoint\s+iris\s+InService/m);
+  assert.match(listed.stdout, /^training-job\s+test-dir-\S+\s+Completed/m);
+
+  const transformed = await sagebrew([
+    "transform",
+    "batch",
+    "--model-name",
+    model,
+    "--instance-type",
+    "ml.m5.large",
+    "--split-type",
+    "Line",
+    "--assemble-with",
+    "Line",
+    "--download",
+    "out",
+  ]);
+  assert.equal(transformed.code, 0, transformed.stderr + local.stderr());
+  assert.match(transformed.stdout, /^transform job \S+: Completed$/m);
+  assert.equal(await readFile(join(work, "out", "payload.csv.out"), "utf8"), "setosa\n");
+
+  const deleted = await sagebrew(["delete", "iris", "--yes"]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.match(deleted.stdout + deleted.stderr, /deleted endpoint iris/);
+  const after = await sagebrew(["ls"]);
+  assert.doesNotMatch(after.stdout, /^endpoint\s+iris/m);
+});
