@@ -32,6 +32,8 @@ export function endpointLogGroup(endpoint: string): string {
 
 /** Default `ContainerStartupHealthCheckTimeoutInSeconds`. */
 const DEFAULT_STARTUP_S = 600;
+/** A `/ping` error (other than 503) that lasts this long fails the endpoint before the window ends. */
+const PERSISTENT_FAILURE_MS = 5_000;
 
 /** One `serve` container of a variant. */
 export interface Instance {
@@ -435,6 +437,7 @@ export class EndpointManager implements EndpointEngine {
   async #waitHealthy(instance: Instance, timeoutS: number, signal: AbortSignal): Promise<void> {
     const start = Date.now();
     const deadline = start + timeoutS * 1000;
+    let failingSince: number | undefined;
     const fail = (why: string) =>
       new DeployError(
         `The primary container for production variant ${instance.variant} did not pass the ping health check: ${why}${instance.lastLine ? `; its last log line: ${instance.lastLine}` : ""}`,
@@ -450,9 +453,18 @@ export class EndpointManager implements EndpointEngine {
           timeoutMs: LIMITS.pingTimeoutSeconds * 1000,
         });
         if (r.status === 200) return;
-        if (Date.now() > deadline) throw fail(`/ping answered ${r.status}`);
+        const said = r.body.toString("utf8").trim().split("\n")[0]?.slice(0, 500) ?? "";
+        const answer = `/ping answered ${r.status}${said ? ` (${said})` : ""}`;
+        // 503 says "not yet"; another error that persists says the container gave up (a model that
+        // cannot load): fail now rather than at the end of the health-check window.
+        if (r.status !== 503) failingSince ??= Date.now();
+        else failingSince = undefined;
+        if (failingSince !== undefined && Date.now() - failingSince >= PERSISTENT_FAILURE_MS)
+          throw fail(answer);
+        if (Date.now() > deadline) throw fail(answer);
       } catch (e) {
         if (e instanceof DeployError) throw e;
+        failingSince = undefined;
         if (Date.now() > deadline) throw fail(`/ping did not answer within ${timeoutS} s`);
       }
       // Containers usually answer within a few hundred ms: ask often at first.

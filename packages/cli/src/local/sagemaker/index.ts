@@ -40,6 +40,8 @@ export interface LocalSageMakerOptions {
   readonly programs?: RuntimePrograms;
   /** SIGTERM → SIGKILL grace when stopping a training job (SageMaker: 120 s). */
   readonly trainingStopGraceMs?: number;
+  /** How long an endpoint's container has to answer an invocation (SageMaker: 60 s). */
+  readonly invocationTimeoutMs?: number;
   /** Where the server's own messages go (one line each). */
   readonly log: (line: string) => void;
 }
@@ -141,7 +143,13 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   await transforms.recover();
   const server: Server = createFront({
     services,
-    runtime: createRuntimeRoute(endpoints, { storage, warn }),
+    runtime: createRuntimeRoute(endpoints, {
+      storage,
+      warn,
+      ...(options.invocationTimeoutMs !== undefined
+        ? { invocationTimeoutMs: options.invocationTimeoutMs }
+        : {}),
+    }),
     warn,
   });
   await new Promise<void>((done, fail) => {

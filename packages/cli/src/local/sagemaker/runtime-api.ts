@@ -56,6 +56,8 @@ const RETURNED = [
 export interface RuntimeOptions {
   readonly storage: ObjectStorage;
   readonly warn: (message: string) => void;
+  /** How long a container has to answer (SageMaker: 60 s). */
+  readonly invocationTimeoutMs?: number;
 }
 
 type Kind = "invoke" | "stream";
@@ -257,9 +259,12 @@ class Route {
   #codec: FrameCodec | undefined;
   #codecLoading: Promise<FrameCodec> | undefined;
 
+  readonly timeoutMs: number;
+
   constructor(endpoints: EndpointManager, options: RuntimeOptions) {
     this.endpoints = endpoints;
     this.options = options;
+    this.timeoutMs = options.invocationTimeoutMs ?? TIMEOUT_MS;
   }
 
   get streamCodec(): Promise<FrameCodec> {
@@ -338,7 +343,7 @@ class Route {
       return;
     }
     picked.instance.pool.request(inv.head, inv.body, inv, {
-      timeoutMs: TIMEOUT_MS,
+      timeoutMs: this.timeoutMs,
       idle: inv.kind === "stream",
     });
   }
@@ -350,7 +355,7 @@ class Route {
         new ApiError("ServiceUnavailable", `Endpoint ${inv.endpoint} is still starting.`, { status: 503 }),
         inv.requestId,
       );
-    }, TIMEOUT_MS);
+    }, this.timeoutMs);
     void live.ready!.then(() => {
       clearTimeout(timer);
       if (inv.res.headersSent) return;
@@ -386,7 +391,7 @@ class Route {
           `POST /models/${encodeURIComponent(modelName)}/invoke `,
         );
         inv.instance.pool.request(head, inv.body, inv, {
-          timeoutMs: TIMEOUT_MS,
+          timeoutMs: this.timeoutMs,
           idle: inv.kind === "stream",
         });
       },
