@@ -32,6 +32,11 @@ export function endpointLogGroup(endpoint: string): string {
 
 /** Default `ContainerStartupHealthCheckTimeoutInSeconds`. */
 const DEFAULT_STARTUP_S = 600;
+/**
+ * Lines that continue the message before them (stack traces, indented detail): the reason given for
+ * a failed endpoint is the last line that starts a message.
+ */
+const CONTINUATION = /^(\s|Stack trace:|\[bt\]|Caused by)/;
 /** A `/ping` error (other than 503) that lasts this long fails the endpoint before the window ends. */
 const PERSISTENT_FAILURE_MS = 5_000;
 
@@ -370,7 +375,7 @@ export class EndpointManager implements EndpointEngine {
             port,
             onLine: (line) => {
               this.#o.logs.write(group, logStream, line);
-              if (line.trim()) instance.lastLine = line.trim();
+              if (line.trim() && !CONTINUATION.test(line)) instance.lastLine = line.trim();
             },
           },
           this.#o.containers,
