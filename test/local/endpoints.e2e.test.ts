@@ -301,4 +301,83 @@ describe("sagebrew local endpoints", () => {
     );
     await readFile(join(work, "out", "two-hosts", "output", "model.tar.gz"));
   });
+
+  it("reads Pipe-mode and manifest channels, writes checkpoints and an uncompressed model, and serves an uncompressed ModelDataSource", async () => {
+    const data = join(work, "pipe-data");
+    await mkdir(data, { recursive: true });
+    const { features, labels } = irisRows();
+    const names = ["setosa", "versicolor", "virginica"];
+    await writeFile(
+      join(data, "iris.csv"),
+      `${features.map((f, i) => `${names[labels[i]!]},${f.join(",")}`).join("\n")}\n`,
+    );
+    const manifest = join(work, "validation.manifest");
+    await writeFile(manifest, JSON.stringify([{ prefix: `${pathToFileURL(data).href}/` }, "iris.csv"]));
+    const out = join(work, "out-none");
+    await sm.send(
+      new CreateTrainingJobCommand({
+        TrainingJobName: "pipe-and-manifest",
+        RoleArn: ROLE,
+        AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: "Pipe" },
+        HyperParameters: {
+          objective: "multi:softprob",
+          num_class: "3",
+          num_round: "6",
+          checkpoint_frequency: "2",
+        },
+        InputDataConfig: [
+          {
+            ChannelName: "train",
+            ContentType: "text/csv",
+            DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: pathToFileURL(data).href } },
+          },
+          {
+            ChannelName: "validation",
+            ContentType: "text/csv",
+            InputMode: "File",
+            DataSource: { S3DataSource: { S3DataType: "ManifestFile", S3Uri: pathToFileURL(manifest).href } },
+          },
+        ],
+        OutputDataConfig: { S3OutputPath: pathToFileURL(out).href, CompressionType: "NONE" },
+        CheckpointConfig: { S3Uri: pathToFileURL(join(work, "ckpt")).href },
+        ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 1, VolumeSizeInGB: 5 },
+      }),
+    );
+    await waitUntilTrainingJobCompletedOrStopped(
+      { client: sm, maxWaitTime: 300, minDelay: 1, maxDelay: 2 },
+      { TrainingJobName: "pipe-and-manifest" },
+    );
+    const d = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: "pipe-and-manifest" }));
+    assert.equal(d.TrainingJobStatus, "Completed", d.FailureReason);
+    assert.ok(d.FinalMetricDataList?.some((m) => m.MetricName === "validation:mlogloss"));
+    const jobDir = join(local.stateDir, "training-jobs", "pipe-and-manifest", "algo-1");
+    assert.deepEqual((await readdir(join(jobDir, "input", "data"))).sort(), ["train_0", "validation"]);
+    assert.equal(
+      d.ModelArtifacts?.S3ModelArtifacts,
+      `${pathToFileURL(out).href}/pipe-and-manifest/output/model/`,
+    );
+    const model = join(out, "pipe-and-manifest", "output", "model");
+    assert.deepEqual((await readdir(model)).sort(), [".sagebrew.json", "xgboost-model"]);
+    assert.ok((await readdir(join(work, "ckpt"))).some((f) => f.startsWith("xgboost-checkpoint")));
+
+    await sm.send(
+      new CreateModelCommand({
+        ModelName: "uncompressed",
+        ExecutionRoleArn: ROLE,
+        PrimaryContainer: {
+          Image: IMAGE,
+          ModelDataSource: {
+            S3DataSource: {
+              S3Uri: `${pathToFileURL(model).href}/`,
+              S3DataType: "S3Prefix",
+              CompressionType: "None",
+            },
+          },
+        },
+      }),
+    );
+    const e = await endpoint("uncompressed", [variant("AllTraffic", "uncompressed")]);
+    assert.equal(e.EndpointStatus, "InService", e.FailureReason);
+    assert.equal((await invoke("uncompressed", "6.7,3.1,5.6,2.4\n")).body, "virginica\n");
+  });
 });

@@ -9,9 +9,9 @@
  */
 import { createHash } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { LIMITS } from "@sagebrew/runtime/core";
+import { freePort } from "./_ports.js";
 import { UpstreamPool } from "./_upstream.js";
 import { callWhole } from "./_upstream-call.js";
 import { type ContainerDeps, type RunningContainer, startContainer } from "./containers.js";
@@ -118,21 +118,6 @@ export interface EndpointManagerOptions {
   readonly workDir: string;
   readonly now: () => number;
   readonly warn: (message: string) => void;
-}
-
-/** A free loopback port (never 8080, which a real container would take). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once("error", reject);
-      s.listen(0, "127.0.0.1", () => {
-        const a = s.address();
-        s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-      });
-    });
-    if (port > 0 && port !== LIMITS.defaultPort) return port;
-  }
 }
 
 /** A stable, EC2-looking instance id for an endpoint's container. */

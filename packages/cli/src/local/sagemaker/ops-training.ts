@@ -138,12 +138,11 @@ export async function createTrainingJob(ctx: OpContext, body: Body): Promise<unk
       ...((body.StoppingCondition as TrainingJobDoc["StoppingCondition"] | undefined) ?? {}),
     },
     ModelArtifacts: {
-      S3ModelArtifacts: joinUri(
-        output.S3OutputPath,
-        name,
-        "output",
-        output.CompressionType === "NONE" ? "model/" : "model.tar.gz",
-      ),
+      // Uncompressed output is a prefix, written with its trailing slash.
+      S3ModelArtifacts:
+        output.CompressionType === "NONE"
+          ? `${joinUri(output.S3OutputPath, name, "output", "model")}/`
+          : joinUri(output.S3OutputPath, name, "output", "model.tar.gz"),
     },
     TrainingJobStatus: "InProgress",
     SecondaryStatus: "Starting",

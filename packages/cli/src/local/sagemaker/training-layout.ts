@@ -130,7 +130,8 @@ export async function layoutTrainingJob(job: TrainingJobDoc, options: LayoutOpti
             hosts: sortedHosts,
           },
         ],
-        network_interface_name: "eth0",
+        // Hosts on this machine talk over loopback; containers get their own interface.
+        network_interface_name: runner === "runtime" ? "lo" : "eth0",
       }),
     );
     const place = checkpointPlace(root, job.CheckpointConfig?.LocalPath || "/opt/ml/checkpoints", runner);
@@ -171,7 +172,7 @@ export async function layoutTrainingJob(job: TrainingJobDoc, options: LayoutOpti
 }
 
 /**
- * Streams `objects` (downloaded one by one into `scratch`) into the FIFO, as SageMaker's Pipe mode
+ * Streams `objects` (downloaded one by one to `<scratch>-<n>`) into the FIFO, as SageMaker's Pipe mode
  * does; `cancel()` unblocks a writer whose reader never came.
  */
 export function feedPipe(
@@ -189,7 +190,7 @@ export function feedPipe(
     });
     for (const [i, o] of objects.entries()) {
       if (cancelled) break;
-      const tmp = join(scratch, `pipe-${i}`);
+      const tmp = `${scratch}-${i}`;
       await storage.download(o.uri, tmp);
       await new Promise<void>((resolve, reject) => {
         const src = createReadStream(tmp);

@@ -6,9 +6,11 @@
  * `MaxRuntimeInSeconds` send SIGTERM with the 120 s grace period; the hosts' model directories
  * become `<S3OutputPath>/<job>/output/model.tar.gz` (reproducible, files at the root).
  */
+import { spawn } from "node:child_process";
 import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { FAILURE_REASON_MAX_CHARS, LIMITS, mlPaths } from "@sagebrew/runtime/core";
+import { freePort } from "./_ports.js";
 import { type ContainerDeps, type RunningContainer, startContainer } from "./containers.js";
 import type { TrainingEngine } from "./context.js";
 import type { TrainingJobDoc } from "./docs.js";
@@ -23,6 +25,21 @@ import type { ResourceStore } from "./store.js";
 import { feedPipe, type HostLayout, layoutTrainingJob } from "./training-layout.js";
 
 export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
+
+/**
+ * The runtime's multi-host settings for hosts that are processes on this machine (the ones
+ * `sagebrew train --instance-count` gives its loopback hosts): the rendezvous and tracker ports,
+ * each host name's address (loopback, instead of DNS), and OpenMP threads that sleep while their
+ * host waits on the others, so that N hosts can share this machine's cores.
+ */
+async function loopbackHostsEnv(layouts: readonly HostLayout[]): Promise<Record<string, string>> {
+  return {
+    SAGEBREW_RENDEZVOUS_PORT: String(await freePort()),
+    SAGEBREW_TRACKER_PORT: String(await freePort()),
+    SAGEBREW_HOST_ADDRESSES: layouts.map((l) => `${l.host}=127.0.0.1`).join(","),
+    OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? "passive",
+  };
+}
 
 export interface TrainingRunnerOptions {
   readonly store: ResourceStore;
@@ -224,6 +241,8 @@ export class TrainingRunner implements TrainingEngine {
     const grace = this.#o.stopGraceMs ?? LIMITS.trainingStopGraceSeconds * 1000;
     const network =
       layouts.length > 1 && job._runner === "docker" ? `sagebrew-local-${job.name.toLowerCase()}` : undefined;
+    if (network) await this.#engine(["network", "create", network]);
+    const hostsEnv = layouts.length > 1 && job._runner === "runtime" ? await loopbackHostsEnv(layouts) : {};
     const containers: RunningContainer[] = [];
     const pipes: Array<{ cancel(): void }> = [];
     for (const l of layouts) {
@@ -235,6 +254,7 @@ export class TrainingRunner implements TrainingEngine {
           mlRoot: l.root,
           program: "train",
           env: {
+            ...hostsEnv,
             ...(job.Environment ?? {}),
             TRAINING_JOB_NAME: job.TrainingJobName,
             TRAINING_JOB_ARN: job.TrainingJobArn,
@@ -257,7 +277,10 @@ export class TrainingRunner implements TrainingEngine {
       );
       containers.push(c);
       void this.#o.registry.add({ pid: c.pid, mlRoot: l.root, runner: job._runner, name: containerName });
-      for (const p of l.pipes) pipes.push(feedPipe(p.fifo, p.objects, this.#o.storage, join(l.root, "..")));
+      for (const p of l.pipes) {
+        const scratch = join(l.root, "..", `.pipe-${l.host}-${basename(p.fifo)}`);
+        pipes.push(feedPipe(p.fifo, p.objects, this.#o.storage, scratch));
+      }
     }
     let stopReason: "StopTrainingJob" | "MaxRuntimeExceeded" | undefined;
     const terminate = (reason: "StopTrainingJob" | "MaxRuntimeExceeded") => {
@@ -274,6 +297,7 @@ export class TrainingRunner implements TrainingEngine {
     if (this.#job(name).TrainingJobStatus === "Stopping") terminate("StopTrainingJob");
     const results = await Promise.all(containers.map((c) => c.exited));
     clearTimeout(timer);
+    if (network) await this.#engine(["network", "rm", network]);
     for (const p of pipes) p.cancel();
     this.#active.delete(name.toLowerCase());
     for (const l of layouts)
@@ -293,6 +317,18 @@ export class TrainingRunner implements TrainingEngine {
         text ??
         `AlgorithmError: ${layouts[failedAt]!.host} ${how} and wrote no failure file; see the job's log stream ${TRAINING_LOG_GROUP}/${job.TrainingJobName}/${layouts[failedAt]!.host}-*`,
     };
+  }
+
+  /** Runs one container-engine command to its end (networks of multi-host Docker jobs). */
+  #engine(args: readonly string[]): Promise<void> {
+    return new Promise((done) => {
+      const c = spawn(this.#o.containers.engineCommand, args, {
+        stdio: "ignore",
+        env: this.#o.containers.baseEnv,
+      });
+      c.once("error", () => done());
+      c.once("close", () => done());
+    });
   }
 
   async #onMaxRuntime(name: string): Promise<void> {
