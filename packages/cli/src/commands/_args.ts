@@ -1,6 +1,6 @@
 /** Argument parsing shared by the sub-commands: node's parseArgs, with usage errors in one voice. */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { SagebrewError } from "@sagebrew/runtime/core";
+import { isSagebrewError, SagebrewError } from "@sagebrew/runtime/core";
 import { didYouMean } from "../suggest.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -72,4 +72,13 @@ export function portOption(value: string, flag = "--port"): number {
     );
   }
   return port;
+}
+
+/**
+ * A port that cannot be listened on (SB_LISTEN) with the hint of how to pick another, so that
+ * `serve` and `local` say it in the same words; any other error as it is.
+ */
+export function withPortHint(e: unknown): unknown {
+  if (!isSagebrewError(e, "SB_LISTEN")) return e;
+  return new SagebrewError("SB_LISTEN", `${e.message}; choose another port with --port (0 picks a free one)`);
 }

@@ -151,6 +151,26 @@ describe("sagebrew serve", () => {
     }
   });
 
+  it("sagebrew local says it in the same sentence, and leaves the state directory free", async () => {
+    const blocker = createServer().listen(0, "127.0.0.1");
+    await once(blocker, "listening");
+    const port = (blocker.address() as AddressInfo).port;
+    const state = join(work, "local-state");
+    try {
+      const r = await sagebrew(["local", "--port", String(port), "--state", state]);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr,
+        `sagebrew local: Cannot listen on 127.0.0.1 port ${port}: another program is listening there; choose another port with --port (0 picks a free one)\n`,
+      );
+      assert.equal(r.stdout, "");
+      // The lock is released, so a second try on a free port takes the same directory.
+      await assert.rejects(readFile(join(state, "lock")), { code: "ENOENT" });
+    } finally {
+      blocker.close();
+    }
+  });
+
   it("serves DIR/model, as transform --model takes it", async () => {
     const child = spawn(
       process.execPath,

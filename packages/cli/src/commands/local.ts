@@ -1,7 +1,7 @@
 /** `sagebrew local`: SageMaker's API on this machine, running real jobs and endpoints. */
 import { resolve } from "node:path";
-import { SagebrewError } from "@sagebrew/runtime/core";
-import { parseCommandArgs, portOption } from "./_args.js";
+import { isSagebrewError, SagebrewError } from "@sagebrew/runtime/core";
+import { parseCommandArgs, portOption, withPortHint } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
 const HELP = `Usage: sagebrew local [--port P] [--state DIR]
@@ -65,6 +65,7 @@ export const localCommand: Command = {
         log: (line) => io.stderr.write(`${line}\n`),
       });
     } catch (e) {
+      if (isSagebrewError(e, "SB_LISTEN")) throw withPortHint(e);
       throw new SagebrewError("SB_LOCAL", (e as Error).message);
     }
     io.stdout.write(`SageMaker on ${local.url} (state in ${local.stateDir}); Ctrl-C to stop\n`);

@@ -1,8 +1,8 @@
 /** `sagebrew serve`: serve a local /opt/ml-shaped directory, as the container would (no Docker). */
 import { resolve } from "node:path";
-import { ENV, isSagebrewError, SagebrewError } from "@sagebrew/runtime/core";
+import { ENV } from "@sagebrew/runtime/core";
 import { locateModel } from "../local/model-dir.js";
-import { onePositional, parseCommandArgs, portOption } from "./_args.js";
+import { onePositional, parseCommandArgs, portOption, withPortHint } from "./_args.js";
 import { resolveMlDir } from "./train.js";
 import type { Command, CommandIo } from "./types.js";
 
@@ -65,11 +65,7 @@ export const serveCommand: Command = {
       host: values.host ?? "127.0.0.1",
       ...(where ? { modelDir: where.modelDir } : {}),
     }).catch((e: unknown) => {
-      if (!isSagebrewError(e, "SB_LISTEN")) throw e;
-      throw new SagebrewError(
-        "SB_LISTEN",
-        `${e.message}; choose another port with --port (0 picks a free one)`,
-      );
+      throw withPortHint(e);
     });
     io.stdout.write(`Serving ${where?.modelDir ?? dir} on ${server.url} (Ctrl-C to stop)\n`);
     const signal = stopSignal();

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { createXGBoostHandler } from "../algorithms/xgboost/handler.js";
 import { readServingConfig, type ServingConfig } from "../config/serving.js";
 import { ENV, mlPaths } from "../contract/index.js";
-import { SagebrewError } from "../errors/index.js";
+import { listenError } from "../errors/index.js";
 import { createLogger, type Logger } from "../node/logger.js";
 import { readProject } from "../project/index.js";
 import { resolveHandler } from "../serving/load-handler.js";
@@ -103,14 +103,6 @@ async function serveMultiModel(
   );
 }
 
-/** Why listening failed, by the system's code, in words; undefined for codes not worth translating. */
-const LISTEN_FAILURES: Readonly<Record<string, (host: string | undefined) => string>> = {
-  EADDRINUSE: () => "another program is listening there",
-  EACCES: () => "not allowed (ports below 1024 need privileges)",
-  EADDRNOTAVAIL: (host) => `this machine has no address ${host}`,
-  ENOTFOUND: (host) => `${host} is not a known host name`,
-};
-
 /**
  * Awaits a server's start; a listen failure (port in use, not allowed) becomes one sentence naming
  * the port, so `serve` and `sagebrew serve` print it instead of a stack trace.
@@ -121,9 +113,6 @@ async function listening<T>(start: Promise<T>, port: number, host: string | unde
   try {
     return await start;
   } catch (e) {
-    const why = LISTEN_FAILURES[(e as NodeJS.ErrnoException).code ?? ""];
-    if (!why) throw e;
-    const where = host === undefined ? `port ${port}` : `${host} port ${port}`;
-    throw new SagebrewError("SB_LISTEN", `Cannot listen on ${where}: ${why(host)}`, { cause: e });
+    throw listenError(e, port, host) ?? e;
   }
 }

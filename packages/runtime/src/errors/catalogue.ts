@@ -130,7 +130,7 @@ export const ERROR_CODES = {
   SB_LOCAL: {
     kind: "platform",
     status: 500,
-    summary: "`sagebrew local` could not start (state directory in use, port taken).",
+    summary: "`sagebrew local` could not start (its state directory is in use by another one).",
   },
   SB_ENV_INVALID: {
     kind: "user",

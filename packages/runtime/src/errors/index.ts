@@ -58,3 +58,25 @@ export function toSagebrewError(e: unknown, fallback: ErrorCode = "SB_INTERNAL")
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === "string" && Object.hasOwn(ERROR_CODES, code);
 }
+
+/** Why listening failed, by the system's code, in words; codes not listed are not worth translating. */
+const LISTEN_FAILURES: Readonly<Record<string, (host: string | undefined) => string>> = {
+  EADDRINUSE: () => "another program is listening there",
+  EACCES: () => "not allowed (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: (host) => `this machine has no address ${host}`,
+  ENOTFOUND: (host) => `${host} is not a known host name`,
+};
+
+/**
+ * A server's listen failure (port in use, not allowed) as one sentence naming the port, so that
+ * `serve`, `sagebrew serve` and `sagebrew local` print the same words instead of a stack trace;
+ * undefined for any other error.
+ *
+ * @example throw listenError(e, 8080, "127.0.0.1") ?? e;
+ */
+export function listenError(e: unknown, port: number, host?: string): SagebrewError | undefined {
+  const why = LISTEN_FAILURES[(e as NodeJS.ErrnoException | undefined)?.code ?? ""];
+  if (!why) return undefined;
+  const where = host === undefined ? `port ${port}` : `${host} port ${port}`;
+  return new SagebrewError("SB_LISTEN", `Cannot listen on ${where}: ${why(host)}`, { cause: e });
+}

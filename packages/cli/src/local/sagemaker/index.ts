@@ -7,6 +7,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
+import { listenError } from "@sagebrew/runtime/core";
 import type { Services } from "./context.js";
 import { EndpointManager } from "./endpoint-manager.js";
 import { containerEngineCli, planImage } from "./images.js";
@@ -78,7 +79,8 @@ async function lockState(stateDir: string): Promise<() => Promise<void>> {
 /**
  * Starts `sagebrew local`.
  *
- * @throws Error when the state directory is in use or the port cannot be bound.
+ * @throws SagebrewError SB_LISTEN when the port cannot be bound (in use, not allowed); Error when the
+ *   state directory is in use.
  * @example const local = await startLocalSageMaker({ stateDir: ".sagebrew/local", env: process.env, log: console.error });
  */
 export async function startLocalSageMaker(options: LocalSageMakerOptions): Promise<LocalSageMaker> {
@@ -152,18 +154,29 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     }),
     warn,
   });
-  await new Promise<void>((done, fail) => {
-    server.once("error", fail);
-    server.listen(options.port ?? DEFAULT_LOCAL_PORT, options.host ?? "127.0.0.1", () => {
-      server.off("error", fail);
-      done();
+  const host = options.host ?? "127.0.0.1";
+  const wanted = options.port ?? DEFAULT_LOCAL_PORT;
+  try {
+    await new Promise<void>((done, fail) => {
+      server.once("error", fail);
+      server.listen(wanted, host, () => {
+        server.off("error", fail);
+        done();
+      });
     });
-  });
+  } catch (e) {
+    // Nothing started yet: leave the state as it was found, and the directory free for a retry.
+    await Promise.all([training.close(0), transforms.close()]);
+    await logs.flush();
+    await store.flush();
+    await unlock();
+    throw listenError(e, wanted, host) ?? e;
+  }
   await endpoints.recover();
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    url: `http://${host}:${port}`,
     port,
     stateDir,
     close() {
