@@ -2,7 +2,7 @@
  * `sagebrew local`'s endpoints and hosts beyond the main cycle, with the AWS SDK for JavaScript:
  * multi-model endpoints loading from their prefix, weighted variants, a model that cannot load
  * (Failed with the container's words), an update that fails (the old containers keep serving), and
- * a training job on two hosts with a ShardedByS3Key channel.
+ * a training job on two hosts with a ShardedByS3Key channel, trained together.
  */
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -10,7 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
-import { CloudWatchLogsClient, DescribeLogStreamsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import {
+  CloudWatchLogsClient,
+  DescribeLogStreamsCommand,
+  GetLogEventsCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -299,6 +303,23 @@ describe("sagebrew local endpoints", () => {
       streams.logStreams?.map((s) => s.logStreamName?.replace(/-\d+$/, "")),
       ["two-hosts/algo-1", "two-hosts/algo-2"],
     );
+    // Both hosts train one model together (XGBoost's collective): each prints every round's
+    // metrics, reduced over both shards, so the two logs hold the same evaluation lines.
+    const rounds: string[][] = [];
+    for (const s of streams.logStreams ?? []) {
+      const events = await logs.send(
+        new GetLogEventsCommand({
+          logGroupName: "/aws/sagemaker/TrainingJobs",
+          logStreamName: s.logStreamName!,
+          startFromHead: true,
+        }),
+      );
+      rounds.push(
+        (events.events ?? []).map((e) => e.message ?? "").filter((m) => /^\[\d+\](#011|\t)train-/.test(m)),
+      );
+    }
+    assert.equal(rounds[0]!.length, 10, `algo-1's log: ${rounds[0]!.join(" | ")}`);
+    assert.deepEqual(rounds[1], rounds[0]);
     await readFile(join(work, "out", "two-hosts", "output", "model.tar.gz"));
   });
 
