@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { parseLibsvm } from "@sagebrew/runtime";
 import { kFoldSplits } from "../../packages/runtime/src/algorithms/xgboost/cross-validation.js";

@@ -1,6 +1,6 @@
 /** Programmatic entry of the sagebrew CLI. */
 
-export { COMMANDS } from "./commands/index.js";
-export type { Command, CommandIo } from "./commands/types.js";
+export { COMMANDS, loadCommands } from "./commands/index.js";
+export type { Command, CommandEntry, CommandIo } from "./commands/types.js";
 export { main, mainHelp } from "./main.js";
 export * from "./sagemaker/index.js";

@@ -31,12 +31,13 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     io.stdout.write(`sagebrew ${VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     const names = COMMANDS.map((c) => c.name);
     io.stderr.write(`sagebrew: unknown command "${name}".${didYouMean(name, names)}\n\n${mainHelp()}`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes("--help") || rest.includes("-h")) {
     io.stdout.write(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
     return 0;

@@ -41,7 +41,6 @@ const OPTIONS = {
 
 export const buildCommand: Command = {
   name: "build",
-  summary: "Build the container image (Docker or Podman) with the runtime's production dependencies.",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);

@@ -25,7 +25,6 @@ const OPTIONS = { yes: { type: "boolean", short: "y" }, ...AWS_OPTIONS } as cons
 
 export const deleteCommand: Command = {
   name: "delete",
-  summary: "Delete a SageMaker endpoint with its config and model (or stop a running job).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS, HELP);

@@ -131,7 +131,6 @@ function printOutcome(io: CommandIo, r: DeployResult, waitMinutes: number): numb
 
 export const deployCommand: Command = {
   name: "deploy",
-  summary: "Deploy a model (local dir, s3:// or training job) to a SageMaker endpoint; create or update.",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const { values: v, positionals } = parseCommandArgs(argv, OPTIONS, HELP);

@@ -39,7 +39,6 @@ const OPTIONS = {
 
 export const doctorCommand: Command = {
   name: "doctor",
-  summary: "Preflight checks of a project or image (entrypoint, line endings, port, /ping, arch, manifest).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);

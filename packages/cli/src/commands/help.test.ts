@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { COMMANDS } from "./index.js";
+import { COMMANDS, loadCommands } from "./index.js";
 
 const ROOT = fileURLToPath(new URL("../../../..", import.meta.url));
 
@@ -31,13 +31,14 @@ function isPath(token: string): boolean {
 }
 
 describe("--help examples", () => {
-  it("every command has one", () => {
-    for (const c of COMMANDS) assert.ok(examples(c.help).length > 0, `${c.name} --help has no example`);
+  it("every command has one", async () => {
+    for (const c of await loadCommands())
+      assert.ok(examples(c.help).length > 0, `${c.name} --help has no example`);
   });
 
-  it("name only paths that exist in the repository (outputs aside)", () => {
+  it("name only paths that exist in the repository (outputs aside)", async () => {
     const missing: string[] = [];
-    for (const c of COMMANDS) {
+    for (const c of await loadCommands()) {
       for (const argv of examples(c.help)) {
         argv.forEach((token, i) => {
           if (isPath(token) && !CREATES.has(argv[i - 1] ?? "") && !existsSync(join(ROOT, token))) {
@@ -47,5 +48,15 @@ describe("--help examples", () => {
       }
     }
     assert.deepEqual(missing, []);
+  });
+});
+
+describe("the command table", () => {
+  it("loads, for each name, the command of that name", async () => {
+    const loaded = await loadCommands();
+    assert.deepEqual(
+      loaded.map((c) => c.name),
+      COMMANDS.map((c) => c.name),
+    );
   });
 });

@@ -39,7 +39,6 @@ function nextSteps(target: string): string {
 
 export const initCommand: Command = {
   name: "init",
-  summary: "Scaffold a container project (Dockerfile, local_test/ shaped like /opt/ml, payloads).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);

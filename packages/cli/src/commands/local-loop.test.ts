@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { SERVE_FROM_SOURCE } from "../../../../test/helpers/process.js";
 import { irisMlRoot } from "../../../../test/support/iris.js";
 import { main } from "../main.js";
-import { COMMANDS } from "./index.js";
+import { COMMANDS, loadCommands } from "./index.js";
 import { CONTENT_TYPE_BY_EXTENSION } from "./predict.js";
 
 const BIN = fileURLToPath(new URL("../bin.ts", import.meta.url));
@@ -68,7 +68,7 @@ describe("unknown commands and options", () => {
   });
 
   it("suggest the nearest option, for every option every command's --help lists", async () => {
-    for (const command of COMMANDS) {
+    for (const command of await loadCommands()) {
       const options = helpOptions(command.help);
       assert.ok(options.includes("--help"), `${command.name} --help lists --help`);
       for (const option of options) {

@@ -46,7 +46,6 @@ const OPTIONS = {
 
 export const localCommand: Command = {
   name: "local",
-  summary: "Serve SageMaker's API locally (control plane, runtime, logs), running real jobs and endpoints.",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS, HELP);

@@ -40,7 +40,6 @@ const OPTIONS = {
 
 export const logsCommand: Command = {
   name: "logs",
-  summary: "Print (or --follow) the CloudWatch logs of a SageMaker job or endpoint.",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS, HELP);

@@ -22,7 +22,6 @@ const OPTIONS = { max: { type: "string" }, ...AWS_OPTIONS } as const;
 
 export const lsCommand: Command = {
   name: "ls",
-  summary: "List the SageMaker endpoints, jobs and models that sagebrew created.",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const { values } = parseCommandArgs(argv, OPTIONS, HELP);

@@ -131,7 +131,6 @@ async function predictOnEndpoint(
 
 export const predictCommand: Command = {
   name: "predict",
-  summary: "POST a payload file to a server's /invocations; print the answer, status and time.",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);

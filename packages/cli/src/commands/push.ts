@@ -72,7 +72,6 @@ function cacheDir(env: NodeJS.ProcessEnv): string {
 export function createPushCommand(deps: PushDeps = {}): Command {
   return {
     name: "push",
-    summary: "Push an image to Amazon ECR (or --registry) as a Docker v2 schema 2 manifest.",
     help: HELP,
     async run(argv: readonly string[], io: CommandIo): Promise<number> {
       const parsed = parseCommandArgs(argv, OPTIONS, HELP);

@@ -41,7 +41,6 @@ const OPTIONS = {
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "Serve a local /opt/ml-shaped directory like the container's serve (no Docker).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);

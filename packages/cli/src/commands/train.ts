@@ -136,8 +136,6 @@ async function trainOnHosts(
 
 export const trainCommand: Command = {
   name: "train",
-  summary:
-    "Train against a local /opt/ml-shaped directory (no Docker), or on SageMaker (--instance-type ml.*).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(

@@ -125,8 +125,6 @@ function progress(io: CommandIo): (e: ProgressEvent) => void {
 
 export const transformCommand: Command = {
   name: "transform",
-  summary:
-    "Run SageMaker Batch Transform locally against the real serve, or on SageMaker (--instance-type ml.*).",
   help: HELP,
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const parsed = parseCommandArgs(argv, OPTIONS, HELP);

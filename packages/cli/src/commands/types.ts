@@ -8,10 +8,16 @@ export interface CommandIo {
   readonly cwd: string;
 }
 
-export interface Command {
+/** A command as the command table lists it: loaded only when it runs. */
+export interface CommandEntry {
   readonly name: string;
   /** One line for the command list. */
   readonly summary: string;
+  load(): Promise<Command>;
+}
+
+export interface Command {
+  readonly name: string;
   /** The full `--help` text of the command (usage line, options with defaults, an example). */
   readonly help: string;
   /** Runs the command; resolves to the process exit code. */
