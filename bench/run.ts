@@ -7,6 +7,10 @@
  *   node --import tsx bench/run.ts parsing     issue 5: parsing into typed arrays (--runs, default 3;
  *                                              --no-big: skip the 1M-row CSV)
  *   node --import tsx bench/run.ts transform   issue 5: batch transform of 1,000,000 rows (--runs, default 5)
+ *   node --import tsx bench/run.ts local       issue 11: `sagebrew local` — InvokeEndpoint through it against
+ *                                              the container straight and two proxy floors, CreateEndpoint →
+ *                                              InService, CreateTrainingJob → Completed (--runs, default 3;
+ *                                              --serve-runs N wrk runs per cell, default 3; --duration)
  *
  * Options: --runs N (training, default 3), --serve-runs N (default 3), --cold-runs N (default 5),
  * --duration S (seconds per wrk cell, default 10), --stacks sagebrew,classic,bare,
@@ -22,6 +26,7 @@ import { BENCH_DIR, REPO_DIR } from "./data.js";
 import { describeMachine, machineLine, versions } from "./lib/machine.js";
 import { writeSection } from "./lib/results.js";
 import { writeSubsection } from "./lib/subsection.js";
+import { runLocalBench } from "./local.js";
 import { parsingVersions, runParsing } from "./parsing.js";
 import { runServing } from "./serving.js";
 import type { StackKey } from "./serving-stacks.js";
@@ -43,9 +48,9 @@ const positional = args.filter(
     !args[i - 1]?.match(/^--(runs|serve-runs|cold-runs|duration|stacks|baseline|baseline-label)$/),
 );
 const which = positional[0] ?? "all";
-if (!["all", "training", "serving", "parsing", "transform"].includes(which)) {
+if (!["all", "training", "serving", "parsing", "transform", "local"].includes(which)) {
   console.error(
-    `Unknown benchmark ${which}: expected training, serving, parsing, transform or nothing (the first two)`,
+    `Unknown benchmark ${which}: expected training, serving, parsing, transform, local or nothing (the first two)`,
   );
   process.exit(2);
 }
@@ -128,4 +133,17 @@ if (which === "parsing" || which === "transform") {
   if (flag("--no-write")) console.log(text);
   else writeSubsection(RESULTS, "## Parsing and batch transform (issue 5)", sub, text);
   log(`${which} done`);
+}
+if (which === "local") {
+  const r = await runLocalBench({
+    runs: opt("--runs", 3),
+    loadRuns: opt("--serve-runs", 3),
+    durationS: opt("--duration", 10),
+    profile: !flag("--no-profile"),
+    log,
+  });
+  const text = section("local", r.markdown, r.notes, versions("local"));
+  if (flag("--no-write")) console.log(text);
+  else writeSection(RESULTS, "## `sagebrew local` (issue 11)", text);
+  log("local done");
 }

@@ -52,7 +52,16 @@ export function machineLine(m: Machine): string {
 }
 
 /** Versions of everything a sub-benchmark touched, one "name version" per entry. */
-export function versions(which: "training" | "serving"): string[] {
+export function versions(which: "training" | "serving" | "local"): string[] {
+  if (which === "local") {
+    return [
+      `Node ${process.versions.node}`,
+      `libxgboost ${sh("dpkg-query", ["-W", "libxgboost0"]).split(/\s+/)[1] ?? "unknown"} (Debian)`,
+      sh("wrk", ["-v"])
+        .split("\n")[0]!
+        .replace(/ Copyright.*/, ""),
+    ];
+  }
   const py = sh(PYTHON, [
     "-c",
     "import sys, pandas, xgboost; print(sys.version.split()[0], pandas.__version__, xgboost.__version__)",

@@ -274,6 +274,13 @@ export function treeRssKiB(rootPid: number): number {
 
 const CLK_TCK = 100; // Linux USER_HZ
 
+/** CPU seconds (user + system) used so far by one process, all its threads, none of its children (from /proc). */
+export function processCpuS(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
 /** CPU seconds (user + system) used so far by a process and its live descendants (from /proc). */
 export function treeCpuS(rootPid: number): number {
   let ticks = 0;

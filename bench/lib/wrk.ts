@@ -21,6 +21,8 @@ export interface WrkOptions {
   connections: number;
   durationS: number;
   threads?: number;
+  /** The request path (default `/invocations`). */
+  path?: string;
 }
 
 export function wrkArgs(o: WrkOptions): string[] {
@@ -36,7 +38,7 @@ export function wrkArgs(o: WrkOptions): string[] {
     "--latency",
     "-s",
     join(BENCH_DIR, "wrk", "post.lua"),
-    `http://127.0.0.1:${o.port}/invocations`,
+    `http://127.0.0.1:${o.port}${o.path ?? "/invocations"}`,
     "--",
     o.bodyFile,
   ];
