@@ -1,4 +1,58 @@
 /** Architecture rules: dependencies point inward; the runtime never pulls the AWS SDK or CLI code. */
+const { readdirSync } = require("node:fs");
+const { join } = require("node:path");
+
+const SOURCE_ROOTS = ["packages/runtime/src", "packages/cli/src"];
+
+/**
+ * The folders below each package's src/ that have an index.ts, read from the tree at lint time so
+ * that a new folder with an index.ts is held to it without editing this file. The package roots
+ * (src/index.ts) are the packages' own faces, held by their package.json `exports`.
+ */
+function facedFolders(dir = __dirname) {
+  const found = [];
+  const walk = (rel) => {
+    for (const entry of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name === "testdata" || entry.name === "node_modules") continue;
+      const sub = `${rel}/${entry.name}`;
+      if (readdirSync(join(dir, sub)).includes("index.ts")) found.push(sub);
+      walk(sub);
+    }
+  };
+  for (const root of SOURCE_ROOTS) walk(root);
+  return found.sort();
+}
+
+const regexEscape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * One rule per folder with an index.ts: from outside the folder, only its index.ts may be imported.
+ * Two deliberate exceptions, both about what a program loads rather than what it may use:
+ *  - runtime/src/bin/ holds the composition roots: `train` and `serve` name the exact modules they
+ *    need (`train` the XGBoost algorithm without its handler, so no serving code loads; `serve` the
+ *    handler without the training runtime), where an index would load both halves;
+ *  - the CLI's dynamic `import()`s name the one module a command runs (see
+ *    cli-commands-load-tooling-lazily), so that `sagebrew deploy` loads deploy.ts and not every
+ *    SageMaker flow. Static and type-only imports go through the index like any other.
+ * Tests (*.test.ts, excluded below) may reach inside the folder they test.
+ * Folders without an index.ts (runtime codecs/, config/, node/; cli local/) are libraries of
+ * independent modules, imported one by one so that a light entry (core.ts, the CLI) loads only
+ * what it uses — e.g. CSV without Parquet; their private helpers are still `_` files.
+ */
+function publicFaceRules(folders) {
+  return folders.map((folder) => ({
+    name: "index-is-the-public-face",
+    comment: `Outside ${folder}/, import ${folder}/index.ts, not the files behind it.`,
+    severity: "error",
+    from: { pathNot: [`^${regexEscape(folder)}/`, "^packages/runtime/src/bin/"] },
+    to: {
+      path: `^${regexEscape(folder)}/`,
+      pathNot: `^${regexEscape(folder)}/index\\.ts$`,
+      ...(folder.startsWith("packages/cli/") ? { dependencyTypesNot: ["dynamic-import"] } : {}),
+    },
+  }));
+}
+
 module.exports = {
   forbidden: [
     { name: "no-cycles", severity: "error", from: {}, to: { circular: true } },
@@ -56,6 +110,15 @@ module.exports = {
       },
       to: { path: "@aws-sdk|@smithy", dependencyTypesNot: ["dynamic-import", "type-only"] },
     },
+    {
+      name: "underscore-files-are-private",
+      comment:
+        "A module whose file name starts with `_` is private to its folder: only files of the same folder import it (a subfolder or a sibling folder goes through a public module). `$1` is the importing file's folder.",
+      severity: "error",
+      from: { path: "^(packages/.+)/[^/]+$" },
+      to: { path: "^packages/.+/_[^/]+$", pathNot: "^$1/_[^/]+$" },
+    },
+    ...publicFaceRules(facedFolders()),
     {
       name: "xgboost-pointers-stay-inside",
       comment: "Only the xgboost folder talks to koffi.",

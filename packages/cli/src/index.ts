@@ -1,6 +1,11 @@
 /** Programmatic entry of the sagebrew CLI. */
 
-export { COMMANDS, loadCommands } from "./commands/index.js";
-export type { Command, CommandEntry, CommandIo } from "./commands/types.js";
+export {
+  COMMANDS,
+  type Command,
+  type CommandEntry,
+  type CommandIo,
+  loadCommands,
+} from "./commands/index.js";
 export { main, mainHelp } from "./main.js";
 export * from "./sagemaker/index.js";

@@ -1,7 +1,7 @@
 /** The `sagebrew` command line: dispatches to one sub-command. */
 import { SagebrewError } from "@sagebrew/runtime/core";
+import type { CommandIo } from "./commands/index.js";
 import { COMMANDS } from "./commands/index.js";
-import type { CommandIo } from "./commands/types.js";
 import { didYouMean } from "./suggest.js";
 import { VERSION } from "./version.js";
 

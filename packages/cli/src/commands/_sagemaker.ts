@@ -4,7 +4,7 @@
  * printed, and questions that are only ever asked on a terminal. Loads no AWS code itself.
  */
 import { ENV_REFERENCE, SagebrewError } from "@sagebrew/runtime/core";
-import type { LogLine, Reporter } from "../sagemaker/context.js";
+import type { LogLine, Reporter } from "../sagemaker/index.js";
 import type { CommandIo } from "./types.js";
 
 /** parseArgs options every SageMaker command takes. */

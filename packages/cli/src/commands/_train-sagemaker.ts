@@ -3,7 +3,7 @@
  * job. The options, the run and the final report; the SageMaker code loads only here.
  */
 import { SagebrewError } from "@sagebrew/runtime/core";
-import type { TrainingJobResult } from "../sagemaker/training-job.js";
+import type { TrainingJobResult } from "../sagemaker/index.js";
 import {
   AWS_HELP,
   AWS_OPTIONS,
@@ -163,7 +163,7 @@ export async function trainOnSageMakerCommand(root: string, values: Values, io: 
     import("../sagemaker/settings.js"),
     import("../sagemaker/training-job.js"),
     import("../sagemaker/context.js"),
-    import("../sagemaker/push-image.js"),
+    import("./_push-image.js"),
   ]);
   const { config } = await readProjectConfig(io.cwd);
   const aws = awsOptionsFrom(values, config);

@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { compileJsonPath, parseBatchStrategy, parseSplitType } from "../local/transform/index.js";
-import type { TransformJobResult } from "../sagemaker/transform-job.js";
+import type { TransformJobResult } from "../sagemaker/index.js";
 import {
   AWS_HELP,
   AWS_OPTIONS,

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
-import type { DeployResult, ModelSource } from "../sagemaker/deploy.js";
+import type { DeployResult, ModelSource } from "../sagemaker/index.js";
 import { parseCommandArgs } from "./_args.js";
 import {
   AWS_HELP,
@@ -158,7 +158,7 @@ export const deployCommand: Command = {
     ] = await Promise.all([
       import("../sagemaker/settings.js"),
       import("../sagemaker/deploy.js"),
-      import("../sagemaker/push-image.js"),
+      import("./_push-image.js"),
       import("../sagemaker/endpoint.js"),
     ]);
     const { sdkClients } = await import("../sagemaker/context.js");

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
-import type { Finding } from "../image/doctor.js";
+import type { Finding } from "../image/index.js";
 import { onePositional, parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 

@@ -7,6 +7,8 @@
  */
 import type { Command, CommandEntry } from "./types.js";
 
+export type { Command, CommandEntry, CommandIo } from "./types.js";
+
 export const COMMANDS: readonly CommandEntry[] = [
   {
     name: "train",

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
-import type { EcrApi } from "../aws/ecr.js";
-import type { Registry } from "../publish/registry-client.js";
+import type { EcrApi } from "../aws/index.js";
+import type { Registry } from "../publish/index.js";
 import { onePositional, parseCommandArgs } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 

@@ -5,8 +5,13 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { XGBOOST_MODEL_FILE } from "@sagebrew/runtime/core";
-import { DOCKER_MANIFEST_V2, sagemakerAcceptsManifest } from "../publish/media-types.js";
-import { parseReference, type Registry, RegistryClient } from "../publish/registry-client.js";
+import {
+  DOCKER_MANIFEST_V2,
+  parseReference,
+  type Registry,
+  RegistryClient,
+  sagemakerAcceptsManifest,
+} from "../publish/index.js";
 import { httpGet, probeListeners, probePrograms } from "./_probes.js";
 import { type ContainerEngine, type ImageInfo, inspectImage } from "./engine.js";
 import { architectureOf, platformForInstanceType } from "./platform.js";

@@ -55,6 +55,7 @@ export {
   type InvokeResult,
   planDelete,
 } from "./endpoint.js";
+export type { ImagePusher } from "./image.js";
 export type { ResourceSummary } from "./list.js";
 export { LOG_GROUPS, LogTail } from "./log-tail.js";
 export type { LogSource } from "./logs.js";

@@ -228,9 +228,13 @@ export async function runTransformJob(
   const jobName = checkName("transform job", options.jobName ?? timestampedName(base));
   const needsBucket = !options.input.startsWith("s3://") || !options.outputS3Uri;
   const bucket = needsBucket ? await resolveBucket(clients, options.bucket, reporter) : undefined;
-  const inputS3Uri = options.input.startsWith("s3://")
-    ? (parseS3Uri(options.input), options.input)
-    : await uploadInput(clients, options.input, bucket!, base, reporter);
+  let inputS3Uri: string;
+  if (options.input.startsWith("s3://")) {
+    parseS3Uri(options.input); // a malformed URI fails here, before a job is created
+    inputS3Uri = options.input;
+  } else {
+    inputS3Uri = await uploadInput(clients, options.input, bucket!, base, reporter);
+  }
   const outputS3Uri = options.outputS3Uri ?? `s3://${bucket}/sagebrew/transform/${jobName}/`;
   parseS3Uri(outputS3Uri);
   await clients.sagemaker.createTransformJob(transformRequest({ jobName, inputS3Uri, outputS3Uri, options }));

@@ -3,7 +3,7 @@
  * the project's declaration, else XGBoost) and runs it under the training contract. Shared by the
  * container's `train` and `sagebrew train`.
  */
-import { createXGBoostAlgorithm } from "../algorithms/xgboost/index.js";
+import { createXGBoostAlgorithm } from "../algorithms/xgboost/algorithm.js";
 import { defaultCodecs } from "../codecs/builtin.js";
 import { ENV } from "../contract/index.js";
 import { toSagebrewError } from "../errors/index.js";

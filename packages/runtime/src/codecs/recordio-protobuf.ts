@@ -19,7 +19,7 @@ import {
   type TensorRef,
   tensorValues,
 } from "./_record.js";
-import { FrameError, frameBounds, scanFrames, writeFrame } from "./_recordio.js";
+import { FrameError, frameBounds, scanFrames, writeFrame } from "./recordio.js";
 import type { Dataset } from "./types.js";
 
 /** Options of the RecordIO-protobuf decoders. */

@@ -20,7 +20,7 @@ export {
   type ModelApp,
   type Problem,
 } from "./app.js";
-export { decodeDataset, encodeOutput } from "./defaults.js";
+export { builtinCodecs, decodeDataset, decodeWith, encodeOutput, encodeWith } from "./defaults.js";
 export {
   type CheckedHandler,
   checkHandler,

@@ -5,7 +5,7 @@
  * wraps each S3 object in a RecordIO record when the channel says `RecordWrapperType: RecordIO`.
  */
 import { open, stat } from "node:fs/promises";
-import { scanFrames } from "../codecs/_recordio.js";
+import { scanFrames } from "../codecs/recordio.js";
 import { SagebrewError } from "../errors/index.js";
 
 async function waitFor(path: string, waitMs: number): Promise<void> {

@@ -20,6 +20,14 @@ export {
   type QuantileOptions,
 } from "./dmatrix.js";
 export { Tracker, type TrackerOptions } from "./tracker.js";
+export {
+  compileTreeModel,
+  type ProbeBatch,
+  type ProbeOptions,
+  probeBatch,
+  type TreePredictor,
+  treeModelSupport,
+} from "./tree-predictor.js";
 
 import { loadXGBoost } from "./_library.js";
 

@@ -5,13 +5,16 @@
  * (so it can never give a silently different answer), and requests of any size when, on top of
  * that, the pool threads timed it faster than libxgboost after start-up (`timeJsPath`).
  */
-import type { Booster, DenseData, Prediction, XGBoostPool } from "../../xgboost/index.js";
 import {
+  type Booster,
   compileTreeModel,
+  type DenseData,
+  type Prediction,
   probeBatch,
   type TreePredictor,
   treeModelSupport,
-} from "../../xgboost/tree-predictor.js";
+  type XGBoostPool,
+} from "../../xgboost/index.js";
 
 /**
  * Rows × trees up to which a request uses the JS predictor whatever its speed on large batches.

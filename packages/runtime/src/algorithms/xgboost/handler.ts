@@ -13,8 +13,7 @@ import type { Dataset, FeatureMatrix } from "../../codecs/types.js";
 import type { ServingConfig } from "../../config/serving.js";
 import { MEDIA } from "../../contract/index.js";
 import { SagebrewError } from "../../errors/index.js";
-import { builtinCodecs, decodeWith } from "../../serving/defaults.js";
-import type { InvocationContext, ModelHandler } from "../../serving/handler.js";
+import { builtinCodecs, decodeWith, type InvocationContext, type ModelHandler } from "../../serving/index.js";
 import { type Booster, type DenseData, type Prediction, XGBoostPool } from "../../xgboost/index.js";
 import {
   chooseJsPath,

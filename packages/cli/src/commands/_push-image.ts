@@ -1,9 +1,8 @@
 /** The default `ImagePusher`: `sagebrew push` itself (ECR, Docker v2 schema 2), read back by digest. */
 import { Writable } from "node:stream";
 import { SagebrewError } from "@sagebrew/runtime/core";
-import type { CommandIo } from "../commands/types.js";
-import type { AwsOptions, Reporter } from "./context.js";
-import type { ImagePusher } from "./image.js";
+import type { AwsOptions, ImagePusher, Reporter } from "../sagemaker/index.js";
+import type { CommandIo } from "./types.js";
 
 /** A stream that hands each complete line to `line`. */
 function lineWriter(line: (text: string) => void): Writable {
@@ -25,7 +24,7 @@ function lineWriter(line: (text: string) => void): Writable {
 /** Pushes with `sagebrew push <image> [--region] [--profile]`; its progress goes to the reporter. */
 export function pushWithSagebrew(aws: AwsOptions, env: NodeJS.ProcessEnv, cwd: string): ImagePusher {
   return async (image: string, reporter: Reporter) => {
-    const { createPushCommand } = await import("../commands/push.js");
+    const { createPushCommand } = await import("./push.js");
     const out: string[] = [];
     const err: string[] = [];
     const io: CommandIo = {

@@ -1,0 +1,130 @@
+/**
+ * The architecture rules of .dependency-cruiser.cjs fire: the real config, copied byte for byte
+ * into a temporary tree shaped like the repository, is run by dependency-cruiser over small files
+ * that break each rule once (and over the allowed cases beside them), and exactly the breaking
+ * imports are reported. `npm run lint` shows the repository itself keeps them.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const depcruise = join(root, "node_modules", "dependency-cruiser", "bin", "dependency-cruise.mjs");
+
+const RT = "packages/runtime/src";
+const CLI = "packages/cli/src";
+
+/** path → source; every file exports something so that imports resolve to real modules. */
+const FIXTURE: Record<string, string> = {
+  // codecs/ has no index.ts: its modules are imported one by one, its `_` files stay inside.
+  [`${RT}/codecs/_number.ts`]: "export const n = 1;\n",
+  [`${RT}/codecs/csv.ts`]: 'import { n } from "./_number.js";\nexport const csv = n;\n',
+  // serving/ has an index.ts: outside serving/, only that.
+  [`${RT}/serving/_router.ts`]: "export const router = 1;\n",
+  [`${RT}/serving/app.ts`]: 'import { router } from "./_router.js";\nexport const app = router;\n',
+  [`${RT}/serving/index.ts`]: 'export { app } from "./app.js";\n',
+  // a folder with an index.ts that no rule names: picked up from the tree
+  [`${RT}/newfeature/index.ts`]: 'export { impl } from "./impl.js";\n',
+  [`${RT}/newfeature/impl.ts`]: "export const impl = 1;\n",
+  // a subfolder's `_` file is private to the subfolder, not to its parent
+  [`${RT}/algorithms/mine/_model.ts`]: "export const model = 1;\n",
+  [`${RT}/algorithms/mine/index.ts`]: 'export { model } from "./_model.js";\n',
+  [`${RT}/algorithms/registry.ts`]:
+    'import { model } from "./mine/_model.js";\nexport const all = [model];\n',
+  [`${RT}/training/run.ts`]: [
+    'import { csv } from "../codecs/csv.js";', // allowed: codecs/ has no index
+    'import { n } from "../codecs/_number.js";', // underscore-files-are-private
+    'import { app } from "../serving/index.js";', // allowed
+    'import { router } from "../serving/_router.js";', // both rules
+    'import { impl } from "../newfeature/impl.js";', // index-is-the-public-face
+    "export const run = [csv, n, app, router, impl];",
+    "",
+  ].join("\n"),
+  [`${RT}/training/pipe.ts`]:
+    'import type { app } from "../serving/app.js";\nexport type Pipe = typeof app;\n',
+  // bin/ is the composition root: it may name the module it needs
+  [`${RT}/bin/serve-main.ts`]: 'import { app } from "../serving/app.js";\nexport const main = app;\n',
+  // the CLI: a command's dynamic import() may name one module; static and type-only imports may not
+  [`${CLI}/sagemaker/deploy.ts`]: "export const deploy = 1;\nexport type Result = number;\n",
+  [`${CLI}/sagemaker/index.ts`]: 'export { deploy, type Result } from "./deploy.js";\n',
+  [`${CLI}/commands/deploy.ts`]:
+    'export async function run() {\n  const { deploy } = await import("../sagemaker/deploy.js");\n  return deploy;\n}\n',
+  [`${CLI}/commands/predict.ts`]:
+    'import type { Result } from "../sagemaker/deploy.js";\nexport const r: Result = 1;\n',
+  [`${CLI}/commands/index.ts`]:
+    'export { run } from "./deploy.js";\nexport { r } from "./predict.js";\nexport * from "../sagemaker/index.js";\n',
+};
+
+interface Violation {
+  rule: string;
+  from: string;
+  to: string;
+}
+
+describe("architecture rules (.dependency-cruiser.cjs)", () => {
+  let dir: string;
+  let errors: Violation[];
+  let status: number | null;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "sagebrew-depcruise-"));
+    copyFileSync(join(root, ".dependency-cruiser.cjs"), join(dir, ".dependency-cruiser.cjs"));
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", strict: true },
+        include: ["packages/*/src"],
+      }),
+    );
+    for (const [path, text] of Object.entries(FIXTURE)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    // as `npm run lint` runs it (the `err` reporter, whose exit code is the number of errors)
+    const res = spawnSync(process.execPath, [depcruise, "packages", "--config", ".dependency-cruiser.cjs"], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    status = res.status;
+    errors = [...res.stdout.matchAll(/^\s*error ([\w-]+): (\S+) → (\S+)$/gm)].map((m) => ({
+      rule: m[1]!,
+      from: m[2]!,
+      to: m[3]!,
+    }));
+    assert.ok(errors.length > 0, `dependency-cruiser reported nothing: ${res.stdout}${res.stderr}`);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const found = (rule: string) =>
+    errors
+      .filter((v) => v.rule === rule)
+      .map((v) => `${v.from} -> ${v.to}`)
+      .sort();
+
+  it("fails the run when a rule is broken", () => {
+    assert.equal(status, errors.length);
+  });
+
+  it("underscore-files-are-private: only the file's own folder imports a `_` file", () => {
+    assert.deepEqual(found("underscore-files-are-private"), [
+      `${RT}/algorithms/registry.ts -> ${RT}/algorithms/mine/_model.ts`,
+      `${RT}/training/run.ts -> ${RT}/codecs/_number.ts`,
+      `${RT}/training/run.ts -> ${RT}/serving/_router.ts`,
+    ]);
+  });
+
+  it("index-is-the-public-face: outside a folder with an index.ts, only the index (bin/ and CLI dynamic imports excepted)", () => {
+    assert.deepEqual(found("index-is-the-public-face"), [
+      `${CLI}/commands/predict.ts -> ${CLI}/sagemaker/deploy.ts`,
+      `${RT}/algorithms/registry.ts -> ${RT}/algorithms/mine/_model.ts`,
+      `${RT}/training/pipe.ts -> ${RT}/serving/app.ts`,
+      `${RT}/training/run.ts -> ${RT}/newfeature/impl.ts`,
+      `${RT}/training/run.ts -> ${RT}/serving/_router.ts`,
+    ]);
+  });
+});
