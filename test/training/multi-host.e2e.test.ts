@@ -194,7 +194,7 @@ describe("training across hosts on loopback", () => {
         }
       },
     });
-    assert.ok(killed);
+    assert.ok(killed, [...r.lines.values()].join("\n"));
     assert.notEqual(r.exitCode, 0);
     for (const h of ["algo-1", "algo-3"]) {
       const o = r.hosts.find((x) => x.host === h)!;
@@ -254,6 +254,55 @@ describe("host names that never resolve", { skip: noNetns }, () => {
 });
 
 describe("sagebrew train --instance-count", () => {
+  it(
+    "finds its hosts through the address map: no name is looked up and nothing leaves loopback (strace)",
+    {
+      skip: existsSync("/usr/bin/strace") ? false : "needs strace",
+    },
+    async () => {
+      const d = await job(2, { rounds: 3 });
+      const trace = d.file("strace.txt");
+      // The real command, every process and thread of it traced: the CLI, both hosts, XGBoost's ring.
+      const code = await new Promise<number | null>((resolve) => {
+        const child = spawn(
+          "/usr/bin/strace",
+          [
+            "-f",
+            "-qq",
+            "-e",
+            "trace=socket,connect,bind,sendto,sendmsg,sendmmsg,openat",
+            "-o",
+            trace,
+            process.execPath,
+            join(REPO, "packages", "cli", "bin", "sagebrew"),
+            "train",
+            d.root,
+            "--instance-count",
+            "2",
+          ],
+          { stdio: "ignore", env: { ...process.env, SAGEBREW_HOSTS_WAIT_SECONDS: "120" } },
+        );
+        child.on("close", resolve);
+      });
+      assert.equal(code, 0);
+      assert.ok(existsSync(join(d.root, "model", "xgboost-model")));
+      const text = await readFile(trace, "utf8");
+      assert.match(
+        text,
+        /connect\(\d+, \{sa_family=AF_INET, sin_port=htons\(\d+\), sin_addr=inet_addr\("127\.0\.0\.1"\)/,
+      );
+      // DNS goes over UDP (or TCP to port 53): no datagram socket at all, every address loopback.
+      assert.doesNotMatch(text, /socket\(AF_INET6?, SOCK_DGRAM/);
+      const addresses = new Set(
+        [...text.matchAll(/inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)"/g)].map((m) => m[1] ?? m[2]),
+      );
+      for (const a of addresses) assert.ok(a === "127.0.0.1" || a === "0.0.0.0" || a === "::1", a);
+      assert.doesNotMatch(text, /htons\(53\)/);
+      // glibc's resolver (getaddrinfo through NSS "files") reads /etc/hosts first: never opened.
+      assert.doesNotMatch(text, /"\/etc\/hosts"/);
+    },
+  );
+
   it("rejects a count that is not 1 to 64", async () => {
     const { main } = await import("../../packages/cli/src/main.js");
     let err = "";
