@@ -3,7 +3,7 @@
  * background and stopped by PID:
  *  - sagebrew: the runtime's `serve` program on an /opt/ml-shaped directory;
  *  - classic: nginx → gunicorn (gevent workers, one per CPU) → Flask + pandas + Python XGBoost,
- *    launched the way the classic `serve` script launches it (contract §2.7–2.8);
+ *    launched the way the classic `serve` script launches it (AWS's scikit_bring_your_own example, aws/amazon-sagemaker-examples);
  *  - bare: one Node process with node:http answering a constant (the machine's limit);
  *  - baseline (with `--baseline DIR`): the same `serve` program from another built checkout, so that
  *    a change is measured side by side with the code it replaces.
@@ -102,7 +102,7 @@ export function startClassicStack(
     .replaceAll("{{SOCK}}", sock)
     .replaceAll("{{DIR}}", dir);
   writeFileSync(join(dir, "nginx.conf"), conf);
-  // The XGBoost container pins OMP_NUM_THREADS=1 for serving (contract §5.8): one thread per worker.
+  // The XGBoost container pins OMP_NUM_THREADS=1 for serving (https://github.com/aws/sagemaker-xgboost-container, serving): one thread per worker.
   const env = { ...process.env, SAGEMAKER_BASE_DIR: optMl, OMP_NUM_THREADS: "1" };
   const nginx = startBackground(
     "nginx",

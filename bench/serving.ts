@@ -314,7 +314,7 @@ function render(
     `Setup: ${how}; bodies from \`bench/data/iris-{1,100}.csv\` (rows of the example, no label), ` +
       "`Content-Type: text/csv`; wrk 1 thread, `--latency`, " +
       `${o.durationS} s per cell, ${o.runs} runs, one 2 s warm-up per server and body; ` +
-      "classic = nginx (`worker_processes 1`, contract §2.8 config) → gunicorn `-k gevent -w <nproc> " +
+      "classic = nginx (`worker_processes 1`, the BYO example's config) → gunicorn `-k gevent -w <nproc> " +
       "--worker-connections 1000×nproc` on a unix socket → Flask app as the tutorial's predictor.py " +
       "(pandas.read_csv, Python XGBoost, OMP_NUM_THREADS=1 as the XGBoost container sets), one model copy per worker. " +
       `Load average during the runs: ${loadSamples.join(" → ")}.`,

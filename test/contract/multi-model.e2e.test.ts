@@ -1,5 +1,5 @@
 /**
- * The multi-model endpoint (contract §4) against the real, built `serve` process
+ * The multi-model endpoint (https://docs.aws.amazon.com/sagemaker/latest/dg/mms-container-apis.html) against the real, built `serve` process
  * (`packages/runtime/bin/serve`, `npm run build` first) with `SAGEMAKER_MULTI_MODEL=true` on port 0:
  * two iris XGBoost models trained here with the binding, plus one custom-handler model.
  */

@@ -1,5 +1,5 @@
 /**
- * `application/x-recordio-protobuf` both ways (shared/contract.md §5.6, §6) against the XGBoost
+ * `application/x-recordio-protobuf` both ways (docs/formats.md, docs/serving.md) against the XGBoost
  * handler, run twice with the same cases: in-process and over a real socket on port 0.
  * Requests: dense and sparse records, the feature count checked like CSV. Responses: one Record
  * per prediction, every output key a float32 tensor in the `label` map, each record holding only

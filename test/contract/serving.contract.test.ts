@@ -1,5 +1,5 @@
 /**
- * The hosting contract (shared/contract.md §2, §3), run twice with the same cases: against the
+ * The hosting contract (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-inference-code.html, your-algorithms-batch-code.html), run twice with the same cases: against the
  * app in-process and over a real socket on port 0.
  */
 import assert from "node:assert/strict";

@@ -1,6 +1,6 @@
 # The classic stack's Flask app, rebuilt for the serving benchmark: the AWS "bring your own
-# container" example's predictor.py (EX decision_trees, contract §2.8) with its scikit-learn model
-# swapped for Python XGBoost as in the XGBoost variant of the tutorial (THV): the model is loaded
+# container" example's predictor.py (aws/amazon-sagemaker-examples, scikit_bring_your_own/container/decision_trees) with its scikit-learn model
+# swapped for Python XGBoost as in the XGBoost variant of the tutorial (github.com/thushv89/xgboost-aws-container): the model is loaded
 # lazily once per worker, /ping answers 200 once it is loaded, /invocations reads the CSV body with
 # pandas, predicts and answers one class name per line.
 import io

@@ -1,6 +1,6 @@
 /**
  * The hosts of a multi-host training job finding each other, as SageMaker's XGBoost container
- * does before it trains (shared/sagemaker-api.md §3.1), over a control connection of sagebrew's:
+ * does before it trains (docs/multi-host.md), over a control connection of sagebrew's:
  * the first host of the sorted list coordinates on port 9099; every other host connects, and all
  * say whether they have data; the coordinator decides which hosts train and tells everyone. The
  * connections stay open until the end, so that a host that fails, dies or goes silent stops every

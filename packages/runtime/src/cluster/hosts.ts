@@ -1,6 +1,6 @@
 /**
  * Resolving the hosts of `resourceconfig.json`. Their names may not resolve at first on SageMaker
- * (shared/contract.md §1.5), so each is retried with exponential backoff — as SageMaker's XGBoost
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-algo-running-container.html), so each is retried with exponential backoff — as SageMaker's XGBoost
  * container does, 0.1 s doubling up to 30 s apart — but within one deadline, after which the
  * failure names every host that never resolved.
  */

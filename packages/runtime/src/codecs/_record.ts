@@ -1,5 +1,5 @@
 /**
- * The `aialgs.data.Record` protobuf schema (contract §6.2), read without allocating: a record is
+ * The `aialgs.data.Record` protobuf schema (https://docs.aws.amazon.com/sagemaker/latest/dg/cdf-training.html), read without allocating: a record is
  * parsed into reusable `TensorRef`s that point at byte runs of the payload, and only the
  * tensors the caller wants are then copied out. Private to `codecs/`.
  *

@@ -1,6 +1,6 @@
 /**
  * `text/csv`: header-less rows of numbers, the label first when training (SageMaker's CSV
- * contract, `shared/contract.md` §5.2). Pure: bytes in, a float32 `Dataset` out. A header row is
+ * contract, https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost.html). Pure: bytes in, a float32 `Dataset` out. A header row is
  * never trained on silently: it is an error unless declared with `header: "present"`.
  */
 import { SagebrewError } from "../errors/index.js";

@@ -1,6 +1,6 @@
 /**
  * `text/libsvm`: `label[:weight] index:value index:value …` per line, indices used as given
- * (zero-based per the SageMaker docs; `shared/contract.md` §5.2, §9.11), strictly ascending within
+ * (zero-based per the SageMaker docs, https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost.html; docs/compatibility.md), strictly ascending within
  * a line. Pure: bytes in, a CSR `Dataset` out.
  */
 import { SagebrewError } from "../errors/index.js";

@@ -1,5 +1,5 @@
 /**
- * `application/x-parquet` training data (contract §5.2): column 0 is the label, every other
+ * `application/x-parquet` training data (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost.html): column 0 is the label, every other
  * column a feature. Read with hyparquet from bytes in memory (no file access here). Numeric
  * columns of any physical type become float32; nulls become NaN (missing); string labels are
  * kept as `labelStrings` for the trainer to map to classes. A DataFrame's index that pandas or

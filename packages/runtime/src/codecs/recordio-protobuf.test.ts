@@ -24,7 +24,7 @@ function rejects(fn: () => unknown, pattern: RegExp): void {
 
 const f32 = (xs: number[]) => Array.from(Float32Array.from(xs));
 
-describe("decodeRecordioProtobuf() golden vectors (contract §6.3)", () => {
+describe("decodeRecordioProtobuf() golden vectors (codecs/testdata/README.md)", () => {
   it("decodes the dense int32 vector [42, 6, 9]", () => {
     const d = decodeRecordioProtobuf(golden("dense-int32.rec"));
     assert.equal(d.features.kind, "dense");
@@ -47,7 +47,7 @@ describe("decodeRecordioProtobuf() golden vectors (contract §6.3)", () => {
   });
 });
 
-describe("encodeRecordioProtobuf() golden vectors (contract §6.3)", () => {
+describe("encodeRecordioProtobuf() golden vectors (codecs/testdata/README.md)", () => {
   const dense = (values: number[]): Dataset => ({
     features: { kind: "dense", rows: 1, cols: values.length, values: Float32Array.from(values) },
   });

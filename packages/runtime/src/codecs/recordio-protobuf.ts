@@ -1,8 +1,8 @@
 /**
- * `application/x-recordio-protobuf` (contract §6): dmlc RecordIO frames, each holding one
+ * `application/x-recordio-protobuf` (https://docs.aws.amazon.com/sagemaker/latest/dg/cdf-training.html): dmlc RecordIO frames, each holding one
  * `aialgs.data.Record`. Decodes to a `Dataset` (features from `features["values"]`, labels from
  * `label["values"]`), encodes data sets (one Record per row) and prediction records (the XGBoost
- * container's response form, §5.6). The wire format is read by hand: see `_protobuf.ts` for why.
+ * container's response form, docs/serving.md). The wire format is read by hand: see `_protobuf.ts` for why.
  */
 import { SagebrewError } from "../errors/index.js";
 import { ByteWriter, int32Size, varintSize, WireError } from "./_protobuf.js";

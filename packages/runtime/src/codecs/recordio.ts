@@ -1,5 +1,5 @@
 /**
- * dmlc/MXNet RecordIO framing (contract §6.1): per record a little-endian `uint32` magic
+ * dmlc/MXNet RecordIO framing (github.com/dmlc/dmlc-core, include/dmlc/recordio.h): per record a little-endian `uint32` magic
  * `0xCED7230A`, a `uint32` whose low 29 bits are the payload length and whose top 3 bits are the
  * continuation flag (0 whole, 1 first, 2 middle, 3 last part), the payload, and zero padding to a
  * 4-byte boundary. dmlc's writer splits a payload wherever the magic word occurs at an aligned

@@ -1,5 +1,5 @@
 /**
- * `inputdataconfig.json` and `resourceconfig.json` (`shared/contract.md` §1.4, §1.5), validated
+ * `inputdataconfig.json` and `resourceconfig.json` (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-algo-running-container.html), validated
  * into typed, frozen objects. Pure: takes parsed JSON.
  */
 import { SagebrewError } from "../errors/index.js";

@@ -5,7 +5,7 @@
  */
 import { SagebrewError } from "../errors/index.js";
 
-/** Keys that SageMaker tooling reserves for itself (`shared/contract.md` §1.3). */
+/** Keys that SageMaker tooling reserves for itself (github.com/aws/sagemaker-training-toolkit, params.py; `_tuning_objective_metric` from hyperparameter tuning). */
 export const RESERVED_HYPERPARAMETERS: ReadonlySet<string> = new Set([
   "sagemaker_program",
   "sagemaker_submit_directory",

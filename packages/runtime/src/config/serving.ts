@@ -86,7 +86,7 @@ export function readServingConfig(
       : integer(get, ENV.maxContentLength, 0, { min: 1, max: 1024 * 1024 * 1024 });
   const workers = integer(get, ENV.workers, cpus, { min: 1, max: 1024 });
   const multiModel = flag(get, ENV.multiModel, false);
-  // The API spells it MultiRecord, the environment MULTI_RECORD (contract §9.15): take both.
+  // The API spells it MultiRecord, the environment MULTI_RECORD (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTransformJob.html; https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-batch-code.html): take both.
   const rawStrategy = get(ENV.batchStrategy);
   const strategy = rawStrategy?.toUpperCase().replace("_", "");
   if (strategy !== undefined && strategy !== "MULTIRECORD" && strategy !== "SINGLERECORD") {

@@ -1,7 +1,8 @@
 /**
  * The SageMaker container contract as data: paths, environment variable names, media types,
  * routes and limits. Everything else refers to these names; nothing here does I/O.
- * Sources are cited in `shared/contract.md` (sections noted beside each group).
+ * Each group names the public page it follows: `DG <page>` is the SageMaker Developer Guide's
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/<page>.html.
  */
 import { posix } from "node:path";
 
@@ -15,7 +16,7 @@ export {
   parseMetricLine,
 } from "./metrics.js";
 
-/** Default root of the SageMaker tree inside a container (§1.2). */
+/** Default root of the SageMaker tree inside a container (DG your-algorithms-training-algo-running-container). */
 export const DEFAULT_ML_ROOT = "/opt/ml";
 
 /** The paths of one `/opt/ml`-shaped tree, rooted anywhere (a container or a temp dir). */
@@ -60,10 +61,10 @@ export function mlPaths(root: string = DEFAULT_ML_ROOT): MlPaths {
   });
 }
 
-/** `FailureReason` shows the first 1024 characters of the failure file (§1.8). */
+/** `FailureReason` shows the first 1024 characters of the failure file (DG your-algorithms-training-algo-output). */
 export const FAILURE_REASON_MAX_CHARS = 1024;
 
-/** Environment variable names read by sagebrew (§1.11, §2.6, §3, §5.8). */
+/** Environment variable names read by sagebrew (docs/reference/env.md). */
 export const ENV = Object.freeze({
   baseDir: "SAGEMAKER_BASE_DIR",
   bindToPort: "SAGEMAKER_BIND_TO_PORT",
@@ -94,7 +95,7 @@ export const ENV = Object.freeze({
   hostAddresses: "SAGEBREW_HOST_ADDRESSES",
 });
 
-/** Media types (§2.4, §5.2, §5.6, §6). */
+/** Media types (DG cdf-inference, DG xgboost). */
 export const MEDIA = Object.freeze({
   csv: "text/csv",
   libsvm: "text/libsvm",
@@ -109,8 +110,8 @@ export const MEDIA = Object.freeze({
 /**
  * The bare names SageMaker's XGBoost container takes for its data formats, as a training channel's
  * `ContentType` and as a request's Content-Type (`csv`, `libsvm`, …), and the media type each is
- * (contract §5.2, §5.6; XGB data_utils.get_content_type); its multi-model handler also takes
- * `csv` and `json` as Accept (§5.7).
+ * (DG xgboost; `data_utils.get_content_type` in github.com/aws/sagemaker-xgboost-container); its
+ * multi-model handler also takes `csv` and `json` as Accept.
  */
 export const BARE_MEDIA_TYPES: Readonly<Record<string, string>> = Object.freeze({
   csv: MEDIA.csv,
@@ -120,7 +121,10 @@ export const BARE_MEDIA_TYPES: Readonly<Record<string, string>> = Object.freeze(
   json: MEDIA.json,
 });
 
-/** HTTP routes of the hosting, batch and multi-model contracts (§2, §3, §4). */
+/**
+ * HTTP routes of the hosting, batch and multi-model contracts (DG your-algorithms-inference-code,
+ * DG your-algorithms-batch-code, DG mms-container-apis).
+ */
 export const ROUTES = Object.freeze({
   ping: "/ping",
   invocations: "/invocations",
@@ -128,13 +132,13 @@ export const ROUTES = Object.freeze({
   models: "/models",
 });
 
-/** HTTP headers of the runtime API that reach the container (§2.4). */
+/** HTTP headers of the runtime API that reach the container (DG your-algorithms-inference-code). */
 export const HEADERS = Object.freeze({
   customAttributes: "x-amzn-sagemaker-custom-attributes",
   targetModel: "x-amzn-sagemaker-target-model",
 });
 
-/** Limits and defaults (§2.3, §2.4, §3, §9.2). */
+/** Limits and defaults (DG your-algorithms-inference-code, DG your-algorithms-batch-code). */
 export const LIMITS = Object.freeze({
   defaultPort: 8080,
   /** Real-time request body limit of the current runtime API: 6 MiB. */
@@ -150,7 +154,7 @@ export const LIMITS = Object.freeze({
   hostsWaitSeconds: 900,
 });
 
-/** Names of the XGBoost algorithm's artifacts (§5.5). */
+/** Names of the XGBoost algorithm's artifacts (DG xgboost). */
 export const XGBOOST_MODEL_FILE = "xgboost-model";
 
 /** One environment variable sagebrew reads: the source of `docs/reference/env.md`. */

@@ -1,5 +1,5 @@
 /**
- * Metric lines and the `MetricDefinitions` that read them (`shared/contract.md` §1.10). Training
+ * Metric lines and the `MetricDefinitions` that read them (https://docs.aws.amazon.com/sagemaker/latest/dg/automatic-model-tuning-define-metrics-variables.html). Training
  * prints one line per round in XGBoost's evaluation format, `[3]\ttrain-rmse:0.41\tvalidation-rmse:0.52`;
  * SageMaker matches each definition's regex against the job's log, where a tab shows as `#011`,
  * and takes the first capture group as the value. Pure.

@@ -24,7 +24,7 @@ export interface AppResponse {
   readonly body: string | Uint8Array;
 }
 
-/** How an app words an error: one sentence as `text/plain`, or `{"message": …}` (multi-model, §4). */
+/** How an app words an error: one sentence as `text/plain`, or `{"message": …}` (multi-model). */
 export type ErrorStyle = "text" | "json";
 
 /** Lifecycle of what an app serves. */

@@ -1,5 +1,5 @@
 /**
- * `GET /models` pages (contract §4): models by name, `limit` per page (default 100, at most
+ * `GET /models` pages (https://docs.aws.amazon.com/sagemaker/latest/dg/mms-container-apis.html): models by name, `limit` per page (default 100, at most
  * 1000), and an opaque `nextPageToken` when more follow, given back as `next_page_token`.
  */
 import { SagebrewError } from "../errors/index.js";
@@ -8,7 +8,7 @@ import { SagebrewError } from "../errors/index.js";
 export const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 
-/** One page of the list, as §4 shows it. */
+/** One page of the list, as the multi-model contract shows it. */
 export interface ModelListPage {
   models: Array<{ modelName: string; modelUrl: string }>;
   nextPageToken?: string;

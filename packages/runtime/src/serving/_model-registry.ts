@@ -228,7 +228,7 @@ export class ModelRegistry {
   }
 }
 
-/** `Model not found: <name>`, MMS's words (contract §4). */
+/** `Model not found: <name>`, MMS's words (github.com/awslabs/multi-model-server). */
 export function notFound(name: string): SagebrewError {
   return new SagebrewError("SB_NOT_FOUND", `Model not found: ${name}`);
 }

@@ -49,7 +49,7 @@ export function jsonResponse(value: unknown): AppResponse {
   return { status: 200, headers: { "content-type": MEDIA.json }, body: JSON.stringify(value) };
 }
 
-/** The `/execution-parameters` answer (contract §3). */
+/** The `/execution-parameters` answer (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-batch-code.html). */
 export function executionParameters(config: ServingConfig): AppResponse {
   return jsonResponse({
     MaxConcurrentTransforms: config.maxConcurrentTransforms,

@@ -122,7 +122,7 @@ function invoke(app: MultiModelApp, name: string, csv = "1,2\n3,4\n", headers: R
   });
 }
 
-describe("multi-model app (contract §4)", () => {
+describe("multi-model app (docs/serving.md, multi-model endpoints)", () => {
   it("answers /ping with 200 once started, with no model loaded, and lists no models", async () => {
     const { app } = setup();
     assert.equal((await app.request("/ping")).status, 503);
@@ -499,7 +499,7 @@ describe("modelDirectoryBytes()", () => {
   });
 });
 
-describe("multi-model app: models are read only from <base>/models (contract §4)", () => {
+describe("multi-model app: models are read only from <base>/models", () => {
   /** An outside directory holding a model and a handler that records that it ran. */
   async function outsideModel(): Promise<string> {
     const dir = join(root, "outside", "model");

@@ -1,5 +1,5 @@
 /**
- * The multi-model endpoint (contract §4) as an `InferenceApp`: `POST /models` loads a model
+ * The multi-model endpoint (https://docs.aws.amazon.com/sagemaker/latest/dg/mms-container-apis.html) as an `InferenceApp`: `POST /models` loads a model
  * directory under a name, `GET /models[/<name>]` lists and describes, `DELETE /models/<name>`
  * unloads (the handler's `close` runs before the answer), `POST /models/<name>/invoke` predicts.
  * It composes single-model apps: each loaded model is one (`_model-registry.ts`), and an

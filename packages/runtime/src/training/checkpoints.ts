@@ -1,8 +1,8 @@
 /**
- * Checkpoints for spot training (`shared/contract.md` §1.7, §5.4): the state after a round as
+ * Checkpoints for spot training (https://docs.aws.amazon.com/sagemaker/latest/dg/model-checkpoints.html): the state after a round as
  * `<prefix>.<round>` (zero-based index of the last round it holds) in the checkpoint directory,
  * written by temp file and rename; on start the newest one is resumed. One naming scheme for
- * writing and resuming (unlike the upstream quirk, §9.13). The newest five are kept; a file
+ * writing and resuming (upstream resumes from `xgboost-checkpoint.<N>` but XGBoost's callback writes `xgboost-checkpoint_<N>.ubj`). The newest five are kept; a file
  * SageMaker is still uploading (`<file>.sagemaker-uploading`) is never deleted.
  */
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";

@@ -1,5 +1,5 @@
 /**
- * The failure file (`shared/contract.md` §1.8): its first line says what went wrong and where
+ * The failure file (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-algo-output.html): its first line says what went wrong and where
  * (SageMaker shows the first 1024 characters as `FailureReason`), then the error's code and fault
  * kind. Writing it never throws: when it cannot be written (a full disk), the caller says so on
  * stderr and exits 2.

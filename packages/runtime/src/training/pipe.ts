@@ -1,5 +1,5 @@
 /**
- * Pipe mode (`shared/contract.md` §1.6): a channel arrives as FIFOs `<channel>_<epoch>`, one per
+ * Pipe mode (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-algo-running-container.html): a channel arrives as FIFOs `<channel>_<epoch>`, one per
  * epoch, created by SageMaker and written while the algorithm reads. XGBoost trains from memory,
  * so sagebrew reads epoch 0 once (`data.ts` parses CSV block by block as it arrives). SageMaker
  * wraps each S3 object in a RecordIO record when the channel says `RecordWrapperType: RecordIO`.

@@ -1,5 +1,5 @@
 /**
- * The training runtime: SageMaker's training contract (`shared/contract.md` §1) around any
+ * The training runtime: SageMaker's training contract (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-algo.html) around any
  * algorithm. Reads the job from an `/opt/ml`-shaped tree, validates the hyperparameters and
  * channels the algorithm declares, runs its `train(context)`, and writes what it returns into
  * `model/` atomically (temp files, then renames) with `output/data/metrics.json` — or a readable

@@ -1,7 +1,7 @@
 /**
  * A tracker that speaks XGBoost 1.7's (and 2.0's) rabit protocol, for libraries that have no
  * tracker of their own in C (`XGTrackerCreate` arrived in 2.1). A port of the protocol of Python
- * XGBoost 1.7's `xgboost/tracker.py` (shared/sagemaker-api.md §3.2): every integer is a
+ * XGBoost 1.7's `xgboost/tracker.py` (github.com/dmlc/xgboost, python-package/xgboost/tracker.py at v1.7): every integer is a
  * little-endian int32, a string is its length then its bytes, and each connection opens with the
  * magic number 0xff99. It adds what the Python tracker lacks: a connection that sends nothing is
  * dropped after `stepTimeoutMs`, a worker that stalls mid-exchange or workers that never come fail

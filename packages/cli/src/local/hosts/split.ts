@@ -1,7 +1,7 @@
 /**
  * Which channel files each local host receives. `FullyReplicated`: every host gets every file.
  * `ShardedByS3Key`: SageMaker gives each of n hosts about 1/n of the S3 objects, whole, and says
- * no more (shared/contract.md §1.6); sagebrew deals the files, sorted by their path under the
+ * no more (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3DataSource.html); sagebrew deals the files, sorted by their path under the
  * channel, round-robin: host i (0-based, in sorted host order) gets files i, i+n, i+2n, … So with
  * fewer files than hosts some hosts get none, as on SageMaker. Pure.
  */

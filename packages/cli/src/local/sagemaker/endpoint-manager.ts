@@ -1,5 +1,5 @@
 /**
- * Endpoints on this machine (contract §2): each variant's instances are `serve` containers on
+ * Endpoints on this machine (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-inference-code.html): each variant's instances are `serve` containers on
  * loopback ports, with their model extracted into their own `/opt/ml/model`. An endpoint is
  * Creating until every container answers `/ping` with 200, then InService; Failed (with the
  * container's last log line) when one exits or stays unhealthy. UpdateEndpoint starts the new

@@ -1,5 +1,5 @@
 /**
- * Multi-model endpoints (contract §4), the platform's side: on the first invocation of a target
+ * Multi-model endpoints (https://docs.aws.amazon.com/sagemaker/latest/dg/mms-container-apis.html), the platform's side: on the first invocation of a target
  * model an instance has not loaded, its archive (`<ModelDataUrl>/<TargetModel>`) is downloaded and
  * extracted under the container's `/opt/ml/models/<name>/model` and loaded with `POST /models`;
  * when the container answers 507 (no room), the least recently used model is unloaded

@@ -1,5 +1,5 @@
 /**
- * A training job's hosts laid out as SageMaker lays out `/opt/ml` (contract §1.2–§1.7): one
+ * A training job's hosts laid out as SageMaker lays out `/opt/ml` (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-algo-running-container.html): one
  * directory per host (`algo-1` … `algo-N`) with `input/config/{hyperparameters,inputdataconfig,
  * resourceconfig,checkpointconfig}.json`, every channel's objects under `input/data/<channel>/`
  * (split across hosts by key for `ShardedByS3Key`), Pipe-mode channels as the FIFO

@@ -1,5 +1,5 @@
 /**
- * Runs training jobs as SageMaker does (contract §1): statuses and secondary statuses move
+ * Runs training jobs as SageMaker does (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-training-algo.html): statuses and secondary statuses move
  * Starting → Downloading → Training → Uploading → Completed (or Failed / Stopping → Stopped /
  * MaxRuntimeExceeded); every host's output goes to the log stream `<job>/algo-<n>-<epoch>` of
  * `/aws/sagemaker/TrainingJobs`; `FailureReason` is the failure file's text; StopTrainingJob and

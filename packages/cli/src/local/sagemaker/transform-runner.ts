@@ -1,5 +1,5 @@
 /**
- * Transform jobs (contract §3): the input objects are downloaded, split by key across the job's
+ * Transform jobs (https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform.html): the input objects are downloaded, split by key across the job's
  * instances, and run through sagebrew's local batch transform (`local/transform`: split, batch,
  * `serve`, assemble, join and filter) with the job's settings; every `<input>.out` goes to
  * `<S3OutputPath>/<relative path>.out`. `serve`'s output is the job's log stream

@@ -1,5 +1,5 @@
 /**
- * Grouping records into request bodies, as Batch Transform's `BatchStrategy` does (contract §3):
+ * Grouping records into request bodies, as Batch Transform's `BatchStrategy` does (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTransformJob.html):
  * `SingleRecord` sends one record per request (RecordIO padding removed); `MultiRecord` packs as
  * many whole records as fit in `MaxPayloadInMB` (padding kept, lines joined by `\n`). A record
  * never spans requests and files are never combined.

@@ -1,5 +1,5 @@
 /**
- * Per-record data processing of Batch Transform (contract §3): `InputFilter` before the request,
+ * Per-record data processing of Batch Transform (https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform-data-processing.html): `InputFilter` before the request,
  * `JoinSource=Input` and `OutputFilter` after it. CSV records are arrays of fields; JSON records
  * are parsed values. Joined CSV appends the output's fields to the input row; joined JSON puts
  * the output under `SageMakerOutput` (or `{SageMakerInput, SageMakerOutput}` when the input is

@@ -1,5 +1,5 @@
 /**
- * The JSONPath subset Batch Transform's `InputFilter`/`OutputFilter` support (contract §3):
+ * The JSONPath subset Batch Transform's `InputFilter`/`OutputFilter` support (https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform-data-processing.html):
  * `$`, `.name`, `['a','b']`, `[i]`, `[i,j]`, `[a:b]` (negative and open bounds) and unions such
  * as `$[0,5:]`. A union or slice of an array gives an array; several names give an object.
  */

@@ -1,7 +1,7 @@
 /**
  * A local Batch Transform job: every file under the input directory goes through split → batch →
  * `serve` over HTTP → assemble (→ join/filter), and `<input>.out` is written only when the whole
- * file succeeded. Job values win over `/execution-parameters`, which win over defaults (§3).
+ * file succeeded. Job values win over `/execution-parameters`, which win over defaults (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-batch-code.html).
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";

@@ -1,6 +1,6 @@
 /**
  * The model server a local transform talks to: the real `serve` program as a child process on a
- * free port, with the environment Batch Transform gives it (contract §3), reached over HTTP.
+ * free port, with the environment Batch Transform gives it (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-batch-code.html), reached over HTTP.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { Agent, request } from "node:http";

@@ -1,5 +1,5 @@
 /**
- * Splitting an input file into records, as Batch Transform's `SplitType` does (contract §3):
+ * Splitting an input file into records, as Batch Transform's `SplitType` does (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TransformInput.html):
  * `None` keeps the whole file, `Line` splits on newlines (empty lines are skipped, a trailing
  * `\r` is kept out), `RecordIO` splits on RecordIO frames.
  */

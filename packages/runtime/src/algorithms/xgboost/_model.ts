@@ -2,7 +2,7 @@
  * The XGBoost model artifact, both ways. Writing: `model/xgboost-model` as UBJ carrying sagebrew's
  * metadata as booster attributes (`sagebrew_version`, `sagebrew_objective`, `sagebrew_class_names`),
  * and a readable copy as the dot-file `.sagebrew.json`. Reading, for serving: every regular,
- * non-dot file of the model directory is a model (an ensemble, contract §5.5) unless
+ * non-dot file of the model directory is a model (an ensemble, as https://github.com/aws/sagemaker-xgboost-container loads it) unless
  * `SAGEMAKER_INFERENCE_ENSEMBLE=false`; the objective, the class count and the class names.
  */
 import { readdir, readFile } from "node:fs/promises";

@@ -12,7 +12,7 @@ const binary: OutputModel = { objective: "binary:logistic", numClass: 0, classNa
 const reg: OutputModel = { objective: "reg:squarederror", numClass: 0, classNames: undefined };
 const f = (...v: number[]) => Float32Array.from(v);
 
-describe("selectable output keys (contract §5.6)", () => {
+describe("selectable output keys (SAGEMAKER_INFERENCE_OUTPUT, docs/serving.md)", () => {
   it("gives class names, probabilities and scores for multi:softprob", () => {
     const row = f(0.1, 0.7, 0.2);
     assert.equal(keyValue("predicted_label", row, iris), "versicolor");

@@ -1,6 +1,6 @@
 /**
  * What an XGBoost answer holds per row: the default (class name, or XGBoost's score) or the keys
- * chosen with `SAGEMAKER_INFERENCE_OUTPUT` (contract §5.6). Pure.
+ * chosen with `SAGEMAKER_INFERENCE_OUTPUT` (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost.html; docs/serving.md). Pure.
  */
 import { SagebrewError } from "../../errors/index.js";
 

@@ -1,6 +1,6 @@
 /**
  * Reads the model out of a Python pickle of an XGBoost `Booster` (SageMaker's XGBoost container
- * wrote `pickle.dump(booster)` before 1.3-1, and still loads such files, contract §5.5), without
+ * wrote `pickle.dump(booster)` before 1.3-1, and still loads such files: https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost.html), without
  * Python and without running anything: the pickle's opcodes are interpreted as data only. A
  * `GLOBAL` becomes a name, a call becomes a record of the name and its arguments; only the few
  * constructors a Booster's state needs (`bytearray`, `_codecs.encode`) are evaluated, by hand.

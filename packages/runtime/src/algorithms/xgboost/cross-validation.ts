@@ -1,6 +1,6 @@
 /**
  * k-fold cross-validation as SageMaker's XGBoost container runs it for `_kfold` and
- * `_num_cv_round` (contract §5.4; upstream train.py, prediction_utils.py): train and validation
+ * `_num_cv_round` (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost_hyperparameters.html; upstream train.py, prediction_utils.py in https://github.com/aws/sagemaker-xgboost-container): train and validation
  * are read as one data set, split `_kfold` ways (stratified by label for classification, as
  * scikit-learn's RepeatedStratifiedKFold does), `_num_cv_round` times; one model per fold, saved as
  * `xgboost-model-0…` (served as an ensemble), and every row's out-of-fold prediction, averaged over

@@ -310,7 +310,7 @@ function classNameKeys(m: XGBoostServingModel): readonly OutputKey[] {
 }
 
 /**
- * Encodes predictions as CSV, JSON, JSON Lines (contract §5.6, plus class names) or
+ * Encodes predictions as CSV, JSON, JSON Lines (docs/serving.md, plus class names) or
  * RecordIO-protobuf (bytes; see `predictionRecords`).
  */
 export function encodePrediction(
@@ -413,7 +413,7 @@ function scoresOf(p: XGBoostPrediction): Array<number | number[]> {
 }
 
 /**
- * CSV as SageMaker's XGBoost multi-model container answers it (contract §5.7, its handler calls
+ * CSV as SageMaker's XGBoost multi-model container answers it (https://github.com/aws/sagemaker-xgboost-container, whose handler calls
  * it "invalid CSV, retained for backwards compatibility"): every row's score on one line, joined
  * by commas, a row of several values written as `[a, b, c]`; with `SAGEMAKER_BATCH`, one row per
  * line, each ending in a newline.
@@ -438,7 +438,7 @@ function scoreLines(p: XGBoostPrediction): string {
 }
 
 /**
- * One RecordIO-protobuf prediction per row (contract §5.6: every key a float32 tensor in the
+ * One RecordIO-protobuf prediction per row (docs/serving.md: every key a float32 tensor in the
  * Record's `label` map). Keys: `SAGEMAKER_INFERENCE_OUTPUT`'s; else `predicted_label` and
  * `probabilities` for a class-name model; else `score` (XGBoost's output, 1 or `num_class`
  * values). Tensors hold numbers, so class names are written as class indices.

@@ -1,5 +1,5 @@
 /**
- * The hyperparameters of SageMaker's built-in XGBoost algorithm (`shared/contract.md` §5.3),
+ * The hyperparameters of SageMaker's built-in XGBoost algorithm (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost_hyperparameters.html),
  * declared for the training API: names, aliases, types, ranges and dependencies, validated before
  * training with messages that name the parameter, the value and what is allowed. Pure.
  */
@@ -60,7 +60,7 @@ export const XGBOOST_METRICS = [
   "tweedie-nloglik",
 ] as const;
 
-/** Metrics sagebrew computes from predictions, as the SageMaker container does (§5.4). */
+/** Metrics sagebrew computes from predictions, as the SageMaker container does (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost-tuning.html). */
 export const CUSTOM_METRICS = [
   "accuracy",
   "balanced_accuracy",
@@ -77,7 +77,7 @@ export const CUSTOM_METRICS = [
   "recall_micro",
 ] as const;
 
-/** Metrics where larger is better (§5.4); all others are minimised. */
+/** Metrics where larger is better (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost-tuning.html); all others are minimised. */
 export const MAXIMIZE_METRICS: ReadonlySet<string> = new Set([
   "accuracy",
   "auc",
@@ -308,7 +308,7 @@ function tuningMetricOf(v: XGBoostHyperparameters): string | undefined {
   return v._tuning_objective_metric?.replace(/^(validation|train):/, "");
 }
 
-/** The dependencies between XGBoost's hyperparameters (§5.3, §7.2). */
+/** The dependencies between XGBoost's hyperparameters (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost_hyperparameters.html; the container's hyperparameter validation and tests, https://github.com/aws/sagemaker-xgboost-container). */
 function checkDependencies(v: XGBoostHyperparameters, fail: HyperparameterFail): void {
   const { objective } = v;
   if ((objective === "multi:softmax" || objective === "multi:softprob") && v.num_class === undefined) {

@@ -1,6 +1,6 @@
 /**
  * The metrics SageMaker's XGBoost container computes from predictions rather than inside XGBoost
- * (`shared/contract.md` §5.4), with scikit-learn's definitions as the container uses them:
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost-tuning.html), with scikit-learn's definitions as the container uses them:
  * accuracy, balanced accuracy, F1 (`f1` and `f1_macro` are the macro average, `f1_binary` the
  * positive class's), precision and recall (plain = binary, `_macro`, `_micro`), MSE and R².
  * Class label = argmax for multi-column output, p > 0.5 for probabilities, margin > 0 for margins

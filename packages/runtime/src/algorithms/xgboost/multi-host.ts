@@ -1,6 +1,6 @@
 /**
  * XGBoost across the hosts of `resourceconfig.json`, as SageMaker's XGBoost container runs it
- * (shared/sagemaker-api.md §3.1): every host resolves the others' names (bounded), joins the
+ * (its distributed.py, docs/multi-host.md): every host resolves the others' names (bounded), joins the
  * first host's cluster (port 9099), says whether it has data, and learns who trains. Hosts without
  * data leave with exit 0; a single host with data trains alone; otherwise the first host runs the
  * XGBoost tracker (port 9100) and the hosts with data train as one ring on XGBoost's own collective,
