@@ -14,8 +14,10 @@
  *
  * Options: --runs N (training, default 3), --serve-runs N (default 3), --cold-runs N (default 5),
  * --duration S (seconds per wrk cell, default 10), --stacks sagebrew,classic,bare,
- * --baseline DIR (serving: also run `serve` from DIR, another checkout built with `npm run build`,
- * interleaved with this one; --baseline-label L names it in the tables),
+ * --baseline DIR (another checkout built with `npm run build`, run interleaved with this one:
+ * serving also runs DIR's `serve`; training and transform run DIR's `train` / `sagebrew transform` in
+ * place of the Python peer / the classic stack; --baseline-label L names it in the tables; the
+ * figures go to their own "…, before and after" sections, leaving the issue sections alone),
  * --no-profile (training, serving, parsing and transform add where sagebrew's time and memory go,
  * unless told not to),
  * --no-build (skip `npm run build`), --no-write (print, leave RESULTS.md alone).
@@ -61,14 +63,15 @@ const stacks = (stacksArg >= 0 ? (args[stacksArg + 1] ?? "") : "sagebrew,classic
 
 const baselineArg = args.indexOf("--baseline");
 const baselineLabelArg = args.indexOf("--baseline-label");
-const baseline =
-  baselineArg >= 0
-    ? {
-        dir: args[baselineArg + 1] ?? "",
-        label:
-          baselineLabelArg >= 0 ? (args[baselineLabelArg + 1] ?? "baseline") : "sagebrew serve (baseline)",
-      }
-    : undefined;
+const baselineDir = baselineArg >= 0 ? (args[baselineArg + 1] ?? "") : undefined;
+const baselineLabel = (dflt: string) =>
+  baselineDir === undefined
+    ? undefined
+    : { dir: baselineDir, label: baselineLabelArg >= 0 ? (args[baselineLabelArg + 1] ?? dflt) : dflt };
+const baseline = baselineLabel("sagebrew serve (baseline)");
+/** With --baseline, a section of its own, so that the issue sections keep their peers' figures. */
+const heading = (issue: string, beforeAfter: string) =>
+  baselineDir === undefined ? issue : `## ${beforeAfter}, before and after`;
 
 const RESULTS = join(BENCH_DIR, "RESULTS.md");
 const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
@@ -96,10 +99,16 @@ function section(title: string, body: string, notes: string[], vers: string[]): 
 }
 
 if (which === "all" || which === "training") {
-  const r = await runTraining({ runs: opt("--runs", 3), profile: !flag("--no-profile"), log });
+  const against = baselineLabel("baseline");
+  const r = await runTraining({
+    runs: opt("--runs", 3),
+    profile: !flag("--no-profile"),
+    log,
+    ...(against ? { baseline: against } : {}),
+  });
   const text = section("training", r.markdown, r.notes, versions("training"));
   if (flag("--no-write")) console.log(text);
-  else writeSection(RESULTS, "## Training (issue 2)", text);
+  else writeSection(RESULTS, heading("## Training (issue 2)", "Training"), text);
   log("training done");
 }
 if (which === "all" || which === "serving") {
@@ -114,7 +123,7 @@ if (which === "all" || which === "serving") {
   });
   const text = section("serving", r.markdown, r.notes, versions("serving"));
   if (flag("--no-write")) console.log(text);
-  else writeSection(RESULTS, "## Serving (issue 3)", text);
+  else writeSection(RESULTS, heading("## Serving (issue 3)", "Serving"), text);
   log("serving done");
 }
 if (which === "parsing" || which === "transform") {
@@ -126,11 +135,18 @@ if (which === "parsing" || which === "transform") {
           profile: !flag("--no-profile"),
           log,
         })
-      : await runTransformBench({ runs: opt("--runs", 5), profile: !flag("--no-profile"), log });
+      : await runTransformBench({
+          runs: opt("--runs", 5),
+          profile: !flag("--no-profile"),
+          log,
+          ...(baselineDir !== undefined ? { baseline: baselineLabel("baseline")! } : {}),
+        });
   const vers = which === "parsing" ? [...versions("training"), ...parsingVersions()] : versions("serving");
   const text = section(which, r.markdown, r.notes, vers);
   const sub = which === "parsing" ? "### Parsing into typed arrays" : "### Batch transform, 1,000,000 rows";
   if (flag("--no-write")) console.log(text);
+  else if (baselineDir !== undefined && which === "transform")
+    writeSection(RESULTS, heading("", "Batch transform"), text);
   else writeSubsection(RESULTS, "## Parsing and batch transform (issue 5)", sub, text);
   log(`${which} done`);
 }

@@ -3,8 +3,10 @@
  * with pandas, side by side in one run, on the 1,000,000 × 28 HIGGS-like CSV: 100 rounds,
  * tree_method=hist, max_depth=6, binary:logistic, the same nthread. Each process runs under
  * `/usr/bin/time -v` (peak RSS); runs alternate between the two to spread drift on a shared machine.
+ * With `baseline`, the peer is instead the `train` program of another built checkout (before/after
+ * a change), on the same data and hyperparameters.
  */
-import { createReadStream, linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { BENCH_DIR, ensureTrainingData, REPO_DIR, type TrainingData, WORK_DIR } from "./data.js";
@@ -18,6 +20,8 @@ export interface TrainingOptions {
   /** Also profile sagebrew's `train` (bench/profile.ts): memory by phase, busiest functions. */
   profile: boolean;
   log: (s: string) => void;
+  /** A built checkout whose `train` runs in Python's place (`--baseline DIR`), and how to name it. */
+  baseline?: { dir: string; label: string };
 }
 
 interface Sample {
@@ -99,10 +103,10 @@ export function parseSagebrewTimings(out: string): {
   return { totalS: Number(m[1]), loadS: parseS + dmatrixS, parseS, dmatrixS, trainS: Number(m[4]) };
 }
 
-async function runSagebrew(optMl: string): Promise<{ run: TimedRun; sample: Sample }> {
+async function runSagebrew(optMl: string, train = TRAIN): Promise<{ run: TimedRun; sample: Sample }> {
   rmSync(join(optMl, "model"), { recursive: true, force: true });
   rmSync(join(optMl, "output"), { recursive: true, force: true });
-  const run = await runTimed(process.execPath, [TRAIN], {
+  const run = await runTimed(process.execPath, [train], {
     env: { ...process.env, SAGEMAKER_BASE_DIR: optMl },
     timeoutS: 900,
     measure: true,
@@ -169,7 +173,73 @@ function warmPageCache(path: string): Promise<void> {
   });
 }
 
+/** This checkout's `train` against another checkout's, alternating, on the same data. */
+async function runTrainingAgainstBaseline(
+  o: TrainingOptions & { baseline: { dir: string; label: string } },
+): Promise<{ markdown: string; notes: string[] }> {
+  const baselineTrain = join(o.baseline.dir, "packages", "runtime", "bin", "train");
+  if (!existsSync(join(o.baseline.dir, "packages", "runtime", "dist", "bin", "train.js")))
+    throw new Error(
+      `--baseline ${o.baseline.dir}: build it first (packages/runtime/dist/bin/train.js is missing)`,
+    );
+  const data = ensureTrainingData(undefined, o.log);
+  const nthread = cpus().length;
+  const hp = hyperparameters(nthread);
+  const optMl = prepareOptMl(data, hp);
+  await warmPageCache(data.path);
+  const samples = { this: [] as Sample[], baseline: [] as Sample[] };
+  const loads: string[] = [loadNow()];
+  for (let r = 0; r < o.runs; r++) {
+    const order = r % 2 === 0 ? (["this", "baseline"] as const) : (["baseline", "this"] as const);
+    for (const who of order) {
+      const { sample: s } = await runSagebrew(optMl, who === "this" ? TRAIN : baselineTrain);
+      samples[who].push(s);
+      o.log(
+        `run ${r + 1} ${who}: total ${s.wallS.toFixed(2)} s, load ${fmt(s.loadS)} s, train ${fmt(s.trainS)} s, ` +
+          `cpu ${fmt(s.cpuS)} s, peak RSS ${mb(s.peakRssBytes)} (load avg ${loadNow()})`,
+      );
+    }
+    loads.push(loadNow());
+  }
+  const sec = (x: number) => fmt(x, 2);
+  const row = (label: string, f: (s: Sample) => number, show: (x: number) => string = sec) => [
+    label,
+    withRange(samples.this.map(f), show),
+    withRange(samples.baseline.map(f), show),
+    `${((median(samples.this.map(f)) / median(samples.baseline.map(f))) * 100).toFixed(0)} %`,
+  ];
+  const md = [
+    `Data and hyperparameters as in the training section (\`bench/data/higgs-like.csv\`, ` +
+      `${data.rows.toLocaleString("en-US")} rows × ${data.features} features; \`${JSON.stringify(hp)}\`). ` +
+      `This checkout's \`train\` and ${o.baseline.label}'s, medians of ${o.runs} alternating runs, (min–max) in brackets.`,
+    "",
+    table(
+      ["", "this checkout", o.baseline.label, "this ÷ baseline"],
+      [
+        row("CSV → DMatrix (s)", (s) => s.loadS),
+        row("… of which read + parse CSV (s)", (s) => s.parseS),
+        row("… of which build DMatrix (s)", (s) => s.dmatrixS),
+        row("launch → round 0 evaluated (s)", (s) => s.firstRoundS),
+        row("training, 100 rounds (s)", (s) => s.trainS),
+        row("total, launch to exit (s)", (s) => s.wallS),
+        row("CPU time, user + sys (s)", (s) => s.cpuS),
+        row("peak RSS", (s) => s.peakRssBytes, mb),
+        [
+          "last eval line",
+          samples.this.at(-1)?.finalMetric ?? "",
+          samples.baseline.at(-1)?.finalMetric ?? "",
+          "",
+        ],
+      ],
+    ),
+    "",
+    `Load average during the runs: ${loads.join(" → ")}.`,
+  ].join("\n");
+  return { markdown: md, notes: [] };
+}
+
 export async function runTraining(o: TrainingOptions): Promise<{ markdown: string; notes: string[] }> {
+  if (o.baseline) return runTrainingAgainstBaseline({ ...o, baseline: o.baseline });
   const notes: string[] = [];
   const data = ensureTrainingData(undefined, o.log);
   const nthread = cpus().length;

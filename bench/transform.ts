@@ -4,7 +4,9 @@
  * Python XGBoost stack of bench/serving-stacks.ts driven by a small client that does what
  * SageMaker's batch agent does — both with SplitType=Line, BatchStrategy=MultiRecord,
  * MaxPayloadInMB=6, AssembleWith=Line and the same MaxConcurrentTransforms — each writing
- * `<input>.out`. Runs alternate between the two; the outputs are compared line by line.
+ * `<input>.out`. Runs alternate between the two; the outputs are compared line by line. With
+ * `baseline`, the peer is instead `sagebrew transform` of another built checkout (before/after a
+ * change), which starts its own checkout's `serve`.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -25,6 +27,8 @@ export interface TransformOptions {
   /** Also run `sagebrew transform` once under `node --cpu-prof` (CLI and serve) and add where the time goes. */
   profile: boolean;
   log: (s: string) => void;
+  /** A built checkout whose `sagebrew transform` runs in the classic stack's place, and how to name it. */
+  baseline?: { dir: string; label: string };
 }
 
 export interface TransformReport {
@@ -79,11 +83,18 @@ interface Sample {
 }
 
 /** `sagebrew transform` as a user runs it. */
-async function runSagebrew(input: string, optMl: string, outDir: string, concurrency: number, prof?: string) {
+async function runSagebrew(
+  input: string,
+  optMl: string,
+  outDir: string,
+  concurrency: number,
+  prof?: string,
+  cli = CLI,
+) {
   rmSync(outDir, { recursive: true, force: true });
   const args = [
     ...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []),
-    CLI,
+    cli,
     "transform",
     input,
     "--model",
@@ -269,7 +280,94 @@ function compareOutputs(a: string, b: string) {
   return { linesA: la.length, linesB: lb.length, firstA: la.slice(0, 3), firstB: lb.slice(0, 3), differ };
 }
 
+/** This checkout's `sagebrew transform` against another checkout's, alternating, on the same input and model. */
+async function runTransformAgainstBaseline(
+  o: TransformOptions & { baseline: { dir: string; label: string } },
+): Promise<TransformReport> {
+  const baselineCli = join(o.baseline.dir, "packages", "cli", "bin", "sagebrew");
+  if (!existsSync(join(o.baseline.dir, "packages", "runtime", "dist", "bin", "serve.js")))
+    throw new Error(
+      `--baseline ${o.baseline.dir}: build it first (packages/runtime/dist/bin/serve.js is missing)`,
+    );
+  const rows = o.rows ?? 1_000_000;
+  const input = ensureIrisLike(rows, o.log);
+  const optMl = await prepareIrisModel(o.log);
+  const concurrency = cpus().length;
+  const root = join(WORK_DIR, "transform");
+  const name = input.path.split("/").pop()!;
+  const outs = { this: join(root, "out-this"), baseline: join(root, "out-baseline") };
+  const samples = { this: [] as Sample[], baseline: [] as Sample[] };
+  const loads = [loadNow()];
+  for (let r = 0; r < o.runs; r++) {
+    const order = r % 2 === 0 ? (["this", "baseline"] as const) : (["baseline", "this"] as const);
+    for (const who of order) {
+      const cli = who === "this" ? CLI : baselineCli;
+      const { run, cpuS } = await runSagebrew(input.path, optMl, outs[who], concurrency, undefined, cli);
+      const summary = /in (\d+) requests/.exec(run.stdout + run.stderr);
+      const s: Sample = {
+        wallS: run.wallS,
+        jobS: run.wallS - (run.markS ?? 0),
+        requests: summary ? Number(summary[1]) : Number.NaN,
+        cpuS,
+      };
+      samples[who].push(s);
+      o.log(
+        `run ${r + 1} ${who}: ${s.wallS.toFixed(2)} s, ${(rows / s.wallS).toFixed(0)} rows/s, cpu ${cpuS.toFixed(2)} s (load ${loadNow()})`,
+      );
+    }
+    loads.push(loadNow());
+  }
+  const cmp = compareOutputs(join(outs.this, `${name}.out`), join(outs.baseline, `${name}.out`));
+  const med = (k: "this" | "baseline", f: (s: Sample) => number) => median(samples[k].map(f));
+  const rowOf = (label: string, k: "this" | "baseline") => [
+    label,
+    num(med(k, (s) => s.wallS)),
+    `**${num(med(k, (s) => rows / s.wallS))}**`,
+    `±${spreadPct(samples[k].map((s) => rows / s.wallS)).toFixed(0)} %`,
+    num(med(k, (s) => rows / s.jobS)),
+    num(med(k, (s) => s.cpuS)),
+    num(med(k, (s) => s.requests)),
+  ];
+  const pct = (f: (s: Sample) => number) => `${((med("this", f) / med("baseline", f)) * 100).toFixed(0)} %`;
+  const md = [
+    `Input, model and options as in the batch transform section (${rows.toLocaleString("en-US")} iris-like rows, ` +
+      `MaxPayloadInMB=${MAX_PAYLOAD_MB}, MaxConcurrentTransforms=${concurrency}); this checkout's \`sagebrew transform\` ` +
+      `and ${o.baseline.label}'s (each starting its own \`serve\`), medians of ${o.runs} alternating runs.`,
+    "",
+    table(
+      [
+        "",
+        "wall, launch → .out (s)",
+        "rows/s",
+        "spread",
+        "rows/s after the server is up",
+        "CPU, all processes (s)",
+        "requests",
+      ],
+      [
+        rowOf("this checkout", "this"),
+        rowOf(o.baseline.label, "baseline"),
+        [
+          "this ÷ baseline",
+          pct((s) => s.wallS),
+          pct((s) => rows / s.wallS),
+          "",
+          pct((s) => rows / s.jobS),
+          pct((s) => s.cpuS),
+          "",
+        ],
+      ],
+    ),
+    "",
+    `Outputs: ${cmp.linesA.toLocaleString("en-US")} and ${cmp.linesB.toLocaleString("en-US")} lines, ` +
+      `${cmp.differ === 0 ? "identical line for line" : `**${cmp.differ} lines differ**`}. ` +
+      `Load average during the runs: ${loads.join(" → ")}.`,
+  ].join("\n");
+  return { markdown: md, notes: [] };
+}
+
 export async function runTransformBench(o: TransformOptions): Promise<TransformReport> {
+  if (o.baseline) return runTransformAgainstBaseline({ ...o, baseline: o.baseline });
   const notes: string[] = [];
   const rows = o.rows ?? 1_000_000;
   const input = ensureIrisLike(rows, o.log);
