@@ -9,7 +9,7 @@
  *   node --import tsx bench/run.ts transform   issue 5: batch transform of 1,000,000 rows (--runs, default 5)
  *   node --import tsx bench/run.ts local       issue 11: `sagebrew local` — InvokeEndpoint through it against
  *                                              the container straight and two proxy floors, CreateEndpoint →
- *                                              InService, CreateTrainingJob → Completed (--runs, default 3;
+ *                                              InService, CreateTrainingJob → Completed (--runs, default 5;
  *                                              --serve-runs N wrk runs per cell, default 3; --duration)
  *
  * Options: --runs N (training, default 3), --serve-runs N (default 3), --cold-runs N (default 5),
@@ -152,7 +152,7 @@ if (which === "parsing" || which === "transform") {
 }
 if (which === "local") {
   const r = await runLocalBench({
-    runs: opt("--runs", 3),
+    runs: opt("--runs", 5),
     loadRuns: opt("--serve-runs", 3),
     durationS: opt("--duration", 10),
     profile: !flag("--no-profile"),

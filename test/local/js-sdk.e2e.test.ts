@@ -20,6 +20,7 @@ import {
   GetLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import {
+  AddTagsCommand,
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
@@ -27,12 +28,23 @@ import {
   type CreateTrainingJobCommandInput,
   CreateTransformJobCommand,
   DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DeleteTagsCommand,
   DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
   DescribeTrainingJobCommand,
   DescribeTransformJobCommand,
+  ListEndpointConfigsCommand,
+  ListEndpointsCommand,
+  ListModelsCommand,
+  ListTagsCommand,
   ListTrainingJobsCommand,
+  ListTransformJobsCommand,
   SageMakerClient,
   StopTrainingJobCommand,
+  StopTransformJobCommand,
   UpdateEndpointCommand,
   waitUntilEndpointDeleted,
   waitUntilEndpointInService,
@@ -412,6 +424,70 @@ describe("sagebrew local with the AWS SDK for JavaScript v3", () => {
       'Could not find endpoint "arn:aws:sagemaker:us-west-2:123456789012:endpoint/iris-js".',
     );
     assert.equal(existsSync(join(state, "endpoints", "iris-js")), false);
+  });
+
+  it("tags, lists and deletes models, endpoint configs and transform jobs as SageMaker does", async () => {
+    const modelArn = (await sm.send(new DescribeModelCommand({ ModelName: "iris-js-json" }))).ModelArn!;
+    assert.equal(modelArn, "arn:aws:sagemaker:us-west-2:123456789012:model/iris-js-json");
+    await sm.send(
+      new AddTagsCommand({
+        ResourceArn: modelArn,
+        Tags: [
+          { Key: "team", Value: "ml" },
+          { Key: "stage", Value: "dev" },
+        ],
+      }),
+    );
+    await sm.send(new DeleteTagsCommand({ ResourceArn: modelArn, TagKeys: ["stage"] }));
+    assert.deepEqual((await sm.send(new ListTagsCommand({ ResourceArn: modelArn }))).Tags, [
+      { Key: "team", Value: "ml" },
+    ]);
+
+    const byName = { SortBy: "Name", SortOrder: "Ascending" } as const;
+    const models = await sm.send(new ListModelsCommand({ NameContains: "iris-js", ...byName }));
+    assert.deepEqual(
+      models.Models?.map((m) => m.ModelName),
+      ["iris-js", "iris-js-json"],
+    );
+    const configs = await sm.send(new ListEndpointConfigsCommand({ NameContains: "iris-js", ...byName }));
+    assert.deepEqual(
+      configs.EndpointConfigs?.map((c) => c.EndpointConfigName),
+      ["iris-js-1", "iris-js-2"],
+    );
+    assert.deepEqual((await sm.send(new ListEndpointsCommand({ NameContains: "iris-js" }))).Endpoints, []);
+    const jobs = await sm.send(new ListTransformJobsCommand({ NameContains: "iris-js" }));
+    assert.deepEqual(
+      jobs.TransformJobSummaries?.map((j) => [j.TransformJobName, j.TransformJobStatus]),
+      [["iris-js-batch", "Completed"]],
+    );
+    const stop = await rejects(sm.send(new StopTransformJobCommand({ TransformJobName: "iris-js-batch" })));
+    assert.equal(stop.name, "ValidationException");
+    assert.equal(stop.message, "The request was rejected because the transform job is in status Completed.");
+
+    await sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: "iris-js-2" }));
+    await sm.send(new DeleteModelCommand({ ModelName: "iris-js-json" }));
+    const noConfig = await rejects(
+      sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: "iris-js-2" })),
+    );
+    assert.equal(noConfig.name, "ValidationException");
+    assert.equal(
+      noConfig.message,
+      'Could not find endpoint configuration "arn:aws:sagemaker:us-west-2:123456789012:endpoint-config/iris-js-2".',
+    );
+    const noModel = await rejects(sm.send(new DescribeModelCommand({ ModelName: "iris-js-json" })));
+    assert.equal(noModel.name, "ValidationException");
+    assert.equal(
+      noModel.message,
+      'Could not find model "arn:aws:sagemaker:us-west-2:123456789012:model/iris-js-json".',
+    );
+    const noTags = await rejects(sm.send(new ListTagsCommand({ ResourceArn: modelArn })));
+    assert.equal(noTags.name, "ValidationException");
+    assert.deepEqual(
+      (await sm.send(new ListModelsCommand({ NameContains: "iris-js", ...byName }))).Models?.map(
+        (m) => m.ModelName,
+      ),
+      ["iris-js"],
+    );
   });
 
   it("fails a job with the failure file's text, naming the bad hyperparameter", async () => {
