@@ -18,7 +18,13 @@ const VIRGINICA = csvRow(100);
 async function irisTarget(driver: DriverName, env: Record<string, string> = {}, classNames = true) {
   const root = await irisMlRoot({ classNames });
   const config = readServingConfig(
-    { SAGEMAKER_BASE_DIR: root, SAGEMAKER_BIND_TO_PORT: "0", ...env },
+    // Every refusal of this suite is checked to be logged once: no rate limit (tested in hostile-clients).
+    {
+      SAGEMAKER_BASE_DIR: root,
+      SAGEMAKER_BIND_TO_PORT: "0",
+      SAGEBREW_REJECTION_LOG_LIMIT: "1000000",
+      ...env,
+    },
     { cpuCount: 2 },
   );
   const t = await makeTarget(driver, checkHandler(createXGBoostHandler(), "xgboost"), config);

@@ -73,10 +73,12 @@ export {
 export * from "./codecs/types.js";
 export { decodeHyperparameters } from "./config/hyperparameters.js";
 export {
+  type HttpLimitsConfig,
   nextSafePort,
   type PortRange,
   portRange,
   type ReadServingConfigOptions,
+  readHttpLimits,
   readServingConfig,
   type ServingConfig,
 } from "./config/serving.js";

@@ -15,7 +15,7 @@ export interface PortRange {
 type Level = "debug" | "info" | "warn" | "error" | "silent";
 
 /** Everything `serve` reads from its environment. */
-export interface ServingConfig {
+export interface ServingConfig extends HttpLimitsConfig {
   /** `SAGEMAKER_BASE_DIR`, default `/opt/ml`. */
   readonly baseDir: string;
   /** `SAGEMAKER_BIND_TO_PORT`, default 8080; 0 asks the OS for a free port. */
@@ -127,7 +127,48 @@ export function readServingConfig(
         ? undefined
         : number(get, ENV.mmeMemoryMb, 0, { min: 0.001, max: 16_777_216 }),
     xgboostJs,
+    ...readHttpLimits(env),
   });
+}
+
+/** The HTTP server's limits and rejection logging, as `serve` and `sagebrew local` read them. */
+export interface HttpLimitsConfig {
+  /** `SAGEBREW_HEADERS_TIMEOUT` in milliseconds, default 60 s: the request line and headers must arrive within it. */
+  readonly headersTimeoutMs: number;
+  /** `SAGEBREW_BODY_IDLE_TIMEOUT` in milliseconds, default 60 s: the longest a body may go without a byte arriving. */
+  readonly bodyIdleTimeoutMs: number;
+  /** `SAGEBREW_BODY_TIMEOUT` in milliseconds, default 600 s: a whole body must arrive within it; 0 = no limit. */
+  readonly bodyTimeoutMs: number;
+  /** `SAGEBREW_MAX_CONNECTIONS`, default 1000: open connections served before new ones get 503. */
+  readonly maxConnections: number;
+  /** `SAGEBREW_REJECTION_LOG_LIMIT`, default 10: rejected requests logged in full per minute. */
+  readonly rejectionLogLimit: number;
+}
+
+/**
+ * Reads `SAGEBREW_HEADERS_TIMEOUT`, `SAGEBREW_BODY_IDLE_TIMEOUT`, `SAGEBREW_BODY_TIMEOUT` (seconds),
+ * `SAGEBREW_MAX_CONNECTIONS` and `SAGEBREW_REJECTION_LOG_LIMIT`.
+ *
+ * @throws SagebrewError SB_ENV_INVALID naming the variable and its value when one is unusable.
+ */
+export function readHttpLimits(env: Readonly<Record<string, string | undefined>>): HttpLimitsConfig {
+  const get = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === "" ? undefined : v;
+  };
+  return {
+    headersTimeoutMs: seconds(get, ENV.headersTimeout, LIMITS.defaultHeadersTimeoutSeconds, 0.001),
+    bodyIdleTimeoutMs: seconds(get, ENV.bodyIdleTimeout, LIMITS.defaultBodyIdleTimeoutSeconds, 0.001),
+    bodyTimeoutMs: seconds(get, ENV.bodyTimeout, LIMITS.defaultBodyTimeoutSeconds, 0),
+    maxConnections: integer(get, ENV.maxConnections, LIMITS.defaultMaxConnections, {
+      min: 1,
+      max: 1_000_000,
+    }),
+    rejectionLogLimit: integer(get, ENV.rejectionLogLimit, LIMITS.defaultRejectionLogLimit, {
+      min: 0,
+      max: 1_000_000,
+    }),
+  };
 }
 
 /** Parses `"9000-9999"`; undefined when unset. */
@@ -156,6 +197,16 @@ export function nextSafePort(range: PortRange, after?: number): number {
 
 function invalid(name: string, value: string, why: string): SagebrewError {
   return new SagebrewError("SB_ENV_INVALID", `Cannot use ${name}=${JSON.stringify(value)}: ${why}`);
+}
+
+/** A duration in seconds (decimals allowed) as milliseconds; `min` 0 lets 0 mean "no limit". */
+function seconds(
+  get: (n: string) => string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+): number {
+  return Math.round(number(get, name, fallback, { min, max: 86400 }) * 1000);
 }
 
 function number(

@@ -89,6 +89,11 @@ export const ENV = Object.freeze({
   project: "SAGEBREW_PROJECT",
   mmeMemoryMb: "SAGEBREW_MME_MEMORY_MB",
   xgboostJs: "SAGEBREW_XGBOOST_JS",
+  headersTimeout: "SAGEBREW_HEADERS_TIMEOUT",
+  bodyIdleTimeout: "SAGEBREW_BODY_IDLE_TIMEOUT",
+  bodyTimeout: "SAGEBREW_BODY_TIMEOUT",
+  maxConnections: "SAGEBREW_MAX_CONNECTIONS",
+  rejectionLogLimit: "SAGEBREW_REJECTION_LOG_LIMIT",
   rendezvousPort: "SAGEBREW_RENDEZVOUS_PORT",
   trackerPort: "SAGEBREW_TRACKER_PORT",
   hostsWait: "SAGEBREW_HOSTS_WAIT_SECONDS",
@@ -152,6 +157,18 @@ export const LIMITS = Object.freeze({
   trackerPort: 9100,
   /** How long SageMaker's XGBoost container waits for every host name to resolve. */
   hostsWaitSeconds: 900,
+  /**
+   * How long a client may take to send a request, as nginx's `client_header_timeout` and
+   * `client_body_timeout` (between two reads) default to; the whole body within 600 s, the
+   * default time SageMaker's batch transform waits for an invocation (§2.7, docs/serving.md).
+   */
+  defaultHeadersTimeoutSeconds: 60,
+  defaultBodyIdleTimeoutSeconds: 60,
+  defaultBodyTimeoutSeconds: 600,
+  /** Open connections served (SMC's gevent gunicorn takes 1000 per worker, §2.7). */
+  defaultMaxConnections: 1000,
+  /** Rejected requests logged in full per minute. */
+  defaultRejectionLogLimit: 10,
 });
 
 /** Names of the XGBoost algorithm's artifacts (DG xgboost). */
@@ -299,6 +316,39 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     default: "auto",
     meaning:
       "Which code walks XGBoost trees: `auto` (generated JavaScript where it matches libxgboost: small requests, and large ones when also faster), `large` (it for every size, untimed), `off` (libxgboost only).",
+  },
+  {
+    name: ENV.headersTimeout,
+    program: "serve",
+    default: "60",
+    meaning: "Seconds a client has to send a request's line and headers; later, 408.",
+  },
+  {
+    name: ENV.bodyIdleTimeout,
+    program: "serve",
+    default: "60",
+    meaning: "Seconds a request body may go without a byte arriving; then 408.",
+  },
+  {
+    name: ENV.bodyTimeout,
+    program: "serve",
+    default: "600",
+    meaning:
+      "Seconds a whole request body may take to arrive, however steadily it trickles; then 408 (0: no limit).",
+  },
+  {
+    name: ENV.maxConnections,
+    program: "serve",
+    default: "1000",
+    meaning:
+      "Open connections served; a request on a connection over the cap gets 503 and the connection is closed (`/ping` is still answered).",
+  },
+  {
+    name: ENV.rejectionLogLimit,
+    program: "serve",
+    default: "10",
+    meaning:
+      "Rejected requests (4xx, timeouts, malformed HTTP) logged in full per minute; the rest are counted in one summary line a minute.",
   },
   {
     name: ENV.rendezvousPort,

@@ -81,6 +81,16 @@ export const ERROR_CODES = {
     status: 504,
     summary: "The invocation took longer than the model server timeout.",
   },
+  SB_REQUEST_TIMEOUT: {
+    kind: "user",
+    status: 408,
+    summary: "The client sent the request's headers or body too slowly.",
+  },
+  SB_TOO_MANY_CONNECTIONS: {
+    kind: "platform",
+    status: 503,
+    summary: "The server holds as many connections as it is configured to serve.",
+  },
   SB_NOT_READY: { kind: "platform", status: 503, summary: "The model is not loaded yet." },
   SB_SHUTTING_DOWN: { kind: "platform", status: 503, summary: "The server is shutting down." },
   SB_MODEL_LOAD: {

@@ -9,6 +9,7 @@ import { ENV } from "../contract/index.js";
 import { isSagebrewError, toSagebrewError } from "../errors/index.js";
 import type { Logger } from "../node/logger.js";
 import type { AppRequest, AppResponse, ErrorStyle, InferenceApp } from "./_app-types.js";
+import { rejectionLog } from "./_rejection-log.js";
 import { errorResponse, type Problem } from "./_responses.js";
 import type { Route, Router } from "./_router.js";
 
@@ -21,6 +22,8 @@ export interface DispatcherOptions {
   /** The variable that set it, named in a 413 (`config.maxPayloadVariable`). */
   readonly maxPayloadVariable: string;
   readonly logger: Logger;
+  /** Refusals logged in full per minute (`config.rejectionLogLimit`); the rest are counted. */
+  readonly rejectionLogLimit?: number;
 }
 
 /** The two entry points of an app: before the body (`precheck`) and with it (`handle`). */
@@ -52,27 +55,32 @@ export function payloadTooLarge(
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { router, style, maxPayloadBytes, maxPayloadVariable, logger } = options;
+  const rejections = rejectionLog(
+    logger,
+    options.rejectionLogLimit === undefined ? undefined : { limit: options.rejectionLogLimit },
+  );
 
   /** Answers `problem`, logging it once when its route logs refusals: 4xx as rejected, 5xx as failed. */
   function refuse(route: Route | undefined, problem: Problem, cause?: unknown): AppResponse {
     const res = errorResponse(problem, style);
-    if (route?.subject !== undefined) log(route.subject, res.status, problem.message, cause);
+    if (route?.subject !== undefined) log(route.subject, res.status, problem, cause);
     return res;
   }
 
-  function log(subject: string, status: number, reason: string, cause: unknown): void {
-    const fields: Record<string, unknown> = { status, reason };
+  function log(subject: string, status: number, problem: Problem, cause: unknown): void {
+    const fields: Record<string, unknown> = { status, reason: problem.message };
     if (status >= 500) {
       if (cause !== undefined) fields.error = cause;
       logger.error(`${subject} failed`, fields);
-    } else logger.warn(`${subject} rejected`, fields);
+      // A client can send any number of bad requests: their warnings are rate-limited.
+    } else rejections.warn(`${status} ${problem.code}`, `${subject} rejected`, fields);
   }
 
   function failed(route: Route, e: unknown): AppResponse {
     if (isSagebrewError(e)) return refuse(route, e, e);
     // Not one of ours: a fault, logged whatever the route.
     const err = toSagebrewError(e);
-    log(route.subject ?? "request", err.status, err.message, e);
+    log(route.subject ?? "request", err.status, err, e);
     return errorResponse(err, style);
   }
 

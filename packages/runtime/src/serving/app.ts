@@ -67,6 +67,7 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     maxPayloadBytes: config.maxPayloadBytes,
     maxPayloadVariable: config.maxPayloadVariable,
     logger,
+    rejectionLogLimit: config.rejectionLogLimit,
   });
   return {
     get state() {

@@ -1,14 +1,26 @@
 /**
  * The node:http adapter: turns sockets into `AppRequest`s. Answers what the headers already
  * decide (route, Content-Length over the limit, media types) before reading the body, enforces
- * the payload limit while streaming, and tracks in-flight requests so that a stop drains them.
+ * the payload limit while streaming. The server underneath (`http-guard.ts`) times slow clients
+ * out, caps connections and drains without losing a request on stop.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { LIMITS } from "../contract/index.js";
 import type { Logger } from "../node/logger.js";
+import { rejectionLog } from "./_rejection-log.js";
 import type { AppRequest, AppResponse, InferenceApp } from "./app.js";
 import { errorResponse } from "./app.js";
+import { createGuardedServer, type HttpLimits } from "./http-guard.js";
 
 const EMPTY = new Uint8Array(0);
+
+/** Limits used when `createHttpServer` is given none (the environment's defaults). */
+export const DEFAULT_HTTP_LIMITS: HttpLimits = Object.freeze({
+  headersTimeoutMs: LIMITS.defaultHeadersTimeoutSeconds * 1000,
+  bodyIdleTimeoutMs: LIMITS.defaultBodyIdleTimeoutSeconds * 1000,
+  bodyTimeoutMs: LIMITS.defaultBodyTimeoutSeconds * 1000,
+  maxConnections: LIMITS.defaultMaxConnections,
+});
 
 /** Options of `createHttpServer`. */
 export interface HttpServerOptions {
@@ -17,6 +29,12 @@ export interface HttpServerOptions {
   readonly maxPayloadBytes: number;
   /** Bodies are drained (to send a clean error) up to this many bytes, then the socket is closed. Default 4 × the limit. */
   readonly drainLimitBytes?: number;
+  /** Time limits and the connection cap (`config`'s); default `DEFAULT_HTTP_LIMITS`. */
+  readonly limits?: HttpLimits;
+  /** Rejections logged in full per minute (`config.rejectionLogLimit`); default 10. */
+  readonly rejectionLogLimit?: number;
+  /** After stop begins, a connection idle this long is closed. Default 1 s. */
+  readonly drainIdleMs?: number;
 }
 
 /** An http.Server plus a way to stop it gracefully. */
@@ -24,7 +42,12 @@ export interface ServingHttpServer {
   readonly server: Server;
   /** Requests being answered right now. */
   readonly inFlight: number;
-  /** Stops accepting connections; resolves once in-flight requests are answered (or `deadlineMs` passes). */
+  /** Open connections. */
+  readonly connections: number;
+  /**
+   * Stops accepting connections; resolves once every request in flight and every one that still
+   * arrives on an open connection is answered, and the connections are closed (or `deadlineMs` passes).
+   */
   close(options?: { deadlineMs?: number }): Promise<void>;
 }
 
@@ -37,24 +60,37 @@ export interface ServingHttpServer {
 export function createHttpServer(app: InferenceApp, options: HttpServerOptions): ServingHttpServer {
   const { logger, maxPayloadBytes } = options;
   const drainLimit = options.drainLimitBytes ?? 4 * maxPayloadBytes;
-  let inFlight = 0;
-  let closing = false;
-  let onIdle: (() => void) | undefined;
+  const rejections = rejectionLog(
+    logger,
+    options.rejectionLogLimit === undefined ? undefined : { limit: options.rejectionLogLimit },
+  );
 
-  const server = createServer((req, res) => {
-    inFlight++;
-    res.on("close", onResponseClosed);
-    if (closing) res.setHeader("connection", "close");
-    try {
-      serve(req, res);
-    } catch (e) {
-      failed(res, e);
-    }
-  });
-  function onResponseClosed(): void {
-    inFlight--;
-    if (inFlight === 0) onIdle?.();
-  }
+  const guarded = createGuardedServer(
+    (req, res) => {
+      try {
+        serve(req, res);
+      } catch (e) {
+        failed(res, e);
+      }
+    },
+    {
+      limits: options.limits ?? DEFAULT_HTTP_LIMITS,
+      answer: (problem) => {
+        const a = errorResponse(problem, app.errorStyle);
+        return { status: a.status, headers: a.headers, body: a.body as string };
+      },
+      rejected: (problem, reason) =>
+        rejections.warn(`${problem.status} ${reason}`, "request rejected", {
+          status: problem.status,
+          reason: problem.message,
+        }),
+      // SageMaker's health check must see the model's state even while clients hold every connection.
+      exempt: (req) => req.url === "/ping" && (req.method === "GET" || req.method === "HEAD"),
+      ...(options.drainIdleMs === undefined ? {} : { drainIdleMs: options.drainIdleMs }),
+    },
+  );
+  const { server } = guarded;
+
   function failed(res: ServerResponse, e: unknown): void {
     logger.error("request failed in the HTTP adapter", { error: e });
     const problem = {
@@ -64,24 +100,6 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
     if (!res.headersSent) send(res, errorResponse(problem, app.errorStyle));
     else res.destroy();
   }
-  // Slow or stuck clients must not hold a connection forever.
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0;
-  server.keepAliveTimeout = 65_000;
-  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable || err.code === "ECONNRESET") {
-      socket.destroy();
-      return;
-    }
-    const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-    const text =
-      status === 431
-        ? "The request headers are too large"
-        : `The request is not valid HTTP: ${err.code ?? err.message}`;
-    socket.end(
-      `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(text) + 1}\r\n\r\n${text}\n`,
-    );
-  });
 
   // Callbacks rather than promises on this path: it runs once per request, and a small request
   // is answered within the tick that read it.
@@ -178,12 +196,14 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
   }
 
   function send(res: ServerResponse, answer: AppResponse, close = false): void {
+    // Already answered: the body stopped arriving and the server said 408.
+    if (res.headersSent) return;
     // A string body goes out in the same write as the headers (node joins them); a Uint8Array
     // body would take a second buffer in a writev, measurably dearer for small answers.
     const body = answer.body;
     const length = typeof body === "string" ? Buffer.byteLength(body) : body.length;
     const headers: Record<string, string | number> = { ...answer.headers, "content-length": length };
-    if (close || closing) headers.connection = "close";
+    if (close) headers.connection = "close";
     res.writeHead(answer.status, headers);
     res.end(body);
   }
@@ -191,30 +211,15 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
   return {
     server,
     get inFlight() {
-      return inFlight;
+      return guarded.inFlight;
+    },
+    get connections() {
+      return guarded.connections;
     },
     close(opts = {}) {
-      closing = true;
-      const deadline = opts.deadlineMs ?? 25_000;
-      return new Promise<void>((resolve) => {
-        let timer: NodeJS.Timeout | undefined;
-        const finish = () => {
-          clearTimeout(timer);
-          server.closeAllConnections();
-          resolve();
-        };
-        server.close();
-        server.closeIdleConnections();
-        if (inFlight === 0) {
-          finish();
-          return;
-        }
-        onIdle = finish;
-        timer = setTimeout(() => {
-          logger.warn("stop deadline reached with requests in flight", { inFlight });
-          finish();
-        }, deadline);
-        timer.unref();
+      return guarded.close({
+        ...(opts.deadlineMs === undefined ? {} : { deadlineMs: opts.deadlineMs }),
+        onDeadline: (inFlight) => logger.warn("stop deadline reached with requests in flight", { inFlight }),
       });
     },
   };

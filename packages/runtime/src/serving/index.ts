@@ -9,6 +9,13 @@ export {
   resolveModelUrl,
 } from "./_models-root.js";
 export {
+  DEFAULT_REJECTION_LOG_LIMIT,
+  REJECTIONS_SUMMARY,
+  RejectionLog,
+  type RejectionLogOptions,
+  rejectionLog,
+} from "./_rejection-log.js";
+export {
   type AppRequest,
   type AppResponse,
   type AppState,
@@ -34,6 +41,14 @@ export {
   type ResponseOptions,
 } from "./handler.js";
 export { createHttpServer, type HttpServerOptions, type ServingHttpServer } from "./http.js";
+export {
+  createGuardedServer,
+  type GuardAnswer,
+  type GuardedServer,
+  type GuardOptions,
+  type GuardProblem,
+  type HttpLimits,
+} from "./http-guard.js";
 export { type ResolveHandlerOptions, resolveHandler } from "./load-handler.js";
 export {
   createMultiModelApp,

@@ -176,6 +176,7 @@ export function createMultiModelApp(options: MultiModelAppOptions): MultiModelAp
     maxPayloadBytes: config.maxPayloadBytes,
     maxPayloadVariable: config.maxPayloadVariable,
     logger,
+    rejectionLogLimit: config.rejectionLogLimit,
   });
 
   return {

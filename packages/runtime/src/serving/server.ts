@@ -6,6 +6,7 @@
 import type { AddressInfo } from "node:net";
 import type { ServingConfig } from "../config/serving.js";
 import type { Logger } from "../node/logger.js";
+import { rejectionLog } from "./_rejection-log.js";
 import { createInferenceApp, type InferenceApp } from "./app.js";
 import type { CheckedHandler } from "./handler.js";
 import { createHttpServer, type ServingHttpServer } from "./http.js";
@@ -48,7 +49,22 @@ export async function startServer(
 ): Promise<RunningServer> {
   const { config, logger } = options;
   const app = options.app ?? singleModelApp(handler, options);
-  const http = createHttpServer(app, { logger, maxPayloadBytes: config.maxPayloadBytes });
+  const http = createHttpServer(app, {
+    logger,
+    maxPayloadBytes: config.maxPayloadBytes,
+    // Configs built by hand (tests, embedders) may lack the HTTP limits: the defaults then apply.
+    ...(config.maxConnections === undefined
+      ? {}
+      : {
+          limits: {
+            headersTimeoutMs: config.headersTimeoutMs,
+            bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+            bodyTimeoutMs: config.bodyTimeoutMs,
+            maxConnections: config.maxConnections,
+          },
+          rejectionLogLimit: config.rejectionLogLimit,
+        }),
+  });
   await new Promise<void>((resolve, reject) => {
     http.server.once("error", reject);
     http.server.listen(config.port, options.host, () => {
@@ -79,6 +95,7 @@ export async function startServer(
         logger.info("stopping", { inFlight: http.inFlight });
         const drained = http.close(opts);
         await app.stop(drained);
+        rejectionLog(logger).flush();
         logger.info("stopped");
       })();
       return stopping;
