@@ -8,8 +8,8 @@
 import { ENV } from "../contract/index.js";
 import { isSagebrewError, toSagebrewError } from "../errors/index.js";
 import type { Logger } from "../node/logger.js";
+import { rejectionLog } from "../node/rejection-log.js";
 import type { AppRequest, AppResponse, ErrorStyle, InferenceApp } from "./_app-types.js";
-import { rejectionLog } from "./_rejection-log.js";
 import { errorResponse, type Problem } from "./_responses.js";
 import type { Route, Router } from "./_router.js";
 

@@ -1,16 +1,16 @@
 /**
  * The node:http adapter: turns sockets into `AppRequest`s. Answers what the headers already
  * decide (route, Content-Length over the limit, media types) before reading the body, enforces
- * the payload limit while streaming. The server underneath (`http-guard.ts`) times slow clients
+ * the payload limit while streaming. The server underneath (`node/http-guard.ts`) times slow clients
  * out, caps connections and drains without losing a request on stop.
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { LIMITS } from "../contract/index.js";
+import { createGuardedServer, type HttpLimits } from "../node/http-guard.js";
 import type { Logger } from "../node/logger.js";
-import { rejectionLog } from "./_rejection-log.js";
+import { rejectionLog } from "../node/rejection-log.js";
 import type { AppRequest, AppResponse, InferenceApp } from "./app.js";
 import { errorResponse } from "./app.js";
-import { createGuardedServer, type HttpLimits } from "./http-guard.js";
 
 const EMPTY = new Uint8Array(0);
 

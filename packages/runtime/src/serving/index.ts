@@ -1,6 +1,21 @@
 /** Serving: the handler API, the inference app, its HTTP adapter and the server that runs them. */
 
 export {
+  createGuardedServer,
+  type GuardAnswer,
+  type GuardedServer,
+  type GuardOptions,
+  type GuardProblem,
+  type HttpLimits,
+} from "../node/http-guard.js";
+export {
+  DEFAULT_REJECTION_LOG_LIMIT,
+  REJECTIONS_SUMMARY,
+  RejectionLog,
+  type RejectionLogOptions,
+  rejectionLog,
+} from "../node/rejection-log.js";
+export {
   MAX_MODEL_DEPTH,
   MAX_MODEL_ENTRIES,
   MAX_MODEL_NAME_LENGTH,
@@ -8,13 +23,6 @@ export {
   modelNameProblem,
   resolveModelUrl,
 } from "./_models-root.js";
-export {
-  DEFAULT_REJECTION_LOG_LIMIT,
-  REJECTIONS_SUMMARY,
-  RejectionLog,
-  type RejectionLogOptions,
-  rejectionLog,
-} from "./_rejection-log.js";
 export {
   type AppRequest,
   type AppResponse,
@@ -41,14 +49,6 @@ export {
   type ResponseOptions,
 } from "./handler.js";
 export { createHttpServer, type HttpServerOptions, type ServingHttpServer } from "./http.js";
-export {
-  createGuardedServer,
-  type GuardAnswer,
-  type GuardedServer,
-  type GuardOptions,
-  type GuardProblem,
-  type HttpLimits,
-} from "./http-guard.js";
 export { type ResolveHandlerOptions, resolveHandler } from "./load-handler.js";
 export {
   createMultiModelApp,

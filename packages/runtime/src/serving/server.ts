@@ -6,7 +6,7 @@
 import type { AddressInfo } from "node:net";
 import type { ServingConfig } from "../config/serving.js";
 import type { Logger } from "../node/logger.js";
-import { rejectionLog } from "./_rejection-log.js";
+import { rejectionLog } from "../node/rejection-log.js";
 import { createInferenceApp, type InferenceApp } from "./app.js";
 import type { CheckedHandler } from "./handler.js";
 import { createHttpServer, type ServingHttpServer } from "./http.js";

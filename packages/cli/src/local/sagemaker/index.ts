@@ -4,10 +4,9 @@
  * under a directory that survives restarts.
  */
 import { mkdir, readFile, rm } from "node:fs/promises";
-import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { listenError } from "@sagebrew/runtime/core";
+import { listenError, readHttpLimits } from "@sagebrew/runtime/core";
 import type { Services } from "./context.js";
 import { EndpointManager } from "./endpoint-manager.js";
 import { containerEngineCli, planImage } from "./images.js";
@@ -143,7 +142,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   };
   await training.recover();
   await transforms.recover();
-  const server: Server = createFront({
+  const front = createFront({
     services,
     runtime: createRuntimeRoute(endpoints, {
       storage,
@@ -153,7 +152,9 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
         : {}),
     }),
     warn,
+    limits: readHttpLimits(options.env),
   });
+  const { server } = front;
   const host = options.host ?? "127.0.0.1";
   const wanted = options.port ?? DEFAULT_LOCAL_PORT;
   try {
@@ -181,11 +182,12 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     stateDir,
     close() {
       closing ??= (async () => {
-        const closed = new Promise<void>((done) => server.close(() => done()));
-        server.closeIdleConnections();
+        // Requests still arriving are answered (Connection: close) while the jobs stop; what
+        // is left open after that is cut.
+        const drained = front.close({ deadlineMs: 60_000 });
         await Promise.all([training.close(5_000), endpoints.close(), transforms.close()]);
         server.closeAllConnections();
-        await closed;
+        await drained;
         await logs.flush();
         await store.flush();
         await unlock();

@@ -5,7 +5,15 @@
  * AWS-shaped error answer; nothing a client sends can stop the server.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  createGuardedServer,
+  type GuardedServer,
+  type GuardProblem,
+  type HttpLimitsConfig,
+  type Logger,
+  rejectionLog,
+} from "@sagebrew/runtime/core";
 import { ApiError, jsonErrorBody } from "./api-error.js";
 import { regionOf } from "./arn.js";
 import type { Services } from "./context.js";
@@ -22,6 +30,8 @@ export interface FrontOptions {
   readonly services: Services;
   readonly runtime: RuntimeRoute;
   readonly warn: (message: string) => void;
+  /** Time limits, the connection cap and rejection logging (`readHttpLimits(env)`). */
+  readonly limits: HttpLimitsConfig;
 }
 
 function sendJson(
@@ -135,25 +145,63 @@ function onRequest(req: IncomingMessage, res: ServerResponse, o: FrontOptions): 
   );
 }
 
-/** Creates the listener (not yet listening). */
-export function createFront(options: FrontOptions): Server {
-  const server = createServer((req, res) => {
-    try {
-      onRequest(req, res, options);
-    } catch (e) {
-      options.warn(`request failed: ${(e as Error)?.stack ?? String(e)}`);
-      if (!res.headersSent)
-        sendError(res, new ApiError("InternalFailure", "sagebrew local failed", { status: 500 }), "-");
-      else res.destroy();
-    }
-  });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0;
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable)
-      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-    else socket.destroy();
-  });
-  return server;
+/** The AWS error type of each refusal the guarded server makes by itself. */
+const GUARD_ERROR_TYPES: Record<GuardProblem["code"], string> = {
+  SB_REQUEST_TIMEOUT: "RequestTimeoutException",
+  SB_TOO_MANY_CONNECTIONS: "ServiceUnavailable",
+  SB_BAD_REQUEST: "SerializationException",
+};
+
+/**
+ * Creates the listener (not yet listening) on the same guarded server as `serve`: slow clients
+ * get 408, connections over the cap 503, and rejections are logged at a bounded rate.
+ */
+export function createFront(options: FrontOptions): GuardedServer {
+  const warner = rejectionLog(warnLogger(options.warn), { limit: options.limits.rejectionLogLimit });
+  return createGuardedServer(
+    (req, res) => {
+      try {
+        onRequest(req, res, options);
+      } catch (e) {
+        options.warn(`request failed: ${(e as Error)?.stack ?? String(e)}`);
+        if (!res.headersSent)
+          sendError(res, new ApiError("InternalFailure", "sagebrew local failed", { status: 500 }), "-");
+        else res.destroy();
+      }
+    },
+    {
+      limits: options.limits,
+      answer: (problem) => ({
+        status: problem.status,
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amzn-errortype": GUARD_ERROR_TYPES[problem.code],
+        },
+        body: jsonErrorBody(
+          new ApiError(GUARD_ERROR_TYPES[problem.code], problem.message, { status: problem.status }),
+        ),
+      }),
+      rejected: (problem, reason) =>
+        warner.warn(`${problem.status} ${reason}`, "request rejected", {
+          status: problem.status,
+          reason: problem.message,
+        }),
+      // A stop is a developer's Ctrl-C: idle connections need not be waited for long.
+      drainIdleMs: 100,
+    },
+  );
+}
+
+/** `warn` as a Logger, for the rejection log: `request rejected: {"status":408,…}`. */
+function warnLogger(warn: (message: string) => void): Logger {
+  const line = (msg: string, fields?: Record<string, unknown>) =>
+    warn(fields ? `${msg}: ${JSON.stringify(fields)}` : msg);
+  return {
+    level: "warn",
+    debug: () => {},
+    info: () => {},
+    warn: line,
+    error: line,
+    enabled: (l) => l !== "debug" && l !== "info",
+  };
 }

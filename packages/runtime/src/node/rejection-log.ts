@@ -4,7 +4,7 @@
  * the counts by reason. A stream of garbage requests therefore costs a bounded number of lines a
  * minute, while an occasional bad request is still logged with its sentence.
  */
-import type { Logger } from "../node/logger.js";
+import type { Logger } from "./logger.js";
 
 /** Rejections logged in full per interval unless configured (`SAGEBREW_REJECTION_LOG_LIMIT`). */
 export const DEFAULT_REJECTION_LOG_LIMIT = 10;
