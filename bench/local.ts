@@ -230,7 +230,7 @@ export async function runLocalBench(o: LocalOptions): Promise<LocalReport> {
   const training = { local: [] as number[], straight: [] as number[], phases: new Map<string, number[]>() };
   const endpointMs = { local: [] as number[], straight: [] as number[] };
   const results = new Map<string, Measured[]>();
-  let profile = "";
+  let profile: { markdown: string; ownShare: number } | undefined;
   try {
     await waitLocal(port, local);
     o.log(`sagebrew local on port ${port} (pid ${local.pid})`);
@@ -418,7 +418,7 @@ export async function runLocalBench(o: LocalOptions): Promise<LocalReport> {
   }
   return {
     markdown: render(o, training, endpointMs, results, loadSamples, profile),
-    notes: [...notes, verdict(results), noise(results, loadSamples)],
+    notes: [...notes, verdict(results, profile?.ownShare), noise(results, loadSamples)],
   };
 }
 
@@ -429,7 +429,7 @@ async function profileLocal(
   bodyFile: string,
   durationS: number,
   dir: string,
-): Promise<string> {
+): Promise<{ markdown: string; ownShare: number }> {
   const path = `/endpoints/${endpoint}/invocations`;
   // The endpoint is back once an invocation answers (it waits for the container).
   for (let i = 0; i < 100; i++) {
@@ -448,7 +448,7 @@ async function profileLocal(
   const cpuUs = ((processCpuS(local.pid) - cpu0) / w.requests) * 1e6;
   await stopBackground(local, "SIGINT", 30);
   const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"));
-  if (!files.length) return "(no CPU profile was written)";
+  if (!files.length) throw new Error(`sagebrew local wrote no CPU profile in ${dir}`);
   const perReq = (ms: number) => num((ms * 1000) / (w.requests + warm));
   const all = selfTimes(join(dir, files[0]!));
   const top = all.slice(0, 14);
@@ -468,7 +468,8 @@ async function profileLocal(
     kinds.set(kind, (kinds.get(kind) ?? 0) + x.ms);
   }
   const busy = [...kinds.values()].reduce((a, b) => a + b, 0);
-  return [
+  const own = [...kinds].find(([k]) => k.startsWith("sagebrew local's own"))?.[1] ?? 0;
+  const markdown = [
     `Profile of \`sagebrew local\` (main thread, \`node --cpu-prof\`, restarted on the same state: the endpoint came back up by itself) under wrk, ` +
       `body \`iris-1.csv\`, c = 64, ${durationS} s after a 2 s warm-up: ${w.requests.toLocaleString("en-US")} requests, ` +
       `${num(cpuUs)} µs of the process's CPU per request (profiler on). Self time per function in µs per request ` +
@@ -488,10 +489,11 @@ async function profileLocal(
         .map(([k, ms]) => [k, perReq(ms), `${((ms / busy) * 100).toFixed(0)} %`]),
     ),
   ].join("\n");
+  return { markdown, ownShare: own / busy };
 }
 
 /** What the target means next to the floors, from the medians of every cell. */
-function verdict(results: Map<string, Measured[]>): string {
+function verdict(results: Map<string, Measured[]>, ownShare: number | undefined): string {
   const cells = [1, 100].flatMap((rows) => CONCURRENCY.map((c) => ({ rows, c })));
   const med = (k: TargetKey, rows: number, c: number, f: (m: Measured) => number) =>
     median((results.get(`${k}/${rows}/${c}`) ?? []).map(f));
@@ -508,8 +510,10 @@ function verdict(results: Map<string, Measured[]>): string {
     `nothing, adds ${range((x) => front("tcp")(x) / own(x), pct)} of the container's CPU per request, because ` +
     "the container's own work per iris request is about as small as a pair of loopback socket writes and reads. " +
     `sagebrew local adds ${range((x) => front("local")(x) / own(x), pct)}: ${range((x) => front("local")(x) / front("tcp")(x), times)} ` +
-    `the TCP relay floor and ${range((x) => front("local")(x) / front("http")(x), times)} the bare Node http proxy; ` +
-    "its own JavaScript is under a tenth of its busy time (profile below), the rest is the system calls and node:http's server."
+    `the TCP relay floor and ${range((x) => front("local")(x) / front("http")(x), times)} the bare Node http proxy` +
+    (ownShare === undefined
+      ? "."
+      : `; its own JavaScript is ${pct(ownShare)} of its busy time in the profile below, the rest the system calls and Node's own work (http server, streams, garbage collector).`)
   );
 }
 
@@ -530,7 +534,7 @@ function render(
   endpointMs: { local: number[]; straight: number[] },
   results: Map<string, Measured[]>,
   loadSamples: string[],
-  profile: string,
+  profile: { markdown: string } | undefined,
 ): string {
   const get = (k: TargetKey, rows: number, c: number) => results.get(`${k}/${rows}/${c}`) ?? [];
   const med = (k: TargetKey, rows: number, c: number, f: (m: Measured) => number) =>
@@ -661,6 +665,6 @@ function render(
       "other run) after a 2 s warm-up each; floors from `bench/servers/proxy.mjs` on the same container. " +
       `Load average during the runs: ${loadSamples.join(" → ")}.`,
   );
-  if (profile) out.push("", profile);
+  if (profile) out.push("", profile.markdown);
   return out.join("\n");
 }
