@@ -74,6 +74,21 @@ module.exports = {
       to: { path: "^packages/runtime/src/(algorithms|xgboost|serving|bin)/" },
     },
     {
+      name: "parquet-loads-on-demand",
+      comment:
+        "hyparquet is about a third of the modules the runtime would load, and only training reads Parquet: the Parquet codec imports it on its first decode, the training's Parquet thread and the package's full API (src/index.ts) statically; so `serve` (and `train` on CSV) start without it.",
+      severity: "error",
+      from: {
+        path: "^packages/runtime/src/",
+        pathNot:
+          "^packages/runtime/src/(index\\.ts|training/_parquet-worker\\.ts|codecs/(parquet|_parquet-guard)\\.ts)$",
+      },
+      to: {
+        path: "^packages/runtime/src/codecs/(parquet|_parquet-guard)\\.ts$|hyparquet",
+        dependencyTypesNot: ["dynamic-import", "type-only"],
+      },
+    },
+    {
       name: "runtime-stays-lean",
       comment: "The runtime goes into the container image: no AWS SDK, no CLI code, no dev tooling.",
       severity: "error",

@@ -23,6 +23,10 @@ const FIXTURE: Record<string, string> = {
   // codecs/ has no index.ts: its modules are imported one by one, its `_` files stay inside.
   [`${RT}/codecs/_number.ts`]: "export const n = 1;\n",
   [`${RT}/codecs/csv.ts`]: 'import { n } from "./_number.js";\nexport const csv = n;\n',
+  // Parquet loads on demand: a static import of the Parquet codec breaks that, a dynamic one keeps it
+  [`${RT}/codecs/parquet.ts`]: "export const parquet = 1;\n",
+  [`${RT}/codecs/builtin.ts`]: 'import { parquet } from "./parquet.js";\nexport const all = [parquet];\n',
+  [`${RT}/codecs/lazy.ts`]: 'export const load = () => import("./parquet.js");\n',
   // serving/ has an index.ts: outside serving/, only that.
   [`${RT}/serving/_router.ts`]: "export const router = 1;\n",
   [`${RT}/serving/app.ts`]: 'import { router } from "./_router.js";\nexport const app = router;\n',
@@ -115,6 +119,12 @@ describe("architecture rules (.dependency-cruiser.cjs)", () => {
       `${RT}/algorithms/registry.ts -> ${RT}/algorithms/mine/_model.ts`,
       `${RT}/training/run.ts -> ${RT}/codecs/_number.ts`,
       `${RT}/training/run.ts -> ${RT}/serving/_router.ts`,
+    ]);
+  });
+
+  it("parquet-loads-on-demand: only a dynamic import() reaches the Parquet codec outside training", () => {
+    assert.deepEqual(found("parquet-loads-on-demand"), [
+      `${RT}/codecs/builtin.ts -> ${RT}/codecs/parquet.ts`,
     ]);
   });
 

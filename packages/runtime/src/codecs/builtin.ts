@@ -8,7 +8,6 @@ import { outputAsCsv, outputAsJson, outputAsJsonLines } from "./_output.js";
 import { parseCsv } from "./csv.js";
 import { parseJsonLinesRows, parseJsonRows } from "./json-rows.js";
 import { parseLibsvm } from "./libsvm.js";
-import { decodeParquet } from "./parquet.js";
 import { decodeRecordioProtobuf } from "./recordio-protobuf.js";
 import { type Codec, CodecRegistry } from "./registry.js";
 
@@ -54,7 +53,9 @@ export const parquetCodec: Codec = {
   extensions: [".parquet"],
   purposes: ["training"],
   sniff: (h) => h[0] === 0x50 && h[1] === 0x41 && h[2] === 0x52 && h[3] === 0x31, // PAR1
-  decode: (bytes, o) => decodeParquet(bytes, { source: o.source }),
+  // Loaded on first use: hyparquet is a third of the modules the runtime would load at start, and
+  // only training reads Parquet, so `serve` starts without it.
+  decode: async (bytes, o) => (await import("./parquet.js")).decodeParquet(bytes, { source: o.source }),
 };
 
 /** `application/x-recordio-protobuf`: records' labels are read when training, ignored when serving. */
