@@ -361,7 +361,8 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     name: ENV.trackerPort,
     program: "train",
     default: "9100",
-    meaning: "Multi-host training: the port of the XGBoost tracker on the first host.",
+    meaning:
+      "Multi-host training: the port of the XGBoost tracker on the first host; 0: any free port, which the first host tells the others.",
   },
   {
     name: ENV.hostsWait,

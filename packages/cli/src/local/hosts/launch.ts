@@ -2,7 +2,7 @@
  * `sagebrew train DIR --instance-count N`: a multi-host training job on this machine. Each host is
  * a process of the real `train` program with an `/opt/ml` tree of its own under
  * `DIR/.sagebrew/hosts/<host>/` — the job's config, a `resourceconfig.json` naming algo-1…N, and
- * its share of each channel (`split.ts`) — talking over loopback on free ports. The hosts' model
+ * its share of each channel (`split.ts`) — talking over loopback (a free port for the gathering; the tracker on any free port). The hosts' model
  * and output data directories are DIR's own, so the model the first training host writes lands
  * in `DIR/model`; checkpoints likewise go to `DIR/checkpoints` when the job configures them.
  */
@@ -181,11 +181,14 @@ export async function runLocalHosts(options: LocalHostsOptions): Promise<LocalHo
   await rm(base, { recursive: true, force: true });
   await rm(join(dir, "output", "failure"), { force: true });
   for (const [i, host] of hosts.entries()) await prepareHost(dir, join(base, host), host, i, hosts, channels);
-  const [rendezvous, tracker] = [await freePort(), await freePort()];
+  const rendezvous = await freePort();
   const env = {
     ...process.env,
     [ENV.rendezvousPort]: String(rendezvous),
-    [ENV.trackerPort]: String(tracker),
+    // Any free port, bound when the tracker starts (after the data is read) and told to the others
+    // by the first host: a port chosen here could be taken by then, e.g. as another program's
+    // outgoing connection's ephemeral port.
+    [ENV.trackerPort]: "0",
     [ENV.hostAddresses]: hosts.map((h) => `${h}=127.0.0.1`).join(","),
     // N hosts share this machine's cores: OpenMP threads that spin while their host waits on the
     // others starve the others (iris on 2 hosts: 50 s of boosting instead of 0.3 s).

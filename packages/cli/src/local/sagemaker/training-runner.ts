@@ -35,7 +35,9 @@ export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
 async function loopbackHostsEnv(layouts: readonly HostLayout[]): Promise<Record<string, string>> {
   return {
     SAGEBREW_RENDEZVOUS_PORT: String(await freePort()),
-    SAGEBREW_TRACKER_PORT: String(await freePort()),
+    // Any free port, told to the others by the first host when its tracker starts (a port chosen
+    // here could be taken by then).
+    SAGEBREW_TRACKER_PORT: "0",
     SAGEBREW_HOST_ADDRESSES: layouts.map((l) => `${l.host}=127.0.0.1`).join(","),
     OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? "passive",
   };
