@@ -73,9 +73,13 @@ function run(
     children.add(child);
     let out = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    // A chunk is not a line: with PYTHONUNBUFFERED=1 `print("PORT", n)` arrives as "PORT" and " n\n".
+    let rest = "";
     child.stdout.setEncoding("utf8").on("data", (c: string) => {
       out += c;
-      if (onLine) for (const l of c.split("\n")) if (l) onLine(l);
+      const lines = (rest + c).split("\n");
+      rest = lines.pop()!;
+      if (onLine) for (const l of lines) if (l) onLine(l);
     });
     child.stderr.setEncoding("utf8").on("data", (c: string) => {
       out += c;
