@@ -7,6 +7,8 @@
  *   node --import tsx bench/run.ts parsing     issue 5: parsing into typed arrays (--runs, default 3;
  *                                              --no-big: skip the 1M-row CSV)
  *   node --import tsx bench/run.ts transform   issue 5: batch transform of 1,000,000 rows (--runs, default 5)
+ *   node --import tsx bench/run.ts multi-host  issue 13: 2 hosts × 1 thread against 1 host × 2 threads on the
+ *                                              1M-row CSV (--runs, default 3)
  *   node --import tsx bench/run.ts local       issue 11: `sagebrew local` — InvokeEndpoint through it against
  *                                              the container straight and two proxy floors, CreateEndpoint →
  *                                              InService, CreateTrainingJob → Completed (--runs, default 5;
@@ -29,6 +31,7 @@ import { describeMachine, machineLine, versions } from "./lib/machine.js";
 import { writeSection } from "./lib/results.js";
 import { writeSubsection } from "./lib/subsection.js";
 import { runLocalBench } from "./local.js";
+import { runMultiHostBench } from "./multi-host.js";
 import { parsingVersions, runParsing } from "./parsing.js";
 import { runServing } from "./serving.js";
 import type { StackKey } from "./serving-stacks.js";
@@ -50,9 +53,9 @@ const positional = args.filter(
     !args[i - 1]?.match(/^--(runs|serve-runs|cold-runs|duration|stacks|baseline|baseline-label)$/),
 );
 const which = positional[0] ?? "all";
-if (!["all", "training", "serving", "parsing", "transform", "local"].includes(which)) {
+if (!["all", "training", "serving", "parsing", "transform", "local", "multi-host"].includes(which)) {
   console.error(
-    `Unknown benchmark ${which}: expected training, serving, parsing, transform, local or nothing (the first two)`,
+    `Unknown benchmark ${which}: expected training, serving, parsing, transform, local, multi-host or nothing (the first two)`,
   );
   process.exit(2);
 }
@@ -162,4 +165,11 @@ if (which === "local") {
   if (flag("--no-write")) console.log(text);
   else writeSection(RESULTS, "## `sagebrew local` (issue 11)", text);
   log("local done");
+}
+if (which === "multi-host") {
+  const r = await runMultiHostBench({ runs: opt("--runs", 3), log });
+  const text = section("multi-host", r.markdown, r.notes, versions("training"));
+  if (flag("--no-write")) console.log(text);
+  else writeSection(RESULTS, "## Multi-host training (issue 13)", text);
+  log("multi-host done");
 }
