@@ -231,6 +231,7 @@ export async function runLocalBench(o: LocalOptions): Promise<LocalReport> {
   const endpointMs = { local: [] as number[], straight: [] as number[] };
   const results = new Map<string, Measured[]>();
   let profile: { markdown: string; ownShare: number } | undefined;
+  let syscalls = "";
   try {
     await waitLocal(port, local);
     o.log(`sagebrew local on port ${port} (pid ${local.pid})`);
@@ -401,6 +402,15 @@ export async function runLocalBench(o: LocalOptions): Promise<LocalReport> {
       loadSamples.push(loadNow());
     }
 
+    syscalls = await syscallsPerRequest(
+      port,
+      local.pid,
+      `/endpoints/${endpoint}/invocations`,
+      payloads.one,
+      root,
+    );
+    o.log(`system calls per request: ${syscalls}`);
+
     if (o.profile) {
       // The same state, restarted under --cpu-prof: the endpoint comes back up by itself.
       o.log("profiling sagebrew local");
@@ -418,8 +428,52 @@ export async function runLocalBench(o: LocalOptions): Promise<LocalReport> {
   }
   return {
     markdown: render(o, training, endpointMs, results, loadSamples, profile),
-    notes: [...notes, verdict(results, profile?.ownShare), noise(results, loadSamples)],
+    notes: [
+      ...notes,
+      verdict(results, profile?.ownShare),
+      ...(syscalls ? [syscalls] : []),
+      noise(results, loadSamples),
+    ],
   };
+}
+
+/**
+ * The system calls `sagebrew local` makes per request (`strace -c -f` attached while wrk sends
+ * 1-row bodies at c = 16 for 5 s), as one sentence; what could not be counted, said so.
+ */
+async function syscallsPerRequest(
+  port: number,
+  pid: number,
+  path: string,
+  bodyFile: string,
+  root: string,
+): Promise<string> {
+  const out = join(root, "strace.txt");
+  const strace = startBackground("strace", "strace", ["-c", "-f", "-p", String(pid), "-o", out], {
+    log: join(root, "strace.log"),
+  });
+  await sleep(1000);
+  const w = await runWrk({ port, path, bodyFile, connections: 16, durationS: 5 });
+  await stopBackground(strace, "SIGINT", 10);
+  let text = "";
+  try {
+    text = readFileSync(out, "utf8");
+  } catch {
+    return `strace could not attach to sagebrew local (${readFileSync(join(root, "strace.log"), "utf8").trim()}).`;
+  }
+  const calls = new Map<string, number>();
+  for (const m of text.matchAll(/^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)\s*$/gm)) {
+    calls.set(m[2]!, Number(m[1]));
+  }
+  const per = (name: string) => ((calls.get(name) ?? 0) / w.requests).toFixed(2);
+  const perN = (name: string) => (calls.get(name) ?? 0) / w.requests;
+  const minimal = perN("writev") + perN("write") <= 2.05 && perN("read") <= 2.1;
+  return (
+    `System calls of sagebrew local per request (\`strace -c -f\` attached, wrk c = 16, 1-row bodies, ` +
+    `${w.requests.toLocaleString("en-US")} requests): writev ${per("writev")}, write ${per("write")}, ` +
+    `read ${per("read")}, epoll_pwait ${per("epoll_pwait")}` +
+    (minimal ? ": one write and one read each way, as few as the TCP relay needs." : ".")
+  );
 }
 
 async function profileLocal(
