@@ -574,11 +574,16 @@ function verdict(results: Map<string, Measured[]>, ownShare: number | undefined)
 function noise(results: Map<string, Measured[]>, loadSamples: string[]): string {
   const loads1 = loadSamples.map((l) => Number(l.split(" ")[0]));
   const spreads = [...results.values()].map((rs) => spreadPct(rs.map((w) => w.rps)));
+  const cpuSpreads = [...results]
+    .filter(([key]) => !key.startsWith("direct/"))
+    .map(([, rs]) => spreadPct(rs.map((w) => w.frontUs)));
   return (
     `Noise: the machine was shared (other engineers building and testing): 1-minute load average between ` +
     `${Math.min(...loads1).toFixed(1)} and ${Math.max(...loads1).toFixed(1)} on ${cpus().length} cores during the load runs ` +
     `(wrk itself takes about one core); req/s of one cell varied by up to ${Math.max(0, ...spreads).toFixed(0)} % between runs ` +
-    `(median ${median(spreads).toFixed(0)} %). CPU per request is the steadier figure.`
+    `(median ${median(spreads).toFixed(0)} %), a front's CPU per request by up to ${Math.max(0, ...cpuSpreads).toFixed(0)} % ` +
+    `(median ${median(cpuSpreads).toFixed(0)} %): it rises for every path alike when the machine is busier, so compare ` +
+    "the paths within one run."
   );
 }
 
