@@ -78,7 +78,8 @@ const heading = (issue: string, beforeAfter: string) =>
 
 const RESULTS = join(BENCH_DIR, "RESULTS.md");
 const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
-const command = `npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}`;
+const shellArg = (a: string) => (/^[\w./:=@,+-]+$/.test(a) ? a : `"${a.replace(/(["\\$`])/g, "\\$1")}"`);
+const command = `npm run bench${args.length ? ` -- ${args.map(shellArg).join(" ")}` : ""}`;
 
 if (!flag("--no-build")) {
   log("npm run build");
