@@ -235,7 +235,13 @@ async function runTrainingAgainstBaseline(
     "",
     `Load average during the runs: ${loads.join(" → ")}.`,
   ].join("\n");
-  return { markdown: md, notes: [] };
+  return {
+    markdown: md,
+    notes: [
+      "The machine is shared (2 cores; other engineers build, test and benchmark on it): runs alternate so " +
+        "drift falls on both sides alike. Compare the ratios, not the absolute figures with the sections above.",
+    ],
+  };
 }
 
 export async function runTraining(o: TrainingOptions): Promise<{ markdown: string; notes: string[] }> {
