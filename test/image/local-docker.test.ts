@@ -11,9 +11,10 @@
  * port 8080: the container's 8080 is published on a free loopback port.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
@@ -22,6 +23,7 @@ import {
   CreateModelCommand,
   CreateTrainingJobCommand,
   type CreateTrainingJobCommandInput,
+  CreateTransformJobCommand,
   DeleteEndpointCommand,
   DescribeEndpointCommand,
   DescribeTrainingJobCommand,
@@ -32,10 +34,16 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { extractModelArchive, listFiles } from "../../packages/cli/src/local/sagemaker/model-archive.js";
+import { main } from "../../packages/cli/src/main.js";
 import { type RunningLocal, startLocal } from "../local/_local.js";
 import { engineUnavailable, startEngine, type TestEngine } from "./_engine.js";
 
+const ROOT = resolve(import.meta.dirname, "../..");
 const FOREIGN = "sagebrew-e2e/foreign-counter:test";
+const CENTROIDS = join(ROOT, "examples", "custom-handler");
+const CENTROIDS_TAG = "sagebrew-e2e/local-custom-handler:test";
+const IRIS_PROJECT = join(ROOT, "examples", "iris-xgboost");
+const IRIS_TAG = "sagebrew-e2e/local-iris:test";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
 const IRIS = fileURLToPath(new URL("../support/iris.csv", import.meta.url));
 const credentials = { accessKeyId: "x", secretAccessKey: "x" };
@@ -116,6 +124,28 @@ const server = createServer((req, res) => {
 server.listen(8080, () => console.log("serving " + model.rows + " rows on 8080"));
 process.on("SIGTERM", () => { console.log("serve: SIGTERM"); server.close(() => process.exit(0)); });
 `;
+
+/** `sagebrew build DIR -t TAG` against the test's engine; returns the image's labels. */
+async function sagebrewBuild(engine: TestEngine, dir: string, tag: string): Promise<Record<string, string>> {
+  let err = "";
+  const sink = (append: (s: string) => void) =>
+    ({
+      write(chunk: string | Uint8Array) {
+        append(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+        return true;
+      },
+    }) as unknown as NodeJS.WritableStream;
+  const code = await main(["build", dir, "-t", tag, "--base-image", engine.baseImage, "-q"], {
+    stdout: sink(() => {}),
+    stderr: sink((s) => {
+      err += s;
+    }),
+    env: engine.env,
+    cwd: ROOT,
+  });
+  assert.equal(code, 0, err);
+  return JSON.parse(engine.docker(["image", "inspect", "--format", "{{json .Config.Labels}}", tag]).stdout);
+}
 
 describe(
   "sagebrew local runs a foreign image in a real Docker engine",
@@ -322,6 +352,30 @@ describe(
       assert.equal(bad?.OriginalStatusCode, 400);
       assert.equal(bad?.OriginalMessage, "not a number: three");
 
+      // Transform jobs run on sagebrew's runtime only: a model whose image runs in Docker is refused.
+      const transform = await sm
+        .send(
+          new CreateTransformJobCommand({
+            TransformJobName: "foreign-transform",
+            ModelName: "foreign-model",
+            TransformInput: {
+              DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: pathToFileURL(IRIS).href } },
+              ContentType: "text/csv",
+            },
+            TransformOutput: { S3OutputPath: pathToFileURL(join(work, "transform-out")).href },
+            TransformResources: { InstanceType: "ml.m5.large", InstanceCount: 1 },
+          }),
+        )
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      assert.equal(transform?.name, "ValidationException");
+      assert.match(
+        transform?.message ?? "",
+        /^Cannot run transform job foreign-transform on image sagebrew-e2e\/foreign-counter:test: sagebrew local runs transform jobs on sagebrew's runtime only .*; deploy it to an endpoint instead$/,
+      );
+
       await sm.send(new DeleteEndpointCommand({ EndpointName: "foreign-ep" }));
       await waitUntilEndpointDeleted(
         { client: sm, maxWaitTime: 120, minDelay: 1, maxDelay: 2 },
@@ -334,6 +388,155 @@ describe(
         left = leftovers().containers;
       }
       assert.deepEqual(left, []);
+    });
+
+    test("an image sagebrew built from a project with its own algorithm and handler runs its code in Docker, not XGBoost on the host", async () => {
+      const tsc = spawnSync(
+        process.execPath,
+        [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", CENTROIDS],
+        {
+          encoding: "utf8",
+        },
+      );
+      assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+      const labels = await sagebrewBuild(engine, CENTROIDS, CENTROIDS_TAG);
+      assert.equal(labels["dev.sagebrew.code"], "project");
+      assert.ok(labels["dev.sagebrew.version"]);
+      const data = pathToFileURL(join(CENTROIDS, "local", "input", "data", "train")).href;
+      const d = await train(
+        job("centroids", {
+          AlgorithmSpecification: { TrainingImage: CENTROIDS_TAG, TrainingInputMode: "File" },
+          HyperParameters: { epochs: "5" },
+          InputDataConfig: [
+            {
+              ChannelName: "train",
+              ContentType: "text/csv",
+              DataSource: {
+                S3DataSource: {
+                  S3DataType: "S3Prefix",
+                  S3Uri: data,
+                  S3DataDistributionType: "FullyReplicated",
+                },
+              },
+            },
+          ],
+        }),
+      );
+      assert.equal(d.TrainingJobStatus, "Completed", `${d.FailureReason}\n${local!.stderr()}`);
+      const dir = join(work, "model-centroids");
+      await extractModelArchive(fileURLToPath(d.ModelArtifacts!.S3ModelArtifacts!), dir);
+      assert.ok(
+        (await listFiles(dir)).includes("centroids.json"),
+        "the project's algorithm wrote no centroids.json",
+      );
+      // It ran in the container: its /opt/ml's resourceconfig.json names eth0, not the host's lo.
+      const rc = JSON.parse(
+        await readFile(
+          join(
+            work,
+            "state",
+            "training-jobs",
+            "centroids",
+            "algo-1",
+            "input",
+            "config",
+            "resourceconfig.json",
+          ),
+          "utf8",
+        ),
+      );
+      assert.equal(rc.network_interface_name, "eth0");
+
+      await sm.send(
+        new CreateModelCommand({
+          ModelName: "centroids-model",
+          ExecutionRoleArn: ROLE,
+          PrimaryContainer: { Image: CENTROIDS_TAG, ModelDataUrl: d.ModelArtifacts!.S3ModelArtifacts! },
+        }),
+      );
+      await sm.send(
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: "centroids-config",
+          ProductionVariants: [
+            {
+              VariantName: "AllTraffic",
+              ModelName: "centroids-model",
+              InitialInstanceCount: 1,
+              InstanceType: "ml.m5.large",
+            },
+          ],
+        }),
+      );
+      await sm.send(
+        new CreateEndpointCommand({ EndpointName: "centroids-ep", EndpointConfigName: "centroids-config" }),
+      );
+      await waitUntilEndpointInService(
+        { client: sm, maxWaitTime: 300, minDelay: 1, maxDelay: 2 },
+        { EndpointName: "centroids-ep" },
+      ).catch(() => undefined);
+      const ep = await sm.send(new DescribeEndpointCommand({ EndpointName: "centroids-ep" }));
+      assert.equal(ep.EndpointStatus, "InService", `${ep.FailureReason}\n${local!.stderr()}`);
+      const res = await rt.send(
+        new InvokeEndpointCommand({
+          EndpointName: "centroids-ep",
+          Body: new TextEncoder().encode("5.1,3.5,1.4,0.2\n6.3,3.3,6.0,2.5\n"),
+          ContentType: "text/csv",
+          Accept: "text/csv",
+        }),
+      );
+      assert.equal(new TextDecoder().decode(res.Body), "setosa\nvirginica\n");
+      await sm.send(new DeleteEndpointCommand({ EndpointName: "centroids-ep" }));
+      await waitUntilEndpointDeleted(
+        { client: sm, maxWaitTime: 120, minDelay: 1, maxDelay: 2 },
+        { EndpointName: "centroids-ep" },
+      );
+    });
+
+    test("an image sagebrew built from a project without code of its own trains on the host's runtime", async () => {
+      const labels = await sagebrewBuild(engine, IRIS_PROJECT, IRIS_TAG);
+      assert.equal(labels["dev.sagebrew.code"], "builtin");
+      const data = pathToFileURL(
+        join(IRIS_PROJECT, "local_test", "test_dir", "input", "data", "training"),
+      ).href;
+      const d = await train(
+        job("iris-builtin", {
+          AlgorithmSpecification: { TrainingImage: IRIS_TAG, TrainingInputMode: "File" },
+          HyperParameters: { objective: "multi:softprob", num_class: "3", num_round: "5" },
+          InputDataConfig: [
+            {
+              ChannelName: "training",
+              ContentType: "text/csv",
+              DataSource: {
+                S3DataSource: {
+                  S3DataType: "S3Prefix",
+                  S3Uri: data,
+                  S3DataDistributionType: "FullyReplicated",
+                },
+              },
+            },
+          ],
+        }),
+      );
+      assert.equal(d.TrainingJobStatus, "Completed", `${d.FailureReason}\n${local!.stderr()}`);
+      const rc = JSON.parse(
+        await readFile(
+          join(
+            work,
+            "state",
+            "training-jobs",
+            "iris-builtin",
+            "algo-1",
+            "input",
+            "config",
+            "resourceconfig.json",
+          ),
+          "utf8",
+        ),
+      );
+      assert.equal(rc.network_interface_name, "lo");
+      const dir = join(work, "model-iris");
+      await extractModelArchive(fileURLToPath(d.ModelArtifacts!.S3ModelArtifacts!), dir);
+      assert.ok((await listFiles(dir)).includes("xgboost-model"));
     });
   },
 );

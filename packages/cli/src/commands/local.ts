@@ -16,7 +16,8 @@ for JavaScript, the AWS CLI, sagebrew's own commands — runs unchanged against 
   - CloudWatch Logs reads of its jobs and endpoints (DescribeLogStreams, GetLogEvents,
     FilterLogEvents) under SageMaker's log group and stream names.
 Jobs and endpoints really run: SageMaker's built-in XGBoost images and images built by sagebrew
-on sagebrew's runtime (no Docker), other images in Docker when an engine answers. Data comes from
+from a project without its own algorithm or handler on sagebrew's runtime (no Docker), other
+images (a project's own code included) in Docker when an engine answers. Data comes from
 file:// URIs, or s3:// through AWS_ENDPOINT_URL_S3 (an S3-compatible server) or AWS itself.
 Request signatures are not checked: any credentials work. State (resources, job files, logs)
 lives under the state directory and survives restarts; endpoints come back up.

@@ -1,8 +1,9 @@
 /** `sagebrew build`: stage the context, run the engine's build, check the result. */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
+import { LABELS } from "./dockerfile.js";
 import { type ContainerEngine, type ImageInfo, inspectImage } from "./engine.js";
 import { architectureOf, DEFAULT_PLATFORM, type Platform } from "./platform.js";
 import { stageContext } from "./stage.js";
@@ -48,6 +49,30 @@ export function defaultTag(projectDir: string): string {
 }
 
 /**
+ * Whether the project's package.json names its own algorithm or handler (`"sagebrew": {…}`, as
+ * the runtime's `readProject` reads it). A package.json that cannot be read as JSON counts as its
+ * own code: nobody can tell what the image runs.
+ */
+async function declaresOwnCode(projectDir: string): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readFile(join(projectDir, "package.json"), "utf8");
+  } catch {
+    return false;
+  }
+  try {
+    const field = (JSON.parse(text) as { sagebrew?: { algorithm?: unknown; handler?: unknown } } | null)
+      ?.sagebrew;
+    return (
+      field !== undefined &&
+      (typeof field !== "object" || field === null || "algorithm" in field || "handler" in field)
+    );
+  } catch {
+    return true;
+  }
+}
+
+/**
  * Builds the image of `projectDir` with `engine` (Docker or Podman) for one platform, as a
  * Docker-format image, then checks its architecture.
  *
@@ -73,6 +98,8 @@ export async function buildImage(
     const args = ["build", "--platform", platform, "-t", tag, "-f", staged.dockerfile];
     if (engine.name === "podman") args.push("--format", "docker");
     if (options.noCache) args.push("--no-cache");
+    // Which code the image runs, for `sagebrew local` (which runs built-in images on the host).
+    args.push("--label", `${LABELS.code}=${(await declaresOwnCode(projectDir)) ? "project" : "builtin"}`);
     const buildArgs: Record<string, string> = { ...options.buildArgs };
     if (options.version) buildArgs.SAGEBREW_VERSION = options.version;
     if (options.baseImage) buildArgs.BASE_IMAGE = options.baseImage;

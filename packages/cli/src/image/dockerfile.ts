@@ -13,6 +13,13 @@ export const LABELS = Object.freeze({
   multiModels: "com.amazonaws.sagemaker.capabilities.multi-models",
   sagebrewVersion: "dev.sagebrew.version",
   xgboostVersion: "dev.sagebrew.xgboost.version",
+  /**
+   * Whose code `train` and `serve` run: `builtin` (the project declares no algorithm and no handler:
+   * XGBoost) or `project` (its package.json names its own). Written by `sagebrew build` with
+   * `--label`, so images built from a project's own Dockerfile carry it too; `sagebrew local` runs
+   * only `builtin` images on the host's runtime, which does not have the project's code.
+   */
+  code: "dev.sagebrew.code",
 });
 
 /** Where things live inside the image. */

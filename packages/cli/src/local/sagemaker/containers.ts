@@ -49,11 +49,19 @@ export interface RunningContainer {
   terminate(graceMs: number): void;
 }
 
-/** The inherited environment minus the front's own SageMaker settings (a container gets its own). */
+/** Variables that would make the runtime run other code than the image's (a project on this host). */
+const CODE_VARIABLES = new Set(["SAGEBREW_ALGORITHM", "SAGEBREW_HANDLER", "SAGEBREW_PROJECT"]);
+
+/**
+ * The inherited environment minus the front's own SageMaker settings (a container gets its own)
+ * and the variables naming a project's code: an image runs its own code, whatever the shell of
+ * `sagebrew local` points at (a model's `Environment` may still set them).
+ */
 function inheritedEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) {
     if (k.startsWith("SAGEMAKER_") || k.startsWith("AWS_ENDPOINT_URL") || k === "NODE_OPTIONS") continue;
+    if (CODE_VARIABLES.has(k)) continue;
     out[k] = v;
   }
   return out;

@@ -1,13 +1,21 @@
 /**
  * Which way an image runs locally. SageMaker's built-in XGBoost images (any region, any version:
- * `<account>.dkr.ecr.<region>.amazonaws.com/sagemaker-xgboost:1.7-1`) and images built by
- * `sagebrew build` (label `dev.sagebrew.version`) run on sagebrew's runtime, without Docker; any
- * other image runs in Docker (or Podman) when an engine answers, and otherwise cannot run.
+ * `<account>.dkr.ecr.<region>.amazonaws.com/sagemaker-xgboost:1.7-1`) and images `sagebrew build`
+ * made from a project that brings no code of its own (label `dev.sagebrew.code=builtin`) run on
+ * sagebrew's runtime, without Docker. Every other image runs in Docker (or Podman) when an engine
+ * answers, and otherwise cannot run: among them sagebrew images whose project has its own
+ * algorithm or handler (its code is in the image, not on this host), and sagebrew images that do
+ * not say whose code they run (built before the label existed, or given another entrypoint or a
+ * SAGEBREW_ALGORITHM/SAGEBREW_HANDLER by their Dockerfile).
  */
 import { spawn } from "node:child_process";
 
 /** The label `sagebrew build` writes into every image (see image/dockerfile.ts). */
 export const SAGEBREW_IMAGE_LABEL = "dev.sagebrew.version";
+/** Whose code a sagebrew image runs: `builtin` or `project` (see image/dockerfile.ts). */
+export const SAGEBREW_CODE_LABEL = "dev.sagebrew.code";
+/** The entrypoint of images built with sagebrew's Dockerfile. */
+const SAGEBREW_ENTRYPOINT = ["node", "/opt/sagebrew/entrypoint.mjs"];
 
 const BUILTIN_XGBOOST =
   /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/(sagemaker-xgboost|xgboost)(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/;
@@ -23,8 +31,16 @@ export interface ContainerEngineCli {
   readonly command: string;
   /** Whether the engine answers (`<command> info` succeeds); remembered for 30 s. */
   available(): Promise<boolean>;
-  /** The image's labels, or undefined when the engine does not have the image. */
-  labels(image: string): Promise<Record<string, string> | undefined>;
+  /** What the image's configuration says, or undefined when the engine does not have the image. */
+  inspect(image: string): Promise<ImageConfig | undefined>;
+}
+
+/** The parts of an image's configuration that decide how it runs. */
+export interface ImageConfig {
+  readonly labels: Readonly<Record<string, string>>;
+  /** `NAME=value` entries. */
+  readonly env: readonly string[];
+  readonly entrypoint: readonly string[];
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) {
@@ -64,19 +80,26 @@ export function containerEngineCli(env: NodeJS.ProcessEnv): ContainerEngineCli {
       known = { at: Date.now(), ok: r.code === 0 && r.stdout.trim() !== "" };
       return known.ok;
     },
-    async labels(image) {
-      const r = await run(
-        command,
-        ["image", "inspect", "--format", "{{json .Config.Labels}}", image],
-        env,
-        10_000,
-      );
+    async inspect(image) {
+      const r = await run(command, ["image", "inspect", "--format", "{{json .Config}}", image], env, 10_000);
       if (r.code !== 0) return undefined;
+      type Raw = { Labels?: unknown; Env?: unknown; Entrypoint?: unknown } | null;
+      let config: Raw = null;
       try {
-        return (JSON.parse(r.stdout.trim()) as Record<string, string> | null) ?? {};
+        config = JSON.parse(r.stdout.trim()) as Raw;
       } catch {
-        return {};
+        // an answer we cannot read: nothing is known about the image
       }
+      const strings = (v: unknown) =>
+        Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+      return {
+        labels:
+          config?.Labels && typeof config.Labels === "object"
+            ? (config.Labels as Record<string, string>)
+            : {},
+        env: strings(config?.Env),
+        entrypoint: strings(config?.Entrypoint),
+      };
     },
   };
 }
@@ -94,16 +117,25 @@ export async function planImage(image: string, engine: ContainerEngineCli): Prom
     return { runner: "runtime", why: "SageMaker's built-in XGBoost image runs on sagebrew's runtime" };
   }
   if (await engine.available()) {
-    const labels = await engine.labels(image);
-    if (labels?.[SAGEBREW_IMAGE_LABEL]) {
-      return {
-        runner: "runtime",
-        why: `image built by sagebrew ${labels[SAGEBREW_IMAGE_LABEL]} runs on its runtime`,
-      };
+    const config = await engine.inspect(image);
+    const version = config?.labels[SAGEBREW_IMAGE_LABEL];
+    if (config && version && runsBuiltinCode(config)) {
+      return { runner: "runtime", why: `image built by sagebrew ${version} runs on its runtime` };
     }
     return { runner: "docker" };
   }
   throw new Error(
     `Cannot run image ${image}: it is neither SageMaker's built-in XGBoost image nor one built by sagebrew, and no container engine answers (\`${engine.command} info\` failed); start Docker or Podman, or set SAGEBREW_CONTAINER_ENGINE`,
   );
+}
+
+/**
+ * Whether a sagebrew image runs the runtime's own code, which the host has too: its project brings
+ * no algorithm or handler, and its Dockerfile changed neither the entrypoint nor the code's
+ * variables. Anything else runs in the engine, where the image's own code is.
+ */
+function runsBuiltinCode(config: ImageConfig): boolean {
+  if (config.labels[SAGEBREW_CODE_LABEL] !== "builtin") return false;
+  if (config.entrypoint.join("\0") !== SAGEBREW_ENTRYPOINT.join("\0")) return false;
+  return !config.env.some((e) => /^SAGEBREW_(ALGORITHM|HANDLER)=./.test(e));
 }

@@ -4,7 +4,7 @@ import { resourceInUse, validation } from "./api-error.js";
 import { resourceArn } from "./arn.js";
 import type { OpContext } from "./context.js";
 import type { ModelDoc, TransformJobDoc } from "./docs.js";
-import { modelNotFound } from "./ops-models.js";
+import { containerOf, modelNotFound } from "./ops-models.js";
 
 type Body = Record<string, unknown>;
 
@@ -40,6 +40,25 @@ function checkSemantics(body: Body): void {
   }
 }
 
+/**
+ * Transform jobs run `serve` on sagebrew's runtime (the local batch transform): refuse a model
+ * whose image must run in the engine (its code is in the image), rather than run other code.
+ */
+async function checkRunsOnRuntime(ctx: OpContext, job: string, model: ModelDoc): Promise<void> {
+  const image = containerOf(model).Image ?? "";
+  let plan: Awaited<ReturnType<OpContext["planImage"]>>;
+  try {
+    plan = await ctx.planImage(image);
+  } catch (e) {
+    throw validation((e as Error).message);
+  }
+  if (plan.runner !== "runtime") {
+    throw validation(
+      `Cannot run transform job ${job} on image ${image}: sagebrew local runs transform jobs on sagebrew's runtime only (SageMaker's built-in XGBoost images, and images sagebrew built from a project without its own algorithm or handler), and this image runs in the container engine; deploy it to an endpoint instead`,
+    );
+  }
+}
+
 export async function createTransformJob(ctx: OpContext, body: Body): Promise<unknown> {
   const name = body.TransformJobName as string;
   const arn = resourceArn(ctx.region, "transform-job", name);
@@ -51,6 +70,7 @@ export async function createTransformJob(ctx: OpContext, body: Body): Promise<un
   }
   const model = ctx.store.get<ModelDoc>("model", body.ModelName as string);
   if (!model) throw modelNotFound(ctx, body.ModelName as string);
+  await checkRunsOnRuntime(ctx, name, model);
   const input = body.TransformInput as TransformJobDoc["TransformInput"];
   const source = input.DataSource.S3DataSource;
   let count = 0;
