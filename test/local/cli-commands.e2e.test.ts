@@ -139,6 +139,13 @@ test("train --instance-type → deploy → predict --endpoint → logs → ls �
   const deleted = await sagebrew(["delete", "iris", "--yes"]);
   assert.equal(deleted.code, 0, deleted.stderr);
   assert.match(deleted.stdout + deleted.stderr, /deleted endpoint iris/);
-  const after = await sagebrew(["ls"]);
-  assert.doesNotMatch(after.stdout, /^endpoint\s+iris/m);
+  // DeleteEndpoint answers at once, as SageMaker's does; the endpoint is remaining as Deleting while
+  // its container drains and stops, then not at all.
+  let remaining = (await sagebrew(["ls"])).stdout;
+  for (let i = 0; i < 120 && /^endpoint\s+iris\s/m.test(remaining); i++) {
+    assert.match(remaining, /^endpoint\s+iris\s+Deleting\s/m);
+    await new Promise((r) => setTimeout(r, 250));
+    remaining = (await sagebrew(["ls"])).stdout;
+  }
+  assert.doesNotMatch(remaining, /^endpoint\s+iris/m);
 });
