@@ -139,7 +139,7 @@ test("train --instance-type → deploy → predict --endpoint → logs → ls �
   const deleted = await sagebrew(["delete", "iris", "--yes"]);
   assert.equal(deleted.code, 0, deleted.stderr);
   assert.match(deleted.stdout + deleted.stderr, /deleted endpoint iris/);
-  // DeleteEndpoint answers at once, as SageMaker's does; the endpoint is remaining as Deleting while
+  // DeleteEndpoint answers at once, as SageMaker's does; the endpoint is listed as Deleting while
   // its container drains and stops, then not at all.
   let remaining = (await sagebrew(["ls"])).stdout;
   for (let i = 0; i < 120 && /^endpoint\s+iris\s/m.test(remaining); i++) {
