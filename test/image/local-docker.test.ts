@@ -271,6 +271,24 @@ describe(
       assert.deepEqual(leftovers(), { containers: [], networks: [] });
     });
 
+    test("an image the engine cannot run fails the job with the engine's reason", async () => {
+      // Port 9 on loopback refuses: the pull fails at once, and loopback registries need no TLS.
+      const d = await train(
+        job("foreign-absent", {
+          AlgorithmSpecification: {
+            TrainingImage: "127.0.0.1:9/sagebrew-e2e/absent:1",
+            TrainingInputMode: "File",
+          },
+        }),
+      );
+      assert.equal(d.TrainingJobStatus, "Failed");
+      assert.match(
+        d.FailureReason ?? "",
+        /^ClientError: Cannot start image 127\.0\.0\.1:9\/sagebrew-e2e\/absent:1 on algo-1: .*127\.0\.0\.1:9.*refused/,
+      );
+      assert.deepEqual(leftovers(), { containers: [], networks: [] });
+    });
+
     test("InstanceCount 2 runs two containers on the job's own network, meeting each other by name", async () => {
       const d = await train(
         job("foreign-two", {
@@ -388,6 +406,75 @@ describe(
         left = leftovers().containers;
       }
       assert.deepEqual(left, []);
+    });
+
+    test("a Docker endpoint survives a kill -9 of sagebrew local (its container is replaced) and a clean restart", async () => {
+      assert.ok(modelUrl, "needs the first test's model");
+      const invoke = async () =>
+        JSON.parse(
+          new TextDecoder().decode(
+            (
+              await rt.send(
+                new InvokeEndpointCommand({
+                  EndpointName: "foreign-restart",
+                  Body: new TextEncoder().encode("1"),
+                }),
+              )
+            ).Body,
+          ),
+        ).answer;
+      const restart = async () => {
+        local = await startLocal(join(work, "state"), { env: engine.env });
+        const config = { endpoint: local.url, region: "us-east-1", credentials };
+        sm = new SageMakerClient(config);
+        rt = new SageMakerRuntimeClient(config);
+      };
+      const inService = async () => {
+        await waitUntilEndpointInService(
+          { client: sm, maxWaitTime: 300, minDelay: 1, maxDelay: 2 },
+          { EndpointName: "foreign-restart" },
+        ).catch(() => undefined);
+        const ep = await sm.send(new DescribeEndpointCommand({ EndpointName: "foreign-restart" }));
+        assert.equal(ep.EndpointStatus, "InService", `${ep.FailureReason}\n${local!.stderr()}`);
+      };
+      const containerId = () =>
+        engine
+          .docker(["ps", "-q", "--no-trunc", "--filter", "name=sagebrew-local-ep-foreign-restart-"])
+          .stdout.trim();
+
+      await sm.send(
+        new CreateEndpointCommand({ EndpointName: "foreign-restart", EndpointConfigName: "foreign-config" }),
+      );
+      await inService();
+      assert.equal(await invoke(), 300);
+      const first = containerId();
+      assert.match(first, /^[0-9a-f]{64}$/);
+
+      // kill -9: the container outlives its server; the next start stops it and starts the endpoint anew.
+      await local!.kill();
+      assert.equal(containerId(), first, "the container keeps running after its server was killed");
+      await restart();
+      assert.match(local!.stderr(), /stopped 1 container\(s\) left running by an earlier sagebrew local/);
+      await inService();
+      assert.equal(await invoke(), 300);
+      const second = containerId();
+      assert.match(second, /^[0-9a-f]{64}$/);
+      assert.notEqual(second, first);
+
+      // A clean stop stops the container; the endpoint comes back up at the next start.
+      assert.equal(await local!.stop(), 0);
+      assert.equal(containerId(), "");
+      await restart();
+      await inService();
+      assert.equal(await invoke(), 300);
+
+      await sm.send(new DeleteEndpointCommand({ EndpointName: "foreign-restart" }));
+      await waitUntilEndpointDeleted(
+        { client: sm, maxWaitTime: 120, minDelay: 1, maxDelay: 2 },
+        { EndpointName: "foreign-restart" },
+      );
+      for (let i = 0; i < 300 && containerId() !== ""; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(containerId(), "");
     });
 
     test("an image sagebrew built from a project with its own algorithm and handler runs its code in Docker, not XGBoost on the host", async () => {

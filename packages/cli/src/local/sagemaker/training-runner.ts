@@ -24,6 +24,9 @@ import { joinUri, type ObjectStorage } from "./storage.js";
 import type { ResourceStore } from "./store.js";
 import { feedPipe, type HostLayout, layoutTrainingJob } from "./training-layout.js";
 
+/** The exit code of `docker run` (and `podman run`) when the engine could not run the container at all. */
+const DOCKER_RUN_FAILED = 125;
+
 export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
 
 /**
@@ -247,6 +250,7 @@ export class TrainingRunner implements TrainingEngine {
     const hostsEnv = layouts.length > 1 && job._runner === "runtime" ? await loopbackHostsEnv(layouts) : {};
     const containers: RunningContainer[] = [];
     const pipes: Array<{ cancel(): void }> = [];
+    const lastLines = new Map<string, string>();
     for (const l of layouts) {
       const containerName = `sagebrew-local-${job.name.toLowerCase()}-${l.host}`;
       const c = startContainer(
@@ -272,6 +276,9 @@ export class TrainingRunner implements TrainingEngine {
           ...(l.checkpointMount ? { mounts: [l.checkpointMount] } : {}),
           onLine: (line) => {
             log(l.host, line);
+            // The engine's own error ends with a pointer to its help (`See 'docker run --help'.`,
+            // `Run 'docker run --help' for more information`), not with the reason.
+            if (line.trim() && !line.includes("--help")) lastLines.set(l.host, line.trim());
             metrics.feed(line, this.#o.now());
           },
         },
@@ -312,6 +319,18 @@ export class TrainingRunner implements TrainingEngine {
     if (failedAt === -1) return { kind: "completed" };
     const r = results[failedAt]!;
     const text = await failureText(layouts[failedAt]!.root);
+    const host = layouts[failedAt]!.host;
+    if (!text && job._runner === "docker" && r.code === DOCKER_RUN_FAILED) {
+      // `docker run` itself failed (no such image, a pull refused, a bad mount): its last line says why.
+      return {
+        kind: "failed",
+        reason:
+          `ClientError: Cannot start image ${job.AlgorithmSpecification.TrainingImage ?? ""} on ${host}: ${lastLines.get(host) ?? `${this.#o.containers.engineCommand} run exited with code ${r.code}`}`.slice(
+            0,
+            1024,
+          ),
+      };
+    }
     const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`;
     return {
       kind: "failed",
