@@ -454,7 +454,10 @@ describe(
       await local!.kill();
       assert.equal(containerId(), first, "the container keeps running after its server was killed");
       await restart();
-      assert.match(local!.stderr(), /stopped 1 container\(s\) left running by an earlier sagebrew local/);
+      assert.match(
+        await local!.stderrMatching(/stopped \d+ container/),
+        /stopped 1 container\(s\) left running by an earlier sagebrew local/,
+      );
       await inService();
       assert.equal(await invoke(), 300);
       const second = containerId();

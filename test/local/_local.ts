@@ -13,6 +13,11 @@ export interface RunningLocal {
   readonly pid: number;
   /** Everything the server printed on stderr so far. */
   stderr(): string;
+  /**
+   * Waits (up to 30 s) until stderr matches `re`, and returns it: stderr and stdout are separate
+   * pipes, so what the server printed before its address line may arrive after it.
+   */
+  stderrMatching(re: RegExp): Promise<string>;
   /** SIGINT (a clean stop) and wait; resolves with the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL, as a crash would. */
@@ -65,6 +70,10 @@ export async function startLocal(
     port: Number(new URL(url).port),
     pid: child.pid!,
     stderr: () => err,
+    async stderrMatching(re) {
+      for (let i = 0; i < 300 && !re.test(err); i++) await new Promise((r) => setTimeout(r, 100));
+      return err;
+    },
     async stop() {
       child.kill("SIGINT");
       return exited;

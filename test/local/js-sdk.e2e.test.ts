@@ -720,7 +720,10 @@ describe("sagebrew local with the AWS SDK for JavaScript v3", () => {
     const killed = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: "iris-js-killed" }));
     assert.equal(killed.TrainingJobStatus, "Failed");
     assert.match(killed.FailureReason ?? "", /sagebrew local stopped while the job was running/);
-    assert.match(local.stderr(), /stopped \d+ container\(s\) left running by an earlier sagebrew local/);
+    assert.match(
+      await local.stderrMatching(/stopped \d+ container/),
+      /stopped \d+ container\(s\) left running by an earlier sagebrew local/,
+    );
     assert.equal(await invoke(), "virginica\n");
     for (const kind of await readdir(join(state, "resources"))) {
       for (const f of await readdir(join(state, "resources", kind))) {
