@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -18,24 +17,12 @@ import {
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { main } from "../../packages/cli/src/main.js";
+import { captureIo } from "../helpers/capture-io.js";
 import { IRIS_DIR } from "../helpers/ml-dir.js";
 import { MOTO_ACCOUNT, type Moto, queueEndpointResults, startMoto, useMotoEnv } from "../helpers/moto.js";
 import { run } from "../helpers/process.js";
 
 /** An in-process CommandIo that keeps what is written. */
-function captureIo() {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d) => {
-    stdout += d;
-  });
-  err.on("data", (d) => {
-    stderr += d;
-  });
-  return { io: { stdout: out, stderr: err, env: {}, cwd: work }, out: () => stdout, err: () => stderr };
-}
 
 const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
 // Resolved here: the child runs in a temp directory, where `--import tsx` would not be found.
@@ -102,7 +89,7 @@ test("train locally, and on SageMaker → deploy → predict --endpoint → ls �
     onSageMaker.stdout,
     /^training job test-dir-\S+: Completed\n {2}train:progress = 100\n {2}model: s3:\/\/\S+\/output\/model\.tar\.gz\n/m,
   );
-  const usage = captureIo();
+  const usage = captureIo({ cwd: work });
   assert.equal(await main(["train", join(work, "test_dir"), "--spot"], usage.io), 2);
   assert.match(usage.err(), /--spot trains on SageMaker: add --instance-type ml\.<type>/);
 

@@ -7,9 +7,9 @@ import { createServer as createHttpServer, type IncomingHttpHeaders } from "node
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { captureIo } from "../../../../test/helpers/capture-io.js";
 import { SERVE_FROM_SOURCE } from "../../../../test/helpers/process.js";
 import { irisMlRoot } from "../../../../test/support/iris.js";
 import { main } from "../main.js";
@@ -18,23 +18,9 @@ import { CONTENT_TYPE_BY_EXTENSION } from "./predict.js";
 
 const BIN = fileURLToPath(new URL("../bin.ts", import.meta.url));
 
-function captureIo(cwd: string) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d) => {
-    stdout += d;
-  });
-  err.on("data", (d) => {
-    stderr += d;
-  });
-  return { io: { stdout: out, stderr: err, env: {}, cwd }, text: () => ({ stdout, stderr }) };
-}
-
 /** Runs `sagebrew …` in-process; resolves to the exit code and what it printed. */
 async function sagebrew(argv: string[], cwd = "/") {
-  const c = captureIo(cwd);
+  const c = captureIo({ cwd });
   const code = await main(argv, c.io);
   return { code, ...c.text() };
 }

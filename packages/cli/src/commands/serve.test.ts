@@ -5,27 +5,13 @@ import { writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { captureIo } from "../../../../test/helpers/capture-io.js";
 import { irisMlRoot, irisRows } from "../../../../test/support/iris.js";
 import { main } from "../main.js";
 
 const BIN = fileURLToPath(new URL("../bin.ts", import.meta.url));
-
-function captureIo(cwd: string) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d) => {
-    stdout += d;
-  });
-  err.on("data", (d) => {
-    stderr += d;
-  });
-  return { io: { stdout: out, stderr: err, env: {}, cwd }, text: () => ({ stdout, stderr }) };
-}
 
 describe("sagebrew serve and sagebrew predict", () => {
   it("serve a local /opt/ml directory; predict prints setosa, the status and the time", async () => {
@@ -50,13 +36,13 @@ describe("sagebrew serve and sagebrew predict", () => {
         child.once("exit", (code) => reject(new Error(`serve exited ${code}: ${out}`)));
       });
       assert.match(out, /^Serving .* on http:\/\/127\.0\.0\.1:\d+ \(Ctrl-C to stop\)\n/);
-      const c = captureIo(root);
+      const c = captureIo({ cwd: root });
       const code = await main(["predict", "payload.csv", "--content-type", "text/csv", "--url", url], c.io);
       assert.equal(code, 0);
       assert.equal(c.text().stdout, "setosa\n");
       assert.match(c.text().stderr, /^200 OK · text\/csv · 7 bytes · [\d.]+ ms\n$/);
 
-      const bad = captureIo(root);
+      const bad = captureIo({ cwd: root });
       await writeFile(join(root, "short.csv"), "5.1,3.5,1.4\n");
       assert.equal(await main(["predict", "short.csv", "--url", `${url}/invocations`], bad.io), 1);
       assert.match(bad.text().stdout, /expects 4 features per row, the request body has 3/);
@@ -75,7 +61,7 @@ describe("sagebrew serve and sagebrew predict", () => {
     await once(probe, "listening");
     const port = (probe.address() as AddressInfo).port;
     await new Promise((r) => probe.close(r));
-    const c = captureIo("/");
+    const c = captureIo({ cwd: "/" });
     assert.equal(await main(["predict", "/dev/null", "--url", `http://127.0.0.1:${port}`], c.io), 1);
     assert.match(
       c.text().stderr,
@@ -88,7 +74,7 @@ describe("sagebrew serve and sagebrew predict", () => {
       ["serve", ["--port", "--host", "--handler", "--log-level"]],
       ["predict", ["--content-type", "--accept", "--url", "--custom-attributes"]],
     ] as const) {
-      const c = captureIo("/");
+      const c = captureIo({ cwd: "/" });
       assert.equal(await main([cmd, "--help"], c.io), 0);
       for (const o of options) assert.ok(c.text().stdout.includes(o), `${cmd} --help lacks ${o}`);
     }

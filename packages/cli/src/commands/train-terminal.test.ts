@@ -6,25 +6,12 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { after, describe, it } from "node:test";
+import { captureIo } from "../../../../test/helpers/capture-io.js";
 import { IRIS_DIR, type MlDir, makeMlDir } from "../../../../test/helpers/ml-dir.js";
 import { main } from "../main.js";
 
 /** An io whose stdout looks like a terminal of `columns` columns, or like a pipe. */
-function captureIo(cwd: string, terminal: boolean) {
-  const out = Object.assign(new PassThrough(), terminal ? { isTTY: true, columns: 100 } : {});
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d) => {
-    stdout += d;
-  });
-  err.on("data", (d) => {
-    stderr += d;
-  });
-  return { io: { stdout: out, stderr: err, env: {}, cwd }, text: () => ({ stdout, stderr }) };
-}
 
 const dirs: MlDir[] = [];
 after(async () => {
@@ -34,7 +21,7 @@ after(async () => {
 async function train(terminal: boolean) {
   const d = await makeMlDir({ from: IRIS_DIR });
   dirs.push(d);
-  const c = captureIo(d.root, terminal);
+  const c = captureIo({ cwd: d.root, terminal });
   const code = await main(["train", d.root], c.io);
   return { code, root: d.root, ...c.text() };
 }

@@ -9,7 +9,6 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { after, before, beforeEach, test } from "node:test";
 import {
   CloudWatchLogsClient,
@@ -26,6 +25,7 @@ import {
   ListTagsCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
+import { captureIo } from "../../../../test/helpers/capture-io.js";
 import {
   MOTO_ACCOUNT,
   type Moto,
@@ -67,23 +67,6 @@ after(async () => {
 beforeEach(() => moto.reset());
 
 /** An in-process CommandIo that keeps what is written. */
-function captureIo() {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d) => {
-    stdout += d;
-  });
-  err.on("data", (d) => {
-    stderr += d;
-  });
-  return {
-    io: { stdout: out, stderr: err, env: process.env, cwd: work },
-    out: () => stdout,
-    err: () => stderr,
-  };
-}
 
 function recorder(): Reporter & { lines: string[]; logs: LogLine[] } {
   const lines: string[] = [];
@@ -631,11 +614,11 @@ test("`sagebrew logs JOB` prints every host's seeded lines in time order; an unk
       }),
     );
   }
-  const c = captureIo();
+  const c = captureIo({ cwd: work, env: process.env });
   assert.equal(await main(["logs", created.jobName], c.io), 0);
   assert.equal(c.out(), "[algo-1] [0]\ttrain-rmse:0.5\n[algo-2] joined\n[algo-1] [1]\ttrain-rmse:0.4\n");
   assert.equal(c.err(), `training job ${created.jobName}: Completed\n`);
-  const missing = captureIo();
+  const missing = captureIo({ cwd: work, env: process.env });
   assert.equal(await main(["logs", "no-such-thing"], missing.io), 2);
   assert.match(
     missing.err(),
