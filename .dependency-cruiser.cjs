@@ -106,11 +106,11 @@ module.exports = {
     {
       name: "cli-commands-load-tooling-lazily",
       comment:
-        "Sub-commands import image, registry, AWS, SageMaker and local-SageMaker code by dynamic import, in the commands that use it, so that every command (transform above all) starts without it.",
+        "Sub-commands import image, registry, AWS, SageMaker, local-SageMaker code and the generated AWS API table by dynamic import, in the commands that use it, so that every command (transform above all) starts without it.",
       severity: "error",
       from: { path: "^packages/cli/src/(commands|main\\.ts|bin\\.ts)" },
       to: {
-        path: "^packages/cli/src/(image|publish|aws|sagemaker|local/sagemaker)/",
+        path: "^packages/cli/src/(image|publish|aws|sagemaker|local/sagemaker|api)/",
         dependencyTypesNot: ["dynamic-import", "type-only"],
       },
     },

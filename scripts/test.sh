@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (`npm test`): installs what the tests need on a fresh Debian machine (system
 # packages when root, npm packages when missing), then lint, build, typecheck (bench/ reads the built dist), generated-docs
-# check, and every test; then the runtime's tests again on XGBoost 3.0 (Debian trixie) and 3.3
+# check, generated-API check, and every test; then the runtime's tests again on XGBoost 3.0 (Debian trixie) and 3.3
 # (sid), each in a chroot (scripts/test-xgboost3.sh; root only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ npm run --silent lint
 npm run --silent build
 npm run --silent typecheck
 npm run --silent docs:check
+npm run --silent api:check
 node scripts/run-tests.mjs
 if [ "$(id -u)" = 0 ]; then
   bash scripts/test-xgboost3.sh
