@@ -4,7 +4,7 @@ import { isSagebrewError, SagebrewError } from "@sagebrew/runtime/core";
 import { parseCommandArgs, portOption, withPortHint } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
-const HELP = `Usage: sagebrew local [--port P] [--state DIR]
+const HELP = `Usage: sagebrew local [--port P] [--state DIR] [--host ADDR --allow-host NAME...]
 
 Serves SageMaker's API on one local port, so that code written for SageMaker — boto3, the AWS SDK
 for JavaScript, the AWS CLI, sagebrew's own commands — runs unchanged against this machine:
@@ -25,11 +25,20 @@ lives under the state directory and survives restarts; endpoints come back up.
 Point clients at it with AWS_ENDPOINT_URL=http://127.0.0.1:<port> (and any AWS_ACCESS_KEY_ID /
 AWS_SECRET_ACCESS_KEY). See docs/local-sagemaker.md.
 
+Whoever can send it a request can run code as you (an image, its environment, its entry point):
+it listens on loopback only, and answers only requests addressed to localhost, *.localhost,
+127.x.x.x or [::1] and, from web pages, only pages of those origins (403 otherwise), so that no
+web site can reach it, DNS rebinding included. To serve other machines, bind another interface
+and name the host names clients use: --host 0.0.0.0 --allow-host my-laptop.lan (refused without
+--allow-host); anyone who can reach the port can then run code on this machine.
+
 Options:
-  -p, --port <n>     port to listen on; 0 picks a free one (default: 8081)
-  --host <addr>      interface to bind (default: 127.0.0.1)
-  --state <dir>      the state directory (default: .sagebrew/local)
-  -h, --help         show this help
+  -p, --port <n>         port to listen on; 0 picks a free one (default: 8081)
+  --host <addr>          interface to bind (default: 127.0.0.1); another needs --allow-host
+  --allow-host <name>    a host name (or address) requests may be addressed to besides loopback
+                         ones, and whose web pages may call it; repeat for more
+  --state <dir>          the state directory (default: .sagebrew/local)
+  -h, --help             show this help
 
 Environment: AWS_ENDPOINT_URL_S3 (S3-compatible endpoint for s3:// URIs), SAGEBREW_CONTAINER_ENGINE
 (docker or podman, default docker), SAGEBREW_LOCAL_MAX_INSTANCES (instances per training job, default 8).
@@ -42,6 +51,7 @@ Example:
 const OPTIONS = {
   port: { type: "string", short: "p" },
   host: { type: "string" },
+  "allow-host": { type: "string", multiple: true },
   state: { type: "string" },
 } as const;
 
@@ -54,12 +64,21 @@ export const localCommand: Command = {
     const port = values.port === undefined ? undefined : portOption(values.port);
     const stateDir = resolve(io.cwd, values.state ?? ".sagebrew/local");
     // The server (and the AWS SDK it loads for s3://) is loaded by this command only.
-    const { startLocalSageMaker, DEFAULT_LOCAL_PORT } = await import("../local/sagemaker/index.js");
+    const { startLocalSageMaker, DEFAULT_LOCAL_PORT, allowedHostName, checkBinding } = await import(
+      "../local/sagemaker/index.js"
+    );
+    const allowHosts = values["allow-host"] ?? [];
+    try {
+      checkBinding(values.host ?? "127.0.0.1", allowHosts.map(allowedHostName));
+    } catch (e) {
+      throw new SagebrewError("SB_USAGE", (e as Error).message);
+    }
     let local: Awaited<ReturnType<typeof startLocalSageMaker>>;
     try {
       local = await startLocalSageMaker({
         port: port ?? DEFAULT_LOCAL_PORT,
         ...(values.host !== undefined ? { host: values.host } : {}),
+        allowHosts,
         stateDir,
         env: io.env,
         log: (line) => io.stderr.write(`${line}\n`),

@@ -7,6 +7,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { listenError, readHttpLimits } from "@sagebrew/runtime/core";
+import { allowedHostName, checkBinding, isLoopbackAddress } from "./_host-guard.js";
 import type { Services } from "./context.js";
 import { EndpointManager } from "./endpoint-manager.js";
 import { containerEngineCli, planImage } from "./images.js";
@@ -20,6 +21,7 @@ import { ResourceStore, writeFileAtomic } from "./store.js";
 import { TrainingRunner } from "./training-runner.js";
 import { TransformRunner } from "./transform-runner.js";
 
+export { allowedHostName, checkBinding } from "./_host-guard.js";
 export { ApiError } from "./api-error.js";
 export { isBuiltinXGBoostImage } from "./images.js";
 export { extractModelArchive, packModelArchive } from "./model-archive.js";
@@ -30,8 +32,13 @@ export const DEFAULT_LOCAL_PORT = 8081;
 export interface LocalSageMakerOptions {
   /** Port to listen on (0 picks a free one). Default 8081. */
   readonly port?: number;
-  /** Interface to bind. Default 127.0.0.1. */
+  /** Interface to bind. Default 127.0.0.1; another than loopback needs `allowHosts`. */
   readonly host?: string;
+  /**
+   * Host names (or addresses) requests may be addressed to besides loopback ones (`--allow-host`);
+   * their pages' origins are allowed too. Default none.
+   */
+  readonly allowHosts?: readonly string[];
   /** The state directory (resources, job files, logs). */
   readonly stateDir: string;
   /** The environment: S3 endpoint and credentials, container engine, what programs inherit. */
@@ -75,14 +82,26 @@ async function lockState(stateDir: string): Promise<() => Promise<void>> {
   return () => rm(lock, { force: true });
 }
 
+/** The host of the URL `sagebrew local` prints: one the guard lets through, reaching `host`. */
+function shownHost(host: string, allowHosts: readonly string[]): string {
+  // Every interface (0.0.0.0, ::) includes loopback.
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  const name = allowedHostName(host);
+  return isLoopbackAddress(host) || allowHosts.includes(name) ? name : (allowHosts[0] ?? name);
+}
+
 /**
  * Starts `sagebrew local`.
  *
  * @throws SagebrewError SB_LISTEN when the port cannot be bound (in use, not allowed); Error when the
- *   state directory is in use.
+ *   state directory is in use, an allowed host is not a host name, or `host` is not loopback and no
+ *   host is allowed.
  * @example const local = await startLocalSageMaker({ stateDir: ".sagebrew/local", env: process.env, log: console.error });
  */
 export async function startLocalSageMaker(options: LocalSageMakerOptions): Promise<LocalSageMaker> {
+  const host = options.host ?? "127.0.0.1";
+  const allowHosts = (options.allowHosts ?? []).map(allowedHostName);
+  checkBinding(host, allowHosts);
   const stateDir = resolve(options.stateDir);
   await mkdir(stateDir, { recursive: true });
   const unlock = await lockState(stateDir);
@@ -153,9 +172,9 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     }),
     warn,
     limits: readHttpLimits(options.env),
+    allowHosts,
   });
   const { server } = front;
-  const host = options.host ?? "127.0.0.1";
   const wanted = options.port ?? DEFAULT_LOCAL_PORT;
   try {
     await new Promise<void>((done, fail) => {
@@ -177,7 +196,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${shownHost(host, allowHosts)}:${port}`,
     port,
     stateDir,
     close() {

@@ -63,7 +63,7 @@ function replyOf(socket: Socket): Promise<{ status: number; headers: string; bod
 }
 
 const jsonCall = (length: number) =>
-  `POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: SageMaker.ListModels\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: ${length}\r\n\r\n`;
+  `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: SageMaker.ListModels\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: ${length}\r\n\r\n`;
 
 describe("sagebrew local's listener under slow clients", () => {
   it(
@@ -74,7 +74,7 @@ describe("sagebrew local's listener under slow clients", () => {
       const { port } = await front({ headersTimeoutMs: 300 }, warnings);
       const s = await open(port);
       const reply = replyOf(s);
-      s.write("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-");
+      s.write("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-");
       const r = await reply;
       assert.equal(r.status, 408);
       assert.match(r.headers, /x-amzn-errortype: requesttimeoutexception/);

@@ -1,6 +1,8 @@
 /**
  * The one HTTP listener of `sagebrew local`: JSON 1.1 calls (`POST /` with `X-Amz-Target`) go to
  * the SageMaker control plane or CloudWatch Logs, `/endpoints/<name>/…` to the runtime API.
+ * Before any of that, every request passes one check of its `Host` and `Origin` (`_host-guard.ts`:
+ * loopback names only, unless allowed), refused with 403 in its protocol's error format.
  * Signatures are not checked, so real clients with any credentials work. Every failure becomes an
  * AWS-shaped error answer; nothing a client sends can stop the server.
  */
@@ -14,7 +16,8 @@ import {
   type Logger,
   rejectionLog,
 } from "@sagebrew/runtime/core";
-import { ApiError, jsonErrorBody } from "./api-error.js";
+import { createHostGuard, type Refusal } from "./_host-guard.js";
+import { ApiError, jsonErrorBody, restJsonErrorBody } from "./api-error.js";
 import { regionOf } from "./arn.js";
 import type { Services } from "./context.js";
 import { runSageMakerOperation, unknownOperation } from "./control-plane.js";
@@ -32,6 +35,8 @@ export interface FrontOptions {
   readonly warn: (message: string) => void;
   /** Time limits, the connection cap and rejection logging (`readHttpLimits(env)`). */
   readonly limits: HttpLimitsConfig;
+  /** Host names served besides loopback ones (`--allow-host`, as `allowedHostName` returns them). */
+  readonly allowHosts?: readonly string[];
 }
 
 function sendJson(
@@ -145,6 +150,25 @@ function onRequest(req: IncomingMessage, res: ServerResponse, o: FrontOptions): 
   );
 }
 
+/**
+ * Answers 403 for a request the host guard refused, in the protocol the request speaks: rest-json
+ * for the runtime's paths, JSON 1.1 for everything else. The body is not read; the connection closes.
+ */
+function sendRefusal(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+  req.resume();
+  const error = new ApiError("AccessDeniedException", refusal.message, { status: 403 });
+  const runtime = req.url?.startsWith("/endpoints/") === true;
+  const body = runtime ? restJsonErrorBody(error) : jsonErrorBody(error);
+  res.writeHead(403, {
+    "content-type": runtime ? "application/json" : "application/x-amz-json-1.1",
+    "content-length": Buffer.byteLength(body),
+    "x-amzn-requestid": randomUUID(),
+    "x-amzn-errortype": error.type,
+    connection: "close",
+  });
+  res.end(body);
+}
+
 /** The AWS error type of each refusal the guarded server makes by itself. */
 const GUARD_ERROR_TYPES: Record<GuardProblem["code"], string> = {
   SB_REQUEST_TIMEOUT: "RequestTimeoutException",
@@ -154,13 +178,22 @@ const GUARD_ERROR_TYPES: Record<GuardProblem["code"], string> = {
 
 /**
  * Creates the listener (not yet listening) on the same guarded server as `serve`: slow clients
- * get 408, connections over the cap 503, and rejections are logged at a bounded rate.
+ * get 408, connections over the cap 503, requests for another host or from another origin 403,
+ * and rejections are logged at a bounded rate.
  */
 export function createFront(options: FrontOptions): GuardedServer {
   const warner = rejectionLog(warnLogger(options.warn), { limit: options.limits.rejectionLogLimit });
+  const hosts = createHostGuard(options.allowHosts);
   return createGuardedServer(
     (req, res) => {
       try {
+        // One check for every protocol, before anything is routed.
+        const refusal = hosts.check(req.headers.host, req.headers.origin);
+        if (refusal) {
+          warner.warn(`403 ${refusal.reason}`, "request rejected", { status: 403, reason: refusal.message });
+          sendRefusal(req, res, refusal);
+          return;
+        }
         onRequest(req, res, options);
       } catch (e) {
         options.warn(`request failed: ${(e as Error)?.stack ?? String(e)}`);
