@@ -22,3 +22,4 @@ export { S3 } from "./s3.gen.js";
 export { SAGEMAKER } from "./sagemaker.gen.js";
 export { SAGEMAKER_RUNTIME } from "./sagemaker-runtime.gen.js";
 export { STS } from "./sts.gen.js";
+export { type Invalid, type ValidateOptions, validateInput, violations } from "./validate.js";
