@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { LIMITS } from "@sagebrew/runtime/core";
+import { pathForKey } from "./_key-path.js";
 import { freePort } from "./_ports.js";
 import { UpstreamPool } from "./_upstream.js";
 import { callWhole } from "./_upstream-call.js";
@@ -326,7 +327,15 @@ export class EndpointManager implements EndpointEngine {
       if (multiModel) await mkdir(join(root, "models"), { recursive: true });
       if (archive?.kind === "tar") await extractModelArchive(archive.path, join(root, "model"));
       if (archive?.kind === "dir") {
-        for (const o of archive.objects) await this.#o.storage.download(o.uri, join(root, "model", o.rel));
+        for (const o of archive.objects) {
+          let dest: string;
+          try {
+            dest = pathForKey(join(root, "model"), o, "the model directory");
+          } catch (e) {
+            throw new DeployError(`Cannot place the model data: ${(e as Error).message}`);
+          }
+          await this.#o.storage.download(o.uri, dest);
+        }
       }
       const id = instanceId(doc.name.toLowerCase(), generation, variant.VariantName, i);
       const port = await freePort();

@@ -10,6 +10,7 @@ import { createReadStream, createWriteStream, constants as fsConstants } from "n
 import { mkdir, open, rm, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { DEFAULT_ML_ROOT, mlPaths } from "@sagebrew/runtime/core";
+import { pathForKey } from "./_key-path.js";
 import type { TrainingJobDoc } from "./docs.js";
 import type { ObjectStorage, StoredObject } from "./storage.js";
 
@@ -92,7 +93,8 @@ async function makeFifo(path: string): Promise<void> {
 /**
  * Lays out every host of `job` under `options.jobDir` and copies the data in.
  *
- * @throws Error with a sentence naming the object that could not be read.
+ * @throws Error with a sentence naming the object that could not be read, or whose key would
+ *   place it outside its channel's (or the checkpoints') directory.
  */
 export async function layoutTrainingJob(job: TrainingJobDoc, options: LayoutOptions): Promise<HostLayout[]> {
   const { storage, runner, log } = options;
@@ -141,7 +143,8 @@ export async function layoutTrainingJob(job: TrainingJobDoc, options: LayoutOpti
         paths.checkpointConfig,
         JSON.stringify({ LocalPath: place.configPath, S3Path: job.CheckpointConfig.S3Uri }),
       );
-      for (const o of checkpointIn) await storage.download(o.uri, join(place.dir, o.rel));
+      for (const o of checkpointIn)
+        await storage.download(o.uri, pathForKey(place.dir, o, "the checkpoint directory"));
     }
     const pipes: Array<{ fifo: string; objects: StoredObject[] }> = [];
     for (const c of channels) {
@@ -158,7 +161,10 @@ export async function layoutTrainingJob(job: TrainingJobDoc, options: LayoutOpti
       }
       const dir = join(paths.dataDir, c.ChannelName);
       await mkdir(dir, { recursive: true });
-      for (const o of mine) await storage.download(o.uri, join(dir, o.rel), { link: true });
+      for (const o of mine) {
+        const dest = pathForKey(dir, o, `the directory of channel ${c.ChannelName}`);
+        await storage.download(o.uri, dest, { link: true });
+      }
     }
     layouts.push({
       host,

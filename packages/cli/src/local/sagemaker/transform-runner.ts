@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { compileJsonPath, type DataProcessing, recordFormat, runTransform } from "../transform/index.js";
+import { pathForKey } from "./_key-path.js";
 import type { TransformEngine } from "./context.js";
 import type { TransformJobDoc } from "./docs.js";
 import type { LogStore } from "./log-store.js";
@@ -141,6 +142,14 @@ export class TransformRunner implements TransformEngine {
     const count = Math.max(1, Math.min(job.TransformResources.InstanceCount, objects.length));
     const epoch = Math.floor(start);
     const dp = dataProcessing(job);
+    // Every key is checked before any instance starts, so that none runs for a job that fails.
+    for (const [i, o] of objects.entries()) {
+      try {
+        pathForKey(join(dir, `input-${(i % count) + 1}`), o, "the transform job's input directory");
+      } catch (e) {
+        throw new Error(`Cannot download the input data: ${(e as Error).message}`);
+      }
+    }
     const failures: string[] = [];
     await Promise.all(
       Array.from({ length: count }, async (_, index) => {
@@ -152,7 +161,9 @@ export class TransformRunner implements TransformEngine {
         await mkdir(inputDir, { recursive: true });
         // Objects are split across instances by key, one object to one instance.
         const mine = objects.filter((_, i) => i % count === index);
-        for (const o of mine) await this.#o.storage.download(o.uri, join(inputDir, o.rel), { link: true });
+        const placed = mine.map((o) => pathForKey(inputDir, o, "the transform job's input directory"));
+        for (const [i, o] of mine.entries())
+          await this.#o.storage.download(o.uri, placed[i]!, { link: true });
         const summary = await runTransform({
           inputPath: inputDir,
           outputDir,
