@@ -1,8 +1,10 @@
 /**
  * The SageMaker control plane (JSON 1.1, `X-Amz-Target: SageMaker.<Operation>`): the operations
- * `sagebrew local` serves, each checked against its request shape before it runs.
+ * `sagebrew local` serves, each checked against its input shape in SageMaker's API table before it
+ * runs.
  */
-import { ApiError } from "./api-error.js";
+import { SAGEMAKER, type ValidateOptions, validateInput } from "../../api/index.js";
+import { ApiError, serialization, validation } from "./api-error.js";
 import type { OpContext } from "./context.js";
 import {
   createEndpoint,
@@ -29,48 +31,59 @@ import {
   listTransformJobs,
   stopTransformJob,
 } from "./ops-transform.js";
-import { checkRequest, type Schema, s } from "./schema.js";
-import * as shapes from "./shapes.js";
 
 type Handler = (ctx: OpContext, body: Record<string, unknown>) => unknown;
 
-const LIST_ENDPOINT_CONFIGS: Schema = s.struct({
-  NextToken: s.str({ max: 8192 }),
-  MaxResults: s.int({ min: 1, max: 100 }),
-  SortBy: s.str({ enum: ["Name", "CreationTime"] }),
-  SortOrder: s.str({ enum: ["Ascending", "Descending"] }),
-  NameContains: s.str({ max: 63, pattern: "[a-zA-Z0-9-]+" }),
-  CreationTimeBefore: s.time(),
-  CreationTimeAfter: s.time(),
-});
-
-/** Every operation served, by name: its request shape and what it does. */
-export const OPERATIONS: Readonly<Record<string, { schema: Schema; run: Handler }>> = {
-  CreateTrainingJob: { schema: shapes.CREATE_TRAINING_JOB, run: createTrainingJob },
-  DescribeTrainingJob: { schema: shapes.DESCRIBE_TRAINING_JOB, run: describeTrainingJob },
-  StopTrainingJob: { schema: shapes.STOP_TRAINING_JOB, run: stopTrainingJob },
-  ListTrainingJobs: { schema: shapes.LIST_TRAINING_JOBS, run: listTrainingJobs },
-  CreateModel: { schema: shapes.CREATE_MODEL, run: createModel },
-  DescribeModel: { schema: shapes.DESCRIBE_MODEL, run: describeModel },
-  DeleteModel: { schema: shapes.DELETE_MODEL, run: deleteModel },
-  ListModels: { schema: shapes.LIST_MODELS, run: listModels },
-  CreateEndpointConfig: { schema: shapes.CREATE_ENDPOINT_CONFIG, run: createEndpointConfig },
-  DescribeEndpointConfig: { schema: shapes.DESCRIBE_ENDPOINT_CONFIG, run: describeEndpointConfig },
-  DeleteEndpointConfig: { schema: shapes.DELETE_ENDPOINT_CONFIG, run: deleteEndpointConfig },
-  ListEndpointConfigs: { schema: LIST_ENDPOINT_CONFIGS, run: listEndpointConfigs },
-  CreateEndpoint: { schema: shapes.CREATE_ENDPOINT, run: createEndpoint },
-  DescribeEndpoint: { schema: shapes.DESCRIBE_ENDPOINT, run: describeEndpoint },
-  UpdateEndpoint: { schema: shapes.UPDATE_ENDPOINT, run: updateEndpoint },
-  DeleteEndpoint: { schema: shapes.DELETE_ENDPOINT, run: deleteEndpoint },
-  ListEndpoints: { schema: shapes.LIST_ENDPOINTS, run: listEndpoints },
-  CreateTransformJob: { schema: shapes.CREATE_TRANSFORM_JOB, run: createTransformJob },
-  DescribeTransformJob: { schema: shapes.DESCRIBE_TRANSFORM_JOB, run: describeTransformJob },
-  StopTransformJob: { schema: shapes.STOP_TRANSFORM_JOB, run: stopTransformJob },
-  ListTransformJobs: { schema: shapes.LIST_TRANSFORM_JOBS, run: listTransformJobs },
-  AddTags: { schema: shapes.ADD_TAGS, run: addTags },
-  ListTags: { schema: shapes.LIST_TAGS, run: listTags },
-  DeleteTags: { schema: shapes.DELETE_TAGS, run: deleteTags },
+/** Every operation served, by name (its input shape is SageMaker's, in the API table). */
+export const OPERATIONS: Readonly<Record<string, Handler>> = {
+  CreateTrainingJob: createTrainingJob,
+  DescribeTrainingJob: describeTrainingJob,
+  StopTrainingJob: stopTrainingJob,
+  ListTrainingJobs: listTrainingJobs,
+  CreateModel: createModel,
+  DescribeModel: describeModel,
+  DeleteModel: deleteModel,
+  ListModels: listModels,
+  CreateEndpointConfig: createEndpointConfig,
+  DescribeEndpointConfig: describeEndpointConfig,
+  DeleteEndpointConfig: deleteEndpointConfig,
+  ListEndpointConfigs: listEndpointConfigs,
+  CreateEndpoint: createEndpoint,
+  DescribeEndpoint: describeEndpoint,
+  UpdateEndpoint: updateEndpoint,
+  DeleteEndpoint: deleteEndpoint,
+  ListEndpoints: listEndpoints,
+  CreateTransformJob: createTransformJob,
+  DescribeTransformJob: describeTransformJob,
+  StopTransformJob: stopTransformJob,
+  ListTransformJobs: listTransformJobs,
+  AddTags: addTags,
+  ListTags: listTags,
+  DeleteTags: deleteTags,
 };
+
+const fileUri = (value: string) => /^file:\/\/./.test(value);
+
+/**
+ * sagebrew's one extension of SageMaker's shapes: data and model URIs may also be `file://` URIs,
+ * as the SageMaker Python SDK's local mode takes them (SageMaker itself refuses them).
+ */
+const LOCAL_EXTENSIONS: ValidateOptions = {
+  alsoAccept: { S3Uri: fileUri, S3ModelUri: fileUri, Url: fileUri },
+};
+
+/**
+ * Checks a request body against the operation's input shape, as SageMaker does before anything runs.
+ *
+ * @throws ApiError `SerializationException` for a member of the wrong JSON type, `ValidationException`
+ *   listing every violated constraint.
+ * @example checkSageMakerInput("CreateModel", { ModelName: "iris" });
+ */
+export function checkSageMakerInput(operation: string, body: unknown): void {
+  const invalid = validateInput(SAGEMAKER, operation, body, LOCAL_EXTENSIONS);
+  if (invalid)
+    throw invalid.kind === "serialization" ? serialization(invalid.message) : validation(invalid.message);
+}
 
 /** The framework's answer to an operation the service does not have (HTTP 400). */
 export function unknownOperation(target: string, served: readonly string[]): ApiError {
@@ -99,6 +112,6 @@ export async function runSageMakerOperation(
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new ApiError("SerializationException", "The request body must be a JSON object.");
   }
-  checkRequest(op.schema, body);
-  return await op.run(ctx, body as Record<string, unknown>);
+  checkSageMakerInput(operation, body);
+  return await op(ctx, body as Record<string, unknown>);
 }

@@ -2,8 +2,10 @@
  * CloudWatch Logs reads (JSON 1.1, `X-Amz-Target: Logs_20140328.<Operation>`) over the log store:
  * DescribeLogGroups, DescribeLogStreams, GetLogEvents and FilterLogEvents, with CloudWatch's
  * tokens and limits, so log-tailing code (the SageMaker Python SDK's `logs=True`, `sagebrew logs`)
- * works unchanged.
+ * works unchanged. Requests are checked against CloudWatch Logs' API table first, so the handlers
+ * read members of the right types.
  */
+import { LOGS, validateInput } from "../../api/index.js";
 import { ApiError } from "./api-error.js";
 import { LOCAL_ACCOUNT, logStreamArn } from "./arn.js";
 import { unknownOperation } from "./control-plane.js";
@@ -15,30 +17,14 @@ const notFound = (what: "group" | "stream") =>
   new ApiError("ResourceNotFoundException", `The specified log ${what} does not exist.`);
 const invalid = (message: string) => new ApiError("InvalidParameterException", message);
 
-function str(body: Body, key: string, required = false): string | undefined {
-  const v = body[key];
-  if (v === undefined || v === null) {
-    if (required)
-      throw invalid(
-        `1 validation error detected: Value null at '${key}' failed to satisfy constraint: Member must not be null`,
-      );
-    return undefined;
-  }
-  if (typeof v !== "string") throw new ApiError("SerializationException", `${key} must be a string`);
-  return v;
+/** A string member, already checked against the table. */
+function str(body: Body, key: string): string | undefined {
+  return typeof body[key] === "string" ? body[key] : undefined;
 }
 
-function int(body: Body, key: string, min: number, max: number): number | undefined {
-  const v = body[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v))
-    throw new ApiError("SerializationException", `${key} must be an integer`);
-  if (v < min || v > max) {
-    throw invalid(
-      `1 validation error detected: Value '${v}' at '${key}' failed to satisfy constraint: Member must have value ${v < min ? `greater than or equal to ${min}` : `less than or equal to ${max}`}`,
-    );
-  }
-  return v;
+/** A number member, already checked against the table. */
+function num(body: Body, key: string): number | undefined {
+  return typeof body[key] === "number" ? body[key] : undefined;
 }
 
 function token(prefix: string, raw: string | undefined): number | undefined {
@@ -48,15 +34,27 @@ function token(prefix: string, raw: string | undefined): number | undefined {
   return Number(m[1]);
 }
 
+/** The group a request names: `logGroupName`, or `logGroupIdentifier` (a name or the group's ARN). */
+function groupName(body: Body): string {
+  const name = str(body, "logGroupName");
+  const id = str(body, "logGroupIdentifier");
+  if (name !== undefined && id !== undefined) {
+    throw invalid("LogGroup name and LogGroup ARN are mutually exclusive parameters.");
+  }
+  const given = name ?? id?.replace(/^arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(:\*)?$/, "$1");
+  if (given === undefined) throw invalid("Either logGroupName or logGroupIdentifier must be specified.");
+  return given;
+}
+
 function groupStreams(store: LogStore, body: Body): LogStream[] {
-  const streams = store.streams(str(body, "logGroupName", true)!);
+  const streams = store.streams(groupName(body));
   if (!streams) throw notFound("group");
   return streams;
 }
 
 function describeLogGroups(store: LogStore, body: Body, region: string): unknown {
   const prefix = str(body, "logGroupNamePrefix") ?? "";
-  const limit = int(body, "limit", 1, 50) ?? 50;
+  const limit = num(body, "limit") ?? 50;
   const start = token("g", str(body, "nextToken")) ?? 0;
   const names = store.groupNames().filter((g) => g.startsWith(prefix));
   const page = names.slice(start, start + limit);
@@ -79,16 +77,11 @@ function describeLogStreams(store: LogStore, body: Body, region: string): unknow
   const streams = groupStreams(store, body);
   const prefix = str(body, "logStreamNamePrefix");
   const orderBy = str(body, "orderBy") ?? "LogStreamName";
-  if (orderBy !== "LogStreamName" && orderBy !== "LastEventTime") {
-    throw invalid(
-      `1 validation error detected: Value '${orderBy}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]`,
-    );
-  }
   if (prefix !== undefined && orderBy === "LastEventTime") {
     throw invalid("Cannot order by LastEventTime with a logStreamNamePrefix.");
   }
   const descending = body.descending === true;
-  const limit = int(body, "limit", 1, 50) ?? 50;
+  const limit = num(body, "limit") ?? 50;
   const start = token("s", str(body, "nextToken")) ?? 0;
   const last = (s: LogStream) => s.events[s.events.length - 1]?.timestamp ?? 0;
   const picked = streams
@@ -131,10 +124,10 @@ function firstAtOrAfter(events: readonly LogEvent[], time: number): number {
 
 function getLogEvents(store: LogStore, body: Body): unknown {
   const streams = groupStreams(store, body);
-  const name = str(body, "logStreamName", true)!;
+  const name = str(body, "logStreamName")!;
   const stream = streams.find((s) => s.name === name);
   if (!stream) throw notFound("stream");
-  const limit = int(body, "limit", 1, 10_000) ?? 10_000;
+  const limit = num(body, "limit") ?? 10_000;
   const startTime = typeof body.startTime === "number" ? body.startTime : undefined;
   const endTime = typeof body.endTime === "number" ? body.endTime : undefined;
   const events = stream.events;
@@ -184,7 +177,7 @@ function filterLogEvents(store: LogStore, body: Body): unknown {
   if (Array.isArray(names) && prefix !== undefined) {
     throw invalid("logStreamNames and logStreamNamePrefix cannot both be given.");
   }
-  const limit = int(body, "limit", 1, 10_000) ?? 10_000;
+  const limit = num(body, "limit") ?? 10_000;
   const startTime = typeof body.startTime === "number" ? body.startTime : Number.NEGATIVE_INFINITY;
   const endTime = typeof body.endTime === "number" ? body.endTime : Number.POSITIVE_INFINITY;
   const match = filterMatcher(str(body, "filterPattern"));
@@ -239,6 +232,13 @@ export function runLogsOperation(operation: string, body: unknown, store: LogSto
     );
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new ApiError("SerializationException", "The request body must be a JSON object.");
+  }
+  // CloudWatch Logs answers a failed constraint as InvalidParameterException, in the framework's words.
+  const problem = validateInput(LOGS, operation, body);
+  if (problem) {
+    throw problem.kind === "serialization"
+      ? new ApiError("SerializationException", problem.message)
+      : invalid(problem.message);
   }
   return op(store, body as Body, region);
 }

@@ -181,6 +181,24 @@ describe("InvokeEndpoint through the runtime API", () => {
     );
     assert.equal(bad.name, "ValidationError");
     assert.match(bad.message, /Value 'bad_name' at 'endpointName' failed to satisfy constraint/);
+    // Header members are checked against SageMaker Runtime's table, every one at once; the
+    // sensitive CustomAttributes is not echoed.
+    const headers = await failure(
+      client.send(
+        new InvokeEndpointCommand({
+          EndpointName: "ep",
+          Body: Buffer.from("x"),
+          CustomAttributes: "a".repeat(1025),
+          InferenceId: "i".repeat(65),
+        }),
+      ),
+    );
+    assert.equal(headers.name, "ValidationError");
+    assert.equal(
+      headers.message,
+      "2 validation errors detected: Value at 'customAttributes' failed to satisfy constraint: Member must have length less than or equal to 1024; " +
+        `Value '${"i".repeat(65)}' at 'inferenceId' failed to satisfy constraint: Member must have length less than or equal to 64`,
+    );
     const missing = await failure(
       client.send(new InvokeEndpointCommand({ EndpointName: "other", Body: Buffer.from("x") })),
     );

@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HEADERS, LIMITS } from "@sagebrew/runtime/core";
+import { SAGEMAKER_RUNTIME, shapeOf, validateInput } from "../../api/index.js";
 import type { ResponseHandler, UpstreamError } from "./_upstream.js";
 import { headerValue } from "./_upstream-call.js";
 import { ApiError, restJsonErrorBody } from "./api-error.js";
@@ -32,7 +33,6 @@ export const MAX_INVOKE_BYTES = 6 * 1024 * 1024;
 /** A body over the limit is read (and dropped) up to this size so that the 413 reaches the client. */
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 const TIMEOUT_MS = LIMITS.defaultInvocationTimeoutSeconds * 1000;
-const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
 
 /** Request headers of InvokeEndpoint that reach the container (lower-case), besides Content-Type and Accept. */
 const FORWARDED = [
@@ -426,26 +426,42 @@ function upstreamHead(req: IncomingMessage, kind: Kind, length: number): string 
   return `${head}\r\n`;
 }
 
-/** Checks what SageMaker checks before invoking; returns the error, if any. */
-function checkRequest(req: IncomingMessage, endpoint: string): ApiError | undefined {
-  if (endpoint.length > 63 || !NAME.test(endpoint)) {
-    return validationError(
-      `1 validation error detected: Value '${endpoint}' at 'endpointName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*`,
+/** The operation each kind of invocation is, in SageMaker Runtime's API table. */
+const OPERATION = { invoke: "InvokeEndpoint", stream: "InvokeEndpointWithResponseStream" } as const;
+
+/** Per operation, its header members: [member, lower-case header name], read from the table once. */
+const headerMembers = new Map<string, ReadonlyArray<readonly [string, string]>>();
+
+function headersOf(operation: string): ReadonlyArray<readonly [string, string]> {
+  let found = headerMembers.get(operation);
+  if (!found) {
+    const input = shapeOf(SAGEMAKER_RUNTIME, SAGEMAKER_RUNTIME.operations[operation]!.input!);
+    found = Object.entries(input.type === "structure" ? input.members : {}).flatMap(([member, ref]) =>
+      typeof ref === "object" && ref.location === "header" && ref.locationName
+        ? [[member, ref.locationName.toLowerCase()] as const]
+        : [],
     );
+    headerMembers.set(operation, found);
   }
-  const attrs = req.headers[HEADERS.customAttributes];
-  if (typeof attrs === "string" && attrs.length > 1024) {
-    return validationError(
-      "1 validation error detected: Value at 'customAttributes' failed to satisfy constraint: Member must have length less than or equal to 1024",
-    );
+  return found;
+}
+
+/** The body is checked by its size as it arrives (413), not by the validator. */
+const SKIP_BODY = { skip: ["Body"] } as const;
+
+/** Checks what SageMaker checks before invoking (the endpoint name, the headers); returns the error, if any. */
+function checkRequest(req: IncomingMessage, endpoint: string, kind: Kind): ApiError | undefined {
+  const operation = OPERATION[kind];
+  const input: Record<string, unknown> = { EndpointName: endpoint };
+  for (const [member, header] of headersOf(operation)) {
+    const v = req.headers[header];
+    if (v !== undefined) input[member] = v;
   }
-  const id = req.headers["x-amzn-sagemaker-inference-id"];
-  if (typeof id === "string" && (id.length < 1 || id.length > 64)) {
-    return validationError(
-      "1 validation error detected: Value at 'inferenceId' failed to satisfy constraint: Member must have length between 1 and 64",
-    );
-  }
-  return undefined;
+  const invalid = validateInput(SAGEMAKER_RUNTIME, operation, input, SKIP_BODY);
+  if (!invalid) return undefined;
+  return invalid.kind === "serialization"
+    ? new ApiError("SerializationException", invalid.message)
+    : validationError(invalid.message);
 }
 
 /** The 413 SageMaker answers for a body over 6 MiB (no error type: clients report the status). */
@@ -481,7 +497,7 @@ export function createRuntimeRoute(endpoints: EndpointManager, options: RuntimeO
     } catch {
       endpoint = url.slice(11, slash);
     }
-    const problem = checkRequest(req, endpoint);
+    const problem = checkRequest(req, endpoint, kind);
     if (problem) {
       req.resume();
       sendError(res, problem, randomUUID());
