@@ -5,6 +5,7 @@
  */
 import { createXGBoostAlgorithm } from "../algorithms/xgboost/algorithm.js";
 import { defaultCodecs } from "../codecs/builtin.js";
+import { readEmulation } from "../config/emulate.js";
 import { ENV } from "../contract/index.js";
 import { toSagebrewError } from "../errors/index.js";
 import { type ProjectDeclaration, readProject } from "../project/index.js";
@@ -41,14 +42,29 @@ export interface RunTrainOptions {
 export async function runTrain(options: RunTrainOptions): Promise<TrainingOutcome & { source?: string }> {
   const env = options.env ?? process.env;
   let resolved: Awaited<ReturnType<typeof resolveAlgorithm>>;
+  let emulating = false;
   try {
+    const emulation = readEmulation(env);
     const projectDir = env[ENV.project];
     const project = options.project ?? (projectDir ? await readProject(projectDir) : undefined);
     resolved = await resolveAlgorithm({
       algorithmModule: env[ENV.algorithm] || undefined,
       projectAlgorithm: project?.algorithm,
-      builtin: createXGBoostAlgorithm,
+      builtin: () =>
+        createXGBoostAlgorithm(
+          emulation ? { emulate: { version: emulation.version, root: options.root } } : {},
+        ),
     });
+    // SAGEBREW_EMULATE describes SageMaker's XGBoost image: it changes the built-in algorithm only.
+    emulating = emulation !== undefined && resolved.source === resolved.algorithm.name;
+    if (emulation && !emulating)
+      options.reporter.warn(
+        `${ENV.emulate} applies to the built-in XGBoost algorithm only; ${resolved.source} runs as it is`,
+      );
+    if (emulating)
+      options.reporter.info(
+        `training as SageMaker's XGBoost image ${emulation!.version} would (${ENV.emulate})`,
+      );
   } catch (e) {
     // The algorithm cannot be loaded: the job fails as any other would, with the failure file.
     const error = toSagebrewError(e);
@@ -64,6 +80,7 @@ export async function runTrain(options: RunTrainOptions): Promise<TrainingOutcom
     algorithm: resolved.algorithm,
     reporter: options.reporter,
     codecs: defaultCodecs(),
+    ...(emulating ? { failure: { sageMakerPrefix: true } } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
   });

@@ -6,7 +6,7 @@
  * stopped by SIGTERM.
  */
 import { DEFAULT_ML_ROOT, ENV } from "../contract/index.js";
-import { EXIT, summaryLines } from "../training/index.js";
+import { EXIT, errorLine, summaryLines } from "../training/index.js";
 import { collectiveAbandoned, exitImmediately } from "../xgboost/index.js";
 import { runTrain } from "./train-main.js";
 
@@ -31,7 +31,7 @@ const outcome = await runTrain({
 });
 if (outcome.summary)
   for (const line of summaryLines(outcome.summary)) process.stdout.write(`train: ${line}\n`);
-if (outcome.error) process.stderr.write(`train: error: ${outcome.error.message}\n`);
+if (outcome.error) process.stderr.write(`train: ${errorLine(outcome.error)}\n`);
 if (outcome.failureNotWritten) process.stderr.write(`train: error: ${outcome.failureNotWritten}\n`);
 process.exitCode = outcome.exitCode;
 // A multi-host job that failed may leave XGBoost's collective thread blocked on a peer for good,

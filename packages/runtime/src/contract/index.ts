@@ -89,6 +89,7 @@ export const ENV = Object.freeze({
   project: "SAGEBREW_PROJECT",
   mmeMemoryMb: "SAGEBREW_MME_MEMORY_MB",
   xgboostJs: "SAGEBREW_XGBOOST_JS",
+  emulate: "SAGEBREW_EMULATE",
   headersTimeout: "SAGEBREW_HEADERS_TIMEOUT",
   bodyIdleTimeout: "SAGEBREW_BODY_IDLE_TIMEOUT",
   bodyTimeout: "SAGEBREW_BODY_TIMEOUT",
@@ -316,6 +317,13 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     default: "auto",
     meaning:
       "Which code walks XGBoost trees: `auto` (generated JavaScript where it matches libxgboost: small requests, and large ones when also faster), `large` (it for every size, untimed), `off` (libxgboost only).",
+  },
+  {
+    name: ENV.emulate,
+    program: "train",
+    default: "unset",
+    meaning:
+      "`sagemaker-xgboost:<version>` (0.90-1 … 1.7-1, 3.0-5): train as that version of SageMaker's built-in XGBoost image — accept and reject what it does, with its failure texts (`ClientError:`/`AlgorithmError:`) (docs/compatibility.md).",
   },
   {
     name: ENV.headersTimeout,

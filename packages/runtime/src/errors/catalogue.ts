@@ -163,6 +163,18 @@ export const ERROR_CODES = {
     summary:
       "The hosts of a multi-host training job could not form or keep their cluster: a host never came, left or failed, or a port was taken.",
   },
+  SB_EMULATED_CLIENT_ERROR: {
+    kind: "user",
+    status: 400,
+    summary:
+      "Under SAGEBREW_EMULATE, SageMaker's XGBoost image would fail the job as the user's error (`ClientError:` and the image's own text).",
+  },
+  SB_EMULATED_ALGORITHM_ERROR: {
+    kind: "algorithm",
+    status: 500,
+    summary:
+      "Under SAGEBREW_EMULATE, SageMaker's XGBoost image would fail the job as an algorithm error, or would crash (`AlgorithmError:` and what happened).",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -278,6 +278,8 @@ function checkHyperparameterSchema(value: unknown, fail: (why: string) => Sagebr
   }
   if (s.check !== undefined && typeof s.check !== "function")
     throw fail("hyperparameters.check must be a function");
+  if (s.validate !== undefined && typeof s.validate !== "function")
+    throw fail("hyperparameters.validate must be a function");
 }
 
 function checkChannels(value: unknown, fail: (why: string) => SagebrewError): void {

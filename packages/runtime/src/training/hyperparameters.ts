@@ -98,6 +98,14 @@ export interface HyperparameterSchema<Ds extends HyperparameterDeclarations = Hy
    * (`num_class` is required for a `multi:*` objective).
    */
   readonly check?: (values: HyperparameterValues<Ds>, fail: HyperparameterFail) => void;
+  /**
+   * Replaces the declared validation altogether: takes the job's hyperparameters and returns the
+   * validated values, or throws the job's failure (the XGBoost algorithm under `SAGEBREW_EMULATE`
+   * validates as SageMaker's image does).
+   */
+  readonly validate?: (
+    input: Readonly<Record<string, string>>,
+  ) => ValidatedHyperparameters<HyperparameterValues<Ds>>;
 }
 
 /** The validated hyperparameters. */
@@ -247,6 +255,7 @@ export function validateDeclared<Ds extends HyperparameterDeclarations>(
   input: Readonly<Record<string, string>>,
   algorithm: string,
 ): ValidatedHyperparameters<HyperparameterValues<Ds>> {
+  if (schema.validate) return schema.validate(input);
   const declarations: HyperparameterDeclarations = schema.declarations;
   const aliases = schema.aliases ?? {};
   const { raw, used } = resolveAliases(input, aliases);

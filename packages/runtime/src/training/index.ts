@@ -20,7 +20,7 @@ export {
   type TrainOutput,
 } from "./algorithm.js";
 export { type ChannelFile, type ChannelListing, listChannelFiles } from "./channels.js";
-export { failureText, writeFailure } from "./failure.js";
+export { errorLine, type FailureOptions, failureText, writeFailure } from "./failure.js";
 export {
   type BoolHyperparameter,
   type CustomHyperparameter,

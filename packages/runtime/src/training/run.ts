@@ -27,7 +27,7 @@ import type {
 import { channelDirectories, resolveChannels } from "./channels.js";
 import { checkpointsIn } from "./checkpoints.js";
 import { type ChannelSource, readChannel, readChannelDataset, streamChannel } from "./data.js";
-import { writeFailure } from "./failure.js";
+import { type FailureOptions, writeFailure } from "./failure.js";
 import { validateDeclared } from "./hyperparameters.js";
 import { readTrainingJob, type TrainingJob } from "./job.js";
 import { RoundHistory } from "./metrics.js";
@@ -83,6 +83,8 @@ export interface RunTrainingOptions {
   readonly graceMs?: number;
   /** The codecs channels are decoded with (the algorithm's own `codecs` are added). */
   readonly codecs: CodecRegistry;
+  /** How the failure file words the reason (`SAGEBREW_EMULATE`: as SageMaker's built-in algorithms do). */
+  readonly failure?: FailureOptions;
 }
 
 export interface TrainingOutcome {
@@ -191,7 +193,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
     };
   } catch (e) {
     const error = asTrainingError(e, options.signal?.aborted === true, history, algorithm.name);
-    const failure = await writeFailure(root, error);
+    const failure = await writeFailure(root, error, options.failure);
     if (!failure.written) return { exitCode: EXIT.internal, error, failureNotWritten: failure.reason };
     return { exitCode: exitCodeOf(error), error };
   }

@@ -6,6 +6,7 @@
  */
 import type { Dataset } from "../../codecs/types.js";
 import { readClusterConfig } from "../../config/cluster.js";
+import type { XGBoostImageVersion } from "../../config/emulate.js";
 import { isSagebrewError, SagebrewError, toSagebrewError } from "../../errors/index.js";
 import {
   type ChannelData,
@@ -19,6 +20,12 @@ import {
 import { type Booster, type Collective, trimNativeHeap } from "../../xgboost/index.js";
 import { modelFiles } from "./_model.js";
 import { crossValidate } from "./cross-validation.js";
+import {
+  type EmulatedJob,
+  emulatedError,
+  emulatedHyperparameters,
+  prepareEmulatedJob,
+} from "./emulate/index.js";
 import {
   toTrainingParams,
   XGBOOST_ALGORITHM_NAME,
@@ -139,8 +146,33 @@ function dataLine(
   return `data: ${train.rows} training rows${validation ? `, ${validation.rows} validation rows` : ""}, ${train.cols} features${classNames ? `, classes ${classNames.join(", ")}` : ""}`;
 }
 
-async function train(ctx: TrainingContext<XGBoostHyperparameters>): Promise<TrainOutput> {
-  if (ctx.hyperparameters._kfold !== undefined && ctx.hosts.length > 1) {
+/** Train as that version of SageMaker's XGBoost image would, under the job's root. */
+interface EmulateOptions {
+  readonly version: XGBoostImageVersion;
+  readonly root: string;
+}
+
+async function train(
+  ctx: TrainingContext<XGBoostHyperparameters>,
+  emulate?: EmulateOptions,
+): Promise<TrainOutput> {
+  if (emulate) {
+    try {
+      const job = await prepareEmulatedJob(ctx, emulate);
+      return await trainAcrossHosts(ctx, job);
+    } catch (e) {
+      throw emulatedError(e);
+    }
+  }
+  return trainAcrossHosts(ctx);
+}
+
+async function trainAcrossHosts(
+  ctx: TrainingContext<XGBoostHyperparameters>,
+  emulated?: EmulatedJob,
+): Promise<TrainOutput> {
+  const kfold = emulated ? emulated.params.crossValidation : ctx.hyperparameters._kfold;
+  if (kfold !== undefined && ctx.hosts.length > 1) {
     throw new SagebrewError(
       "SB_HYPERPARAMETER",
       `Hyperparameter _kfold: k-fold cross-validation runs on one host, and this job has ${ctx.hosts.length} (${ctx.hosts.join(", ")}); use one instance, or leave _kfold out`,
@@ -149,9 +181,14 @@ async function train(ctx: TrainingContext<XGBoostHyperparameters>): Promise<Trai
   const multi = await joinHosts(ctx);
   let ring: Collective | undefined;
   try {
-    const output = await trainHere(ctx, multi, (r) => {
-      ring = r;
-    });
+    const output = await trainHere(
+      ctx,
+      multi,
+      (r) => {
+        ring = r;
+      },
+      emulated,
+    );
     await ring?.finalize();
     await multi?.finish();
     return output;
@@ -189,14 +226,19 @@ async function trainHere(
   ctx: TrainingContext<XGBoostHyperparameters>,
   multi: MultiHost | undefined,
   onRing: (ring: Collective) => void,
+  emulated?: EmulatedJob,
 ): Promise<TrainOutput> {
-  const params = toTrainingParams(ctx.hyperparameters, ctx.givenHyperparameters);
-  const trainChannel = ctx.channels.get("train");
-  const validationChannel = ctx.channels.has("validation") ? ctx.channels.get("validation") : undefined;
+  const params = emulated?.params ?? toTrainingParams(ctx.hyperparameters, ctx.givenHyperparameters);
+  const trainChannel = emulated ? undefined : ctx.channels.get("train");
+  const validationChannel =
+    !emulated && ctx.channels.has("validation") ? ctx.channels.get("validation") : undefined;
   const read = { weights: params.csvWeights };
-  const localTrain = await readOrNone(trainChannel, read, multi);
-  const validationData = await readOrNone(validationChannel, read, multi);
-  const role = await roleOf(multi, localTrain, validationData, validationChannel !== undefined);
+  const localTrain = emulated ? emulated.train : await readOrNone(trainChannel, read, multi);
+  const validationData = emulated ? emulated.validation : await readOrNone(validationChannel, read, multi);
+  const validationConfigured = emulated ? emulated.validationConfigured : validationChannel !== undefined;
+  const trainName = trainChannel?.directory ?? "train";
+  const validationName = validationChannel?.directory ?? "validation";
+  const role = await roleOf(multi, localTrain, validationData, validationConfigured);
   if (role.kind === "leave" || role.kind === "coordinate") {
     ctx.logger.warn(role.reason);
     await multi!.finish();
@@ -211,26 +253,31 @@ async function trainHere(
       `training on ${ring.worldSize} hosts (${role.kind === "ring" ? role.hosts.join(", ") : ""}) as rank ${ring.rank}${isMaster ? "; this host writes the model" : ""}`,
     );
   const trainData = localTrain!;
-  if (validationData && validationData.cols !== trainData.cols) {
+  // The image hands XGBoost both matrices as they are; XGBoost itself decides.
+  if (!emulated && validationData && validationData.cols !== trainData.cols) {
     const sparse = [...trainData.parts, ...validationData.parts].some((p) => p.features.kind === "csr");
     if (!sparse) {
       throw new SagebrewError(
         "SB_DATA_SHAPE",
-        `Cannot train: channel ${validationChannel!.directory} has ${validationData.cols} features, channel ${trainChannel.directory} has ${trainData.cols}`,
+        `Cannot train: channel ${validationName} has ${validationData.cols} features, channel ${trainName} has ${trainData.cols}`,
       );
     }
   }
   trimNativeHeap(); // parse threads are gone; hand their freed buffers back
-  const labelled = prepareLabels(
-    trainData.parts,
-    validationData?.parts,
-    params,
-    {
-      train: `channel ${trainChannel.directory}`,
-      validation: `channel ${validationChannel?.directory ?? "validation"}`,
-    },
-    role.kind === "ring" || role.kind === "alone" ? role.classNames : undefined,
-  );
+  // The image's labels are numbers, whatever they fit: XGBoost itself checks them against the objective.
+  const labelled = emulated
+    ? {
+        train: trainData.parts as Labelled[],
+        ...(validationData ? { validation: validationData.parts as Labelled[] } : {}),
+        classNames: undefined,
+      }
+    : prepareLabels(
+        trainData.parts,
+        validationData?.parts,
+        params,
+        { train: `channel ${trainName}`, validation: `channel ${validationName}` },
+        role.kind === "ring" || role.kind === "alone" ? role.classNames : undefined,
+      );
   if (params.crossValidation) {
     return crossValidate({
       ctx,
@@ -250,7 +297,7 @@ async function trainHere(
     ctx.logger.warn(
       "early_stopping_rounds is set but there is no validation channel; training runs all rounds",
     );
-  } else if (params.earlyStoppingRounds !== undefined && params.evalMetrics.length === 0) {
+  } else if (!emulated && params.earlyStoppingRounds !== undefined && params.evalMetrics.length === 0) {
     // SageMaker's container stops early only on a metric named in eval_metric (or by HPO), and
     // otherwise trains every round without a word; XGBoost itself watches its default metric.
     ctx.logger.info(
@@ -339,7 +386,18 @@ function importanceOf(booster: Booster, cols: number): Pick<TrainOutput, "featur
  *
  * @example await runTraining({ root, algorithm: createXGBoostAlgorithm(), reporter, codecs: defaultCodecs() });
  */
-export function createXGBoostAlgorithm(): CheckedAlgorithm {
+export function createXGBoostAlgorithm(options: { emulate?: EmulateOptions } = {}): CheckedAlgorithm {
+  const { emulate } = options;
+  if (emulate) {
+    // The image validates hyperparameters and channels itself (emulate/), before it reads data.
+    return defineAlgorithm({
+      name: XGBOOST_ALGORITHM_NAME,
+      hyperparameters: emulatedHyperparameters(emulate),
+      channels: { train: { description: "the training rows, label first" }, validation: {} },
+      checkpointPrefix: "xgboost-checkpoint",
+      train: (ctx) => train(ctx as unknown as TrainingContext<XGBoostHyperparameters>, emulate),
+    }) as unknown as CheckedAlgorithm;
+  }
   return defineAlgorithm({
     name: XGBOOST_ALGORITHM_NAME,
     hyperparameters: XGBOOST_HYPERPARAMETERS,
@@ -350,6 +408,6 @@ export function createXGBoostAlgorithm(): CheckedAlgorithm {
     // SageMaker's container fails on any other channel ("Extraneous channel found").
     extraChannels: "reject",
     checkpointPrefix: "xgboost-checkpoint",
-    train,
+    train: (ctx) => train(ctx),
   }) as unknown as CheckedAlgorithm;
 }
