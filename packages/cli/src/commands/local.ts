@@ -28,9 +28,10 @@ AWS_SECRET_ACCESS_KEY). See docs/local-sagemaker.md.
 Whoever can send it a request can run code as you (an image, its environment, its entry point):
 it listens on loopback only, and answers only requests addressed to localhost, *.localhost,
 127.x.x.x or [::1] and, from web pages, only pages of those origins (403 otherwise), so that no
-web site can reach it, DNS rebinding included. To serve other machines, bind another interface
-and name the host names clients use: --host 0.0.0.0 --allow-host my-laptop.lan (refused without
---allow-host); anyone who can reach the port can then run code on this machine.
+web site can reach it, DNS rebinding included; the serve processes of its endpoints and transform
+jobs listen on loopback too. To serve other machines, bind another interface and name the host
+names clients use: --host 0.0.0.0 --allow-host my-laptop.lan (refused without --allow-host);
+anyone who can reach the port can then run code on this machine.
 
 Options:
   -p, --port <n>         port to listen on; 0 picks a free one (default: 8081)

@@ -21,7 +21,7 @@ export interface RunServeOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** A logger; default JSON lines on stderr at the configured level. */
   logger?: Logger;
-  /** Interface to bind (default all). */
+  /** Interface to bind (default `SAGEBREW_BIND_ADDRESS`, else all). */
   host?: string;
   /** The model directory (default `<SAGEMAKER_BASE_DIR>/model`), for `sagebrew serve <model dir>`. */
   modelDir?: string;
@@ -40,8 +40,9 @@ export async function runServe(
   const env = options.env ?? process.env;
   const config = readServingConfig(env, { cpuCount: availableParallelism() });
   const logger = options.logger ?? createLogger({ level: config.logLevel, fields: { program: "serve" } });
+  const host = options.host ?? config.bindAddress;
   if (config.multiModel)
-    return Object.assign(await serveMultiModel(config, logger, options.host, env), { config, logger });
+    return Object.assign(await serveMultiModel(config, logger, host, env), { config, logger });
   const modelDir = options.modelDir ?? mlPaths(config.baseDir).modelDir;
   const projectDir = env[ENV.project];
   const project = projectDir ? await readProject(projectDir) : undefined;
@@ -57,10 +58,10 @@ export async function runServe(
       config,
       logger,
       modelDir,
-      ...(options.host === undefined ? {} : { host: options.host }),
+      ...(host === undefined ? {} : { host }),
     }),
     config.port,
-    options.host,
+    host,
   );
   return Object.assign(server, { config, logger });
 }

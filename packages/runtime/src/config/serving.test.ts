@@ -8,6 +8,7 @@ describe("readServingConfig()", () => {
     const c = readServingConfig({}, { cpuCount: 4 });
     assert.equal(c.baseDir, "/opt/ml");
     assert.equal(c.port, 8080);
+    assert.equal(c.bindAddress, undefined);
     assert.equal(c.safePortRange, undefined);
     assert.equal(c.maxPayloadBytes, 6 * 1024 * 1024);
     assert.equal(c.maxPayloadMb, 6);
@@ -22,6 +23,20 @@ describe("readServingConfig()", () => {
     assert.equal(c.ensemble, true);
     assert.equal(c.xgboostJs, "auto");
     assert.ok(Object.isFrozen(c));
+  });
+
+  it("takes an IP address to listen on, not a name", () => {
+    for (const a of ["127.0.0.1", "0.0.0.0", "::1", "::", "fe80::1"])
+      assert.equal(readServingConfig({ SAGEBREW_BIND_ADDRESS: a }).bindAddress, a);
+    for (const bad of ["localhost", "256.0.0.1", "127.0.0", "1.2.3.4.5", "example.com"])
+      assert.throws(
+        () => readServingConfig({ SAGEBREW_BIND_ADDRESS: bad }),
+        (e: unknown) =>
+          isSagebrewError(e, "SB_ENV_INVALID") &&
+          (e as Error).message ===
+            `Cannot use SAGEBREW_BIND_ADDRESS=${JSON.stringify(bad)}: expected an IP address such as 127.0.0.1 or ::1`,
+        bad,
+      );
   });
 
   it("reads every variable", () => {

@@ -20,6 +20,8 @@ export interface ServingConfig extends HttpLimitsConfig {
   readonly baseDir: string;
   /** `SAGEMAKER_BIND_TO_PORT`, default 8080; 0 asks the OS for a free port. */
   readonly port: number;
+  /** `SAGEBREW_BIND_ADDRESS`: the IP address to listen on; undefined = every interface. */
+  readonly bindAddress: string | undefined;
   /** `SAGEMAKER_SAFE_PORT_RANGE`, for any extra port. */
   readonly safePortRange: PortRange | undefined;
   /** `MAX_CONTENT_LENGTH` bytes, else `SAGEMAKER_MAX_PAYLOAD_IN_MB` × 1 MiB, default 6 MiB. */
@@ -103,6 +105,7 @@ export function readServingConfig(
   return Object.freeze({
     baseDir: get(ENV.baseDir) ?? DEFAULT_ML_ROOT,
     port: integer(get, ENV.bindToPort, LIMITS.defaultPort, { min: 0, max: 65535 }),
+    bindAddress: ipAddress(get(ENV.bindAddress)),
     safePortRange: portRange(get(ENV.safePortRange)),
     // 0 means "no limit" for batch transform's streaming mode; keep a sane cap instead of none.
     maxPayloadBytes: contentLength ?? Math.round((maxPayloadMb === 0 ? 100 : maxPayloadMb) * 1024 * 1024),
@@ -169,6 +172,15 @@ export function readHttpLimits(env: Readonly<Record<string, string | undefined>>
       max: 1_000_000,
     }),
   };
+}
+
+/** An IPv4 or IPv6 address (no name: what is listened on must not depend on a lookup); undefined when unset. */
+function ipAddress(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(value);
+  if (v4 ? v4.slice(1).every((o) => Number(o) <= 255) : /^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/.test(value))
+    return value;
+  throw invalid(ENV.bindAddress, value, "expected an IP address such as 127.0.0.1 or ::1");
 }
 
 /** Parses `"9000-9999"`; undefined when unset. */

@@ -68,6 +68,7 @@ export const FAILURE_REASON_MAX_CHARS = 1024;
 export const ENV = Object.freeze({
   baseDir: "SAGEMAKER_BASE_DIR",
   bindToPort: "SAGEMAKER_BIND_TO_PORT",
+  bindAddress: "SAGEBREW_BIND_ADDRESS",
   safePortRange: "SAGEMAKER_SAFE_PORT_RANGE",
   defaultAccept: "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT",
   workers: "SAGEMAKER_MODEL_SERVER_WORKERS",
@@ -196,6 +197,13 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     program: "serve",
     default: "8080",
     meaning: "Port to listen on; 0 picks a free port (logged).",
+  },
+  {
+    name: ENV.bindAddress,
+    program: "serve",
+    default: "all interfaces",
+    meaning:
+      "IP address to listen on. A container listens on every interface (the platform publishes its port); `sagebrew local` and `sagebrew transform` set 127.0.0.1 for the `serve` processes they start on this machine, so that only this machine reaches them.",
   },
   {
     name: ENV.safePortRange,

@@ -5,6 +5,7 @@
  * stop the way SageMaker stops containers: SIGTERM, then SIGKILL once the grace period is over.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { ENV } from "@sagebrew/runtime/core";
 import { lineSplitter } from "./log-store.js";
 import type { RuntimePrograms } from "./programs.js";
 
@@ -93,7 +94,11 @@ export function startContainer(spec: ContainerSpec, deps: ContainerDeps): Runnin
         ...inheritedEnv(deps.baseEnv),
         ...spec.env,
         SAGEMAKER_BASE_DIR: spec.mlRoot,
-        ...(spec.port !== undefined ? { SAGEMAKER_BIND_TO_PORT: String(spec.port) } : {}),
+        // A process on this machine answers the front only: it listens on loopback, not on every
+        // interface as a container must (Docker publishes its port on 127.0.0.1 instead).
+        ...(spec.port !== undefined
+          ? { SAGEMAKER_BIND_TO_PORT: String(spec.port), [ENV.bindAddress]: "127.0.0.1" }
+          : {}),
       },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,

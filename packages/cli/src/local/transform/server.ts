@@ -80,6 +80,8 @@ export async function startServe(options: ServeProcessOptions): Promise<ServePro
     SAGEMAKER_BASE_DIR: options.baseDir,
     [ENV.batch]: "true",
     [ENV.bindToPort]: String(port),
+    // Only this process talks to it: nothing else on the network should.
+    [ENV.bindAddress]: "127.0.0.1",
   };
   if (options.maxPayloadMb !== undefined) env[ENV.maxPayloadMb] = String(options.maxPayloadMb);
   if (options.batchStrategy !== undefined) env[ENV.batchStrategy] = options.batchStrategy;
