@@ -14,6 +14,18 @@ export interface KeyedObject {
   readonly rel: string;
 }
 
+/**
+ * What makes `rel` unfit to be a path below a directory (`a ".." segment`, …), or undefined when
+ * every `/`-separated segment is a plain name.
+ */
+export function keyProblem(rel: string): string | undefined {
+  for (const segment of rel.split("/")) {
+    const bad = badSegment(segment);
+    if (bad !== undefined) return bad;
+  }
+  return undefined;
+}
+
 /** What a segment of a relative key must not be or hold. */
 function badSegment(segment: string): string | undefined {
   if (segment === "") return "an empty segment (// or a leading or trailing /)";
@@ -35,10 +47,8 @@ export function pathForKey(dir: string, object: KeyedObject, where: string): str
     new Error(
       `the object ${object.uri} (relative key ${JSON.stringify(object.rel)}) would not stay inside ${where}: its key has ${why}`,
     );
-  for (const segment of object.rel.split("/")) {
-    const bad = badSegment(segment);
-    if (bad !== undefined) throw refuse(bad);
-  }
+  const bad = keyProblem(object.rel);
+  if (bad !== undefined) throw refuse(bad);
   const root = resolve(dir);
   const path = resolve(root, object.rel);
   if (!path.startsWith(root + sep)) throw refuse("a path outside the directory");

@@ -8,11 +8,13 @@
 import { createHash } from "node:crypto";
 import { access, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { keyProblem, pathForKey } from "./_key-path.js";
 import { callWhole } from "./_upstream-call.js";
 import { ApiError } from "./api-error.js";
 import type { Instance, LiveVariant } from "./endpoint-manager.js";
 import { extractModelArchive } from "./model-archive.js";
-import { joinUri, type ObjectStorage } from "./storage.js";
+import { filePath, joinUri, type ObjectStorage, schemeOf } from "./storage.js";
 
 const LOAD_TIMEOUT_MS = 360_000;
 
@@ -23,6 +25,29 @@ export function modelNameOf(target: string): string {
     .replace(/[^A-Za-z0-9._-]+/g, "_")
     .slice(0, 40);
   return `${readable}-${createHash("sha256").update(target).digest("hex").slice(0, 8)}`;
+}
+
+/**
+ * Where `target` is: `<prefix>/<target>`, a path below the prefix and nothing else — no `..`, `.`
+ * or empty segment, backslash or NUL, and for a `file://` prefix the path taken as written (not
+ * percent-decoded) and checked again once resolved.
+ *
+ * @throws ApiError `ValidationError` naming the target when it would leave the prefix.
+ */
+export function targetModelUri(prefix: string, target: string): string {
+  const refuse = (why: string) =>
+    new ApiError(
+      "ValidationError",
+      `Cannot load TargetModel ${JSON.stringify(target)}: it must name an object below the endpoint's ModelDataUrl ${prefix}, and it has ${why}.`,
+    );
+  const problem = keyProblem(target);
+  if (problem !== undefined) throw refuse(problem);
+  if (schemeOf(prefix) !== "file") return joinUri(prefix, target);
+  try {
+    return pathToFileURL(pathForKey(filePath(prefix), { uri: target, rel: target }, prefix)).href;
+  } catch {
+    throw refuse("a path outside it");
+  }
 }
 
 function downloadFailed(url: string): ApiError {
@@ -42,18 +67,18 @@ async function load(
   name: string,
   storage: ObjectStorage,
 ) {
+  const source = targetModelUri(variant.modelDataUrl ?? "", target);
   const dir = join(instance.root, "models", name, "model");
   const present = await access(dir).then(
     () => true,
     () => false,
   );
   if (!present) {
-    const url = joinUri(variant.modelDataUrl ?? "", target);
     const archive = join(instance.root, "models", `${name}.tar.gz`);
     try {
-      await storage.download(url, archive);
+      await storage.download(source, archive);
     } catch {
-      throw downloadFailed(url);
+      throw downloadFailed(source);
     }
     try {
       await extractModelArchive(archive, dir);
@@ -104,7 +129,8 @@ async function unloadLeastRecent(instance: Instance): Promise<void> {
 /**
  * Makes sure `target` is loaded in `instance`; resolves to the container's name for it.
  *
- * @throws ApiError `ValidationError` when the archive cannot be downloaded, `ModelError` when the container refuses it.
+ * @throws ApiError `ValidationError` when `target` would leave the endpoint's prefix or its archive
+ *   cannot be downloaded, `ModelError` when the container refuses it.
  */
 export async function ensureModelLoaded(
   instance: Instance,
