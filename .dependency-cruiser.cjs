@@ -66,6 +66,16 @@ module.exports = {
       },
     },
     {
+      name: "tuning-core-is-pure",
+      comment:
+        "cli/src/tuning/ is the tuning core: strategies and the tuning job's state machine over plain data, no I/O, no AWS, no processes, so that `sagebrew tune` and `sagebrew local` drive the same machine (each with its own I/O).",
+      severity: "error",
+      from: { path: "^packages/cli/src/tuning/" },
+      to: {
+        path: "^(node:)?(fs|fs/promises|http|https|net|child_process|worker_threads|os)$|@aws-sdk|@smithy|^packages/cli/src/(aws|sagemaker|local|commands|image|publish)/|^packages/runtime/src/index\\.ts$",
+      },
+    },
+    {
       name: "training-imports-no-algorithm",
       comment:
         "training/ runs the contract around any algorithm: it imports no algorithm (XGBoost included), no XGBoost binding and no serving code. Algorithms plug in through the training API; the composition roots (bin/, the CLI) pick one.",

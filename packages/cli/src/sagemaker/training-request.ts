@@ -7,6 +7,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  CUSTOM_METRICS,
   MAX_METRIC_DEFINITIONS,
   type MetricDefinition,
   metricDefinitions,
@@ -167,21 +168,7 @@ const DEFAULT_METRIC: Readonly<Record<string, string>> = {
 };
 
 /** Metrics sagebrew computes itself and prints beside XGBoost's (they do not replace its default). */
-const OWN_METRICS = new Set([
-  "accuracy",
-  "balanced_accuracy",
-  "f1",
-  "f1_binary",
-  "f1_macro",
-  "mse",
-  "r2",
-  "precision",
-  "precision_macro",
-  "precision_micro",
-  "recall",
-  "recall_macro",
-  "recall_micro",
-]);
+const OWN_METRICS: ReadonlySet<string> = new Set(CUSTOM_METRICS);
 
 function listOf(value: string | undefined): string[] {
   if (!value) return [];

@@ -15,6 +15,12 @@ export {
   metricLine,
   parseMetricLine,
 } from "./metrics.js";
+export {
+  CUSTOM_METRICS,
+  MAXIMIZE_METRICS,
+  XGBOOST_METRICS,
+  XGBOOST_TUNING_METRICS,
+} from "./xgboost-metrics.js";
 
 /** Default root of the SageMaker tree inside a container (DG your-algorithms-training-algo-running-container). */
 export const DEFAULT_ML_ROOT = "/opt/ml";

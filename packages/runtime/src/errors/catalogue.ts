@@ -175,6 +175,12 @@ export const ERROR_CODES = {
     summary:
       "Under SAGEBREW_EMULATE, SageMaker's XGBoost image would fail the job as an algorithm error, or would crash (`AlgorithmError:` and what happened).",
   },
+  SB_TUNING: {
+    kind: "user",
+    status: 400,
+    summary:
+      "A hyperparameter tuning job breaks one of SageMaker's rules (ranges, scaling, strategy, limits, objective).",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

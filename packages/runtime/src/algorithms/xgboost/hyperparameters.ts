@@ -3,6 +3,8 @@
  * declared for the training API: names, aliases, types, ranges and dependencies, validated before
  * training with messages that name the parameter, the value and what is allowed. Pure.
  */
+
+import { CUSTOM_METRICS, MAXIMIZE_METRICS, XGBOOST_METRICS } from "../../contract/index.js";
 import {
   type CustomHyperparameter,
   DECIMAL_NUMBER,
@@ -36,67 +38,7 @@ export const OBJECTIVES = [
   "survival:cox",
 ] as const;
 
-/** Metrics XGBoost computes itself. */
-export const XGBOOST_METRICS = [
-  "auc",
-  "aucpr",
-  "map",
-  "ndcg",
-  "aft-nloglik",
-  "cox-nloglik",
-  "error",
-  "gamma-deviance",
-  "gamma-nloglik",
-  "interval-regression-accuracy",
-  "logloss",
-  "mae",
-  "mape",
-  "merror",
-  "mlogloss",
-  "mphe",
-  "poisson-nloglik",
-  "rmse",
-  "rmsle",
-  "tweedie-nloglik",
-] as const;
-
-/** Metrics sagebrew computes from predictions, as the SageMaker container does (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost-tuning.html). */
-export const CUSTOM_METRICS = [
-  "accuracy",
-  "balanced_accuracy",
-  "f1",
-  "f1_binary",
-  "f1_macro",
-  "mse",
-  "r2",
-  "precision",
-  "precision_macro",
-  "precision_micro",
-  "recall",
-  "recall_macro",
-  "recall_micro",
-] as const;
-
-/** Metrics where larger is better (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost-tuning.html); all others are minimised. */
-export const MAXIMIZE_METRICS: ReadonlySet<string> = new Set([
-  "accuracy",
-  "auc",
-  "aucpr",
-  "balanced_accuracy",
-  "f1",
-  "f1_binary",
-  "f1_macro",
-  "map",
-  "ndcg",
-  "precision",
-  "r2",
-  "recall",
-  "precision_macro",
-  "precision_micro",
-  "recall_macro",
-  "recall_micro",
-  "interval-regression-accuracy",
-]);
+export { CUSTOM_METRICS, MAXIMIZE_METRICS, XGBOOST_METRICS };
 
 const TREE_UPDATERS = [
   "grow_colmaker",
