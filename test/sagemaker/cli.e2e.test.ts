@@ -92,6 +92,37 @@ test("train locally, and on SageMaker → deploy → predict --endpoint → ls �
   const usage = captureIo({ cwd: work });
   assert.equal(await main(["train", join(work, "test_dir"), "--spot"], usage.io), 2);
   assert.match(usage.err(), /--spot trains on SageMaker: add --instance-type ml\.<type>/);
+  // Types, counts and sizes are checked against SageMaker's API table before any call.
+  const badType = captureIo({ cwd: work });
+  assert.equal(
+    await main(["train", "test_dir", "--instance-type", "ml.m5.larg", "--image", IMAGE], badType.io),
+    2,
+  );
+  assert.match(
+    badType.err(),
+    /Cannot use instance type ml\.m5\.larg: SageMaker has no such type for training .* Did you mean ml\.m5\.large\?/,
+  );
+  const badCount = captureIo({ cwd: work });
+  assert.equal(
+    await main(
+      ["train", "test_dir", "--instance-type", "ml.m5.large", "--image", IMAGE, "--instance-count", "two"],
+      badCount.io,
+    ),
+    2,
+  );
+  assert.match(badCount.err(), /--instance-count two is not a whole number/);
+  const badMemory = captureIo({ cwd: work });
+  assert.equal(
+    await main(
+      ["deploy", "test_dir", "--name", "iris", "--image", IMAGE, "--serverless-memory", "1000"],
+      badMemory.io,
+    ),
+    2,
+  );
+  assert.match(
+    badMemory.err(),
+    /Cannot use serverless memory \(MB\) 1000: it must have value greater than or equal to 1024/,
+  );
 
   const deployed = await sagebrew(["deploy", "test_dir", "--name", "iris", "--image", IMAGE, "--wait", "1"]);
   assert.equal(deployed.code, 0, deployed.stderr);

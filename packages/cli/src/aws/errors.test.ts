@@ -74,10 +74,36 @@ test("awsError() turns each kind of AWS failure into one sentence with the fix",
   }
 });
 
-test("isNotFound() recognises SageMaker's ValidationException for a missing resource and the ResourceNotFound family", () => {
-  assert.equal(isNotFound(err("ValidationException", "Could not find endpoint 'x'.")), true);
-  assert.equal(isNotFound(err("ValidationException", "Requested resource not found.")), true);
+test("isNotFound() recognises an error by its type, never by its message", () => {
+  assert.equal(isNotFound(err("ResourceNotFound", "Requested resource not found.")), true);
   assert.equal(isNotFound(err("ResourceNotFoundException", "The specified log group does not exist.")), true);
-  assert.equal(isNotFound(err("ValidationException", "Value 'x' at 'modelName' failed")), false);
+  assert.equal(isNotFound(err("NoSuchKey", "The specified key does not exist.")), true);
+  assert.equal(isNotFound(err("NotFound", "")), true);
+  // A ValidationException is not "not found", whatever it says: sdkSageMaker() knows when it is.
+  assert.equal(isNotFound(err("ValidationException", "Could not find endpoint 'x'.")), false);
   assert.equal(isNotFound(err("AccessDeniedException", "not found")), false);
+});
+
+test("awsError() tells access denied, expired and rejected credentials apart by the error's type", () => {
+  const call = { action: "sagemaker:CreateModel", resource: "iris", doing: "create model iris" };
+  assert.match(
+    awsError(
+      call,
+      err(
+        "AccessDeniedException",
+        "User: arn:aws:iam::1:user/u is not authorized to perform: sagemaker:CreateModel on resource: arn:x",
+      ),
+    ).message,
+    /access denied to sagemaker:CreateModel on arn:x for arn:aws:iam::1:user\/u/,
+  );
+  assert.match(
+    awsError(call, err("ExpiredTokenException", "The security token included in the request is expired"))
+      .message,
+    /the AWS credentials have expired/,
+  );
+  // A message alone does not make an error what it says.
+  assert.match(
+    awsError(call, err("ValidationException", "token expired; not authorized to perform: x:y")).message,
+    /^Cannot create model iris: ValidationException: /,
+  );
 });

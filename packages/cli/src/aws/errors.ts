@@ -35,9 +35,19 @@ function nameOf(e: SdkErrorLike): string {
   return e.name ?? e.Code ?? e.code ?? "Error";
 }
 
-/** Names of errors that mean the credentials expired. */
+/**
+ * The error type AWS answered (`ValidationException`, `ResourceNotFound`, `NoSuchKey`, …), as the SDK
+ * names the error: what the CLI recognises an answer by, never its message.
+ */
+export function errorType(e: unknown): string {
+  return nameOf((e ?? {}) as SdkErrorLike);
+}
+
+/** Types of errors that mean access to the action or resource was denied. */
+const DENIED = /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|NotAuthorized)$/;
+/** Types of errors that mean the credentials expired. */
 const EXPIRED = /^(ExpiredToken|ExpiredTokenException|RequestExpired|TokenRefreshRequired)$/;
-/** Names of errors that mean the credentials are wrong. */
+/** Types of errors that mean the credentials are wrong. */
 const REJECTED =
   /^(InvalidClientTokenId|UnrecognizedClientException|InvalidSignatureException|SignatureDoesNotMatch|InvalidAccessKeyId|IncompleteSignature)$/;
 
@@ -71,7 +81,7 @@ function explain(call: AwsCall, e: unknown): string {
   const name = nameOf(err);
   // One sentence: the SDK appends hints on further lines (e.g. after a deserialization error).
   const message = (err.message ?? String(e)).trim().split("\n")[0]!.trim();
-  if (/^AccessDenied/i.test(name) || /not authorized to perform/i.test(message)) {
+  if (DENIED.test(name)) {
     return accessDenied(call, message);
   }
   if (name === "ResourceLimitExceeded" || name === "LimitExceededException") {
@@ -81,15 +91,16 @@ function explain(call: AwsCall, e: unknown): string {
   if (name === "ValidationException" || name === "ValidationError" || name === "InvalidParameterException") {
     return `${name}: ${message}`;
   }
-  if (EXPIRED.test(name) || /token.*expired|expired.*token|session.*expired/i.test(message)) {
+  if (EXPIRED.test(name)) {
     return `the AWS credentials have expired (${name}): refresh them (\`aws sso login\` for an SSO profile, or new temporary keys in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN) and run the command again`;
   }
   if (REJECTED.test(name)) {
     return `AWS rejected the credentials (${name}: ${message}): check AWS_PROFILE or the access keys in use (\`aws sts get-caller-identity\` should print your account)`;
   }
-  if (name === "CredentialsProviderError" || /Could not load credentials/i.test(message)) {
+  if (name === "CredentialsProviderError") {
     return `no AWS credentials were found (${message}): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run \`aws configure\``;
   }
+  // The SDK's own configuration error, which carries no type of its own.
   if (/Region is missing/i.test(message)) {
     return "no AWS region is set: set AWS_REGION, a region in the profile, or pass --region";
   }
@@ -123,16 +134,23 @@ export function awsError(call: AwsCall, e: unknown): SagebrewError {
   return new SagebrewError("SB_AWS", `Cannot ${call.doing}: ${explain(call, e)}`, { cause: e });
 }
 
-/** True when `e` says the named resource does not exist (SageMaker answers ValidationException). */
+/** Types of errors that say the named resource does not exist. */
+const NOT_FOUND = new Set([
+  "ResourceNotFound",
+  "ResourceNotFoundException",
+  "NotFound",
+  "NoSuchKey",
+  "NoSuchBucket",
+  "NoSuchUpload",
+]);
+
+/**
+ * True when `e`'s type says the named resource does not exist. (SageMaker answers a Describe of a
+ * missing model, endpoint or job with ValidationException: `sdkSageMaker()` knows that of its
+ * Describe calls, whose names it checked first.)
+ */
 export function isNotFound(e: unknown): boolean {
-  const err = (e ?? {}) as SdkErrorLike;
-  const name = nameOf(err);
-  if (/^(ResourceNotFound|ResourceNotFoundException|NotFound|NoSuchKey|NoSuchBucket)$/.test(name))
-    return true;
-  return (
-    name === "ValidationException" &&
-    /could not find|not found|does not exist|cannot find/i.test(err.message ?? "")
-  );
+  return NOT_FOUND.has(errorType(e));
 }
 
 /** True when `e` is an HTTP 5xx answer (after the SDK's retries). */

@@ -1,9 +1,12 @@
 /**
- * InvokeEndpoint over `@aws-sdk/client-sagemaker-runtime`. A ModelError (HTTP 424: the container
- * answered with an error) is an answer, not a failure: it comes back with the container's status
- * and message so that callers print it the way `predict --url` prints a non-2xx answer.
+ * InvokeEndpoint over `@aws-sdk/client-sagemaker-runtime`, its input first checked against SageMaker
+ * Runtime's API table (a request it would refuse is not sent). A ModelError (HTTP 424: the
+ * container answered with an error) is an answer, not a failure: it comes back with the container's
+ * status and message so that callers print it the way `predict --url` prints a non-2xx answer.
  */
 import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { SagebrewError } from "@sagebrew/runtime/core";
+import { SAGEMAKER_RUNTIME, validateInput } from "../api/index.js";
 import { type AwsOptions, clientConfig, deferred, loadSageMakerRuntime } from "./_sdk.js";
 import { awsError } from "./errors.js";
 
@@ -43,19 +46,25 @@ type Sdk = typeof import("@aws-sdk/client-sagemaker-runtime");
 export function runtimeApiFromClient(client: SageMakerRuntimeClient, sdk: Sdk): EndpointRuntimeApi {
   return {
     async invoke(endpoint, body, options) {
-      try {
-        const out = await client.send(
-          new sdk.InvokeEndpointCommand({
-            EndpointName: endpoint,
-            Body: body,
-            ContentType: options.contentType,
-            Accept: options.accept,
-            CustomAttributes: options.customAttributes,
-            TargetModel: options.targetModel,
-            TargetVariant: options.targetVariant,
-            InferenceId: options.inferenceId,
-          }),
+      const input = {
+        EndpointName: endpoint,
+        Body: body,
+        ContentType: options.contentType,
+        Accept: options.accept,
+        CustomAttributes: options.customAttributes,
+        TargetModel: options.targetModel,
+        TargetVariant: options.targetVariant,
+        InferenceId: options.inferenceId,
+      };
+      const invalid = validateInput(SAGEMAKER_RUNTIME, "InvokeEndpoint", input);
+      if (invalid) {
+        throw new SagebrewError(
+          "SB_USAGE",
+          `Cannot invoke endpoint ${endpoint}: ValidationError: ${invalid.message}`,
         );
+      }
+      try {
+        const out = await client.send(new sdk.InvokeEndpointCommand(input));
         return {
           status: out.$metadata.httpStatusCode ?? 200,
           body: out.Body ?? new Uint8Array(),

@@ -1,7 +1,9 @@
 /**
  * The SageMaker control-plane operations sagebrew uses, as one narrow interface with a real
- * implementation over `@aws-sdk/client-sagemaker`. Describe calls resolve to `undefined` when the
- * resource does not exist; every other failure is an `SB_AWS` sentence (`errors.ts`).
+ * implementation over `@aws-sdk/client-sagemaker`. Every request is first checked against
+ * SageMaker's API table (packages/cli/src/api/), so one SageMaker would refuse is not sent. Describe
+ * calls resolve to `undefined` when the resource does not exist; every other failure is an `SB_AWS`
+ * sentence (`errors.ts`).
  */
 import type {
   CreateEndpointConfigInput,
@@ -16,8 +18,10 @@ import type {
   DescribeTransformJobResponse,
   UpdateEndpointInput,
 } from "@aws-sdk/client-sagemaker";
+import { SagebrewError } from "@sagebrew/runtime/core";
+import { SAGEMAKER, validateInput } from "../api/index.js";
 import { type AwsOptions, clientConfig, deferred, loadSageMaker } from "./_sdk.js";
-import { awsError, isNotFound } from "./errors.js";
+import { awsError, errorType, isNotFound } from "./errors.js";
 
 export type {
   CreateEndpointConfigInput,
@@ -79,6 +83,7 @@ export interface SageMakerClientLike {
 /** Adapts a `SageMakerClient` to `SageMakerApi`. */
 export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): SageMakerApi {
   const send = async <T>(action: string, resource: string, doing: string, command: object): Promise<T> => {
+    checkInput(action, doing, command);
     try {
       return (await client.send(command)) as T;
     } catch (e) {
@@ -91,10 +96,14 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
     what: string,
     command: object,
   ): Promise<T | undefined> => {
+    checkInput(action, `describe ${what} ${name}`, command);
     try {
       return (await client.send(command)) as T;
     } catch (e) {
-      if (isNotFound(e)) return undefined;
+      // SageMaker answers a Describe of a missing resource with ValidationException ("Could not find
+      // model …", "Requested resource not found.") — for the training job too, whose model documents
+      // ResourceNotFound. The name passed the table's checks above, so that is all it can mean.
+      if (isNotFound(e) || errorType(e) === "ValidationException") return undefined;
       throw awsError({ action: `sagemaker:${action}`, resource: name, doing: `describe ${what} ${name}` }, e);
     }
   };
@@ -270,6 +279,19 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
       return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
     },
   };
+}
+
+/**
+ * A command's input checked as SageMaker checks it, before it is sent.
+ *
+ * @throws SagebrewError SB_USAGE with SageMaker's own answer (`ValidationException: 1 validation error detected: …`).
+ */
+function checkInput(action: string, doing: string, command: object): void {
+  const invalid = validateInput(SAGEMAKER, action, (command as { input?: unknown }).input ?? {});
+  if (invalid) {
+    const type = invalid.kind === "serialization" ? "SerializationException" : "ValidationException";
+    throw new SagebrewError("SB_USAGE", `Cannot ${doing}: ${type}: ${invalid.message}`);
+  }
 }
 
 function summary(

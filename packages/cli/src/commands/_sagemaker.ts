@@ -103,6 +103,19 @@ export function intFlag(
   return n;
 }
 
+/**
+ * A whole-number flag for a SageMaker member, or undefined when absent: only its syntax is checked
+ * here; its range is SageMaker's, checked against the API table by the flow it is passed to.
+ */
+export function wholeFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(n)) {
+    throw new SagebrewError("SB_USAGE", `--${name} ${value} is not a whole number`);
+  }
+  return n;
+}
+
 const COLORS = ["\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[35m", "\x1b[36m"];
 
 /**

@@ -12,9 +12,9 @@ import {
   canAsk,
   cliReporter,
   containerEnvironment,
-  intFlag,
   keyValues,
   pollSeconds,
+  wholeFlag,
   withInterrupt,
 } from "./_sagemaker.js";
 import type { CommandIo } from "./types.js";
@@ -145,10 +145,10 @@ export async function trainOnSageMakerCommand(root: string, values: Values, io: 
       "SB_USAGE",
       "--image is required to train on SageMaker (an ECR reference or a local tag)",
     );
-  const instanceCount = intFlag("instance-count", values["instance-count"], 1, 100);
-  const maxRun = intFlag("max-run", values["max-run"], 1, 2_419_200);
-  const maxWait = intFlag("max-wait", values["max-wait"], 1, 2_419_200);
-  const volume = intFlag("volume-size", values["volume-size"], 1, 16_384);
+  const instanceCount = wholeFlag("instance-count", values["instance-count"]);
+  const maxRun = wholeFlag("max-run", values["max-run"]);
+  const maxWait = wholeFlag("max-wait", values["max-wait"]);
+  const volume = wholeFlag("volume-size", values["volume-size"]);
   const inputMode = values["input-mode"];
   if (inputMode !== undefined && !["File", "Pipe", "FastFile"].includes(inputMode)) {
     throw new SagebrewError("SB_USAGE", `--input-mode ${inputMode} is not File, Pipe or FastFile`);

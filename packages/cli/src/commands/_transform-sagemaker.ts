@@ -17,6 +17,7 @@ import {
   intFlag,
   keyValues,
   pollSeconds,
+  wholeFlag,
   withInterrupt,
 } from "./_sagemaker.js";
 import type { CommandIo } from "./types.js";
@@ -112,9 +113,9 @@ export async function transformOnSageMakerCommand(input: string, v: Values, io: 
     const expr = str(v, f);
     if (expr !== undefined) compileJsonPath(expr); // the same JSONPath subset SageMaker takes
   }
-  const maxPayloadMb = intFlag("max-payload-mb", str(v, "max-payload-mb"), 0, 100);
-  const maxConcurrent = intFlag("max-concurrent-transforms", str(v, "max-concurrent-transforms"), 0, 1000);
-  const instanceCount = intFlag("instance-count", str(v, "instance-count"), 1, 1000);
+  const maxPayloadMb = wholeFlag("max-payload-mb", str(v, "max-payload-mb"));
+  const maxConcurrent = wholeFlag("max-concurrent-transforms", str(v, "max-concurrent-transforms"));
+  const instanceCount = wholeFlag("instance-count", str(v, "instance-count"));
   const waitMinutes = intFlag("wait", str(v, "wait"), 0, 7 * 24 * 60) ?? 120;
   const environment = containerEnvironment(v.env as string[] | undefined, io, "serve");
 

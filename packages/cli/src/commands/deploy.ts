@@ -15,6 +15,7 @@ import {
   intFlag,
   keyValues,
   pollSeconds,
+  wholeFlag,
   withInterrupt,
 } from "./_sagemaker.js";
 import type { Command, CommandIo } from "./types.js";
@@ -78,13 +79,13 @@ const OPTIONS = {
   ...AWS_OPTIONS,
 } as const;
 
-/** A local directory, an s3:// URI, or else a training job name. */
-export function modelSource(arg: string, cwd: string): ModelSource {
+/** A local directory, an s3:// URI, or else a training job name (`isJobName`: SageMaker's rule for one). */
+export function modelSource(arg: string, cwd: string, isJobName: (text: string) => boolean): ModelSource {
   if (arg.startsWith("s3://")) return { kind: "s3", uri: arg };
   const path = resolve(cwd, arg);
   if (existsSync(path)) return { kind: "directory", path };
-  // Job names are letters, digits and hyphens: anything else was meant as a path.
-  if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/.test(arg)) {
+  // What cannot be a training job's name was meant as a path.
+  if (!isJobName(arg)) {
     throw new SagebrewError(
       "SB_USAGE",
       `Cannot deploy ${arg}: no such directory (nor an s3:// URI or a training job name)`,
@@ -142,25 +143,27 @@ export const deployCommand: Command = {
     }
     if (!v.name) throw new SagebrewError("SB_USAGE", "--name <endpoint> is required");
     const waitMinutes = intFlag("wait", v.wait, 0, 24 * 60) ?? 30;
-    const instanceCount = intFlag("instance-count", v["instance-count"], 1, 1000);
-    const memory = intFlag("serverless-memory", v["serverless-memory"], 1024, 6144);
-    const concurrency = intFlag("serverless-concurrency", v["serverless-concurrency"], 1, 200);
-    const startup = intFlag("startup-timeout", v["startup-timeout"], 60, 3600);
+    const instanceCount = wholeFlag("instance-count", v["instance-count"]);
+    const memory = wholeFlag("serverless-memory", v["serverless-memory"]);
+    const concurrency = wholeFlag("serverless-concurrency", v["serverless-concurrency"]);
+    const startup = wholeFlag("startup-timeout", v["startup-timeout"]);
     const environment = containerEnvironment(v.env, io, "serve");
     const tags = keyValues("tag", v.tag);
-    const source = modelSource(positionals[0]!, io.cwd);
 
     const [
       { readProjectConfig, SETTINGS_ENV, checkRoleArn },
       api,
       { pushWithSagebrew },
       { deleteResources, planDelete },
+      { isName },
     ] = await Promise.all([
       import("../sagemaker/settings.js"),
       import("../sagemaker/deploy.js"),
       import("./_push-image.js"),
       import("../sagemaker/endpoint.js"),
+      import("../sagemaker/names.js"),
     ]);
+    const source = modelSource(positionals[0]!, io.cwd, (text) => isName("training job", text));
     const { sdkClients } = await import("../sagemaker/context.js");
     const { config } = await readProjectConfig(io.cwd);
     const aws = awsOptionsFrom(v, config);

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
+import { SAGEMAKER_LIMITS } from "../api/index.js";
 import type { DescribeEndpointOutput } from "../aws/index.js";
 import { parseS3Uri } from "../aws/index.js";
 import { resolveBucket } from "./bucket.js";
@@ -24,7 +25,7 @@ import {
 import { type ImagePusher, resolveImage } from "./image.js";
 import { LOG_GROUPS, LogTail } from "./log-tail.js";
 import { packModel } from "./model-archive.js";
-import { checkName, timestampedName } from "./names.js";
+import { checkInstanceType, checkName, checkNumber, timestampedName } from "./names.js";
 import { missingRoleError } from "./settings.js";
 import { uploadFile } from "./upload.js";
 
@@ -175,39 +176,32 @@ async function modelData(
   }
 }
 
+/** Checks the sizing against SageMaker's API table (and the limits it documents beyond it) before anything is uploaded. */
 function checkSizing(options: DeployOptions): void {
   const memory = options.serverlessMemoryMb;
   if (memory !== undefined) {
-    if (!Number.isInteger(memory) || memory < 1024 || memory > 6144 || memory % 1024 !== 0) {
+    checkNumber("serverless memory (MB)", "ServerlessMemorySizeInMB", memory);
+    if (memory % SAGEMAKER_LIMITS.serverlessMemoryStepInMB !== 0) {
       throw new SagebrewError(
         "SB_USAGE",
-        `Cannot use serverless memory ${memory} MB: 1024 to 6144, in steps of 1024`,
+        `Cannot use serverless memory ${memory} MB: it must be a multiple of ${SAGEMAKER_LIMITS.serverlessMemoryStepInMB}`,
       );
     }
+    if (options.serverlessMaxConcurrency !== undefined)
+      checkNumber("serverless concurrency", "ServerlessMaxConcurrency", options.serverlessMaxConcurrency);
     if (options.instanceType !== undefined) {
       throw new SagebrewError(
         "SB_USAGE",
         "Cannot deploy with both an instance type and serverless memory: choose one",
       );
     }
-  } else if (options.instanceType !== undefined && !/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(options.instanceType)) {
-    throw new SagebrewError(
-      "SB_USAGE",
-      `Cannot use instance type ${options.instanceType}: expected a SageMaker type such as ml.m5.large`,
-    );
-  }
-  const count = options.instanceCount ?? 1;
-  if (!Number.isInteger(count) || count < 1) {
-    throw new SagebrewError(
-      "SB_USAGE",
-      `Cannot use instance count ${count}: expected a whole number of at least 1`,
-    );
-  }
-  const startup = options.startupTimeoutSeconds;
-  if (startup !== undefined && (!Number.isInteger(startup) || startup < 60 || startup > 3600)) {
-    throw new SagebrewError(
-      "SB_USAGE",
-      `Cannot use startup timeout ${startup} s: SageMaker accepts 60 to 3600`,
+  } else if (options.instanceType !== undefined) checkInstanceType("endpoint", options.instanceType);
+  checkNumber("instance count", "InitialTaskCount", options.instanceCount ?? 1);
+  if (options.startupTimeoutSeconds !== undefined) {
+    checkNumber(
+      "startup timeout (s)",
+      "ProductionVariantContainerStartupHealthCheckTimeoutInSeconds",
+      options.startupTimeoutSeconds,
     );
   }
 }

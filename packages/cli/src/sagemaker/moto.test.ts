@@ -33,6 +33,7 @@ import {
   startMoto,
   useMotoEnv,
 } from "../../../../test/helpers/moto.js";
+import { sageMakerApiFromClient } from "../aws/index.js";
 import { main } from "../main.js";
 import { resolveBucket } from "./bucket.js";
 import { type AwsClients, CREATED_BY_TAG, type LogLine, type Reporter, sdkClients } from "./context.js";
@@ -352,6 +353,46 @@ test("a ValidationException from SageMaker is printed verbatim, after what was b
       return true;
     },
   );
+});
+
+test("Describe calls tell a missing resource by SageMaker's error type: ValidationException for a valid name, ResourceNotFound too", async () => {
+  // moto, as SageMaker, answers these with ValidationException ("Could not find model …").
+  assert.equal(await clients.sagemaker.describeModel("no-such-model"), undefined);
+  assert.equal(await clients.sagemaker.describeEndpoint("no-such-endpoint"), undefined);
+  assert.equal(await clients.sagemaker.describeEndpointConfig("no-such-config"), undefined);
+  assert.equal(await clients.sagemaker.describeTrainingJob("no-such-job"), undefined);
+  assert.equal(await clients.sagemaker.describeTransformJob("no-such-job"), undefined);
+});
+
+test("a request SageMaker's API table refuses is refused with SageMaker's own words, and never sent", async () => {
+  const sent: object[] = [];
+  const sdk = await import("@aws-sdk/client-sagemaker");
+  const api = sageMakerApiFromClient(
+    {
+      send: async (command: object) => {
+        sent.push(command);
+        return {};
+      },
+    },
+    sdk,
+  );
+  await assert.rejects(api.describeModel("bad_name"), {
+    code: "SB_USAGE",
+    message:
+      "Cannot describe model bad_name: ValidationException: 1 validation error detected: Value 'bad_name' at 'modelName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?",
+  });
+  await assert.rejects(
+    api.createModel({ ModelName: "m", ExecutionRoleArn: "role", PrimaryContainer: { Image: "i" } }),
+    {
+      code: "SB_USAGE",
+      message:
+        /^Cannot create model m: ValidationException: 2 validation errors detected: Value 'role' at 'executionRoleArn' failed to satisfy constraint: Member must have length greater than or equal to 20; /,
+    },
+  );
+  assert.equal(sent.length, 0);
+  // The same name is sent once valid, and the SDK's own commands carry it.
+  await api.describeModel("good-name");
+  assert.equal(sent.length, 1);
 });
 
 test("LogTail reads events seeded in moto's CloudWatch Logs, stream by stream, merged in time order", async () => {

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { SagebrewError } from "@sagebrew/runtime/core";
+import { SAGEMAKER_LIMITS } from "../api/index.js";
 import { type CreateTrainingJobRequest, type DescribeTrainingJobResponse, parseS3Uri } from "../aws/index.js";
 import { resolveBucket } from "./bucket.js";
 import {
@@ -28,7 +29,7 @@ import { type ImagePusher, resolveImage } from "./image.js";
 import { waitForJob } from "./job-wait.js";
 import { LOG_GROUPS, LogTail } from "./log-tail.js";
 import { unpackModel } from "./model-archive.js";
-import { checkName, timestampedName, toNameBase } from "./names.js";
+import { checkInstanceType, checkName, checkNumber, timestampedName, toNameBase } from "./names.js";
 import { missingRoleError } from "./settings.js";
 import {
   type ChannelSpec,
@@ -103,20 +104,27 @@ const DEFAULTS = { instanceCount: 1, volumeSizeGb: 30, maxRuntimeSeconds: 86_400
 /** Time a job may spend starting instances, downloading and uploading, beyond its limits. */
 const START_AND_UPLOAD_SECONDS = 3600;
 
+/** Checks the sizing against SageMaker's API table (and the limits it documents beyond it) before anything is uploaded. */
 function checkSizing(o: TrainingJobOptions): void {
-  if (!/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(o.instanceType)) {
-    throw new SagebrewError(
-      "SB_USAGE",
-      `Cannot use instance type ${o.instanceType}: expected a SageMaker type such as ml.m5.xlarge`,
-    );
-  }
-  const n = o.instanceCount ?? DEFAULTS.instanceCount;
-  if (!Number.isInteger(n) || n < 1)
-    throw new SagebrewError("SB_USAGE", `Cannot use instance count ${n}: at least 1`);
-  const run = o.maxRuntimeSeconds ?? DEFAULTS.maxRuntimeSeconds;
+  checkInstanceType("training", o.instanceType);
+  checkNumber("instance count", "TrainingInstanceCount", o.instanceCount ?? DEFAULTS.instanceCount, {
+    min: SAGEMAKER_LIMITS.minTrainingInstanceCount,
+  });
+  checkNumber("volume size (GB)", "OptionalVolumeSizeInGB", o.volumeSizeGb ?? DEFAULTS.volumeSizeGb);
+  const run = checkNumber(
+    "max runtime (s)",
+    "MaxRuntimeInSeconds",
+    o.maxRuntimeSeconds ?? DEFAULTS.maxRuntimeSeconds,
+    {
+      max: SAGEMAKER_LIMITS.maxRuntimeInSeconds,
+    },
+  );
   if (o.maxWaitSeconds !== undefined) {
     if (!o.spot)
       throw new SagebrewError("SB_USAGE", "Cannot use a max wait without spot training: add --spot");
+    checkNumber("max wait (s)", "MaxWaitTimeInSeconds", o.maxWaitSeconds, {
+      max: SAGEMAKER_LIMITS.maxRuntimeInSeconds,
+    });
     if (o.maxWaitSeconds < run) {
       throw new SagebrewError(
         "SB_USAGE",
@@ -210,7 +218,12 @@ export function trainingRequest(input: {
     },
     StoppingCondition: {
       MaxRuntimeInSeconds: maxRun,
-      ...(o.spot ? { MaxWaitTimeInSeconds: o.maxWaitSeconds ?? Math.min(2 * maxRun, 2_419_200) } : {}),
+      ...(o.spot
+        ? {
+            MaxWaitTimeInSeconds:
+              o.maxWaitSeconds ?? Math.min(2 * maxRun, SAGEMAKER_LIMITS.maxRuntimeInSeconds),
+          }
+        : {}),
     },
     ...(o.spot ? { EnableManagedSpotTraining: true } : {}),
     ...(input.checkpointS3Uri

@@ -13,9 +13,14 @@ import {
   metricDefinitions,
   SagebrewError,
 } from "@sagebrew/runtime/core";
+import { SAGEMAKER, shapeOf } from "../api/index.js";
 
-/** SageMaker's limits on `HyperParameters`. */
-const HP_LIMITS = { entries: 100, key: 256, value: 2500 } as const;
+/** A bound of one of SageMaker's shapes, from its API table. */
+function maxOf(shape: string): number {
+  const s = shapeOf(SAGEMAKER, shape);
+  if (!("max" in s) || s.max === undefined) throw new Error(`SageMaker's ${shape} has no maximum`);
+  return s.max;
+}
 
 /** One channel of the job: a local folder to upload, or an S3 prefix already there. */
 export interface ChannelSpec {
@@ -53,6 +58,12 @@ export function hyperparameterString(value: unknown): string {
  */
 export function toHyperParameters(values: Readonly<Record<string, unknown>>): Record<string, string> {
   const out: Record<string, string> = {};
+  // SageMaker's limits on HyperParameters (100 entries, keys of 256 and values of 2500 characters).
+  const HP_LIMITS = {
+    entries: maxOf("HyperParameters"),
+    key: maxOf("HyperParameterKey"),
+    value: maxOf("HyperParameterValue"),
+  };
   const entries = Object.entries(values);
   if (entries.length > HP_LIMITS.entries) {
     throw new SagebrewError(

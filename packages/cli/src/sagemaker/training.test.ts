@@ -264,7 +264,34 @@ test("options SageMaker would refuse are refused before any call", async () => {
   } as const;
   await assert.rejects(trainOnSageMaker(clients, { ...base, instanceType: "m5.large" }), {
     code: "SB_USAGE",
-    message: /expected a SageMaker type such as ml\.m5\.xlarge/,
+    message:
+      /^Cannot use instance type m5\.large: SageMaker has no such type for training \(its TrainingInstanceType lists \d+, such as ml\.m5\.xlarge\)\. Did you mean ml\.m5\.large\?$/,
+  });
+  // Counts, sizes and times against SageMaker's API table, and the 28 days it documents beyond it.
+  await assert.rejects(
+    trainOnSageMaker(clients, { ...base, instanceType: "ml.m5.large", instanceCount: 0 }),
+    {
+      code: "SB_USAGE",
+      message: "Cannot use instance count 0: it must have value greater than or equal to 1",
+    },
+  );
+  await assert.rejects(
+    trainOnSageMaker(clients, { ...base, instanceType: "ml.m5.large", maxRuntimeSeconds: 2_419_201 }),
+    {
+      code: "SB_USAGE",
+      message: "Cannot use max runtime (s) 2419201: it must have value less than or equal to 2419200",
+    },
+  );
+  await assert.rejects(
+    trainOnSageMaker(clients, { ...base, instanceType: "ml.m5.large", volumeSizeGb: -1 }),
+    {
+      code: "SB_USAGE",
+      message: "Cannot use volume size (GB) -1: it must have value greater than or equal to 0",
+    },
+  );
+  await assert.rejects(trainOnSageMaker(clients, { ...base, instanceType: "ml.m5.large", jobName: "a_b" }), {
+    code: "SB_USAGE",
+    message: /^Cannot use training job name "a_b": it must satisfy regular expression pattern: /,
   });
   await assert.rejects(
     trainOnSageMaker(clients, { ...base, instanceType: "ml.m5.large", maxWaitSeconds: 10 }),

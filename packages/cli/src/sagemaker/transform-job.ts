@@ -9,6 +9,7 @@ import { mkdir, rename, stat } from "node:fs/promises";
 import { basename, dirname, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { SagebrewError } from "@sagebrew/runtime/core";
+import { SAGEMAKER_LIMITS } from "../api/index.js";
 import {
   type CreateTransformJobRequest,
   type DescribeTransformJobResponse,
@@ -25,7 +26,7 @@ import {
 } from "./context.js";
 import { waitForJob } from "./job-wait.js";
 import { LOG_GROUPS, LogTail } from "./log-tail.js";
-import { checkName, timestampedName, toNameBase } from "./names.js";
+import { checkInstanceType, checkName, checkNumber, timestampedName, toNameBase } from "./names.js";
 import { syncDirectory, uploadFile } from "./upload.js";
 
 export interface TransformJobOptions extends WaitOptions {
@@ -207,14 +208,22 @@ export async function runTransformJob(
   options: TransformJobOptions,
   reporter: Reporter = SILENT,
 ): Promise<TransformJobResult> {
-  if (!/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(options.instanceType)) {
+  checkInstanceType("transform", options.instanceType);
+  checkNumber("instance count", "TransformInstanceCount", options.instanceCount ?? 1);
+  if (options.maxPayloadMb !== undefined)
+    checkNumber("max payload (MB)", "MaxPayloadInMB", options.maxPayloadMb, {
+      max: SAGEMAKER_LIMITS.maxPayloadInMB,
+    });
+  if (options.maxConcurrentTransforms !== undefined)
+    checkNumber("max concurrent transforms", "MaxConcurrentTransforms", options.maxConcurrentTransforms);
+  if (
+    (options.maxPayloadMb ?? 0) * (options.maxConcurrentTransforms ?? 0) >
+    SAGEMAKER_LIMITS.maxPayloadInMB
+  ) {
     throw new SagebrewError(
       "SB_USAGE",
-      `Cannot use instance type ${options.instanceType}: expected a SageMaker type such as ml.m5.large`,
+      `MaxConcurrentTransforms × MaxPayloadInMB must not exceed ${SAGEMAKER_LIMITS.maxPayloadInMB}`,
     );
-  }
-  if ((options.maxPayloadMb ?? 0) * (options.maxConcurrentTransforms ?? 0) > 100) {
-    throw new SagebrewError("SB_USAGE", "MaxConcurrentTransforms × MaxPayloadInMB must not exceed 100");
   }
   if (!(await clients.sagemaker.describeModel(options.modelName))) {
     throw new SagebrewError(

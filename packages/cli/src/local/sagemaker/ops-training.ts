@@ -1,4 +1,5 @@
 /** CreateTrainingJob, DescribeTrainingJob, StopTrainingJob and ListTrainingJobs. */
+import { SAGEMAKER_LIMITS } from "../../api/index.js";
 import { describeOf, type ListRequest, listPage } from "./_list.js";
 import { resourceInUse, resourceLimitExceeded, validation } from "./api-error.js";
 import { resourceArn } from "./arn.js";
@@ -45,9 +46,9 @@ function checkSemantics(body: Body): void {
   if (rc.InstanceType === undefined || rc.InstanceCount === undefined) {
     throw validation("ResourceConfig must give InstanceType and InstanceCount.");
   }
-  if (rc.InstanceCount < 1) {
+  if (rc.InstanceCount < SAGEMAKER_LIMITS.minTrainingInstanceCount) {
     throw validation(
-      `1 validation error detected: Value '${rc.InstanceCount}' at 'resourceConfig.instanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1`,
+      `1 validation error detected: Value '${rc.InstanceCount}' at 'resourceConfig.instanceCount' failed to satisfy constraint: Member must have value greater than or equal to ${SAGEMAKER_LIMITS.minTrainingInstanceCount}`,
     );
   }
   const channels = (body.InputDataConfig as Channel[] | undefined) ?? [];
