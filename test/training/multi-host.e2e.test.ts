@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -191,6 +191,20 @@ describe("training across hosts on loopback", () => {
     const r = await hosts(d, 2);
     assert.equal(r.exitCode, 0, [...r.lines.values()].join("\n"));
     assert.match(r.lines.get("algo-2")!, /channel train: 400 rows/);
+  });
+
+  it("gives each host copies of its files, never links: a host writing to its input leaves them as they were", async () => {
+    const d = await job(1, { distribution: "FullyReplicated", rounds: 1 });
+    const r = await hosts(d, 2);
+    assert.equal(r.exitCode, 0, [...r.lines.values()].join("\n"));
+    const mine = join(d.root, "input", "data", "train", "part-0.csv");
+    const before = await readFile(mine, "utf8");
+    for (const host of ["algo-1", "algo-2"]) {
+      const copy = join(d.root, ".sagebrew", "hosts", host, "input", "data", "train", "part-0.csv");
+      assert.notEqual(statSync(copy).ino, statSync(mine).ino, host);
+      appendFileSync(copy, "written by the host\n");
+    }
+    assert.equal(await readFile(mine, "utf8"), before);
   });
 
   it("a host killed mid-training stops every host within a bound, each failure naming it", async () => {

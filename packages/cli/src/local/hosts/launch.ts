@@ -7,8 +7,8 @@
  * in `DIR/model`; checkpoints likewise go to `DIR/checkpoints` when the job configures them.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { copyFile, link, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { constants, existsSync } from "node:fs";
+import { copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { dirname, join, relative } from "node:path";
 import { ENV, parseInputDataConfig, SagebrewError } from "@sagebrew/runtime/core";
@@ -62,14 +62,13 @@ async function listFiles(dir: string): Promise<string[]> {
   return out;
 }
 
-/** A hard link where the file system allows one (a copy that costs nothing), else a copy. */
+/**
+ * A copy — a reflink where the file system has them — never a hard link: a host's input data is
+ * its own, and an algorithm writing to it must not change the user's file.
+ */
 async function place(from: string, to: string): Promise<void> {
   await mkdir(dirname(to), { recursive: true });
-  try {
-    await link(from, to);
-  } catch {
-    await copyFile(from, to);
-  }
+  await copyFile(from, to, constants.COPYFILE_FICLONE);
 }
 
 async function freePort(): Promise<number> {

@@ -3,7 +3,8 @@
  * `AWS_ENDPOINT_URL_S3` names one, such as moto's S3 on loopback), or `file://` on this machine
  * (as the SageMaker Python SDK's local mode accepts). One narrow interface, two implementations.
  */
-import { copyFile, link, mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { copyFile, mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { S3Access, StoredObject } from "./_objects.js";
@@ -14,8 +15,8 @@ export type { StoredObject } from "./_objects.js";
 export interface ObjectStorage {
   /** The objects an `S3Prefix` (or `ManifestFile`) data source names, sorted by URI. */
   list(uri: string, dataType?: string): Promise<StoredObject[]>;
-  /** Copies one object to a local file (a hard link when a `file://` object allows it). */
-  download(uri: string, dest: string, options?: { link?: boolean }): Promise<void>;
+  /** Copies one object to a local file (a `file://` object as a reflink where the file system can). */
+  download(uri: string, dest: string): Promise<void>;
   /** Copies a local file to `uri`. */
   upload(file: string, uri: string): Promise<void>;
   /** Reads one object whole (manifests, small files). */
@@ -85,18 +86,12 @@ class FileStorage implements ObjectStorage {
     return out;
   }
 
-  async download(uri: string, dest: string, options: { link?: boolean } = {}): Promise<void> {
+  async download(uri: string, dest: string): Promise<void> {
     await mkdir(dirname(dest), { recursive: true });
-    const src = filePath(uri);
-    if (options.link) {
-      try {
-        await link(src, dest);
-        return;
-      } catch {
-        // another file system, or links not allowed: copy
-      }
-    }
-    await copyFile(src, dest);
+    // A copy, never a hard link: a job may write to its inputs (/opt/ml/input/data is its own), and
+    // through a link it would change the user's file. A reflink (copy-on-write, where the file
+    // system has them) costs no more than a link; elsewhere this is a plain copy.
+    await copyFile(filePath(uri), dest, constants.COPYFILE_FICLONE);
   }
 
   async upload(file: string, uri: string): Promise<void> {
@@ -139,10 +134,10 @@ export function createStorage(options: StorageOptions): ObjectStorage {
       const s = pick(uri);
       return s ? (await s).list(uri) : files.list(uri);
     },
-    async download(uri, dest, opts) {
+    async download(uri, dest) {
       const s = pick(uri);
       if (s) return (await s).download(uri, dest);
-      return files.download(uri, dest, opts);
+      return files.download(uri, dest);
     },
     async upload(file, uri) {
       const s = pick(uri);

@@ -163,7 +163,7 @@ export async function layoutTrainingJob(job: TrainingJobDoc, options: LayoutOpti
       await mkdir(dir, { recursive: true });
       for (const o of mine) {
         const dest = pathForKey(dir, o, `the directory of channel ${c.ChannelName}`);
-        await storage.download(o.uri, dest, { link: true });
+        await storage.download(o.uri, dest);
       }
     }
     layouts.push({

@@ -162,8 +162,7 @@ export class TransformRunner implements TransformEngine {
         // Objects are split across instances by key, one object to one instance.
         const mine = objects.filter((_, i) => i % count === index);
         const placed = mine.map((o) => pathForKey(inputDir, o, "the transform job's input directory"));
-        for (const [i, o] of mine.entries())
-          await this.#o.storage.download(o.uri, placed[i]!, { link: true });
+        for (const [i, o] of mine.entries()) await this.#o.storage.download(o.uri, placed[i]!);
         const summary = await runTransform({
           inputPath: inputDir,
           outputDir,
