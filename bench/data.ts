@@ -25,6 +25,8 @@ export const REPO_DIR = dirname(BENCH_DIR);
 export const DATA_DIR = join(BENCH_DIR, "data");
 export const WORK_DIR = join(BENCH_DIR, "work");
 export const IRIS_EXAMPLE_DIR = join(REPO_DIR, "examples", "iris-xgboost", "local_test", "test_dir");
+/** The iris job as SageMaker's built-in XGBoost image takes it (channel `train`, numeric labels). */
+export const IRIS_BUILTIN_DIR = join(REPO_DIR, "examples", "iris-xgboost", "local_test", "builtin_dir");
 
 export const TRAIN_ROWS = 1_000_000;
 export const TRAIN_FEATURES = 28;

@@ -15,7 +15,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { BENCH_DIR, ensureIrisPayloads, IRIS_EXAMPLE_DIR, REPO_DIR, WORK_DIR } from "./data.js";
+import { BENCH_DIR, ensureIrisPayloads, IRIS_BUILTIN_DIR, REPO_DIR, WORK_DIR } from "./data.js";
 import { loadNow } from "./lib/machine.js";
 import {
   type Background,
@@ -150,7 +150,7 @@ function endpointContainer(state: string, endpoint: string): { pid: number; port
 
 function trainingJob(name: string, out: string): Record<string, unknown> {
   const hyper = JSON.parse(
-    readFileSync(join(IRIS_EXAMPLE_DIR, "input", "config", "hyperparameters.json"), "utf8"),
+    readFileSync(join(IRIS_BUILTIN_DIR, "input", "config", "hyperparameters.json"), "utf8"),
   ) as Record<string, string>;
   return {
     TrainingJobName: name,
@@ -164,7 +164,7 @@ function trainingJob(name: string, out: string): Record<string, unknown> {
         DataSource: {
           S3DataSource: {
             S3DataType: "S3Prefix",
-            S3Uri: pathToFileURL(join(IRIS_EXAMPLE_DIR, "input", "data", "training")).href,
+            S3Uri: pathToFileURL(join(IRIS_BUILTIN_DIR, "input", "data", "train")).href,
             S3DataDistributionType: "FullyReplicated",
           },
         },
@@ -180,9 +180,10 @@ function trainingJob(name: string, out: string): Record<string, unknown> {
 async function trainStraight(dir: string): Promise<number> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  cpSync(join(IRIS_EXAMPLE_DIR, "input"), join(dir, "input"), { recursive: true });
+  cpSync(join(IRIS_BUILTIN_DIR, "input"), join(dir, "input"), { recursive: true });
   const run = await runTimed(process.execPath, [TRAIN], {
-    env: { ...process.env, SAGEMAKER_BASE_DIR: dir },
+    // as sagebrew local runs SageMaker's image
+    env: { ...process.env, SAGEMAKER_BASE_DIR: dir, SAGEBREW_EMULATE: "sagemaker-xgboost:1.7-1" },
     timeoutS: 300,
   });
   if (run.code !== 0) throw new Error(`train failed (${run.code}): ${run.stderr}`);

@@ -7,6 +7,11 @@ import { fileURLToPath } from "node:url";
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const IRIS_DIR = join(REPO, "examples", "iris-xgboost", "local_test", "test_dir");
 export const IRIS_CSV = join(IRIS_DIR, "input", "data", "training", "iris.csv");
+/**
+ * The iris job shaped for SageMaker's built-in XGBoost image: channel `train`, numeric labels,
+ * `multi:softmax` (the image reads CSV labels as numbers; docs/compatibility.md).
+ */
+export const IRIS_BUILTIN_DIR = join(REPO, "examples", "iris-xgboost", "local_test", "builtin_dir");
 export const TRAIN_BIN = join(REPO, "packages", "runtime", "bin", "train");
 export const SYSTEM_PYTHON = "/usr/bin/python3";
 

@@ -33,7 +33,7 @@ import { type LocalSageMaker, startLocalSageMaker } from "../../packages/cli/src
 import { packModelArchive } from "../../packages/cli/src/local/sagemaker/model-archive.js";
 import { irisModelBytes, irisRows } from "../support/iris.js";
 
-const IMAGE = "763104351884.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+const IMAGE = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
 
 let work: string;
@@ -327,10 +327,10 @@ describe("sagebrew local endpoints", () => {
     const data = join(work, "pipe-data");
     await mkdir(data, { recursive: true });
     const { features, labels } = irisRows();
-    const names = ["setosa", "versicolor", "virginica"];
+    // numeric labels: SageMaker's XGBoost image reads CSV labels as numbers
     await writeFile(
       join(data, "iris.csv"),
-      `${features.map((f, i) => `${names[labels[i]!]},${f.join(",")}`).join("\n")}\n`,
+      `${features.map((f, i) => `${labels[i]},${f.join(",")}`).join("\n")}\n`,
     );
     const manifest = join(work, "validation.manifest");
     await writeFile(manifest, JSON.stringify([{ prefix: `${pathToFileURL(data).href}/` }, "iris.csv"]));
@@ -344,7 +344,6 @@ describe("sagebrew local endpoints", () => {
           objective: "multi:softprob",
           num_class: "3",
           num_round: "6",
-          checkpoint_frequency: "2",
         },
         InputDataConfig: [
           {
@@ -399,6 +398,9 @@ describe("sagebrew local endpoints", () => {
     );
     const e = await endpoint("uncompressed", [variant("AllTraffic", "uncompressed")]);
     assert.equal(e.EndpointStatus, "InService", e.FailureReason);
-    assert.equal((await invoke("uncompressed", "6.7,3.1,5.6,2.4\n")).body, "virginica\n");
+    // multi:softprob: the three probabilities, virginica's the largest
+    const p = (await invoke("uncompressed", "6.7,3.1,5.6,2.4\n")).body.trim().split(",").map(Number);
+    assert.equal(p.length, 3);
+    assert.equal(p.indexOf(Math.max(...p)), 2);
   });
 });

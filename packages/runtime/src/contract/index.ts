@@ -337,7 +337,7 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     program: "train",
     default: "unset",
     meaning:
-      "`sagemaker-xgboost:<version>` (0.90-1 … 1.7-1, 3.0-5): train as that version of SageMaker's built-in XGBoost image — accept and reject what it does, with its failure texts (`ClientError:`/`AlgorithmError:`) (docs/compatibility.md).",
+      "`sagemaker-xgboost:<version>` (0.90-1 … 1.7-1, 3.0-5): train as that version of SageMaker's built-in XGBoost image — accept and reject what it does, with its failure texts (`ClientError:`/`AlgorithmError:`); set by `sagebrew local` for SageMaker's XGBoost image URIs (docs/compatibility.md).",
   },
   {
     name: ENV.headersTimeout,

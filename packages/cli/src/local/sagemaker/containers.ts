@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { ENV } from "@sagebrew/runtime/core";
+import { emulationEnv } from "./images.js";
 import { lineSplitter } from "./log-store.js";
 import type { RuntimePrograms } from "./programs.js";
 
@@ -50,8 +51,16 @@ export interface RunningContainer {
   terminate(graceMs: number): void;
 }
 
-/** Variables that would make the runtime run other code than the image's (a project on this host). */
-const CODE_VARIABLES = new Set(["SAGEBREW_ALGORITHM", "SAGEBREW_HANDLER", "SAGEBREW_PROJECT"]);
+/**
+ * Variables that would make the runtime run other code than the image's (a project on this host),
+ * or emulate another image than the container's (`SAGEBREW_EMULATE` comes from the image URI).
+ */
+const CODE_VARIABLES = new Set([
+  "SAGEBREW_ALGORITHM",
+  "SAGEBREW_HANDLER",
+  "SAGEBREW_PROJECT",
+  "SAGEBREW_EMULATE",
+]);
 
 /**
  * The inherited environment minus the front's own SageMaker settings (a container gets its own)
@@ -92,6 +101,8 @@ export function startContainer(spec: ContainerSpec, deps: ContainerDeps): Runnin
       cwd: spec.mlRoot,
       env: {
         ...inheritedEnv(deps.baseEnv),
+        // SageMaker's XGBoost image runs as that version of it would.
+        ...emulationEnv(spec.image),
         ...spec.env,
         SAGEMAKER_BASE_DIR: spec.mlRoot,
         // A process on this machine answers the front only: it listens on loopback, not on every

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type ContainerEngineCli, type ImageConfig, planImage } from "./images.js";
+import { type ContainerEngineCli, emulationEnv, type ImageConfig, planImage } from "./images.js";
 
 const SAGEBREW_ENTRYPOINT = ["node", "/opt/sagebrew/entrypoint.mjs"];
 
@@ -82,5 +82,54 @@ describe("planImage", () => {
       message:
         /^Cannot run image foreign:1: it is neither SageMaker's built-in XGBoost image nor one built by sagebrew, and no container engine answers \(`docker info` failed\)/,
     });
+  });
+
+  it("runs SageMaker's published XGBoost tags as that version of the image (SAGEBREW_EMULATE)", async () => {
+    const cases: Array<[string, string]> = [
+      ["683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", "sagemaker-xgboost:1.7-1"],
+      ["683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5", "sagemaker-xgboost:3.0-5"],
+      [
+        "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.0-1-cpu-py3",
+        "sagemaker-xgboost:1.0-1",
+      ],
+      [
+        "246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:1.5-1-arm64",
+        "sagemaker-xgboost:1.5-1",
+      ],
+      [
+        "451049120500.dkr.ecr.cn-northwest-1.amazonaws.com.cn/sagemaker-xgboost:1.2-2",
+        "sagemaker-xgboost:1.2-2",
+      ],
+      // newer than the emulated versions: the newest sagebrew emulates
+      ["683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.2-0", "sagemaker-xgboost:3.0-5"],
+      // the legacy 0.72 algorithm, whose code is not public
+      ["811284229777.dkr.ecr.us-east-1.amazonaws.com/xgboost:1", "sagemaker-xgboost:0.90-1"],
+    ];
+    for (const [image, emulate] of cases) {
+      assert.equal((await planImage(image, engine({}, false))).runner, "runtime", image);
+      assert.deepEqual(emulationEnv(image), { SAGEBREW_EMULATE: emulate }, image);
+    }
+  });
+
+  it("refuses a tag SageMaker does not publish, or an account in another region's name, as CreateTrainingJob does", async () => {
+    for (const image of [
+      "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:9.9-9",
+      "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.0-1",
+      "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost",
+      "683313688378.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:1.7-1",
+      "811284229777.dkr.ecr.us-east-1.amazonaws.com/xgboost:0.90-1",
+    ]) {
+      const tag = /:([^:/]+)$/.exec(image)?.[1] ?? "latest";
+      await assert.rejects(planImage(image, engine({}, true)), {
+        message: `Cannot find the requested image: ${image} with tag: ${tag} and digest: null. Please check if your ECR image exists and the role has proper pull permissions for SageMaker: ecr:BatchCheckLayerAvailability, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer`,
+      });
+      assert.deepEqual(emulationEnv(image), {});
+    }
+  });
+
+  it("takes a sagemaker-xgboost repository in an account that is not SageMaker's for the user's own image", async () => {
+    const image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+    assert.deepEqual(await planImage(image, engine({})), { runner: "docker" });
+    assert.deepEqual(emulationEnv(image), {});
   });
 });

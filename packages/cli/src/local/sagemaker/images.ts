@@ -1,14 +1,18 @@
 /**
- * Which way an image runs locally. SageMaker's built-in XGBoost images (any region, any version:
- * `<account>.dkr.ecr.<region>.amazonaws.com/sagemaker-xgboost:1.7-1`) and images `sagebrew build`
+ * Which way an image runs locally. SageMaker's built-in XGBoost images (the tags SageMaker
+ * publishes, in each region's registry: `<account>.dkr.ecr.<region>.amazonaws.com/sagemaker-xgboost:1.7-1`)
+ * run on sagebrew's runtime, without Docker, as that version of the image
+ * (`SAGEBREW_EMULATE`, docs/compatibility.md); any other tag of those repositories is refused as
+ * SageMaker refuses an image ECR does not have. Images `sagebrew build`
  * made from a project that brings no code of its own (label `dev.sagebrew.code=builtin`) run on
- * sagebrew's runtime, without Docker. Every other image runs in Docker (or Podman) when an engine
+ * sagebrew's runtime too. Every other image runs in Docker (or Podman) when an engine
  * answers, and otherwise cannot run: among them sagebrew images whose project has its own
  * algorithm or handler (its code is in the image, not on this host), and sagebrew images that do
  * not say whose code they run (built before the label existed, or given another entrypoint or a
  * SAGEBREW_ALGORITHM/SAGEBREW_HANDLER by their Dockerfile).
  */
 import { spawn } from "node:child_process";
+import { xgboostImage } from "./_xgboost-images.js";
 
 /** The label `sagebrew build` writes into every image (see image/dockerfile.ts). */
 export const SAGEBREW_IMAGE_LABEL = "dev.sagebrew.version";
@@ -17,12 +21,15 @@ export const SAGEBREW_CODE_LABEL = "dev.sagebrew.code";
 /** The entrypoint of images built with sagebrew's Dockerfile. */
 const SAGEBREW_ENTRYPOINT = ["node", "/opt/sagebrew/entrypoint.mjs"];
 
-const BUILTIN_XGBOOST =
-  /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/(sagemaker-xgboost|xgboost)(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/;
-
-/** True for an image URI of SageMaker's built-in XGBoost algorithm. */
+/** True for an image URI of SageMaker's built-in XGBoost algorithm that SageMaker publishes. */
 export function isBuiltinXGBoostImage(image: string): boolean {
-  return BUILTIN_XGBOOST.test(image);
+  return xgboostImage(image)?.kind === "published";
+}
+
+/** The `SAGEBREW_EMULATE` a built-in XGBoost image runs under (none for other images). */
+export function emulationEnv(image: string): Record<string, string> {
+  const x = xgboostImage(image);
+  return x?.kind === "published" && x.emulate ? { SAGEBREW_EMULATE: x.emulate } : {};
 }
 
 /** A container engine CLI, narrowed to what `sagebrew local` asks of it. */
@@ -110,11 +117,17 @@ export type ImagePlan = { readonly runner: "runtime"; readonly why: string } | {
 /**
  * Decides how `image` runs.
  *
- * @throws Error with one sentence when it cannot run here (no engine for a foreign image).
+ * @throws Error with one sentence when it cannot run here (no engine for a foreign image), or when
+ *   it names a tag SageMaker does not publish in its XGBoost repositories (SageMaker's own words).
  */
 export async function planImage(image: string, engine: ContainerEngineCli): Promise<ImagePlan> {
-  if (isBuiltinXGBoostImage(image)) {
-    return { runner: "runtime", why: "SageMaker's built-in XGBoost image runs on sagebrew's runtime" };
+  const xgboost = xgboostImage(image);
+  if (xgboost?.kind === "missing") throw new Error(xgboost.message);
+  if (xgboost) {
+    return {
+      runner: "runtime",
+      why: `SageMaker's built-in XGBoost image runs on sagebrew's runtime${xgboost.emulate ? ` as ${xgboost.emulate}` : ""}${xgboost.note ? ` (${xgboost.note})` : ""}`,
+    };
   }
   if (await engine.available()) {
     const config = await engine.inspect(image);
