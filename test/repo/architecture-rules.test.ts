@@ -61,6 +61,32 @@ const FIXTURE: Record<string, string> = {
     'import type { Result } from "../sagemaker/deploy.js";\nexport const r: Result = 1;\n',
   [`${CLI}/commands/index.ts`]:
     'export { run } from "./deploy.js";\nexport { r } from "./predict.js";\nexport * from "../sagemaker/index.js";\n',
+  // the generated API table loads only in the commands that talk to AWS: by dynamic import()
+  [`${CLI}/api/index.ts`]: "export const SAGEMAKER = {};\n",
+  [`${CLI}/commands/ls.ts`]: 'import { SAGEMAKER } from "../api/index.js";\nexport const api = SAGEMAKER;\n',
+  [`${CLI}/commands/local.ts`]: 'export const load = () => import("../api/index.js");\n',
+  // sagebrew local types its handlers with the SDK's own types, and loads no SDK code for them
+  [`${CLI}/local/sagemaker/ops-typed.ts`]: [
+    'import type { CreateModelInput } from "@aws-sdk/client-sagemaker";',
+    "export const typed = (body: CreateModelInput) => body.ModelName;",
+    "",
+  ].join("\n"),
+  [`${CLI}/local/sagemaker/ops-loaded.ts`]: [
+    'import { SageMakerClient } from "@aws-sdk/client-sagemaker";',
+    "export const loaded = SageMakerClient;",
+    "",
+  ].join("\n"),
+  [`${CLI}/local/sagemaker/_s3.ts`]: 'export const s3 = () => import("@aws-sdk/client-s3");\n',
+  // a stand-in for the SDK package, so that imports of it resolve as in the repository
+  "node_modules/@aws-sdk/client-sagemaker/package.json": JSON.stringify({
+    name: "@aws-sdk/client-sagemaker",
+    version: "0.0.0",
+    main: "index.js",
+    types: "index.d.ts",
+  }),
+  "node_modules/@aws-sdk/client-sagemaker/index.js": "exports.SageMakerClient = class {};\n",
+  "node_modules/@aws-sdk/client-sagemaker/index.d.ts":
+    "export declare class SageMakerClient {}\nexport interface CreateModelInput { ModelName?: string }\n",
 };
 
 interface Violation {
@@ -125,6 +151,19 @@ describe("architecture rules (.dependency-cruiser.cjs)", () => {
   it("parquet-loads-on-demand: only a dynamic import() reaches the Parquet codec outside training", () => {
     assert.deepEqual(found("parquet-loads-on-demand"), [
       `${RT}/codecs/builtin.ts -> ${RT}/codecs/parquet.ts`,
+    ]);
+  });
+
+  it("cli-commands-load-tooling-lazily: a command reaches the API table only by dynamic import()", () => {
+    assert.deepEqual(found("cli-commands-load-tooling-lazily"), [
+      `${CLI}/commands/index.ts -> ${CLI}/sagemaker/index.ts`,
+      `${CLI}/commands/ls.ts -> ${CLI}/api/index.ts`,
+    ]);
+  });
+
+  it("local-sagemaker-loads-aws-lazily: `import type` of the SDK is allowed, a value import is not", () => {
+    assert.deepEqual(found("local-sagemaker-loads-aws-lazily"), [
+      `${CLI}/local/sagemaker/ops-loaded.ts -> node_modules/@aws-sdk/client-sagemaker/index.js`,
     ]);
   });
 

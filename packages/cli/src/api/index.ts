@@ -24,3 +24,4 @@ export { SAGEMAKER } from "./sagemaker.gen.js";
 export { SAGEMAKER_RUNTIME } from "./sagemaker-runtime.gen.js";
 export { STS } from "./sts.gen.js";
 export { type Invalid, type ValidateOptions, validateInput, violations } from "./validate.js";
+export type { JsonWire } from "./wire.js";

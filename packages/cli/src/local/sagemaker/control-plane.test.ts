@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { SAGEMAKER } from "../../api/index.js";
 import { ApiError } from "./api-error.js";
-import { checkSageMakerInput } from "./control-plane.js";
+import { checkSageMakerInput, OPERATIONS } from "./control-plane.js";
 
 function failure(operation: string, body: unknown): ApiError {
   try {
@@ -22,6 +23,11 @@ const job = {
 };
 
 describe("checkSageMakerInput()", () => {
+  it("knows every operation sagebrew local serves from SageMaker's API table", () => {
+    for (const operation of Object.keys(OPERATIONS))
+      assert.ok(Object.hasOwn(SAGEMAKER.operations, operation), operation);
+  });
+
   it("accepts a request that satisfies SageMaker's shape, file:// URIs included", () => {
     checkSageMakerInput("CreateTrainingJob", job);
     checkSageMakerInput("CreateTrainingJob", {

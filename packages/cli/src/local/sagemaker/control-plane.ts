@@ -3,7 +3,33 @@
  * `sagebrew local` serves, each checked against its input shape in SageMaker's API table before it
  * runs.
  */
-import { SAGEMAKER, type ValidateOptions, validateInput } from "../../api/index.js";
+import type {
+  AddTagsInput,
+  CreateEndpointConfigInput,
+  CreateEndpointInput,
+  CreateModelInput,
+  CreateTrainingJobRequest,
+  CreateTransformJobRequest,
+  DeleteEndpointConfigInput,
+  DeleteEndpointInput,
+  DeleteModelInput,
+  DeleteTagsInput,
+  DescribeEndpointConfigInput,
+  DescribeEndpointInput,
+  DescribeModelInput,
+  DescribeTrainingJobRequest,
+  DescribeTransformJobRequest,
+  ListEndpointConfigsInput,
+  ListEndpointsInput,
+  ListModelsInput,
+  ListTagsInput,
+  ListTrainingJobsRequest,
+  ListTransformJobsRequest,
+  StopTrainingJobRequest,
+  StopTransformJobRequest,
+  UpdateEndpointInput,
+} from "@aws-sdk/client-sagemaker";
+import { type JsonWire, SAGEMAKER, type ValidateOptions, validateInput } from "../../api/index.js";
 import { ApiError, serialization, validation } from "./api-error.js";
 import type { OpContext } from "./context.js";
 import {
@@ -32,10 +58,38 @@ import {
   stopTransformJob,
 } from "./ops-transform.js";
 
-type Handler = (ctx: OpContext, body: Record<string, unknown>) => unknown;
+/** Each operation served, and the AWS SDK's type of its input. */
+interface Inputs {
+  CreateTrainingJob: CreateTrainingJobRequest;
+  DescribeTrainingJob: DescribeTrainingJobRequest;
+  StopTrainingJob: StopTrainingJobRequest;
+  ListTrainingJobs: ListTrainingJobsRequest;
+  CreateModel: CreateModelInput;
+  DescribeModel: DescribeModelInput;
+  DeleteModel: DeleteModelInput;
+  ListModels: ListModelsInput;
+  CreateEndpointConfig: CreateEndpointConfigInput;
+  DescribeEndpointConfig: DescribeEndpointConfigInput;
+  DeleteEndpointConfig: DeleteEndpointConfigInput;
+  ListEndpointConfigs: ListEndpointConfigsInput;
+  CreateEndpoint: CreateEndpointInput;
+  DescribeEndpoint: DescribeEndpointInput;
+  UpdateEndpoint: UpdateEndpointInput;
+  DeleteEndpoint: DeleteEndpointInput;
+  ListEndpoints: ListEndpointsInput;
+  CreateTransformJob: CreateTransformJobRequest;
+  DescribeTransformJob: DescribeTransformJobRequest;
+  StopTransformJob: StopTransformJobRequest;
+  ListTransformJobs: ListTransformJobsRequest;
+  AddTags: AddTagsInput;
+  ListTags: ListTagsInput;
+  DeleteTags: DeleteTagsInput;
+}
 
-/** Every operation served, by name (its input shape is SageMaker's, in the API table). */
-export const OPERATIONS: Readonly<Record<string, Handler>> = {
+/** Every operation served, by name, each handler taking SageMaker's input for it as JSON 1.1 carries it. */
+export const OPERATIONS: {
+  readonly [O in keyof Inputs]: (ctx: OpContext, body: JsonWire<Inputs[O]>) => unknown;
+} = {
   CreateTrainingJob: createTrainingJob,
   DescribeTrainingJob: describeTrainingJob,
   StopTrainingJob: stopTrainingJob,
@@ -103,7 +157,7 @@ export async function runSageMakerOperation(
   body: unknown,
   ctx: OpContext,
 ): Promise<unknown> {
-  const op = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
+  const op = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation as keyof Inputs] : undefined;
   if (!op)
     throw unknownOperation(
       `SageMaker.${operation}`,
@@ -113,5 +167,7 @@ export async function runSageMakerOperation(
     throw new ApiError("SerializationException", "The request body must be a JSON object.");
   }
   checkSageMakerInput(operation, body);
-  return await op(ctx, body as Record<string, unknown>);
+  // The body has passed the table's checks of the operation's input shape: the shape the SDK's
+  // input type, which the handler takes, describes.
+  return await (op as (ctx: OpContext, body: unknown) => unknown)(ctx, body);
 }

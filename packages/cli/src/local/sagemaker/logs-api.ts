@@ -5,7 +5,17 @@
  * works unchanged. Requests are checked against CloudWatch Logs' API table first, so the handlers
  * read members of the right types.
  */
-import { LOGS, validateInput } from "../../api/index.js";
+import type {
+  DescribeLogGroupsRequest,
+  DescribeLogGroupsResponse,
+  DescribeLogStreamsRequest,
+  DescribeLogStreamsResponse,
+  FilterLogEventsRequest,
+  FilterLogEventsResponse,
+  GetLogEventsRequest,
+  GetLogEventsResponse,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { type JsonWire, LOGS, validateInput } from "../../api/index.js";
 import { ApiError } from "./api-error.js";
 import { LOCAL_ACCOUNT, logStreamArn } from "./arn.js";
 import { unknownOperation } from "./control-plane.js";
@@ -52,7 +62,11 @@ function groupStreams(store: LogStore, body: Body): LogStream[] {
   return streams;
 }
 
-function describeLogGroups(store: LogStore, body: Body, region: string): unknown {
+function describeLogGroups(
+  store: LogStore,
+  body: JsonWire<DescribeLogGroupsRequest>,
+  region: string,
+): JsonWire<DescribeLogGroupsResponse> {
   const prefix = str(body, "logGroupNamePrefix") ?? "";
   const limit = num(body, "limit") ?? 50;
   const start = token("g", str(body, "nextToken")) ?? 0;
@@ -73,7 +87,11 @@ function describeLogGroups(store: LogStore, body: Body, region: string): unknown
   };
 }
 
-function describeLogStreams(store: LogStore, body: Body, region: string): unknown {
+function describeLogStreams(
+  store: LogStore,
+  body: JsonWire<DescribeLogStreamsRequest>,
+  region: string,
+): JsonWire<DescribeLogStreamsResponse> {
   const streams = groupStreams(store, body);
   const prefix = str(body, "logStreamNamePrefix");
   const orderBy = str(body, "orderBy") ?? "LogStreamName";
@@ -122,7 +140,7 @@ function firstAtOrAfter(events: readonly LogEvent[], time: number): number {
   return lo;
 }
 
-function getLogEvents(store: LogStore, body: Body): unknown {
+function getLogEvents(store: LogStore, body: JsonWire<GetLogEventsRequest>): JsonWire<GetLogEventsResponse> {
   const streams = groupStreams(store, body);
   const name = str(body, "logStreamName")!;
   const stream = streams.find((s) => s.name === name);
@@ -170,7 +188,10 @@ function filterMatcher(pattern: string | undefined): (message: string) => boolea
   return (message) => terms.every((t) => message.includes(t));
 }
 
-function filterLogEvents(store: LogStore, body: Body): unknown {
+function filterLogEvents(
+  store: LogStore,
+  body: JsonWire<FilterLogEventsRequest>,
+): JsonWire<FilterLogEventsResponse> {
   const streams = groupStreams(store, body);
   const names = body.logStreamNames as unknown;
   const prefix = str(body, "logStreamNamePrefix");
@@ -211,7 +232,17 @@ function filterLogEvents(store: LogStore, body: Body): unknown {
   };
 }
 
-const OPERATIONS: Readonly<Record<string, (store: LogStore, body: Body, region: string) => unknown>> = {
+/** Each operation served, and the AWS SDK's types of its input. */
+interface Inputs {
+  DescribeLogGroups: DescribeLogGroupsRequest;
+  DescribeLogStreams: DescribeLogStreamsRequest;
+  GetLogEvents: GetLogEventsRequest;
+  FilterLogEvents: FilterLogEventsRequest;
+}
+
+const OPERATIONS: {
+  readonly [O in keyof Inputs]: (store: LogStore, body: JsonWire<Inputs[O]>, region: string) => unknown;
+} = {
   DescribeLogGroups: describeLogGroups,
   DescribeLogStreams: describeLogStreams,
   GetLogEvents: getLogEvents,
@@ -224,7 +255,7 @@ const OPERATIONS: Readonly<Record<string, (store: LogStore, body: Body, region: 
  * @throws ApiError in CloudWatch Logs' shapes.
  */
 export function runLogsOperation(operation: string, body: unknown, store: LogStore, region: string): unknown {
-  const op = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
+  const op = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation as keyof Inputs] : undefined;
   if (!op)
     throw unknownOperation(
       `Logs_20140328.${operation}`,
@@ -240,5 +271,6 @@ export function runLogsOperation(operation: string, body: unknown, store: LogSto
       ? new ApiError("SerializationException", problem.message)
       : invalid(problem.message);
   }
-  return op(store, body as Body, region);
+  // The body has passed the table's checks of the operation's input shape, which its SDK type describes.
+  return (op as (store: LogStore, body: unknown, region: string) => unknown)(store, body, region);
 }

@@ -1,12 +1,20 @@
 /** CreateEndpoint, DescribeEndpoint, UpdateEndpoint, DeleteEndpoint and ListEndpoints. */
+import type {
+  CreateEndpointInput,
+  CreateEndpointOutput,
+  DeleteEndpointInput,
+  DescribeEndpointInput,
+  ListEndpointsInput,
+  UpdateEndpointInput,
+  UpdateEndpointOutput,
+} from "@aws-sdk/client-sagemaker";
+import type { JsonWire } from "../../api/index.js";
 import { describeOf, type ListRequest, listPage } from "./_list.js";
 import { validation } from "./api-error.js";
 import { resourceArn } from "./arn.js";
 import type { OpContext } from "./context.js";
 import type { DeployedVariant, EndpointConfigDoc, EndpointDoc, ModelDoc } from "./docs.js";
 import { configNotFound, modelNotFound } from "./ops-models.js";
-
-type Body = Record<string, unknown>;
 
 export function endpointNotFound(ctx: OpContext, name: string): Error {
   return validation(`Could not find endpoint "${resourceArn(ctx.region, "endpoint", name)}".`);
@@ -23,7 +31,10 @@ export function variantsOf(ctx: OpContext, configName: string): DeployedVariant[
   });
 }
 
-export async function createEndpoint(ctx: OpContext, body: Body): Promise<unknown> {
+export async function createEndpoint(
+  ctx: OpContext,
+  body: JsonWire<CreateEndpointInput>,
+): Promise<JsonWire<CreateEndpointOutput>> {
   const name = body.EndpointName as string;
   const arn = resourceArn(ctx.region, "endpoint", name);
   if (ctx.store.get("endpoint", name)) throw validation(`Cannot create already existing endpoint "${arn}".`);
@@ -46,14 +57,17 @@ export async function createEndpoint(ctx: OpContext, body: Body): Promise<unknow
   return { EndpointArn: arn };
 }
 
-export function describeEndpoint(ctx: OpContext, body: Body): unknown {
+export function describeEndpoint(ctx: OpContext, body: JsonWire<DescribeEndpointInput>): unknown {
   const name = body.EndpointName as string;
   const doc = ctx.store.get<EndpointDoc>("endpoint", name);
   if (!doc) throw endpointNotFound(ctx, name);
   return describeOf(doc);
 }
 
-export async function updateEndpoint(ctx: OpContext, body: Body): Promise<unknown> {
+export async function updateEndpoint(
+  ctx: OpContext,
+  body: JsonWire<UpdateEndpointInput>,
+): Promise<JsonWire<UpdateEndpointOutput>> {
   const name = body.EndpointName as string;
   const doc = ctx.store.get<EndpointDoc>("endpoint", name);
   if (!doc) throw endpointNotFound(ctx, name);
@@ -75,7 +89,7 @@ export async function updateEndpoint(ctx: OpContext, body: Body): Promise<unknow
   return { EndpointArn: doc.EndpointArn };
 }
 
-export async function deleteEndpoint(ctx: OpContext, body: Body): Promise<unknown> {
+export async function deleteEndpoint(ctx: OpContext, body: JsonWire<DeleteEndpointInput>): Promise<unknown> {
   const name = body.EndpointName as string;
   const doc = ctx.store.get<EndpointDoc>("endpoint", name);
   if (!doc) throw endpointNotFound(ctx, name);
@@ -85,7 +99,7 @@ export async function deleteEndpoint(ctx: OpContext, body: Body): Promise<unknow
   return {};
 }
 
-export function listEndpoints(ctx: OpContext, body: Body): unknown {
+export function listEndpoints(ctx: OpContext, body: JsonWire<ListEndpointsInput>): unknown {
   const page = listPage(ctx.store.list<EndpointDoc>("endpoint"), body as ListRequest, {
     nameKey: "EndpointName",
     statusKey: "EndpointStatus",

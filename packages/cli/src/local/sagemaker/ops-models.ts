@@ -1,11 +1,22 @@
 /** Models (Create/Describe/Delete/List) and endpoint configs (Create/Describe/Delete). */
+import type {
+  CreateEndpointConfigInput,
+  CreateEndpointConfigOutput,
+  CreateModelInput,
+  CreateModelOutput,
+  DeleteEndpointConfigInput,
+  DeleteModelInput,
+  DescribeEndpointConfigInput,
+  DescribeModelInput,
+  ListEndpointConfigsInput,
+  ListModelsInput,
+} from "@aws-sdk/client-sagemaker";
+import type { JsonWire } from "../../api/index.js";
 import { describeOf, type ListRequest, listPage } from "./_list.js";
 import { validation } from "./api-error.js";
 import { resourceArn } from "./arn.js";
 import type { OpContext } from "./context.js";
 import type { ContainerDefinition, EndpointConfigDoc, ModelDoc, ProductionVariant } from "./docs.js";
-
-type Body = Record<string, unknown>;
 
 /** SageMaker's sentence for a model that does not exist. */
 export function modelNotFound(ctx: OpContext, name: string): Error {
@@ -69,7 +80,10 @@ async function checkModelData(
   }
 }
 
-export async function createModel(ctx: OpContext, body: Body): Promise<unknown> {
+export async function createModel(
+  ctx: OpContext,
+  body: JsonWire<CreateModelInput>,
+): Promise<JsonWire<CreateModelOutput>> {
   const name = body.ModelName as string;
   const arn = resourceArn(ctx.region, "model", name);
   const containers = body.Containers as ContainerDefinition[] | undefined;
@@ -107,21 +121,21 @@ export async function createModel(ctx: OpContext, body: Body): Promise<unknown> 
   return { ModelArn: arn };
 }
 
-export function describeModel(ctx: OpContext, body: Body): unknown {
+export function describeModel(ctx: OpContext, body: JsonWire<DescribeModelInput>): unknown {
   const name = body.ModelName as string;
   const doc = ctx.store.get<ModelDoc>("model", name);
   if (!doc) throw modelNotFound(ctx, name);
   return describeOf(doc);
 }
 
-export async function deleteModel(ctx: OpContext, body: Body): Promise<unknown> {
+export async function deleteModel(ctx: OpContext, body: JsonWire<DeleteModelInput>): Promise<unknown> {
   const name = body.ModelName as string;
   if (!ctx.store.get("model", name)) throw modelNotFound(ctx, name);
   await ctx.store.delete("model", name);
   return {};
 }
 
-export function listModels(ctx: OpContext, body: Body): unknown {
+export function listModels(ctx: OpContext, body: JsonWire<ListModelsInput>): unknown {
   const page = listPage(ctx.store.list<ModelDoc>("model"), body as ListRequest, {
     nameKey: "ModelName",
     defaultOrder: "Descending",
@@ -154,7 +168,10 @@ function checkVariants(ctx: OpContext, variants: ProductionVariant[]): void {
   });
 }
 
-export async function createEndpointConfig(ctx: OpContext, body: Body): Promise<unknown> {
+export async function createEndpointConfig(
+  ctx: OpContext,
+  body: JsonWire<CreateEndpointConfigInput>,
+): Promise<JsonWire<CreateEndpointConfigOutput>> {
   const name = body.EndpointConfigName as string;
   const arn = resourceArn(ctx.region, "endpoint-config", name);
   if (ctx.store.get("endpoint-config", name)) {
@@ -176,21 +193,24 @@ export async function createEndpointConfig(ctx: OpContext, body: Body): Promise<
   return { EndpointConfigArn: arn };
 }
 
-export function describeEndpointConfig(ctx: OpContext, body: Body): unknown {
+export function describeEndpointConfig(ctx: OpContext, body: JsonWire<DescribeEndpointConfigInput>): unknown {
   const name = body.EndpointConfigName as string;
   const doc = ctx.store.get<EndpointConfigDoc>("endpoint-config", name);
   if (!doc) throw configNotFound(ctx, name);
   return describeOf(doc);
 }
 
-export async function deleteEndpointConfig(ctx: OpContext, body: Body): Promise<unknown> {
+export async function deleteEndpointConfig(
+  ctx: OpContext,
+  body: JsonWire<DeleteEndpointConfigInput>,
+): Promise<unknown> {
   const name = body.EndpointConfigName as string;
   if (!ctx.store.get("endpoint-config", name)) throw configNotFound(ctx, name);
   await ctx.store.delete("endpoint-config", name);
   return {};
 }
 
-export function listEndpointConfigs(ctx: OpContext, body: Body): unknown {
+export function listEndpointConfigs(ctx: OpContext, body: JsonWire<ListEndpointConfigsInput>): unknown {
   const page = listPage(ctx.store.list<EndpointConfigDoc>("endpoint-config"), body as ListRequest, {
     nameKey: "EndpointConfigName",
     defaultOrder: "Descending",

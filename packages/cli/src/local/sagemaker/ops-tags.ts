@@ -1,10 +1,17 @@
 /** AddTags, ListTags and DeleteTags on the resources `sagebrew local` keeps (at most 50 tags each). */
+import type {
+  AddTagsInput,
+  AddTagsOutput,
+  DeleteTagsInput,
+  DeleteTagsOutput,
+  ListTagsInput,
+  ListTagsOutput,
+} from "@aws-sdk/client-sagemaker";
+import type { JsonWire } from "../../api/index.js";
 import { validation } from "./api-error.js";
 import { parseResourceArn } from "./arn.js";
 import type { OpContext } from "./context.js";
 import type { Tag, Tagged } from "./docs.js";
-
-type Body = Record<string, unknown>;
 
 const MAX_TAGS = 50;
 
@@ -18,7 +25,10 @@ function findTagged(
   return { doc, kind: ref.kind };
 }
 
-export async function addTags(ctx: OpContext, body: Body): Promise<unknown> {
+export async function addTags(
+  ctx: OpContext,
+  body: JsonWire<AddTagsInput>,
+): Promise<JsonWire<AddTagsOutput>> {
   const { doc, kind } = findTagged(ctx, body.ResourceArn as string);
   const tags = new Map((doc.Tags ?? []).map((t) => [t.Key, t.Value]));
   for (const t of body.Tags as Tag[]) tags.set(t.Key, t.Value);
@@ -32,7 +42,7 @@ export async function addTags(ctx: OpContext, body: Body): Promise<unknown> {
   return { Tags };
 }
 
-export function listTags(ctx: OpContext, body: Body): unknown {
+export function listTags(ctx: OpContext, body: JsonWire<ListTagsInput>): JsonWire<ListTagsOutput> {
   const { doc } = findTagged(ctx, body.ResourceArn as string);
   const all = doc.Tags ?? [];
   const start = body.NextToken ? Number.parseInt(String(body.NextToken), 10) : 0;
@@ -42,7 +52,10 @@ export function listTags(ctx: OpContext, body: Body): unknown {
   return { Tags, ...(start + size < all.length ? { NextToken: String(start + size) } : {}) };
 }
 
-export async function deleteTags(ctx: OpContext, body: Body): Promise<unknown> {
+export async function deleteTags(
+  ctx: OpContext,
+  body: JsonWire<DeleteTagsInput>,
+): Promise<JsonWire<DeleteTagsOutput>> {
   const { doc, kind } = findTagged(ctx, body.ResourceArn as string);
   const drop = new Set(body.TagKeys as string[]);
   await ctx.store.put(kind, { ...doc, Tags: (doc.Tags ?? []).filter((t) => !drop.has(t.Key)) });

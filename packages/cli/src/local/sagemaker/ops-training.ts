@@ -1,4 +1,12 @@
 /** CreateTrainingJob, DescribeTrainingJob, StopTrainingJob and ListTrainingJobs. */
+import type {
+  CreateTrainingJobRequest,
+  CreateTrainingJobResponse,
+  DescribeTrainingJobRequest,
+  ListTrainingJobsRequest,
+  StopTrainingJobRequest,
+} from "@aws-sdk/client-sagemaker";
+import type { JsonWire } from "../../api/index.js";
 import { SAGEMAKER_LIMITS } from "../../api/index.js";
 import { describeOf, type ListRequest, listPage } from "./_list.js";
 import { resourceInUse, resourceLimitExceeded, validation } from "./api-error.js";
@@ -13,8 +21,6 @@ const NOT_FOUND = "Requested resource not found.";
 /** The default `MaxRuntimeInSeconds` (one day). */
 const DEFAULT_MAX_RUNTIME = 86_400;
 
-type Body = Record<string, unknown>;
-
 function findJob(ctx: OpContext, name: string): TrainingJobDoc {
   const job = ctx.store.get<TrainingJobDoc>("training-job", name);
   if (!job) throw validation(NOT_FOUND);
@@ -22,7 +28,7 @@ function findJob(ctx: OpContext, name: string): TrainingJobDoc {
 }
 
 /** Checks SageMaker makes beyond the shape: image, channels, resources, stopping condition. */
-function checkSemantics(body: Body): void {
+function checkSemantics(body: JsonWire<CreateTrainingJobRequest>): void {
   const algo = body.AlgorithmSpecification as TrainingJobDoc["AlgorithmSpecification"] | undefined;
   if (!algo) {
     throw validation(
@@ -77,7 +83,7 @@ function checkSemantics(body: Body): void {
 }
 
 /** SageMaker checks at creation that every channel's prefix holds objects. */
-async function checkChannelData(ctx: OpContext, body: Body): Promise<void> {
+async function checkChannelData(ctx: OpContext, body: JsonWire<CreateTrainingJobRequest>): Promise<void> {
   for (const c of (body.InputDataConfig as Channel[] | undefined) ?? []) {
     const src = c.DataSource.S3DataSource!;
     let count: number;
@@ -97,7 +103,10 @@ async function checkChannelData(ctx: OpContext, body: Body): Promise<void> {
   }
 }
 
-export async function createTrainingJob(ctx: OpContext, body: Body): Promise<unknown> {
+export async function createTrainingJob(
+  ctx: OpContext,
+  body: JsonWire<CreateTrainingJobRequest>,
+): Promise<JsonWire<CreateTrainingJobResponse>> {
   checkSemantics(body);
   const name = body.TrainingJobName as string;
   const arn = resourceArn(ctx.region, "training-job", name);
@@ -160,11 +169,14 @@ export async function createTrainingJob(ctx: OpContext, body: Body): Promise<unk
   return { TrainingJobArn: arn };
 }
 
-export function describeTrainingJob(ctx: OpContext, body: Body): unknown {
+export function describeTrainingJob(ctx: OpContext, body: JsonWire<DescribeTrainingJobRequest>): unknown {
   return describeOf(findJob(ctx, body.TrainingJobName as string));
 }
 
-export async function stopTrainingJob(ctx: OpContext, body: Body): Promise<unknown> {
+export async function stopTrainingJob(
+  ctx: OpContext,
+  body: JsonWire<StopTrainingJobRequest>,
+): Promise<unknown> {
   const job = findJob(ctx, body.TrainingJobName as string);
   if (job.TrainingJobStatus !== "InProgress") {
     throw validation(
@@ -202,7 +214,7 @@ export function closeTransition(
   return out;
 }
 
-export function listTrainingJobs(ctx: OpContext, body: Body): unknown {
+export function listTrainingJobs(ctx: OpContext, body: JsonWire<ListTrainingJobsRequest>): unknown {
   const page = listPage(ctx.store.list<TrainingJobDoc>("training-job"), body as ListRequest, {
     nameKey: "TrainingJobName",
     statusKey: "TrainingJobStatus",

@@ -1,4 +1,12 @@
 /** CreateTransformJob, DescribeTransformJob, StopTransformJob and ListTransformJobs. */
+import type {
+  CreateTransformJobRequest,
+  CreateTransformJobResponse,
+  DescribeTransformJobRequest,
+  ListTransformJobsRequest,
+  StopTransformJobRequest,
+} from "@aws-sdk/client-sagemaker";
+import type { JsonWire } from "../../api/index.js";
 import { describeOf, type ListRequest, listPage } from "./_list.js";
 import { resourceInUse, validation } from "./api-error.js";
 import { resourceArn } from "./arn.js";
@@ -6,15 +14,13 @@ import type { OpContext } from "./context.js";
 import type { ModelDoc, TransformJobDoc } from "./docs.js";
 import { containerOf, modelNotFound } from "./ops-models.js";
 
-type Body = Record<string, unknown>;
-
 function findJob(ctx: OpContext, name: string): TransformJobDoc {
   const job = ctx.store.get<TransformJobDoc>("transform-job", name);
   if (!job) throw validation(`Could not find requested job with name ${name}`);
   return job;
 }
 
-function checkSemantics(body: Body): void {
+function checkSemantics(body: JsonWire<CreateTransformJobRequest>): void {
   const mb = body.MaxPayloadInMB as number | undefined;
   const concurrency = body.MaxConcurrentTransforms as number | undefined;
   if (mb !== undefined && mb > 100) throw validation("MaxPayloadInMB must not be greater than 100.");
@@ -59,7 +65,10 @@ async function checkRunsOnRuntime(ctx: OpContext, job: string, model: ModelDoc):
   }
 }
 
-export async function createTransformJob(ctx: OpContext, body: Body): Promise<unknown> {
+export async function createTransformJob(
+  ctx: OpContext,
+  body: JsonWire<CreateTransformJobRequest>,
+): Promise<JsonWire<CreateTransformJobResponse>> {
   const name = body.TransformJobName as string;
   const arn = resourceArn(ctx.region, "transform-job", name);
   checkSemantics(body);
@@ -104,11 +113,14 @@ export async function createTransformJob(ctx: OpContext, body: Body): Promise<un
   return { TransformJobArn: arn };
 }
 
-export function describeTransformJob(ctx: OpContext, body: Body): unknown {
+export function describeTransformJob(ctx: OpContext, body: JsonWire<DescribeTransformJobRequest>): unknown {
   return describeOf(findJob(ctx, body.TransformJobName as string));
 }
 
-export async function stopTransformJob(ctx: OpContext, body: Body): Promise<unknown> {
+export async function stopTransformJob(
+  ctx: OpContext,
+  body: JsonWire<StopTransformJobRequest>,
+): Promise<unknown> {
   const job = findJob(ctx, body.TransformJobName as string);
   if (job.TransformJobStatus !== "InProgress") {
     throw validation(
@@ -126,7 +138,7 @@ export async function stopTransformJob(ctx: OpContext, body: Body): Promise<unkn
   return {};
 }
 
-export function listTransformJobs(ctx: OpContext, body: Body): unknown {
+export function listTransformJobs(ctx: OpContext, body: JsonWire<ListTransformJobsRequest>): unknown {
   const page = listPage(ctx.store.list<TransformJobDoc>("transform-job"), body as ListRequest, {
     nameKey: "TransformJobName",
     statusKey: "TransformJobStatus",
