@@ -1,9 +1,19 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { describe, it } from "node:test";
+import { gunzipSync } from "node:zlib";
 import { generate } from "../../../../scripts/gen-aws-api.js";
-import { LOGS, S3, SAGEMAKER, SAGEMAKER_RUNTIME, type ServiceApi, STS, shapeName } from "./index.js";
+import {
+  LOGS,
+  S3,
+  SAGEMAKER,
+  SAGEMAKER_LIMITS,
+  SAGEMAKER_RUNTIME,
+  type ServiceApi,
+  STS,
+  shapeName,
+} from "./index.js";
 import { javaPatternToRegExp } from "./pattern.js";
 
 const TABLES: readonly ServiceApi[] = [SAGEMAKER, SAGEMAKER_RUNTIME, LOGS, S3, STS];
@@ -45,5 +55,25 @@ describe("the generated API table", () => {
     assert.deepEqual(modelError.error, { status: 424, fault: "client" });
     const noSuchKey = S3.shapes.NoSuchKey;
     assert.ok(noSuchKey?.type === "structure" && noSuchKey.error?.status === 404);
+  });
+
+  it("keeps the limits of api/limits.ts that SageMaker's model documents beyond its constraints", () => {
+    const model = JSON.parse(
+      gunzipSync(
+        readFileSync(
+          join(import.meta.dirname, "../../../../vendor/botocore/sagemaker/2017-07-24/service-2.json.gz"),
+        ),
+      ).toString("utf8"),
+    ) as { shapes: Record<string, { members?: Record<string, { documentation?: string }> }> };
+    const doc = (shape: string, member: string) =>
+      (model.shapes[shape]?.members?.[member]?.documentation ?? "").replace(/<[^>]+>/g, "");
+    assert.equal(SAGEMAKER_LIMITS.maxRuntimeInSeconds, 28 * 86_400);
+    assert.match(doc("StoppingCondition", "MaxRuntimeInSeconds"), /The maximum value is 28 days\./);
+    assert.match(
+      doc("CreateTransformJobRequest", "MaxPayloadInMB"),
+      new RegExp(`cannot be greater than ${SAGEMAKER_LIMITS.maxPayloadInMB} MB`),
+    );
+    assert.match(doc("ProductionVariantServerlessConfig", "MemorySizeInMB"), /in 1 GB increments/);
+    assert.equal(SAGEMAKER_LIMITS.serverlessMemoryStepInMB, 1024);
   });
 });

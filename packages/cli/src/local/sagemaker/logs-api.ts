@@ -240,7 +240,8 @@ interface Inputs {
   FilterLogEvents: FilterLogEventsRequest;
 }
 
-const OPERATIONS: {
+/** The CloudWatch Logs operations served, by name. */
+export const LOGS_OPERATIONS: {
   readonly [O in keyof Inputs]: (store: LogStore, body: JsonWire<Inputs[O]>, region: string) => unknown;
 } = {
   DescribeLogGroups: describeLogGroups,
@@ -255,11 +256,13 @@ const OPERATIONS: {
  * @throws ApiError in CloudWatch Logs' shapes.
  */
 export function runLogsOperation(operation: string, body: unknown, store: LogStore, region: string): unknown {
-  const op = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation as keyof Inputs] : undefined;
+  const op = Object.hasOwn(LOGS_OPERATIONS, operation)
+    ? LOGS_OPERATIONS[operation as keyof Inputs]
+    : undefined;
   if (!op)
     throw unknownOperation(
       `Logs_20140328.${operation}`,
-      Object.keys(OPERATIONS).map((o) => `Logs_20140328.${o}`),
+      Object.keys(LOGS_OPERATIONS).map((o) => `Logs_20140328.${o}`),
     );
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new ApiError("SerializationException", "The request body must be a JSON object.");

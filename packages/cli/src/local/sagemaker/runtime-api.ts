@@ -429,6 +429,9 @@ function upstreamHead(req: IncomingMessage, kind: Kind, length: number): string 
 /** The operation each kind of invocation is, in SageMaker Runtime's API table. */
 const OPERATION = { invoke: "InvokeEndpoint", stream: "InvokeEndpointWithResponseStream" } as const;
 
+/** The SageMaker Runtime operations served. */
+export const RUNTIME_OPERATIONS: readonly string[] = Object.values(OPERATION);
+
 /** Per operation, its header members: [member, lower-case header name], read from the table once. */
 const headerMembers = new Map<string, ReadonlyArray<readonly [string, string]>>();
 
