@@ -21,13 +21,18 @@ export {
 export { type RunServeOptions, runServe } from "./bin/serve-main.js";
 export { type RunTrainOptions, runTrain } from "./bin/train-main.js";
 export {
+  type Axis as ChartAxis,
+  type CoordinateLine,
   type CurveBest,
   type CurveRound,
   curveText,
   featureImportanceSvg,
   type Importance,
+  parallelCoordinatesSvg,
   sparkline,
+  type TuningPoint,
   trainingCurveSvg,
+  tuningProgressSvg,
 } from "./charts/index.js";
 export { BUILTIN_CODECS, defaultCodecs } from "./codecs/builtin.js";
 export { type CsvDelimiter, type CsvOptions, parseCsv } from "./codecs/csv.js";

@@ -17,6 +17,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./train.js")).trainCommand,
   },
   {
+    name: "tune",
+    summary:
+      "Tune hyperparameters as a SageMaker tuning job does (Bayesian, Random, Grid, Hyperband), on this machine.",
+    load: async () => (await import("./tune.js")).tuneCommand,
+  },
+  {
     name: "init",
     summary: "Scaffold a container project (Dockerfile, local_test/ shaped like /opt/ml, payloads).",
     load: async () => (await import("./init.js")).initCommand,

@@ -1,9 +1,9 @@
 /** `sagebrew train`: the `train_local.sh` equivalent, no Docker. */
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import type { RoundReport } from "@sagebrew/runtime";
 import { SagebrewError } from "@sagebrew/runtime/core";
+import { trainProgram } from "../train-program.js";
 import { onePositional, parseCommandArgs } from "./_args.js";
 import {
   refuseSageMakerOptions,
@@ -72,24 +72,6 @@ function instanceCount(v: string | undefined): number {
   if (!Number.isInteger(n) || n < 1 || n > 64)
     throw new SagebrewError("SB_USAGE", `--instance-count ${v} is not an integer from 1 to 64`);
   return n;
-}
-
-/**
- * The train program as a command: `node <@sagebrew/runtime>/bin/train`, or its TypeScript source
- * through tsx when the runtime resolves to its sources (the repository's tests).
- */
-export function trainProgram(): string[] {
-  const entry = fileURLToPath(import.meta.resolve("@sagebrew/runtime"));
-  const dir = resolve(dirname(entry), "..");
-  if (entry.endsWith(".ts"))
-    return [
-      process.execPath,
-      "--conditions=sagebrew-source",
-      "--import",
-      "tsx",
-      join(dir, "src", "bin", "train.ts"),
-    ];
-  return [process.execPath, join(dir, "bin", "train")];
 }
 
 /** `--instance-count n`: n local hosts, each line of output prefixed with its host. */

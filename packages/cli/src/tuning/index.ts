@@ -53,6 +53,14 @@ export {
   valueAt,
 } from "./_ranges.js";
 export {
+  DEFAULT_MAX_JOBS,
+  type DeclaredHyperparameter,
+  defaultTuningJobName,
+  parseRange,
+  type TuningOptions,
+  tuningRequest,
+} from "./_request.js";
+export {
   EPOCH_KEYS,
   STRATEGIES,
   type Strategy,
