@@ -98,40 +98,56 @@ const INTEGER_RANGE = { integer: 2 ** 31, long: 2 ** 63 } as const;
 
 /** Checks that `value` has the JSON type of `shape`; throws WrongType when it does not. */
 function checkType(shape: Shape, value: unknown, path: string): void {
-  const ok = (() => {
-    switch (shape.type) {
-      case "string":
-        return typeof value === "string";
-      case "integer":
-      case "long":
-        return (
-          typeof value === "number" &&
-          Number.isInteger(value) &&
-          value >= -INTEGER_RANGE[shape.type] &&
-          value < INTEGER_RANGE[shape.type]
-        );
-      case "float":
-      case "double":
-        return typeof value === "number" && Number.isFinite(value);
-      case "boolean":
-        return typeof value === "boolean";
-      case "timestamp":
-        return typeof value === "number" || value instanceof Date;
-      case "blob":
-        return typeof value === "string" || value instanceof Uint8Array;
-      case "list":
-        return Array.isArray(value);
-      case "map":
-      case "structure":
-        return (
-          typeof value === "object" &&
-          value !== null &&
-          !Array.isArray(value) &&
-          !(value instanceof Uint8Array)
-        );
-    }
-  })();
-  if (!ok) throw wrongType(value, shape, path);
+  if (!hasType(shape, value)) throw wrongType(value, shape, path);
+}
+
+/** True when `value` has the JSON type of `shape`. */
+function hasType(shape: Shape, value: unknown): boolean {
+  switch (shape.type) {
+    case "string":
+      return typeof value === "string";
+    case "integer":
+    case "long":
+      return (
+        typeof value === "number" &&
+        Number.isInteger(value) &&
+        value >= -INTEGER_RANGE[shape.type] &&
+        value < INTEGER_RANGE[shape.type]
+      );
+    case "float":
+    case "double":
+      return typeof value === "number" && Number.isFinite(value);
+    case "boolean":
+      return typeof value === "boolean";
+    case "timestamp":
+      return typeof value === "number" || value instanceof Date;
+    case "blob":
+      return typeof value === "string" || value instanceof Uint8Array;
+    case "list":
+      return Array.isArray(value);
+    case "map":
+    case "structure":
+      return (
+        typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
+      );
+  }
+}
+
+type MemberEntry = readonly [name: string, ref: MemberRef, required: boolean, segment: string];
+
+/** A structure's members with whether each is required and its path segment, read from the table once per shape. */
+const memberLists = new WeakMap<object, readonly MemberEntry[]>();
+
+function membersOf(shape: Extract<Shape, { type: "structure" }>): readonly MemberEntry[] {
+  let list = memberLists.get(shape);
+  if (!list) {
+    const required = new Set(shape.required ?? []);
+    list = Object.entries(shape.members).map(
+      ([name, ref]): MemberEntry => [name, ref, required.has(name), segment(name)],
+    );
+    memberLists.set(shape, list);
+  }
+  return list;
 }
 
 class Walk {
@@ -231,14 +247,13 @@ class Walk {
     path: string,
     skip: readonly string[] = [],
   ): void {
-    const required = new Set(shape.required ?? []);
-    for (const [name, ref] of Object.entries(shape.members)) {
-      if (skip.includes(name)) continue;
-      const at = path ? `${path}.${segment(name)}` : segment(name);
+    for (const [name, ref, required, seg] of membersOf(shape)) {
       const v = Object.hasOwn(obj, name) ? obj[name] : undefined;
-      if (v === null || v === undefined) {
-        if (required.has(name)) this.fail(at, null, false, "Member must not be null");
-      } else this.value(ref, v, at);
+      if ((v === null || v === undefined) && !required) continue;
+      if (skip.includes(name)) continue;
+      const at = path ? `${path}.${seg}` : seg;
+      if (v === null || v === undefined) this.fail(at, null, false, "Member must not be null");
+      else this.value(ref, v, at);
     }
   }
 }
