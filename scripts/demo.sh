@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The classic SageMaker bring-your-own-container tutorial, done with sagebrew, end to end on this
 # machine and without Docker: train XGBoost on iris, serve the model, predict payload.csv → setosa.
-# Installs what it needs (libxgboost from Debian, npm packages) and builds the project first.
+# Installs what it needs (libxgboost from Debian, Node.js 26 from the npm registry when the machine's
+# Node is older than 22, npm packages) and builds the project first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -10,6 +11,11 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "system packages (libxgboost)"
 bash scripts/install-system-deps.sh --demo
+
+step "Node.js (22 or later)"
+PATH="$(bash scripts/node.sh supported):$PATH"
+export PATH
+echo "node $(node --version)"
 
 step "npm packages and build"
 if [ ! -d node_modules/koffi ]; then npm ci --no-audit --no-fund; fi

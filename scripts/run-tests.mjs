@@ -2,12 +2,20 @@
 // Runs every *.test.ts (unit tests beside the code, end-to-end suites in test/) with Node's test
 // runner, loading TypeScript through tsx and resolving workspace packages to their sources. Property
 // tests draw from one seed (scripts/test-seed.mjs), printed first; $SAGEBREW_TEST_SEED overrides it.
+//
+//   node scripts/run-tests.mjs [--fast] [files or dirs]     default: packages test examples
+//
+// --fast leaves out the end-to-end tiers (`*.e2e.test.ts`): what stays is the in-process tests, run
+// on every supported Node by .ci/run (scripts/test-node-versions.sh).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { TEST_SEED_ENV, testSeed } from "./test-seed.mjs";
 
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ["packages", "test", "examples"];
+const args = process.argv.slice(2);
+const fast = args.includes("--fast");
+const named = args.filter((a) => a !== "--fast");
+const roots = named.length ? named : ["packages", "test", "examples"];
 const files = [];
 function walk(dir) {
   for (const name of readdirSync(dir)) {
@@ -15,7 +23,7 @@ function walk(dir) {
     const p = join(dir, name);
     const st = statSync(p);
     if (st.isDirectory()) walk(p);
-    else if (name.endsWith(".test.ts")) files.push(p);
+    else if (name.endsWith(".test.ts") && !(fast && name.endsWith(".e2e.test.ts"))) files.push(p);
   }
 }
 for (const r of roots) {

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # The test command (`npm test`): installs what the tests need on a fresh Debian machine (system
-# packages when root, npm packages when missing), then lint, build, typecheck (bench/ reads the built dist), generated-docs
+# packages when root, Node.js 26 from the npm registry when the machine's Node is older than 22, npm
+# packages when missing), then lint, build, typecheck (bench/ reads the built dist), generated-docs
 # check, generated-API check, and every test; then the runtime's tests again on XGBoost 3.0 (Debian trixie) and 3.3
 # (sid), each in a chroot (scripts/test-xgboost3.sh; root only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
+# Every test below runs on this Node (the machine's, when it is 22 or later).
+PATH="$(bash scripts/node.sh supported):$PATH"
+export PATH
+echo "npm test: Node.js $(node --version)" >&2
 if [ ! -d node_modules/koffi ] || [ ! -d node_modules/typescript ]; then npm ci --no-audit --no-fund; fi
 npm run --silent lint
 npm run --silent build

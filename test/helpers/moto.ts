@@ -70,7 +70,6 @@ export async function startMoto(): Promise<Moto> {
       AWS_SECRET_ACCESS_KEY: "testing",
       AWS_REGION: MOTO_REGION,
       AWS_EC2_METADATA_DISABLED: "true",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
     async reset() {
       const res = await fetch(`${url}/moto-api/reset`, { method: "POST" });

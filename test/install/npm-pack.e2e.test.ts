@@ -128,7 +128,7 @@ describe("the npm packages", () => {
   it("declare engines, bins and exports that the tarball holds", () => {
     for (const [name, manifest] of manifests) {
       const files = new Set(packed.get(name)!.files.map((f) => f.path));
-      assert.equal(manifest.engines?.node, ">=20.6.0", `${name}: import.meta.resolve needs Node 20.6`);
+      assert.equal(manifest.engines?.node, ">=22", `${name}: sagebrew supports Node.js 22 and later`);
       assert.deepEqual(manifest.files, ["dist", "bin"], name);
       for (const [bin, target] of Object.entries(manifest.bin ?? {})) {
         assert.ok(files.has(target.replace(/^\.\//, "")), `${name} bin ${bin}`);

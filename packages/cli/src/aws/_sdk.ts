@@ -11,23 +11,9 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 
-let quieted = false;
-
-/**
- * The SDK warns on every process under Node 20 that *later* SDK releases will need Node 22.
- * sagebrew pins its SDK versions, so the warning is not actionable for its users; a user who sets
- * the variable keeps their choice.
- */
-function quietNodeVersionWarning(): void {
-  if (quieted) return;
-  quieted = true;
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-}
-
 function lazy<T>(load: () => Promise<T>): () => Promise<T> {
   let loaded: Promise<T> | undefined;
   return () => {
-    quietNodeVersionWarning();
     loaded ??= load();
     return loaded;
   };

@@ -89,10 +89,7 @@ function readColumnChunks(
   metadata: FileMetaData,
   columns: readonly string[] | undefined,
 ): Promise<ColumnChunk>[] {
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
+  const { promise: gate, resolve: open } = Promise.withResolvers<void>();
   const groups = parquetReadAsync({
     file: {
       byteLength: buffer.byteLength,

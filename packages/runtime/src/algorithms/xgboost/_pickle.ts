@@ -60,11 +60,19 @@ export interface PickledBooster {
 export function looksLikePickle(bytes: Uint8Array): boolean {
   if (bytes[0] === 0x80) return bytes[1] !== undefined && bytes[1] >= 2 && bytes[1] <= 5;
   if (bytes[0] !== 0x63 /* c */ && bytes[0] !== 0x28 /* ( */) return false;
-  const head = new TextDecoder("latin1").decode(bytes.subarray(0, 64));
+  const head = latin1(bytes.subarray(0, 64));
   return /^(\(?c[A-Za-z_][\w.]*\n[A-Za-z_]\w*\n)/.test(head);
 }
 
 class PickleError extends Error {}
+
+/**
+ * Bytes as ISO-8859-1, one character per byte. Not `TextDecoder("latin1")`: the Encoding Standard
+ * makes that label windows-1252 (0x80 → U+20AC), which Node does from 22 on.
+ */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
 
 /**
  * Finds the XGBoost Booster in pickle bytes.
@@ -138,7 +146,6 @@ const isTuple = (v: PyValue): v is PyTuple =>
 /** Runs the pickle machine as a data reader; returns the value STOP leaves. */
 function unpickle(bytes: Uint8Array): PyValue {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const latin1 = new TextDecoder("latin1");
   const utf8 = new TextDecoder("utf-8", { fatal: true });
   let pos = 0;
   const stack: PyValue[] = [];
@@ -162,7 +169,7 @@ function unpickle(bytes: Uint8Array): PyValue {
   const line = () => {
     const end = bytes.indexOf(0x0a, pos);
     if (end < 0) throw new PickleError(`the pickle is truncated at byte ${pos}`);
-    const s = latin1.decode(bytes.subarray(pos, end));
+    const s = latin1(bytes.subarray(pos, end));
     pos = end + 1;
     return s;
   };
