@@ -9,11 +9,13 @@ import type { Command, CommandIo } from "./types.js";
 const HELP = `Usage: sagebrew doctor [dir] [--image <image>] [options]
 
 Preflight checks that turn SageMaker's late failures into clear messages, each with its fix.
-Project checks (dir, default .): exec-form ENTRYPOINT without tini, EXPOSE 8080, line endings,
+This machine's Node.js: sagebrew supports Node.js 22, 24 and 26 and warns on one past its end of
+life. Project checks (dir, default .): exec-form ENTRYPOINT without tini, EXPOSE 8080, line endings,
 hyperparameters as strings. Image checks (--image, default: the project's image when built):
 manifest media type (for registry references), exec-form entrypoint, architecture for the
 instance type, size (Serverless limit 10 GB), \`train\`/\`serve\` on PATH executable with LF
-endings, and with a model: nothing else on port 8080, /ping answers 200 within 2 s, SIGTERM.
+endings, the image's Node.js (end of life?) and libxgboost (the version its label records?), and
+with a model: nothing else on port 8080, /ping answers 200 within 2 s, SIGTERM.
 
 Options:
   --image <image>          image to check: local (iris:dev) or in a registry (host/repo:tag)
@@ -45,7 +47,7 @@ export const doctorCommand: Command = {
     // Image tooling is loaded by the commands that use it, not at CLI start.
     const [
       { defaultTag },
-      { doctorImage, doctorProject, formatFindings, projectModelDir },
+      { doctorImage, doctorProject, formatFindings, nodeFinding, projectModelDir },
       { detectEngine, inspectImage },
       { platformForInstanceType },
     ] = await Promise.all([
@@ -58,7 +60,7 @@ export const doctorCommand: Command = {
     const target = onePositional(positionals, "directory");
     if (values["instance-type"]) platformForInstanceType(values["instance-type"]);
     const dir = resolve(io.cwd, target ?? ".");
-    const findings: Finding[] = [];
+    const findings: Finding[] = [nodeFinding(process.version, "this machine")];
     const checkProject = positionals.length > 0 || !values.image;
     if (checkProject) {
       if (!existsSync(dir)) throw new SagebrewError("SB_USAGE", `directory ${dir} does not exist`);

@@ -12,18 +12,14 @@ import {
   RegistryClient,
   sagemakerAcceptsManifest,
 } from "../publish/index.js";
+import type { Finding } from "./_finding.js";
 import { httpGet, probeListeners, probePrograms } from "./_probes.js";
+import { nodeFinding, probeVersions, xgboostFinding } from "./_versions.js";
 import { type ContainerEngine, type ImageInfo, inspectImage } from "./engine.js";
 import { architectureOf, platformForInstanceType } from "./platform.js";
 
-/** One check's outcome. */
-export interface Finding {
-  readonly check: string;
-  readonly status: "pass" | "warn" | "fail" | "skip";
-  readonly message: string;
-  /** What to do about it (warn and fail). */
-  readonly fix?: string;
-}
+export type { Finding } from "./_finding.js";
+export { nodeFinding } from "./_versions.js";
 
 /** Serverless Inference's maximum container image size. */
 export const SERVERLESS_IMAGE_LIMIT_BYTES = 10 * 1024 ** 3;
@@ -286,7 +282,8 @@ async function serveFindings(
 
 /**
  * Checks an image: manifest media type (remote references), entrypoint, architecture for the
- * instance type, size, `train`/`serve` on PATH, and — with a model — port 8080, /ping and SIGTERM.
+ * instance type, size, `train`/`serve` on PATH, its Node.js (end of life?) and libxgboost (the
+ * version its label records?), and — with a model — port 8080, /ping and SIGTERM.
  *
  * @example const findings = await doctorImage("iris:dev", engine, { modelDir: "local_test/test_dir/model" });
  */
@@ -341,6 +338,16 @@ export async function doctorImage(
   }
   log("inspecting train and serve");
   findings.push(...(await programFindings(engine, image)));
+  const versions = await probeVersions(engine, image);
+  if (versions) {
+    findings.push(nodeFinding(versions.node, "the image"), xgboostFinding(info.labels, versions));
+  } else {
+    findings.push({
+      check: "node",
+      status: "warn",
+      message: "the image has no `node` on PATH: its Node.js and XGBoost versions could not be checked",
+    });
+  }
   if (!options.modelDir) {
     findings.push({
       check: "ping",
