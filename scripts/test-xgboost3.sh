@@ -6,6 +6,8 @@
 # the only thing that changes. Part of `npm test` (scripts/test.sh). Needs root (mounts, chroot).
 #
 #   scripts/test-xgboost3.sh [test files or dirs]   default: packages/runtime test/training test/contract test/transform
+#   scripts/test-xgboost3.sh --root                 make the chroot when missing and print its path
+#                                                   (the image tests run Python XGBoost 3.0 in it)
 #
 # SAGEBREW_XGBOOST3_SUITE picks another Debian suite (sid: XGBoost 3.3); SAGEBREW_XGBOOST3_OPTIONAL=1
 # turns a suite that cannot be installed into a warning; SAGEBREW_CACHE_DIR moves the cache
@@ -45,6 +47,7 @@ if [ ! -x "$ROOT/usr/bin/python3" ]; then
   fi
   mv "$ROOT.tmp" "$ROOT"
 fi
+if [ "${1:-}" = --root ]; then echo "$ROOT"; exit 0; fi
 install -m 0755 "$(command -v node)" "$ROOT/usr/local/bin/node"
 
 TESTS=("$@")

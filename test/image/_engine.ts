@@ -1,8 +1,8 @@
 /**
  * A real container engine for the image suite: `dockerd` and a `docker-registry` on loopback, each
- * with its state in a temp dir and stopped by PID, plus a base image made locally with mmdebstrap
- * (minbase bookworm + libxgboost0 + ca-certificates + the host's Node.js binary), cached as a
- * tarball so re-runs are fast. Nothing is pulled from the network.
+ * with its state in a temp dir and stopped by PID, plus the image lines' base images made locally
+ * with mmdebstrap (minbase trixie or bookworm + libxgboost0 + Node.js 26 from the npm registry),
+ * cached as tarballs so re-runs are fast. Nothing is pulled from the network.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -19,8 +19,10 @@ export interface TestEngine {
   readonly env: NodeJS.ProcessEnv;
   /** `127.0.0.1:<port>` of the registry. */
   readonly registry: string;
-  /** Tag of the locally made base image. */
+  /** Tag of the default line's base image (`node:26-trixie-slim`, made locally). */
   readonly baseImage: string;
+  /** Imports (making it first when not cached) a line's base; `bare`: without libxgboost. */
+  base(line: TestLine, options?: { bare?: boolean }): Promise<string>;
   readonly dir: string;
   /** Runs the docker CLI against our engine. */
   docker(
@@ -77,7 +79,7 @@ async function waitFor(
   throw new Error(`${what} did not become ready within ${ms} ms\n${tail}`);
 }
 
-function aptMirror(): string {
+export function aptMirror(): string {
   const files = ["/etc/apt/sources.list"];
   try {
     for (const f of readdirSync("/etc/apt/sources.list.d")) files.push(join("/etc/apt/sources.list.d", f));
@@ -99,49 +101,80 @@ function aptMirror(): string {
   return "http://deb.debian.org/debian";
 }
 
-/** Makes (or reuses from the cache) the base image tarball and imports it. */
-async function baseImage(engine: Pick<TestEngine, "docker">, log: (line: string) => void): Promise<string> {
-  const packages = ["libxgboost0", "ca-certificates"];
+/** The image lines' stand-in bases (packages/cli/src/image/lines.ts), made here from Debian packages. */
+export type TestLine = "3.0" | "1.7";
+const LINE_SUITES: Record<TestLine, { suite: string; tag: string }> = {
+  "3.0": { suite: "trixie", tag: "node:26-trixie-slim" },
+  "1.7": { suite: "bookworm", tag: "node:26-bookworm-slim" },
+};
+
+/** The bin directory of Node.js 26 from the npm registry (scripts/node.sh: pinned, cached). */
+function node26(): string {
+  const res = spawnSync("bash", [join(import.meta.dirname, "../../scripts/node.sh"), "26"], {
+    encoding: "utf8",
+  });
+  if (res.status !== 0) throw new Error(`scripts/node.sh 26 failed: ${res.stderr}`);
+  return res.stdout.trim();
+}
+
+/**
+ * Makes (or reuses from the cache) a stand-in of Docker Hub's `node:26-<suite>-slim`: a minbase
+ * Debian root filesystem with Node.js 26 (the npm registry's binary) in /usr/local/bin, as the
+ * official image has it. With `xgboost`, libxgboost0 is installed too, so the Dockerfile's RUN
+ * finds it and needs no network; without, it is the base as Docker Hub has it (for `--engine none`,
+ * which adds the library from .deb files).
+ */
+async function baseTarball(suite: string, xgboost: boolean, log: (line: string) => void): Promise<string> {
+  const packages = ["ca-certificates", "libatomic1", ...(xgboost ? ["libxgboost0"] : [])];
   const mirror = aptMirror();
+  const nodeBin = node26();
   const key = createHash("sha256")
-    .update(
-      JSON.stringify({
-        v: 1,
-        node: process.version,
-        packages,
-        mirror,
-        suite: "bookworm",
-        arch: process.arch,
-      }),
-    )
+    .update(JSON.stringify({ v: 2, node: nodeBin, packages, mirror, suite, arch: process.arch }))
     .digest("hex")
     .slice(0, 16);
-  const tag = `sagebrew-test-base:${key}`;
-  if (engine.docker(["image", "inspect", tag], { check: false }).code === 0) return tag;
   const cacheDir = process.env.SAGEBREW_CACHE_DIR ?? "/var/cache/sagebrew";
   await mkdir(cacheDir, { recursive: true });
-  const tarball = join(cacheDir, `base-bookworm-${key}.tar`);
-  if (!existsSync(tarball)) {
-    log(`making the base image with mmdebstrap (${mirror}); cached as ${tarball}`);
-    const tmp = `${tarball}.${process.pid}.tmp.tar`;
-    const res = spawnSync(
-      "mmdebstrap",
-      [
-        "--variant=minbase",
-        "--format=tar",
-        `--include=${packages.join(",")}`,
-        `--customize-hook=upload ${process.execPath} /usr/local/bin/node`,
-        '--customize-hook=chroot "$1" chmod 0755 /usr/local/bin/node',
-        "bookworm",
-        tmp,
-        mirror,
-      ],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
-    );
-    if (res.status !== 0)
-      throw new Error(`mmdebstrap failed (exit ${res.status}):\n${res.stderr.slice(-3000)}`);
-    await rename(tmp, tarball);
-  }
+  const tarball = join(cacheDir, `base-${suite}-${key}.tar`);
+  if (existsSync(tarball)) return tarball;
+  log(`making a ${suite} base with mmdebstrap (${packages.join(", ")}; ${mirror}); cached as ${tarball}`);
+  const tmp = `${tarball}.${process.pid}.tmp.tar`;
+  const res = spawnSync(
+    "mmdebstrap",
+    [
+      "--variant=minbase",
+      "--format=tar",
+      `--include=${packages.join(",")}`,
+      `--customize-hook=upload ${join(nodeBin, "node")} /usr/local/bin/node`,
+      '--customize-hook=chroot "$1" chmod 0755 /usr/local/bin/node',
+      // as the official image: apt's lists are not kept
+      '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin',
+      suite,
+      tmp,
+      mirror,
+    ],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+  );
+  if (res.status !== 0)
+    throw new Error(`mmdebstrap failed (exit ${res.status}):\n${res.stderr.slice(-3000)}`);
+  await rename(tmp, tarball);
+  return tarball;
+}
+
+/**
+ * Imports the stand-in base of an image line into the engine, tagged exactly as the Dockerfile's
+ * FROM names it (`node:26-trixie-slim`), so `docker build` finds it without pulling; the bare one
+ * (no libxgboost) as `sagebrew-test/bare-<that name>`.
+ */
+async function importBase(
+  engine: Pick<TestEngine, "docker">,
+  line: TestLine,
+  bare: boolean,
+  log: (line: string) => void,
+): Promise<string> {
+  const { suite, tag: official } = LINE_SUITES[line];
+  const tag = bare ? `sagebrew-test/bare-${official}` : official;
+  if (engine.docker(["image", "inspect", tag], { check: false }).code === 0) return tag;
+  const tarball = await baseTarball(suite, !bare, log);
   engine.docker(["import", tarball, tag]);
   return tag;
 }
@@ -245,9 +278,8 @@ export async function startEngine(options: { log?: (line: string) => void } = {}
       15_000,
       registryLog,
     );
-    const engine = { env, registry, baseImage: "", dir, docker, stop };
-    const base = await baseImage(engine, log);
-    return { ...engine, baseImage: base };
+    const base = (line: TestLine, o: { bare?: boolean } = {}) => importBase({ docker }, line, !!o.bare, log);
+    return { env, registry, baseImage: await base("3.0"), base, dir, docker, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -85,7 +85,8 @@ describe(
     });
 
     test("sagebrew build builds the iris image: exec-form entrypoint, EXPOSE 8080, labels, amd64", async () => {
-      const res = await cli(["build", IRIS, "-t", TAG, "--base-image", engine.baseImage, "-q"], engine.env);
+      // no --base-image: the Dockerfile's FROM (node:26-trixie-slim, made locally by _engine.ts)
+      const res = await cli(["build", IRIS, "-t", TAG, "-q"], engine.env);
       assert.equal(res.code, 0, res.err);
       assert.match(res.out, /built sagebrew-e2e\/iris-xgboost:test sha256:\w+ linux\/amd64/);
       const [info] = JSON.parse(engine.docker(["image", "inspect", TAG]).stdout);
@@ -94,7 +95,7 @@ describe(
       assert.equal(info.Config.Labels["com.amazonaws.sagemaker.capabilities.accept-bind-to-port"], "true");
       assert.equal(info.Config.Labels["com.amazonaws.sagemaker.capabilities.multi-models"], "true");
       assert.equal(info.Config.Labels["dev.sagebrew.version"], "0.1.0");
-      assert.equal(info.Config.Labels["dev.sagebrew.xgboost.version"], "1.7.4");
+      assert.equal(info.Config.Labels["dev.sagebrew.xgboost.version"], "3.0.0");
       assert.equal(info.Architecture, "amd64");
       // only production dependencies: no AWS SDK, no dev tooling, koffi pruned to this platform
       const ls = engine.docker([
@@ -279,7 +280,7 @@ describe(
       );
       assert.deepEqual(inspect.config.Entrypoint, ["node", "/opt/sagebrew/entrypoint.mjs"]);
       assert.deepEqual(Object.keys(inspect.config.ExposedPorts), ["8080/tcp"]);
-      assert.equal(inspect.config.Labels["dev.sagebrew.xgboost.version"], "1.7.4");
+      assert.equal(inspect.config.Labels["dev.sagebrew.xgboost.version"], "3.0.0");
       // pull it back through the engine and run it
       engine.docker(["rmi", `${repo}:v1`], { check: false });
       engine.docker(["pull", `${repo}@${digest}`]);
@@ -292,7 +293,7 @@ describe(
         "node",
         "--version",
       ]);
-      assert.match(run.stdout, /^v20\./);
+      assert.match(run.stdout, /^v26\./);
       // pushing again uploads nothing and gives the same digest (reproducible gzip layers)
       const again = await cli(["push", TAG, "--registry", repo, "--tag", "v1"], engine.env);
       assert.equal(again.code, 0, again.err);
@@ -356,7 +357,17 @@ describe(
         engine.env,
       );
       assert.equal(res.code, 0, `${res.out}\n${res.err}`);
-      for (const check of ["entrypoint", "architecture", "train", "serve", "port 8080", "ping", "SIGTERM"]) {
+      for (const check of [
+        "entrypoint",
+        "architecture",
+        "train",
+        "serve",
+        "node",
+        "xgboost",
+        "port 8080",
+        "ping",
+        "SIGTERM",
+      ]) {
         assert.match(res.out, new RegExp(`^ok\\s+${check}\\s`, "m"), `${check} should pass:\n${res.out}`);
       }
       const arm = await cli(

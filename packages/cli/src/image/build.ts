@@ -5,6 +5,7 @@ import { basename, join, resolve } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { LABELS } from "./dockerfile.js";
 import { type ContainerEngine, type ImageInfo, inspectImage } from "./engine.js";
+import { DEFAULT_LINE, IMAGE_LINES, type XGBoostLine } from "./lines.js";
 import { architectureOf, DEFAULT_PLATFORM, type Platform } from "./platform.js";
 import { stageContext } from "./stage.js";
 
@@ -14,7 +15,9 @@ export interface BuildOptions {
   tag?: string;
   /** Default `linux/amd64`. */
   platform?: Platform;
-  /** `BASE_IMAGE` build argument. Default: the Dockerfile's (`node:20-bookworm-slim`). */
+  /** The XGBoost line: its base image and libxgboost version. Default `3.0` (lines.ts). */
+  xgboost?: XGBoostLine;
+  /** `BASE_IMAGE` build argument. Default: the line's (`node:26-trixie-slim` for 3.0). */
   baseImage?: string;
   /** The sagebrew version written into the label. */
   version?: string;
@@ -53,7 +56,7 @@ export function defaultTag(projectDir: string): string {
  * the runtime's `readProject` reads it). A package.json that cannot be read as JSON counts as its
  * own code: nobody can tell what the image runs.
  */
-async function declaresOwnCode(projectDir: string): Promise<boolean> {
+export async function declaresOwnCode(projectDir: string): Promise<boolean> {
   let text: string;
   try {
     text = await readFile(join(projectDir, "package.json"), "utf8");
@@ -100,9 +103,13 @@ export async function buildImage(
     if (options.noCache) args.push("--no-cache");
     // Which code the image runs, for `sagebrew local` (which runs built-in images on the host).
     args.push("--label", `${LABELS.code}=${(await declaresOwnCode(projectDir)) ? "project" : "builtin"}`);
-    const buildArgs: Record<string, string> = { ...options.buildArgs };
+    const line = IMAGE_LINES[options.xgboost ?? DEFAULT_LINE];
+    const buildArgs: Record<string, string> = {
+      BASE_IMAGE: options.baseImage ?? line.baseImage,
+      XGBOOST_VERSION: line.xgboost,
+      ...options.buildArgs,
+    };
     if (options.version) buildArgs.SAGEBREW_VERSION = options.version;
-    if (options.baseImage) buildArgs.BASE_IMAGE = options.baseImage;
     for (const [k, v] of Object.entries(buildArgs).sort()) args.push("--build-arg", `${k}=${v}`);
     args.push(staged.dir);
     await engine.run(args, options.onOutput ? { onOutput: options.onOutput } : {});

@@ -1,10 +1,11 @@
 /** The Dockerfile sagebrew builds with (and `sagebrew init` writes into a project). */
+import { DEFAULT_LINE, IMAGE_LINES } from "./lines.js";
 
-/** The base image used when `--base-image` / `BASE_IMAGE` is not given. */
-export const DEFAULT_BASE_IMAGE = "node:20-bookworm-slim";
+/** The base image used when `--base-image` / `BASE_IMAGE` is not given (the default line's). */
+export const DEFAULT_BASE_IMAGE = IMAGE_LINES[DEFAULT_LINE].baseImage;
 
-/** The libxgboost0 version Debian bookworm ships (the version the label records). */
-export const DEFAULT_XGBOOST_VERSION = "1.7.4";
+/** The libxgboost0 version of the default line (the version the label records). */
+export const DEFAULT_XGBOOST_VERSION = IMAGE_LINES[DEFAULT_LINE].xgboost;
 
 /** Label keys written into every image. */
 export const LABELS = Object.freeze({
@@ -49,7 +50,8 @@ export function renderDockerfile(options: DockerfileOptions = {}): string {
   return `# Built by \`sagebrew build\` (Docker or Podman). The build context is staged by sagebrew:
 #   sagebrew/  entrypoint, train/serve programs, @sagebrew/runtime and its production dependencies
 #   program/   this project's files (handler, code), line endings and modes normalized
-# Base: a Node.js 20 LTS slim Debian image. CI passes a locally made base with --base-image.
+# Base: Node.js 26 (Active LTS) slim on Debian trixie, whose libxgboost is 3.0. \`sagebrew build
+# --xgboost 1.7\` passes BASE_IMAGE=${IMAGE_LINES["1.7"].baseImage} and XGBOOST_VERSION=${IMAGE_LINES["1.7"].xgboost}.
 ARG BASE_IMAGE=${DEFAULT_BASE_IMAGE}
 FROM \${BASE_IMAGE}
 

@@ -28,6 +28,20 @@ export {
   inspectImage,
 } from "./engine.js";
 export {
+  DEFAULT_LINE,
+  IMAGE_LINES,
+  type ImageLine,
+  parseXGBoostLine,
+  type XGBoostLine,
+} from "./lines.js";
+export {
+  MIN_NODE_MAJOR,
+  NODE_RELEASES,
+  type NodeRelease,
+  type NodeSupport,
+  nodeSupport,
+} from "./node-releases.js";
+export {
   architectureOf,
   DEFAULT_PLATFORM,
   type Platform,

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
+import { renderDockerfile } from "./dockerfile.js";
 import { scaffoldFiles, scaffoldProject } from "./scaffold.js";
 
 const EXAMPLE = resolve(import.meta.dirname, "../../../../examples/iris-xgboost");
@@ -30,6 +31,10 @@ test("scaffoldFiles() has the iris example's shape and data, with LF endings", a
     "hyperparameters must be strings",
   );
   assert.match(files.get("Dockerfile") ?? "", /^ENTRYPOINT \["node", "\/opt\/sagebrew\/entrypoint.mjs"\]$/m);
+});
+
+test("the iris example's Dockerfile is the one `sagebrew init` writes today", async () => {
+  assert.equal(await readFile(join(EXAMPLE, "Dockerfile"), "utf8"), renderDockerfile());
 });
 
 test("scaffoldProject() --handler: the project's own algorithm trains and its handler serves, declared once", async () => {
