@@ -1,7 +1,7 @@
 /** `sagebrew push`: push an image to ECR (or any registry) as a Docker v2 schema 2 manifest. */
 import { mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
 import type { EcrApi } from "../aws/index.js";
 import type { Registry } from "../publish/index.js";
@@ -28,6 +28,8 @@ Options:
                            (HTTP for loopback hosts; credentials from SAGEBREW_REGISTRY_USERNAME
                            and SAGEBREW_REGISTRY_PASSWORD)
   --insecure               use plain HTTP for --registry
+  --archive <file>         push this docker save / \`sagebrew build --engine none --output\` archive
+                           instead of asking the engine for the image (no daemon needed)
   --engine <name>          docker or podman (default: $SAGEBREW_ENGINE, else docker, else podman)
   -h, --help               show this help
 
@@ -44,6 +46,7 @@ const OPTIONS = {
   "scan-on-push": { type: "boolean" },
   registry: { type: "string" },
   insecure: { type: "boolean" },
+  archive: { type: "string" },
   engine: { type: "string" },
 } as const;
 
@@ -135,19 +138,24 @@ export function createPushCommand(deps: PushDeps = {}): Command {
         remoteHost = target.host;
       }
 
-      const engine = await detectEngine({
-        env: io.env,
-        ...(values.engine ? { preferred: values.engine } : {}),
-      });
       const work = await mkdtemp(join(tmpdir(), "sagebrew-save-"));
       try {
-        const archive = join(work, "image.tar");
         const started = performance.now();
-        io.stderr.write(`saving ${image}\n`);
-        await engine.run(["save", "-o", archive, image]);
-        const saved = await readDockerArchive(archive);
         const remote = `${remoteHost}/${repository}`;
-        await engine.run(["tag", image, `${remote}:${tag}`], { check: false });
+        let archive: string;
+        if (values.archive) {
+          archive = resolve(io.cwd, values.archive);
+        } else {
+          const engine = await detectEngine({
+            env: io.env,
+            ...(values.engine ? { preferred: values.engine } : {}),
+          });
+          archive = join(work, "image.tar");
+          io.stderr.write(`saving ${image}\n`);
+          await engine.run(["save", "-o", archive, image]);
+          await engine.run(["tag", image, `${remote}:${tag}`], { check: false });
+        }
+        const saved = await readDockerArchive(archive);
         const result = await pushImage(
           saved,
           { registry, repository },

@@ -149,9 +149,22 @@ export class RegistryClient implements Registry {
     };
   }
 
-  /** Reads a blob into memory (configs are small). */
+  /**
+   * Reads a blob into memory (configs, and the layers of a base image: tens of MB). Follows the
+   * redirects registries answer blob GETs with (ECR and Docker Hub send them to S3 or a CDN),
+   * without the registry's `Authorization` once the host changes.
+   */
   async getBlob(repository: string, digest: string): Promise<Buffer> {
-    const res = await this.#send("GET", repository, `/v2/${repository}/blobs/${digest}`);
+    let res = await this.#send("GET", repository, `/v2/${repository}/blobs/${digest}`);
+    let url = new URL(`/v2/${repository}/blobs/${digest}`, this.#base);
+    for (let hops = 0; res.status >= 301 && res.status <= 308 && res.headers.location && hops < 5; hops++) {
+      const next = new URL(res.headers.location, url);
+      const sameHost = next.host === url.host;
+      url = next;
+      res = sameHost
+        ? await this.#send("GET", repository, url.toString())
+        : await this.#request("GET", url.toString(), {}, undefined);
+    }
     if (res.status !== 200) throw this.#error(res, `get blob ${digest} from ${repository}`);
     return res.body;
   }
@@ -172,7 +185,7 @@ export class RegistryClient implements Registry {
   ): Promise<Response> {
     const url = path.startsWith("http") ? path : `${this.#base}${path}`;
     const first = await this.#request(method, url, options, this.#authHeader(repository));
-    if (first.status !== 401 || !this.#credentials) return first;
+    if (first.status !== 401) return first;
     const token = await this.#token(String(first.headers["www-authenticate"] ?? ""), repository);
     if (!token) return first;
     return this.#request(method, url, options, token);
@@ -182,11 +195,17 @@ export class RegistryClient implements Registry {
     return this.#tokens.get(repository) ?? this.#authorization;
   }
 
+  /**
+   * Answers a 401's challenge: Basic with the credentials, or a Bearer token from the realm — with
+   * the credentials when there are some, anonymously otherwise (public images on Docker Hub).
+   */
   async #token(challenge: string, repository: string): Promise<string | undefined> {
     const creds = this.#credentials;
-    if (!creds) return undefined;
-    const basic = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
+    const basic = creds
+      ? `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`
+      : undefined;
     if (/^basic/i.test(challenge)) {
+      if (!basic) return undefined;
       this.#tokens.set(repository, basic);
       return basic;
     }
