@@ -13,6 +13,9 @@
  *                                              the container straight and two proxy floors, CreateEndpoint →
  *                                              InService, CreateTrainingJob → Completed (--runs, default 5;
  *                                              --serve-runs N wrk runs per cell, default 3; --duration)
+ *   node --import tsx bench/run.ts image-build issue 21: `sagebrew build --engine none` against `docker build`
+ *                                              of the iris example, cold and warm, and the image sizes
+ *                                              (--runs, default 3; root, dockerd, docker-registry, mmdebstrap)
  *
  * Options: --runs N (training, default 3), --serve-runs N (default 3), --cold-runs N (default 5),
  * --duration S (seconds per wrk cell, default 10), --stacks sagebrew,classic,bare,
@@ -27,6 +30,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { BENCH_DIR, REPO_DIR } from "./data.js";
+import { runImageBuildBench } from "./image-build.js";
 import { describeMachine, machineLine, versions } from "./lib/machine.js";
 import { writeSection } from "./lib/results.js";
 import { writeSubsection } from "./lib/subsection.js";
@@ -53,9 +57,13 @@ const positional = args.filter(
     !args[i - 1]?.match(/^--(runs|serve-runs|cold-runs|duration|stacks|baseline|baseline-label)$/),
 );
 const which = positional[0] ?? "all";
-if (!["all", "training", "serving", "parsing", "transform", "local", "multi-host"].includes(which)) {
+if (
+  !["all", "training", "serving", "parsing", "transform", "local", "multi-host", "image-build"].includes(
+    which,
+  )
+) {
   console.error(
-    `Unknown benchmark ${which}: expected training, serving, parsing, transform, local, multi-host or nothing (the first two)`,
+    `Unknown benchmark ${which}: expected training, serving, parsing, transform, local, multi-host, image-build or nothing (the first two)`,
   );
   process.exit(2);
 }
@@ -173,4 +181,11 @@ if (which === "multi-host") {
   if (flag("--no-write")) console.log(text);
   else writeSection(RESULTS, "## Multi-host training (issue 13)", text);
   log("multi-host done");
+}
+if (which === "image-build") {
+  const r = await runImageBuildBench({ runs: opt("--runs", 3), log });
+  const text = section("image-build", r.markdown, r.notes, [`Node.js ${process.version}`]);
+  if (flag("--no-write")) console.log(text);
+  else writeSection(RESULTS, "## Image builds without an engine (issue 21)", text);
+  log("image-build done");
 }
