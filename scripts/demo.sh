@@ -25,11 +25,21 @@ SAGEBREW="node $REPO/packages/cli/bin/sagebrew"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sagebrew-demo.XXXXXX")
 SERVER_PID=""
 cleanup() {
+  local status=$?
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
+    # serve stops within its drain time; one that does not is a fault to report, not to wait on
+    for _ in $(seq 1 300); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "demo: serve (pid $SERVER_PID) did not exit within 30 s of SIGTERM; killed it" >&2
+      tail -n 5 "$WORK/serve.log" >&2 || true
+      kill -KILL "$SERVER_PID" 2>/dev/null || true
+      status=1
+    fi
     wait "$SERVER_PID" 2>/dev/null || true
   fi
   rm -rf "$WORK"
+  exit "$status"
 }
 trap cleanup EXIT
 cp -r examples/iris-xgboost/local_test/test_dir "$WORK/opt_ml"

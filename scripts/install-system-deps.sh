@@ -2,11 +2,12 @@
 # Installs the Debian packages sagebrew's demo, tests and benchmarks use. Idempotent.
 #   scripts/install-system-deps.sh            runtime + tests: libxgboost, Python XGBoost (parity),
 #                                             a Docker engine, a registry, mmdebstrap and skopeo (image tests)
-#   scripts/install-system-deps.sh --demo     only what the demo needs (libxgboost)
+#   scripts/install-system-deps.sh --demo     only what the demo needs (libxgboost, libatomic1)
 #   scripts/install-system-deps.sh --bench    also the classic Python serving stack and wrk
 set -euo pipefail
-DEMO=(libxgboost0)
-TEST=(libxgboost0 python3-xgboost python3-pandas python3-numpy docker.io docker-registry mmdebstrap skopeo iproute2 ca-certificates)
+# libatomic1: the Node.js 24/26 binaries from the npm registry (scripts/node.sh) link it.
+DEMO=(libxgboost0 libatomic1)
+TEST=(libxgboost0 libatomic1 python3-xgboost python3-pandas python3-numpy docker.io docker-registry mmdebstrap skopeo iproute2 ca-certificates)
 BENCH=(nginx gunicorn python3-flask python3-gevent wrk hyperfine time)
 case "${1:-}" in
   --demo) PKGS=("${DEMO[@]}") ;;

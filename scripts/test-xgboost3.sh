@@ -26,7 +26,8 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 # sid names the library package after its soname (libxgboost3); trixie still calls it libxgboost0.
 LIB=libxgboost0
 if [ "$SUITE" = sid ] || [ "$SUITE" = unstable ]; then LIB=libxgboost3; fi
-PACKAGES="$LIB,python3-xgboost,python3-pandas,python3-numpy"
+# libatomic1: Node.js 24 and later link it (the node copied in below).
+PACKAGES="$LIB,python3-xgboost,python3-pandas,python3-numpy,libatomic1"
 ROOT="$CACHE/rootfs-$SUITE-$(echo "v1 $PACKAGES $MIRROR" | sha256sum | cut -c1-12)"
 
 if [ ! -x "$ROOT/usr/bin/python3" ]; then
