@@ -3,14 +3,59 @@
  * Written reproducibly (entries sorted, mtime 0, no owners, modes 0644, portable gzip header), so
  * the same model directory always gives the same bytes; read with path checks, so an archive can
  * only put regular files and directories below the target (no links, no `..`, no absolute paths).
+ *
+ * Symbolic links are never followed, neither when listing nor when packing, and nothing on disk is
+ * chmod-ed: a directory a job wrote may hold `key -> ~/.ssh/id_rsa`, and following it would pack
+ * (and chmod) a file of this machine the job was never given. A link is not kept as a link either:
+ * SageMaker's hosting refuses to extract a model archive that holds links, and a model server
+ * needs files. So a link (or a FIFO, socket or device) is refused, naming it (`NotRegularFile`),
+ * and the training job fails with a `ClientError` that says so.
  */
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { constants, createWriteStream } from "node:fs";
+import { lstat, mkdir, open, readdir, readFile, readlink, stat, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { gunzipSync, gzipSync } from "node:zlib";
 import * as tar from "tar";
 
-/** Every regular file below `dir`, as sorted relative paths (symlinks followed). */
+/** A file that is not a regular file or a directory, found where only those belong. */
+export class NotRegularFile extends Error {
+  /** Its path relative to the directory listed (`.` for the directory itself). */
+  readonly rel: string;
+  /** `a symbolic link to /x`, `a FIFO`, `a socket`, `a device`. */
+  readonly what: string;
+
+  constructor(rel: string, what: string) {
+    super(`${rel} is ${what}, not a regular file`);
+    this.name = "NotRegularFile";
+    this.rel = rel;
+    this.what = what;
+  }
+}
+
+async function describeOther(
+  path: string,
+  st: { isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean },
+) {
+  if (st.isSymbolicLink()) return `a symbolic link to ${await readlink(path).catch(() => "?")}`;
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  return "a device";
+}
+
+/**
+ * Every regular file below `dir`, as sorted relative paths; [] when `dir` does not exist. Never
+ * follows a symbolic link, `dir` itself included.
+ *
+ * @throws NotRegularFile naming the first symbolic link, FIFO, socket or device met.
+ */
 export async function listFiles(dir: string): Promise<string[]> {
+  const root = await lstat(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined;
+    throw e;
+  });
+  if (root === undefined) return [];
+  if (!root.isDirectory()) throw new NotRegularFile(".", await describeOther(dir, root));
   const out: string[] = [];
   const walk = async (d: string): Promise<void> => {
     const entries = (await readdir(d, { withFileTypes: true })).sort((a, b) =>
@@ -18,10 +63,10 @@ export async function listFiles(dir: string): Promise<string[]> {
     );
     for (const e of entries) {
       const p = join(d, e.name);
-      const st = await stat(p).catch(() => undefined);
-      if (!st) continue;
-      if (st.isDirectory()) await walk(p);
-      else if (st.isFile()) out.push(relative(dir, p));
+      // Dirent types come from the directory itself (lstat's view): a link is a link here.
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) out.push(relative(dir, p));
+      else throw new NotRegularFile(relative(dir, p), await describeOther(p, e));
     }
   };
   await walk(dir);
@@ -29,9 +74,27 @@ export async function listFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * Writes `dir`'s files into the gzip tar `outFile` (files at the root, sorted). Modes are set to
- * 0644 on disk first: `dir` must be a copy sagebrew owns.
+ * Copies the regular file `src` to the new file `dest`: opened without following a link at either
+ * end (`O_NOFOLLOW`, and `dest` must not exist), so that neither a link put in place of `src` nor
+ * one waiting at `dest` is written through.
  *
+ * @throws NodeJS.ErrnoException ELOOP when `src` is a link, EEXIST when `dest` exists.
+ */
+export async function copyRegularFile(src: string, dest: string): Promise<void> {
+  const from = await open(src, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    if (!(await from.stat()).isFile()) throw new NotRegularFile(src, "not a regular file");
+    await pipeline(from.createReadStream({ autoClose: false }), createWriteStream(dest, { flags: "wx" }));
+  } finally {
+    await from.close();
+  }
+}
+
+/**
+ * Writes `dir`'s regular files into the gzip tar `outFile` (files at the root, sorted, modes 0644
+ * in the archive; nothing on disk is changed).
+ *
+ * @throws NotRegularFile when `dir` holds a symbolic link (or another file that is not regular).
  * @example await packModelArchive("/state/jobs/j/model", "/tmp/model.tar.gz");
  */
 export async function packModelArchive(dir: string, outFile: string): Promise<{ files: number }> {
@@ -41,7 +104,6 @@ export async function packModelArchive(dir: string, outFile: string): Promise<{ 
     await writeFile(outFile, gzipSync(Buffer.alloc(1024)));
     return { files: 0 };
   }
-  for (const f of files) await chmod(join(dir, f), 0o644).catch(() => undefined);
   await tar.c(
     {
       gzip: true,
@@ -50,7 +112,14 @@ export async function packModelArchive(dir: string, outFile: string): Promise<{ 
       portable: true,
       mtime: new Date(0),
       noDirRecurse: true,
-      follow: true,
+      // lstat, not stat: were a file replaced by a link meanwhile, the link would be packed as a
+      // link (which extraction refuses), never what it points to.
+      follow: false,
+      onWriteEntry(entry) {
+        // One mode for every file, whatever the job or the umask gave it: set in the header only.
+        const st = "stat" in entry ? entry.stat : undefined;
+        if (st) st.mode = (st.mode & ~0o7777) | 0o644;
+      },
     },
     files,
   );

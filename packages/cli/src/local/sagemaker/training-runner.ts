@@ -7,7 +7,7 @@
  * become `<S3OutputPath>/<job>/output/model.tar.gz` (reproducible, files at the root).
  */
 import { spawn } from "node:child_process";
-import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { FAILURE_REASON_MAX_CHARS, LIMITS, mlPaths } from "@sagebrew/runtime/core";
 import { freePort } from "./_ports.js";
@@ -17,7 +17,7 @@ import type { TrainingJobDoc } from "./docs.js";
 import { isBuiltinXGBoostImage } from "./images.js";
 import type { LogStore } from "./log-store.js";
 import { MetricCollector } from "./metrics.js";
-import { listFiles, packModelArchive } from "./model-archive.js";
+import { copyRegularFile, listFiles, NotRegularFile, packModelArchive } from "./model-archive.js";
 import { closeTransition } from "./ops-training.js";
 import type { ProcessRegistry } from "./process-registry.js";
 import { joinUri, type ObjectStorage } from "./storage.js";
@@ -81,10 +81,27 @@ async function failureText(root: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * The regular files a job left in one of its directories, for upload. A symbolic link there is
+ * never followed: it fails the upload with a sentence naming it as the job sees it (`shownAs`,
+ * e.g. `/opt/ml/model`), since what it points to is this machine's file, not the job's.
+ */
+async function jobFiles(dir: string, shownAs: string): Promise<string[]> {
+  try {
+    return await listFiles(dir);
+  } catch (e) {
+    if (!(e instanceof NotRegularFile)) throw e;
+    const where = e.rel === "." ? shownAs : `${shownAs}/${e.rel}`;
+    throw new Error(
+      `${where} is ${e.what}: sagebrew local uploads regular files only and never follows a link (SageMaker's endpoints cannot extract a model archive holding links); write the file itself there`,
+    );
+  }
+}
+
 /** Copies every host's files of `sub` (model/, output/data/) into `dest`; the first host to write a name keeps it. */
 async function mergeHosts(
   layouts: readonly HostLayout[],
-  sub: (root: string) => string,
+  sub: { readonly dir: (root: string) => string; readonly shownAs: string },
   dest: string,
   warn: (m: string) => void,
 ) {
@@ -92,15 +109,16 @@ async function mergeHosts(
   await mkdir(dest, { recursive: true });
   const taken = new Set<string>();
   for (const l of layouts) {
-    const dir = sub(l.root);
-    for (const f of await listFiles(dir).catch(() => [] as string[])) {
+    const dir = sub.dir(l.root);
+    const shownAs = layouts.length > 1 ? `${l.host}:${sub.shownAs}` : sub.shownAs;
+    for (const f of await jobFiles(dir, shownAs)) {
       if (taken.has(f)) {
         warn(`${l.host} also wrote ${f}; the archive keeps the first host's file`);
         continue;
       }
       taken.add(f);
       await mkdir(join(dest, f, ".."), { recursive: true });
-      await copyFile(join(dir, f), join(dest, f));
+      await copyRegularFile(join(dir, f), join(dest, f));
     }
   }
   return taken.size;
@@ -362,8 +380,11 @@ export class TrainingRunner implements TrainingEngine {
   }
 
   async #wroteModel(layouts: readonly HostLayout[]): Promise<boolean> {
-    for (const l of layouts)
-      if ((await listFiles(mlPaths(l.root).modelDir).catch(() => [])).length) return true;
+    for (const l of layouts) {
+      // Anything there but regular files is for the upload to refuse, saying so.
+      const files = await listFiles(mlPaths(l.root).modelDir).catch(() => ["?"]);
+      if (files.length) return true;
+    }
     return false;
   }
 
@@ -379,7 +400,12 @@ export class TrainingRunner implements TrainingEngine {
     const out = job.OutputDataConfig;
     const base = joinUri(out.S3OutputPath, job.TrainingJobName, "output");
     const merged = join(jobDir, "merged-model");
-    const files = await mergeHosts(layouts, (r) => mlPaths(r).modelDir, merged, warn);
+    const files = await mergeHosts(
+      layouts,
+      { dir: (r) => mlPaths(r).modelDir, shownAs: "/opt/ml/model" },
+      merged,
+      warn,
+    );
     if (out.CompressionType === "NONE") {
       for (const f of await listFiles(merged))
         await this.#o.storage.upload(join(merged, f), joinUri(base, "model", f));
@@ -390,14 +416,19 @@ export class TrainingRunner implements TrainingEngine {
     }
     log(`sagebrew local: uploaded ${files} model file(s) to ${job.ModelArtifacts.S3ModelArtifacts}`);
     const mergedData = join(jobDir, "merged-output-data");
-    if ((await mergeHosts(layouts, (r) => mlPaths(r).outputDataDir, mergedData, warn)) > 0) {
+    const outputData = { dir: (r: string) => mlPaths(r).outputDataDir, shownAs: "/opt/ml/output/data" };
+    if ((await mergeHosts(layouts, outputData, mergedData, warn)) > 0) {
       const archive = join(jobDir, "output.tar.gz");
       await packModelArchive(mergedData, archive);
       await this.#o.storage.upload(archive, joinUri(base, "output.tar.gz"));
     }
     if (job.CheckpointConfig) {
       for (const l of layouts) {
-        for (const f of await listFiles(l.checkpointDir).catch(() => [] as string[])) {
+        const shownAs = job.CheckpointConfig.LocalPath || "/opt/ml/checkpoints";
+        for (const f of await jobFiles(
+          l.checkpointDir,
+          layouts.length > 1 ? `${l.host}:${shownAs}` : shownAs,
+        )) {
           if (f.endsWith(".sagemaker-uploading") || f.endsWith(".sagemaker-ignore")) continue;
           await this.#o.storage.upload(join(l.checkpointDir, f), joinUri(job.CheckpointConfig.S3Uri, f));
         }
