@@ -6,7 +6,7 @@
  * the CLI checks names, counts and instance types with them before it calls AWS.
  */
 export { COMMON_ERRORS } from "./common-errors.js";
-export { SAGEMAKER_LIMITS } from "./limits.js";
+export { SAGEMAKER_BOUNDS, SAGEMAKER_LIMITS } from "./limits.js";
 export { LOGS } from "./logs.gen.js";
 export {
   type ErrorTraits,

@@ -20,3 +20,10 @@ export const SAGEMAKER_LIMITS = {
   /** ProductionVariantServerlessConfig.MemorySizeInMB: "in 1 GB increments". */
   serverlessMemoryStepInMB: 1024,
 } as const;
+
+/** The limits above as bounds of SageMaker's number shapes, for `validateInput`'s `tighten`. */
+export const SAGEMAKER_BOUNDS = {
+  MaxRuntimeInSeconds: { max: SAGEMAKER_LIMITS.maxRuntimeInSeconds },
+  TrainingInstanceCount: { min: SAGEMAKER_LIMITS.minTrainingInstanceCount },
+  MaxPayloadInMB: { max: SAGEMAKER_LIMITS.maxPayloadInMB },
+} as const;

@@ -251,6 +251,23 @@ describe("validateInput()", () => {
     assert.equal(validateInput(TOY, "Put", "x")?.kind, "serialization");
   });
 
+  it("tightens a number shape's bounds by name, as limits documented beyond the model", () => {
+    assert.equal(
+      validateInput(TOY, "Put", { ...ok, Count: 6 }, { tighten: { Count: { max: 5 } } })?.message,
+      one(
+        "Value '6' at 'count' failed to satisfy constraint: Member must have value less than or equal to 5",
+      ),
+    );
+    assert.equal(
+      validateInput(TOY, "Put", { ...ok, Big: 0 }, { tighten: { Big: { min: 1 } } })?.kind,
+      "validation",
+    );
+    assert.equal(
+      validateInput(TOY, "Put", { ...ok, Count: 5 }, { tighten: { Count: { max: 20 } } }),
+      undefined,
+    );
+  });
+
   it("leaves out skipped top-level members, and applies local extensions to a pattern", () => {
     assert.equal(validateInput(TOY, "Put", {}, { skip: ["Name"] }), undefined);
     assert.equal(

@@ -35,6 +35,11 @@ export interface ValidateOptions {
    * (`sagebrew local` takes `file://` URIs where SageMaker takes `s3://` ones).
    */
   readonly alsoAccept?: Readonly<Record<string, (value: string) => boolean>>;
+  /**
+   * Bounds beyond the model's, by number shape name: the limits a service documents but its model
+   * does not state (`MaxRuntimeInSeconds` at most 28 days: api/limits.ts).
+   */
+  readonly tighten?: Readonly<Record<string, { readonly min?: number; readonly max?: number }>>;
 }
 
 /** Thrown inside a walk when a value has the wrong JSON type; caught at the top. */
@@ -154,12 +159,26 @@ class Walk {
   readonly errors: string[] = [];
   constructor(
     readonly api: ServiceApi,
-    readonly alsoAccept: NonNullable<ValidateOptions["alsoAccept"]> = {},
+    readonly options: ValidateOptions = {},
   ) {}
 
-  /** The constraints `value` fails, local extensions applied. */
+  /** The constraints `value` fails, local extensions and tighter bounds applied. */
   failing(name: string, shape: Shape, value: unknown): string[] {
-    return failing(shape, value, Object.hasOwn(this.alsoAccept, name) ? this.alsoAccept[name] : undefined);
+    const { alsoAccept, tighten } = this.options;
+    const t = tighten && Object.hasOwn(tighten, name) ? tighten[name] : undefined;
+    const bounded: Shape =
+      t && shape.type !== "boolean" && shape.type !== "timestamp" && shape.type !== "structure"
+        ? {
+            ...shape,
+            min: t.min === undefined ? shape.min : Math.max(t.min, shape.min ?? t.min),
+            max: t.max === undefined ? shape.max : Math.min(t.max, shape.max ?? t.max),
+          }
+        : shape;
+    return failing(
+      bounded,
+      value,
+      alsoAccept && Object.hasOwn(alsoAccept, name) ? alsoAccept[name] : undefined,
+    );
   }
 
   fail(path: string, value: unknown, sensitive: boolean, phrase: string): void {
@@ -276,7 +295,7 @@ export function validateInput(
   if (!op) throw new Error(`The ${api.id} API table has no operation ${operation}`);
   if (!op.input) return undefined;
   const shape = shapeOf(api, op.input);
-  const walk = new Walk(api, options.alsoAccept);
+  const walk = new Walk(api, options);
   try {
     checkType(shape, input ?? {}, "");
     if (shape.type === "structure")

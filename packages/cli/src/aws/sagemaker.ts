@@ -19,7 +19,7 @@ import type {
   UpdateEndpointInput,
 } from "@aws-sdk/client-sagemaker";
 import { SagebrewError } from "@sagebrew/runtime/core";
-import { SAGEMAKER, validateInput } from "../api/index.js";
+import { SAGEMAKER, SAGEMAKER_BOUNDS, validateInput } from "../api/index.js";
 import { type AwsOptions, clientConfig, deferred, loadSageMaker } from "./_sdk.js";
 import { awsError, errorType, isNotFound } from "./errors.js";
 
@@ -287,7 +287,9 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
  * @throws SagebrewError SB_USAGE with SageMaker's own answer (`ValidationException: 1 validation error detected: …`).
  */
 function checkInput(action: string, doing: string, command: object): void {
-  const invalid = validateInput(SAGEMAKER, action, (command as { input?: unknown }).input ?? {});
+  const invalid = validateInput(SAGEMAKER, action, (command as { input?: unknown }).input ?? {}, {
+    tighten: SAGEMAKER_BOUNDS,
+  });
   if (invalid) {
     const type = invalid.kind === "serialization" ? "SerializationException" : "ValidationException";
     throw new SagebrewError("SB_USAGE", `Cannot ${doing}: ${type}: ${invalid.message}`);

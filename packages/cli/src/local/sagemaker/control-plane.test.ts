@@ -95,6 +95,17 @@ describe("checkSageMakerInput()", () => {
     );
   });
 
+  it("holds the limits SageMaker documents beyond its model: MaxRuntimeInSeconds at most 28 days", () => {
+    assert.equal(
+      failure("CreateTrainingJob", { ...job, StoppingCondition: { MaxRuntimeInSeconds: 2_419_201 } }).message,
+      "1 validation error detected: Value '2419201' at 'stoppingCondition.maxRuntimeInSeconds' failed to satisfy constraint: Member must have value less than or equal to 2419200",
+    );
+    checkSageMakerInput("CreateTrainingJob", {
+      ...job,
+      StoppingCondition: { MaxRuntimeInSeconds: 2_419_200 },
+    });
+  });
+
   it("checks the members it used to pass through unread (VPC, tags) against SageMaker's shapes", () => {
     assert.equal(
       failure("CreateModel", { ModelName: "m", VpcConfig: { Subnets: ["s"] } }).message,

@@ -29,7 +29,13 @@ import type {
   StopTransformJobRequest,
   UpdateEndpointInput,
 } from "@aws-sdk/client-sagemaker";
-import { type JsonWire, SAGEMAKER, type ValidateOptions, validateInput } from "../../api/index.js";
+import {
+  type JsonWire,
+  SAGEMAKER,
+  SAGEMAKER_BOUNDS,
+  type ValidateOptions,
+  validateInput,
+} from "../../api/index.js";
 import { ApiError, serialization, validation } from "./api-error.js";
 import type { OpContext } from "./context.js";
 import {
@@ -120,10 +126,12 @@ const fileUri = (value: string) => /^file:\/\/./.test(value);
 
 /**
  * sagebrew's one extension of SageMaker's shapes: data and model URIs may also be `file://` URIs,
- * as the SageMaker Python SDK's local mode takes them (SageMaker itself refuses them).
+ * as the SageMaker Python SDK's local mode takes them (SageMaker itself refuses them). And the
+ * limits SageMaker documents beyond its model (a 28-day MaxRuntimeInSeconds, …).
  */
 const LOCAL_EXTENSIONS: ValidateOptions = {
   alsoAccept: { S3Uri: fileUri, S3ModelUri: fileUri, Url: fileUri },
+  tighten: SAGEMAKER_BOUNDS,
 };
 
 /**
