@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { LOGS, SAGEMAKER, SAGEMAKER_RUNTIME, type ServiceApi, validateInput, violations } from "./index.js";
+import { fc } from "../../../../test/support/property.js";
+import {
+  LOGS,
+  SAGEMAKER,
+  SAGEMAKER_RUNTIME,
+  type ServiceApi,
+  shapeName,
+  validateInput,
+  violations,
+} from "./index.js";
 
 /** A table with one shape of every kind, to reach each branch with a known constraint. */
 const TOY: ServiceApi = {
@@ -364,4 +373,51 @@ describe("violations()", () => {
       "Member must have value greater than or equal to 1",
     ]);
   });
+});
+
+describe("validateInput() on untrusted bodies", () => {
+  /** A JSON value shaped like the input: its members' names, at any depth, holding anything. */
+  function looksLike(api: ServiceApi, shape: string, depth: number): fc.Arbitrary<unknown> {
+    const s = api.shapes[shape];
+    if (depth === 0 || !s || (s.type !== "structure" && s.type !== "list" && s.type !== "map"))
+      return fc.jsonValue({ maxDepth: 2 });
+    if (s.type === "list")
+      return fc.oneof(
+        fc.array(looksLike(api, shapeName(s.member), depth - 1), { maxLength: 4 }),
+        fc.jsonValue({ maxDepth: 1 }),
+      );
+    if (s.type === "map")
+      return fc.oneof(
+        fc.dictionary(fc.string(), looksLike(api, shapeName(s.value), depth - 1), { maxKeys: 4 }),
+        fc.jsonValue({ maxDepth: 1 }),
+      );
+    const members = Object.fromEntries(
+      Object.entries(s.members).map(([name, ref]) => [name, looksLike(api, shapeName(ref), depth - 1)]),
+    );
+    return fc.oneof(fc.record(members, { requiredKeys: [] }), fc.jsonValue({ maxDepth: 1 }));
+  }
+
+  for (const [api, operations] of [
+    [
+      SAGEMAKER,
+      ["CreateTrainingJob", "CreateEndpointConfig", "CreateTransformJob", "ListTrainingJobs", "DeleteTags"],
+    ],
+    [LOGS, ["FilterLogEvents", "GetLogEvents"]],
+  ] as const) {
+    for (const operation of operations) {
+      it(`answers any body of ${api.id} ${operation} with undefined or a refusal, never a crash`, () => {
+        const input = api.operations[operation]!.input!;
+        fc.assert(
+          fc.property(looksLike(api, input, 4), (body) => {
+            const got = validateInput(api, operation, body);
+            if (got !== undefined) {
+              assert.ok(got.kind === "serialization" || got.kind === "validation");
+              assert.ok(got.message.length > 0);
+            }
+          }),
+          { numRuns: 300 },
+        );
+      });
+    }
+  }
 });
