@@ -131,7 +131,7 @@ module.exports = {
       severity: "error",
       from: {
         path: "^packages/cli/src/local/sagemaker/",
-        pathNot: "^packages/cli/src/local/sagemaker/_s3\\.ts$",
+        pathNot: "^packages/cli/src/local/sagemaker/storage/_s3\\.ts$",
       },
       to: { path: "@aws-sdk|@smithy", dependencyTypesNot: ["dynamic-import", "type-only"] },
     },

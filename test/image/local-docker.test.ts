@@ -33,7 +33,7 @@ import {
   waitUntilTrainingJobCompletedOrStopped,
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { extractModelArchive, listFiles } from "../../packages/cli/src/local/sagemaker/model-archive.js";
+import { extractModelArchive, listFiles } from "../../packages/cli/src/local/model-archive.js";
 import { main } from "../../packages/cli/src/main.js";
 import { type RunningLocal, startLocal } from "../local/_local.js";
 import { engineUnavailable, startEngine, type TestEngine } from "./_engine.js";

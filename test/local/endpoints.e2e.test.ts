@@ -29,8 +29,8 @@ import {
   waitUntilTrainingJobCompletedOrStopped,
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { packModelArchive } from "../../packages/cli/src/local/model-archive.js";
 import { type LocalSageMaker, startLocalSageMaker } from "../../packages/cli/src/local/sagemaker/index.js";
-import { packModelArchive } from "../../packages/cli/src/local/sagemaker/model-archive.js";
 import { irisModelBytes, irisRows } from "../support/iris.js";
 
 const IMAGE = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1";

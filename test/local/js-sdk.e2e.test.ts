@@ -56,7 +56,7 @@ import {
   InvokeEndpointWithResponseStreamCommand,
   SageMakerRuntimeClient,
 } from "@aws-sdk/client-sagemaker-runtime";
-import { extractModelArchive, listFiles } from "../../packages/cli/src/local/sagemaker/model-archive.js";
+import { extractModelArchive, listFiles } from "../../packages/cli/src/local/model-archive.js";
 import { startServe } from "../../packages/cli/src/local/transform/index.js";
 import { SERVE_FROM_SOURCE } from "../helpers/process.js";
 import { type RunningLocal, startLocal } from "./_local.js";

@@ -21,8 +21,8 @@ import {
   waitUntilEndpointInService,
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { packModelArchive } from "../../packages/cli/src/local/model-archive.js";
 import { type LocalSageMaker, startLocalSageMaker } from "../../packages/cli/src/local/sagemaker/index.js";
-import { packModelArchive } from "../../packages/cli/src/local/sagemaker/model-archive.js";
 import { startServe } from "../../packages/cli/src/local/transform/index.js";
 import { SERVE_FROM_SOURCE } from "../helpers/process.js";
 import { isLoopback, listeningSockets, nonLoopbackAddress } from "../helpers/sockets.js";

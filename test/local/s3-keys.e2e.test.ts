@@ -25,8 +25,8 @@ import {
   DescribeTransformJobCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
+import { packModelArchive } from "../../packages/cli/src/local/model-archive.js";
 import { type LocalSageMaker, startLocalSageMaker } from "../../packages/cli/src/local/sagemaker/index.js";
-import { packModelArchive } from "../../packages/cli/src/local/sagemaker/model-archive.js";
 import { type Moto, startMoto, useMotoEnv } from "../helpers/moto.js";
 import { irisModelBytes } from "../support/iris.js";
 

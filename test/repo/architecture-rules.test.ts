@@ -76,7 +76,7 @@ const FIXTURE: Record<string, string> = {
     "export const loaded = SageMakerClient;",
     "",
   ].join("\n"),
-  [`${CLI}/local/sagemaker/_s3.ts`]: 'export const s3 = () => import("@aws-sdk/client-s3");\n',
+  [`${CLI}/local/sagemaker/storage/_s3.ts`]: 'export const s3 = () => import("@aws-sdk/client-s3");\n',
   // a stand-in for the SDK package, so that imports of it resolve as in the repository
   "node_modules/@aws-sdk/client-sagemaker/package.json": JSON.stringify({
     name: "@aws-sdk/client-sagemaker",

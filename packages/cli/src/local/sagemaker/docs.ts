@@ -3,7 +3,7 @@
  * (times in epoch seconds, as JSON 1.1 carries them), the tags, and sagebrew's own notes under
  * keys starting with `_`.
  */
-import type { StoredResource } from "./store.js";
+import type { StoredResource } from "./state/index.js";
 
 export interface Tag {
   readonly Key: string;
@@ -183,3 +183,11 @@ export interface TransformJobDoc extends Tagged {
   _model: ModelDoc;
   _stop?: boolean;
 }
+
+/** The one container a model runs (`PrimaryContainer`, or the only one of `Containers`). */
+export function containerOf(model: Pick<ModelDoc, "PrimaryContainer" | "Containers">): ContainerDefinition {
+  return model.PrimaryContainer ?? model.Containers![0]!;
+}
+
+/** How an image runs: on sagebrew's runtime, or in the container engine. */
+export type ImagePlan = { readonly runner: "runtime"; readonly why: string } | { readonly runner: "docker" };

@@ -7,24 +7,26 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { listenError, readHttpLimits } from "@sagebrew/runtime/core";
-import { allowedHostName, checkBinding, isLoopbackAddress } from "./_host-guard.js";
-import type { Services } from "./context.js";
-import { EndpointManager } from "./endpoint-manager.js";
-import { containerEngineCli, planImage } from "./images.js";
-import { LogStore } from "./log-store.js";
-import { ProcessRegistry } from "./process-registry.js";
-import { type RuntimePrograms, runtimePrograms } from "./programs.js";
-import { createRuntimeRoute } from "./runtime-api.js";
-import { createFront } from "./server.js";
-import { createStorage } from "./storage.js";
-import { ResourceStore, writeFileAtomic } from "./store.js";
-import { TrainingRunner } from "./training-runner.js";
-import { TransformRunner } from "./transform-runner.js";
+import {
+  containerEngineCli,
+  ProcessRegistry,
+  planImage,
+  type RuntimePrograms,
+  runtimePrograms,
+} from "./engines/containers/index.js";
+import { EndpointManager } from "./engines/endpoints/index.js";
+import { TrainingRunner } from "./engines/training/index.js";
+import { TransformRunner } from "./engines/transform/index.js";
+import { LogStore, runLogsOperation } from "./logs/index.js";
+import { allowedHostName, checkBinding, createFront, isLoopbackAddress } from "./protocol/index.js";
+import { runSageMakerOperation, type Services } from "./resources/index.js";
+import { createRuntimeRoute } from "./runtime/index.js";
+import { ResourceStore, writeFileAtomic } from "./state/index.js";
+import { createStorage } from "./storage/index.js";
 
-export { allowedHostName, checkBinding } from "./_host-guard.js";
-export { ApiError } from "./api-error.js";
-export { isBuiltinXGBoostImage } from "./images.js";
-export { extractModelArchive, packModelArchive } from "./model-archive.js";
+export { extractModelArchive, packModelArchive } from "../model-archive.js";
+export { isBuiltinXGBoostImage } from "./engines/containers/index.js";
+export { ApiError, allowedHostName, checkBinding } from "./protocol/index.js";
 
 /** The default port of `sagebrew local`. */
 export const DEFAULT_LOCAL_PORT = 8081;
@@ -162,7 +164,10 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   await training.recover();
   await transforms.recover();
   const front = createFront({
-    services,
+    services: {
+      SageMaker: (operation, body, region) => runSageMakerOperation(operation, body, { ...services, region }),
+      Logs_20140328: (operation, body, region) => runLogsOperation(operation, body, logs, region),
+    },
     runtime: createRuntimeRoute(endpoints, {
       storage,
       warn,

@@ -1,0 +1,118 @@
+/**
+ * `sagebrew local`'s listener runs on the same guarded server as `serve`: over real sockets on
+ * port 0, slow headers and bodies get 408 and connections over the cap 503, as AWS-shaped JSON
+ * errors, and a rejection is logged.
+ */
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import { connect, type Socket } from "node:net";
+import { after, describe, it } from "node:test";
+import type { GuardedServer } from "@sagebrew/runtime/core";
+import { createFront } from "./listener.js";
+
+const fronts: GuardedServer[] = [];
+after(async () => {
+  await Promise.all(fronts.map((f) => f.close({ deadlineMs: 1000 })));
+});
+
+async function front(limits: Partial<Parameters<typeof createFront>[0]["limits"]>, warnings: string[] = []) {
+  const f = createFront({
+    // No route of these tests reaches a service.
+    services: {},
+    runtime: () => false,
+    warn: (m) => void warnings.push(m),
+    limits: {
+      headersTimeoutMs: 60_000,
+      bodyIdleTimeoutMs: 60_000,
+      bodyTimeoutMs: 600_000,
+      maxConnections: 1000,
+      rejectionLogLimit: 10,
+      ...limits,
+    },
+  });
+  fronts.push(f);
+  await new Promise<void>((r) => f.server.listen(0, "127.0.0.1", r));
+  return { f, port: (f.server.address() as AddressInfo).port };
+}
+
+function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, "127.0.0.1", () => resolve(s));
+    s.once("error", reject);
+  });
+}
+
+/** The status line, headers and body the server sent before closing `socket`. */
+function replyOf(socket: Socket): Promise<{ status: number; headers: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    socket.setEncoding("utf8").on("data", (c: string) => {
+      text += c;
+    });
+    socket.once("error", reject);
+    socket.once("close", () => {
+      const split = text.indexOf("\r\n\r\n");
+      resolve({
+        status: Number(text.split(" ")[1]),
+        headers: text.slice(0, split).toLowerCase(),
+        body: text.slice(split + 4),
+      });
+    });
+  });
+}
+
+const jsonCall = (length: number) =>
+  `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: SageMaker.ListModels\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: ${length}\r\n\r\n`;
+
+describe("sagebrew local's listener under slow clients", () => {
+  it(
+    "answers headers that stop arriving with 408 RequestTimeoutException, and logs it",
+    { timeout: 20_000 },
+    async () => {
+      const warnings: string[] = [];
+      const { port } = await front({ headersTimeoutMs: 300 }, warnings);
+      const s = await open(port);
+      const reply = replyOf(s);
+      s.write("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-");
+      const r = await reply;
+      assert.equal(r.status, 408);
+      assert.match(r.headers, /x-amzn-errortype: requesttimeoutexception/);
+      assert.deepEqual(JSON.parse(r.body), {
+        __type: "RequestTimeoutException",
+        message: "The request's headers did not arrive within 0.3 s (SAGEBREW_HEADERS_TIMEOUT)",
+      });
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /^request rejected: \{"status":408,/);
+    },
+  );
+
+  it("answers a JSON call whose body stops arriving with 408", { timeout: 20_000 }, async () => {
+    const { port } = await front({ bodyIdleTimeoutMs: 300 });
+    const s = await open(port);
+    const reply = replyOf(s);
+    s.write(`${jsonCall(50)}{"MaxRes`);
+    const r = await reply;
+    assert.equal(r.status, 408);
+    assert.match(JSON.parse(r.body).message, /no byte for 0\.3 s \(SAGEBREW_BODY_IDLE_TIMEOUT\)/);
+  });
+
+  it(
+    "answers a call on a connection over the cap with 503 ServiceUnavailable",
+    { timeout: 20_000 },
+    async () => {
+      const { f, port } = await front({ maxConnections: 1 });
+      const holder = await open(port);
+      holder.write(`${jsonCall(50)}{`);
+      while (f.connections < 1) await new Promise((r) => setTimeout(r, 5));
+      const s = await open(port);
+      const reply = replyOf(s);
+      s.write(`${jsonCall(2)}{}`);
+      const r = await reply;
+      assert.equal(r.status, 503);
+      assert.match(r.headers, /x-amzn-errortype: serviceunavailable/);
+      assert.match(r.headers, /connection: close/);
+      assert.match(JSON.parse(r.body).message, /holds 1 connections, its limit \(SAGEBREW_MAX_CONNECTIONS\)/);
+      holder.destroy();
+    },
+  );
+});

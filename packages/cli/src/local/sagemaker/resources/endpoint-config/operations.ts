@@ -1,0 +1,97 @@
+/** Endpoint configs: Create, Describe, Delete and List. */
+import type {
+  CreateEndpointConfigInput,
+  CreateEndpointConfigOutput,
+  DeleteEndpointConfigInput,
+  DescribeEndpointConfigInput,
+  ListEndpointConfigsInput,
+} from "@aws-sdk/client-sagemaker";
+import type { JsonWire } from "../../../../api/index.js";
+import { resourceArn } from "../../arn.js";
+import type { EndpointConfigDoc, ProductionVariant } from "../../docs.js";
+import { validation } from "../../protocol/index.js";
+import type { OpContext } from "../context.js";
+import { describeOf, type ListRequest, listPage } from "../list.js";
+import { modelNotFound } from "../model/index.js";
+
+/** SageMaker's sentence for an endpoint config that does not exist. */
+export function configNotFound(ctx: OpContext, name: string): Error {
+  return validation(
+    `Could not find endpoint configuration "${resourceArn(ctx.region, "endpoint-config", name)}".`,
+  );
+}
+
+function checkVariants(ctx: OpContext, variants: ProductionVariant[]): void {
+  const names = new Set<string>();
+  variants.forEach((v) => {
+    if (names.has(v.VariantName.toLowerCase())) {
+      throw validation(`Variant names must be unique: ${v.VariantName} appears twice.`);
+    }
+    names.add(v.VariantName.toLowerCase());
+    if (!v.ModelName) throw validation(`Production variant ${v.VariantName} must name a ModelName.`);
+    if (!ctx.store.get("model", v.ModelName)) throw modelNotFound(ctx, v.ModelName);
+    const serverless = (v as { ServerlessConfig?: unknown }).ServerlessConfig !== undefined;
+    if (!serverless && (v.InstanceType === undefined || v.InitialInstanceCount === undefined)) {
+      throw validation(
+        `Production variant ${v.VariantName} must give InstanceType and InitialInstanceCount (or a ServerlessConfig).`,
+      );
+    }
+  });
+}
+
+export async function createEndpointConfig(
+  ctx: OpContext,
+  body: JsonWire<CreateEndpointConfigInput>,
+): Promise<JsonWire<CreateEndpointConfigOutput>> {
+  const name = body.EndpointConfigName as string;
+  const arn = resourceArn(ctx.region, "endpoint-config", name);
+  if (ctx.store.get("endpoint-config", name)) {
+    throw validation(`Cannot create already existing endpoint configuration "${arn}".`);
+  }
+  const variants = body.ProductionVariants as ProductionVariant[];
+  checkVariants(ctx, variants);
+  const { Tags, ...rest } = body;
+  const doc: EndpointConfigDoc = {
+    name,
+    ...(rest as Partial<EndpointConfigDoc>),
+    EndpointConfigName: name,
+    EndpointConfigArn: arn,
+    ProductionVariants: variants.map((v) => ({ InitialVariantWeight: 1, ...v })),
+    CreationTime: ctx.now(),
+    ...(Tags ? { Tags: Tags as EndpointConfigDoc["Tags"] } : {}),
+  };
+  await ctx.store.put("endpoint-config", doc);
+  return { EndpointConfigArn: arn };
+}
+
+export function describeEndpointConfig(ctx: OpContext, body: JsonWire<DescribeEndpointConfigInput>): unknown {
+  const name = body.EndpointConfigName as string;
+  const doc = ctx.store.get<EndpointConfigDoc>("endpoint-config", name);
+  if (!doc) throw configNotFound(ctx, name);
+  return describeOf(doc);
+}
+
+export async function deleteEndpointConfig(
+  ctx: OpContext,
+  body: JsonWire<DeleteEndpointConfigInput>,
+): Promise<unknown> {
+  const name = body.EndpointConfigName as string;
+  if (!ctx.store.get("endpoint-config", name)) throw configNotFound(ctx, name);
+  await ctx.store.delete("endpoint-config", name);
+  return {};
+}
+
+export function listEndpointConfigs(ctx: OpContext, body: JsonWire<ListEndpointConfigsInput>): unknown {
+  const page = listPage(ctx.store.list<EndpointConfigDoc>("endpoint-config"), body as ListRequest, {
+    nameKey: "EndpointConfigName",
+    defaultOrder: "Descending",
+  });
+  return {
+    EndpointConfigs: page.items.map((c) => ({
+      EndpointConfigName: c.EndpointConfigName,
+      EndpointConfigArn: c.EndpointConfigArn,
+      CreationTime: c.CreationTime,
+    })),
+    ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+  };
+}

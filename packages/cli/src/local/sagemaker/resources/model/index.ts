@@ -1,0 +1,2 @@
+/** Models: CreateModel, DescribeModel, DeleteModel, ListModels. */
+export { createModel, deleteModel, describeModel, listModels, modelNotFound } from "./operations.js";

@@ -1,0 +1,63 @@
+/** AddTags, ListTags and DeleteTags on the resources `sagebrew local` keeps (at most 50 tags each). */
+import type {
+  AddTagsInput,
+  AddTagsOutput,
+  DeleteTagsInput,
+  DeleteTagsOutput,
+  ListTagsInput,
+  ListTagsOutput,
+} from "@aws-sdk/client-sagemaker";
+import type { JsonWire } from "../../../api/index.js";
+import { parseResourceArn } from "../arn.js";
+import type { Tag, Tagged } from "../docs.js";
+import { validation } from "../protocol/index.js";
+import type { OpContext } from "./context.js";
+
+const MAX_TAGS = 50;
+
+function findTagged(
+  ctx: OpContext,
+  arn: string,
+): { doc: Tagged; kind: Parameters<OpContext["store"]["put"]>[0] } {
+  const ref = parseResourceArn(arn);
+  const doc = ref ? ctx.store.get<Tagged>(ref.kind, ref.name) : undefined;
+  if (!ref || !doc) throw validation(`Could not find resource "${arn}".`);
+  return { doc, kind: ref.kind };
+}
+
+export async function addTags(
+  ctx: OpContext,
+  body: JsonWire<AddTagsInput>,
+): Promise<JsonWire<AddTagsOutput>> {
+  const { doc, kind } = findTagged(ctx, body.ResourceArn as string);
+  const tags = new Map((doc.Tags ?? []).map((t) => [t.Key, t.Value]));
+  for (const t of body.Tags as Tag[]) tags.set(t.Key, t.Value);
+  if (tags.size > MAX_TAGS) {
+    throw validation(
+      `Cannot add the tags: the resource would have ${tags.size} tags, and at most ${MAX_TAGS} are allowed.`,
+    );
+  }
+  const Tags = [...tags].map(([Key, Value]) => ({ Key, Value }));
+  await ctx.store.put(kind, { ...doc, Tags });
+  return { Tags };
+}
+
+export function listTags(ctx: OpContext, body: JsonWire<ListTagsInput>): JsonWire<ListTagsOutput> {
+  const { doc } = findTagged(ctx, body.ResourceArn as string);
+  const all = doc.Tags ?? [];
+  const start = body.NextToken ? Number.parseInt(String(body.NextToken), 10) : 0;
+  if (!Number.isInteger(start) || start < 0) throw validation("Invalid pagination token");
+  const size = (body.MaxResults as number | undefined) ?? MAX_TAGS;
+  const Tags = all.slice(start, start + size);
+  return { Tags, ...(start + size < all.length ? { NextToken: String(start + size) } : {}) };
+}
+
+export async function deleteTags(
+  ctx: OpContext,
+  body: JsonWire<DeleteTagsInput>,
+): Promise<JsonWire<DeleteTagsOutput>> {
+  const { doc, kind } = findTagged(ctx, body.ResourceArn as string);
+  const drop = new Set(body.TagKeys as string[]);
+  await ctx.store.put(kind, { ...doc, Tags: (doc.Tags ?? []).filter((t) => !drop.has(t.Key)) });
+  return {};
+}

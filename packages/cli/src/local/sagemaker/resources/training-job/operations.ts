@@ -1,0 +1,235 @@
+/** CreateTrainingJob, DescribeTrainingJob, StopTrainingJob and ListTrainingJobs. */
+import type {
+  CreateTrainingJobRequest,
+  CreateTrainingJobResponse,
+  DescribeTrainingJobRequest,
+  ListTrainingJobsRequest,
+  StopTrainingJobRequest,
+} from "@aws-sdk/client-sagemaker";
+import type { JsonWire } from "../../../../api/index.js";
+import { SAGEMAKER_LIMITS } from "../../../../api/index.js";
+import { resourceArn } from "../../arn.js";
+import type { Channel, TrainingJobDoc } from "../../docs.js";
+import { resourceInUse, resourceLimitExceeded, validation } from "../../protocol/index.js";
+import { joinUri } from "../../storage/index.js";
+import type { OpContext } from "../context.js";
+import { describeOf, type ListRequest, listPage } from "../list.js";
+
+/** What SageMaker says when a training job name is unknown. */
+const NOT_FOUND = "Requested resource not found.";
+
+/** The default `MaxRuntimeInSeconds` (one day). */
+const DEFAULT_MAX_RUNTIME = 86_400;
+
+function findJob(ctx: OpContext, name: string): TrainingJobDoc {
+  const job = ctx.store.get<TrainingJobDoc>("training-job", name);
+  if (!job) throw validation(NOT_FOUND);
+  return job;
+}
+
+/** Checks SageMaker makes beyond the shape: image, channels, resources, stopping condition. */
+function checkSemantics(body: JsonWire<CreateTrainingJobRequest>): void {
+  const algo = body.AlgorithmSpecification as TrainingJobDoc["AlgorithmSpecification"] | undefined;
+  if (!algo) {
+    throw validation(
+      "1 validation error detected: Value null at 'algorithmSpecification' failed to satisfy constraint: Member must not be null",
+    );
+  }
+  if (!algo.TrainingImage && !algo.AlgorithmName) {
+    throw validation("AlgorithmSpecification must name a TrainingImage or an AlgorithmName.");
+  }
+  if (!algo.TrainingImage) {
+    throw validation(
+      `Cannot run algorithm ${algo.AlgorithmName} locally: sagebrew local runs training images; give AlgorithmSpecification.TrainingImage`,
+    );
+  }
+  const rc = body.ResourceConfig as TrainingJobDoc["ResourceConfig"] | undefined;
+  if (!rc) {
+    throw validation(
+      "1 validation error detected: Value null at 'resourceConfig' failed to satisfy constraint: Member must not be null",
+    );
+  }
+  if (rc.InstanceType === undefined || rc.InstanceCount === undefined) {
+    throw validation("ResourceConfig must give InstanceType and InstanceCount.");
+  }
+  if (rc.InstanceCount < SAGEMAKER_LIMITS.minTrainingInstanceCount) {
+    throw validation(
+      `1 validation error detected: Value '${rc.InstanceCount}' at 'resourceConfig.instanceCount' failed to satisfy constraint: Member must have value greater than or equal to ${SAGEMAKER_LIMITS.minTrainingInstanceCount}`,
+    );
+  }
+  const channels = (body.InputDataConfig as Channel[] | undefined) ?? [];
+  const seen = new Set<string>();
+  for (const c of channels) {
+    if (seen.has(c.ChannelName))
+      throw validation(`Channel names must be unique: ${c.ChannelName} appears twice.`);
+    seen.add(c.ChannelName);
+    if (!c.DataSource.S3DataSource) {
+      throw validation(
+        `Cannot read channel ${c.ChannelName}: sagebrew local reads S3DataSource channels (s3:// or file://)`,
+      );
+    }
+  }
+  const sc = body.StoppingCondition as TrainingJobDoc["StoppingCondition"] | undefined;
+  if (sc?.MaxWaitTimeInSeconds !== undefined) {
+    if (body.EnableManagedSpotTraining !== true) {
+      throw validation(
+        "MaxWaitTimeInSeconds can be set only for managed spot training (EnableManagedSpotTraining).",
+      );
+    }
+    if (sc.MaxWaitTimeInSeconds < (sc.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME)) {
+      throw validation("MaxWaitTimeInSeconds must be greater than or equal to MaxRuntimeInSeconds.");
+    }
+  }
+}
+
+/** SageMaker checks at creation that every channel's prefix holds objects. */
+async function checkChannelData(ctx: OpContext, body: JsonWire<CreateTrainingJobRequest>): Promise<void> {
+  for (const c of (body.InputDataConfig as Channel[] | undefined) ?? []) {
+    const src = c.DataSource.S3DataSource!;
+    let count: number;
+    try {
+      count = (await ctx.storage.list(src.S3Uri, src.S3DataType)).length;
+    } catch (e) {
+      throw validation(`Cannot read channel ${c.ChannelName} from ${src.S3Uri}: ${(e as Error).message}`);
+    }
+    if (count === 0) {
+      const bucket = /^s3:\/\/([^/]+)/.exec(src.S3Uri)?.[1];
+      throw validation(
+        bucket
+          ? `No S3 objects found under S3 URL "${src.S3Uri}" given in input data source. Please ensure that the bucket exists in the selected region (${ctx.region}), that objects exist under that S3 prefix, and that the role "${String(body.RoleArn)}" has "s3:ListBucket" permissions on bucket "${bucket}".`
+          : `No files found under "${src.S3Uri}" given in input data source.`,
+      );
+    }
+  }
+}
+
+export async function createTrainingJob(
+  ctx: OpContext,
+  body: JsonWire<CreateTrainingJobRequest>,
+): Promise<JsonWire<CreateTrainingJobResponse>> {
+  checkSemantics(body);
+  const name = body.TrainingJobName as string;
+  const arn = resourceArn(ctx.region, "training-job", name);
+  if (ctx.store.get("training-job", name)) {
+    throw resourceInUse(
+      `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
+    );
+  }
+  const rc = body.ResourceConfig as Required<
+    Pick<TrainingJobDoc["ResourceConfig"], "InstanceType" | "InstanceCount">
+  >;
+  if (rc.InstanceCount > ctx.maxInstances) {
+    throw resourceLimitExceeded(
+      `The account-level service limit '${rc.InstanceType} for training job usage' is ${ctx.maxInstances} Instances, with current utilization of 0 Instances and a request delta of ${rc.InstanceCount} Instances. sagebrew local runs every instance on this machine (raise the limit with SAGEBREW_LOCAL_MAX_INSTANCES).`,
+    );
+  }
+  const image = (body.AlgorithmSpecification as { TrainingImage: string }).TrainingImage;
+  let plan: Awaited<ReturnType<OpContext["planImage"]>>;
+  try {
+    plan = await ctx.planImage(image);
+  } catch (e) {
+    throw validation((e as Error).message);
+  }
+  await checkChannelData(ctx, body);
+  const now = ctx.now();
+  const { TrainingJobName: _n, Tags, ...request } = body;
+  const output = body.OutputDataConfig as TrainingJobDoc["OutputDataConfig"];
+  const doc: TrainingJobDoc = {
+    name,
+    TrainingJobName: name,
+    TrainingJobArn: arn,
+    ...(request as Partial<TrainingJobDoc>),
+    AlgorithmSpecification: body.AlgorithmSpecification as TrainingJobDoc["AlgorithmSpecification"],
+    RoleArn: body.RoleArn as string,
+    OutputDataConfig: output,
+    ResourceConfig: body.ResourceConfig as TrainingJobDoc["ResourceConfig"],
+    StoppingCondition: {
+      MaxRuntimeInSeconds: DEFAULT_MAX_RUNTIME,
+      ...((body.StoppingCondition as TrainingJobDoc["StoppingCondition"] | undefined) ?? {}),
+    },
+    ModelArtifacts: {
+      // Uncompressed output is a prefix, written with its trailing slash.
+      S3ModelArtifacts:
+        output.CompressionType === "NONE"
+          ? `${joinUri(output.S3OutputPath, name, "output", "model")}/`
+          : joinUri(output.S3OutputPath, name, "output", "model.tar.gz"),
+    },
+    TrainingJobStatus: "InProgress",
+    SecondaryStatus: "Starting",
+    SecondaryStatusTransitions: [
+      { Status: "Starting", StartTime: now, StatusMessage: "Preparing the instances for training" },
+    ],
+    CreationTime: now,
+    LastModifiedTime: now,
+    ...(Tags ? { Tags: Tags as TrainingJobDoc["Tags"] } : {}),
+    _runner: plan.runner,
+  };
+  await ctx.store.put("training-job", doc);
+  ctx.training.start(doc);
+  return { TrainingJobArn: arn };
+}
+
+export function describeTrainingJob(ctx: OpContext, body: JsonWire<DescribeTrainingJobRequest>): unknown {
+  return describeOf(findJob(ctx, body.TrainingJobName as string));
+}
+
+export async function stopTrainingJob(
+  ctx: OpContext,
+  body: JsonWire<StopTrainingJobRequest>,
+): Promise<unknown> {
+  const job = findJob(ctx, body.TrainingJobName as string);
+  if (job.TrainingJobStatus !== "InProgress") {
+    throw validation(
+      `The request was rejected because the training job is in status ${job.TrainingJobStatus}.`,
+    );
+  }
+  const now = ctx.now();
+  const updated: TrainingJobDoc = {
+    ...job,
+    TrainingJobStatus: "Stopping",
+    SecondaryStatus: "Stopping",
+    SecondaryStatusTransitions: closeTransition(job.SecondaryStatusTransitions, now, {
+      Status: "Stopping",
+      StartTime: now,
+      StatusMessage: "Stopping the training job",
+    }),
+    LastModifiedTime: now,
+    _stop: "StopTrainingJob",
+  };
+  await ctx.store.put("training-job", updated);
+  ctx.training.stop(updated);
+  return {};
+}
+
+/** Ends the open transition at `now` and appends `next`. */
+export function closeTransition(
+  list: TrainingJobDoc["SecondaryStatusTransitions"],
+  now: number,
+  next: TrainingJobDoc["SecondaryStatusTransitions"][number],
+): TrainingJobDoc["SecondaryStatusTransitions"] {
+  const out = list.map((t) => ({ ...t }));
+  const last = out[out.length - 1];
+  if (last && last.EndTime === undefined) last.EndTime = now;
+  out.push(next);
+  return out;
+}
+
+export function listTrainingJobs(ctx: OpContext, body: JsonWire<ListTrainingJobsRequest>): unknown {
+  const page = listPage(ctx.store.list<TrainingJobDoc>("training-job"), body as ListRequest, {
+    nameKey: "TrainingJobName",
+    statusKey: "TrainingJobStatus",
+    defaultOrder: "Ascending",
+  });
+  return {
+    TrainingJobSummaries: page.items.map((j) => ({
+      TrainingJobName: j.TrainingJobName,
+      TrainingJobArn: j.TrainingJobArn,
+      CreationTime: j.CreationTime,
+      ...(j.TrainingEndTime !== undefined ? { TrainingEndTime: j.TrainingEndTime } : {}),
+      LastModifiedTime: j.LastModifiedTime,
+      TrainingJobStatus: j.TrainingJobStatus,
+      SecondaryStatus: j.SecondaryStatus,
+    })),
+    ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+  };
+}

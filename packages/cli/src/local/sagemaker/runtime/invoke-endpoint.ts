@@ -1,0 +1,542 @@
+/**
+ * The SageMaker Runtime API (rest-json) in front of the endpoints' containers:
+ * `POST /endpoints/<name>/invocations` (InvokeEndpoint) and
+ * `POST /endpoints/<name>/invocations-response-stream` (InvokeEndpointWithResponseStream, as
+ * event-stream frames). Only the headers InvokeEndpoint defines reach the container; a container
+ * answering 4xx/5xx becomes `ModelError` (424) with `OriginalStatusCode` and `OriginalMessage`;
+ * bodies over 6 MiB are refused and a container has 60 s to answer, as on SageMaker.
+ *
+ * This is the path the benchmark measures: it parses nothing it can pass on, copies no body, and
+ * answers through one handler object per request instead of promises and streams.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HEADERS, LIMITS } from "@sagebrew/runtime/core";
+import { SAGEMAKER_RUNTIME, shapeOf, validateInput } from "../../../api/index.js";
+import { DEFAULT_REGION, LOCAL_ACCOUNT, logStreamArn } from "../arn.js";
+import {
+  type EndpointManager,
+  endpointLogGroup,
+  type Instance,
+  type LiveEndpoint,
+  type LiveVariant,
+} from "../engines/endpoints/index.js";
+import type { ResponseHandler, UpstreamError } from "../engines/proxy/index.js";
+import { headerValue } from "../engines/proxy/index.js";
+import type { RuntimeRoute } from "../protocol/index.js";
+import { ApiError, restJsonErrorBody } from "../protocol/index.js";
+import type { ObjectStorage } from "../storage/index.js";
+import { ensureModelLoaded } from "./multi-model.js";
+
+/** SageMaker's request body limit for real-time invocations (BodyBlob max). */
+export const MAX_INVOKE_BYTES = 6 * 1024 * 1024;
+/** A body over the limit is read (and dropped) up to this size so that the 413 reaches the client. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+const TIMEOUT_MS = LIMITS.defaultInvocationTimeoutSeconds * 1000;
+
+/** Request headers of InvokeEndpoint that reach the container (lower-case), besides Content-Type and Accept. */
+const FORWARDED = [
+  HEADERS.customAttributes,
+  HEADERS.targetModel,
+  "x-amzn-sagemaker-target-variant",
+  "x-amzn-sagemaker-target-container-hostname",
+  "x-amzn-sagemaker-inference-id",
+  "x-amzn-sagemaker-enable-explanations",
+  "x-amzn-sagemaker-inference-component",
+  "x-amzn-sagemaker-session-id",
+] as const;
+
+/** Response headers of the container that reach the client. */
+const RETURNED = [
+  HEADERS.customAttributes,
+  "x-amzn-sagemaker-new-session-id",
+  "x-amzn-sagemaker-closed-session-id",
+];
+
+export interface RuntimeOptions {
+  readonly storage: ObjectStorage;
+  readonly warn: (message: string) => void;
+  /** How long a container has to answer (SageMaker: 60 s). */
+  readonly invocationTimeoutMs?: number;
+}
+
+type Kind = "invoke" | "stream";
+
+function sendError(res: ServerResponse, error: ApiError, requestId: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = restJsonErrorBody(error);
+  res.writeHead(error.status, [
+    "content-type",
+    "application/json",
+    "content-length",
+    String(Buffer.byteLength(body)),
+    "x-amzn-requestid",
+    requestId,
+    ...(error.type ? ["x-amzn-errortype", error.type] : []),
+  ]);
+  res.end(body);
+}
+
+const validationError = (message: string) => new ApiError("ValidationError", message);
+
+/** `ModelError` for a container that answered an error status. */
+function modelError(endpoint: string, instance: Instance, status: number, body: Buffer): ApiError {
+  const text = body.toString("utf8");
+  const side = status < 500 ? "client" : "server";
+  return new ApiError(
+    "ModelError",
+    `Received ${side} error (${status}) from primary with message "${text}". See the log group ${endpointLogGroup(endpoint)} (stream ${instance.logStream}) for more information.`,
+    {
+      status: 424,
+      fields: {
+        ErrorCode: status < 500 ? "CLIENT_ERROR_FROM_MODEL" : "SERVER_ERROR_FROM_MODEL",
+        OriginalStatusCode: status,
+        OriginalMessage: text,
+        LogStreamArn: logStreamArn(DEFAULT_REGION, endpointLogGroup(endpoint), instance.logStream),
+      },
+    },
+  );
+}
+
+/** `ModelError` for a container that did not answer (timed out, or went away). */
+function noAnswer(endpoint: string, instance: Instance, e: UpstreamError): ApiError {
+  const why =
+    e.code === "timeout"
+      ? "Your invocation timed out while waiting for a response from container primary. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again."
+      : `The container primary stopped answering (${e.message}).`;
+  return new ApiError("ModelError", `Received server error (0) from primary with message "${why}"`, {
+    status: 424,
+    fields: {
+      ErrorCode: "INTERNAL_FAILURE_FROM_MODEL",
+      LogStreamArn: logStreamArn(DEFAULT_REGION, endpointLogGroup(endpoint), instance.logStream),
+    },
+  });
+}
+
+/** One invocation in flight: the request's state and the callbacks of its upstream response. */
+class Invocation implements ResponseHandler {
+  readonly res: ServerResponse;
+  readonly endpoint: string;
+  readonly kind: Kind;
+  readonly requestId: string;
+  readonly head: string;
+  readonly body: Buffer[];
+  readonly target: string | undefined;
+  readonly targetVariant: string | undefined;
+  variant!: LiveVariant;
+  instance!: Instance;
+  ok = false;
+  status = 0;
+  remaining = -1;
+  held: Buffer | undefined;
+  errorBody: Buffer[] | undefined;
+  retried = false;
+  route: Route;
+
+  constructor(
+    route: Route,
+    res: ServerResponse,
+    endpoint: string,
+    kind: Kind,
+    head: string,
+    body: Buffer[],
+    req: IncomingMessage,
+  ) {
+    this.route = route;
+    this.res = res;
+    this.endpoint = endpoint;
+    this.kind = kind;
+    this.requestId = randomUUID();
+    this.head = head;
+    this.body = body;
+    this.target = req.headers[HEADERS.targetModel] as string | undefined;
+    this.targetVariant = req.headers["x-amzn-sagemaker-target-variant"] as string | undefined;
+  }
+
+  onHead(status: number, headers: readonly string[]): void {
+    this.status = status;
+    if (status < 200 || status > 299) {
+      this.errorBody = [];
+      return;
+    }
+    this.ok = true;
+    const contentType = headerValue(headers, "content-type") ?? "application/octet-stream";
+    const out: string[] =
+      this.kind === "invoke"
+        ? ["content-type", contentType]
+        : [
+            "content-type",
+            "application/vnd.amazon.eventstream",
+            "x-amzn-sagemaker-content-type",
+            contentType,
+          ];
+    out.push("x-amzn-invoked-production-variant", this.variant.name, "x-amzn-requestid", this.requestId);
+    for (const name of RETURNED) {
+      const v = headerValue(headers, name);
+      if (v !== undefined) out.push(name, v);
+    }
+    if (this.kind === "invoke") {
+      const length = headerValue(headers, "content-length");
+      if (length !== undefined) {
+        this.remaining = Number(length);
+        out.push("content-length", length);
+      }
+    }
+    this.res.writeHead(200, out);
+  }
+
+  onData(chunk: Buffer): void {
+    if (!this.ok) {
+      this.errorBody!.push(chunk);
+      return;
+    }
+    if (this.kind === "stream") {
+      this.route.writeFrame(this.res, chunk);
+      return;
+    }
+    // The usual answer is one chunk holding the whole body: end the response with it in one call.
+    if (this.held === undefined && chunk.length === this.remaining) {
+      this.held = chunk;
+      return;
+    }
+    this.res.write(chunk);
+  }
+
+  onEnd(): void {
+    if (this.ok) {
+      if (this.held) this.res.end(this.held);
+      else this.res.end();
+      return;
+    }
+    const body = Buffer.concat(this.errorBody ?? []);
+    sendError(this.res, modelError(this.endpoint, this.instance, this.status, body), this.requestId);
+  }
+
+  onError(e: UpstreamError): void {
+    if (!e.started && e.code === "connect" && !this.retried) {
+      // The instance was being retired as this request reached it: send it to the live one.
+      this.retried = true;
+      this.route.dispatch(this);
+      return;
+    }
+    if (this.res.headersSent) {
+      if (this.kind === "stream") this.route.writeStreamError(this.res, e);
+      else this.res.destroy();
+      return;
+    }
+    sendError(this.res, noAnswer(this.endpoint, this.instance, e), this.requestId);
+  }
+}
+
+/** Event-stream frames (lazily loaded codec). */
+interface FrameCodec {
+  encode(headers: Record<string, string>, body: Uint8Array): Uint8Array;
+}
+
+async function loadCodec(): Promise<FrameCodec> {
+  // Loaded on the first streaming call only; the codec computes the CRCs (no hand-rolled framing).
+  const { EventStreamCodec } = await import("@smithy/eventstream-codec");
+  const codec = new EventStreamCodec(
+    (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8"),
+    (s: string) => Buffer.from(s, "utf8"),
+  );
+  return {
+    encode(headers, body) {
+      const h: Record<string, { type: "string"; value: string }> = {};
+      for (const [k, v] of Object.entries(headers)) h[k] = { type: "string", value: v };
+      return codec.encode({ headers: h, body });
+    },
+  };
+}
+
+/** The routing state shared by every invocation. */
+class Route {
+  readonly endpoints: EndpointManager;
+  readonly options: RuntimeOptions;
+  #codec: FrameCodec | undefined;
+  #codecLoading: Promise<FrameCodec> | undefined;
+
+  readonly timeoutMs: number;
+
+  constructor(endpoints: EndpointManager, options: RuntimeOptions) {
+    this.endpoints = endpoints;
+    this.options = options;
+    this.timeoutMs = options.invocationTimeoutMs ?? TIMEOUT_MS;
+  }
+
+  get streamCodec(): Promise<FrameCodec> {
+    this.#codecLoading ??= loadCodec().then((c) => {
+      this.#codec = c;
+      return c;
+    });
+    return this.#codecLoading;
+  }
+
+  writeFrame(res: ServerResponse, chunk: Buffer): void {
+    res.write(
+      this.#codec!.encode(
+        {
+          ":message-type": "event",
+          ":event-type": "PayloadPart",
+          ":content-type": "application/octet-stream",
+        },
+        chunk,
+      ),
+    );
+  }
+
+  writeStreamError(res: ServerResponse, e: UpstreamError): void {
+    const payload = JSON.stringify({
+      Message:
+        e.code === "timeout"
+          ? "The model did not stream a response in time."
+          : `The model's stream broke: ${e.message}`,
+      ErrorCode: e.code === "timeout" ? "ModelInvocationTimeExceeded" : "StreamBroken",
+    });
+    res.end(
+      this.#codec!.encode(
+        {
+          ":message-type": "exception",
+          ":exception-type": "ModelStreamError",
+          ":content-type": "application/json",
+        },
+        Buffer.from(payload),
+      ),
+    );
+  }
+
+  /** Picks a live instance and sends the invocation to it (loading a multi-model target first). */
+  dispatch(inv: Invocation): void {
+    const live = this.endpoints.lookup(inv.endpoint);
+    if (!live) {
+      sendError(
+        inv.res,
+        validationError(`Endpoint ${inv.endpoint} of account ${LOCAL_ACCOUNT} not found.`),
+        inv.requestId,
+      );
+      return;
+    }
+    if (live.ready) {
+      this.#whenReady(live, inv);
+      return;
+    }
+    const picked = live.pick(inv.targetVariant);
+    if (!picked) {
+      sendError(
+        inv.res,
+        validationError(
+          inv.targetVariant !== undefined
+            ? `Variant ${inv.targetVariant} of endpoint ${inv.endpoint} not found.`
+            : `Endpoint ${inv.endpoint} has no instance to serve the request.`,
+        ),
+        inv.requestId,
+      );
+      return;
+    }
+    inv.variant = picked.variant;
+    inv.instance = picked.instance;
+    if (picked.variant.multiModel) {
+      this.#invokeMultiModel(inv);
+      return;
+    }
+    picked.instance.pool.request(inv.head, inv.body, inv, {
+      timeoutMs: this.timeoutMs,
+      idle: inv.kind === "stream",
+    });
+  }
+
+  #whenReady(live: LiveEndpoint, inv: Invocation): void {
+    const timer = setTimeout(() => {
+      sendError(
+        inv.res,
+        new ApiError("ServiceUnavailable", `Endpoint ${inv.endpoint} is still starting.`, { status: 503 }),
+        inv.requestId,
+      );
+    }, this.timeoutMs);
+    void live.ready!.then(() => {
+      clearTimeout(timer);
+      if (inv.res.headersSent) return;
+      if (live.failure) {
+        sendError(
+          inv.res,
+          new ApiError("InternalFailure", `Endpoint ${inv.endpoint} did not come back up: ${live.failure}`, {
+            status: 500,
+          }),
+          inv.requestId,
+        );
+        return;
+      }
+      this.dispatch(inv);
+    });
+  }
+
+  #invokeMultiModel(inv: Invocation): void {
+    if (!inv.target) {
+      sendError(
+        inv.res,
+        validationError(
+          `Endpoint ${inv.endpoint} is a multi-model endpoint: name the model to invoke with TargetModel (X-Amzn-SageMaker-Target-Model).`,
+        ),
+        inv.requestId,
+      );
+      return;
+    }
+    ensureModelLoaded(inv.instance, inv.variant, inv.target, this.options.storage).then(
+      (modelName) => {
+        const head = inv.head.replace(
+          /^POST \/invocations /,
+          `POST /models/${encodeURIComponent(modelName)}/invoke `,
+        );
+        inv.instance.pool.request(head, inv.body, inv, {
+          timeoutMs: this.timeoutMs,
+          idle: inv.kind === "stream",
+        });
+      },
+      (e: unknown) => {
+        if (e instanceof ApiError) sendError(inv.res, e, inv.requestId);
+        else {
+          this.options.warn(`multi-model load on ${inv.endpoint}: ${(e as Error).stack ?? String(e)}`);
+          sendError(
+            inv.res,
+            new ApiError("InternalFailure", `Cannot load model ${inv.target}: ${(e as Error).message}`, {
+              status: 500,
+            }),
+            inv.requestId,
+          );
+        }
+      },
+    );
+  }
+}
+
+/** The request head for the container, with only the headers InvokeEndpoint defines. */
+function upstreamHead(req: IncomingMessage, kind: Kind, length: number): string {
+  const h = req.headers;
+  let head = `POST /invocations HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${length}\r\n`;
+  if (h["content-type"] !== undefined) head += `content-type: ${h["content-type"]}\r\n`;
+  const accept = kind === "stream" ? h["x-amzn-sagemaker-accept"] : h.accept;
+  if (accept !== undefined) head += `accept: ${accept}\r\n`;
+  for (const name of FORWARDED) {
+    const v = h[name];
+    if (v !== undefined) head += `${name}: ${v}\r\n`;
+  }
+  return `${head}\r\n`;
+}
+
+/** The operation each kind of invocation is, in SageMaker Runtime's API table. */
+const OPERATION = { invoke: "InvokeEndpoint", stream: "InvokeEndpointWithResponseStream" } as const;
+
+/** The SageMaker Runtime operations served. */
+export const RUNTIME_OPERATIONS: readonly string[] = Object.values(OPERATION);
+
+/** Per operation, its header members: [member, lower-case header name], read from the table once. */
+const headerMembers = new Map<string, ReadonlyArray<readonly [string, string]>>();
+
+function headersOf(operation: string): ReadonlyArray<readonly [string, string]> {
+  let found = headerMembers.get(operation);
+  if (!found) {
+    const input = shapeOf(SAGEMAKER_RUNTIME, SAGEMAKER_RUNTIME.operations[operation]!.input!);
+    found = Object.entries(input.type === "structure" ? input.members : {}).flatMap(([member, ref]) =>
+      typeof ref === "object" && ref.location === "header" && ref.locationName
+        ? [[member, ref.locationName.toLowerCase()] as const]
+        : [],
+    );
+    headerMembers.set(operation, found);
+  }
+  return found;
+}
+
+/** The body is checked by its size as it arrives (413), not by the validator. */
+const SKIP_BODY = { skip: ["Body"] } as const;
+
+/** Checks what SageMaker checks before invoking (the endpoint name, the headers); returns the error, if any. */
+function checkRequest(req: IncomingMessage, endpoint: string, kind: Kind): ApiError | undefined {
+  const operation = OPERATION[kind];
+  const input: Record<string, unknown> = { EndpointName: endpoint };
+  for (const [member, header] of headersOf(operation)) {
+    const v = req.headers[header];
+    if (v !== undefined) input[member] = v;
+  }
+  const invalid = validateInput(SAGEMAKER_RUNTIME, operation, input, SKIP_BODY);
+  if (!invalid) return undefined;
+  return invalid.kind === "serialization"
+    ? new ApiError("SerializationException", invalid.message)
+    : validationError(invalid.message);
+}
+
+/** The 413 SageMaker answers for a body over 6 MiB (no error type: clients report the status). */
+function tooLarge(res: ServerResponse, requestId: string): void {
+  const body = JSON.stringify({ message: `HTTP content length exceeded ${MAX_INVOKE_BYTES} bytes.` });
+  res.writeHead(413, [
+    "content-type",
+    "application/json",
+    "content-length",
+    String(Buffer.byteLength(body)),
+    "x-amzn-requestid",
+    requestId,
+    "connection",
+    "close",
+  ]);
+  res.end(body);
+}
+
+/** The runtime API as a route of the front. */
+export function createRuntimeRoute(endpoints: EndpointManager, options: RuntimeOptions): RuntimeRoute {
+  const route = new Route(endpoints, options);
+  return (req, res) => {
+    const url = req.url!;
+    const slash = url.indexOf("/", 11);
+    const query = url.indexOf("?");
+    const action = slash === -1 ? "" : url.slice(slash + 1, query === -1 ? undefined : query);
+    const kind: Kind | undefined =
+      action === "invocations" ? "invoke" : action === "invocations-response-stream" ? "stream" : undefined;
+    if (!kind || req.method !== "POST") return false;
+    let endpoint: string;
+    try {
+      endpoint = decodeURIComponent(url.slice(11, slash));
+    } catch {
+      endpoint = url.slice(11, slash);
+    }
+    const problem = checkRequest(req, endpoint, kind);
+    if (problem) {
+      req.resume();
+      sendError(res, problem, randomUUID());
+      return true;
+    }
+    const body: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_INVOKE_BYTES) body.push(c);
+      else if (size > MAX_DRAIN_BYTES) {
+        // Far over the limit: answer now and drop the connection rather than read it all.
+        if (!res.headersSent) tooLarge(res, randomUUID());
+        req.destroy();
+      }
+    });
+    req.on("end", () => {
+      if (res.headersSent) return;
+      if (size > MAX_INVOKE_BYTES) {
+        // Read to the end first, so that the client sees the answer rather than a reset.
+        tooLarge(res, randomUUID());
+        return;
+      }
+      const inv = new Invocation(route, res, endpoint, kind, upstreamHead(req, kind, size), body, req);
+      if (kind === "stream") {
+        route.streamCodec.then(
+          () => route.dispatch(inv),
+          (e: Error) =>
+            sendError(
+              res,
+              new ApiError("InternalFailure", `Cannot stream: ${e.message}`, { status: 500 }),
+              inv.requestId,
+            ),
+        );
+      } else route.dispatch(inv);
+    });
+    return true;
+  };
+}
