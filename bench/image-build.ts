@@ -2,7 +2,7 @@
  * Image builds (issue 21 §3): `sagebrew build --engine none` against `docker build` of the same
  * project (the iris example, through `sagebrew build`) on the same base, cold and warm, runs
  * interleaved; and the images' sizes. A real dockerd and a docker-registry on loopback, and the
- * stand-in bases of test/image/_engine.ts (node:26-trixie-slim made with mmdebstrap), pushed there
+ * stand-in bases of test/kit/engine.ts (node:26-trixie-slim made with mmdebstrap), pushed there
  * for the engine-less builds to pull.
  *  - cold: no cache at all (engine-less: an empty blob/.deb cache, so the base is pulled from the
  *    loopback registry and the .deb files from the Debian mirror; docker: `--no-cache`);
@@ -16,7 +16,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { aptMirror, startEngine, type TestEngine } from "../test/image/_engine.js";
+import { aptMirror, startEngine, type TestEngine } from "../test/kit/engine.js";
 import { IRIS_EXAMPLE_DIR, REPO_DIR } from "./data.js";
 import { mb, median, table, withRange } from "./lib/stats.js";
 

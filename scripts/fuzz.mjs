@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run fuzz [-- --time 10m] [test files or folders…]`: runs the property tests (every test file
-// that takes fast-check from test/support/property.ts) again and again, each time with a new random
+// that takes fast-check from test/kit/property.ts) again and again, each time with a new random
 // seed, until the time is up (default 5 minutes), then prints every failing seed with the command
 // that reproduces it. Exits 1 when one failed. `npm test` itself always uses one fixed seed
 // (scripts/test-seed.mjs), so it cannot turn red at random; this is where new inputs are explored.
@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { TEST_SEED_ENV } from "./test-seed.mjs";
 
-const USES_HELPER = /from\s+"(?:\.\.?\/)+(?:test\/)?support\/property\.js"/;
+const USES_HELPER = /from\s+"(?:\.\.?\/)+(?:test\/)?kit\/property\.js"/;
 /** A run that takes this long is stuck (a property that hangs is a failure too). */
 const RUN_LIMIT_MS = 10 * 60_000;
 
@@ -80,7 +80,7 @@ function runFile(file, seed) {
 
 const { timeMs, roots } = parseArgs(process.argv.slice(2));
 const files = propertyFiles(roots);
-if (files.length === 0) usage("no property tests found (test files importing test/support/property.js)");
+if (files.length === 0) usage("no property tests found (test files importing test/kit/property.js)");
 const logs = mkdtempSync(join(tmpdir(), "sagebrew-fuzz-"));
 const deadline = Date.now() + timeMs;
 process.stderr.write(

@@ -1,5 +1,5 @@
 // The seed of the property tests (fast-check), shared by scripts/run-tests.mjs, scripts/fuzz.mjs and
-// test/support/property.ts: $SAGEBREW_TEST_SEED when set, else a fixed default, so `npm test` draws the
+// test/kit/property.ts: $SAGEBREW_TEST_SEED when set, else a fixed default, so `npm test` draws the
 // same inputs on every run and machine; `npm run fuzz` explores other seeds.
 
 /** The environment variable that overrides the seed. */

@@ -21,8 +21,8 @@ import {
   runTraining,
 } from "@sagebrew/runtime";
 import { main } from "../../packages/cli/src/main.js";
-import { sendHttp } from "../../test/contract/_drivers.js";
-import { startServeProcess } from "../../test/contract/_process.js";
+import { startServeProcess } from "../../test/kit/serve-process.js";
+import { sendHttp } from "../../test/kit/serving-drivers.js";
 import algorithm from "./src/algorithm.js";
 import handler from "./src/handler.js";
 

@@ -22,7 +22,7 @@ import {
   readServingConfig,
   startServer,
 } from "@sagebrew/runtime";
-import { sendHttp } from "./_drivers.js";
+import { sendHttp } from "../kit/serving-drivers.js";
 
 /** A model that answers the number of body bytes it received. */
 const byteCounter = checkHandler(

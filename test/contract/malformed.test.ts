@@ -13,9 +13,9 @@ import {
   readServingConfig,
   recordioRecordBounds,
 } from "@sagebrew/runtime";
-import { irisMlRoot, irisRows } from "../support/iris.js";
-import { fc } from "../support/property.js";
-import { type DriverName, makeTarget, type Reply, type Target } from "./_drivers.js";
+import { irisMlRoot, irisRows } from "../kit/iris.js";
+import { fc } from "../kit/property.js";
+import { type DriverName, makeTarget, type Reply, type Target } from "../kit/serving-drivers.js";
 
 const row = irisRows().features[0]!.join(",");
 const RECORDIO = "application/x-recordio-protobuf";

@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { xgboostVersion } from "@sagebrew/runtime";
-import { IRIS_CLASSES, irisRows, trainIrisBooster } from "../support/iris.js";
-import { type Reply, sendHttp } from "./_drivers.js";
-import { BUILT_SERVE, type ServeProcess, startServeProcess } from "./_process.js";
+import { IRIS_CLASSES, irisRows, trainIrisBooster } from "../kit/iris.js";
+import { BUILT_SERVE, type ServeProcess, startServeProcess } from "../kit/serve-process.js";
+import { type Reply, sendHttp } from "../kit/serving-drivers.js";
 
 const DIST = new URL("../../packages/runtime/dist/bin/serve.js", import.meta.url);
 

@@ -24,8 +24,8 @@ import {
   readServingConfig,
   recordioRecordBounds,
 } from "@sagebrew/runtime";
-import { IRIS_CLASSES, irisMlRoot, irisRows } from "../support/iris.js";
-import { type DriverName, makeTarget, type Reply, type Target } from "./_drivers.js";
+import { IRIS_CLASSES, irisMlRoot, irisRows } from "../kit/iris.js";
+import { type DriverName, makeTarget, type Reply, type Target } from "../kit/serving-drivers.js";
 
 const RECORDIO = "application/x-recordio-protobuf";
 const { features } = irisRows();

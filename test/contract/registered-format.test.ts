@@ -20,7 +20,7 @@ import {
   runTraining,
   type TrainingReporter,
 } from "@sagebrew/runtime";
-import { IRIS_CSV, IRIS_DIR, type MlDir, makeMlDir } from "../helpers/ml-dir.js";
+import { IRIS_CSV, IRIS_DIR, type MlDir, makeMlDir } from "../kit/ml-dir.js";
 
 const semicolons: Codec = {
   name: "semicolons",

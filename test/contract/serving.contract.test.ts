@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { checkHandler, createXGBoostHandler, readServingConfig } from "@sagebrew/runtime";
-import { IRIS_CLASSES, irisMlRoot, irisRows } from "../support/iris.js";
-import { type DriverName, makeTarget, type Target } from "./_drivers.js";
+import { IRIS_CLASSES, irisMlRoot, irisRows } from "../kit/iris.js";
+import { type DriverName, makeTarget, type Target } from "../kit/serving-drivers.js";
 import { echoHandler, gate } from "./fixtures/echo-handler.js";
 
 const { features, labels } = irisRows();

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { irisMlRoot, irisRows } from "../support/iris.js";
-import { sendHttp } from "./_drivers.js";
-import { startServeProcess } from "./_process.js";
+import { irisMlRoot, irisRows } from "../kit/iris.js";
+import { startServeProcess } from "../kit/serve-process.js";
+import { sendHttp } from "../kit/serving-drivers.js";
 
 const ECHO = fileURLToPath(new URL("./fixtures/echo-handler.ts", import.meta.url));
 

@@ -16,9 +16,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { main } from "../../packages/cli/src/main.js";
-import { captureIo } from "../helpers/capture-io.js";
-import { aptMirror, engineUnavailable, startEngine, type TestEngine } from "./_engine.js";
-import { servePredict } from "./_serve.js";
+import { captureIo } from "../kit/capture-io.js";
+import { aptMirror, engineUnavailable, startEngine, type TestEngine } from "../kit/engine.js";
+import { servePredict } from "../kit/image-serve.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const IRIS = join(ROOT, "examples", "iris-xgboost");

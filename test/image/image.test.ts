@@ -15,7 +15,7 @@ import { after, before, describe, test } from "node:test";
 import { createPushCommand } from "../../packages/cli/src/commands/push.js";
 import { main } from "../../packages/cli/src/main.js";
 import { RegistryClient } from "../../packages/cli/src/publish/registry-client.js";
-import { engineUnavailable, startEngine, type TestEngine } from "./_engine.js";
+import { engineUnavailable, startEngine, type TestEngine } from "../kit/engine.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const IRIS = join(ROOT, "examples", "iris-xgboost");

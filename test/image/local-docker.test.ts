@@ -35,8 +35,8 @@ import {
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { extractModelArchive, listFiles } from "../../packages/cli/src/local/model-archive.js";
 import { main } from "../../packages/cli/src/main.js";
-import { type RunningLocal, startLocal } from "../local/_local.js";
-import { engineUnavailable, startEngine, type TestEngine } from "./_engine.js";
+import { engineUnavailable, startEngine, type TestEngine } from "../kit/engine.js";
+import { type RunningLocal, startLocal } from "../kit/local.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const FOREIGN = "sagebrew-e2e/foreign-counter:test";
@@ -45,7 +45,7 @@ const CENTROIDS_TAG = "sagebrew-e2e/local-custom-handler:test";
 const IRIS_PROJECT = join(ROOT, "examples", "iris-xgboost");
 const IRIS_TAG = "sagebrew-e2e/local-iris:test";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
-const IRIS = fileURLToPath(new URL("../support/iris.csv", import.meta.url));
+const IRIS = fileURLToPath(new URL("../kit/iris.csv", import.meta.url));
 const credentials = { accessKeyId: "x", secretAccessKey: "x" };
 
 const unavailable = engineUnavailable();

@@ -18,7 +18,7 @@ import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runLocalHosts } from "../../packages/cli/src/local/hosts/index.js";
 import { main } from "../../packages/cli/src/main.js";
-import { engineUnavailable, startEngine, type TestEngine } from "./_engine.js";
+import { engineUnavailable, startEngine, type TestEngine } from "../kit/engine.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const IRIS = join(ROOT, "examples", "iris-xgboost");

@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { hasBoto3, type RunningLocal, startLocal } from "./_local.js";
+import { hasBoto3, type RunningLocal, startLocal } from "../kit/local.js";
 
 const SCRIPT = fileURLToPath(new URL("./boto3_cycle.py", import.meta.url));
 /** Iris with numeric labels: SageMaker's XGBoost image reads CSV labels as numbers (docs/compatibility.md). */
-const IRIS = fileURLToPath(new URL("../support/iris-numeric.csv", import.meta.url));
+const IRIS = fileURLToPath(new URL("../kit/iris-numeric.csv", import.meta.url));
 /** The class ids of a CSV answer (`0` or the image's `0.0`, one per line). */
 const ids = (text: string) => text.trim().split("\n").map(Number);
 const skip = hasBoto3() ? false : "boto3 is not importable by the python3 on PATH";

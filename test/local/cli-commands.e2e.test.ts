@@ -11,10 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { IRIS_BUILTIN_DIR, REPO } from "../helpers/ml-dir.js";
-import { MOTO_ACCOUNT, type Moto, startMoto } from "../helpers/moto.js";
-import { run } from "../helpers/process.js";
-import { type RunningLocal, startLocal } from "./_local.js";
+import { type RunningLocal, startLocal } from "../kit/local.js";
+import { IRIS_BUILTIN_DIR, REPO } from "../kit/ml-dir.js";
+import { MOTO_ACCOUNT, type Moto, startMoto } from "../kit/moto.js";
+import { run } from "../kit/process.js";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
 // Resolved here: the child runs in a temp directory, where `--import tsx` would not be found.

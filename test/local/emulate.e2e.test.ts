@@ -20,11 +20,11 @@ import {
   SageMakerClient,
   waitUntilTrainingJobCompletedOrStopped,
 } from "@aws-sdk/client-sagemaker";
-import { type RunningLocal, startLocal } from "./_local.js";
+import { type RunningLocal, startLocal } from "../kit/local.js";
 
 const REGISTRY = "683313688378.dkr.ecr.us-east-1.amazonaws.com";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
-const NAMES = pathToFileURL(fileURLToPath(new URL("../support/iris.csv", import.meta.url))).href;
+const NAMES = pathToFileURL(fileURLToPath(new URL("../kit/iris.csv", import.meta.url))).href;
 const credentials = { accessKeyId: "x", secretAccessKey: "x" };
 
 let work: string;

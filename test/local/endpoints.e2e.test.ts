@@ -31,7 +31,7 @@ import {
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { packModelArchive } from "../../packages/cli/src/local/model-archive.js";
 import { type LocalSageMaker, startLocalSageMaker } from "../../packages/cli/src/local/sagemaker/index.js";
-import { irisModelBytes, irisRows } from "../support/iris.js";
+import { irisModelBytes, irisRows } from "../kit/iris.js";
 
 const IMAGE = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";

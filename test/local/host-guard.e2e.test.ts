@@ -17,10 +17,10 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { isSagebrewError } from "@sagebrew/runtime/core";
 import { localCommand } from "../../packages/cli/src/commands/local.js";
 import { type LocalSageMaker, startLocalSageMaker } from "../../packages/cli/src/local/sagemaker/index.js";
-import { captureIo } from "../helpers/capture-io.js";
+import { captureIo } from "../kit/capture-io.js";
 
 const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
-const IRIS = pathToFileURL(fileURLToPath(new URL("../support/iris.csv", import.meta.url))).href;
+const IRIS = pathToFileURL(fileURLToPath(new URL("../kit/iris.csv", import.meta.url))).href;
 
 let work: string;
 let local: LocalSageMaker;

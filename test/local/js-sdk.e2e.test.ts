@@ -58,13 +58,13 @@ import {
 } from "@aws-sdk/client-sagemaker-runtime";
 import { extractModelArchive, listFiles } from "../../packages/cli/src/local/model-archive.js";
 import { startServe } from "../../packages/cli/src/local/transform/index.js";
-import { SERVE_FROM_SOURCE } from "../helpers/process.js";
-import { type RunningLocal, startLocal } from "./_local.js";
+import { type RunningLocal, startLocal } from "../kit/local.js";
+import { SERVE_FROM_SOURCE } from "../kit/process.js";
 
 const IMAGE = "246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:1.7-1";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
 /** Iris with numeric labels: SageMaker's XGBoost image reads CSV labels as numbers (docs/compatibility.md). */
-const IRIS = pathToFileURL(fileURLToPath(new URL("../support/iris-numeric.csv", import.meta.url))).href;
+const IRIS = pathToFileURL(fileURLToPath(new URL("../kit/iris-numeric.csv", import.meta.url))).href;
 const HYPERPARAMETERS = { objective: "multi:softmax", num_class: "3", num_round: "20", max_depth: "3" };
 /** The class ids of a CSV answer (`0` or the image's `0.0`, one per line). */
 const ids = (text: string) => text.trim().split("\n").map(Number);

@@ -24,9 +24,9 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-s
 import { packModelArchive } from "../../packages/cli/src/local/model-archive.js";
 import { type LocalSageMaker, startLocalSageMaker } from "../../packages/cli/src/local/sagemaker/index.js";
 import { startServe } from "../../packages/cli/src/local/transform/index.js";
-import { SERVE_FROM_SOURCE } from "../helpers/process.js";
-import { isLoopback, listeningSockets, nonLoopbackAddress } from "../helpers/sockets.js";
-import { irisModelBytes } from "../support/iris.js";
+import { irisModelBytes } from "../kit/iris.js";
+import { SERVE_FROM_SOURCE } from "../kit/process.js";
+import { isLoopback, listeningSockets, nonLoopbackAddress } from "../kit/sockets.js";
 
 const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";

@@ -27,8 +27,8 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { packModelArchive } from "../../packages/cli/src/local/model-archive.js";
 import { type LocalSageMaker, startLocalSageMaker } from "../../packages/cli/src/local/sagemaker/index.js";
-import { type Moto, startMoto, useMotoEnv } from "../helpers/moto.js";
-import { irisModelBytes } from "../support/iris.js";
+import { irisModelBytes } from "../kit/iris.js";
+import { type Moto, startMoto, useMotoEnv } from "../kit/moto.js";
 
 const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";

@@ -21,7 +21,7 @@ import {
 import { type LocalSageMaker, startLocalSageMaker } from "../../packages/cli/src/local/sagemaker/index.js";
 
 const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
-const IRIS = pathToFileURL(fileURLToPath(new URL("../support/iris.csv", import.meta.url))).href;
+const IRIS = pathToFileURL(fileURLToPath(new URL("../kit/iris.csv", import.meta.url))).href;
 const SECRET = "-----BEGIN OPENSSH PRIVATE KEY----- sagebrew-test-secret";
 
 let work: string;

@@ -19,15 +19,15 @@ function sources(dir: string, out: string[] = []): string[] {
 }
 
 describe("property tests are seeded", () => {
-  it("every test takes fast-check from test/support/property.ts, which seeds it", () => {
+  it("every test takes fast-check from test/kit/property.ts, which seeds it", () => {
     const direct = ["packages", "test", "examples", "bench"]
       .flatMap((d) => sources(join(root, d)))
-      .filter((f) => !f.endsWith(join("test", "support", "property.ts")))
+      .filter((f) => !f.endsWith(join("test", "kit", "property.ts")))
       .filter((f) =>
         /from\s+["']fast-check["']|import\(\s*["']fast-check["']\s*\)/.test(readFileSync(f, "utf8")),
       )
       .map((f) => relative(root, f));
-    assert.deepEqual(direct, [], "import { fc } from test/support/property.js instead");
+    assert.deepEqual(direct, [], "import { fc } from test/kit/property.js instead");
   });
 
   it("takes the seed from the environment, else the fixed default", () => {
@@ -41,7 +41,7 @@ describe("property tests are seeded", () => {
 
   it("the helper configures fast-check with that seed", () => {
     const probe =
-      'import { fc } from "./test/support/property.ts"; process.stdout.write(String(fc.readConfigureGlobal().seed));';
+      'import { fc } from "./test/kit/property.ts"; process.stdout.write(String(fc.readConfigureGlobal().seed));';
     const run = (env: NodeJS.ProcessEnv) =>
       spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", probe], {
         cwd: root,

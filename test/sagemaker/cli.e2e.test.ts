@@ -17,10 +17,10 @@ import {
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { main } from "../../packages/cli/src/main.js";
-import { captureIo } from "../helpers/capture-io.js";
-import { IRIS_DIR } from "../helpers/ml-dir.js";
-import { MOTO_ACCOUNT, type Moto, queueEndpointResults, startMoto, useMotoEnv } from "../helpers/moto.js";
-import { run } from "../helpers/process.js";
+import { captureIo } from "../kit/capture-io.js";
+import { IRIS_DIR } from "../kit/ml-dir.js";
+import { MOTO_ACCOUNT, type Moto, queueEndpointResults, startMoto, useMotoEnv } from "../kit/moto.js";
+import { run } from "../kit/process.js";
 
 /** An in-process CommandIo that keeps what is written. */
 

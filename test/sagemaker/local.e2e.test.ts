@@ -17,10 +17,10 @@ import {
   ListEndpointConfigsCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
-import { IRIS_BUILTIN_DIR } from "../helpers/ml-dir.js";
-import { MOTO_ACCOUNT, type Moto, startMoto } from "../helpers/moto.js";
-import { run } from "../helpers/process.js";
-import { type RunningLocal, startLocal } from "../local/_local.js";
+import { type RunningLocal, startLocal } from "../kit/local.js";
+import { IRIS_BUILTIN_DIR } from "../kit/ml-dir.js";
+import { MOTO_ACCOUNT, type Moto, startMoto } from "../kit/moto.js";
+import { run } from "../kit/process.js";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");

@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { after, describe, it } from "node:test";
 import { Booster, parseCsv } from "@sagebrew/runtime";
-import { IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../helpers/ml-dir.js";
-import { run, sigtermAfter } from "../helpers/process.js";
+import { IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../kit/ml-dir.js";
+import { run, sigtermAfter } from "../kit/process.js";
 
 const dirs: MlDir[] = [];
 after(async () => {

@@ -11,8 +11,8 @@ import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { IRIS_DIR, type MlDir, makeMlDir, REPO, TRAIN_BIN } from "../helpers/ml-dir.js";
-import { run, sigtermAfter } from "../helpers/process.js";
+import { IRIS_DIR, type MlDir, makeMlDir, REPO, TRAIN_BIN } from "../kit/ml-dir.js";
+import { run, sigtermAfter } from "../kit/process.js";
 
 const EXAMPLE = join(REPO, "examples", "custom-handler");
 const CENTROIDS = join(EXAMPLE, "dist", "algorithm.js");

@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readFile, rename } from "node:fs/promises";
 import { after, describe, it } from "node:test";
-import { IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../helpers/ml-dir.js";
-import { run } from "../helpers/process.js";
+import { IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../kit/ml-dir.js";
+import { run } from "../kit/process.js";
 
 const dirs: MlDir[] = [];
 after(async () => {

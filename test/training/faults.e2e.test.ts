@@ -10,8 +10,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { IRIS_CSV, IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../helpers/ml-dir.js";
-import { run } from "../helpers/process.js";
+import { IRIS_CSV, IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../kit/ml-dir.js";
+import { run } from "../kit/process.js";
 
 const dirs: MlDir[] = [];
 const mounts: string[] = [];

@@ -12,10 +12,10 @@ import { after, describe, it } from "node:test";
 import { parseLibsvm } from "@sagebrew/runtime";
 import { kFoldSplits } from "../../packages/runtime/src/algorithms/xgboost/cross-validation.js";
 import { toCsr } from "../../packages/runtime/src/codecs/concat.js";
-import { sendHttp } from "../contract/_drivers.js";
-import { startServeProcess } from "../contract/_process.js";
-import { IRIS_DIR, type MlDir, makeMlDir, SYSTEM_PYTHON, TRAIN_BIN } from "../helpers/ml-dir.js";
-import { run } from "../helpers/process.js";
+import { IRIS_DIR, type MlDir, makeMlDir, SYSTEM_PYTHON, TRAIN_BIN } from "../kit/ml-dir.js";
+import { run } from "../kit/process.js";
+import { startServeProcess } from "../kit/serve-process.js";
+import { sendHttp } from "../kit/serving-drivers.js";
 
 const ABALONE = new URL("./testdata/abalone/", import.meta.url);
 const FILES = ["train/abalone.train_0", "train/abalone.train_1", "validation/abalone.validation"];

@@ -12,7 +12,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { type LocalHostsResult, runLocalHosts } from "../../packages/cli/src/local/hosts/index.js";
-import { type MlDir, makeMlDir, REPO, SYSTEM_PYTHON, TRAIN_BIN } from "../helpers/ml-dir.js";
+import { type MlDir, makeMlDir, REPO, SYSTEM_PYTHON, TRAIN_BIN } from "../kit/ml-dir.js";
 
 const dirs: MlDir[] = [];
 after(async () => {

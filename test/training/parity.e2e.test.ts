@@ -9,8 +9,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { Booster, parseCsv } from "@sagebrew/runtime";
-import { IRIS_DIR, type MlDir, makeMlDir, REPO, SYSTEM_PYTHON, TRAIN_BIN } from "../helpers/ml-dir.js";
-import { run } from "../helpers/process.js";
+import { IRIS_DIR, type MlDir, makeMlDir, REPO, SYSTEM_PYTHON, TRAIN_BIN } from "../kit/ml-dir.js";
+import { run } from "../kit/process.js";
 
 const dirs: MlDir[] = [];
 after(async () => {

@@ -8,8 +8,8 @@ import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { after, describe, it } from "node:test";
 import { DOMParser, type Element } from "@xmldom/xmldom";
-import { IRIS_CSV, IRIS_DIR, type MlDir, makeMlDir, SYSTEM_PYTHON, TRAIN_BIN } from "../helpers/ml-dir.js";
-import { run } from "../helpers/process.js";
+import { IRIS_CSV, IRIS_DIR, type MlDir, makeMlDir, SYSTEM_PYTHON, TRAIN_BIN } from "../kit/ml-dir.js";
+import { run } from "../kit/process.js";
 
 const dirs: MlDir[] = [];
 after(async () => {

@@ -8,8 +8,8 @@ import { createWriteStream } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { after, describe, it } from "node:test";
 import { Booster, parseCsv } from "@sagebrew/runtime";
-import { IRIS_CSV, IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../helpers/ml-dir.js";
-import { run } from "../helpers/process.js";
+import { IRIS_CSV, IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../kit/ml-dir.js";
+import { run } from "../kit/process.js";
 
 const dirs: MlDir[] = [];
 after(async () => {

@@ -8,8 +8,8 @@ import { chmod, readFile, rm, symlink } from "node:fs/promises";
 import { createServer } from "node:net";
 import { after, describe, it } from "node:test";
 import { Booster, parseCsv } from "@sagebrew/runtime";
-import { IRIS_CSV, IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../helpers/ml-dir.js";
-import { type RunOptions, run, sigtermAfter } from "../helpers/process.js";
+import { IRIS_CSV, IRIS_DIR, type MlDir, makeMlDir, TRAIN_BIN } from "../kit/ml-dir.js";
+import { type RunOptions, run, sigtermAfter } from "../kit/process.js";
 
 const dirs: MlDir[] = [];
 after(async () => {

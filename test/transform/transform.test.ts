@@ -13,8 +13,8 @@ import {
   runTransform,
   startServe,
 } from "../../packages/cli/src/local/transform/index.js";
-import { SERVE_FROM_SOURCE } from "../helpers/process.js";
-import { irisMlRoot, irisRows } from "../support/iris.js";
+import { irisMlRoot, irisRows } from "../kit/iris.js";
+import { SERVE_FROM_SOURCE } from "../kit/process.js";
 
 const SERVE = [...SERVE_FROM_SOURCE];
 

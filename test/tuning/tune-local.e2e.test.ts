@@ -14,8 +14,8 @@ import { DOMParser } from "@xmldom/xmldom";
 import { runLocalTuning } from "../../packages/cli/src/local-tuning/index.js";
 import { main } from "../../packages/cli/src/main.js";
 import type { TuningState } from "../../packages/cli/src/tuning/index.js";
-import { captureIo } from "../helpers/capture-io.js";
-import { REPO } from "../helpers/ml-dir.js";
+import { captureIo } from "../kit/capture-io.js";
+import { REPO } from "../kit/ml-dir.js";
 
 const TUNE_DIR = join(REPO, "examples", "iris-xgboost", "local_test", "tune_dir");
 let work: string;

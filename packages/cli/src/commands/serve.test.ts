@@ -7,8 +7,8 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { captureIo } from "../../../../test/helpers/capture-io.js";
-import { irisMlRoot, irisRows } from "../../../../test/support/iris.js";
+import { captureIo } from "../../../../test/kit/capture-io.js";
+import { irisMlRoot, irisRows } from "../../../../test/kit/iris.js";
 import { main } from "../main.js";
 
 const BIN = fileURLToPath(new URL("../bin.ts", import.meta.url));

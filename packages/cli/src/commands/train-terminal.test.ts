@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { captureIo } from "../../../../test/helpers/capture-io.js";
-import { IRIS_DIR, type MlDir, makeMlDir } from "../../../../test/helpers/ml-dir.js";
+import { captureIo } from "../../../../test/kit/capture-io.js";
+import { IRIS_DIR, type MlDir, makeMlDir } from "../../../../test/kit/ml-dir.js";
 import { main } from "../main.js";
 
 /** An io whose stdout looks like a terminal of `columns` columns, or like a pipe. */

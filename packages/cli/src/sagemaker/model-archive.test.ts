@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { irisMlRoot } from "../../../../test/support/iris.js";
+import { irisMlRoot } from "../../../../test/kit/iris.js";
 import { packModel, unpackModel } from "./model-archive.js";
 
 const PYTHON = "/usr/bin/python3";

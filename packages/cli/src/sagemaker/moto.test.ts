@@ -25,14 +25,14 @@ import {
   ListTagsCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
-import { captureIo } from "../../../../test/helpers/capture-io.js";
+import { captureIo } from "../../../../test/kit/capture-io.js";
 import {
   MOTO_ACCOUNT,
   type Moto,
   queueEndpointResults,
   startMoto,
   useMotoEnv,
-} from "../../../../test/helpers/moto.js";
+} from "../../../../test/kit/moto.js";
 import { sageMakerApiFromClient } from "../aws/index.js";
 import { main } from "../main.js";
 import { resolveBucket } from "./bucket.js";

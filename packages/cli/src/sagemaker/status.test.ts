@@ -5,12 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import {
-  AwsFault,
-  type FakeAws,
-  type InvokeAnswer,
-  startFakeAws,
-} from "../../../../test/helpers/fake-aws.js";
+import { AwsFault, type FakeAws, type InvokeAnswer, startFakeAws } from "../../../../test/kit/fake-aws.js";
 import { type AwsClients, type LogLine, type Reporter, sdkClients } from "./context.js";
 import { deploy } from "./deploy.js";
 import { LogTail } from "./log-tail.js";

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { type FakeAws, startFakeAws } from "../../../../test/helpers/fake-aws.js";
+import { type FakeAws, startFakeAws } from "../../../../test/kit/fake-aws.js";
 import { type AwsClients, type LogLine, type Reporter, sdkClients } from "./context.js";
 import { trainOnSageMaker } from "./training-job.js";
 import { evaluationMetrics, jobMetricDefinitions } from "./training-request.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fc } from "../../../../test/support/property.js";
+import { fc } from "../../../../test/kit/property.js";
 import { TuningMachine, type TuningState } from "./_machine.js";
 import { hyperbandRungs } from "./_stopping.js";
 import { bestOf, bowl, bowlRequest, machineFor, simulate } from "./testdata/simulate.js";

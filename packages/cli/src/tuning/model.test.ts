@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fc } from "../../../../test/support/property.js";
+import { fc } from "../../../../test/kit/property.js";
 import { cholesky, expectedImprovement, fitGp, normalCdf, predict, solveLower, solveUpper } from "./_gp.js";
 import { leaderboardLines } from "./_leaderboard.js";
 import { metricReader, objectiveDefinition, parseObjective } from "./_objective.js";

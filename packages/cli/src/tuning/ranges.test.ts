@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fc } from "../../../../test/support/property.js";
+import { fc } from "../../../../test/kit/property.js";
 import { type ParameterRange, parseParameterRanges, scaleOf, unitOf, valueAt } from "./_ranges.js";
 import { rngStream } from "./_rng.js";
 

@@ -6,8 +6,8 @@ import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { run, SERVE_FROM_SOURCE } from "../../../../test/helpers/process.js";
-import { irisMlRoot } from "../../../../test/support/iris.js";
+import { irisMlRoot } from "../../../../test/kit/iris.js";
+import { run, SERVE_FROM_SOURCE } from "../../../../test/kit/process.js";
 
 const [node, ...args] = SERVE_FROM_SOURCE;
 

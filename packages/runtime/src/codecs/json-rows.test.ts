@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fc } from "../../../../test/support/property.js";
+import { fc } from "../../../../test/kit/property.js";
 import { isSagebrewError } from "../errors/index.js";
 import { parseJsonLinesRows, parseJsonRows, stringifyJsonLinesRows, stringifyJsonRows } from "./json-rows.js";
 import type { DenseMatrix } from "./types.js";

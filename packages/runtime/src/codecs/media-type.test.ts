@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fc } from "../../../../test/support/property.js";
+import { fc } from "../../../../test/kit/property.js";
 import { negotiate, parseAccept, parseContentType, parseMediaType } from "./media-type.js";
 
 describe("parseMediaType()", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fc } from "../../../../test/support/property.js";
+import { fc } from "../../../../test/kit/property.js";
 import { parseCsv } from "./csv.js";
 import { encodeCsv, encodeJson, encodeJsonLines, formatFloat32 } from "./predictions.js";
 

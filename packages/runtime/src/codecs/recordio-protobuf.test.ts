@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { fc } from "../../../../test/support/property.js";
+import { fc } from "../../../../test/kit/property.js";
 import { isSagebrewError, SagebrewError } from "../errors/index.js";
 import {
   decodeRecordioProtobuf,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parquetWriteBuffer } from "hyparquet-writer";
-import { fc } from "../../../../test/support/property.js";
+import { fc } from "../../../../test/kit/property.js";
 import { decodeParquet } from "../codecs/parquet.js";
 import { isSagebrewError } from "../errors/index.js";
 import { decodeParquetFile, parquetBudgetMs } from "./parquet-file.js";

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fc } from "../../../../test/support/property.js";
+import { fc } from "../../../../test/kit/property.js";
 import { firstMismatch } from "../algorithms/xgboost/_js-path.js";
 import { Booster, DMatrix, sharedPool, XGBoostPool } from "./index.js";
 import {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { fc } from "../../../../../test/support/property.js";
+import { fc } from "../../../../../test/kit/property.js";
 import { parseBaseReference } from "./_base.js";
 import { readDeb } from "./_deb.js";
 import { compareVersions, type DebPin, installedPackages, parseDepends, planPackages } from "./_debian.js";

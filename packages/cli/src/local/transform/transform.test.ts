@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeRecordioProtobuf, isSagebrewError } from "@sagebrew/runtime";
-import { fc } from "../../../../../test/support/property.js";
+import { fc } from "../../../../../test/kit/property.js";
 import { type BatchStrategy, batchRecords } from "./batch.js";
 import { joinOutput } from "./join.js";
 import { compileJsonPath } from "./jsonpath.js";

@@ -1,5 +1,5 @@
 /** Runs an image's `serve` on a mounted /opt/ml and asks it for predictions, on a real engine. */
-import type { TestEngine } from "./_engine.js";
+import type { TestEngine } from "./engine.js";
 
 /** One prediction of a multi-class model: the probability of each class. */
 export type Probabilities = number[];

@@ -1,7 +1,7 @@
 /** Runs the real `serve` program (from sources through tsx) as a child process on port 0. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { SERVE_FROM_SOURCE } from "../helpers/process.js";
+import { SERVE_FROM_SOURCE } from "./process.js";
 
 /** The built program, as the image runs it (`npm run build` first). */
 export const BUILT_SERVE = fileURLToPath(new URL("../../packages/runtime/bin/serve", import.meta.url));
