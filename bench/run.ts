@@ -9,6 +9,9 @@
  *   node --import tsx bench/run.ts transform   issue 5: batch transform of 1,000,000 rows (--runs, default 5)
  *   node --import tsx bench/run.ts multi-host  issue 13: 2 hosts × 1 thread against 1 host × 2 threads on the
  *                                              1M-row CSV (--runs, default 3)
+ *   node --import tsx bench/run.ts serving-models  issue 22: the realistic models of bench/models.ts
+ *                                              (--models a,b: some of them; --first S, default 3: the
+ *                                              first-seconds window; --serve-runs, --cold-runs, --duration)
  *   node --import tsx bench/run.ts local       issue 11: `sagebrew local` — InvokeEndpoint through it against
  *                                              the container straight and two proxy floors, CreateEndpoint →
  *                                              InService, CreateTrainingJob → Completed (--runs, default 5;
@@ -38,6 +41,8 @@ import { runLocalBench } from "./local.js";
 import { runMultiHostBench } from "./multi-host.js";
 import { parsingVersions, runParsing } from "./parsing.js";
 import { runServing } from "./serving.js";
+import { runServingModels } from "./serving-models.js";
+import { renderModel } from "./serving-models-report.js";
 import type { StackKey } from "./serving-stacks.js";
 import { runTraining } from "./training.js";
 import { runTransformBench } from "./transform.js";
@@ -54,23 +59,39 @@ const opt = (name: string, dflt: number) => {
 const positional = args.filter(
   (a, i) =>
     !a.startsWith("--") &&
-    !args[i - 1]?.match(/^--(runs|serve-runs|cold-runs|duration|stacks|baseline|baseline-label)$/),
+    !args[i - 1]?.match(
+      /^--(runs|serve-runs|cold-runs|duration|stacks|baseline|baseline-label|models|first)$/,
+    ),
 );
 const which = positional[0] ?? "all";
 if (
-  !["all", "training", "serving", "parsing", "transform", "local", "multi-host", "image-build"].includes(
-    which,
-  )
+  ![
+    "all",
+    "training",
+    "serving",
+    "serving-models",
+    "parsing",
+    "transform",
+    "local",
+    "multi-host",
+    "image-build",
+  ].includes(which)
 ) {
   console.error(
-    `Unknown benchmark ${which}: expected training, serving, parsing, transform, local, multi-host, image-build or nothing (the first two)`,
+    `Unknown benchmark ${which}: expected training, serving, serving-models, parsing, transform, local, multi-host, image-build or nothing (the first two)`,
   );
   process.exit(2);
 }
 const stacksArg = args.indexOf("--stacks");
-const stacks = (stacksArg >= 0 ? (args[stacksArg + 1] ?? "") : "sagebrew,classic,bare").split(
-  ",",
-) as StackKey[];
+const stacks = (
+  stacksArg >= 0
+    ? (args[stacksArg + 1] ?? "")
+    : which === "serving-models"
+      ? "sagebrew,native,classic,bare"
+      : "sagebrew,classic,bare"
+).split(",") as StackKey[];
+const modelsArg = args.indexOf("--models");
+const models = modelsArg >= 0 ? (args[modelsArg + 1] ?? "").split(",").filter(Boolean) : [];
 
 const baselineArg = args.indexOf("--baseline");
 const baselineLabelArg = args.indexOf("--baseline-label");
@@ -137,6 +158,29 @@ if (which === "all" || which === "serving") {
   if (flag("--no-write")) console.log(text);
   else writeSection(RESULTS, heading("## Serving (issue 3)", "Serving"), text);
   log("serving done");
+}
+if (which === "serving-models") {
+  const o = {
+    runs: opt("--serve-runs", 3),
+    coldRuns: opt("--cold-runs", 5),
+    durationS: opt("--duration", 5),
+    firstS: opt("--first", 3),
+    stacks,
+    models,
+    ...(baseline ? { baseline } : {}),
+    log,
+  };
+  const results = await runServingModels(o);
+  const body = results.map((r) => renderModel(o, r)).join("\n\n");
+  const text = section("serving-models", body, [], versions("serving"));
+  if (flag("--no-write")) console.log(text);
+  else
+    writeSection(
+      RESULTS,
+      heading("## Serving realistic models (issue 22)", "Serving realistic models"),
+      text,
+    );
+  log("serving-models done");
 }
 if (which === "parsing" || which === "transform") {
   const r =

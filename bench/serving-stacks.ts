@@ -5,6 +5,8 @@
  *  - classic: nginx → gunicorn (gevent workers, one per CPU) → Flask + pandas + Python XGBoost,
  *    launched the way the classic `serve` script launches it (AWS's scikit_bring_your_own example, aws/amazon-sagemaker-examples);
  *  - bare: one Node process with node:http answering a constant (the machine's limit);
+ *  - native: sagebrew's `serve` with `SAGEBREW_XGBOOST_JS=off`, libxgboost walking every tree (the
+ *    reference for the generated walker's cost in start-up time and memory);
  *  - baseline (with `--baseline DIR`): the same `serve` program from another built checkout, so that
  *    a change is measured side by side with the code it replaces.
  */
@@ -21,7 +23,7 @@ import {
   treeRssKiB,
 } from "./lib/proc.js";
 
-export type StackKey = "sagebrew" | "baseline" | "classic" | "bare";
+export type StackKey = "sagebrew" | "native" | "baseline" | "classic" | "bare";
 
 export interface Running {
   key: StackKey;
@@ -49,6 +51,25 @@ const sagebrew: Stack = {
       log: join(logDir, "sagebrew.log"),
     });
     return { key: "sagebrew", port, processes: [bg], startedAt: bg.startedAt };
+  },
+};
+
+/** sagebrew's `serve` with the generated JavaScript walker off: libxgboost walks every tree. */
+export const nativeStack: Stack = {
+  key: "native",
+  label: "sagebrew serve, SAGEBREW_XGBOOST_JS=off",
+  start(port, optMl, logDir) {
+    const env = {
+      ...process.env,
+      SAGEMAKER_BASE_DIR: optMl,
+      SAGEMAKER_BIND_TO_PORT: String(port),
+      SAGEBREW_XGBOOST_JS: "off",
+    };
+    const bg = startBackground("sagebrew serve (native)", process.execPath, [SAGEBREW_SERVE], {
+      env,
+      log: join(logDir, "native.log"),
+    });
+    return { key: "native", port, processes: [bg], startedAt: bg.startedAt };
   },
 };
 
