@@ -33,6 +33,8 @@ export class XGBoostPool {
   }
 
   #slot(pin?: number): RequestWorker {
+    // Closing threads count as dead: replacing them would start threads that nobody stops.
+    if (this.#closed) throw new SagebrewError("SB_INTERNAL", "XGBoost pool is closed");
     // A thread that died (its jobs were rejected) is replaced in its place when next needed, so
     // that pins keep pointing at a live thread, and a thread that cannot start is not restarted
     // in a loop.
@@ -85,6 +87,7 @@ export class XGBoostPool {
    * builds the predictor from its spec once; the rows are copied to the thread.
    */
   predictTrees(p: TreePredictor, values: Float32Array, rows: number): Promise<Float32Array> {
+    if (this.#closed) return Promise.reject(new SagebrewError("SB_INTERNAL", "XGBoost pool is closed"));
     return this.#denseTrees(this.#slot(), p, values, rows);
   }
 
