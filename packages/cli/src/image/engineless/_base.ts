@@ -206,6 +206,8 @@ export interface BaseFiles {
   readonly symlinks: ReadonlyMap<string, string>;
 }
 
+const STATUS = "var/lib/dpkg/status";
+
 /** Reads the base's layers in order (whiteouts delete what lower layers had). */
 export function baseFiles(layers: readonly BaseLayer[]): BaseFiles {
   let status = "";
@@ -217,13 +219,13 @@ export function baseFiles(layers: readonly BaseLayer[]): BaseFiles {
       const dir = slash === -1 ? "" : path.slice(0, slash);
       const name = path.slice(slash + 1);
       if (name === ".wh..wh..opq") {
-        if (`${dir}/` === "var/lib/dpkg/") status = "";
+        if (STATUS.startsWith(`${dir}/`)) status = "";
         for (const k of [...symlinks.keys()]) if (k.startsWith(`${dir}/`)) symlinks.delete(k);
       } else if (name.startsWith(".wh.")) {
         const gone = `${dir ? `${dir}/` : ""}${name.slice(4)}`;
-        if (gone === "var/lib/dpkg/status") status = "";
+        if (STATUS === gone || STATUS.startsWith(`${gone}/`)) status = "";
         symlinks.delete(gone);
-      } else if (path === "var/lib/dpkg/status" && e.type === "file") {
+      } else if (path === STATUS && e.type === "file") {
         status = Buffer.from(e.data).toString("utf8");
       } else if (e.type === "symlink") {
         symlinks.set(path, e.linkname);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { fc } from "../../../../../test/kit/property.js";
-import { parseBaseReference } from "./_base.js";
+import { type BaseLayer, baseFiles, parseBaseReference } from "./_base.js";
 import { readDeb } from "./_deb.js";
 import { compareVersions, type DebPin, installedPackages, parseDepends, planPackages } from "./_debian.js";
 import { makeLayer } from "./_layers.js";
@@ -238,4 +238,28 @@ test("the pinned trixie libxgboost0 .deb in the cache, when there, is the file t
   const pkg = await readDeb(bytes, "libxgboost0.deb");
   assert.match(pkg.control, /^Version: 3\.0\.0-1$/m);
   assert.ok(pkg.data.some((e) => /libxgboost\.so\.3\.0\.0$/.test(e.path)));
+});
+
+test("baseFiles() reads dpkg's status and the directory links through the layers, whiteouts and opaque directories included", () => {
+  const layer = (entries: LayerEntry[]): BaseLayer => {
+    const l = makeLayer(entries, 1, "");
+    return { digest: l.digest, size: l.size, diffId: l.diffId, bytes: l.bytes };
+  };
+  const status = (text: string): LayerEntry => ({
+    path: "var/lib/dpkg/status",
+    type: "file",
+    mode: 0o644,
+    data: Buffer.from(text),
+  });
+  const lib: LayerEntry = { path: "lib", type: "symlink", mode: 0o777, linkname: "usr/lib" };
+  const one = layer([lib, status("A")]);
+  assert.equal(baseFiles([one]).dpkgStatus, "A");
+  assert.equal(baseFiles([one]).symlinks.get("lib"), "usr/lib");
+  const gone = layer([{ path: "var/lib/.wh.dpkg", type: "file", mode: 0o644, data: Buffer.alloc(0) }]);
+  assert.equal(baseFiles([one, gone]).dpkgStatus, "", "a whiteout of a parent directory hides the status");
+  assert.equal(baseFiles([one, gone, layer([status("B")])]).dpkgStatus, "B");
+  const opaque = layer([{ path: "var/.wh..wh..opq", type: "file", mode: 0o644, data: Buffer.alloc(0) }]);
+  assert.equal(baseFiles([one, opaque]).dpkgStatus, "", "an opaque parent hides what lower layers had");
+  const relinked = layer([{ path: "lib", type: "dir", mode: 0o755 }]);
+  assert.equal(baseFiles([one, relinked]).symlinks.has("lib"), false, "a directory in its place");
 });
