@@ -88,6 +88,14 @@ test("train on SageMaker with live statuses and logs → --download → deploy t
   // The container's evaluation lines, from CloudWatch, with the host in front.
   assert.match(trained.stdout, /^\[algo-1\] \[19\]\ttrain-mlogloss:[\d.]+$/m);
   assert.match(trained.stdout, /^training job iris-job: Completed\n/m);
+  // The final status once, after the job's last log lines.
+  assert.equal(
+    (`${trained.stdout}${trained.stderr}`.match(/training job iris-job: Completed/g) ?? []).length,
+    1,
+  );
+  assert.ok(
+    trained.stdout.lastIndexOf("[algo-1]") < trained.stdout.indexOf("training job iris-job: Completed"),
+  );
   assert.match(trained.stdout, /^ {2}billable: \d+ instance-seconds \(\d+ s × 1 instance\)$/m);
   assert.match(trained.stdout, /^ {2}train:mlogloss = 0\.\d+$/m);
   assert.match(
@@ -223,6 +231,20 @@ test("a training job that fails prints SageMaker's FailureReason verbatim and th
   ]);
   assert.equal(res.code, 1, `${res.stdout}\n${res.stderr}`);
   assert.match(res.stderr, /^training job iris-bad: Failed/m);
-  assert.match(res.stderr, /^ {2}FailureReason: .*num_class.*$/m);
+  assert.match(
+    res.stderr,
+    /^ {2}FailureReason: ClientError: Require input for parameter 'num_class' for multi-classification$/m,
+  );
+  assert.doesNotMatch(`${res.stdout}${res.stderr}`, /model: s3:/, "a failed job has no model to name");
   assert.match(res.stderr, /^last log lines:\n {2}\[algo-1\] /m);
+});
+
+test("AWS_DEFAULT_REGION is honoured, as boto3 and the AWS CLI read it, when AWS_REGION is unset", async () => {
+  const listed = await run(process.execPath, ["--conditions=sagebrew-source", "--import", TSX, BIN, "ls"], {
+    env: { ...env, AWS_REGION: "", AWS_DEFAULT_REGION: "us-east-1" },
+    cwd: work,
+    timeoutMs: 120_000,
+  });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /^KIND +NAME +STATUS +CREATED$/m);
 });

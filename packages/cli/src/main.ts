@@ -17,6 +17,9 @@ export function mainHelp(): string {
     "",
     "Run `sagebrew <command> --help` for a command's options.",
     "",
+    "Exit codes: 0 done, 1 failed, 2 the command line is wrong (an unknown command or option, a",
+    "missing argument, or a name nothing has); each command's --help says what 1 means there.",
+    "",
   ].join("\n");
 }
 

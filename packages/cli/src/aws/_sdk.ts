@@ -48,10 +48,18 @@ export interface AwsOptions {
   readonly profile?: string;
 }
 
-/** The client configuration shared by every adapter. */
-export function clientConfig(options: AwsOptions): { region?: string; profile?: string } {
+/**
+ * The client configuration shared by every adapter. The region is the SDK's own chain
+ * (`AWS_REGION`, then the profile's), with `AWS_DEFAULT_REGION` between them as boto3 and the AWS
+ * CLI read it — the SDK for JavaScript does not, and scripts written for those tools set it.
+ */
+export function clientConfig(
+  options: AwsOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): { region?: string; profile?: string } {
+  const region = options.region || (env.AWS_REGION ? undefined : env.AWS_DEFAULT_REGION || undefined);
   return {
-    ...(options.region ? { region: options.region } : {}),
+    ...(region ? { region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
   };
 }

@@ -25,7 +25,7 @@ export function sdkAccount(options: AwsOptions = {}): AccountApi {
           } catch (e) {
             throw new SagebrewError(
               "SB_AWS",
-              "Cannot resolve the AWS region: none is set: set AWS_REGION, a region in the profile, or pass --region",
+              "Cannot resolve the AWS region: none is set: set AWS_REGION (or AWS_DEFAULT_REGION), a region in the profile, or pass --region",
               { cause: e },
             );
           }

@@ -41,7 +41,7 @@ export function ecrApiFromClient(client: EcrClientLike): EcrApi {
       } catch (e) {
         throw new SagebrewError(
           "SB_AWS",
-          `Cannot resolve the AWS region: ${(e as Error).message} (set AWS_REGION, a profile region, or --region)`,
+          `Cannot resolve the AWS region: ${(e as Error).message} (set AWS_REGION or AWS_DEFAULT_REGION, a profile region, or --region)`,
           { cause: e },
         );
       }

@@ -102,7 +102,7 @@ function explain(call: AwsCall, e: unknown): string {
   }
   // The SDK's own configuration error, which carries no type of its own.
   if (/Region is missing/i.test(message)) {
-    return "no AWS region is set: set AWS_REGION, a region in the profile, or pass --region";
+    return "no AWS region is set: set AWS_REGION (or AWS_DEFAULT_REGION), a region in the profile, or pass --region";
   }
   if (/Throttl|TooManyRequests|SlowDown/i.test(name)) {
     return `AWS throttled the request after retries (${name}): wait a minute and run the command again`;

@@ -14,7 +14,7 @@ export const AWS_OPTIONS = {
 } as const;
 
 /** Help lines for `AWS_OPTIONS`. */
-export const AWS_HELP = `  --region <region>        AWS region (default: AWS_REGION, else the profile's region)
+export const AWS_HELP = `  --region <region>        AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's region)
   --profile <name>         AWS profile (default: AWS_PROFILE)`;
 
 /** `--region`/`--profile`, then the project config file's, else nothing (the SDK's chain decides). */

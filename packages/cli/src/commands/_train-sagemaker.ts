@@ -58,7 +58,7 @@ limits. Ctrl-C asks whether to stop the job or leave it running (without a termi
   --bucket <name>            bucket for inputs and outputs (default: $SAGEBREW_BUCKET, "aws.bucket" in
                              sagebrew.json, else sagemaker-<region>-<account>, created when missing)
   --channel <name=s3://…>    a channel already in S3 (repeatable; replaces a local folder of that name)
-  --hyperparameter <k=v>     add or override a hyperparameter (repeatable)
+  --hyperparameter <k=v>     add or override a hyperparameter (repeatable; also without --instance-type)
   --max-run <s>              longest training time (default: 86400)
   --spot                     managed spot training (checkpoints to S3 so an interruption resumes)
   --max-wait <s>             spot: longest wait for capacity plus training (default: 2 × --max-run)
@@ -85,7 +85,7 @@ type Values = {
 /** Options that only make sense on SageMaker, given without --instance-type: a usage error. */
 export function refuseSageMakerOptions(values: Values): void {
   const given = (Object.keys(SAGEMAKER_TRAIN_OPTIONS) as (keyof Values)[]).filter(
-    (k) => values[k] !== undefined && k !== "instance-count",
+    (k) => values[k] !== undefined && k !== "instance-count" && k !== "hyperparameter",
   );
   if (given.length > 0) {
     throw new SagebrewError(
@@ -121,7 +121,8 @@ function printResult(io: CommandIo, r: TrainingJobResult): number {
     lines.push(text);
   }
   for (const m of r.metrics) lines.push(`  ${m.name} = ${m.value}`);
-  if (r.modelArtifact) lines.push(`  model: ${r.modelArtifact}`);
+  // A failed or stopped job's ModelArtifacts names where a model would have gone, not one.
+  if (r.modelArtifact && r.outcome === "completed") lines.push(`  model: ${r.modelArtifact}`);
   if (r.downloadedTo)
     lines.push(
       `  unpacked into ${r.downloadedTo}: \`sagebrew serve ${r.downloadedTo.replace(/\/model$/, "")}\` runs it`,
@@ -171,7 +172,7 @@ export async function trainOnSageMakerCommand(root: string, values: Values, io: 
   const bucket = values.bucket ?? io.env[SETTINGS_ENV.bucket] ?? config.bucket;
   const clients = sdkClients(aws);
   const reporter = cliReporter(io);
-  const result = await withInterrupt((signal) =>
+  let result = await withInterrupt((signal) =>
     trainOnSageMaker(
       clients,
       {
@@ -214,8 +215,21 @@ export async function trainOnSageMakerCommand(root: string, values: Values, io: 
     if (answer === "s") {
       await clients.sagemaker.stopTrainingJob(result.jobName);
       io.stderr.write(
-        `stopping training job ${result.jobName} (its checkpoints and any output stay in S3)\n`,
+        `stopping training job ${result.jobName} (its checkpoints and any output stay in S3); waiting for Stopped\n`,
       );
+      // Until it is Stopped (SageMaker gives the container up to 2 minutes), with its last lines;
+      // a second Ctrl-C leaves it stopping.
+      const { waitForTrainingJob } = await import("../sagemaker/training-job.js");
+      const stopped = await withInterrupt((signal) =>
+        waitForTrainingJob(clients, result.jobName, {
+          deadline: Date.now() + 10 * 60_000,
+          logsFrom: Date.now(),
+          signal,
+          reporter,
+          ...pollSeconds(io.env),
+        }),
+      );
+      result = stopped.outcome === "interrupted" ? result : stopped;
     } else {
       io.stderr.write(
         `left training job ${result.jobName} running: \`sagebrew logs ${result.jobName} --follow\` follows it, \`sagebrew delete ${result.jobName}\` stops it\n`,

@@ -130,7 +130,7 @@ export async function transformOnSageMakerCommand(input: string, v: Values, io: 
   );
   const bucket = str(v, "bucket") ?? io.env[SETTINGS_ENV.bucket] ?? config.bucket;
   const download = str(v, "download");
-  const result = await withInterrupt((signal) =>
+  let result = await withInterrupt((signal) =>
     runTransformJob(
       clients,
       {
@@ -171,7 +171,18 @@ export async function transformOnSageMakerCommand(input: string, v: Values, io: 
       : "l";
     if (answer === "s") {
       await clients.sagemaker.stopTransformJob(result.jobName);
-      io.stderr.write(`stopping transform job ${result.jobName}\n`);
+      io.stderr.write(`stopping transform job ${result.jobName}; waiting for Stopped\n`);
+      const { waitForTransformJob } = await import("../sagemaker/transform-job.js");
+      const stopped = await withInterrupt((signal) =>
+        waitForTransformJob(clients, result.jobName, {
+          deadline: Date.now() + 10 * 60_000,
+          logsFrom: Date.now(),
+          signal,
+          reporter: cliReporter(io),
+          ...pollSeconds(io.env),
+        }),
+      );
+      result = stopped.outcome === "interrupted" ? result : stopped;
     } else {
       io.stderr.write(
         `left transform job ${result.jobName} running: \`sagebrew logs ${result.jobName} --follow\` follows it\n`,

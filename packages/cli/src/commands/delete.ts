@@ -16,6 +16,8 @@ Options:
 ${AWS_HELP}
   -h, --help               show this help
 
+Exit codes: 0 done (or nothing to do), 1 not confirmed, 2 the command line is wrong (an unknown option, a missing argument, or a name nothing has).
+
 Example:
   sagebrew delete iris
   sagebrew delete iris --yes        # in scripts and CI

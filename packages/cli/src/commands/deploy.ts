@@ -55,7 +55,8 @@ ${AWS_HELP}
   -h, --help                   show this help
 
 Ctrl-C while waiting asks whether to leave the endpoint or delete it (without a terminal it is left).
-Exit codes: 0 InService (or not waited for), 1 failed or still not InService, 130 interrupted.
+Exit codes: 0 InService (or not waited for), 1 failed or still not InService, 130 interrupted,
+2 the command line is wrong (an unknown option, a missing argument, or a name nothing has).
 
 Example:
   sagebrew deploy examples/iris-xgboost/local_test/test_dir --name iris --image iris-xgboost:dev \\
@@ -94,13 +95,15 @@ export function modelSource(arg: string, cwd: string, isJobName: (text: string) 
   return { kind: "training-job", name: arg };
 }
 
-function printOutcome(io: CommandIo, r: DeployResult, waitMinutes: number): number {
+function printOutcome(io: CommandIo, r: DeployResult, waitMinutes: number, serverless: boolean): number {
   switch (r.outcome) {
     case "in-service":
       io.stdout.write(
         `endpoint ${r.endpoint} is InService (${r.action}; model ${r.model}, ${r.modelDataUrl})\n` +
           `  call it:   sagebrew predict payload.csv --endpoint ${r.endpoint}\n` +
-          `  it costs money while it exists; remove it with: sagebrew delete ${r.endpoint}\n`,
+          (serverless
+            ? `  serverless: it is billed per invocation, not while idle; remove it with: sagebrew delete ${r.endpoint}\n`
+            : `  it costs money while it exists; remove it with: sagebrew delete ${r.endpoint}\n`),
       );
       return 0;
     case "not-waited":
@@ -122,7 +125,7 @@ function printOutcome(io: CommandIo, r: DeployResult, waitMinutes: number): numb
       return 1;
     case "timeout":
       io.stderr.write(
-        `endpoint ${r.endpoint} is still ${r.status} after ${waitMinutes} min; it keeps going (and costs money once running): follow it with \`sagebrew logs ${r.endpoint} --follow\`, or remove it with \`sagebrew delete ${r.endpoint}\`\n`,
+        `endpoint ${r.endpoint} is still ${r.status} after ${waitMinutes} min; it keeps going${serverless ? "" : " (and costs money once running)"}: follow it with \`sagebrew logs ${r.endpoint} --follow\`, or remove it with \`sagebrew delete ${r.endpoint}\`\n`,
       );
       return 1;
     case "interrupted":
@@ -208,10 +211,10 @@ export const deployCommand: Command = {
         await deleteResources(clients, await planDelete(clients, result.endpoint), reporter);
       } else {
         io.stderr.write(
-          `left endpoint ${result.endpoint} ${result.status}; it costs money once InService: \`sagebrew delete ${result.endpoint}\` removes it\n`,
+          `left endpoint ${result.endpoint} ${result.status}${memory === undefined ? "; it costs money once InService" : ""}: \`sagebrew delete ${result.endpoint}\` removes it\n`,
         );
       }
     }
-    return printOutcome(io, result, waitMinutes);
+    return printOutcome(io, result, waitMinutes, memory !== undefined);
   },
 };

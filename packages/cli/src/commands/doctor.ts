@@ -25,7 +25,7 @@ Options:
   --engine <name>          docker or podman (default: $SAGEBREW_ENGINE, else docker, else podman)
   -h, --help               show this help
 
-Exit codes: 0 no problems (warnings allowed), 1 problems found.
+Exit codes: 0 no problems (warnings allowed), 1 problems found, 2 the command line is wrong (an unknown option, a missing argument, or a name nothing has).
 
 Example:
   sagebrew doctor examples/iris-xgboost --image iris-xgboost:dev --instance-type ml.m5.xlarge

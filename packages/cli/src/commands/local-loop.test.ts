@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingHttpHeaders } from "node:http";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -194,6 +194,47 @@ describe("sagebrew serve", () => {
 });
 
 describe("sagebrew train", () => {
+  it("takes --hyperparameter k=v for this run, and leaves hyperparameters.json as it is", async () => {
+    const dir = join(work, "override");
+    await cp(
+      fileURLToPath(new URL("../../../../examples/iris-xgboost/local_test/test_dir", import.meta.url)),
+      dir,
+      {
+        recursive: true,
+      },
+    );
+    const file = join(dir, "input", "config", "hyperparameters.json");
+    const before = await readFile(file, "utf8");
+    const r = await sagebrew([
+      "train",
+      dir,
+      "--plain",
+      "--hyperparameter",
+      "num_round=3",
+      "--hyperparameter",
+      "eta=0.5",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\[2\]\t/m);
+    assert.doesNotMatch(r.stdout, /^\[3\]\t/m, "three rounds, as --hyperparameter num_round=3 says");
+    assert.equal(await readFile(file, "utf8"), before);
+    const bad = await sagebrew(["train", dir, "--hyperparameter", "eta"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--hyperparameter eta is not KEY=VALUE/);
+  });
+
+  it("exits as its --help says: 2 for a directory without input/config, which the help names", async () => {
+    const help = await sagebrew(["train", "--help"]);
+    assert.match(
+      help.stdout,
+      /2 algorithm or platform fault \(or the\s+command line is wrong: an unknown option, a directory without input\/config\)/,
+    );
+    assert.match(
+      (await sagebrew(["--help"])).stdout,
+      /^Exit codes: 0 done, 1 failed, 2 the command line is wrong/m,
+    );
+  });
+
   it("says so when the directory has no input/config", async () => {
     const dir = join(work, "not-ml");
     await mkdir(dir, { recursive: true });

@@ -25,7 +25,8 @@ Options:
 ${AWS_HELP}
   -h, --help               show this help
 
-Exit codes: 0 printed (a followed job Completed), 1 a followed job Failed or was Stopped.
+Exit codes: 0 printed (a followed job Completed), 1 a followed job Failed or was Stopped,
+2 the command line is wrong (an unknown option, a missing argument, or a name nothing has).
 
 Example:
   sagebrew logs iris-20260101-120000-000 --follow
@@ -76,6 +77,8 @@ export const logsCommand: Command = {
         reporter,
       }),
     );
+    // The final status, once, after the last log lines.
+    if (source.kind !== "endpoint") io.stderr.write(`${source.kind.replace("-", " ")} ${name}: ${status}\n`);
     return status === "Failed" || status === "Stopped" ? 1 : 0;
   },
 };

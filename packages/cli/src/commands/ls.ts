@@ -20,6 +20,9 @@ Example:
 
 const OPTIONS = { max: { type: "string" }, ...AWS_OPTIONS } as const;
 
+/** Endpoint statuses with instances running (SageMaker bills instance hours; a serverless one bills per call). */
+const BILLING = new Set(["InService", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"]);
+
 export const lsCommand: Command = {
   name: "ls",
   help: HELP,
@@ -48,9 +51,12 @@ export const lsCommand: Command = {
         ]),
       ])}\n`,
     );
-    const live = rows.filter((r) => r.kind === "endpoint").length;
+    // Instances bill while an endpoint runs on them; a Failed or Deleting endpoint has none.
+    const live = rows.filter((r) => r.kind === "endpoint" && BILLING.has(r.status ?? "")).length;
     if (live > 0)
-      io.stderr.write(`${live} endpoint(s) cost money while they exist: sagebrew delete <name>\n`);
+      io.stderr.write(
+        `${live} endpoint(s) running: those on instances cost money while they run: sagebrew delete <name>\n`,
+      );
     return 0;
   },
 };

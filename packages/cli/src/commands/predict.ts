@@ -11,7 +11,7 @@ const HELP = `Usage: sagebrew predict <payload-file> [options]
 
 Sends <payload-file> (or - for stdin) to a running server's /invocations, like the classic
 predict.sh, then prints the answer on stdout and the status, Content-Type and time on stderr.
-Exits 0 on a 2xx answer, 1 otherwise. With --endpoint it calls a SageMaker endpoint instead
+Exits 0 on a 2xx answer, 1 otherwise (2 when the command line is wrong). With --endpoint it calls a SageMaker endpoint instead
 (InvokeEndpoint) and prints the same way; a ModelError (424) prints the container's own status and
 message.
 
@@ -25,7 +25,7 @@ Options:
   --target-model <path>           multi-model endpoint: the model archive to use (with --endpoint)
   --target-variant <name>         the production variant to call (with --endpoint)
   --inference-id <id>             an id for the request in the endpoint's logs (with --endpoint)
-  --region <region>               AWS region (with --endpoint; default: AWS_REGION, else the profile's)
+  --region <region>               AWS region (with --endpoint; default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's)
   --profile <name>                AWS profile (with --endpoint; default: AWS_PROFILE)
   -h, --help                      show this help
 

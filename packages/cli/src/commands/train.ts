@@ -5,6 +5,7 @@ import type { RoundReport } from "@sagebrew/runtime";
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { trainProgram } from "../train-program.js";
 import { onePositional, parseCommandArgs } from "./_args.js";
+import { keyValues } from "./_sagemaker.js";
 import {
   refuseSageMakerOptions,
   SAGEMAKER_TRAIN_HELP,
@@ -29,6 +30,8 @@ Options:
   --plain              print one line per round even on a terminal (default: live display on a TTY,
                        then a text view of the curve; the pictures go to <dir>/output/data/*.svg)
   --algorithm <module> a training algorithm module (sets SAGEBREW_ALGORITHM)
+  --hyperparameter <k=v> add or override a hyperparameter of input/config/hyperparameters.json for
+                       this run (repeatable; the file is not changed)
   --instance-count <n> without --instance-type: train on n hosts here (default 1), as n processes of
                        the train program on loopback. Each host gets its own /opt/ml under
                        <dir>/.sagebrew/hosts/algo-<i> with a resourceconfig.json naming algo-1..n and
@@ -39,9 +42,10 @@ Options:
 
 ${SAGEMAKER_TRAIN_HELP}
 
-Exit codes: 0 trained, 1 bad input or configuration, 2 algorithm or platform fault,
-143 stopped by a signal (Ctrl-C stops after the current round). On SageMaker: 0 Completed,
-1 Failed, Stopped or still running when the wait ended, 130 interrupted.
+Exit codes: 0 trained, 1 bad input or configuration, 2 algorithm or platform fault (or the
+command line is wrong: an unknown option, a directory without input/config), 143 stopped by a
+signal (Ctrl-C stops after the current round). On SageMaker: 0 Completed, 1 Failed, Stopped or
+still running when the wait ended, 130 interrupted.
 
 Examples:
   sagebrew train examples/iris-xgboost/local_test/test_dir
@@ -79,6 +83,7 @@ async function trainOnHosts(
   root: string,
   count: number,
   algorithm: string | undefined,
+  hyperparameters: Record<string, string>,
   io: CommandIo,
 ): Promise<number> {
   const { runLocalHosts } = await import("../local/hosts/index.js");
@@ -95,6 +100,7 @@ async function trainOnHosts(
       dir: root,
       count,
       command: trainProgram(),
+      hyperparameters,
       ...(algorithm !== undefined ? { env: { SAGEBREW_ALGORITHM: resolve(io.cwd, algorithm) } } : {}),
       signal: controller.signal,
       onLine: (host, stream, line) =>
@@ -145,7 +151,8 @@ export const trainCommand: Command = {
       );
     }
     const count = instanceCount(parsed.values["instance-count"]);
-    if (count > 1) return trainOnHosts(root, count, parsed.values.algorithm, io);
+    const hyperparameters = keyValues("hyperparameter", parsed.values.hyperparameter);
+    if (count > 1) return trainOnHosts(root, count, parsed.values.algorithm, hyperparameters, io);
     const live = Boolean(io.stdout.isTTY) && !parsed.values.plain;
     const controller = new AbortController();
     const onSignal = () => {
@@ -167,6 +174,7 @@ export const trainCommand: Command = {
       const outcome = await runTrain({
         root,
         env,
+        hyperparameters,
         ...(project ? { project } : {}),
         signal: controller.signal,
         reporter: {

@@ -3,6 +3,7 @@
  * the SDK by default, loopback servers in tests), a reporter for what the user should see, and the
  * tag that marks what sagebrew created.
  */
+import { SagebrewError } from "@sagebrew/runtime/core";
 import type { AwsOptions } from "../aws/index.js";
 import {
   type AccountApi,
@@ -81,6 +82,56 @@ export interface WaitOptions {
   readonly pollSeconds?: number;
   /** Stops waiting (the resource keeps running). */
   readonly signal?: AbortSignal;
+}
+
+/**
+ * The pauses between polls while a flow waits: 1 s for the first five, then doubling up to
+ * `maxSeconds` (the flow's interval: 10 s for jobs, 15 s for endpoints, or SAGEBREW_POLL_SECONDS),
+ * so that a job that ends in a second or two is seen to end then, and a long one is polled no
+ * more often than before.
+ */
+export class PollClock {
+  #calls = 0;
+  #next: number;
+  readonly #max: number;
+  constructor(maxSeconds: number) {
+    this.#max = maxSeconds * 1000;
+    this.#next = Math.min(1000, this.#max);
+  }
+  /** The next pause in milliseconds. */
+  next(): number {
+    const ms = this.#next;
+    if (++this.#calls >= 5) this.#next = Math.min(this.#next * 2, this.#max);
+    return ms;
+  }
+}
+
+/**
+ * The poll interval a flow waits with: `pollSeconds` when given, else `SAGEBREW_POLL_SECONDS` (the
+ * typed API reads it as the CLI does), else `fallback`.
+ *
+ * @throws SagebrewError SB_ENV_INVALID for a SAGEBREW_POLL_SECONDS that is not seconds in (0, 600].
+ */
+export function pollIntervalSeconds(
+  pollSeconds: number | undefined,
+  fallback: number,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  return pollSeconds ?? pollSecondsFromEnv(env) ?? fallback;
+}
+
+/** `SAGEBREW_POLL_SECONDS`, or undefined when unset. @throws SagebrewError SB_ENV_INVALID */
+export function pollSecondsFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.SAGEBREW_POLL_SECONDS;
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 600) {
+    throw new SagebrewError(
+      "SB_ENV_INVALID",
+      `SAGEBREW_POLL_SECONDS=${raw} is not a number of seconds in (0, 600]`,
+    );
+  }
+  return n;
 }
 
 /** Sleeps `ms`, or less when `signal` aborts (never rejects). */

@@ -16,6 +16,8 @@ import { resolveBucket } from "./bucket.js";
 import {
   type AwsClients,
   type LogLine,
+  PollClock,
+  pollIntervalSeconds,
   type Reporter,
   resourceTags,
   SILENT,
@@ -97,10 +99,25 @@ const BUSY = new Set([
   "UpdateRollbackFailed",
 ]);
 
-/** What to do about a failed endpoint, from SageMaker's reason. */
-export function deployAdvice(reason: string, endpoint: string): string {
+/** A container log line saying the model could not be loaded (sagebrew's serve, SageMaker's XGBoost image). */
+const MODEL_LOAD_FAILED =
+  /model load failed|could not be loaded|Cannot (read|load) model|Unable to load model|cannot be loaded/i;
+
+/**
+ * What to do about a failed endpoint, from SageMaker's reason and the container's last log lines
+ * (SageMaker's reason for a model that does not load is the same failed health check as for a
+ * slow one: the logs tell them apart).
+ */
+export function deployAdvice(reason: string, endpoint: string, logLines: readonly LogLine[] = []): string {
+  const loadError = [...logLines].reverse().find((l) => MODEL_LOAD_FAILED.test(l.message));
+  if (loadError || MODEL_LOAD_FAILED.test(reason)) {
+    return `the model did not load (${(loadError?.message ?? reason).trim().slice(0, 300)}): check the model file — \`sagebrew serve <dir>\` loads the same model here and says why — and deploy a model that loads; more startup time will not help`;
+  }
+  if (/exited with code|was killed by|exited|OutOfMemory|killed/i.test(reason)) {
+    return `the container stopped while starting: its last log lines say why (\`sagebrew logs ${endpoint}\`); \`sagebrew serve <dir>\` starts the same model here`;
+  }
   if (/ping health check|health check/i.test(reason)) {
-    return "the container did not answer GET /ping with 200 in time: run `sagebrew doctor <dir> --image <image>` (it starts the image and checks /ping with SageMaker's 2 s budget), and `sagebrew serve <model dir>` to see the model load; a slow load needs --startup-timeout";
+    return "the container did not answer GET /ping with 200 in time: run `sagebrew doctor <dir> --image <image>` (it starts the image and checks /ping with SageMaker's 2 s budget), and `sagebrew serve <model dir>` to see how long the model takes to load; a slow load needs --startup-timeout";
   }
   if (/exec format|CannotStartContainerError|architecture/i.test(reason)) {
     return "the image does not start on this instance: build it for the instance's architecture (`sagebrew build --instance-type <type>`) and check its entrypoint with `sagebrew doctor`";
@@ -382,7 +399,8 @@ export async function waitForEndpoint(
   const tail = new LogTail(clients.logs, group, prefix, { startTime: Date.now() - 60_000 });
   const recent: LogLine[] = [];
   const deadline = Date.now() + options.waitSeconds * 1000;
-  const pollMs = (options.pollSeconds ?? 15) * 1000;
+  const pollMs = pollIntervalSeconds(options.pollSeconds, 15) * 1000;
+  const clock = new PollClock(pollMs / 1000);
   let last = "";
   // Right after UpdateEndpoint the endpoint may still read InService on the old config.
   let moved = false;
@@ -420,18 +438,18 @@ export async function waitForEndpoint(
       const reason =
         d?.FailureReason ??
         (status === "Deleted" ? "the endpoint was deleted while waiting" : "no reason given");
-      await sleep(Math.min(pollMs, 5000), signal); // CloudWatch lags behind the status
+      await sleep(Math.min(1000, pollMs), signal); // CloudWatch lags behind the status
       await drainLogs();
       return {
         status: rolledBack ? "RolledBack" : status,
         outcome: "failed",
         failureReason: reason,
-        advice: deployAdvice(reason, endpoint),
+        advice: deployAdvice(reason, endpoint, recent),
         lastLogLines: [...recent],
       };
     }
     if (signal?.aborted) return { status, outcome: "interrupted" };
     if (Date.now() >= deadline) return { status, outcome: "timeout" };
-    await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), signal);
+    await sleep(Math.min(clock.next(), Math.max(0, deadline - Date.now())), signal);
   }
 }

@@ -85,8 +85,16 @@ export async function planDelete(clients: Pick<AwsClients, "sagemaker">, name: s
 /** One line saying what `plan` will do. */
 export function describePlan(plan: DeletePlan): string {
   switch (plan.kind) {
-    case "endpoint":
-      return `delete endpoint ${plan.endpoint}${plan.status ? ` (${plan.status})` : ""}${plan.endpointConfig ? `, its endpoint config ${plan.endpointConfig}` : ""}${plan.models.length ? ` and its model ${plan.models.join(", ")}` : ""}`;
+    case "endpoint": {
+      const rest = `${plan.endpointConfig ? `, its endpoint config ${plan.endpointConfig}` : ""}${plan.models.length ? ` and its model ${plan.models.join(", ")}` : ""}`;
+      // DeleteEndpoint answers at once and the endpoint stays Deleting while its instances go.
+      if (plan.status === "Deleting") {
+        return rest
+          ? `delete${rest.replace(/^, its/, " the")} (endpoint ${plan.endpoint} is already being deleted)`
+          : `nothing: endpoint ${plan.endpoint} is already being deleted (Deleting); it is gone once its instances are`;
+      }
+      return `delete endpoint ${plan.endpoint}${plan.status ? ` (${plan.status})` : ""}${rest}`;
+    }
     case "endpoint-config":
       return `delete endpoint config ${plan.endpointConfig}`;
     case "model":
@@ -109,9 +117,11 @@ export async function deleteResources(
   const done: string[] = [];
   switch (plan.kind) {
     case "endpoint":
-      await sm.deleteEndpoint(plan.endpoint);
-      done.push(`endpoint ${plan.endpoint}`);
-      reporter.info(`deleted endpoint ${plan.endpoint}`);
+      if (plan.status !== "Deleting") {
+        await sm.deleteEndpoint(plan.endpoint);
+        done.push(`endpoint ${plan.endpoint}`);
+        reporter.info(`deleted endpoint ${plan.endpoint}`);
+      }
       if (plan.endpointConfig) {
         await sm.deleteEndpointConfig(plan.endpointConfig);
         done.push(`endpoint config ${plan.endpointConfig}`);

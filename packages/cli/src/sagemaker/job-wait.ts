@@ -5,7 +5,7 @@
  * behind the status). The wait ends by itself when the job ends, when `deadline` passes (the job's
  * own limits plus start-up), or when `signal` aborts — the job is never stopped here.
  */
-import { type LogLine, type Reporter, sleep } from "./context.js";
+import { type LogLine, PollClock, type Reporter, sleep } from "./context.js";
 import type { LogTail } from "./log-tail.js";
 
 /** What one poll of the job says. */
@@ -23,6 +23,7 @@ export interface JobWaitOptions<T extends JobSnapshot> {
   readonly logs: { readonly tail: LogTail };
   /** Milliseconds since the epoch after which waiting stops. */
   readonly deadline: number;
+  /** The longest pause between polls; the first is 1 s (`PollClock`). */
   readonly pollSeconds: number;
   readonly signal?: AbortSignal;
   readonly reporter: Reporter;
@@ -45,8 +46,9 @@ export async function waitForJob<T extends JobSnapshot>(
   let seenTransitions = 0;
   let lastStatus = "";
   let logsFailed = false;
-  const drain = async () => {
-    if (logsFailed) return;
+  const pauses = new PollClock(options.pollSeconds);
+  const drain = async (): Promise<number> => {
+    if (logsFailed) return 0;
     let lines: LogLine[];
     try {
       lines = await options.logs.tail.poll();
@@ -54,17 +56,19 @@ export async function waitForJob<T extends JobSnapshot>(
       // Logs are a view on the job, not the job: without them (no logs:GetLogEvents, say) keep waiting.
       logsFailed = true;
       reporter.info(`the job's log lines cannot be shown: ${(e as Error).message}`);
-      return;
+      return 0;
     }
     for (const line of lines) {
       reporter.log?.(line);
       lastLines.push(line);
       if (lastLines.length > 20) lastLines.shift();
     }
+    return lines.length;
   };
   for (;;) {
     const snapshot = await options.describe();
-    if (snapshot.status !== lastStatus) {
+    // The final status is said once, after its last log lines (`finalStatus` of the caller).
+    if (snapshot.status !== lastStatus && !ENDED.has(snapshot.status)) {
       reporter.info(`${options.what} ${options.name}: ${snapshot.status}`);
       lastStatus = snapshot.status;
     }
@@ -77,13 +81,15 @@ export async function waitForJob<T extends JobSnapshot>(
     seenTransitions = transitions.length;
     await drain();
     if (ENDED.has(snapshot.status)) {
-      // CloudWatch lags behind the job's status: one more read after a short pause.
-      await sleep(Math.min(options.pollSeconds * 1000, 5000), signal);
-      await drain();
+      // CloudWatch lags behind the job's status: read again after a second (less when polling
+      // faster), and again while lines keep arriving (up to 5 s in all).
+      const until = Date.now() + 5000;
+      do await sleep(Math.min(1000, options.pollSeconds * 1000), signal);
+      while ((await drain()) > 0 && Date.now() < until && !signal?.aborted);
       return { snapshot, end: "ended", lastLines };
     }
     if (signal?.aborted) return { snapshot, end: "interrupted", lastLines };
     if (Date.now() >= options.deadline) return { snapshot, end: "timeout", lastLines };
-    await sleep(Math.min(options.pollSeconds * 1000, Math.max(0, options.deadline - Date.now())), signal);
+    await sleep(Math.min(pauses.next(), Math.max(0, options.deadline - Date.now())), signal);
   }
 }

@@ -3,7 +3,7 @@
  * everything so far, or followed until the job ends (an endpoint: until interrupted).
  */
 import { SagebrewError } from "@sagebrew/runtime/core";
-import { type AwsClients, type Reporter, SILENT, sleep } from "./context.js";
+import { type AwsClients, PollClock, pollIntervalSeconds, type Reporter, SILENT, sleep } from "./context.js";
 import { LOG_GROUPS, LogTail } from "./log-tail.js";
 import { waitForTrainingJob } from "./training-job.js";
 import { waitForTransformJob } from "./transform-job.js";
@@ -104,10 +104,10 @@ export async function followLogs(
   if (source.kind === "transform-job")
     return (await waitForTransformJob(clients, source.name, common)).status;
   const tails = tailsOf(clients, source, options.startTime);
-  const pollMs = (options.pollSeconds ?? 10) * 1000;
+  const clock = new PollClock(pollIntervalSeconds(options.pollSeconds, 10));
   while (!options.signal?.aborted) {
     for (const tail of tails) for (const l of await tail.poll()) reporter.log?.(l);
-    await sleep(pollMs, options.signal);
+    await sleep(clock.next(), options.signal);
   }
   return (await clients.sagemaker.describeEndpoint(source.name))?.EndpointStatus ?? "Deleted";
 }

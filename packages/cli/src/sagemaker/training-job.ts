@@ -20,6 +20,7 @@ import { resolveBucket } from "./bucket.js";
 import {
   type AwsClients,
   type LogLine,
+  pollIntervalSeconds,
   type Reporter,
   resourceTags,
   SILENT,
@@ -430,6 +431,8 @@ export async function waitForTrainingJob(
     signal?: AbortSignal;
     downloadTo?: string;
     reporter: Reporter;
+    /** Show only log lines from this time on (milliseconds since the epoch); default all. */
+    logsFrom?: number;
   },
 ): Promise<TrainingJobResult> {
   const { group, prefix } = LOG_GROUPS.trainingJob(jobName);
@@ -446,9 +449,16 @@ export async function waitForTrainingJob(
         ...(last.SecondaryStatusTransitions ? { transitions: last.SecondaryStatusTransitions } : {}),
       };
     },
-    logs: { tail: new LogTail(clients.logs, group, prefix) },
+    logs: {
+      tail: new LogTail(
+        clients.logs,
+        group,
+        prefix,
+        options.logsFrom !== undefined ? { startTime: options.logsFrom } : {},
+      ),
+    },
     deadline: options.deadline,
-    pollSeconds: options.pollSeconds ?? 10,
+    pollSeconds: pollIntervalSeconds(options.pollSeconds, 10),
     ...(options.signal ? { signal: options.signal } : {}),
     reporter: options.reporter,
   });

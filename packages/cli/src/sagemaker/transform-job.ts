@@ -19,6 +19,7 @@ import { resolveBucket } from "./bucket.js";
 import {
   type AwsClients,
   type LogLine,
+  pollIntervalSeconds,
   type Reporter,
   resourceTags,
   SILENT,
@@ -272,6 +273,8 @@ export async function waitForTransformJob(
     signal?: AbortSignal;
     downloadTo?: string;
     reporter: Reporter;
+    /** Show only log lines from this time on (milliseconds since the epoch); default all. */
+    logsFrom?: number;
   },
 ): Promise<TransformJobResult> {
   const { group, prefix } = LOG_GROUPS.transformJob(jobName);
@@ -285,9 +288,16 @@ export async function waitForTransformJob(
         throw new SagebrewError("SB_AWS", `Cannot follow transform job ${jobName}: it does not exist`);
       return { status: last.TransformJobStatus ?? "Unknown" };
     },
-    logs: { tail: new LogTail(clients.logs, group, prefix) },
+    logs: {
+      tail: new LogTail(
+        clients.logs,
+        group,
+        prefix,
+        options.logsFrom !== undefined ? { startTime: options.logsFrom } : {},
+      ),
+    },
     deadline: options.deadline,
-    pollSeconds: options.pollSeconds ?? 10,
+    pollSeconds: pollIntervalSeconds(options.pollSeconds, 10),
     ...(options.signal ? { signal: options.signal } : {}),
     reporter: options.reporter,
   });

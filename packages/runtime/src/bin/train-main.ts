@@ -32,6 +32,8 @@ export interface RunTrainOptions {
   readonly project?: ProjectDeclaration;
   /** See `RunTrainingOptions.graceMs`. */
   readonly graceMs?: number;
+  /** See `RunTrainingOptions.hyperparameters`. */
+  readonly hyperparameters?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -52,7 +54,15 @@ export async function runTrain(options: RunTrainOptions): Promise<TrainingOutcom
       projectAlgorithm: project?.algorithm,
       builtin: () =>
         createXGBoostAlgorithm(
-          emulation ? { emulate: { version: emulation.version, root: options.root } } : {},
+          emulation
+            ? {
+                emulate: {
+                  version: emulation.version,
+                  root: options.root,
+                  ...(options.hyperparameters ? { hyperparameters: options.hyperparameters } : {}),
+                },
+              }
+            : {},
         ),
     });
     // SAGEBREW_EMULATE describes SageMaker's XGBoost image: it changes the built-in algorithm only.
@@ -83,6 +93,7 @@ export async function runTrain(options: RunTrainOptions): Promise<TrainingOutcom
     ...(emulating ? { failure: { sageMakerPrefix: true } } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+    ...(options.hyperparameters ? { hyperparameters: options.hyperparameters } : {}),
   });
   return { ...outcome, source: resolved.source };
 }

@@ -85,6 +85,8 @@ export interface RunTrainingOptions {
   readonly codecs: CodecRegistry;
   /** How the failure file words the reason (`SAGEBREW_EMULATE`: as SageMaker's built-in algorithms do). */
   readonly failure?: FailureOptions;
+  /** Hyperparameters added to, or replacing, those of `hyperparameters.json` (`sagebrew train --hyperparameter`). */
+  readonly hyperparameters?: Readonly<Record<string, string>>;
 }
 
 export interface TrainingOutcome {
@@ -121,7 +123,10 @@ export async function runTraining(options: RunTrainingOptions): Promise<Training
       const stale = await removeStaleTemporaries(dir);
       if (stale.length) reporter.info(`removed ${stale.join(", ")} from ${dir}: left by an interrupted run`);
     }
-    const job = await readTrainingJob(paths);
+    const read = await readTrainingJob(paths);
+    const job: TrainingJob = options.hyperparameters
+      ? { ...read, hyperparameters: { ...read.hyperparameters, ...options.hyperparameters } }
+      : read;
     const hp = validateDeclared(algorithm.hyperparameters, job.hyperparameters, algorithm.name);
     for (const [alias, name] of Object.entries(hp.aliasesUsed)) {
       reporter.info(`hyperparameter ${alias} is read as ${name}`);

@@ -23,6 +23,8 @@ export interface LocalHostsOptions {
   readonly command: readonly string[];
   /** Environment of every host (added to this process's). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Hyperparameters added to, or replacing, those of the job's `hyperparameters.json` on every host. */
+  readonly hyperparameters?: Readonly<Record<string, string>>;
   /** Each line a host prints. Default: written to this process's stdout/stderr as `[algo-1] …`. */
   readonly onLine?: (host: string, stream: "stdout" | "stderr", line: string) => void;
   /** Aborting sends SIGTERM to every host (training stops at a round boundary, on every host). */
@@ -99,12 +101,19 @@ async function prepareHost(
   index: number,
   hosts: readonly string[],
   channels: ReadonlyMap<string, Distribution>,
+  hyperparameters: Readonly<Record<string, string>> | undefined,
 ): Promise<void> {
   const config = join(root, "input", "config");
   await mkdir(config, { recursive: true });
   for (const name of await readdir(join(dir, "input", "config")).catch(() => [] as string[])) {
     if (/^resource[cC]onfig\.json$/.test(name)) continue;
     await copyFile(join(dir, "input", "config", name), join(config, name));
+  }
+  if (hyperparameters && Object.keys(hyperparameters).length > 0) {
+    // The host's own copy carries the overrides; the job's file stays as it is.
+    const file = join(config, "hyperparameters.json");
+    const given = JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as Record<string, unknown>;
+    await writeFile(file, `${JSON.stringify({ ...given, ...hyperparameters }, null, 2)}\n`);
   }
   await writeFile(
     join(config, "resourceconfig.json"),
@@ -179,7 +188,8 @@ export async function runLocalHosts(options: LocalHostsOptions): Promise<LocalHo
   const base = join(dir, ".sagebrew", "hosts");
   await rm(base, { recursive: true, force: true });
   await rm(join(dir, "output", "failure"), { force: true });
-  for (const [i, host] of hosts.entries()) await prepareHost(dir, join(base, host), host, i, hosts, channels);
+  for (const [i, host] of hosts.entries())
+    await prepareHost(dir, join(base, host), host, i, hosts, channels, options.hyperparameters);
   const rendezvous = await freePort();
   const env = {
     ...process.env,

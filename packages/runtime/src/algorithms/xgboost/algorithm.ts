@@ -150,6 +150,8 @@ function dataLine(
 interface EmulateOptions {
   readonly version: XGBoostImageVersion;
   readonly root: string;
+  /** Added to, or replacing, those of `hyperparameters.json` (`sagebrew train --hyperparameter`). */
+  readonly hyperparameters?: Readonly<Record<string, string>>;
 }
 
 async function train(

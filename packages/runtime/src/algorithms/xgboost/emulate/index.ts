@@ -23,6 +23,7 @@ export { type EmulatedJob, emulatedError, prepareEmulatedJob } from "./training.
 export function emulatedHyperparameters(options: {
   readonly version: XGBoostImageVersion;
   readonly root: string;
+  readonly hyperparameters?: Readonly<Record<string, string>>;
 }): HyperparameterSchema<Record<string, never>> {
   return {
     declarations: {},
@@ -39,6 +40,7 @@ export function emulatedHyperparameters(options: {
       } catch {
         // read and reported by the runtime before this runs; validate what it decoded
       }
+      raw = { ...raw, ...options.hyperparameters };
       try {
         if (!Object.hasOwn(raw, "sagemaker_program")) validateUpstream(options.version, raw);
       } catch (e) {

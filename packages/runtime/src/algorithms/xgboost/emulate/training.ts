@@ -200,7 +200,11 @@ async function readEmulatedChannel(
  */
 export async function prepareEmulatedJob(
   ctx: TrainingContext,
-  options: { version: XGBoostImageVersion; root: string },
+  options: {
+    version: XGBoostImageVersion;
+    root: string;
+    hyperparameters?: Readonly<Record<string, string>>;
+  },
 ): Promise<EmulatedJob> {
   const paths = mlPaths(options.root);
   const rawHp = await readJson(paths.hyperparameters, "hyperparameters.json");
@@ -210,7 +214,10 @@ export async function prepareEmulatedJob(
       "AlgorithmError: SAGEBREW_EMULATE runs SageMaker's XGBoost algorithm mode; this job names a script (sagemaker_program), which that image runs in script mode with your own code — not emulated",
     );
   }
-  const hp = Object.fromEntries(Object.entries(rawHp).map(([k, x]) => [k, rawValue(x)]));
+  const hp = {
+    ...Object.fromEntries(Object.entries(rawHp).map(([k, x]) => [k, rawValue(x)])),
+    ...options.hyperparameters,
+  };
   const validated = validateUpstream(options.version, hp);
   for (const [name, v] of validated) {
     if (isFloat(v) && Number.isNaN(v.float))
