@@ -582,6 +582,91 @@ describe(
       );
     });
 
+    test("an image built without an engine (--engine none, docker load) runs in sagebrew local as docker build's does", async () => {
+      // The project's code must be compiled (the test above does it; again here, so this test stands alone).
+      const tsc = spawnSync(
+        process.execPath,
+        [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", CENTROIDS],
+        {
+          encoding: "utf8",
+        },
+      );
+      assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+      // The base from the loopback registry: the one docker build uses, so no .deb file is fetched.
+      const base = `${engine.registry}/library/node:26-trixie-slim`;
+      engine.docker(["tag", engine.baseImage, base]);
+      engine.docker(["push", base]);
+      const archive = join(work, "engineless.tar");
+      const tag = "sagebrew-e2e/local-engineless:test";
+      const built = spawnSync(
+        process.execPath,
+        [
+          join(ROOT, "packages/cli/bin/sagebrew"),
+          "build",
+          CENTROIDS,
+          "--engine",
+          "none",
+          "--base-image",
+          base,
+          "--output",
+          archive,
+          "-t",
+          tag,
+          "-q",
+        ],
+        { encoding: "utf8", env: { ...engine.env, SOURCE_DATE_EPOCH: "1767225600" } },
+      );
+      assert.equal(built.status, 0, built.stderr);
+      engine.docker(["load", "-i", archive]);
+      const labels = JSON.parse(
+        engine.docker(["image", "inspect", "--format", "{{json .Config.Labels}}", tag]).stdout,
+      );
+      assert.equal(labels["dev.sagebrew.code"], "project");
+      const data = pathToFileURL(join(CENTROIDS, "local", "input", "data", "train")).href;
+      const d = await train(
+        job("centroids-engineless", {
+          AlgorithmSpecification: { TrainingImage: tag, TrainingInputMode: "File" },
+          HyperParameters: { epochs: "5" },
+          InputDataConfig: [
+            {
+              ChannelName: "train",
+              ContentType: "text/csv",
+              DataSource: {
+                S3DataSource: {
+                  S3DataType: "S3Prefix",
+                  S3Uri: data,
+                  S3DataDistributionType: "FullyReplicated",
+                },
+              },
+            },
+          ],
+        }),
+      );
+      assert.equal(d.TrainingJobStatus, "Completed", `${d.FailureReason}\n${local!.stderr()}`);
+      const dir = join(work, "model-centroids-engineless");
+      await extractModelArchive(fileURLToPath(d.ModelArtifacts!.S3ModelArtifacts!), dir);
+      assert.ok(
+        (await listFiles(dir)).includes("centroids.json"),
+        "the project's algorithm wrote no centroids.json",
+      );
+      const rc = JSON.parse(
+        await readFile(
+          join(
+            work,
+            "state",
+            "training-jobs",
+            "centroids-engineless",
+            "algo-1",
+            "input",
+            "config",
+            "resourceconfig.json",
+          ),
+          "utf8",
+        ),
+      );
+      assert.equal(rc.network_interface_name, "eth0", "it ran in the container");
+    });
+
     test("an image sagebrew built from a project without code of its own trains on the host's runtime", async () => {
       const labels = await sagebrewBuild(engine, IRIS_PROJECT, IRIS_TAG);
       assert.equal(labels["dev.sagebrew.code"], "builtin");
