@@ -136,6 +136,33 @@ module.exports = {
       to: { path: "@aws-sdk|@smithy", dependencyTypesNot: ["dynamic-import", "type-only"] },
     },
     {
+      name: "local-handlers-never-reach-engines",
+      comment:
+        "sagebrew local's request handlers — the wire (protocol/), the control plane's resources (resources/), CloudWatch Logs (logs/) — and the stores under them (state/, storage/) drive the engines only through the ports resources/context.ts defines, which the composition root (local/sagemaker/index.ts) fills: they import nothing of engines/. The runtime API (runtime/) is the one handler that proxies to the containers, and it reaches the engines through their index.ts only (index-is-the-public-face).",
+      severity: "error",
+      from: { path: "^packages/cli/src/local/sagemaker/(protocol|resources|logs|state|storage)/" },
+      to: { path: "^packages/cli/src/local/sagemaker/(engines|runtime)/" },
+    },
+    {
+      name: "local-engines-never-import-handlers",
+      comment:
+        "sagebrew local's engines run jobs and endpoints and report what happens to each resource's state machine through its ledger: they never import the wire (protocol/, runtime/), and see resources/, logs/ and state/ only as types (the documents, the events, the ledger port, the log store they are handed), so that no engine can run an operation or write a status itself.",
+      severity: "error",
+      from: { path: "^packages/cli/src/local/sagemaker/engines/" },
+      to: { path: "^packages/cli/src/local/sagemaker/(protocol|runtime)/" },
+    },
+    {
+      name: "local-engines-see-resources-as-types",
+      comment:
+        "See local-engines-never-import-handlers: engines import resources/, logs/ and state/ with `import type` only.",
+      severity: "error",
+      from: { path: "^packages/cli/src/local/sagemaker/engines/" },
+      to: {
+        path: "^packages/cli/src/local/sagemaker/(resources|logs|state)/",
+        dependencyTypesNot: ["type-only"],
+      },
+    },
+    {
       name: "underscore-files-are-private",
       comment:
         "A module whose file name starts with `_` is private to its folder: only files of the same folder import it (a subfolder or a sibling folder goes through a public module). `$1` is the importing file's folder.",

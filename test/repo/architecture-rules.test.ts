@@ -77,6 +77,31 @@ const FIXTURE: Record<string, string> = {
     "",
   ].join("\n"),
   [`${CLI}/local/sagemaker/storage/_s3.ts`]: 'export const s3 = () => import("@aws-sdk/client-s3");\n',
+  // sagebrew local: engines see resources only as types and never import the wire; request
+  // handlers never reach engines, but the runtime API reaches their faces
+  [`${CLI}/local/sagemaker/resources/index.ts`]:
+    'export type Event = { type: "stopped" };\nexport const machine = (e: Event) => e;\n',
+  [`${CLI}/local/sagemaker/protocol/index.ts`]: "export const validation = 1;\n",
+  [`${CLI}/local/sagemaker/engines/endpoints/manager.ts`]: "export const lookup = 1;\n",
+  [`${CLI}/local/sagemaker/engines/endpoints/index.ts`]: 'export { lookup } from "./manager.js";\n',
+  [`${CLI}/local/sagemaker/engines/training/index.ts`]: [
+    'import type { Event } from "../../resources/index.js";', // allowed: a type
+    'import { machine } from "../../resources/index.js";', // local-engines-see-resources-as-types
+    'import { validation } from "../../protocol/index.js";', // local-engines-never-import-handlers
+    "export const run = (e: Event) => [machine(e), validation];",
+    "",
+  ].join("\n"),
+  [`${CLI}/local/sagemaker/resources/training-job.ts`]: [
+    'import type { lookup } from "../engines/endpoints/index.js";', // local-handlers-never-reach-engines
+    "export const ops = (x: typeof lookup) => x;",
+    "",
+  ].join("\n"),
+  [`${CLI}/local/sagemaker/runtime/invoke.ts`]: [
+    'import { lookup } from "../engines/endpoints/index.js";', // allowed: the runtime API proxies
+    'import { lookup as inner } from "../engines/endpoints/manager.js";', // index-is-the-public-face
+    "export const invoke = [lookup, inner];",
+    "",
+  ].join("\n"),
   // a stand-in for the SDK package, so that imports of it resolve as in the repository
   "node_modules/@aws-sdk/client-sagemaker/package.json": JSON.stringify({
     name: "@aws-sdk/client-sagemaker",
@@ -167,9 +192,28 @@ describe("architecture rules (.dependency-cruiser.cjs)", () => {
     ]);
   });
 
+  it("local-engines-see-resources-as-types: an engine's `import type` of resources/ passes, a value import does not", () => {
+    assert.deepEqual(found("local-engines-see-resources-as-types"), [
+      `${CLI}/local/sagemaker/engines/training/index.ts -> ${CLI}/local/sagemaker/resources/index.ts`,
+    ]);
+  });
+
+  it("local-engines-never-import-handlers: an engine importing the wire is refused", () => {
+    assert.deepEqual(found("local-engines-never-import-handlers"), [
+      `${CLI}/local/sagemaker/engines/training/index.ts -> ${CLI}/local/sagemaker/protocol/index.ts`,
+    ]);
+  });
+
+  it("local-handlers-never-reach-engines: a resource importing an engine (even a type) is refused; the runtime API is not held to it", () => {
+    assert.deepEqual(found("local-handlers-never-reach-engines"), [
+      `${CLI}/local/sagemaker/resources/training-job.ts -> ${CLI}/local/sagemaker/engines/endpoints/index.ts`,
+    ]);
+  });
+
   it("index-is-the-public-face: outside a folder with an index.ts, only the index (bin/ and CLI dynamic imports excepted)", () => {
     assert.deepEqual(found("index-is-the-public-face"), [
       `${CLI}/commands/predict.ts -> ${CLI}/sagemaker/deploy.ts`,
+      `${CLI}/local/sagemaker/runtime/invoke.ts -> ${CLI}/local/sagemaker/engines/endpoints/manager.ts`,
       `${RT}/algorithms/registry.ts -> ${RT}/algorithms/mine/_model.ts`,
       `${RT}/training/pipe.ts -> ${RT}/serving/app.ts`,
       `${RT}/training/run.ts -> ${RT}/newfeature/impl.ts`,

@@ -7,6 +7,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { listenError, readHttpLimits } from "@sagebrew/runtime/core";
+import { writeFileAtomic } from "../atomic-file.js";
 import {
   containerEngineCli,
   ProcessRegistry,
@@ -19,9 +20,9 @@ import { TrainingRunner } from "./engines/training/index.js";
 import { TransformRunner } from "./engines/transform/index.js";
 import { LogStore, runLogsOperation } from "./logs/index.js";
 import { allowedHostName, checkBinding, createFront, isLoopbackAddress } from "./protocol/index.js";
-import { runSageMakerOperation, type Services } from "./resources/index.js";
+import { createLedgers, runSageMakerOperation, type Services } from "./resources/index.js";
 import { createRuntimeRoute } from "./runtime/index.js";
-import { ResourceStore, writeFileAtomic } from "./state/index.js";
+import { ResourceStore } from "./state/index.js";
 import { createStorage } from "./storage/index.js";
 
 export { extractModelArchive, packModelArchive } from "../model-archive.js";
@@ -109,7 +110,8 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   const unlock = await lockState(stateDir);
   const warn = (m: string) => options.log(`sagebrew local: ${m}`);
   const now = () => Date.now() / 1000;
-  const store = await ResourceStore.open(stateDir, warn);
+  const store = await ResourceStore.open(stateDir, { warn });
+  const ledgers = createLedgers({ store, now, warn });
   const logs = await LogStore.open(stateDir);
   const storage = createStorage({ env: options.env });
   const engine = containerEngineCli(options.env);
@@ -119,7 +121,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   const programs = options.programs ?? runtimePrograms();
   const containers = { programs, engineCommand: engine.command, baseEnv: options.env };
   const training = new TrainingRunner({
-    store,
+    jobs: ledgers.trainingJob,
     logs,
     storage,
     containers,
@@ -130,7 +132,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     warn,
   });
   const endpoints = new EndpointManager({
-    store,
+    endpoints: ledgers.endpoint,
     logs,
     storage,
     containers,
@@ -141,7 +143,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     warn,
   });
   const transforms = new TransformRunner({
-    store,
+    jobs: ledgers.transformJob,
     logs,
     storage,
     programs,
@@ -209,6 +211,9 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
         // Requests still arriving are answered (Connection: close) while the jobs stop; what
         // is left open after that is cut.
         const drained = front.close({ deadlineMs: 60_000 });
+        // What cannot be written now (a full disk) is not waited for: a restart finds the jobs
+        // still running and ends them, saying so.
+        ledgers.close();
         await Promise.all([training.close(5_000), endpoints.close(), transforms.close()]);
         server.closeAllConnections();
         await drained;

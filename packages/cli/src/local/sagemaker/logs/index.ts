@@ -1,3 +1,3 @@
 /** CloudWatch Logs as `sagebrew local` keeps and serves it: the log store and its read API. */
 export { LOGS_OPERATIONS, runLogsOperation } from "./api.js";
-export { type LogEvent, LogStore, type LogStream, lineSplitter } from "./store.js";
+export { type LogEvent, LogStore, type LogStream } from "./store.js";

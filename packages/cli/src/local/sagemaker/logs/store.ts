@@ -101,11 +101,13 @@ export class LogStore {
     this.#flushing = this.#flushing.then(async () => {
       for (const [stream, lines] of batch) {
         const dir = join(this.#dir, encodeURIComponent(stream.group));
-        await mkdir(dir, { recursive: true });
-        await appendFile(
-          join(dir, `${encodeURIComponent(stream.name)}.jsonl`),
-          `${lines.join("\n")}\n`,
-        ).catch(() => undefined);
+        // A disk that is full (or gone) loses these lines on disk, not the server: they stay
+        // readable until a restart, and later lines are written once there is room.
+        await mkdir(dir, { recursive: true })
+          .then(() =>
+            appendFile(join(dir, `${encodeURIComponent(stream.name)}.jsonl`), `${lines.join("\n")}\n`),
+          )
+          .catch(() => undefined);
       }
     });
     return this.#flushing;
@@ -121,27 +123,4 @@ export class LogStore {
     g.set(name, stream);
     return stream;
   }
-}
-
-/**
- * Splits a byte stream into lines and hands each to `onLine` (a trailing partial line waits for
- * the rest, or for `end()`).
- */
-export function lineSplitter(onLine: (line: string) => void): {
-  push(chunk: Buffer | string): void;
-  end(): void;
-} {
-  let rest = "";
-  return {
-    push(chunk) {
-      const text = rest + chunk.toString();
-      const lines = text.split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
-    },
-    end() {
-      if (rest) onLine(rest);
-      rest = "";
-    },
-  };
 }

@@ -11,7 +11,7 @@ import type { ObjectStorage } from "../storage/index.js";
 export interface TrainingEngine {
   /** Starts a job whose document was just stored (InProgress/Starting). */
   start(job: TrainingJobDoc): void;
-  /** Sends SIGTERM to a running job (the document already says Stopping). */
+  /** Stops a running job: SIGTERM, SIGKILL after the grace period (the document already says Stopping). */
   stop(job: TrainingJobDoc): void;
 }
 

@@ -37,6 +37,7 @@ import {
   validateInput,
 } from "../../../api/index.js";
 import { ApiError, serialization, unknownOperation, validation } from "../protocol/index.js";
+import { StateWriteError } from "../state/index.js";
 import type { OpContext } from "./context.js";
 import {
   createEndpoint,
@@ -169,7 +170,13 @@ export async function runSageMakerOperation(
     throw new ApiError("SerializationException", "The request body must be a JSON object.");
   }
   checkSageMakerInput(operation, body);
-  // The body has passed the table's checks of the operation's input shape: the shape the SDK's
-  // input type, which the handler takes, describes.
-  return await (op as (ctx: OpContext, body: unknown) => unknown)(ctx, body);
+  try {
+    // The body has passed the table's checks of the operation's input shape: the shape the SDK's
+    // input type, which the handler takes, describes.
+    return await (op as (ctx: OpContext, body: unknown) => unknown)(ctx, body);
+  } catch (e) {
+    // Nothing changed, on disk or in memory: the client hears why, and may try again.
+    if (e instanceof StateWriteError) throw new ApiError("InternalFailure", `${e.message}.`, { status: 500 });
+    throw e;
+  }
 }

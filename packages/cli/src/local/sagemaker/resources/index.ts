@@ -1,7 +1,19 @@
 /**
  * SageMaker's control plane (JSON 1.1): the operations served, each kind of resource in its own
- * folder, over the resource store; the engines that run jobs and endpoints behind narrow ports.
+ * folder with its state machine, over the resource store; the engines that run jobs and endpoints
+ * behind narrow ports, reporting to the state machines through ledgers.
  */
 export type { EndpointEngine, OpContext, Services, TrainingEngine, TransformEngine } from "./context.js";
 export { checkSageMakerInput, OPERATIONS, runSageMakerOperation } from "./control-plane.js";
-export { closeTransition } from "./training-job/index.js";
+export { type EndpointEvent, endpointTransition } from "./endpoint/index.js";
+export { type Applied, applyEvent, createLedger, type Ledger, type Machine } from "./ledger.js";
+export {
+  createLedgers,
+  type EndpointLedger,
+  type Ledgers,
+  type TrainingJobLedger,
+  type TransformJobLedger,
+} from "./ledgers.js";
+export { type TrainingJobEvent, trainingJobTransition } from "./training-job/index.js";
+export { type TransformJobEvent, transformJobTransition } from "./transform-job/index.js";
+export { INTERRUPTED_REASON, type Transition } from "./transition.js";

@@ -8,37 +8,47 @@ import type {
   ListTagsOutput,
 } from "@aws-sdk/client-sagemaker";
 import type { JsonWire } from "../../../api/index.js";
-import { parseResourceArn } from "../arn.js";
+import { parseResourceArn, type ResourceKind } from "../arn.js";
 import type { Tag, Tagged } from "../docs.js";
 import { validation } from "../protocol/index.js";
 import type { OpContext } from "./context.js";
 
 const MAX_TAGS = 50;
 
-function findTagged(
-  ctx: OpContext,
-  arn: string,
-): { doc: Tagged; kind: Parameters<OpContext["store"]["put"]>[0] } {
+function findTagged(ctx: OpContext, arn: string): { doc: Tagged; kind: ResourceKind } {
   const ref = parseResourceArn(arn);
   const doc = ref ? ctx.store.get<Tagged>(ref.kind, ref.name) : undefined;
   if (!ref || !doc) throw validation(`Could not find resource "${arn}".`);
   return { doc, kind: ref.kind };
 }
 
+/** Changes a resource's tags, in turn with its other changes (a status written meanwhile is kept). */
+async function retag(ctx: OpContext, arn: string, change: (tags: Tag[]) => Tag[]): Promise<Tag[]> {
+  const { doc, kind } = findTagged(ctx, arn);
+  let tags: Tag[] = [];
+  const stored = await ctx.store.update<Tagged>(kind, doc.name, (current) => {
+    if (!current) return undefined;
+    tags = change(current.Tags ?? []);
+    return { ...current, Tags: tags };
+  });
+  if (!stored) throw validation(`Could not find resource "${arn}".`);
+  return tags;
+}
+
 export async function addTags(
   ctx: OpContext,
   body: JsonWire<AddTagsInput>,
 ): Promise<JsonWire<AddTagsOutput>> {
-  const { doc, kind } = findTagged(ctx, body.ResourceArn as string);
-  const tags = new Map((doc.Tags ?? []).map((t) => [t.Key, t.Value]));
-  for (const t of body.Tags as Tag[]) tags.set(t.Key, t.Value);
-  if (tags.size > MAX_TAGS) {
-    throw validation(
-      `Cannot add the tags: the resource would have ${tags.size} tags, and at most ${MAX_TAGS} are allowed.`,
-    );
-  }
-  const Tags = [...tags].map(([Key, Value]) => ({ Key, Value }));
-  await ctx.store.put(kind, { ...doc, Tags });
+  const Tags = await retag(ctx, body.ResourceArn as string, (old) => {
+    const tags = new Map(old.map((t) => [t.Key, t.Value]));
+    for (const t of body.Tags as Tag[]) tags.set(t.Key, t.Value);
+    if (tags.size > MAX_TAGS) {
+      throw validation(
+        `Cannot add the tags: the resource would have ${tags.size} tags, and at most ${MAX_TAGS} are allowed.`,
+      );
+    }
+    return [...tags].map(([Key, Value]) => ({ Key, Value }));
+  });
   return { Tags };
 }
 
@@ -56,8 +66,7 @@ export async function deleteTags(
   ctx: OpContext,
   body: JsonWire<DeleteTagsInput>,
 ): Promise<JsonWire<DeleteTagsOutput>> {
-  const { doc, kind } = findTagged(ctx, body.ResourceArn as string);
   const drop = new Set(body.TagKeys as string[]);
-  await ctx.store.put(kind, { ...doc, Tags: (doc.Tags ?? []).filter((t) => !drop.has(t.Key)) });
+  await retag(ctx, body.ResourceArn as string, (old) => old.filter((t) => !drop.has(t.Key)));
   return {};
 }

@@ -1,2 +1,10 @@
-/** What `sagebrew local` keeps on disk: resource documents, written atomically. */
-export { ResourceStore, type StoredResource, writeFileAtomic } from "./store.js";
+/** What `sagebrew local` keeps on disk: resource documents, each change written before it is seen. */
+export {
+  type Change,
+  type DocumentCheck,
+  REMOVE,
+  ResourceStore,
+  StateWriteError,
+  type StoredResource,
+  type StoreOptions,
+} from "./store.js";

@@ -1,11 +1,14 @@
 /**
- * The state directory: one JSON document per resource under `resources/<kind>/<name>.json`, each
- * replaced by writing a temporary file and renaming it over the old one, so a `kill -9` at any
- * moment leaves either the old or the new document, never half of one. Documents are held in
- * memory and read from disk once, at start.
+ * The state directory's resources: one JSON document per resource under
+ * `resources/<kind>/<name>.json`. A change is on disk before anyone can see it: every create,
+ * change and delete of one resource runs in turn (a queue per resource), writes the document
+ * atomically and durably (`writeFileAtomic`), and only then replaces what `get` and `list` return.
+ * A write that fails (a full disk) throws `StateWriteError` and leaves memory as it was, so nothing
+ * is shown that a restart would not find. Documents are read from disk once, at start.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../../atomic-file.js";
 import { RESOURCE_KINDS, type ResourceKind } from "../arn.js";
 
 /** What the store keeps for every resource: its API document plus sagebrew's own notes. */
@@ -15,30 +18,36 @@ export interface StoredResource {
   readonly [key: string]: unknown;
 }
 
-let tmpCounter = 0;
-
-/**
- * Writes `text` to `file` atomically (temporary file, then rename).
- *
- * @example await writeFileAtomic("/state/x.json", "{}");
- */
-export async function writeFileAtomic(file: string, text: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
+/** A state change that could not be written; nothing changed, on disk or in memory. */
+export class StateWriteError extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`Cannot save ${what}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = "StateWriteError";
   }
+}
+
+/** What `update` returns from its change function to remove the resource. */
+export const REMOVE: unique symbol = Symbol("remove");
+
+/** A change of one resource: the new document, `REMOVE`, or undefined to leave it as it is. */
+export type Change<T> = (current: T | undefined) => T | typeof REMOVE | undefined;
+
+/** Checks a document read at start; returns what is wrong with it, or undefined. */
+export type DocumentCheck = (kind: ResourceKind, doc: StoredResource) => string | undefined;
+
+export interface StoreOptions {
+  /** Told about documents that could not be read (moved aside as `<file>.unreadable`). */
+  readonly warn: (message: string) => void;
+  /** Checks each document's shape at start (default: a string `name` only). */
+  readonly check?: DocumentCheck;
 }
 
 /** Resources by kind and lower-case name, persisted under `<stateDir>/resources`. */
 export class ResourceStore {
   readonly #dir: string;
   readonly #docs = new Map<ResourceKind, Map<string, StoredResource>>();
-  /** The write in progress per document, so that writes land in the order they were made. */
-  readonly #writes = new Map<string, Promise<void>>();
+  /** The change in progress per resource, so that changes run one after the other. */
+  readonly #queues = new Map<string, Promise<unknown>>();
 
   private constructor(dir: string) {
     this.#dir = dir;
@@ -47,10 +56,11 @@ export class ResourceStore {
 
   /**
    * Opens (creating when missing) the store under `stateDir` and loads every document.
-   * Temporary files left by an interrupted write are removed; an unreadable document is moved
-   * aside as `<name>.json.unreadable` and reported through `warn`.
+   * Temporary files left by an interrupted write are removed; a document that cannot be read, is
+   * not a document of its kind or is not stored under its own name is moved aside as
+   * `<name>.json.unreadable` and reported through `warn`.
    */
-  static async open(stateDir: string, warn: (message: string) => void): Promise<ResourceStore> {
+  static async open(stateDir: string, options: StoreOptions): Promise<ResourceStore> {
     const store = new ResourceStore(join(stateDir, "resources"));
     for (const kind of RESOURCE_KINDS) {
       const dir = join(store.#dir, kind);
@@ -64,10 +74,14 @@ export class ResourceStore {
         if (!file.endsWith(".json")) continue;
         try {
           const doc = JSON.parse(await readFile(path, "utf8")) as StoredResource;
-          if (typeof doc.name !== "string") throw new Error("no name");
+          if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("not an object");
+          if (typeof doc.name !== "string" || !doc.name) throw new Error("no name");
+          if (`${doc.name.toLowerCase()}.json` !== file) throw new Error(`it names ${doc.name}`);
+          const problem = options.check?.(kind, doc);
+          if (problem) throw new Error(problem);
           store.#docs.get(kind)!.set(doc.name.toLowerCase(), doc);
         } catch (e) {
-          warn(`Cannot read ${path}: ${(e as Error).message}; moved aside`);
+          options.warn(`Cannot read ${path}: ${(e as Error).message}; moved aside`);
           await rename(path, `${path}.unreadable`).catch(() => undefined);
         }
       }
@@ -79,44 +93,87 @@ export class ResourceStore {
     return this.#docs.get(kind)!.get(name.toLowerCase()) as T | undefined;
   }
 
-  /** Every document of a kind, in creation order of their names' first load (unsorted). */
+  /** Every document of a kind (unsorted). */
   list<T extends StoredResource>(kind: ResourceKind): T[] {
     return [...this.#docs.get(kind)!.values()] as T[];
   }
 
-  /** Replaces a document in memory at once and on disk atomically; resolves once on disk. */
-  put(kind: ResourceKind, doc: StoredResource): Promise<void> {
-    const key = doc.name.toLowerCase();
-    this.#docs.get(kind)!.set(key, doc);
-    const text = `${JSON.stringify(doc, null, 1)}\n`;
-    return this.#queue(kind, key, () => writeFileAtomic(this.#file(kind, key), text));
+  /**
+   * Creates `doc` unless a resource of its kind and name exists (or is being created): of any
+   * number of concurrent creates of one name, exactly one resolves true. Resolves once on disk.
+   *
+   * @throws StateWriteError when the document cannot be written (nothing is created).
+   */
+  async create(kind: ResourceKind, doc: StoredResource): Promise<boolean> {
+    let created = false;
+    await this.update(kind, doc.name, (current) => {
+      if (current) return undefined;
+      created = true;
+      return doc;
+    });
+    return created;
   }
 
-  /** Removes a document from memory at once and from disk; resolves once removed. */
-  delete(kind: ResourceKind, name: string): Promise<void> {
+  /**
+   * Runs `change` on the current document of a resource, after every change of it queued before,
+   * and stores what it returns: on disk first, then in memory. Whatever `change` throws is thrown
+   * here, with nothing changed. Resolves to the document now stored (undefined when none).
+   *
+   * @throws StateWriteError when the change cannot be written (nothing changed).
+   */
+  update<T extends StoredResource>(
+    kind: ResourceKind,
+    name: string,
+    change: Change<T>,
+  ): Promise<T | undefined> {
     const key = name.toLowerCase();
-    this.#docs.get(kind)!.delete(key);
-    return this.#queue(kind, key, () => rm(this.#file(kind, key), { force: true }));
-  }
-
-  /** Resolves once every write queued so far is on disk. */
-  async flush(): Promise<void> {
-    await Promise.allSettled([...this.#writes.values()]);
-  }
-
-  #file(kind: ResourceKind, key: string): string {
-    return join(this.#dir, kind, `${key}.json`);
-  }
-
-  #queue(kind: ResourceKind, key: string, op: () => Promise<void>): Promise<void> {
     const id = `${kind}/${key}`;
-    const previous = this.#writes.get(id) ?? Promise.resolve();
-    const next = previous.then(op, op);
-    this.#writes.set(id, next);
-    const done = () => {
-      if (this.#writes.get(id) === next) this.#writes.delete(id);
+    const run = async (): Promise<T | undefined> => {
+      const docs = this.#docs.get(kind)!;
+      const current = docs.get(key) as T | undefined;
+      const next = change(current);
+      if (next === undefined) return current;
+      const file = join(this.#dir, kind, `${key}.json`);
+      if (next === REMOVE) {
+        if (!current) return undefined;
+        try {
+          await rm(file, { force: true });
+        } catch (e) {
+          throw new StateWriteError(`the deletion of ${kind} ${current.name}`, e);
+        }
+        docs.delete(key);
+        return undefined;
+      }
+      try {
+        await writeFileAtomic(file, `${JSON.stringify(next, null, 1)}\n`);
+      } catch (e) {
+        throw new StateWriteError(`${kind} ${next.name} in ${join(this.#dir, kind)}`, e);
+      }
+      docs.set(key, next);
+      return next;
     };
-    next.then(done, done);
-    return next;
+    const previous = this.#queues.get(id) ?? Promise.resolve();
+    const result = previous.then(run, run);
+    this.#queues.set(id, result);
+    const done = () => {
+      if (this.#queues.get(id) === result) this.#queues.delete(id);
+    };
+    result.then(done, done);
+    return result;
+  }
+
+  /** Removes a resource; resolves true once removed from disk, false when there was none. */
+  async delete(kind: ResourceKind, name: string): Promise<boolean> {
+    let existed = false;
+    await this.update(kind, name, (current) => {
+      existed = current !== undefined;
+      return REMOVE;
+    });
+    return existed;
+  }
+
+  /** Resolves once every change queued so far has ended. */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.#queues.values()]);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { ENV } from "@sagebrew/runtime/core";
-import { lineSplitter } from "../../logs/index.js";
+import { lineSplitter } from "./_lines.js";
 import { emulationEnv } from "./images.js";
 import type { RuntimePrograms } from "./programs.js";
 
@@ -42,11 +42,20 @@ export interface ContainerDeps {
   readonly baseEnv: NodeJS.ProcessEnv;
 }
 
-/** A started container. */
+/** How a container ended: its exit code or signal, or why it could not start at all. */
+export interface ContainerExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Set when the process could not be started (spawn failed): the reason. */
+  readonly startError?: string;
+}
+
+/** A started container (or one that could not start: its `exited` says why at once). */
 export interface RunningContainer {
+  /** The process id, -1 when it could not start. */
   readonly pid: number;
-  /** Resolves when the container has exited. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when the container has exited, or could not start. */
+  readonly exited: Promise<ContainerExit>;
   /** SIGTERM now, SIGKILL after `graceMs` if still running. */
   terminate(graceMs: number): void;
 }
@@ -92,8 +101,31 @@ function dockerArgs(spec: ContainerSpec): string[] {
   return args;
 }
 
-/** Starts a container; it is already running when this returns. */
+/** A container that could not start: it has exited, saying why. */
+function notStarted(spec: ContainerSpec, e: unknown): RunningContainer {
+  const reason = (e as Error)?.message ?? String(e);
+  spec.onLine(`Cannot start ${spec.program}: ${reason}`);
+  return {
+    pid: -1,
+    exited: Promise.resolve({ code: null, signal: null, startError: reason }),
+    terminate() {},
+  };
+}
+
+/**
+ * Starts a container; it is running when this returns, or its `exited` has resolved with the
+ * reason it could not start (an environment holding a NUL, a missing program, no process left).
+ * Never throws.
+ */
 export function startContainer(spec: ContainerSpec, deps: ContainerDeps): RunningContainer {
+  try {
+    return start(spec, deps);
+  } catch (e) {
+    return notStarted(spec, e);
+  }
+}
+
+function start(spec: ContainerSpec, deps: ContainerDeps): RunningContainer {
   let child: ChildProcess;
   if (spec.runner === "runtime") {
     const [cmd, ...args] = deps.programs[spec.program];
@@ -124,10 +156,10 @@ export function startContainer(spec: ContainerSpec, deps: ContainerDeps): Runnin
   const err = lineSplitter(spec.onLine);
   child.stdout?.on("data", (c: Buffer) => out.push(c));
   child.stderr?.on("data", (c: Buffer) => err.push(c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+  const exited = new Promise<ContainerExit>((resolve) => {
     child.once("error", (e) => {
       spec.onLine(`Cannot start ${spec.program}: ${e.message}`);
-      resolve({ code: 127, signal: null });
+      resolve({ code: null, signal: null, startError: e.message });
     });
     child.once("close", (code, signal) => {
       out.end();

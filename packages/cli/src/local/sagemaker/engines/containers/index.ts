@@ -5,6 +5,7 @@
  */
 export {
   type ContainerDeps,
+  type ContainerExit,
   type ContainerSpec,
   type RunningContainer,
   startContainer,
@@ -22,3 +23,4 @@ export {
 export { freePort } from "./ports.js";
 export { ProcessRegistry } from "./process-registry.js";
 export { type RuntimePrograms, runtimePrograms } from "./programs.js";
+export { afterDelay } from "./timer.js";

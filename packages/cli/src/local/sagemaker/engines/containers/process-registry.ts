@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../state/index.js";
+import { writeFileAtomic } from "../../../atomic-file.js";
 
 interface Record {
   readonly pid: number;

@@ -21,8 +21,7 @@ import {
   type ProductionVariantSummary,
 } from "../../docs.js";
 import type { LogStore } from "../../logs/index.js";
-import type { EndpointEngine } from "../../resources/index.js";
-import type { ResourceStore } from "../../state/index.js";
+import type { EndpointEngine, EndpointLedger } from "../../resources/index.js";
 import type { ObjectStorage } from "../../storage/index.js";
 import { pathForKey } from "../../storage/index.js";
 import type { ProcessRegistry } from "../containers/index.js";
@@ -113,7 +112,8 @@ export class LiveEndpoint {
 }
 
 export interface EndpointManagerOptions {
-  readonly store: ResourceStore;
+  /** The endpoints: their documents, and their state machine to report to. */
+  readonly endpoints: EndpointLedger;
   readonly logs: LogStore;
   readonly storage: ObjectStorage;
   readonly containers: ContainerDeps;
@@ -165,7 +165,7 @@ export class EndpointManager implements EndpointEngine {
 
   /** Brings endpoints back after a restart: InService ones start again, unfinished changes resume. */
   async recover(): Promise<void> {
-    for (const doc of this.#o.store.list<EndpointDoc>("endpoint")) {
+    for (const doc of this.#o.endpoints.list()) {
       const name = doc.name;
       if (doc.EndpointStatus === "Deleting") {
         this.#chain(name, () => this.#remove(name));
@@ -185,7 +185,11 @@ export class EndpointManager implements EndpointEngine {
           } catch (e) {
             live.failure = (e as Error).message;
             this.#live.delete(name.toLowerCase());
-            await this.#update(name, { EndpointStatus: "Failed", FailureReason: (e as Error).message });
+            await this.#o.endpoints.report(name, {
+              type: "restart-failed",
+              generation: live.generation,
+              reason: (e as Error).message,
+            });
           } finally {
             live.ready = undefined;
             release();
@@ -217,20 +221,8 @@ export class EndpointManager implements EndpointEngine {
     this.#queue.set(key, run);
   }
 
-  async #update(
-    name: string,
-    change: Partial<EndpointDoc>,
-    drop: Array<keyof EndpointDoc> = [],
-  ): Promise<void> {
-    const doc = this.#o.store.get<EndpointDoc>("endpoint", name);
-    if (!doc) return;
-    const merged: Record<string, unknown> = { ...doc, ...change, LastModifiedTime: this.#o.now() };
-    for (const k of drop) delete merged[k];
-    await this.#o.store.put("endpoint", merged as EndpointDoc);
-  }
-
   async #rollout(name: string): Promise<void> {
-    const doc = this.#o.store.get<EndpointDoc>("endpoint", name);
+    const doc = this.#o.endpoints.get(name);
     if (!doc?._pending || (doc.EndpointStatus !== "Creating" && doc.EndpointStatus !== "Updating")) return;
     const key = name.toLowerCase();
     const abort = new AbortController();
@@ -242,28 +234,25 @@ export class EndpointManager implements EndpointEngine {
     } catch (e) {
       this.#aborts.delete(key);
       if (abort.signal.aborted) return;
-      const reason = (e as Error).message;
-      const current = this.#o.store.get<EndpointDoc>("endpoint", name);
-      if (current?.EndpointStatus === "Updating") {
-        await this.#update(name, { EndpointStatus: "InService", FailureReason: reason }, ["_pending"]);
-      } else {
-        await this.#update(name, { EndpointStatus: "Failed", FailureReason: reason }, ["_pending"]);
-      }
+      await this.#o.endpoints.report(name, {
+        type: "deploy-failed",
+        generation: pending.generation,
+        reason: (e as Error).message,
+      });
       return;
     }
     this.#aborts.delete(key);
+    const fresh = new LiveEndpoint(doc.EndpointName, pending.generation, variants);
+    const applied = await this.#o.endpoints
+      .report(name, { type: "deployed", generation: pending.generation, variants: this.#summaries(pending) })
+      .catch((e: Error) => ({ refused: e.message }));
+    if (!("doc" in applied)) {
+      // Deleted meanwhile (or sagebrew local is stopping): the new containers never serve.
+      await this.#retire(fresh);
+      return;
+    }
     const old = this.#live.get(key);
-    this.#live.set(key, new LiveEndpoint(doc.EndpointName, pending.generation, variants));
-    await this.#update(
-      name,
-      {
-        EndpointStatus: "InService",
-        EndpointConfigName: pending.config,
-        ProductionVariants: this.#summaries(pending),
-        _live: pending,
-      },
-      ["_pending", "FailureReason"],
-    );
+    this.#live.set(key, fresh);
     if (old) await this.#retire(old);
   }
 
@@ -506,7 +495,7 @@ export class EndpointManager implements EndpointEngine {
       );
     }
     await rm(join(this.#o.workDir, key), { recursive: true, force: true });
-    await this.#o.store.delete("endpoint", name);
+    await this.#o.endpoints.report(name, { type: "removed" });
   }
 }
 

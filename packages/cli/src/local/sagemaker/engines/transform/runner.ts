@@ -17,15 +17,15 @@ import {
 } from "../../../transform/index.js";
 import { containerOf, type TransformJobDoc } from "../../docs.js";
 import type { LogStore } from "../../logs/index.js";
-import type { TransformEngine } from "../../resources/index.js";
-import type { ResourceStore } from "../../state/index.js";
+import type { TransformEngine, TransformJobEvent, TransformJobLedger } from "../../resources/index.js";
 import { joinUri, type ObjectStorage, pathForKey } from "../../storage/index.js";
 import type { RuntimePrograms } from "../containers/index.js";
 
 export const TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs";
 
 export interface TransformRunnerOptions {
-  readonly store: ResourceStore;
+  /** The transform jobs: their documents, and their state machine to report to. */
+  readonly jobs: TransformJobLedger;
   readonly logs: LogStore;
   readonly storage: ObjectStorage;
   readonly programs: RuntimePrograms;
@@ -78,10 +78,11 @@ export class TransformRunner implements TransformEngine {
     this.#aborts.set(key, abort);
     const run = this.#run(job.name, abort.signal)
       .catch(async (e: Error) => {
-        await this.#finish(job.name, {
-          FailureReason: `ClientError: ${e.message}`,
-          TransformJobStatus: "Failed",
-        });
+        // Whatever went wrong, the job ends, saying so.
+        await this.#o.logs.flush();
+        await this.#report(job.name, { type: "failed", reason: `ClientError: ${e.message}` }).catch(
+          () => undefined,
+        );
       })
       .finally(() => this.#aborts.delete(key));
     this.#runs.set(key, run);
@@ -95,15 +96,11 @@ export class TransformRunner implements TransformEngine {
     await this.#runs.get(name.toLowerCase());
   }
 
-  /** Jobs that were running when `sagebrew local` last stopped fail, saying so. */
+  /** Jobs that were running when `sagebrew local` last stopped end, saying so. */
   async recover(): Promise<void> {
-    for (const job of this.#o.store.list<TransformJobDoc>("transform-job")) {
+    for (const job of this.#o.jobs.list()) {
       if (job.TransformJobStatus !== "InProgress" && job.TransformJobStatus !== "Stopping") continue;
-      await this.#finish(job.name, {
-        TransformJobStatus: "Failed",
-        FailureReason:
-          "InternalServerError: sagebrew local stopped while the job was running; create the job again under a new name",
-      });
+      await this.#o.jobs.apply(job.name, { type: "interrupted" });
     }
   }
 
@@ -112,25 +109,20 @@ export class TransformRunner implements TransformEngine {
     await Promise.allSettled([...this.#runs.values()]);
   }
 
-  async #finish(name: string, change: Partial<TransformJobDoc>): Promise<void> {
-    await this.#o.logs.flush();
-    const job = this.#o.store.get<TransformJobDoc>("transform-job", name);
-    if (!job) return;
-    const now = this.#o.now();
-    await this.#o.store.put("transform-job", {
-      ...job,
-      ...change,
-      TransformEndTime: now,
-      LastModifiedTime: now,
-    });
+  #report(name: string, event: TransformJobEvent) {
+    return this.#o.jobs.report(name, event);
   }
 
   async #run(name: string, signal: AbortSignal): Promise<void> {
-    const job = this.#o.store.get<TransformJobDoc>("transform-job", name)!;
+    const job = this.#o.jobs.get(name);
+    if (!job) return;
     const dir = join(this.#o.workDir, name.toLowerCase());
     await rm(dir, { recursive: true, force: true });
     const start = this.#o.now();
-    await this.#o.store.put("transform-job", { ...job, TransformStartTime: start, LastModifiedTime: start });
+    if (!("doc" in (await this.#report(name, { type: "started" })))) {
+      await this.#report(name, { type: "stopped" });
+      return;
+    }
     const container = containerOf(job._model);
     const modelUrl = container.ModelDataUrl ?? container.ModelDataSource?.S3DataSource.S3Uri;
     const base = join(dir, "opt_ml");
@@ -193,20 +185,18 @@ export class TransformRunner implements TransformEngine {
         }
       }),
     );
+    await this.#o.logs.flush();
     if (signal.aborted) {
-      await this.#finish(name, { TransformJobStatus: "Stopped" });
+      await this.#report(name, { type: "stopped" });
       return;
     }
     if (failures.length) {
-      await this.#finish(name, {
-        TransformJobStatus: "Failed",
-        FailureReason: `ClientError: ${failures.length} file(s) failed; the first: ${failures[0]}`.slice(
-          0,
-          1024,
-        ),
+      await this.#report(name, {
+        type: "failed",
+        reason: `ClientError: ${failures.length} file(s) failed; the first: ${failures[0]}`,
       });
       return;
     }
-    await this.#finish(name, { TransformJobStatus: "Completed" });
+    await this.#report(name, { type: "completed" });
   }
 }

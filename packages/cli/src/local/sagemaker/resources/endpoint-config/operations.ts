@@ -45,9 +45,8 @@ export async function createEndpointConfig(
 ): Promise<JsonWire<CreateEndpointConfigOutput>> {
   const name = body.EndpointConfigName as string;
   const arn = resourceArn(ctx.region, "endpoint-config", name);
-  if (ctx.store.get("endpoint-config", name)) {
-    throw validation(`Cannot create already existing endpoint configuration "${arn}".`);
-  }
+  const exists = () => validation(`Cannot create already existing endpoint configuration "${arn}".`);
+  if (ctx.store.get("endpoint-config", name)) throw exists();
   const variants = body.ProductionVariants as ProductionVariant[];
   checkVariants(ctx, variants);
   const { Tags, ...rest } = body;
@@ -60,7 +59,8 @@ export async function createEndpointConfig(
     CreationTime: ctx.now(),
     ...(Tags ? { Tags: Tags as EndpointConfigDoc["Tags"] } : {}),
   };
-  await ctx.store.put("endpoint-config", doc);
+  // The name is taken here, atomically: of concurrent creates of one name, one wins.
+  if (!(await ctx.store.create("endpoint-config", doc))) throw exists();
   return { EndpointConfigArn: arn };
 }
 
@@ -76,8 +76,7 @@ export async function deleteEndpointConfig(
   body: JsonWire<DeleteEndpointConfigInput>,
 ): Promise<unknown> {
   const name = body.EndpointConfigName as string;
-  if (!ctx.store.get("endpoint-config", name)) throw configNotFound(ctx, name);
-  await ctx.store.delete("endpoint-config", name);
+  if (!(await ctx.store.delete("endpoint-config", name))) throw configNotFound(ctx, name);
   return {};
 }
 

@@ -1,4 +1,5 @@
-/** Endpoints: CreateEndpoint, DescribeEndpoint, UpdateEndpoint, DeleteEndpoint, ListEndpoints. */
+/** Endpoints: their state machine, and CreateEndpoint, DescribeEndpoint, UpdateEndpoint, DeleteEndpoint, ListEndpoints. */
+export { type EndpointEvent, type EndpointTransition, endpointTransition, newEndpoint } from "./machine.js";
 export {
   createEndpoint,
   deleteEndpoint,

@@ -14,8 +14,11 @@ import type { DeployedVariant, EndpointConfigDoc, EndpointDoc, ModelDoc } from "
 import { validation } from "../../protocol/index.js";
 import type { OpContext } from "../context.js";
 import { configNotFound } from "../endpoint-config/index.js";
+import { applyEvent } from "../ledger.js";
 import { describeOf, type ListRequest, listPage } from "../list.js";
 import { modelNotFound } from "../model/index.js";
+import { refusal } from "../transition.js";
+import { type EndpointEvent, endpointTransition, newEndpoint } from "./machine.js";
 
 export function endpointNotFound(ctx: OpContext, name: string): Error {
   return validation(`Could not find endpoint "${resourceArn(ctx.region, "endpoint", name)}".`);
@@ -38,22 +41,19 @@ export async function createEndpoint(
 ): Promise<JsonWire<CreateEndpointOutput>> {
   const name = body.EndpointName as string;
   const arn = resourceArn(ctx.region, "endpoint", name);
-  if (ctx.store.get("endpoint", name)) throw validation(`Cannot create already existing endpoint "${arn}".`);
-  const configName = body.EndpointConfigName as string;
-  const deployed = variantsOf(ctx, configName);
-  const now = ctx.now();
-  const doc: EndpointDoc = {
+  const exists = () => validation(`Cannot create already existing endpoint "${arn}".`);
+  if (ctx.store.get("endpoint", name)) throw exists();
+  const config = body.EndpointConfigName as string;
+  const doc = newEndpoint({
     name,
-    EndpointName: name,
-    EndpointArn: arn,
-    EndpointConfigName: configName,
-    EndpointStatus: "Creating",
-    CreationTime: now,
-    LastModifiedTime: now,
-    ...(body.Tags ? { Tags: body.Tags as EndpointDoc["Tags"] } : {}),
-    _pending: { generation: 1, config: configName, variants: deployed },
-  };
-  await ctx.store.put("endpoint", doc);
+    arn,
+    config,
+    variants: variantsOf(ctx, config),
+    ...(body.Tags ? { tags: body.Tags as EndpointDoc["Tags"] } : {}),
+    now: ctx.now(),
+  });
+  // The name is taken here, atomically: of concurrent creates of one name, one wins.
+  if (!(await ctx.store.create("endpoint", doc))) throw exists();
   ctx.endpoints.deploy(doc);
   return { EndpointArn: arn };
 }
@@ -65,37 +65,32 @@ export function describeEndpoint(ctx: OpContext, body: JsonWire<DescribeEndpoint
   return describeOf(doc);
 }
 
+/** Applies a request's event to an endpoint; the refusal, or a vanished endpoint, is the client's error. */
+async function request(ctx: OpContext, name: string, event: EndpointEvent): Promise<EndpointDoc> {
+  if (!ctx.store.get("endpoint", name)) throw endpointNotFound(ctx, name);
+  const applied = await applyEvent(ctx.store, "endpoint", name, endpointTransition, event, ctx.now);
+  if ("doc" in applied) return applied.doc;
+  throw ctx.store.get("endpoint", name) ? validation(refusal(applied)) : endpointNotFound(ctx, name);
+}
+
 export async function updateEndpoint(
   ctx: OpContext,
   body: JsonWire<UpdateEndpointInput>,
 ): Promise<JsonWire<UpdateEndpointOutput>> {
   const name = body.EndpointName as string;
-  const doc = ctx.store.get<EndpointDoc>("endpoint", name);
-  if (!doc) throw endpointNotFound(ctx, name);
-  if (doc.EndpointStatus === "Failed")
-    throw validation(`Cannot update failed endpoint "${doc.EndpointArn}".`);
-  if (doc.EndpointStatus !== "InService")
-    throw validation(`Cannot update in-progress endpoint "${doc.EndpointArn}".`);
-  const configName = body.EndpointConfigName as string;
-  const deployed = variantsOf(ctx, configName);
-  const updated: EndpointDoc = {
-    ...doc,
-    EndpointStatus: "Updating",
-    LastModifiedTime: ctx.now(),
-    _pending: { generation: (doc._live?.generation ?? 0) + 1, config: configName, variants: deployed },
-  };
-  delete updated.FailureReason;
-  await ctx.store.put("endpoint", updated);
+  if (!ctx.store.get("endpoint", name)) throw endpointNotFound(ctx, name);
+  const config = body.EndpointConfigName as string;
+  const updated = await request(ctx, name, {
+    type: "update-requested",
+    config,
+    variants: variantsOf(ctx, config),
+  });
   ctx.endpoints.deploy(updated);
-  return { EndpointArn: doc.EndpointArn };
+  return { EndpointArn: updated.EndpointArn };
 }
 
 export async function deleteEndpoint(ctx: OpContext, body: JsonWire<DeleteEndpointInput>): Promise<unknown> {
-  const name = body.EndpointName as string;
-  const doc = ctx.store.get<EndpointDoc>("endpoint", name);
-  if (!doc) throw endpointNotFound(ctx, name);
-  const deleting: EndpointDoc = { ...doc, EndpointStatus: "Deleting", LastModifiedTime: ctx.now() };
-  await ctx.store.put("endpoint", deleting);
+  const deleting = await request(ctx, body.EndpointName as string, { type: "delete-requested" });
   ctx.endpoints.remove(deleting);
   return {};
 }

@@ -79,7 +79,8 @@ export async function createModel(
       `Cannot create model ${name}: sagebrew local serves one container per model, and Containers lists ${containers.length} (inference pipelines run on SageMaker only)`,
     );
   }
-  if (ctx.store.get("model", name)) throw validation(`Cannot create already existing model "${arn}".`);
+  const exists = () => validation(`Cannot create already existing model "${arn}".`);
+  if (ctx.store.get("model", name)) throw exists();
   const container = containerOf({
     ...(primary ? { PrimaryContainer: primary } : {}),
     ...(containers ? { Containers: containers } : {}),
@@ -100,7 +101,8 @@ export async function createModel(
     CreationTime: ctx.now(),
     ...(Tags ? { Tags: Tags as ModelDoc["Tags"] } : {}),
   };
-  await ctx.store.put("model", doc);
+  // The name is taken here, atomically: of concurrent creates of one name, one wins.
+  if (!(await ctx.store.create("model", doc))) throw exists();
   return { ModelArn: arn };
 }
 
@@ -113,8 +115,7 @@ export function describeModel(ctx: OpContext, body: JsonWire<DescribeModelInput>
 
 export async function deleteModel(ctx: OpContext, body: JsonWire<DeleteModelInput>): Promise<unknown> {
   const name = body.ModelName as string;
-  if (!ctx.store.get("model", name)) throw modelNotFound(ctx, name);
-  await ctx.store.delete("model", name);
+  if (!(await ctx.store.delete("model", name))) throw modelNotFound(ctx, name);
   return {};
 }
 

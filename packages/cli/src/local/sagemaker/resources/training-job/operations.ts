@@ -13,7 +13,10 @@ import type { Channel, TrainingJobDoc } from "../../docs.js";
 import { resourceInUse, resourceLimitExceeded, validation } from "../../protocol/index.js";
 import { joinUri } from "../../storage/index.js";
 import type { OpContext } from "../context.js";
+import { applyEvent } from "../ledger.js";
 import { describeOf, type ListRequest, listPage } from "../list.js";
+import { refusal } from "../transition.js";
+import { newTrainingJob, trainingJobTransition } from "./machine.js";
 
 /** What SageMaker says when a training job name is unknown. */
 const NOT_FOUND = "Requested resource not found.";
@@ -110,11 +113,11 @@ export async function createTrainingJob(
   checkSemantics(body);
   const name = body.TrainingJobName as string;
   const arn = resourceArn(ctx.region, "training-job", name);
-  if (ctx.store.get("training-job", name)) {
-    throw resourceInUse(
+  const inUse = () =>
+    resourceInUse(
       `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
     );
-  }
+  if (ctx.store.get("training-job", name)) throw inUse();
   const rc = body.ResourceConfig as Required<
     Pick<TrainingJobDoc["ResourceConfig"], "InstanceType" | "InstanceCount">
   >;
@@ -131,40 +134,24 @@ export async function createTrainingJob(
     throw validation((e as Error).message);
   }
   await checkChannelData(ctx, body);
-  const now = ctx.now();
   const { TrainingJobName: _n, Tags, ...request } = body;
   const output = body.OutputDataConfig as TrainingJobDoc["OutputDataConfig"];
-  const doc: TrainingJobDoc = {
+  const doc = newTrainingJob({
     name,
-    TrainingJobName: name,
-    TrainingJobArn: arn,
-    ...(request as Partial<TrainingJobDoc>),
-    AlgorithmSpecification: body.AlgorithmSpecification as TrainingJobDoc["AlgorithmSpecification"],
-    RoleArn: body.RoleArn as string,
-    OutputDataConfig: output,
-    ResourceConfig: body.ResourceConfig as TrainingJobDoc["ResourceConfig"],
-    StoppingCondition: {
-      MaxRuntimeInSeconds: DEFAULT_MAX_RUNTIME,
-      ...((body.StoppingCondition as TrainingJobDoc["StoppingCondition"] | undefined) ?? {}),
-    },
-    ModelArtifacts: {
-      // Uncompressed output is a prefix, written with its trailing slash.
-      S3ModelArtifacts:
-        output.CompressionType === "NONE"
-          ? `${joinUri(output.S3OutputPath, name, "output", "model")}/`
-          : joinUri(output.S3OutputPath, name, "output", "model.tar.gz"),
-    },
-    TrainingJobStatus: "InProgress",
-    SecondaryStatus: "Starting",
-    SecondaryStatusTransitions: [
-      { Status: "Starting", StartTime: now, StatusMessage: "Preparing the instances for training" },
-    ],
-    CreationTime: now,
-    LastModifiedTime: now,
-    ...(Tags ? { Tags: Tags as TrainingJobDoc["Tags"] } : {}),
-    _runner: plan.runner,
-  };
-  await ctx.store.put("training-job", doc);
+    arn,
+    request,
+    ...(Tags ? { tags: Tags as TrainingJobDoc["Tags"] } : {}),
+    // Uncompressed output is a prefix, written with its trailing slash.
+    modelArtifacts:
+      output.CompressionType === "NONE"
+        ? `${joinUri(output.S3OutputPath, name, "output", "model")}/`
+        : joinUri(output.S3OutputPath, name, "output", "model.tar.gz"),
+    runner: plan.runner,
+    maxRuntimeSeconds: DEFAULT_MAX_RUNTIME,
+    now: ctx.now(),
+  });
+  // The name is taken here, atomically: of concurrent creates of one name, one wins.
+  if (!(await ctx.store.create("training-job", doc))) throw inUse();
   ctx.training.start(doc);
   return { TrainingJobArn: arn };
 }
@@ -177,41 +164,19 @@ export async function stopTrainingJob(
   ctx: OpContext,
   body: JsonWire<StopTrainingJobRequest>,
 ): Promise<unknown> {
-  const job = findJob(ctx, body.TrainingJobName as string);
-  if (job.TrainingJobStatus !== "InProgress") {
-    throw validation(
-      `The request was rejected because the training job is in status ${job.TrainingJobStatus}.`,
-    );
-  }
-  const now = ctx.now();
-  const updated: TrainingJobDoc = {
-    ...job,
-    TrainingJobStatus: "Stopping",
-    SecondaryStatus: "Stopping",
-    SecondaryStatusTransitions: closeTransition(job.SecondaryStatusTransitions, now, {
-      Status: "Stopping",
-      StartTime: now,
-      StatusMessage: "Stopping the training job",
-    }),
-    LastModifiedTime: now,
-    _stop: "StopTrainingJob",
-  };
-  await ctx.store.put("training-job", updated);
-  ctx.training.stop(updated);
+  const name = findJob(ctx, body.TrainingJobName as string).name;
+  const applied = await applyEvent(
+    ctx.store,
+    "training-job",
+    name,
+    trainingJobTransition,
+    { type: "stop-requested", by: "StopTrainingJob" },
+    ctx.now,
+  );
+  if (!("doc" in applied))
+    throw ctx.store.get("training-job", name) ? validation(refusal(applied)) : validation(NOT_FOUND);
+  ctx.training.stop(applied.doc);
   return {};
-}
-
-/** Ends the open transition at `now` and appends `next`. */
-export function closeTransition(
-  list: TrainingJobDoc["SecondaryStatusTransitions"],
-  now: number,
-  next: TrainingJobDoc["SecondaryStatusTransitions"][number],
-): TrainingJobDoc["SecondaryStatusTransitions"] {
-  const out = list.map((t) => ({ ...t }));
-  const last = out[out.length - 1];
-  if (last && last.EndTime === undefined) last.EndTime = now;
-  out.push(next);
-  return out;
 }
 
 export function listTrainingJobs(ctx: OpContext, body: JsonWire<ListTrainingJobsRequest>): unknown {

@@ -1,4 +1,5 @@
-/** Transform jobs: CreateTransformJob, DescribeTransformJob, StopTransformJob, ListTransformJobs. */
+/** Transform jobs: their state machine, and CreateTransformJob, DescribeTransformJob, StopTransformJob, ListTransformJobs. */
+export { newTransformJob, type TransformJobEvent, transformJobTransition } from "./machine.js";
 export {
   createTransformJob,
   describeTransformJob,

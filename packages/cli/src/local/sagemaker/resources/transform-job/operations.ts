@@ -11,8 +11,11 @@ import { resourceArn } from "../../arn.js";
 import { containerOf, type ModelDoc, type TransformJobDoc } from "../../docs.js";
 import { resourceInUse, validation } from "../../protocol/index.js";
 import type { OpContext } from "../context.js";
+import { applyEvent } from "../ledger.js";
 import { describeOf, type ListRequest, listPage } from "../list.js";
 import { modelNotFound } from "../model/index.js";
+import { refusal } from "../transition.js";
+import { newTransformJob, transformJobTransition } from "./machine.js";
 
 function findJob(ctx: OpContext, name: string): TransformJobDoc {
   const job = ctx.store.get<TransformJobDoc>("transform-job", name);
@@ -72,11 +75,11 @@ export async function createTransformJob(
   const name = body.TransformJobName as string;
   const arn = resourceArn(ctx.region, "transform-job", name);
   checkSemantics(body);
-  if (ctx.store.get("transform-job", name)) {
-    throw resourceInUse(
+  const inUse = () =>
+    resourceInUse(
       `Transform job names must be unique within an AWS account and region, and a transform job with this name already exists (${arn})`,
     );
-  }
+  if (ctx.store.get("transform-job", name)) throw inUse();
   const model = ctx.store.get<ModelDoc>("model", body.ModelName as string);
   if (!model) throw modelNotFound(ctx, body.ModelName as string);
   await checkRunsOnRuntime(ctx, name, model);
@@ -91,24 +94,17 @@ export async function createTransformJob(
   if (count === 0) {
     throw validation(`No S3 objects found under S3 URL "${source.S3Uri}" given in input data source.`);
   }
-  const now = ctx.now();
-  const { Tags, ...rest } = body;
-  const doc: TransformJobDoc = {
+  const { Tags, ...request } = body;
+  const doc = newTransformJob({
     name,
-    ...(rest as Partial<TransformJobDoc>),
-    TransformJobName: name,
-    TransformJobArn: arn,
-    TransformJobStatus: "InProgress",
-    ModelName: model.ModelName,
-    TransformInput: input,
-    TransformOutput: body.TransformOutput as TransformJobDoc["TransformOutput"],
-    TransformResources: body.TransformResources as TransformJobDoc["TransformResources"],
-    CreationTime: now,
-    LastModifiedTime: now,
-    ...(Tags ? { Tags: Tags as TransformJobDoc["Tags"] } : {}),
-    _model: model,
-  };
-  await ctx.store.put("transform-job", doc);
+    arn,
+    request,
+    ...(Tags ? { tags: Tags as TransformJobDoc["Tags"] } : {}),
+    model,
+    now: ctx.now(),
+  });
+  // The name is taken here, atomically: of concurrent creates of one name, one wins.
+  if (!(await ctx.store.create("transform-job", doc))) throw inUse();
   ctx.transforms.start(doc);
   return { TransformJobArn: arn };
 }
@@ -121,20 +117,21 @@ export async function stopTransformJob(
   ctx: OpContext,
   body: JsonWire<StopTransformJobRequest>,
 ): Promise<unknown> {
-  const job = findJob(ctx, body.TransformJobName as string);
-  if (job.TransformJobStatus !== "InProgress") {
-    throw validation(
-      `The request was rejected because the transform job is in status ${job.TransformJobStatus}.`,
-    );
+  const name = findJob(ctx, body.TransformJobName as string).name;
+  const applied = await applyEvent(
+    ctx.store,
+    "transform-job",
+    name,
+    transformJobTransition,
+    { type: "stop-requested" },
+    ctx.now,
+  );
+  if (!("doc" in applied)) {
+    throw ctx.store.get("transform-job", name)
+      ? validation(refusal(applied))
+      : validation(`Could not find requested job with name ${name}`);
   }
-  const updated: TransformJobDoc = {
-    ...job,
-    TransformJobStatus: "Stopping",
-    LastModifiedTime: ctx.now(),
-    _stop: true,
-  };
-  await ctx.store.put("transform-job", updated);
-  ctx.transforms.stop(updated);
+  ctx.transforms.stop(applied.doc);
   return {};
 }
 

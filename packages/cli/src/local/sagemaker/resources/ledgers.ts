@@ -1,0 +1,56 @@
+/** The ledgers engines report to: one per kind of resource with a state machine, over one store. */
+import type { EndpointDoc, TrainingJobDoc, TransformJobDoc } from "../docs.js";
+import type { ResourceStore } from "../state/index.js";
+import { type EndpointEvent, endpointTransition } from "./endpoint/index.js";
+import { createLedger, type Ledger } from "./ledger.js";
+import { type TrainingJobEvent, trainingJobTransition } from "./training-job/index.js";
+import { type TransformJobEvent, transformJobTransition } from "./transform-job/index.js";
+
+/** Training jobs as the training engine sees them. */
+export type TrainingJobLedger = Ledger<TrainingJobDoc, TrainingJobEvent>;
+/** Transform jobs as the transform engine sees them. */
+export type TransformJobLedger = Ledger<TransformJobDoc, TransformJobEvent>;
+/** Endpoints as the endpoint engine sees them. */
+export type EndpointLedger = Ledger<EndpointDoc, EndpointEvent>;
+
+/** The resources with a state machine, each through its ledger. */
+export interface Ledgers {
+  readonly trainingJob: TrainingJobLedger;
+  readonly transformJob: TransformJobLedger;
+  readonly endpoint: EndpointLedger;
+  /** Stops every ledger's waits for a full disk. */
+  close(): void;
+}
+
+/**
+ * The ledgers of every resource with a state machine, over one store.
+ *
+ * @example const ledgers = createLedgers({ store, now: () => Date.now() / 1000, warn: console.error });
+ */
+export function createLedgers(o: {
+  readonly store: ResourceStore;
+  readonly now: () => number;
+  readonly warn: (message: string) => void;
+  readonly retryMs?: number;
+}): Ledgers {
+  const common = { store: o.store, now: o.now, warn: o.warn, ...(o.retryMs ? { retryMs: o.retryMs } : {}) };
+  const trainingJob: TrainingJobLedger = createLedger({
+    ...common,
+    kind: "training-job",
+    machine: trainingJobTransition,
+  });
+  const transformJob: TransformJobLedger = createLedger({
+    ...common,
+    kind: "transform-job",
+    machine: transformJobTransition,
+  });
+  const endpoint: EndpointLedger = createLedger({ ...common, kind: "endpoint", machine: endpointTransition });
+  return {
+    trainingJob,
+    transformJob,
+    endpoint,
+    close() {
+      for (const l of [trainingJob, transformJob, endpoint]) l.close();
+    },
+  };
+}
