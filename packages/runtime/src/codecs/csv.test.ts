@@ -110,6 +110,50 @@ describe("parseCsv()", () => {
     );
   });
 
+  it("reads lines of plain numbers and lines needing the general path alike (property: mixed formats)", () => {
+    const field = fc.oneof(
+      fc
+        .double({ noNaN: true, noDefaultInfinity: true, min: -1e30, max: 1e30 })
+        .map((x) => ({ text: String(x), x: Number(String(x)) })), // String(-0) is "0"
+      fc
+        .integer({ min: -100_000, max: 100_000 })
+        .map((i) => ({ text: (i / 1000).toFixed(3), x: Number((i / 1000).toFixed(3)) })),
+      fc.constant({ text: "", x: Number.NaN }),
+      fc.constant({ text: " 1.5 ", x: 1.5 }),
+      fc.constant({ text: '"2.25"', x: 2.25 }),
+      fc.constant({ text: "3e2", x: 300 }),
+      fc.constant({ text: "nan", x: Number.NaN }),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.array(field, { minLength: 5, maxLength: 5 }), { minLength: 1, maxLength: 12 }),
+        fc.constantFrom("\n", "\r\n"),
+        fc.boolean(),
+        fc.boolean(),
+        (cols, lines, eol, trailing, blank) => {
+          const rows = lines.map((l) => l.slice(0, cols));
+          // A first line of words would be a header; start with a number.
+          rows[0]![0] = { text: "0.5", x: 0.5 };
+          const text =
+            rows.map((r) => r.map((f) => f.text).join(",")).join(blank ? `${eol}${eol}` : eol) +
+            (trailing ? eol : "");
+          const d = parseCsv(enc(text), { source: "p" });
+          // A line of one empty field is blank, and blank lines are skipped.
+          const kept = rows.filter((r) => r.map((f) => f.text).join(",") !== "");
+          const expected = Float32Array.from(kept.flat(), (f) => Math.fround(f.x));
+          assert.equal(d.features.rows, kept.length);
+          assert.deepEqual(
+            d.features.kind === "dense" ? d.features.values : undefined,
+            expected,
+            JSON.stringify(text),
+          );
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it("never throws anything but a SagebrewError on arbitrary bytes", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, label) => {

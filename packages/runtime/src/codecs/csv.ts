@@ -4,7 +4,7 @@
  * never trained on silently: it is an error unless declared with `header: "present"`.
  */
 import { SagebrewError } from "../errors/index.js";
-import { FAST, NOT_A_NUMBER, parseNumberField, quote, readNumberFast } from "./_number.js";
+import { FAST, NOT_A_NUMBER, POW10, parseNumberField, quote, readNumberFast } from "./_number.js";
 import type { Dataset } from "./types.js";
 
 export type CsvDelimiter = "," | "\t" | ";" | "|";
@@ -48,25 +48,37 @@ function lineEnd(bytes: Uint8Array, start: number): number {
   return i < 0 ? bytes.length : i;
 }
 
-/** Picks the delimiter that occurs most often outside quotes in one line. */
+/** Picks the delimiter that occurs most often outside quotes in one line (the first of a tie). */
 export function sniffDelimiter(bytes: Uint8Array, start: number, end: number): CsvDelimiter {
-  let best: CsvDelimiter = ",";
-  let bestCount = 0;
-  for (const d of CANDIDATES) {
-    const code = d.charCodeAt(0);
-    let count = 0;
-    let inQuotes = false;
-    for (let i = start; i < end; i++) {
-      const c = bytes[i];
-      if (c === QUOTE) inQuotes = !inQuotes;
-      else if (c === code && !inQuotes) count++;
-    }
-    if (count > bestCount) {
-      best = d;
-      bestCount = count;
+  return lineLayout(bytes, start, end, undefined).delimiter;
+}
+
+/**
+ * The delimiter (given, or sniffed as `sniffDelimiter` does) and the field count of one line, in
+ * one pass: the four candidates counted outside quotes together (a 200-column line is read once).
+ */
+function lineLayout(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  given: CsvDelimiter | undefined,
+): { delimiter: CsvDelimiter; columns: number } {
+  const counts = [0, 0, 0, 0]; // , \t ; |
+  let inQuotes = false;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    if (c === QUOTE) inQuotes = !inQuotes;
+    else if (!inQuotes) {
+      if (c === 44) counts[0]!++;
+      else if (c === 9) counts[1]!++;
+      else if (c === 59) counts[2]!++;
+      else if (c === 124) counts[3]!++;
     }
   }
-  return best;
+  let best = 0;
+  if (given !== undefined) best = CANDIDATES.indexOf(given);
+  else for (let i = 1; i < counts.length; i++) if (counts[i]! > counts[best]!) best = i;
+  return { delimiter: CANDIDATES[best]!, columns: counts[best]! + 1 };
 }
 
 /** Splits one line into field boundaries [start0, end0, start1, end1, …]; quotes protect delimiters. */
@@ -133,10 +145,11 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
   if (firstStart < 0) {
     return { features: { kind: "dense", rows: 0, cols: 0, values: new Float32Array(0) } };
   }
-  const delimiter = options.delimiter ?? sniffDelimiter(bytes, firstStart, firstEnd);
+  const layout =
+    options.columns === undefined ? lineLayout(bytes, firstStart, firstEnd, options.delimiter) : undefined;
+  const delimiter = options.delimiter ?? layout?.delimiter ?? ",";
   const delim = delimiter.charCodeAt(0);
-  const bounds: number[] = [];
-  const ncols = options.columns ?? splitFields(bytes, firstStart, firstEnd, delim, bounds);
+  const ncols = options.columns ?? layout!.columns;
   const nfeat = ncols - labelCols - weightCols;
   if (nfeat < 1) {
     throw new SagebrewError(
@@ -144,14 +157,19 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
       `Cannot parse CSV ${source} line ${line}: expected a label${weightCols ? ", a weight" : ""} and at least one feature, got ${ncols} column${ncols === 1 ? "" : "s"}`,
     );
   }
-  if (options.header !== "present" && options.columns === undefined)
-    rejectHeader(bytes, bounds, ncols, source, line);
+  // A header is looked for only when the first line does not read as data (a line of numbers is
+  // never one): see the catch below.
+  const headerCheck = options.header !== "present" && options.columns === undefined;
+  const firstDataLine = line;
 
   // Upper bound on rows: one per newline, plus a last line without one. Exact unless lines are
   // blank, so the arrays are usually returned whole: a small request's arrays then stay on V8's
-  // heap (a view of part of one would move it to a separately allocated buffer).
+  // heap (a view of part of one would move it to a separately allocated buffer). Short bodies are
+  // counted in a loop: `indexOf` per line costs more than it saves there.
   let upper = bytes[bytes.length - 1] === NL ? 0 : 1;
-  for (let i = bytes.indexOf(NL, firstStart); i >= 0; i = bytes.indexOf(NL, i + 1)) upper++;
+  if (bytes.length - firstStart < 65_536) {
+    for (let i = firstStart; i < bytes.length; i++) if (bytes[i] === NL) upper++;
+  } else for (let i = bytes.indexOf(NL, firstStart); i >= 0; i = bytes.indexOf(NL, i + 1)) upper++;
   const values = new Float32Array(upper * nfeat);
   const labels = labelCols ? new Float32Array(upper) : undefined;
   const weights = weightCols ? new Float32Array(upper) : undefined;
@@ -160,96 +178,117 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
 
   let rows = 0;
   pos = firstStart;
-  while (pos < bytes.length) {
-    const end = lineEnd(bytes, pos);
-    if (isBlank(bytes, pos, end)) {
-      pos = end + 1;
-      line++;
-      continue;
-    }
-    // Fields, parsed in place: column j spans [s, p).
-    let p = pos;
-    let col = 0;
-    const rowBase = rows * nfeat;
-    for (;;) {
-      const s = p;
-      // One pass for plain numbers; the general scan and parser for anything else.
-      let v: number | typeof NOT_A_NUMBER = readNumberFast(bytes, s, end, delim);
-      if (FAST.ok) p = FAST.end;
-      else {
-        let inQuotes = false;
-        while (p < end) {
-          const c = bytes[p];
-          if (c === delim && !inQuotes) break;
-          if (c === QUOTE) inQuotes = !inQuotes;
-          p++;
+  // Lines of plain numbers (the usual request) are read by `fastRow`, anything else below.
+  const fast = labelCols + weightCols === 0;
+  try {
+    while (pos < bytes.length) {
+      if (fast) {
+        const next = fastRow(bytes, pos, ncols, delim, values, rows * nfeat);
+        if (next >= 0) {
+          rows++;
+          line++;
+          pos = next;
+          continue;
         }
-        v = parseNumberField(bytes, s, p);
       }
-      if (col >= ncols) {
-        throw raggedError(bytes, pos, end, delim, ncols, source, line);
+      const end = lineEnd(bytes, pos);
+      if (isBlank(bytes, pos, end)) {
+        pos = end + 1;
+        line++;
+        continue;
       }
-      if (col < labelCols) {
-        if (v === NOT_A_NUMBER || labelStrings) {
-          if (!labelStrings) {
-            if (rows > 0) {
+      // Fields, parsed in place: column j spans [s, p).
+      let p = pos;
+      let col = 0;
+      const rowBase = rows * nfeat;
+      for (;;) {
+        const s = p;
+        // One pass for plain numbers; the general scan and parser for anything else.
+        let v: number | typeof NOT_A_NUMBER = readNumberFast(bytes, s, end, delim);
+        if (FAST.ok) p = FAST.end;
+        else {
+          let inQuotes = false;
+          while (p < end) {
+            const c = bytes[p];
+            if (c === delim && !inQuotes) break;
+            if (c === QUOTE) inQuotes = !inQuotes;
+            p++;
+          }
+          v = parseNumberField(bytes, s, p);
+        }
+        if (col >= ncols) {
+          throw raggedError(bytes, pos, end, delim, ncols, source, line);
+        }
+        if (col < labelCols) {
+          if (v === NOT_A_NUMBER || labelStrings) {
+            if (!labelStrings) {
+              if (rows > 0) {
+                throw new SagebrewError(
+                  "SB_DATA_PARSE",
+                  `Cannot parse CSV ${source} line ${line} column 1: label ${quote(bytes, s, p)} is not a number, but the label on line ${firstNumericLabelLine} was`,
+                );
+              }
+              labelStrings = [];
+            }
+            const text = fieldText(bytes, s, p);
+            if (text === "") {
               throw new SagebrewError(
                 "SB_DATA_PARSE",
-                `Cannot parse CSV ${source} line ${line} column 1: label ${quote(bytes, s, p)} is not a number, but the label on line ${firstNumericLabelLine} was`,
+                `Cannot parse CSV ${source} line ${line} column 1: the label is empty`,
               );
             }
-            labelStrings = [];
+            labelStrings.push(text);
+          } else {
+            if (!Number.isFinite(v)) {
+              throw new SagebrewError(
+                "SB_DATA_PARSE",
+                `Cannot parse CSV ${source} line ${line} column 1: label ${quote(bytes, s, p)} is ${Number.isNaN(v) ? "missing" : "not finite"}`,
+              );
+            }
+            if (rows === 0) firstNumericLabelLine = line;
+            labels![rows] = v;
           }
-          const text = fieldText(bytes, s, p);
-          if (text === "") {
+        } else if (col < labelCols + weightCols) {
+          if (v === NOT_A_NUMBER || !Number.isFinite(v) || v < 0) {
             throw new SagebrewError(
               "SB_DATA_PARSE",
-              `Cannot parse CSV ${source} line ${line} column 1: the label is empty`,
+              `Cannot parse CSV ${source} line ${line} column ${col + 1}: weight ${quote(bytes, s, p)} is not a finite number >= 0`,
             );
           }
-          labelStrings.push(text);
+          weights![rows] = v;
         } else {
-          if (!Number.isFinite(v)) {
+          if (v === NOT_A_NUMBER) {
             throw new SagebrewError(
               "SB_DATA_PARSE",
-              `Cannot parse CSV ${source} line ${line} column 1: label ${quote(bytes, s, p)} is ${Number.isNaN(v) ? "missing" : "not finite"}`,
+              `Cannot parse CSV ${source} line ${line} column ${col + 1}: ${quote(bytes, s, p)} is not a number`,
             );
           }
-          if (rows === 0) firstNumericLabelLine = line;
-          labels![rows] = v;
+          const f = Math.fround(v);
+          if (f === Number.POSITIVE_INFINITY || f === Number.NEGATIVE_INFINITY) {
+            throw new SagebrewError(
+              "SB_DATA_PARSE",
+              `Cannot parse CSV ${source} line ${line} column ${col + 1}: ${quote(bytes, s, p)} is ${Number.isFinite(v) ? "outside the float32 range" : "not a finite number"}`,
+            );
+          }
+          values[rowBase + col - labelCols - weightCols] = f;
         }
-      } else if (col < labelCols + weightCols) {
-        if (v === NOT_A_NUMBER || !Number.isFinite(v) || v < 0) {
-          throw new SagebrewError(
-            "SB_DATA_PARSE",
-            `Cannot parse CSV ${source} line ${line} column ${col + 1}: weight ${quote(bytes, s, p)} is not a finite number >= 0`,
-          );
-        }
-        weights![rows] = v;
-      } else {
-        if (v === NOT_A_NUMBER) {
-          throw new SagebrewError(
-            "SB_DATA_PARSE",
-            `Cannot parse CSV ${source} line ${line} column ${col + 1}: ${quote(bytes, s, p)} is not a number`,
-          );
-        }
-        const f = Math.fround(v);
-        if (f === Number.POSITIVE_INFINITY || f === Number.NEGATIVE_INFINITY) {
-          throw new SagebrewError(
-            "SB_DATA_PARSE",
-            `Cannot parse CSV ${source} line ${line} column ${col + 1}: ${quote(bytes, s, p)} is ${Number.isFinite(v) ? "outside the float32 range" : "not a finite number"}`,
-          );
-        }
-        values[rowBase + col - labelCols - weightCols] = f;
+        col++;
+        if (p >= end) break;
+        p++;
       }
-      col++;
-      if (p >= end) break;
-      p++;
+      if (col !== ncols) throw raggedError(bytes, pos, end, delim, ncols, source, line);
+      rows++;
+      pos = end + 1;
+      line++;
     }
-    if (col !== ncols) throw raggedError(bytes, pos, end, delim, ncols, source, line);
-    rows++;
-    pos = end + 1;
-    line++;
+  } catch (e) {
+    // The first line does not read as data: a header, unless it holds a number or a label.
+    if (headerCheck && line === firstDataLine) {
+      const bounds: number[] = [];
+      splitFields(bytes, firstStart, firstEnd, delim, bounds);
+      rejectHeader(bytes, bounds, ncols, source, line);
+    }
+    throw e;
   }
 
   const head = (a: Float32Array, n: number) => (a.length === n ? a : a.subarray(0, n));
@@ -260,6 +299,100 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
     ...(labelStrings ? { labelStrings } : {}),
     ...(weights ? { weights: head(weights, rows) } : {}),
   };
+}
+
+/**
+ * Reads one line of `ncols` plain decimal numbers (`[-]digits[.digits]`) or empty fields (missing)
+ * into `values` from `at`: the index after its newline (or the end), or -1 when the line holds
+ * anything else — a blank line, spaces, quotes, exponents, words, a wrong column count, a number
+ * that needs the exact path — and the general parser reads it instead, with the same values.
+ */
+function fastRow(
+  bytes: Uint8Array,
+  pos: number,
+  ncols: number,
+  delim: number,
+  values: Float32Array,
+  at: number,
+): number {
+  const n = bytes.length;
+  let p = pos;
+  const first = bytes[p];
+  if (first === NL || first === 13) return -1; // blank
+  for (let col = 0; col < ncols; col++) {
+    let c = bytes[p];
+    let negative = false;
+    if (c === 45) {
+      negative = true;
+      c = bytes[++p];
+    }
+    let mantissa = 0;
+    let chunk = 0;
+    let chunkLen = 0;
+    let significant = 0;
+    let exponent = 0;
+    let digits = 0;
+    while (c !== undefined && c >= 48 && c <= 57) {
+      if (significant > 0 || c !== 48) {
+        if (significant < 19) {
+          chunk = chunk * 10 + (c - 48);
+          significant++;
+          if (++chunkLen === 9) {
+            mantissa = mantissa * 1e9 + chunk;
+            chunk = 0;
+            chunkLen = 0;
+          }
+        } else exponent++;
+      }
+      digits++;
+      c = bytes[++p];
+    }
+    if (c === 46) {
+      c = bytes[++p];
+      while (c !== undefined && c >= 48 && c <= 57) {
+        if (significant === 0 && c === 48) exponent--;
+        else if (significant < 19) {
+          chunk = chunk * 10 + (c - 48);
+          significant++;
+          exponent--;
+          if (++chunkLen === 9) {
+            mantissa = mantissa * 1e9 + chunk;
+            chunk = 0;
+            chunkLen = 0;
+          }
+        }
+        digits++;
+        c = bytes[++p];
+      }
+      if (digits === 0) return -1; // "." or "-."
+    }
+    let f: number;
+    if (digits === 0) {
+      if (negative) return -1;
+      f = Number.NaN; // an empty field
+    } else {
+      if (exponent < -22 || exponent > 22) return -1;
+      mantissa = mantissa * POW10[chunkLen]! + chunk;
+      const value =
+        exponent === 0 ? mantissa : exponent > 0 ? mantissa * POW10[exponent]! : mantissa / POW10[-exponent]!;
+      f = Math.fround(value);
+      if (significant > 15) {
+        // The mantissa was rounded: the float32 must not depend on it (else the exact path).
+        if (Math.fround(value * (1 - 2 ** -48)) !== f || Math.fround(value * (1 + 2 ** -48)) !== f) return -1;
+      }
+      if (f === Number.POSITIVE_INFINITY) return -1; // over the float32 range: the error path
+      if (negative) f = -f;
+    }
+    values[at + col] = f;
+    if (col < ncols - 1) {
+      if (c !== delim) return -1;
+      p++;
+    } else if (c === NL) return p + 1;
+    else if (p === n) return p;
+    else if (c === 13 && (p + 1 === n || bytes[p + 1] === NL)) return p + 2 > n ? n : p + 2;
+    else return -1;
+  }
+  return -1;
 }
 
 function raggedError(
