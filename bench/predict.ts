@@ -1,5 +1,5 @@
 /**
- * Micro-benchmark: µs per prediction call, the JavaScript tree predictor vs native in-place
+ * Micro-benchmark: µs per prediction call, the JavaScript tree walkers (generated and loop) vs native in-place
  * prediction (`Booster.predictDense`, nthread 1 as in serving), on the iris model and on a
  * 100-tree depth-6 binary model, for 1-row and 100-row batches (plus the rows in between, to see
  * where the paths cross).
@@ -11,8 +11,13 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { chooseJsPath } from "../packages/runtime/src/algorithms/xgboost/_js-path.js";
-import { Booster, DMatrix } from "../packages/runtime/src/xgboost/index.js";
+import {
+  Booster,
+  compileTreeModel,
+  DMatrix,
+  readUbj,
+  type TreeKernel,
+} from "../packages/runtime/src/xgboost/index.js";
 import { IRIS_EXAMPLE_DIR, REPO_DIR, WORK_DIR } from "./data.js";
 
 const ROWS = [1, 2, 5, 10, 20, 50, 100];
@@ -102,11 +107,11 @@ function measure(fn: (i: number) => unknown): number {
   return samples[3]!;
 }
 
-function run(c: Case): void {
-  const choice = chooseJsPath(c.booster, Number.MAX_SAFE_INTEGER);
-  const path = choice.path;
-  if (!path) throw new Error(`${c.name}: no JS path: ${choice.reason}`);
-  console.log(`\n${c.name}: ${choice.reason}`);
+function run(c: Case, kernel: TreeKernel): void {
+  const predictor = compileTreeModel(readUbj(c.booster.save("ubj")), kernel);
+  if (!predictor) throw new Error(`${c.name}: the JavaScript walkers do not reproduce it`);
+  const path = { predictor };
+  console.log(`\n${c.name}, ${predictor.kernel} walker:`);
   console.log("rows | JS µs/call | native µs/call | JS µs/row | native µs/row | native/JS");
   console.log("---: | ---: | ---: | ---: | ---: | ---:");
   const poolRows = c.pool.length / c.cols;
@@ -133,5 +138,5 @@ function run(c: Case): void {
 const irisModel = process.argv[2] ?? trainIris();
 if (!existsSync(irisModel)) throw new Error(`no model at ${irisModel}`);
 console.log(`node ${process.version}; µs per predict call, median of 7 samples`);
-run(await irisCase(irisModel));
-run(binaryCase());
+for (const c of [await irisCase(irisModel), binaryCase()])
+  for (const k of ["generated", "loop"] as const) run(c, k);

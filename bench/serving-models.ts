@@ -218,8 +218,8 @@ export async function runServingModels(o: ServingModelsOptions): Promise<ModelRe
             timeoutS: 120,
             bg: run.processes[0],
           });
-          // Memory once settled: 2 s after /ping, and for sagebrew once its walkers are in place.
-          await sleep(2000);
+          // Memory once settled and idle: for sagebrew once its walkers are in place, then for every
+          // server 10 s more (V8 shrinks a heap grown at start-up only after some seconds of idleness).
           const log = logOf(dir, s.key);
           for (
             let waited = 0;
@@ -227,6 +227,7 @@ export async function runServingModels(o: ServingModelsOptions): Promise<ModelRe
             waited += 100
           )
             await sleep(100);
+          await sleep(10_000);
           const rss = stackRssMB(run);
           const walkersMs = walkersAfterMs(log());
           const c = res.cold.get(s.key) ?? { ms: [], rssMB: [], walkersMs: [] };

@@ -330,7 +330,7 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     program: "serve",
     default: "auto",
     meaning:
-      "Which code walks XGBoost trees: `auto` (generated JavaScript where it matches libxgboost: small requests, and large ones when also faster), `large` (it for every size, untimed), `off` (libxgboost only).",
+      "Which code walks XGBoost trees: `auto` (libxgboost from the first request; per request size, the JavaScript walker timed fastest once it is checked against libxgboost and warm), `large` (a JavaScript walker for every size, untimed), `off` (libxgboost only).",
   },
   {
     name: ENV.emulate,

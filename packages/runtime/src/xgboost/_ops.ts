@@ -7,7 +7,8 @@ import { SagebrewError } from "../errors/index.js";
 import { allreduce, broadcast, commFinalize, commInit, type ReduceOp } from "./_collective.js";
 import { arrayInterface, configJson } from "./_interface.js";
 import { check, type XGBoostApi } from "./_library.js";
-import type { TreeSpec } from "./tree-predictor.js";
+import type { PrepareOptions } from "./_tree-prepare.js";
+import type { TreeKernel, TreeSpec } from "./tree-predictor.js";
 
 export interface Prediction {
   /** Row-major prediction values. */
@@ -309,7 +310,16 @@ export type Job =
    * Dense rows through the JavaScript tree predictor `key`, which the thread builds from `spec` the
    * first time (answered by `_worker.ts`, which keeps the predictors).
    */
-  | { op: "trees"; key: number; spec: TreeSpec | undefined; values: Float32Array; rows: number }
+  | {
+      op: "trees";
+      key: number;
+      spec: TreeSpec | undefined;
+      kernel: TreeKernel;
+      values: Float32Array;
+      rows: number;
+    }
+  /** Builds, checks and times the JavaScript walkers of a booster (answered by `_worker.ts`). */
+  | { op: "prepareTrees"; booster: number; options: PrepareOptions }
   /** Drops the thread's predictor `key` (answered by `_worker.ts`). */
   | { op: "forgetTrees"; key: number }
   | { op: "eval"; booster: number; iter: number; dmats: number[]; names: string[] }
@@ -348,6 +358,7 @@ export function runJob(api: XGBoostApi, job: Job): unknown {
       return 0; // batches are only ever held by a pool thread, which answers this itself
     case "trees":
     case "forgetTrees":
+    case "prepareTrees":
       throw new SagebrewError("SB_INTERNAL", `The ${job.op} job runs on a pool thread only`);
     case "update":
       return updateOneIter(api, job.booster, job.iter, job.dtrain);

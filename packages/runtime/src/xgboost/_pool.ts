@@ -14,6 +14,8 @@ import type { TreePredictor } from "./tree-predictor.js";
 export class XGBoostPool {
   readonly size: number;
   readonly #slots: RequestWorker[] = [];
+  /** Threads started for one job each (`runAlone`). */
+  readonly #alone = new Set<RequestWorker>();
   #closed = false;
   /** Keys of the JavaScript tree predictors given to threads, and which thread has which. */
   readonly #treeKeys = new WeakMap<TreePredictor, number>();
@@ -51,7 +53,13 @@ export class XGBoostPool {
   }
 
   #newSlot(index = this.#slots.length): RequestWorker {
-    const slot = new RequestWorker(
+    const slot = this.#newThread();
+    this.#slots[index] = slot;
+    return slot;
+  }
+
+  #newThread(): RequestWorker {
+    return new RequestWorker(
       import.meta.url,
       "_worker",
       { libraryPath: loadXGBoost().path },
@@ -60,8 +68,6 @@ export class XGBoostPool {
         fallbackCode: "SB_XGBOOST",
       },
     );
-    this.#slots[index] = slot;
-    return slot;
   }
 
   /**
@@ -71,6 +77,25 @@ export class XGBoostPool {
   run<T>(job: Job, transfer: ArrayBuffer[] = [], pin?: number): Promise<T> {
     if (this.#closed) return Promise.reject(new SagebrewError("SB_INTERNAL", "XGBoost pool is closed"));
     return this.#slot(pin).request<T>({ job }, transfer);
+  }
+
+  /**
+   * Runs one job on a thread started for it, which ends after it: what the job leaves behind in
+   * its thread (V8 heap grown for a moment, libxgboost's per-thread buffers — a model's saved
+   * bytes, for one) goes with the thread instead of staying resident in a pool thread.
+   */
+  async runAlone<T>(job: Job, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.#closed) throw new SagebrewError("SB_INTERNAL", "XGBoost pool is closed");
+    const thread = this.#newThread();
+    this.#alone.add(thread);
+    try {
+      return await thread.request<T>({ job }, transfer);
+    } finally {
+      this.#alone.delete(thread);
+      await thread.stop();
+      // What the thread freed as it ended stays in its malloc arena unless handed back.
+      loadXGBoost().trimHeap();
+    }
   }
 
   /**
@@ -113,7 +138,10 @@ export class XGBoostPool {
     built.add(key);
     const own = values.slice();
     return slot
-      .request<{ values: Float32Array }>({ job: { op: "trees", key, spec, values: own, rows } }, [own.buffer])
+      .request<{ values: Float32Array }>(
+        { job: { op: "trees", key, spec, kernel: p.kernel, values: own, rows } },
+        [own.buffer],
+      )
       .then((r) => r.values);
   }
 
@@ -151,7 +179,9 @@ export class XGBoostPool {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all(
-      this.#slots.map((s) => s.stop(new SagebrewError("SB_INTERNAL", "XGBoost pool is closed"))),
+      [...this.#slots, ...this.#alone].map((s) =>
+        s.stop(new SagebrewError("SB_INTERNAL", "XGBoost pool is closed")),
+      ),
     );
     this.#slots.length = 0;
   }

@@ -1,37 +1,28 @@
 /** A pool thread: loads libxgboost and runs jobs posted by `_pool.ts`. */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { workerData } from "node:worker_threads";
 import { SagebrewError } from "../errors/index.js";
 import { answerRequests } from "../node/worker.js";
+import { collectGarbage } from "./_collect.js";
 import { loadXGBoost } from "./_library.js";
 import { type DenseBatch, type Job, runJob } from "./_ops.js";
-import { type TreePredictor, type TreeSpec, treePredictorFromSpec } from "./tree-predictor.js";
+import { type PreparedTrees, prepareTrees } from "./_tree-prepare.js";
+import {
+  type TreeKernel,
+  type TreePredictor,
+  type TreeSpec,
+  treePredictorFromSpec,
+} from "./tree-predictor.js";
 
 const api = loadXGBoost(workerData?.libraryPath as string | undefined);
 
 /**
- * Collects this thread's garbage and hands the freed pages back to the OS. A quantile build's
- * batches (the float data, as large as the dataset) are handed to this thread and dropped as
- * XGBoost finishes with them, but a pool thread allocates little while it trains, so V8 would not
- * collect them for the whole training (and malloc keeps freed blocks of this size): after a build,
- * this brings a 1M × 28 training from 330 MB to about 220 MB resident while it boosts (bench/RESULTS.md, "Training").
- * `--expose-gc` set at run time affects only contexts made afterwards, so `gc` comes from a fresh
- * context of this thread; if the flag is refused, the memory is returned whenever V8 collects.
+ * After a quantile build: its batches (the float data, as large as the dataset) are handed to this
+ * thread and dropped as XGBoost finishes with them, but a pool thread allocates little while it
+ * trains, so V8 would not collect them for the whole training (and malloc keeps freed blocks of
+ * this size): collecting after a build brings a 1M × 28 training from 330 MB to about 220 MB
+ * resident while it boosts (bench/RESULTS.md, "Training").
  */
-const collect: (() => void) | undefined = (() => {
-  try {
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as unknown;
-    if (typeof gc !== "function") return undefined;
-    return () => {
-      (gc as () => void)();
-      api.trimHeap();
-    };
-  } catch {
-    return undefined;
-  }
-})();
+const collect = () => void collectGarbage();
 
 /** Batches handed to quantile builds that V8 has not collected yet (the `heldBatches` job). */
 let held = 0;
@@ -51,12 +42,12 @@ function track(batches: readonly DenseBatch[]): void {
 /** The JavaScript tree predictors this thread has built, by the pool's key. */
 const predictors = new Map<number, TreePredictor>();
 
-function predictor(job: { key: number; spec: TreeSpec | undefined }): TreePredictor {
+function predictor(job: { key: number; spec: TreeSpec | undefined; kernel: TreeKernel }): TreePredictor {
   let p = predictors.get(job.key);
   if (!p) {
     if (!job.spec)
       throw new SagebrewError("SB_INTERNAL", `Tree predictor ${job.key} was never sent to this thread`);
-    p = treePredictorFromSpec(job.spec);
+    p = treePredictorFromSpec(job.spec, job.kernel);
     predictors.set(job.key, p);
   }
   return p;
@@ -66,6 +57,22 @@ function predictTrees(p: TreePredictor, values: Float32Array, rows: number) {
   const out = p.predict(values, rows);
   if (!out) throw new SagebrewError("SB_INTERNAL", "The tree predictor declined a plain prediction");
   return { result: { values: out }, transfer: [out.buffer as ArrayBuffer] };
+}
+
+/** The walkers' arrays move (not copy) back to the calling thread. */
+function prepared(p: PreparedTrees): { result: PreparedTrees; transfer: ArrayBuffer[] } {
+  const arrays = [
+    p.spec?.nodes,
+    p.spec?.roots,
+    p.spec?.treeGroups,
+    p.spec?.baseMargin,
+    p.check?.values,
+    p.check?.margins,
+  ];
+  const transfer: ArrayBuffer[] = [];
+  for (const a of arrays)
+    if (a && a.buffer instanceof ArrayBuffer && !transfer.includes(a.buffer)) transfer.push(a.buffer);
+  return { result: p, transfer };
 }
 
 /** A job's result, with its output values moved (not copied) back to the calling thread. */
@@ -84,6 +91,8 @@ answerRequests(async (msg: { id: number; job: Job | undefined }) => {
   if (job.op === "heldBatches") return { result: held };
   if (job.op === "trees") return predictTrees(predictor(job), job.values, job.rows);
   if (job.op === "forgetTrees") return { result: predictors.delete(job.key) };
+  // On a thread of its own (`XGBoostPool.runAlone`), which ends after it.
+  if (job.op === "prepareTrees") return prepared(prepareTrees(api, job.booster, job.options));
   if (job.op !== "quantile") return answer(job);
   track(job.batches);
   // A message's transferred buffers stay alive until its handler returns, so a build run here
@@ -93,6 +102,6 @@ answerRequests(async (msg: { id: number; job: Job | undefined }) => {
     return answer(job);
   } finally {
     job.batches.length = 0;
-    collect?.();
+    collect();
   }
 });

@@ -19,6 +19,7 @@ import {
   updateOneIter,
 } from "./_ops.js";
 import { sharedPool, type XGBoostPool } from "./_pool.js";
+import type { PreparedTrees, PrepareOptions } from "./_tree-prepare.js";
 import type { CsrData, DenseData, DMatrix } from "./dmatrix.js";
 
 export type { PredictConfig, Prediction } from "./_ops.js";
@@ -257,6 +258,16 @@ export class Booster {
     );
   }
 
+  /**
+   * On a pool thread: the JavaScript walkers of this booster's trees, checked against libxgboost
+   * on probe rows and timed against it (`_tree-prepare.ts`), or why there are none.
+   */
+  prepareTreesAsync(options: PrepareOptions): Promise<PreparedTrees> {
+    // On a thread of its own (`XGBoostPool.runAlone`): libxgboost keeps the saved model's bytes
+    // per thread and V8 keeps the heap the work grew, tens of MB a pool thread would hold for good.
+    return this.#onPool([], (b) => ({ op: "prepareTrees", booster: b, options }), [], false, true);
+  }
+
   /** Predicts in place from CSR rows. */
   predictCsr(data: CsrData, config: PredictConfig = {}): Prediction {
     this.#checkWidth(data.cols);
@@ -373,6 +384,7 @@ export class Booster {
     make: (booster: number, dmats: number[]) => import("./_ops.js").Job,
     transfer: ArrayBuffer[] = [],
     pinned = false,
+    alone = false,
   ): Promise<T> {
     const b = this.handle;
     const pool = this.#pool ?? sharedPool();
@@ -380,6 +392,7 @@ export class Booster {
     const hs = dmats.map((d) => d.retain());
     this.#owned.retain();
     try {
+      if (alone) return await pool.runAlone<T>(make(b, hs), transfer);
       return await pool.run<T>(make(b, hs), transfer, pinned ? this.#pin : undefined);
     } finally {
       for (const d of dmats) d.release();

@@ -3,6 +3,14 @@
 export { exitImmediately } from "./_exit.js";
 export { DEFAULT_LIBRARY_NAMES, INSTALL_HINT, loadXGBoost } from "./_library.js";
 export { sharedPool, XGBoostPool } from "./_pool.js";
+export {
+  firstMismatch,
+  type PreparedTrees,
+  type PrepareOptions,
+  TIMED_ROWS,
+  TOLERANCE,
+  type WalkerTiming,
+} from "./_tree-prepare.js";
 export { Booster, type ModelFormat, type PredictConfig, type Prediction } from "./booster.js";
 export {
   Collective,
@@ -25,8 +33,13 @@ export {
   type ProbeBatch,
   type ProbeOptions,
   probeBatch,
+  readUbj,
+  type TreeKernel,
   type TreePredictor,
+  type TreeSpec,
   treeModelSupport,
+  treePredictorFromSpec,
+  treeSpecOf,
 } from "./tree-predictor.js";
 
 import { loadXGBoost } from "./_library.js";

@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fc } from "../../../../test/kit/property.js";
-import { firstMismatch } from "../algorithms/xgboost/_js-path.js";
-import { Booster, DMatrix, sharedPool, XGBoostPool } from "./index.js";
+import { Booster, DMatrix, firstMismatch, sharedPool, XGBoostPool } from "./index.js";
 import {
   compileTreeModel,
   parseBaseScore,
   probeBatch,
+  readUbj,
   type TreePredictor,
   treeModelSupport,
   treePredictorFromSpec,
@@ -53,21 +53,31 @@ function train(params: Params, kind: Parameters<typeof dataset>[1], rounds = 12)
 const modelJson = (b: Booster): Record<string, unknown> =>
   JSON.parse(b.save("json").toString("utf8")) as Record<string, unknown>;
 
-/** Asserts the JS predictor matches native within 1e-6 on fresh rows and on the probe batch. */
+/**
+ * Asserts that both walkers of `p`'s spec (generated and loop) give libxgboost's margins bit for
+ * bit, and its outputs within 1e-6, on fresh rows and on the probe batch.
+ */
 function assertParity(b: Booster, p: TreePredictor): void {
   const fresh = dataset(300, "real", 99);
   const probe = probeBatch(p);
-  for (const { values, rows } of [fresh, probe]) {
-    const native = b.predictDense({ values, rows, cols: COLS }).values;
-    const js = p.predict(values, rows);
-    assert.equal(firstMismatch(js, native), undefined);
+  for (const kernel of ["generated", "loop"] as const) {
+    const q = treePredictorFromSpec(p.spec, kernel);
+    assert.equal(q.kernel, kernel);
+    for (const { values, rows } of [fresh, probe]) {
+      const margins = b.predictDense({ values, rows, cols: COLS }, { type: 1 }).values;
+      assert.equal(firstMismatch(q.margins(values, rows), margins, 0), undefined, `${kernel} margins`);
+      const native = b.predictDense({ values, rows, cols: COLS }).values;
+      assert.equal(firstMismatch(q.predict(values, rows), native), undefined, `${kernel} outputs`);
+    }
   }
 }
 
+/** The model's walkers, read from its UBJ save (checked to be the JSON save's trees too). */
 function compiled(b: Booster): TreePredictor {
-  const json = modelJson(b);
-  const p = compileTreeModel(json);
-  assert.ok(p, `expected the model to compile: ${treeModelSupport(json)}`);
+  const ubj = readUbj(b.save("ubj"));
+  const p = compileTreeModel(ubj);
+  assert.ok(p, `expected the model to compile: ${treeModelSupport(ubj)}`);
+  assert.deepEqual(compileTreeModel(modelJson(b))?.spec, p.spec, "UBJ and JSON give the same spec");
   return p;
 }
 
@@ -295,8 +305,78 @@ describe("the JavaScript tree predictor", () => {
     const b = train({ objective: "multi:softprob", num_class: 3, max_depth: 6 }, { classes: 3 }, 30);
     const p = compiled(b);
     assert.equal(p.kernel, "generated");
-    assert.ok(p.spec.forest.left.length > 3 * 1024, `only ${p.spec.forest.left.length} nodes`);
+    assert.ok(p.numNodes > 3 * 1024, `only ${p.numNodes} nodes`);
     assertParity(b, p);
+    b.dispose();
+  });
+
+  it("walks any number of rows with the loop walker (blocks of 64, four rows side by side, the rest one by one)", () => {
+    const b = train({ objective: "multi:softprob", num_class: 3, max_depth: 5 }, { classes: 3 }, 8);
+    const p = treePredictorFromSpec(compiled(b).spec, "loop");
+    const { values } = dataset(131, "real", 21);
+    for (let rows = 1; rows <= 131; rows++) {
+      const part = values.subarray(0, rows * COLS);
+      const margins = b.predictDense({ values: part, rows, cols: COLS }, { type: 1 }).values;
+      assert.equal(firstMismatch(p.margins(part, rows), margins, 0), undefined, `${rows} rows`);
+    }
+    b.dispose();
+  });
+
+  it("packs only the nodes a walk reaches (XGBoost keeps pruned ones in its arrays)", () => {
+    const b = train({ objective: "binary:logistic", max_depth: 3 }, { classes: 2 }, 2);
+    type Tree = Record<string, unknown[]>;
+    const m = modelJson(b) as { learner: { gradient_booster: { model: { trees: Tree[] } } } };
+    const tree = m.learner.gradient_booster.model.trees[0]!;
+    const before = compileTreeModel(m)!;
+    // One unreachable leaf appended to every per-node array.
+    const n = tree.left_children!.length;
+    for (const key of Object.keys(tree)) {
+      const a = tree[key];
+      if (Array.isArray(a) && a.length === n) a.push(key.endsWith("children") ? -1 : 0);
+    }
+    assert.equal(tree.split_conditions!.length, n + 1);
+    const after = compileTreeModel(m)!;
+    assert.equal(after.numNodes, before.numNodes);
+    assert.deepEqual(after.spec.nodes, before.spec.nodes);
+    b.dispose();
+  });
+
+  it("refuses a spec whose walk could loop or read out of range, whoever made it", () => {
+    const b = train({ objective: "binary:logistic", max_depth: 3 }, { classes: 2 }, 2);
+    const spec = compiled(b).spec;
+    const edited = (change: (nodes: Int32Array, roots: Int32Array) => void) => {
+      const nodes = spec.nodes.slice();
+      const roots = spec.roots.slice();
+      change(nodes, roots);
+      return () => treePredictorFromSpec({ ...spec, nodes, roots }, "loop");
+    };
+    assert.throws(
+      edited((n) => {
+        n[1] = 0;
+      }),
+      /node 0 has its children at 0/,
+      "a child before its parent: a loop",
+    );
+    assert.throws(
+      edited((n) => {
+        n[1] = n.length - 3;
+      }),
+      /children at/,
+      "a right child past the end",
+    );
+    assert.throws(
+      edited((n) => {
+        n[0] = 2 * COLS;
+      }),
+      /feature 6/,
+    );
+    assert.throws(
+      edited((_, r) => {
+        r[1] = 4;
+      }),
+      /root at 4/,
+    );
+    assert.throws(() => treePredictorFromSpec({ ...spec, treeGroups: Int32Array.of(0, 1) }), /group 1/);
     b.dispose();
   });
 

@@ -1,174 +1,248 @@
 /**
- * Chooses, per loaded booster, which dense requests skip the native call and walk the trees in
- * JavaScript (`xgboost/tree-predictor.ts`): small ones whenever the JS predictor compiles the model
- * and agrees with the native predictor on a probe batch aimed at every leaf and branch direction
- * (so it can never give a silently different answer), and requests of any size when, on top of
- * that, the pool threads timed it faster than libxgboost after start-up (`timeJsPath`).
+ * Which code walks a booster's trees, per request size: libxgboost, or one of the JavaScript
+ * walkers of `xgboost/tree-predictor.ts` (the loop over typed arrays, or code generated per
+ * tree) — chosen from timings, never assumed, and only ever a walker already running at full
+ * speed.
+ *
+ * libxgboost serves from the first request. In the background, once the server is ready, a pool
+ * thread reads the model into the walkers' arrays, checks them against libxgboost on probe rows
+ * and times all of them at several request sizes (`xgboost/_tree-prepare.ts`). Each thread that
+ * will run a chosen walker then runs it until V8 has optimised it — the event loop's copy checked
+ * against libxgboost's margins and timed until it is as fast as it was timed — and only then does
+ * the choice take effect.
  */
+import type { Logger } from "../../node/logger.js";
 import {
   type Booster,
-  compileTreeModel,
   type DenseData,
+  firstMismatch,
   type Prediction,
-  probeBatch,
+  type PreparedTrees,
+  TIMED_ROWS,
+  type TreeKernel,
   type TreePredictor,
-  treeModelSupport,
+  treePredictorFromSpec,
+  type WalkerTiming,
   type XGBoostPool,
 } from "../../xgboost/index.js";
 
-/**
- * Rows × trees up to which a request uses the JS predictor whatever its speed on large batches.
- * Measured by `bench/predict.ts` (Node 20, one core, µs per call): native costs about 23 µs per
- * call before any tree is walked. On the iris model (60 trees of depth 3) JS takes 0.15 µs for
- * 1 row and 10.8 for 100 (native 23.1 and 43.3); on 100 trees of depth 6, 1.9 for 1 row, 13.6 for
- * 10 and 147 for 100 (native 25.0, 38.0 and 209), though native wins on large batches of that model
- * (170 vs 109 ms per 100,000 rows). So 10,000 keeps JS faster on both (100 rows of 100 trees).
- */
-export const DEFAULT_JS_WORK_LIMIT = 10_000;
+export { firstMismatch } from "../../xgboost/index.js";
+
+/** The code that walks the trees of a request. */
+export type Walker = "libxgboost" | TreeKernel;
 
 /**
- * Models with more trees (or rounds) stay native: the generated source grows with the trees, and
- * such a model spends its time in large requests, where timing decides anyway.
+ * How the walkers are chosen: timed per request size (the default), a JavaScript walker for every
+ * size without timing (`SAGEBREW_XGBOOST_JS=large`), or libxgboost alone (`SAGEBREW_XGBOOST_JS=off`).
  */
-export const MAX_JS_TREES = 500;
+export type WalkerMode = "timed" | "javascript" | "libxgboost";
 
-/** Values agree when within 1e-6, or 1e-6 relative for magnitudes above 1 (float32 steps exceed 1e-6 there). */
-const TOLERANCE = 1e-6;
-
-/** The JS predictor of one booster and the requests it serves. */
-export interface JsPath {
-  readonly predictor: TreePredictor;
-  /** Rows up to which a request is small enough for JS whatever its speed per row. */
-  readonly maxRows: number;
-  /**
-   * JS was faster than native per row when timed (`timeJsPath`), or is taken as such: it serves
-   * requests of any size. False until timed.
-   */
-  beatsNative: boolean;
-  /** Rows it was timed on, to warm the pool threads' copies with (`XGBoostPool.warmTrees`). */
-  readonly sample: DenseData;
-  /** Set while the handler times it: large requests wait for the outcome. */
-  timing?: Promise<void> | undefined;
-}
-
-/** How `beatsNative` is decided: timed (`timeJsPath`, after start-up), or fixed. */
-export type JsSpeedChoice = "measure" | "always" | "never";
-
-/** The outcome of `chooseJsPath`: a path, or `undefined` and why the native predictor stays. */
-export interface JsPathChoice {
-  readonly path: JsPath | undefined;
-  readonly reason: string;
+/** Requests of up to `upToRows` rows (any number when undefined) go to `walker`. */
+export interface SizeChoice {
+  readonly upToRows: number | undefined;
+  readonly walker: Walker;
 }
 
 /**
- * Compiles `booster` and checks parity on a probe batch. With `speed` `"measure"`, the path
- * serves small requests until `timeJsPath` has timed it (off the start-up path).
+ * Models of more nodes get no generated walker: its code costs memory in every thread (hundreds of
+ * bytes a node) and V8 optimises it only after many calls, where the loop walker is at full speed
+ * at once; measured in bench/RESULTS.md ("Serving realistic models").
+ */
+export const GENERATED_MAX_NODES = 16_384;
+
+/** A JavaScript walker must be this much faster than libxgboost to be chosen (timing noise). */
+const MARGIN = 0.9;
+
+/**
+ * The per-size choice from the timings: at each timed size the fastest walker (a JavaScript one
+ * only when under `MARGIN` × libxgboost's time), each choice covering the sizes down to the
+ * previous timed size, the last one every larger size too. Adjacent equal choices merge.
  *
- * @example const { path, reason } = chooseJsPath(booster, DEFAULT_JS_WORK_LIMIT);
+ * @example chooseBySize([{ rows: 1, libxgboost: 40, loop: 9 }, { rows: 64, libxgboost: 900, loop: 1400 }])
+ * // [{ upToRows: 1, walker: "loop" }, { upToRows: undefined, walker: "libxgboost" }]
  */
-export function chooseJsPath(
+export function chooseBySize(timings: readonly WalkerTiming[]): SizeChoice[] {
+  const out: SizeChoice[] = [];
+  const sorted = [...timings].sort((a, b) => a.rows - b.rows);
+  for (const [i, t] of sorted.entries()) {
+    let walker: Walker = "libxgboost";
+    let best = t.libxgboost * MARGIN;
+    for (const k of ["loop", "generated"] as const) {
+      const us = t[k];
+      if (us !== undefined && us < best) [walker, best] = [k, us];
+    }
+    const upToRows = i === sorted.length - 1 ? undefined : t.rows;
+    const last = out.at(-1);
+    if (last?.walker === walker) out[out.length - 1] = { upToRows, walker };
+    else out.push({ upToRows, walker });
+  }
+  return out.length ? out : [{ upToRows: undefined, walker: "libxgboost" }];
+}
+
+/** The walker for a request of `rows` rows. */
+export function walkerFor(choice: readonly SizeChoice[], rows: number): Walker {
+  for (const c of choice) if (c.upToRows === undefined || rows <= c.upToRows) return c.walker;
+  return "libxgboost";
+}
+
+/** One booster's walkers: libxgboost until `prepareWalkers` has installed a timed choice. */
+export class BoosterWalkers {
+  /** What serves each request size; libxgboost for every size until the walkers are ready. */
+  bySize: readonly SizeChoice[] = [{ upToRows: undefined, walker: "libxgboost" }];
+  /** The walkers built on the event loop's thread, and those warmed on the pool's threads. */
+  readonly here = new Map<TreeKernel, TreePredictor>();
+  readonly onPool = new Map<TreeKernel, TreePredictor>();
+  /** Set while the walkers are prepared; resolves when they are installed (or not). */
+  preparing: Promise<void> | undefined;
+  /** Why the walkers serve or do not, and their timings, for the log and tests. */
+  reason = "not prepared yet";
+  timings: readonly WalkerTiming[] = [];
+
+  constructor(readonly mode: WalkerMode) {}
+
+  /** The prediction for `data` on this thread by the walker chosen for its size, or `undefined` (libxgboost). */
+  predictHere(data: DenseData): Prediction | undefined {
+    const kind = walkerFor(this.bySize, data.rows);
+    const p = kind === "libxgboost" ? undefined : this.here.get(kind);
+    if (!p || data.cols !== p.numFeatures) return undefined;
+    const values = p.predict(data.values, data.rows);
+    if (!values) return undefined;
+    return { values, shape: p.width === 1 ? [data.rows] : [data.rows, p.width] };
+  }
+
+  /** The pool-warmed walker chosen for `rows` rows, or `undefined` (libxgboost). */
+  poolWalker(rows: number): TreePredictor | undefined {
+    const kind = walkerFor(this.bySize, rows);
+    return kind === "libxgboost" ? undefined : this.onPool.get(kind);
+  }
+}
+
+/** Options of `prepareWalkers`. */
+export interface PrepareWalkersOptions {
+  readonly generatedMaxNodes: number;
+  /** Requests of at most this many rows run on the event loop (the rest on the pool). */
+  readonly syncRows: number;
+  readonly logger: Logger;
+  readonly file: string | undefined;
+}
+
+/**
+ * Prepares `w`'s walkers in the background (a pool thread builds, checks and times them), warms
+ * the chosen ones where they will run, then installs the choice and logs it
+ * (`xgboost walkers`). Never rejects: a failure leaves libxgboost serving, logged.
+ */
+export function prepareWalkers(
+  w: BoosterWalkers,
   booster: Booster,
-  workLimit: number = DEFAULT_JS_WORK_LIMIT,
-  speed: JsSpeedChoice = "measure",
-): JsPathChoice {
-  if (workLimit < 1) return { path: undefined, reason: "disabled (work limit 0)" };
-  const treeLimit = Math.min(workLimit, MAX_JS_TREES);
-  const beyond = treeLimit === workLimit ? `the work limit ${workLimit}` : `${MAX_JS_TREES}`;
-  // Trees ≥ rounds: a large model is turned down before it is saved and parsed as JSON.
-  const rounds = booster.boostedRounds;
-  if (rounds > treeLimit) return { path: undefined, reason: `${rounds} rounds exceed ${beyond}` };
-  let json: unknown;
-  try {
-    json = JSON.parse(booster.save("json").toString("utf8"));
-  } catch (e) {
-    return { path: undefined, reason: `cannot read the model as JSON: ${(e as Error).message}` };
+  pool: XGBoostPool,
+  o: PrepareWalkersOptions,
+): Promise<void> {
+  if (w.mode === "libxgboost") {
+    w.reason = "libxgboost only (SAGEBREW_XGBOOST_JS=off)";
+    return Promise.resolve();
   }
-  const predictor = compileTreeModel(json);
-  if (!predictor) return { path: undefined, reason: `unsupported model: ${treeModelSupport(json)}` };
-  if (predictor.numTrees > treeLimit)
-    return { path: undefined, reason: `${predictor.numTrees} trees exceed ${beyond}` };
-  const maxRows = Math.floor(workLimit / Math.max(1, predictor.numTrees));
-  const probe = probeBatch(predictor);
-  const data = { values: probe.values, rows: probe.rows, cols: predictor.numFeatures };
-  let native: Float32Array;
-  try {
-    native = booster.predictDense(data).values;
-  } catch (e) {
-    return { path: undefined, reason: `native prediction of the probe failed: ${(e as Error).message}` };
-  }
-  const js = predictor.predict(probe.values, probe.rows);
-  const mismatch = firstMismatch(js, native);
-  if (mismatch !== undefined) return { path: undefined, reason: `parity check failed: ${mismatch}` };
-  const agrees = `agrees with native on ${probe.rows} probe rows within ${TOLERANCE}`;
-  return {
-    path: { predictor, maxRows, beatsNative: speed === "always", sample: sampleRows(predictor, probe) },
-    reason: speed === "measure" ? agrees : `${agrees}; ${speed} for large requests`,
-  };
+  w.preparing = (async () => {
+    const prepared = await booster.prepareTreesAsync({
+      generatedMaxNodes: o.generatedMaxNodes,
+      time: w.mode === "timed",
+    });
+    w.reason = prepared.reason;
+    w.timings = prepared.timings;
+    if (!prepared.spec || !prepared.check) return;
+    const kernels = prepared.kernels;
+    const chosen =
+      w.mode === "timed"
+        ? chooseBySize(prepared.timings)
+        : [
+            {
+              upToRows: undefined,
+              walker: kernels.includes("generated") ? "generated" : "loop",
+            } as SizeChoice,
+          ];
+    const needed = (onLoop: boolean) =>
+      new Set(
+        ([...TIMED_ROWS] as number[])
+          .filter((r) => r <= o.syncRows === onLoop)
+          .concat(onLoop ? [] : [Number.MAX_SAFE_INTEGER])
+          .map((r) => walkerFor(chosen, r))
+          .filter((k): k is TreeKernel => k !== "libxgboost"),
+      );
+    for (const kind of needed(true)) {
+      const p = treePredictorFromSpec(prepared.spec, kind);
+      const reference = prepared.timings.find((t) => t.rows === 64)?.[kind];
+      const warm = await warmOnEventLoop(p, prepared.check, reference);
+      if (warm !== true) {
+        w.reason += `; the ${kind} walker stays off on the event loop: ${warm}`;
+        return;
+      }
+      w.here.set(kind, p);
+    }
+    for (const kind of needed(false)) {
+      const p = treePredictorFromSpec(prepared.spec, kind);
+      // Large batches, as the pool's requests are: V8 optimises the walk within the first of them.
+      const { values, rows } = prepared.check;
+      const big = new Float32Array(1024 * p.numFeatures);
+      for (let r = 0; r < 1024; r += rows)
+        big.set(values.subarray(0, Math.min(rows, 1024 - r) * p.numFeatures), r * p.numFeatures);
+      await pool.warmTrees(p, big, 1024);
+      w.onPool.set(kind, p);
+    }
+    w.bySize = chosen;
+  })()
+    .catch((e: unknown) => {
+      w.reason = `walkers not prepared: ${(e as Error).message}`;
+    })
+    .finally(() => {
+      w.preparing = undefined;
+      o.logger.info("xgboost walkers", {
+        file: o.file,
+        bySize: w.bySize.map((c) => ({ upToRows: c.upToRows ?? null, walker: c.walker })),
+        reason: w.reason,
+        ...(w.timings.length ? { timed: describeTimings(w.timings) } : {}),
+      });
+    });
+  return w.preparing;
 }
+
+/** `1 row: libxgboost 41 µs, loop 9.2, generated 7.5; 64 rows: …` */
+function describeTimings(timings: readonly WalkerTiming[]): string {
+  const n = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  return timings
+    .map(
+      (t) =>
+        `${t.rows} row${t.rows === 1 ? "" : "s"}: libxgboost ${n(t.libxgboost)} µs, loop ${n(t.loop)}` +
+        (t.generated === undefined ? "" : `, generated ${n(t.generated)}`),
+    )
+    .join("; ");
+}
+
+/** Slices of warm-up on the event loop before giving up on reaching the timed speed. */
+const WARM_SLICES = 200;
 
 /**
- * Times the JS predictor of `path` against `booster`'s native one on `pool`'s threads and sets
- * `path.beatsNative`; resolves to the figures, e.g. `130 ns per row in JS, 430 native`. The
- * threads first run the JS predictor a few times (`XGBoostPool.warmTrees`: V8 optimises new code
- * after some runs, and a server runs it hot); then each side runs 3 times on `path.sample`,
- * alternating, best run counted. Nothing runs on the calling thread but hand-offs, so `/ping`
- * and small requests are served meanwhile.
+ * Runs `p` on the check rows in slices, one per turn of the event loop (requests are served in
+ * between), until V8 has optimised it: the median of its last 5 runs within 1.5 × the time the
+ * pool thread measured (`reference`, for 64 rows), or 30 runs when untimed. The first run's
+ * margins must be libxgboost's, bit for bit. Resolves `true`, or why not.
  */
-export async function timeJsPath(booster: Booster, path: JsPath, pool: XGBoostPool): Promise<string> {
-  const { values, rows } = path.sample;
-  await pool.warmTrees(path.predictor, values, rows);
-  let js = Number.POSITIVE_INFINITY;
-  let native = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 3; i++) {
-    let t = performance.now();
-    await pool.predictTrees(path.predictor, values, rows);
-    js = Math.min(js, performance.now() - t);
-    t = performance.now();
-    await booster.predictDenseAsync(path.sample);
-    native = Math.min(native, performance.now() - t);
+export async function warmOnEventLoop(
+  p: TreePredictor,
+  check: NonNullable<PreparedTrees["check"]>,
+  reference: number | undefined,
+): Promise<true | string> {
+  const last: number[] = [];
+  for (let i = 0; i < WARM_SLICES; i++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const t = performance.now();
+    const m = p.margins(check.values, check.rows);
+    last.push(((performance.now() - t) * 1000 * 64) / check.rows);
+    if (i === 0) {
+      const mismatch = firstMismatch(m, check.margins, 0);
+      if (mismatch !== undefined) return `its margins differ from libxgboost's on this thread: ${mismatch}`;
+    }
+    if (last.length > 5) last.shift();
+    const sorted = [...last].sort((a, b) => a - b);
+    if (reference === undefined ? i >= 29 : i >= 4 && sorted[2]! <= 1.5 * reference) return true;
   }
-  path.beatsNative = js < native;
-  return `${Math.round((js * 1e6) / rows)} ns per row in JS, ${Math.round((native * 1e6) / rows)} native`;
-}
-
-/** Row × tree visits per timed run: a few ms of native work (iris: 4,096 rows). */
-const TIMED_WORK = 2_000_000;
-
-/**
- * Rows for timing and warming a predictor: its probe rows repeated to 256–4,096 rows (fewer for
- * more trees: about `TIMED_WORK` row × tree visits).
- */
-function sampleRows(p: TreePredictor, probe: { values: Float32Array; rows: number }): DenseData {
-  const cols = p.numFeatures;
-  const rows = Math.max(256, Math.min(4096, Math.floor(TIMED_WORK / Math.max(1, p.numTrees))));
-  const values = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const from = (r % probe.rows) * cols;
-    values.set(probe.values.subarray(from, from + cols), r * cols);
-  }
-  return { values, rows, cols };
-}
-
-/** Where two predictions differ beyond the tolerance, or `undefined` when they agree. */
-export function firstMismatch(js: Float32Array | undefined, native: Float32Array): string | undefined {
-  if (!js || js.length !== native.length)
-    return `${js?.length ?? "no"} values from JavaScript, ${native.length} from native`;
-  for (let i = 0; i < js.length; i++) {
-    const a = js[i]!;
-    const b = native[i]!;
-    if (Number.isNaN(a) && Number.isNaN(b)) continue;
-    if (!(Math.abs(a - b) <= TOLERANCE * Math.max(1, Math.abs(b))))
-      return `value ${i} is ${a} in JavaScript, ${b} native`;
-  }
-  return undefined;
-}
-
-/** The JS prediction for `data` on this thread, or `undefined` when the request should go native. */
-export function predictJs(path: JsPath | undefined, data: DenseData): Prediction | undefined {
-  if (!path || !(data.rows <= path.maxRows || path.beatsNative)) return undefined;
-  if (data.cols !== path.predictor.numFeatures) return undefined;
-  const values = path.predictor.predict(data.values, data.rows);
-  if (!values) return undefined;
-  const width = path.predictor.width;
-  return { values, shape: width === 1 ? [data.rows] : [data.rows, width] };
+  return `it ran at ${last[2]?.toFixed(0)} µs per 64 rows after ${WARM_SLICES} runs, not near the ${reference?.toFixed(0)} µs timed`;
 }

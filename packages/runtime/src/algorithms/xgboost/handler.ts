@@ -15,14 +15,7 @@ import { MEDIA } from "../../contract/index.js";
 import { SagebrewError } from "../../errors/index.js";
 import { builtinCodecs, decodeWith, type InvocationContext, type ModelHandler } from "../../serving/index.js";
 import { type Booster, type DenseData, type Prediction, XGBoostPool } from "../../xgboost/index.js";
-import {
-  chooseJsPath,
-  DEFAULT_JS_WORK_LIMIT,
-  type JsPath,
-  type JsSpeedChoice,
-  predictJs,
-  timeJsPath,
-} from "./_js-path.js";
+import { BoosterWalkers, GENERATED_MAX_NODES, prepareWalkers, type WalkerMode } from "./_js-path.js";
 import { type LoadedXGBoost, loadXGBoostDir } from "./_model.js";
 import {
   checkOutputKeys,
@@ -55,15 +48,14 @@ export interface XGBoostHandlerOptions {
   /** A pool to use instead of one sized by `SAGEMAKER_MODEL_SERVER_WORKERS` (not closed by the handler). */
   pool?: XGBoostPool;
   /**
-   * Row × tree visits up to which a dense request walks the trees in JavaScript, for a model that
-   * passed the parity check at load. 0 disables. Default `DEFAULT_JS_WORK_LIMIT`.
+   * Which code walks the trees of dense requests: the fastest per request size of libxgboost and
+   * the JavaScript walkers, timed after start-up (`"timed"`, the default; libxgboost serves until
+   * then); a JavaScript walker for every size, untimed (`"javascript"`, as `SAGEBREW_XGBOOST_JS=large`);
+   * or libxgboost alone (`"libxgboost"`, as `SAGEBREW_XGBOOST_JS=off`). Wins over the variable.
    */
-  jsWorkLimit?: number;
-  /**
-   * Whether the JavaScript predictor also serves large requests: when the pool threads timed it
-   * faster than libxgboost after start-up (`"measure"`, the default), or always, or never.
-   */
-  jsSpeed?: JsSpeedChoice;
+  walkers?: WalkerMode;
+  /** Nodes (all trees) up to which the generated JavaScript walker is built. Default `GENERATED_MAX_NODES`. */
+  generatedMaxNodes?: number;
   /** The codecs requests are decoded with. Default: the built-in ones. */
   codecs?: CodecRegistry;
 }
@@ -73,10 +65,8 @@ export interface XGBoostServingModel extends LoadedXGBoost {
   readonly pool: XGBoostPool;
   readonly ownsPool: boolean;
   readonly keys: readonly OutputKey[] | undefined;
-  /** Per booster, the JavaScript predictor for small dense requests (`undefined`: native only). */
-  readonly jsPaths?: readonly (JsPath | undefined)[];
-  /** Whether the JavaScript predictors are timed for large requests, or were told. */
-  readonly jsSpeed?: JsSpeedChoice;
+  /** Per booster, which code walks its trees for each request size (libxgboost until timed). */
+  readonly walkers?: readonly BoosterWalkers[];
 }
 
 /** Predictions for a batch of rows, with what encoding needs to know about the model. */
@@ -100,11 +90,10 @@ export function createXGBoostHandler(
 ): ModelHandler<XGBoostServingModel, Dataset, XGBoostPrediction> {
   const syncWorkLimit = options.syncWorkLimit ?? DEFAULT_SYNC_WORK_LIMIT;
   const codecs = options.codecs ?? builtinCodecs();
-  // Options win over SAGEBREW_XGBOOST_JS (`off`: no JavaScript; `large`: it for every size, untimed).
-  const jsWorkLimit = (c: ServingConfig) =>
-    options.jsWorkLimit ?? (c.xgboostJs === "off" ? 0 : DEFAULT_JS_WORK_LIMIT);
-  const jsSpeed = (c: ServingConfig): JsSpeedChoice =>
-    options.jsSpeed ?? (c.xgboostJs === "large" ? "always" : "measure");
+  // Options win over SAGEBREW_XGBOOST_JS (`off`: libxgboost alone; `large`: JavaScript for every size, untimed).
+  const walkerMode = (c: ServingConfig): WalkerMode =>
+    options.walkers ??
+    (c.xgboostJs === "off" ? "libxgboost" : c.xgboostJs === "large" ? "javascript" : "timed");
   return {
     name: "xgboost",
     contentTypes: [MEDIA.csv, MEDIA.json, MEDIA.jsonlines, MEDIA.libsvm, MEDIA.xLibsvm, MEDIA.recordio],
@@ -125,49 +114,29 @@ export function createXGBoostHandler(
         trees: loaded.trees,
         poolThreads: pool.size,
       });
-      const speed = jsSpeed(config);
-      const jsPaths = loaded.boosters.map((b, i) => {
-        const { path, reason } = chooseJsPath(b, jsWorkLimit(config), speed);
-        const file = loaded.files[i];
-        logger.info("xgboost prediction path", {
-          file,
-          path: path ? "javascript" : "native",
-          jsMaxRows: path ? (path.beatsNative ? "any" : path.maxRows) : 0,
-          reason,
-        });
-        return path;
-      });
-      return { ...loaded, pool, ownsPool: options.pool === undefined, keys, jsPaths, jsSpeed: speed };
+      const mode = walkerMode(config);
+      const walkers = loaded.boosters.map(() => new BoosterWalkers(mode));
+      return { ...loaded, pool, ownsPool: options.pool === undefined, keys, walkers };
     },
 
     async warmup(model, { logger }) {
       const row = new Float32Array(model.numFeatures).fill(Number.NaN);
       for (const b of model.boosters) b.predictDense({ values: row, rows: 1, cols: model.numFeatures });
-      // The pool threads (for large requests) start in the background, and time the JavaScript
-      // predictors against libxgboost (readiness does not wait; large requests do); those that
-      // win serve large requests too. Either way the threads have run them hot by then.
+      // libxgboost serves from here. The pool threads (for large requests) start in the
+      // background, and one of them prepares the JavaScript walkers of each booster: checked,
+      // timed against libxgboost per request size, warmed where they will run; a walker takes
+      // the sizes it wins only then (`_js-path.ts`). Readiness waits for none of it.
       model.pool.start();
+      const syncRows = Math.floor(syncWorkLimit / Math.max(1, model.trees));
       model.boosters.forEach((b, i) => {
-        const path = model.jsPaths?.[i];
-        if (!path) return;
-        if (path.beatsNative) {
-          model.pool.warmTrees(path.predictor, path.sample.values, path.sample.rows).catch(() => undefined);
-          return;
-        }
-        if (model.jsSpeed !== "measure") return;
-        path.timing = timeJsPath(b, path, model.pool)
-          .then(
-            (timed) =>
-              logger.info("xgboost prediction speed", {
-                file: model.files[i],
-                largeRequests: path.beatsNative ? "javascript" : "native",
-                timed,
-              }),
-            () => undefined, // the model was closed meanwhile
-          )
-          .finally(() => {
-            path.timing = undefined;
-          });
+        const w = model.walkers?.[i];
+        if (!w) return;
+        void prepareWalkers(w, b, model.pool, {
+          generatedMaxNodes: options.generatedMaxNodes ?? GENERATED_MAX_NODES,
+          syncRows,
+          logger,
+          file: model.files[i],
+        });
       });
     },
 
@@ -193,9 +162,9 @@ export function createXGBoostHandler(
       const sync = work <= syncWorkLimit;
       const parts = model.boosters.map((b, i) => {
         if (features.kind !== "dense") return sync ? b.predictCsr(features) : b.predictCsrAsync(features);
-        const path = model.jsPaths?.[i];
-        if (sync) return predictJs(path, features) ?? b.predictDense(features);
-        return onPool(model.pool, b, path, features, work);
+        const w = model.walkers?.[i];
+        if (sync) return w?.predictHere(features) ?? b.predictDense(features);
+        return onPool(model.pool, b, w, features, work);
       });
       if (sync) return combine(parts as Prediction[], features.rows, model);
       return Promise.all(parts).then((done) => combine(done, features.rows, model));
@@ -206,7 +175,10 @@ export function createXGBoostHandler(
     },
 
     async close(model) {
-      for (const p of model.jsPaths ?? []) if (p) model.pool.forgetTrees(p.predictor);
+      for (const w of model.walkers ?? []) {
+        await w.preparing;
+        for (const p of w.onPool.values()) model.pool.forgetTrees(p);
+      }
       for (const b of model.boosters) b.dispose();
       if (model.ownsPool) await model.pool.close();
     },
@@ -216,29 +188,27 @@ export function createXGBoostHandler(
 const NL = 10;
 
 /**
- * A large dense prediction on the pool: in JavaScript when that was timed faster than libxgboost,
- * else native; split into contiguous runs of rows over the pool's threads when it is large enough
- * (a batch transform's request uses every core, one part per core), the parts' values joined in
- * order.
+ * A large dense prediction on the pool, by the walker chosen for its size (libxgboost until the
+ * JavaScript walkers are timed and warm); split into contiguous runs of rows over the pool's
+ * threads when it is large enough (a batch transform's request uses every core, one part per
+ * core), the parts' values joined in order.
  */
 function onPool(
   pool: XGBoostPool,
   b: Booster,
-  path: JsPath | undefined,
+  w: BoosterWalkers | undefined,
   f: DenseData,
   work: number,
 ): Promise<Prediction> {
-  // A request that comes while the pool threads are still starting and timing the JavaScript
-  // predictor waits for them (it would wait for the threads anyway), then takes the faster path.
-  if (path?.timing) return path.timing.then(() => onPool(pool, b, path, f, work));
+  const n = Math.max(1, Math.min(pool.parallelism, Math.floor(work / SPLIT_WORK), f.rows));
+  const walker = w?.poolWalker(Math.ceil(f.rows / n));
   const run = (part: DenseData): Promise<Prediction> =>
-    path?.beatsNative
-      ? pool.predictTrees(path.predictor, part.values, part.rows).then((values) => ({
+    walker
+      ? pool.predictTrees(walker, part.values, part.rows).then((values) => ({
           values,
-          shape: path.predictor.width === 1 ? [part.rows] : [part.rows, path.predictor.width],
+          shape: walker.width === 1 ? [part.rows] : [part.rows, walker.width],
         }))
       : b.predictDenseAsync(part);
-  const n = Math.max(1, Math.min(pool.parallelism, Math.floor(work / SPLIT_WORK), f.rows));
   if (n === 1) return run(f);
   const per = Math.ceil(f.rows / n);
   const parts: Promise<Prediction>[] = [];
