@@ -34,14 +34,17 @@ export {
 export type {
   CreateEndpointConfigInput,
   CreateEndpointInput,
+  CreateHyperParameterTuningJobRequest,
   CreateModelInput,
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
   DescribeEndpointConfigOutput,
   DescribeEndpointOutput,
+  DescribeHyperParameterTuningJobResponse,
   DescribeModelOutput,
   DescribeTrainingJobResponse,
   DescribeTransformJobResponse,
+  HyperParameterTrainingJobSummary,
   UpdateEndpointInput,
 } from "./sagemaker.js";
 export {

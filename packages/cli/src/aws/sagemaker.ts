@@ -8,14 +8,17 @@
 import type {
   CreateEndpointConfigInput,
   CreateEndpointInput,
+  CreateHyperParameterTuningJobRequest,
   CreateModelInput,
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
   DescribeEndpointConfigOutput,
   DescribeEndpointOutput,
+  DescribeHyperParameterTuningJobResponse,
   DescribeModelOutput,
   DescribeTrainingJobResponse,
   DescribeTransformJobResponse,
+  HyperParameterTrainingJobSummary,
   UpdateEndpointInput,
 } from "@aws-sdk/client-sagemaker";
 import { SagebrewError } from "@sagebrew/runtime/core";
@@ -26,14 +29,17 @@ import { awsError, errorType, isNotFound } from "./errors.js";
 export type {
   CreateEndpointConfigInput,
   CreateEndpointInput,
+  CreateHyperParameterTuningJobRequest,
   CreateModelInput,
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
   DescribeEndpointConfigOutput,
   DescribeEndpointOutput,
+  DescribeHyperParameterTuningJobResponse,
   DescribeModelOutput,
   DescribeTrainingJobResponse,
   DescribeTransformJobResponse,
+  HyperParameterTrainingJobSummary,
   UpdateEndpointInput,
 };
 
@@ -67,6 +73,11 @@ export interface SageMakerApi {
   createTransformJob(input: CreateTransformJobRequest): Promise<void>;
   describeTransformJob(name: string): Promise<DescribeTransformJobResponse | undefined>;
   stopTransformJob(name: string): Promise<void>;
+  createHyperParameterTuningJob(input: CreateHyperParameterTuningJobRequest): Promise<void>;
+  describeHyperParameterTuningJob(name: string): Promise<DescribeHyperParameterTuningJobResponse | undefined>;
+  /** Every training job of a tuning job (all pages, in SageMaker's default order). */
+  listTrainingJobsForHyperParameterTuningJob(name: string): Promise<HyperParameterTrainingJobSummary[]>;
+  stopHyperParameterTuningJob(name: string): Promise<void>;
   /** The newest resources of a kind (newest first), at most `max`. */
   list(kind: Exclude<ResourceKind, "endpoint-config">, max: number): Promise<ResourceSummary[]>;
   /** The tags of a resource, as a record. */
@@ -210,6 +221,52 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
         name,
         `stop transform job ${name}`,
         new sdk.StopTransformJobCommand({ TransformJobName: name }),
+      );
+    },
+    async createHyperParameterTuningJob(input) {
+      const name = input.HyperParameterTuningJobName ?? "";
+      await send(
+        "CreateHyperParameterTuningJob",
+        name,
+        `create tuning job ${name}`,
+        new sdk.CreateHyperParameterTuningJobCommand(input),
+      );
+    },
+    describeHyperParameterTuningJob: (name) =>
+      describe(
+        "DescribeHyperParameterTuningJob",
+        name,
+        "tuning job",
+        new sdk.DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }),
+      ),
+    async listTrainingJobsForHyperParameterTuningJob(name) {
+      const out: HyperParameterTrainingJobSummary[] = [];
+      let token: string | undefined;
+      do {
+        const page = await send<{
+          TrainingJobSummaries?: HyperParameterTrainingJobSummary[];
+          NextToken?: string;
+        }>(
+          "ListTrainingJobsForHyperParameterTuningJob",
+          name,
+          `list the training jobs of tuning job ${name}`,
+          new sdk.ListTrainingJobsForHyperParameterTuningJobCommand({
+            HyperParameterTuningJobName: name,
+            MaxResults: 100,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        );
+        out.push(...(page.TrainingJobSummaries ?? []));
+        token = page.NextToken;
+      } while (token);
+      return out;
+    },
+    async stopHyperParameterTuningJob(name) {
+      await send(
+        "StopHyperParameterTuningJob",
+        name,
+        `stop tuning job ${name}`,
+        new sdk.StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }),
       );
     },
     async list(kind, max) {

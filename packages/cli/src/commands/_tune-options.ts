@@ -165,7 +165,7 @@ export async function tuningOptionsFrom(
     ranges: values.range.map((r) => parseRange(r, declared)),
     ...(maxJobs !== undefined ? { maxJobs } : {}),
     ...(maxParallel !== undefined ? { maxParallel } : {}),
-    ...(runtime !== undefined ? { maxRuntimeSeconds: runtime } : {}),
+    ...(runtime !== undefined ? { maxTuningSeconds: runtime } : {}),
     ...(early ? { earlyStopping: early } : {}),
     ...(minResource !== undefined || maxResource !== undefined
       ? {

@@ -95,7 +95,13 @@ export function modelSource(arg: string, cwd: string, isJobName: (text: string) 
   return { kind: "training-job", name: arg };
 }
 
-function printOutcome(io: CommandIo, r: DeployResult, waitMinutes: number, serverless: boolean): number {
+/** Prints how a deploy ended; resolves to the exit code (also for `sagebrew tune --deploy`). */
+export function printOutcome(
+  io: CommandIo,
+  r: DeployResult,
+  waitMinutes: number,
+  serverless: boolean,
+): number {
   switch (r.outcome) {
     case "in-service":
       io.stdout.write(

@@ -19,7 +19,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: "tune",
     summary:
-      "Tune hyperparameters as a SageMaker tuning job does (Bayesian, Random, Grid, Hyperband), on this machine.",
+      "Tune hyperparameters as a SageMaker tuning job (Bayesian, Random, Grid, Hyperband), here or on SageMaker (--instance-type ml.*).",
     load: async () => (await import("./tune.js")).tuneCommand,
   },
   {

@@ -12,6 +12,12 @@ import {
   tuningOptionsFrom,
   xgboostDeclarations,
 } from "./_tune-options.js";
+import {
+  refuseSageMakerTuneOptions,
+  SAGEMAKER_TUNE_HELP,
+  SAGEMAKER_TUNE_OPTIONS,
+  tuneOnSageMakerCommand,
+} from "./_tune-sagemaker.js";
 import { resolveMlDir } from "./train.js";
 import type { Command, CommandIo } from "./types.js";
 
@@ -37,14 +43,21 @@ ${TUNE_HELP}
   --plain                    print one line per event even on a terminal (default: a live leaderboard)
   -h, --help                 show this help
 
-Exit codes: 0 the tuning job completed with a best training job, 1 bad input or no training job
-succeeded, 130 stopped (Ctrl-C stops every running training job after its current round).
+${SAGEMAKER_TUNE_HELP}
+
+Exit codes: 0 the tuning job completed with a best training job, 1 a job SageMaker would refuse, or
+no training job succeeded, 2 wrong usage, 130 stopped (here, Ctrl-C stops every running training job
+after its current round).
 
 Examples:
   sagebrew tune examples/iris-xgboost/local_test/tune_dir --objective validation:mlogloss \\
     --range eta=0.05:0.5:log --range max_depth=2:6 --max-jobs 12 --max-parallel 2
   sagebrew tune examples/iris-xgboost/local_test/tune_dir --objective validation:merror \\
     --strategy grid --range max_depth=2,3,4 --range eta=0.1,0.3
+  sagebrew tune examples/iris-xgboost/local_test/tune_dir --objective validation:mlogloss \\
+    --range eta=0.05:0.5:log --range max_depth=2:6 --max-jobs 20 --max-parallel 4 \\
+    --instance-type ml.m5.xlarge --image iris-xgboost:dev \\
+    --role arn:aws:iam::123456789012:role/SageMakerRole --download --deploy iris
 `;
 
 function short(v: number | undefined): string {
@@ -169,10 +182,32 @@ export const tuneCommand: Command = {
         algorithm: { type: "string" },
         threads: { type: "string" },
         plain: { type: "boolean" },
+        ...SAGEMAKER_TUNE_OPTIONS,
       },
       HELP,
     );
     const root = resolveMlDir(onePositional(parsed.positionals, "directory"), io.cwd);
-    return tuneHere(root, parsed.values, io);
+    const v = parsed.values;
+    // One command, two places, as the Python SDK's instance_type: ml.* means a SageMaker tuning job.
+    if (v["instance-type"] !== undefined) {
+      for (const flag of ["algorithm", "threads"] as const) {
+        if (v[flag] !== undefined)
+          throw new SagebrewError(
+            "SB_USAGE",
+            `--${flag} is for tuning here: on SageMaker the image's train runs its own`,
+          );
+      }
+      if (!existsSync(root)) throw new SagebrewError("SB_USAGE", `directory ${root} does not exist`);
+      const tuning = await tuningOptionsFrom(v, await xgboostDeclarations());
+      const metric = metricFlags(v.metric);
+      return tuneOnSageMakerCommand(
+        root,
+        tuning,
+        { ...v, ...(metric ? { metric } : { metric: undefined }) },
+        io,
+      );
+    }
+    refuseSageMakerTuneOptions(v);
+    return tuneHere(root, v, io);
   },
 };

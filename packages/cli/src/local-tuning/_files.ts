@@ -164,3 +164,16 @@ export async function readParents(
   }
   return out;
 }
+
+/**
+ * The request and the final view of a tuning job that ran elsewhere (on SageMaker), written as a
+ * job run here writes them: `tuning-job.json`, `summary.json`.
+ */
+export async function writeTuningSummary(
+  dir: string,
+  job: { readonly request: unknown; readonly view: unknown },
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeJson(join(dir, "tuning-job.json"), job.request);
+  await writeJson(join(dir, "summary.json"), job.view);
+}

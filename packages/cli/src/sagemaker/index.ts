@@ -36,6 +36,13 @@ import {
   type TransformJobResult,
   runTransformJob as transformFlow,
 } from "./transform-job.js";
+import {
+  type TuningJobOptions,
+  type TuningJobResult,
+  type TuningJobView,
+  tuneOnSageMaker as tuneFlow,
+  tuningJobView,
+} from "./tuning-job.js";
 
 export type { AccountApi, EndpointRuntimeApi, LogEvent, LogsApi, S3Api, SageMakerApi } from "../aws/index.js";
 export {
@@ -62,6 +69,7 @@ export type { LogSource } from "./logs.js";
 export { modelDirectory, type PackedModel, packModel, unpackModel } from "./model-archive.js";
 export type { TrainingJobOptions, TrainingJobResult } from "./training-job.js";
 export type { TransformJobOptions, TransformJobResult } from "./transform-job.js";
+export type { TuningJobOptions, TuningJobResult, TuningJobView, TuningTrial } from "./tuning-job.js";
 
 /** How an API call reaches AWS and reports progress. */
 export interface SageMakerCallOptions {
@@ -195,4 +203,52 @@ export async function streamLogs(
     ...(options.pollSeconds !== undefined ? { pollSeconds: options.pollSeconds } : {}),
     reporter,
   });
+}
+
+/**
+ * Runs a hyperparameter tuning job on SageMaker from an /opt/ml-shaped directory (its training job
+ * definition is the one `trainOnSageMaker` would send: channels synced to S3, a local image pushed
+ * and pinned) and follows it to its end (unless `wait: false`); `onUpdate` receives the leaderboard
+ * at every poll, `downloadTo` receives the best model with the summary and pictures.
+ *
+ * @throws SagebrewError SB_TUNING for a job SageMaker would refuse (the rule named), SB_USAGE for
+ *   bad options, SB_AWS for a failed call.
+ * @example
+ * import { tuneOnSageMaker } from "sagebrew";
+ * const r = await tuneOnSageMaker({
+ *   dir: "local_test/tune_dir",
+ *   image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/iris@sha256:…",
+ *   role: "arn:aws:iam::123456789012:role/SageMakerRole",
+ *   instanceType: "ml.m5.xlarge",
+ *   objective: "validation:mlogloss",
+ *   ranges: [{ kind: "Continuous", name: "eta", min: 0.05, max: 0.5, scaling: "Logarithmic" }],
+ *   maxJobs: 20,
+ *   maxParallel: 4,
+ *   aws: { region: "eu-west-1" },
+ * });
+ * console.log(r.view.best?.name, r.bestModelArtifact);
+ */
+export function tuneOnSageMaker(options: TuningJobOptions & SageMakerCallOptions): Promise<TuningJobResult> {
+  return tuneFlow(clientsOf(options), options, options.reporter ?? SILENT);
+}
+
+/**
+ * A tuning job as DescribeHyperParameterTuningJob and the list of its training jobs show it: its
+ * status, counters, best training job and every training job with its hyperparameters and final
+ * objective; undefined when no tuning job has that name.
+ *
+ * @throws SagebrewError SB_AWS for a failed call.
+ * @example
+ * import { describeTuningJob } from "sagebrew";
+ * const job = await describeTuningJob("iris-tune-260301-102030", { aws: { region: "eu-west-1" } });
+ * console.log(job?.status, job?.best?.final, job?.trials.length);
+ */
+export async function describeTuningJob(
+  name: string,
+  options: SageMakerCallOptions = {},
+): Promise<TuningJobView | undefined> {
+  const clients = clientsOf(options);
+  const d = await clients.sagemaker.describeHyperParameterTuningJob(name);
+  if (!d) return undefined;
+  return tuningJobView(d, await clients.sagemaker.listTrainingJobsForHyperParameterTuningJob(name));
 }

@@ -298,21 +298,18 @@ export async function downloadModel(
 }
 
 /**
- * Runs a training job on SageMaker and (by default) waits for it.
+ * The CreateTrainingJob request of a job, ready to send: options checked, the directory read, its
+ * local channels synced to S3, the bucket resolved and a local image pushed and pinned. What
+ * `trainOnSageMaker` sends, and what a tuning job's training job definition is made of.
  *
  * @throws SagebrewError SB_USAGE for bad options, SB_CONFIG_INVALID for an unreadable directory,
  *   SB_AWS when a call fails.
- * @example
- * const job = await trainOnSageMaker(sdkClients(), {
- *   dir: "local_test/test_dir", image: "iris-xgboost:dev", instanceType: "ml.m5.xlarge",
- *   role: "arn:aws:iam::123456789012:role/SageMakerRole", pushImage,
- * });
  */
-export async function trainOnSageMaker(
+export async function prepareTrainingJob(
   clients: AwsClients,
   options: TrainingJobOptions,
-  reporter: Reporter = SILENT,
-): Promise<TrainingJobResult> {
+  reporter: Reporter,
+): Promise<CreateTrainingJobRequest> {
   checkSizing(options);
   if (!options.role) throw missingRoleError();
   const dir = options.dir ? resolve(options.dir) : undefined;
@@ -374,7 +371,7 @@ export async function trainOnSageMaker(
   const checkpointS3Uri =
     options.checkpointS3Uri ??
     (options.spot ? `s3://${bucket}/sagebrew/${base}/checkpoints/${jobName}/` : undefined);
-  const request = trainingRequest({
+  return trainingRequest({
     jobName,
     image,
     role: options.role,
@@ -384,6 +381,26 @@ export async function trainOnSageMaker(
     options,
     ...(checkpointS3Uri ? { checkpointS3Uri } : {}),
   });
+}
+
+/**
+ * Runs a training job on SageMaker and (by default) waits for it.
+ *
+ * @throws SagebrewError SB_USAGE for bad options, SB_CONFIG_INVALID for an unreadable directory,
+ *   SB_AWS when a call fails.
+ * @example
+ * const job = await trainOnSageMaker(sdkClients(), {
+ *   dir: "local_test/test_dir", image: "iris-xgboost:dev", instanceType: "ml.m5.xlarge",
+ *   role: "arn:aws:iam::123456789012:role/SageMakerRole", pushImage,
+ * });
+ */
+export async function trainOnSageMaker(
+  clients: AwsClients,
+  options: TrainingJobOptions,
+  reporter: Reporter = SILENT,
+): Promise<TrainingJobResult> {
+  const request = await prepareTrainingJob(clients, options, reporter);
+  const jobName = request.TrainingJobName!;
   await clients.sagemaker.createTrainingJob(request);
   reporter.info(
     `created training job ${jobName} (${request.ResourceConfig?.InstanceCount} × ${options.instanceType}${options.spot ? ", spot" : ""}, ${request.AlgorithmSpecification?.MetricDefinitions?.length ?? 0} metric definitions)`,

@@ -118,7 +118,8 @@ export interface TuningOptions {
   readonly maxJobs?: number;
   /** MaxParallelTrainingJobs (default 1). */
   readonly maxParallel?: number;
-  readonly maxRuntimeSeconds?: number;
+  /** The tuning job's MaxRuntimeInSeconds (not a training job's). */
+  readonly maxTuningSeconds?: number;
   /** TrainingJobEarlyStoppingType (default Off). */
   readonly earlyStopping?: "Off" | "Auto";
   /** Hyperband's resource range; MaxResource defaults to num_round for XGBoost. */
@@ -186,9 +187,7 @@ export function tuningRequest(
           ? { MaxNumberOfTrainingJobs: options.maxJobs ?? DEFAULT_MAX_JOBS }
           : {}),
         MaxParallelTrainingJobs: options.maxParallel ?? 1,
-        ...(options.maxRuntimeSeconds !== undefined
-          ? { MaxRuntimeInSeconds: options.maxRuntimeSeconds }
-          : {}),
+        ...(options.maxTuningSeconds !== undefined ? { MaxRuntimeInSeconds: options.maxTuningSeconds } : {}),
       },
       ParameterRanges: toParameterRangesShape(options.ranges),
       TrainingJobEarlyStoppingType: options.earlyStopping ?? "Off",
