@@ -7,7 +7,7 @@ import { SagebrewError } from "../errors/index.js";
 import { allreduce, broadcast, commFinalize, commInit, type ReduceOp } from "./_collective.js";
 import { arrayInterface, configJson } from "./_interface.js";
 import { check, type XGBoostApi } from "./_library.js";
-import type { PrepareOptions } from "./_tree-prepare.js";
+import type { PrepareOptions } from "./_tree-spec.js";
 import type { TreeKernel, TreeSpec } from "./tree-predictor.js";
 
 export interface Prediction {

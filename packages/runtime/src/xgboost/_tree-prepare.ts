@@ -12,7 +12,7 @@
 import { check, type XGBoostApi } from "./_library.js";
 import { predictConfig, predictDense } from "./_ops.js";
 import { probeBatch } from "./_tree-probe.js";
-import { specOf, type TreeSpec, Unsupported } from "./_tree-spec.js";
+import { type PrepareOptions, specOf, type TreeSpec, Unsupported } from "./_tree-spec.js";
 import { readUbj } from "./_ubj.js";
 import { type TreeKernel, type TreePredictor, treePredictorFromSpec } from "./tree-predictor.js";
 
@@ -22,13 +22,7 @@ export const TOLERANCE = 1e-6;
 /** Request sizes (rows) the walkers are timed at; larger requests take the last one's choice. */
 export const TIMED_ROWS = [1, 4, 16, 64, 256, 1024] as const;
 
-/** What `prepareTrees` is asked to build. */
-export interface PrepareOptions {
-  /** Build the generated walker only for models of at most this many nodes (its code costs memory). */
-  readonly generatedMaxNodes: number;
-  /** Time the walkers (`true`), or only build and check them. */
-  readonly time: boolean;
-}
+export type { PrepareOptions } from "./_tree-spec.js";
 
 /** µs per call of each walker at one request size; `undefined` where it was not built. */
 export interface WalkerTiming {

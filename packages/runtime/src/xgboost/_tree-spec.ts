@@ -27,6 +27,14 @@ export interface TreeSpec {
   readonly treeGroups: Int32Array;
 }
 
+/** What `prepareTrees` (`_tree-prepare.ts`, on a thread of its own) is asked to build. */
+export interface PrepareOptions {
+  /** Build the generated walker only for models of at most this many nodes (its code costs memory). */
+  readonly generatedMaxNodes: number;
+  /** Time the walkers (`true`), or only build and check them. */
+  readonly time: boolean;
+}
+
 /** Why a model is not walked in JavaScript. */
 export class Unsupported {
   constructor(readonly reason: string) {}
