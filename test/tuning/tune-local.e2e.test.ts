@@ -115,6 +115,11 @@ test("sagebrew tune runs every training job with its hyperparameters, never more
       _tuning_objective_metric: "validation:mlogloss",
     });
     assert.equal(t.curve.length, 30, "one objective value per round");
+    const trialDir = join(dir, ".sagebrew", "tuning", "iris-random", "trials", t.name);
+    assert.ok(
+      !existsSync(join(trialDir, ".sagebrew", "hosts", "algo-1", "input", "data")),
+      "no copy of the data is kept",
+    );
     assert.equal(t.final, t.curve.at(-1));
     const log = await readFile(
       join(dir, ".sagebrew", "tuning", "iris-random", "trials", t.name, "train.log"),

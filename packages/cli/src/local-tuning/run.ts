@@ -13,7 +13,7 @@
  * a thread per core and fighting over them.
  */
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { type MetricDefinition, SagebrewError } from "@sagebrew/runtime/core";
@@ -305,6 +305,13 @@ export async function runLocalTuning(options: LocalTuningOptions): Promise<Local
         };
       } finally {
         await new Promise<void>((r) => log.end(r));
+        // The host's copy of the channels (runLocalHosts copies, or reflinks, each file) is not
+        // kept: the trial's tree links the directory's own data, and fifty trials of a large data
+        // set would otherwise hold fifty copies.
+        await rm(join(trialDir, ".sagebrew", "hosts", "algo-1", "input", "data"), {
+          recursive: true,
+          force: true,
+        });
       }
     };
     const onAbort = () => {
