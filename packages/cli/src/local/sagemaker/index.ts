@@ -23,7 +23,7 @@ import { allowedHostName, checkBinding, createFront, isLoopbackAddress } from ".
 import { createLedgers, runSageMakerOperation, type Services } from "./resources/index.js";
 import { createRuntimeRoute } from "./runtime/index.js";
 import { ResourceStore } from "./state/index.js";
-import { createStorage } from "./storage/index.js";
+import { createStorage, type S3Limits } from "./storage/index.js";
 
 export { extractModelArchive, packModelArchive } from "../model-archive.js";
 export { isBuiltinXGBoostImage } from "./engines/containers/index.js";
@@ -52,6 +52,10 @@ export interface LocalSageMakerOptions {
   readonly trainingStopGraceMs?: number;
   /** How long an endpoint's container has to answer an invocation (SageMaker: 60 s). */
   readonly invocationTimeoutMs?: number;
+  /** Time limits and tries of S3 requests (default: connect 10 s, answer and idle 60 s, 3 tries). */
+  readonly s3?: Partial<S3Limits>;
+  /** How long a request's check of its data waits for storage before going on unchecked (default 10 s). */
+  readonly storageCheckMs?: number;
   /** Where the server's own messages go (one line each). */
   readonly log: (line: string) => void;
 }
@@ -113,7 +117,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   const store = await ResourceStore.open(stateDir, { warn });
   const ledgers = createLedgers({ store, now, warn });
   const logs = await LogStore.open(stateDir);
-  const storage = createStorage({ env: options.env });
+  const storage = createStorage({ env: options.env, ...(options.s3 ? { s3: options.s3 } : {}) });
   const engine = containerEngineCli(options.env);
   const registry = new ProcessRegistry(stateDir);
   const reaped = await registry.reapOrphans(engine.command, options.env);
@@ -162,6 +166,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     planImage: (image) => planImage(image, engine),
     now,
     maxInstances: Number(options.env.SAGEBREW_LOCAL_MAX_INSTANCES) || 8,
+    storageCheckMs: options.storageCheckMs ?? 10_000,
   };
   await training.recover();
   await transforms.recover();

@@ -43,6 +43,11 @@ export interface Services {
   now(): number;
   /** Hosts one training job may use (`ResourceLimitExceeded` above). */
   readonly maxInstances: number;
+  /**
+   * How long a request's check of its data (a channel's objects, the model data) waits for
+   * storage; past it the request goes on unchecked, and the job meets the storage itself.
+   */
+  readonly storageCheckMs: number;
 }
 
 /** One request's view. */

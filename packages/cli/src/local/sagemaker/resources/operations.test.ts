@@ -61,6 +61,7 @@ async function controlPlane(): Promise<{ ctx: OpContext; calls: Calls; dir: stri
     },
     now: () => ++clock,
     maxInstances: 8,
+    storageCheckMs: 1_000,
     region: "us-east-1",
   };
   return { ctx, calls, dir };

@@ -14,3 +14,13 @@ export interface S3Access {
   upload(file: string, uri: string): Promise<void>;
   read(uri: string): Promise<Buffer>;
 }
+
+/** How long S3 may take, and how often a request is tried. */
+export interface S3Limits {
+  /** To connect. */
+  readonly connectMs: number;
+  /** To answer, and between two bytes of a body. */
+  readonly idleMs: number;
+  /** Tries of one request in all (1 = no retry). */
+  readonly attempts: number;
+}

@@ -10,7 +10,7 @@ import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { S3Access, StoredObject } from "./_objects.js";
+import type { S3Access, S3Limits, StoredObject } from "./_objects.js";
 
 function parse(uri: string): { bucket: string; key: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
@@ -18,14 +18,36 @@ function parse(uri: string): { bucket: string; key: string } {
   return { bucket: m[1]!, key: m[2]! };
 }
 
-/** The S3 client `sagebrew local` uses, configured from `env`. */
-export function createS3Access(env: NodeJS.ProcessEnv): S3Access {
+/**
+ * The S3 client `sagebrew local` uses, configured from `env`: every request bounded (a connection
+ * within `connectMs`, an answer within `idleMs`, and no more than `idleMs` without a byte while a
+ * body streams), and tried `attempts` times in all (the SDK's standard retries with backoff), so
+ * that an S3 that never answers fails the job that needs it, never hangs it.
+ */
+export function createS3Access(env: NodeJS.ProcessEnv, limits: S3Limits): S3Access {
   const endpoint = env.AWS_ENDPOINT_URL_S3;
   const client = new S3Client({
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    // The environment sagebrew local was given, not only this process's: its credentials when it has them.
+    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {}),
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
+    requestHandler: {
+      connectionTimeout: limits.connectMs,
+      requestTimeout: limits.idleMs,
+      throwOnRequestTimeout: true,
+      socketTimeout: limits.idleMs,
+    },
+    maxAttempts: limits.attempts,
   });
   return {
     async list(uri) {

@@ -5,10 +5,16 @@
 export { type KeyedObject, keyProblem, pathForKey } from "./key-path.js";
 export {
   createStorage,
+  DEFAULT_S3_LIMITS,
   filePath,
+  isStall,
   joinUri,
+  listWithin,
   type ObjectStorage,
+  type S3Limits,
   type StorageOptions,
   type StoredObject,
   schemeOf,
+  TIMED_OUT,
+  withinDeadline,
 } from "./storage.js";

@@ -7,9 +7,9 @@ import { constants } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { S3Access, StoredObject } from "./_objects.js";
+import type { S3Access, S3Limits, StoredObject } from "./_objects.js";
 
-export type { StoredObject } from "./_objects.js";
+export type { S3Limits, StoredObject } from "./_objects.js";
 
 /** Reads and writes objects by URI (`s3://bucket/key` or `file:///path`). */
 export interface ObjectStorage {
@@ -105,10 +105,38 @@ class FileStorage implements ObjectStorage {
   }
 }
 
+/** The S3 limits by default: SageMaker's S3 answers in well under these, a stalled one is given up. */
+export const DEFAULT_S3_LIMITS: S3Limits = { connectMs: 10_000, idleMs: 60_000, attempts: 3 };
+
 /** Options of `createStorage`. */
 export interface StorageOptions {
   /** The environment (AWS_ENDPOINT_URL_S3, AWS_REGION, credentials). */
   readonly env: NodeJS.ProcessEnv;
+  /** Time limits and tries of S3 requests (default `DEFAULT_S3_LIMITS`). */
+  readonly s3?: Partial<S3Limits>;
+}
+
+/** What `withinDeadline` resolves to when the deadline came first. */
+export const TIMED_OUT: unique symbol = Symbol("timed out");
+
+/**
+ * `promise`, or `TIMED_OUT` once `ms` have passed without it settling (it goes on, unwatched):
+ * for the checks a request makes, which must answer whether or not storage does.
+ *
+ * @example const listed = await withinDeadline(storage.list(uri), 10_000);
+ */
+export async function withinDeadline<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  // A rejection after the deadline is nobody's: keep it from becoming an unhandled one.
+  promise.catch(() => undefined);
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Storage for both schemes; the AWS SDK is loaded on the first `s3://` URI only. */
@@ -116,7 +144,9 @@ export function createStorage(options: StorageOptions): ObjectStorage {
   const files = new FileStorage();
   let s3: Promise<S3Access> | undefined;
   const s3Access = () => {
-    s3 ??= import("./_s3.js").then((m) => m.createS3Access(options.env));
+    s3 ??= import("./_s3.js").then((m) =>
+      m.createS3Access(options.env, { ...DEFAULT_S3_LIMITS, ...options.s3 }),
+    );
     return s3;
   };
   const pick = (uri: string) => {
@@ -151,4 +181,30 @@ export function createStorage(options: StorageOptions): ObjectStorage {
     },
   };
   return storage;
+}
+
+/** True for an error that says storage did not answer in time (the SDK's TimeoutError, ETIMEDOUT). */
+export function isStall(e: unknown): boolean {
+  const err = e as { name?: unknown; code?: unknown } | undefined;
+  return err?.name === "TimeoutError" || err?.code === "ETIMEDOUT";
+}
+
+/**
+ * The objects under `uri` as `list` gives them, or `TIMED_OUT` when storage did not answer within
+ * `ms` (or gave up waiting itself): a request's check answers either way; another failure throws.
+ *
+ * @example const listed = await listWithin(storage, "s3://b/train/", "S3Prefix", 10_000);
+ */
+export async function listWithin(
+  storage: ObjectStorage,
+  uri: string,
+  dataType: string | undefined,
+  ms: number,
+): Promise<StoredObject[] | typeof TIMED_OUT> {
+  try {
+    return await withinDeadline(storage.list(uri, dataType), ms);
+  } catch (e) {
+    if (isStall(e)) return TIMED_OUT;
+    throw e;
+  }
 }

@@ -10,6 +10,7 @@ import type { JsonWire } from "../../../../api/index.js";
 import { resourceArn } from "../../arn.js";
 import { containerOf, type ModelDoc, type TransformJobDoc } from "../../docs.js";
 import { resourceInUse, validation } from "../../protocol/index.js";
+import { listWithin, TIMED_OUT } from "../../storage/index.js";
 import type { OpContext } from "../context.js";
 import { applyEvent } from "../ledger.js";
 import { describeOf, type ListRequest, listPage } from "../list.js";
@@ -85,13 +86,14 @@ export async function createTransformJob(
   await checkRunsOnRuntime(ctx, name, model);
   const input = body.TransformInput as TransformJobDoc["TransformInput"];
   const source = input.DataSource.S3DataSource;
-  let count = 0;
+  let listed: Awaited<ReturnType<typeof listWithin>>;
   try {
-    count = (await ctx.storage.list(source.S3Uri, source.S3DataType)).length;
+    listed = await listWithin(ctx.storage, source.S3Uri, source.S3DataType, ctx.storageCheckMs);
   } catch (e) {
     throw validation(`Cannot read the transform input ${source.S3Uri}: ${(e as Error).message}`);
   }
-  if (count === 0) {
+  // Storage that does not answer in time is the job's to meet (it fails saying so), not the request's.
+  if (listed !== TIMED_OUT && listed.length === 0) {
     throw validation(`No S3 objects found under S3 URL "${source.S3Uri}" given in input data source.`);
   }
   const { Tags, ...request } = body;
