@@ -1,4 +1,5 @@
 /** A pool thread: loads libxgboost and runs jobs posted by `_pool.ts`. */
+import { setPriority } from "node:os";
 import { workerData } from "node:worker_threads";
 import { SagebrewError } from "../errors/index.js";
 import { answerRequests } from "../node/worker.js";
@@ -38,6 +39,9 @@ function track(batches: readonly DenseBatch[]): void {
     collected.register(b.values, undefined);
   }
 }
+
+/** The nice value of the thread that prepares the JavaScript walkers. */
+const BACKGROUND_PRIORITY = 10;
 
 /** The JavaScript tree predictors this thread has built, by the pool's key. */
 const predictors = new Map<number, TreePredictor>();
@@ -91,8 +95,17 @@ answerRequests(async (msg: { id: number; job: Job | undefined }) => {
   if (job.op === "heldBatches") return { result: held };
   if (job.op === "trees") return predictTrees(predictor(job), job.values, job.rows);
   if (job.op === "forgetTrees") return { result: predictors.delete(job.key) };
-  // On a thread of its own (`XGBoostPool.runAlone`), which ends after it.
-  if (job.op === "prepareTrees") return prepared(prepareTrees(api, job.booster, job.options));
+  if (job.op === "prepareTrees") {
+    // On a thread of its own (`XGBoostPool.runAlone`), which ends after it, and in the background:
+    // at a lower priority (Linux sets it per thread), so that serving — the first /ping included —
+    // keeps the cores while the walkers are prepared. Where the priority cannot be changed, as is.
+    try {
+      setPriority(BACKGROUND_PRIORITY);
+    } catch {
+      // not permitted: run as is
+    }
+    return prepared(prepareTrees(api, job.booster, job.options));
+  }
   if (job.op !== "quantile") return answer(job);
   track(job.batches);
   // A message's transferred buffers stay alive until its handler returns, so a build run here
