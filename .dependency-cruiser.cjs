@@ -120,7 +120,7 @@ module.exports = {
       severity: "error",
       from: { path: "^packages/cli/src/(commands|main\\.ts|bin\\.ts)" },
       to: {
-        path: "^packages/cli/src/(image|publish|aws|sagemaker|local/sagemaker|api)/",
+        path: "^packages/cli/src/(image|publish|aws|sagemaker|local/(sagemaker|s3|sts|services)|api)/",
         dependencyTypesNot: ["dynamic-import", "type-only"],
       },
     },
@@ -161,6 +161,14 @@ module.exports = {
         path: "^packages/cli/src/local/sagemaker/(resources|logs|state)/",
         dependencyTypesNot: ["type-only"],
       },
+    },
+    {
+      name: "local-aws-services-serve-without-the-sdk",
+      comment:
+        "`sagebrew local`'s S3, STS and its recognition of other services are servers: they load no AWS SDK code (types from it are fine).",
+      severity: "error",
+      from: { path: "^packages/cli/src/local/(s3|sts|services)/" },
+      to: { path: "@aws-sdk|@smithy", dependencyTypesNot: ["type-only"] },
     },
     {
       name: "underscore-files-are-private",
