@@ -1,7 +1,7 @@
 /** The checksums S3 computes, against their published check values and incrementally. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fc } from "../../../../../test/support/property.js";
+import { fc } from "../../../../../test/kit/property.js";
 import { CHECKSUM_ALGORITHMS, checksumOf, newDigest } from "./_checksums.js";
 
 const CHECK = Buffer.from("123456789");

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fc } from "../../../../../test/support/property.js";
+import { fc } from "../../../../../test/kit/property.js";
 import { AwsChunkedDecoder, ChunkedError } from "./_chunked.js";
 
 /** Encodes `body` as a client would: chunks of `sizes` (repeated), a final chunk, trailers. */

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fc } from "../../../../../test/support/property.js";
+import { fc } from "../../../../../test/kit/property.js";
 import { compareKeys, decodeToken, encodeToken, listPage } from "./_listing.js";
 
 /** One listing without pages: keys under the prefix, rolled up at the delimiter. */

@@ -104,6 +104,7 @@ before(async () => {
 });
 
 after(async () => {
+  server?.closeAllConnections();
   server?.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -500,6 +501,7 @@ describe("keys are data", () => {
   it("reads everything back after a restart; leftovers in tmp/ are removed, foreign files ignored with a warning", async () => {
     await writeFile(join(dir, "s3", "tmp", "half-written"), "partial");
     await writeFile(join(dir, "s3", "buckets", "data", "objects", "zz"), "stray");
+    server.closeAllConnections();
     server.close();
     await startServer();
     const got = await client().send(new GetObjectCommand({ Bucket: "data", Key: "big.bin" }));

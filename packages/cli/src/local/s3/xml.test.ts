@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fc } from "../../../../../test/support/property.js";
+import { fc } from "../../../../../test/kit/property.js";
 import { addressOf, virtualHostBucket } from "./_address.js";
 import { S3Error } from "./_errors.js";
 import { childrenNamed, childText, escapeXml, parseXml, xmlDocument } from "./_xml.js";
