@@ -94,7 +94,7 @@ if phase == "cycle":
     r = rt.invoke_endpoint(EndpointName="iris-py", ContentType="text/csv", Accept="application/json",
                            Body=b"5.1,3.5,1.4,0.2\n6.7,3.1,5.6,2.4\n", CustomAttributes="trace=1", InferenceId="req-1")
     out["invoke"] = {"body": r["Body"].read().decode(), "contentType": r["ContentType"], "variant": r["InvokedProductionVariant"]}
-    out["modelError"] = error_of(lambda: invoke("iris-py", b"5.1,3.5\n"))
+    out["modelError"] = error_of(lambda: invoke("iris-py", b"5.1,3.5,1.4,0.2,9.9\n"))
     s = rt.invoke_endpoint_with_response_stream(EndpointName="iris-py", ContentType="text/csv", Body=b"5.1,3.5,1.4,0.2\n")
     out["stream"] = b"".join(ev["PayloadPart"]["Bytes"] for ev in s["Body"] if "PayloadPart" in ev).decode()
 

@@ -279,10 +279,28 @@ describe("sagebrew local with the AWS SDK for JavaScript v3", () => {
 
     // The same requests straight to the container program, for comparison.
     await extractModelArchive(fileURLToPath(modelUrl), join(work, "direct", "model"));
-    const direct = await startServe({ command: SERVE_FROM_SOURCE, baseDir: join(work, "direct") });
+    // As sagebrew local runs SageMaker's image: the serve program emulating it.
+    const direct = await startServe({
+      command: SERVE_FROM_SOURCE,
+      baseDir: join(work, "direct"),
+      env: { ...process.env, SAGEBREW_EMULATE: "sagemaker-xgboost:1.7-1" },
+    });
     try {
       const body = Buffer.from("5.1,3.5,1.4,0.2\n6.7,3.1,5.6,2.4\n");
-      for (const accept of ["text/csv", "application/json", "application/jsonlines"]) {
+      // The direct serve runs as a batch transform's (SAGEMAKER_BATCH=true), where the image answers
+      // each prediction's Python form whatever the Accept: the same bytes as its CSV for class ids.
+      // (It answers JSON Lines only with SAGEMAKER_INFERENCE_OUTPUT.)
+      const json = await rt.send(
+        new InvokeEndpointCommand({
+          EndpointName: "iris-js",
+          ContentType: "text/csv",
+          Accept: "application/json",
+          Body: body,
+        }),
+      );
+      assert.equal(Buffer.from(json.Body!).toString(), '{"predictions": [{"score": 0.0}, {"score": 2.0}]}');
+      assert.equal(json.ContentType, "application/json");
+      for (const accept of ["text/csv"]) {
         const want = await direct.post("/invocations", body, { "content-type": "text/csv", accept });
         const got = await rt.send(
           new InvokeEndpointCommand({
@@ -296,7 +314,8 @@ describe("sagebrew local with the AWS SDK for JavaScript v3", () => {
         assert.equal(got.ContentType, want.contentType);
         assert.equal(got.InvokedProductionVariant, "AllTraffic");
       }
-      const bad = Buffer.from("5.1,3.5\n");
+      // A row wider than the model (the image predicts narrower ones, the rest missing).
+      const bad = Buffer.from("5.1,3.5,1.4,0.2,9.9\n");
       const want = await direct.post("/invocations", bad, { "content-type": "text/csv" });
       const e = await rejects(
         rt.send(new InvokeEndpointCommand({ EndpointName: "iris-js", ContentType: "text/csv", Body: bad })),

@@ -127,15 +127,19 @@ test("train on SageMaker with live statuses and logs → --download → deploy t
   const predicted = await sagebrew(["predict", "payload.csv", "--endpoint", "iris"]);
   assert.equal(predicted.code, 0, predicted.stderr);
   assert.match(predicted.stdout, /^0(\.0)?\n$/, "class 0 (setosa)");
-  assert.match(predicted.stderr, /^200 OK · text\/csv · \d bytes · [\d.]+ ms · variant AllTraffic\n$/);
-  const bad = await writeFile(join(work, "short.csv"), "5.1,3.5\n").then(() =>
-    sagebrew(["predict", "short.csv", "--endpoint", "iris"]),
+  // SageMaker's image answers as its Flask app does (docs/compatibility.md).
+  assert.match(
+    predicted.stderr,
+    /^200 OK · text\/csv; charset=utf-8 · \d bytes · [\d.]+ ms · variant AllTraffic\n$/m,
+  );
+  const bad = await writeFile(join(work, "wide.csv"), "5.1,3.5,1.4,0.2,9.9\n").then(() =>
+    sagebrew(["predict", "wide.csv", "--endpoint", "iris"]),
   );
   assert.equal(bad.code, 1);
-  assert.match(bad.stdout, /4 features/);
+  assert.match(bad.stdout, /Number of columns does not match number of features in booster/);
   assert.match(
     bad.stderr,
-    /^424 ModelError · no Content-Type · \d+ bytes · [\d.]+ ms · ModelError: the container answered 400 Bad Request/,
+    /^424 ModelError · no Content-Type · \d+ bytes · [\d.]+ ms · ModelError: the container answered 400 Bad Request/m,
   );
 
   // Re-deploying rolls the downloaded model out with UpdateEndpoint; the previous config goes.

@@ -4,7 +4,9 @@
  * Shared by the container's `serve` and `sagebrew serve`.
  */
 import { availableParallelism } from "node:os";
+import { createEmulatedXGBoostHandler } from "../algorithms/xgboost/emulate/index.js";
 import { createXGBoostHandler } from "../algorithms/xgboost/handler.js";
+import { readEmulation } from "../config/emulate.js";
 import { readServingConfig, type ServingConfig } from "../config/serving.js";
 import { ENV, mlPaths } from "../contract/index.js";
 import { listenError } from "../errors/index.js";
@@ -46,13 +48,20 @@ export async function runServe(
   const modelDir = options.modelDir ?? mlPaths(config.baseDir).modelDir;
   const projectDir = env[ENV.project];
   const project = projectDir ? await readProject(projectDir) : undefined;
+  // SAGEBREW_EMULATE: the built-in handler answers as that version of SageMaker's image does.
+  const emulation = readEmulation(env);
   const { handler, source } = await resolveHandler({
     handlerModule: config.handlerModule,
     modelDir,
     projectHandler: project?.handler,
-    builtin: () => createXGBoostHandler(),
+    builtin: () => (emulation ? createEmulatedXGBoostHandler(emulation.version) : createXGBoostHandler()),
   });
-  logger.info("starting", { handler: source, modelDir, port: config.port });
+  logger.info("starting", {
+    handler: source,
+    modelDir,
+    port: config.port,
+    ...(emulation ? { emulate: `${emulation.image}:${emulation.version}` } : {}),
+  });
   const server = await listening(
     startServer(handler, {
       config,

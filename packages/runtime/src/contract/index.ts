@@ -334,10 +334,10 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
   },
   {
     name: ENV.emulate,
-    program: "train",
+    program: "train, serve",
     default: "unset",
     meaning:
-      "`sagemaker-xgboost:<version>` (0.90-1 … 1.7-1, 3.0-5): train as that version of SageMaker's built-in XGBoost image — accept and reject what it does, with its failure texts (`ClientError:`/`AlgorithmError:`); set by `sagebrew local` for SageMaker's XGBoost image URIs (docs/compatibility.md).",
+      "`sagemaker-xgboost:<version>` (0.90-1 … 1.7-1, 3.0-5): train and serve as that version of SageMaker's built-in XGBoost image — accept and reject what it does, with its failure texts (`ClientError:`/`AlgorithmError:`); set by `sagebrew local` for SageMaker's XGBoost image URIs (docs/compatibility.md).",
   },
   {
     name: ENV.headersTimeout,

@@ -55,7 +55,14 @@ export function createInvocationRoute(lifecycle: ModelLifecycle, config: Serving
       if (n.code !== undefined) throw new SagebrewError(n.code, n.message);
       const t0 = debug ? performance.now() : -1;
       const watch = deadlines.start();
-      const ctx = new Invocation(loadCtx, n, req.headers[HEADERS.customAttributes], watch);
+      const ctx = new Invocation(
+        loadCtx,
+        n,
+        req.headers[HEADERS.customAttributes],
+        watch,
+        req.headers["content-type"],
+        req.headers.accept,
+      );
       const out = run(handler, lifecycle.model, req.body ?? EMPTY, ctx);
       if (!isThenable(out)) {
         // A synchronous hook cannot be interrupted; one that ran over the limit still fails.
@@ -128,7 +135,7 @@ function respond(handler: CheckedHandler, payload: Payload, ctx: InvocationConte
     }
     headers[HEADERS.customAttributes] = attrs;
   }
-  return { status: 200, headers, body: p.body };
+  return { status: p.status ?? 200, headers, body: p.body };
 }
 
 /** Logs a successful invocation at debug (only then is its start time taken). */
@@ -169,12 +176,16 @@ class Invocation implements InvocationContext {
   readonly contentType: MediaType;
   readonly accept: string;
   readonly response: ResponseOptions = {};
+  readonly headers: { readonly contentType: string | undefined; readonly accept: string | undefined };
   constructor(
     load: LoadContext,
     negotiated: Negotiated,
     readonly customAttributes: string | undefined,
     private readonly watch: Deadline,
+    contentType: string | undefined,
+    accept: string | undefined,
   ) {
+    this.headers = { contentType, accept };
     this.modelDir = load.modelDir;
     this.config = load.config;
     this.logger = load.logger;

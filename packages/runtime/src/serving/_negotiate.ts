@@ -28,6 +28,18 @@ export function createNegotiator(
   handler: CheckedHandler,
   config: ServingConfig,
 ): (req: AppRequest) => Negotiated | Problem {
+  if (handler.negotiation === "handler") {
+    // The handler reads the raw headers and answers 415/406 (or not) itself.
+    return (req) => ({
+      contentType: parseContentType(req.headers["content-type"] ?? "") ?? {
+        type: "",
+        subtype: "",
+        essence: "",
+        params: {},
+      },
+      accept: req.headers.accept ?? "",
+    });
+  }
   const offered = handler.contentTypes.join(", ");
   const fallback = config.defaultAccept ? { fallback: config.defaultAccept } : {};
   const remembered = new Map<string, Negotiated>();

@@ -31,8 +31,10 @@ export interface ResponseOptions {
 export interface InvocationContext extends LoadContext {
   /** The request's Content-Type, parsed (`essence` `text/csv`, `params.label_size` …). */
   readonly contentType: MediaType;
-  /** The negotiated response type (one of the handler's `accepts`). */
+  /** The negotiated response type (one of the handler's `accepts`; the raw `Accept` header, or "", for a handler that negotiates itself). */
   readonly accept: string;
+  /** The request's own `Content-Type` and `Accept` headers, as sent (undefined when absent). */
+  readonly headers: { readonly contentType: string | undefined; readonly accept: string | undefined };
   /** The request's `X-Amzn-SageMaker-Custom-Attributes`, if any. */
   readonly customAttributes: string | undefined;
   /** Aborted when the invocation runs over `SAGEMAKER_MODEL_SERVER_TIMEOUT`. */
@@ -45,7 +47,13 @@ export interface InvocationContext extends LoadContext {
 export type Payload =
   | string
   | Uint8Array
-  | { readonly body: string | Uint8Array; readonly contentType?: string; readonly customAttributes?: string };
+  | {
+      readonly body: string | Uint8Array;
+      readonly contentType?: string;
+      readonly customAttributes?: string;
+      /** The status to answer with (default 200): a handler that negotiates itself answers its own 204, 4xx and 5xx. */
+      readonly status?: number;
+    };
 
 /**
  * A model server written as hooks. Give `predict` (with optional `decode`/`encode`) or `transform`.
@@ -63,6 +71,12 @@ export interface ModelHandler<Model = unknown, Input = unknown, Output = unknown
   readonly contentTypes?: readonly string[];
   /** Response media types `encode` produces, preferred first. Default: those of the default encoder. */
   readonly accepts?: readonly string[];
+  /**
+   * `handler`: the app checks neither Content-Type (415) nor Accept (406) — `transform` reads
+   * `ctx.headers` and answers every status itself, as a container that emulates another does
+   * (`SAGEBREW_EMULATE`). Default `app`.
+   */
+  readonly negotiation?: "app" | "handler";
   /** Formats this handler adds to the codec registry (the default `decode`/`encode` use them). */
   readonly codecs?: readonly Codec[];
   /** Loads the model from `ctx.modelDir`. Runs once, before `/ping` answers 200. */
@@ -111,7 +125,7 @@ export const DEFAULT_CONTENT_TYPES: readonly string[] = Object.freeze([
 export const DEFAULT_ACCEPTS: readonly string[] = Object.freeze([MEDIA.json, MEDIA.csv, MEDIA.jsonlines]);
 
 const HOOKS = ["load", "warmup", "decode", "predict", "encode", "transform", "close"] as const;
-const KNOWN = new Set<string>([...HOOKS, "name", "contentTypes", "accepts", "codecs"]);
+const KNOWN = new Set<string>([...HOOKS, "name", "contentTypes", "accepts", "codecs", "negotiation"]);
 
 /** Options of `checkHandler`. */
 export interface CheckHandlerOptions {
@@ -152,6 +166,10 @@ export function checkHandler(
     throw fail("give predict() (with optional decode() and encode()) or transform()");
   }
   if (h.codecs !== undefined && !Array.isArray(h.codecs)) throw fail("codecs must be an array of codecs");
+  if (h.negotiation !== undefined && h.negotiation !== "app" && h.negotiation !== "handler")
+    throw fail(`negotiation must be "app" or "handler", got ${JSON.stringify(h.negotiation)}`);
+  if (h.negotiation === "handler" && h.transform === undefined)
+    throw fail('negotiation "handler" needs transform(): it answers every status itself');
   const custom = h.transform !== undefined;
   const codecs = withCodecs(
     options.codecs ?? builtinCodecs(),

@@ -5,10 +5,14 @@
  * the upstream-derived tests beside this file (testdata/README.md).
  */
 import { readFileSync } from "node:fs";
+import type { Dataset } from "../../../codecs/types.js";
 import type { XGBoostImageVersion } from "../../../config/emulate.js";
 import { mlPaths } from "../../../contract/index.js";
+import type { ModelHandler } from "../../../serving/index.js";
 import type { HyperparameterSchema } from "../../../training/index.js";
+import { createXGBoostHandler, type XGBoostPrediction, type XGBoostServingModel } from "../handler.js";
 import { validateUpstream } from "./hyperparameters.js";
+import { answerAsImage } from "./serve.js";
 import { emulatedError } from "./training.js";
 
 export { upstreamFormat, validateUpstreamChannels } from "./channels.js";
@@ -48,5 +52,24 @@ export function emulatedHyperparameters(options: {
       }
       return { values: {}, given: [], aliasesUsed: {} };
     },
+  };
+}
+
+/**
+ * The XGBoost handler answering as that version of SageMaker's image does (`serve.ts`): it loads
+ * the model as sagebrew does (without checking `SAGEMAKER_INFERENCE_OUTPUT`, whose unknown keys the
+ * image answers with NaN) and negotiates nothing before the image would.
+ */
+export function createEmulatedXGBoostHandler(
+  version: XGBoostImageVersion,
+  base: ModelHandler<XGBoostServingModel, Dataset, XGBoostPrediction> = createXGBoostHandler(),
+): ModelHandler<XGBoostServingModel> {
+  return {
+    name: `xgboost (as sagemaker-xgboost ${version})`,
+    negotiation: "handler",
+    load: (ctx) => base.load({ ...ctx, config: { ...ctx.config, inferenceOutput: undefined } }),
+    ...(base.warmup ? { warmup: base.warmup } : {}),
+    ...(base.close ? { close: base.close } : {}),
+    transform: (model, body, ctx) => answerAsImage(model, body, ctx),
   };
 }

@@ -24,6 +24,9 @@ class Stub(types.ModuleType):
             raise AttributeError(attr)
         if f"{self.__name__}.{attr}" in REAL:
             return importlib.import_module(f"{self.__name__}.{attr}")
+        if self.__name__ == "sagemaker_containers.beta.framework" and attr == "encoders":
+            # the real encoders (sagemaker_containers/beta/framework/__init__.py re-exports _encoders)
+            return importlib.import_module("sagemaker_containers._encoders")
         m = mock.MagicMock(name=f"{self.__name__}.{attr}")
         setattr(self, attr, m)
         return m
