@@ -154,6 +154,50 @@ describe("parseCsv()", () => {
     );
   });
 
+  it("reads training rows (a label, a weight) through the same fast path, with the same values (property)", () => {
+    const number = fc.oneof(
+      fc.integer({ min: -100_000, max: 100_000 }).map((i) => (i / 1000).toFixed(3)),
+      fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }).map(String),
+      fc.constant("2.5e1"),
+      fc.constant(" 4 "),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(number, fc.integer({ min: 0, max: 9 }), fc.array(number, { minLength: 3, maxLength: 3 })),
+          {
+            minLength: 1,
+            maxLength: 20,
+          },
+        ),
+        fc.boolean(),
+        (lines, weighted) => {
+          const text = lines
+            .map(([label, w, features]) =>
+              [label, ...(weighted ? [String(w / 4)] : []), ...features].join(","),
+            )
+            .join("\n");
+          const d = parseCsv(enc(text), { source: "p", label: true, weight: weighted });
+          const f32 = (t: string) => Math.fround(Number.parseFloat(t));
+          assert.deepEqual(
+            d.labels,
+            Float32Array.from(lines, ([label]) => f32(label)),
+          );
+          if (weighted)
+            assert.deepEqual(
+              d.weights,
+              Float32Array.from(lines, ([, w]) => w / 4),
+            );
+          assert.deepEqual(
+            d.features.kind === "dense" ? d.features.values : undefined,
+            Float32Array.from(lines.flatMap(([, , features]) => features.map(f32))),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it("never throws anything but a SagebrewError on arbitrary bytes", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, label) => {

@@ -178,13 +178,30 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
 
   let rows = 0;
   pos = firstStart;
-  // Lines of plain numbers (the usual request) are read by `fastRow`, anything else below.
-  const fast = labelCols + weightCols === 0;
+  // Lines of plain numbers (the usual request, and numeric training rows) are read by `fastRow`,
+  // anything else below. With a label (and a weight) the row goes through `scratch` first: a
+  // label must be finite and a weight finite and >= 0, or the general path reports the line.
+  const lead = labelCols + weightCols;
+  const scratch = lead > 0 ? new Float32Array(ncols) : undefined;
   try {
     while (pos < bytes.length) {
-      if (fast) {
+      if (!scratch) {
         const next = fastRow(bytes, pos, ncols, delim, values, rows * nfeat);
         if (next >= 0) {
+          rows++;
+          line++;
+          pos = next;
+          continue;
+        }
+      } else if (!labelStrings) {
+        const next = fastRow(bytes, pos, ncols, delim, scratch, 0);
+        const label = scratch[0]!;
+        const weight = weightCols ? scratch[1]! : 0;
+        if (next >= 0 && Number.isFinite(label) && Number.isFinite(weight) && weight >= 0) {
+          if (rows === 0) firstNumericLabelLine = line;
+          labels![rows] = label;
+          if (weights) weights[rows] = weight;
+          values.set(scratch.subarray(lead), rows * nfeat);
           rows++;
           line++;
           pos = next;
