@@ -40,6 +40,9 @@ const NOT_FOR_XGBOOST = new Set([
 /** Substrings of XGBoost's failures the container reports as the user's (`xgb_constants.CUSTOMER_ERRORS`). */
 const CUSTOMER_ERRORS = [
   "label must be in [0,1] for logistic regression",
+  // The same refusal as XGBoost 3.1 and later word it: the image runs 1.7.4 or 3.0.5, but a host
+  // emulating it may have a newer libxgboost, and the user's fault stays the user's.
+  "label must be in (0, 1) for logistic regression",
   "label must be in [0, num_class)",
   "Target is multiclass but average='binary'",
   "feature_names mismatch",
