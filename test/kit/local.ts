@@ -24,10 +24,10 @@ export interface RunningLocal {
   kill(): Promise<void>;
 }
 
-/** Starts `sagebrew local --port <port> --state <stateDir>` and waits for its address line. */
+/** Starts `sagebrew local --port <port> --state <stateDir> [args…]` and waits for its address line. */
 export async function startLocal(
   stateDir: string,
-  options: { port?: number; env?: NodeJS.ProcessEnv } = {},
+  options: { port?: number; env?: NodeJS.ProcessEnv; args?: readonly string[] } = {},
 ): Promise<RunningLocal> {
   const child: ChildProcess = spawn(
     process.execPath,
@@ -41,6 +41,7 @@ export async function startLocal(
       String(options.port ?? 0),
       "--state",
       stateDir,
+      ...(options.args ?? []),
     ],
     { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );

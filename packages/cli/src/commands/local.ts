@@ -4,7 +4,7 @@ import { isSagebrewError, SagebrewError } from "@sagebrew/runtime/core";
 import { parseCommandArgs, portOption, withPortHint } from "./_args.js";
 import type { Command, CommandIo } from "./types.js";
 
-const HELP = `Usage: sagebrew local [--port P] [--state DIR] [--host ADDR --allow-host NAME...]
+const HELP = `Usage: sagebrew local [--port P] [--state DIR] [--account ID] [--host ADDR --allow-host NAME...]
 
 Serves SageMaker's API on one local port, so that code written for SageMaker — boto3, the AWS SDK
 for JavaScript, the AWS CLI, sagebrew's own commands — runs unchanged against this machine:
@@ -14,13 +14,19 @@ for JavaScript, the AWS CLI, sagebrew's own commands — runs unchanged against 
     AddTags/ListTags/DeleteTags — checked as SageMaker checks them;
   - the runtime: InvokeEndpoint and InvokeEndpointWithResponseStream (6 MB, 60 s, ModelError);
   - CloudWatch Logs reads of its jobs and endpoints (DescribeLogStreams, GetLogEvents,
-    FilterLogEvents) under SageMaker's log group and stream names.
+    FilterLogEvents) under SageMaker's log group and stream names;
+  - S3 (buckets, objects, ranges, copies, listings, DeleteObjects, multipart uploads; path-style
+    and <bucket>.localhost addresses; the SDKs' aws-chunked bodies and checksums verified);
+  - STS GetCallerIdentity (the account of --account).
+A request for another service (IAM, ECR, …) gets an error in its own protocol naming the
+AWS_ENDPOINT_URL_<SERVICE> variable that points it elsewhere.
 Jobs and endpoints really run: SageMaker's built-in XGBoost images and images built by sagebrew
 from a project without its own algorithm or handler on sagebrew's runtime (no Docker), other
-images (a project's own code included) in Docker when an engine answers. Data comes from
-file:// URIs, or s3:// through AWS_ENDPOINT_URL_S3 (an S3-compatible server) or AWS itself.
-Request signatures are not checked: any credentials work. State (resources, job files, logs)
-lives under the state directory and survives restarts; endpoints come back up.
+images (a project's own code included) in Docker when an engine answers. Data comes from this
+S3 (s3:// URIs), or from another S3 when AWS_ENDPOINT_URL_S3 names one (moto, or AWS itself:
+https://s3.amazonaws.com), or from file:// URIs. Request signatures are not checked: any
+credentials work. State (resources, job files, logs, S3 objects) lives under the state directory
+and survives restarts; endpoints come back up.
 
 Point clients at it with AWS_ENDPOINT_URL=http://127.0.0.1:<port> (and any AWS_ACCESS_KEY_ID /
 AWS_SECRET_ACCESS_KEY). See docs/local-sagemaker.md.
@@ -39,9 +45,10 @@ Options:
   --allow-host <name>    a host name (or address) requests may be addressed to besides loopback
                          ones, and whose web pages may call it; repeat for more
   --state <dir>          the state directory (default: .sagebrew/local)
+  --account <id>         the 12-digit account STS answers (default: 123456789012)
   -h, --help             show this help
 
-Environment: AWS_ENDPOINT_URL_S3 (S3-compatible endpoint for s3:// URIs), SAGEBREW_CONTAINER_ENGINE
+Environment: AWS_ENDPOINT_URL_S3 (another S3 for the jobs' s3:// URIs), SAGEBREW_CONTAINER_ENGINE
 (docker or podman, default docker), SAGEBREW_LOCAL_MAX_INSTANCES (instances per training job, default 8).
 
 Example:
@@ -54,6 +61,7 @@ const OPTIONS = {
   host: { type: "string" },
   "allow-host": { type: "string", multiple: true },
   state: { type: "string" },
+  account: { type: "string" },
 } as const;
 
 export const localCommand: Command = {
@@ -63,6 +71,12 @@ export const localCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS, HELP);
     if (positionals.length) throw new SagebrewError("SB_USAGE", `unexpected argument ${positionals[0]}`);
     const port = values.port === undefined ? undefined : portOption(values.port);
+    if (values.account !== undefined && !/^\d{12}$/.test(values.account)) {
+      throw new SagebrewError(
+        "SB_USAGE",
+        `--account ${values.account} is not an AWS account id: give its 12 digits`,
+      );
+    }
     const stateDir = resolve(io.cwd, values.state ?? ".sagebrew/local");
     // The server (and the AWS SDK it loads for s3://) is loaded by this command only.
     const { startLocalSageMaker, DEFAULT_LOCAL_PORT, allowedHostName, checkBinding } = await import(
@@ -81,6 +95,7 @@ export const localCommand: Command = {
         ...(values.host !== undefined ? { host: values.host } : {}),
         allowHosts,
         stateDir,
+        ...(values.account !== undefined ? { account: values.account } : {}),
         env: io.env,
         log: (line) => io.stderr.write(`${line}\n`),
       });

@@ -7,7 +7,11 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { listenError, readHttpLimits } from "@sagebrew/runtime/core";
+import { VERSION } from "../../version.js";
 import { writeFileAtomic } from "../atomic-file.js";
+import { openLocalS3 } from "../s3/index.js";
+import { awsRoute } from "../services/index.js";
+import { DEFAULT_ACCOUNT } from "../sts/index.js";
 import {
   containerEngineCli,
   ProcessRegistry,
@@ -56,6 +60,8 @@ export interface LocalSageMakerOptions {
   readonly s3?: Partial<S3Limits>;
   /** How long a request's check of its data waits for storage before going on unchecked (default 10 s). */
   readonly storageCheckMs?: number;
+  /** The 12-digit account STS answers and ARNs name (default 123456789012, `--account`). */
+  readonly account?: string;
   /** Where the server's own messages go (one line each). */
   readonly log: (line: string) => void;
 }
@@ -117,7 +123,14 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   const store = await ResourceStore.open(stateDir, { warn });
   const ledgers = createLedgers({ store, now, warn });
   const logs = await LogStore.open(stateDir);
-  const storage = createStorage({ env: options.env, ...(options.s3 ? { s3: options.s3 } : {}) });
+  const account = options.account ?? DEFAULT_ACCOUNT;
+  // S3 on this port, under the state directory: where s3:// URIs go unless AWS_ENDPOINT_URL_S3 says.
+  const s3 = await openLocalS3({ dir: join(stateDir, "s3"), account, warn });
+  const storage = createStorage({
+    env: options.env,
+    localS3: s3.access,
+    ...(options.s3 ? { s3: options.s3 } : {}),
+  });
   const engine = containerEngineCli(options.env);
   const registry = new ProcessRegistry(stateDir);
   const reaped = await registry.reapOrphans(engine.command, options.env);
@@ -182,6 +195,8 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
         ? { invocationTimeoutMs: options.invocationTimeoutMs }
         : {}),
     }),
+    aws: awsRoute({ s3, account }),
+    identity: VERSION,
     warn,
     limits: readHttpLimits(options.env),
     allowHosts,

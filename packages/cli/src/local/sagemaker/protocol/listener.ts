@@ -36,6 +36,13 @@ export interface FrontOptions {
   /** The JSON 1.1 services served, by their `X-Amz-Target` prefix (`SageMaker`, `Logs_20140328`). */
   readonly services: Readonly<Record<string, JsonService>>;
   readonly runtime: RuntimeRoute;
+  /**
+   * The other AWS services on this port (S3, STS, and the answer for services not served), tried
+   * after the runtime: answers and returns true, or returns false for SageMaker's own requests.
+   */
+  readonly aws?: RuntimeRoute;
+  /** The value of `x-sagebrew-local` on every answer, so that a client can tell it is talking to sagebrew local. */
+  readonly identity?: string;
   readonly warn: (message: string) => void;
   /** Time limits, the connection cap and rejection logging (`readHttpLimits(env)`). */
   readonly limits: HttpLimitsConfig;
@@ -124,6 +131,7 @@ async function handleJson(
 function onRequest(req: IncomingMessage, res: ServerResponse, o: FrontOptions): void {
   // The runtime path is the hot one: it decides by URL before anything else is allocated.
   if (req.url?.startsWith("/endpoints/") && o.runtime(req, res)) return;
+  if (o.aws?.(req, res)) return;
   const requestId = randomUUID();
   if (req.method === "POST" && req.headers["x-amz-target"] !== undefined) {
     handleJson(req, res, o, requestId).catch((e: unknown) => {
@@ -190,6 +198,7 @@ export function createFront(options: FrontOptions): GuardedServer {
   return createGuardedServer(
     (req, res) => {
       try {
+        if (options.identity !== undefined) res.setHeader("x-sagebrew-local", options.identity);
         // One check for every protocol, before anything is routed.
         const refusal = hosts.check(req.headers.host, req.headers.origin);
         if (refusal) {

@@ -11,6 +11,7 @@ export {
   joinUri,
   listWithin,
   type ObjectStorage,
+  type S3Access,
   type S3Limits,
   type StorageOptions,
   type StoredObject,

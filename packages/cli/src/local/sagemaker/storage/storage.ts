@@ -9,7 +9,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { S3Access, S3Limits, StoredObject } from "./_objects.js";
 
-export type { S3Limits, StoredObject } from "./_objects.js";
+export type { S3Access, S3Limits, StoredObject } from "./_objects.js";
 
 /** Reads and writes objects by URI (`s3://bucket/key` or `file:///path`). */
 export interface ObjectStorage {
@@ -114,6 +114,11 @@ export interface StorageOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Time limits and tries of S3 requests (default `DEFAULT_S3_LIMITS`). */
   readonly s3?: Partial<S3Limits>;
+  /**
+   * sagebrew local's own S3, in process: where `s3://` URIs go unless `AWS_ENDPOINT_URL_S3` names
+   * another S3 (moto, AWS itself). Without it, they go through the SDK (AWS unless the variable says).
+   */
+  readonly localS3?: S3Access;
 }
 
 /** What `withinDeadline` resolves to when the deadline came first. */
@@ -139,11 +144,16 @@ export async function withinDeadline<T>(promise: Promise<T>, ms: number): Promis
   }
 }
 
-/** Storage for both schemes; the AWS SDK is loaded on the first `s3://` URI only. */
+/**
+ * Storage for both schemes: `s3://` in the local S3 when there is one and `AWS_ENDPOINT_URL_S3` is
+ * unset, else through the AWS SDK, loaded on the first `s3://` URI only.
+ */
 export function createStorage(options: StorageOptions): ObjectStorage {
   const files = new FileStorage();
   let s3: Promise<S3Access> | undefined;
   const s3Access = () => {
+    const local = options.env.AWS_ENDPOINT_URL_S3 ? undefined : options.localS3;
+    if (local) return Promise.resolve(local);
     s3 ??= import("./_s3.js").then((m) =>
       m.createS3Access(options.env, { ...DEFAULT_S3_LIMITS, ...options.s3 }),
     );
