@@ -33,6 +33,11 @@ export interface PrepareOptions {
   readonly generatedMaxNodes: number;
   /** Time the walkers (`true`), or only build and check them. */
   readonly time: boolean;
+  /**
+   * On a thread of its own, ended after, at a lower priority (`true`: a large model, whose
+   * preparation takes a while and memory); else on a pool thread as it is (a small one).
+   */
+  readonly background: boolean;
 }
 
 /** Why a model is not walked in JavaScript. */

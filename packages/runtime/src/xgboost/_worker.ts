@@ -96,13 +96,15 @@ answerRequests(async (msg: { id: number; job: Job | undefined }) => {
   if (job.op === "trees") return predictTrees(predictor(job), job.values, job.rows);
   if (job.op === "forgetTrees") return { result: predictors.delete(job.key) };
   if (job.op === "prepareTrees") {
-    // On a thread of its own (`XGBoostPool.runAlone`), which ends after it, and in the background:
-    // at a lower priority (Linux sets it per thread), so that serving — the first /ping included —
+    // In the background, on a thread of its own (`XGBoostPool.runAlone`) that ends after it: at a
+    // lower priority (Linux sets it per thread), so that serving — the first /ping included —
     // keeps the cores while the walkers are prepared. Where the priority cannot be changed, as is.
-    try {
-      setPriority(BACKGROUND_PRIORITY);
-    } catch {
-      // not permitted: run as is
+    if (job.options.background) {
+      try {
+        setPriority(BACKGROUND_PRIORITY);
+      } catch {
+        // not permitted: run as is
+      }
     }
     return prepared(prepareTrees(api, job.booster, job.options));
   }

@@ -263,9 +263,11 @@ export class Booster {
    * on probe rows and timed against it (`_tree-prepare.ts`), or why there are none.
    */
   prepareTreesAsync(options: PrepareOptions): Promise<PreparedTrees> {
-    // On a thread of its own (`XGBoostPool.runAlone`): libxgboost keeps the saved model's bytes
-    // per thread and V8 keeps the heap the work grew, tens of MB a pool thread would hold for good.
-    return this.#onPool([], (b) => ({ op: "prepareTrees", booster: b, options }), [], false, true);
+    // In the background, on a thread of its own (`XGBoostPool.runAlone`): libxgboost keeps the
+    // saved model's bytes per thread and V8 keeps the heap the work grew, tens of MB for a large
+    // model that a pool thread would hold for good. A small model's takes a pool thread.
+    const make = (b: number) => ({ op: "prepareTrees" as const, booster: b, options });
+    return this.#onPool([], make, [], false, options.background);
   }
 
   /** Predicts in place from CSR rows. */

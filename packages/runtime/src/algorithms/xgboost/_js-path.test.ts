@@ -208,6 +208,39 @@ describe("the XGBoost handler's walkers", () => {
     await threads.close();
   });
 
+  it("holds a large request that comes while a small model's walkers are prepared, then answers it in JavaScript", async () => {
+    const b = train({}, 30);
+    const modelDir = await saved("small-wait", b);
+    const threads = new XGBoostPool(2);
+    const data = dataset(35_000, 5);
+    const features = { kind: "dense" as const, values: data.values, rows: data.rows, cols: COLS };
+    const handler = createXGBoostHandler({ pool: threads });
+    for (const small of [true, false]) {
+      const m = await loadWith(modelDir, {
+        walkers: "javascript",
+        pool: threads,
+        smallModelBytes: small ? 1 << 20 : 0,
+      });
+      const w = m.model.walkers![0]!;
+      assert.ok(w.preparing, "being prepared");
+      const booster = m.model.boosters[0]!;
+      let nativeCalls = 0;
+      const native = booster.predictDenseAsync.bind(booster);
+      booster.predictDenseAsync = (d) => {
+        nativeCalls++;
+        return native(d);
+      };
+      const got = await handler.predict!(m.model, { features } as Dataset, {} as never);
+      assert.equal(firstMismatch(got.values, b.predictDense(data).values), undefined);
+      // Small: waited, then JavaScript; large: libxgboost at once, while the walkers were prepared.
+      assert.equal(nativeCalls > 0, !small, `small ${small}: ${nativeCalls} native calls`);
+      await m.prepared();
+      await m.close();
+    }
+    b.dispose();
+    await threads.close();
+  });
+
   it("builds no generated walker for a model over the node budget: the loop walker alone", async () => {
     const b = train({});
     const modelDir = await saved("budget", b);

@@ -5,6 +5,8 @@
  * the model), and answers CSV, JSON, JSON Lines or RecordIO-protobuf — class names when the model
  * carries them (class indices in RecordIO-protobuf, whose tensors hold numbers only).
  */
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
 import type { Cell } from "../../codecs/predictions.js";
 import { encodeCsv, encodeJson, encodeJsonLines, formatFloat32 } from "../../codecs/predictions.js";
 import { encodeRecordioPredictions, type PredictionRecord } from "../../codecs/recordio-protobuf.js";
@@ -15,7 +17,13 @@ import { MEDIA } from "../../contract/index.js";
 import { SagebrewError } from "../../errors/index.js";
 import { builtinCodecs, decodeWith, type InvocationContext, type ModelHandler } from "../../serving/index.js";
 import { type Booster, type DenseData, type Prediction, XGBoostPool } from "../../xgboost/index.js";
-import { BoosterWalkers, GENERATED_MAX_NODES, prepareWalkers, type WalkerMode } from "./_js-path.js";
+import {
+  BoosterWalkers,
+  GENERATED_MAX_NODES,
+  prepareWalkers,
+  SMALL_MODEL_BYTES,
+  type WalkerMode,
+} from "./_js-path.js";
 import { type LoadedXGBoost, loadXGBoostDir } from "./_model.js";
 import {
   checkOutputKeys,
@@ -56,6 +64,12 @@ export interface XGBoostHandlerOptions {
   walkers?: WalkerMode;
   /** Nodes (all trees) up to which the generated JavaScript walker is built. Default `GENERATED_MAX_NODES`. */
   generatedMaxNodes?: number;
+  /**
+   * Model files up to this many bytes are small: their walkers are prepared at once on a pool
+   * thread, and large requests wait for them; larger ones in the background while libxgboost
+   * serves. Default `SMALL_MODEL_BYTES` (1 MiB).
+   */
+  smallModelBytes?: number;
   /** The codecs requests are decoded with. Default: the built-in ones. */
   codecs?: CodecRegistry;
 }
@@ -115,7 +129,16 @@ export function createXGBoostHandler(
         poolThreads: pool.size,
       });
       const mode = walkerMode(config);
-      const walkers = loaded.boosters.map(() => new BoosterWalkers(mode));
+      const sizes = await Promise.all(
+        loaded.files.map((f) =>
+          stat(join(modelDir, f)).then(
+            (s) => s.size,
+            () => Number.POSITIVE_INFINITY,
+          ),
+        ),
+      );
+      const small = options.smallModelBytes ?? SMALL_MODEL_BYTES;
+      const walkers = loaded.boosters.map((_, i) => new BoosterWalkers(mode, sizes[i]! <= small));
       return { ...loaded, pool, ownsPool: options.pool === undefined, keys, walkers };
     },
 
@@ -200,6 +223,10 @@ function onPool(
   f: DenseData,
   work: number,
 ): Promise<Prediction> {
+  // A small model's walkers are ready within a fraction of a second of start-up, and walk a large
+  // batch many times faster than libxgboost: a large request that comes meanwhile waits for them.
+  const waiting = w?.waitForLarge;
+  if (waiting) return waiting.then(() => onPool(pool, b, w, f, work));
   const n = Math.max(1, Math.min(pool.parallelism, Math.floor(work / SPLIT_WORK), f.rows));
   const walker = w?.poolWalker(Math.ceil(f.rows / n));
   const run = (part: DenseData): Promise<Prediction> =>
