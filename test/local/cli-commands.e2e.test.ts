@@ -1,9 +1,10 @@
 /**
- * sagebrew's own SageMaker commands against `sagebrew local` (issue 11 §4): `train --instance-type`,
- * `deploy`, `predict --endpoint`, `logs`, `ls`, `transform --model-name` and `delete`, each a real
- * `sagebrew` process whose SageMaker, Runtime and CloudWatch Logs clients reach `sagebrew local`
- * (AWS_ENDPOINT_URL_SAGEMAKER, …) while S3 and STS are moto's; `sagebrew local` reads and writes
- * s3:// through the same moto (AWS_ENDPOINT_URL_S3).
+ * sagebrew's own SageMaker commands against `sagebrew local` alone (issues 11 §4 and 19 §1):
+ * `train --instance-type`, `deploy`, `predict --endpoint`, `logs`, `ls`, `transform --model-name`
+ * and `delete`, each a real `sagebrew` process with nothing but AWS_ENDPOINT_URL set — its
+ * SageMaker, Runtime, CloudWatch Logs, S3 (the default bucket, uploads) and STS (the account)
+ * clients all reach `sagebrew local`, whose jobs read and write the same S3. (The same flow with
+ * S3 elsewhere, AWS_ENDPOINT_URL_S3 at moto, is test/sagemaker/local.e2e.test.ts.)
  */
 import assert from "node:assert/strict";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
@@ -13,26 +14,24 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type RunningLocal, startLocal } from "../kit/local.js";
 import { IRIS_BUILTIN_DIR, REPO } from "../kit/ml-dir.js";
-import { MOTO_ACCOUNT, type Moto, startMoto } from "../kit/moto.js";
 import { run } from "../kit/process.js";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
 // Resolved here: the child runs in a temp directory, where `--import tsx` would not be found.
 const TSX = import.meta.resolve("tsx");
 const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
-const ROLE = `arn:aws:iam::${MOTO_ACCOUNT}:role/SageMakerRole`;
+const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
 
-let moto: Moto;
 let local: RunningLocal;
 let work: string;
 
 function sagebrew(args: readonly string[]) {
   return run(process.execPath, ["--conditions=sagebrew-source", "--import", TSX, BIN, ...args], {
     env: {
-      ...moto.env,
-      AWS_ENDPOINT_URL_SAGEMAKER: local.url,
-      AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: local.url,
-      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: local.url,
+      AWS_ENDPOINT_URL: local.url,
+      AWS_ACCESS_KEY_ID: "testing",
+      AWS_SECRET_ACCESS_KEY: "testing",
+      AWS_REGION: "us-east-1",
     },
     cwd: work,
     timeoutMs: 300_000,
@@ -40,15 +39,9 @@ function sagebrew(args: readonly string[]) {
 }
 
 before(async () => {
-  moto = await startMoto();
   work = await mkdtemp(join(tmpdir(), "sagebrew-local-cli-"));
   local = await startLocal(join(work, "state"), {
-    env: {
-      AWS_ENDPOINT_URL_S3: moto.url,
-      AWS_ACCESS_KEY_ID: "testing",
-      AWS_SECRET_ACCESS_KEY: "testing",
-      SAGEBREW_CONTAINER_ENGINE: join(work, "no-engine"),
-    },
+    env: { SAGEBREW_CONTAINER_ENGINE: join(work, "no-engine") },
   });
   await cp(IRIS_BUILTIN_DIR, join(work, "test_dir"), { recursive: true });
   await mkdir(join(work, "batch"));
@@ -60,7 +53,6 @@ before(async () => {
 
 after(async () => {
   await local?.stop();
-  await moto?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -85,6 +77,9 @@ test("train --instance-type → deploy → predict --endpoint → logs → ls �
     ".sagebrew.json",
     "xgboost-model",
   ]);
+  // The data went to SageMaker's default bucket of the account STS answered, in sagebrew local's S3.
+  assert.match(trained.stderr, /created bucket s3:\/\/sagemaker-us-east-1-123456789012/);
+  assert.deepEqual(await readdir(join(work, "state", "s3", "buckets")), ["sagemaker-us-east-1-123456789012"]);
 
   const deployed = await sagebrew([
     "deploy",

@@ -82,6 +82,11 @@ export interface SageMakerApi {
   list(kind: Exclude<ResourceKind, "endpoint-config">, max: number): Promise<ResourceSummary[]>;
   /** The tags of a resource, as a record. */
   listTags(arn: string): Promise<Record<string, string>>;
+  /**
+   * True when the endpoint answering is `sagebrew local` (its answers carry `x-sagebrew-local`),
+   * which runs images from this machine: a local image tag needs no push there.
+   */
+  isSagebrewLocal?(): Promise<boolean>;
 }
 
 type Sdk = typeof import("@aws-sdk/client-sagemaker");
@@ -373,12 +378,30 @@ function summary(
 export function sdkSageMaker(options: AwsOptions = {}): SageMakerApi {
   let api: Promise<SageMakerApi> | undefined;
   const get = () => {
-    api ??= loadSageMaker().then((sdk) =>
-      sageMakerApiFromClient(
-        new sdk.SageMakerClient(clientConfig(options)) as unknown as SageMakerClientLike,
-        sdk,
-      ),
-    );
+    api ??= loadSageMaker().then((sdk) => {
+      const client = new sdk.SageMakerClient(clientConfig(options));
+      // Seen on the raw answer (inside the deserializer), errors included.
+      let local: boolean | undefined;
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          const out = await next(args);
+          const headers = (out.response as { headers?: Record<string, string> } | undefined)?.headers;
+          if (headers) local = headers["x-sagebrew-local"] !== undefined;
+          return out;
+        },
+        { step: "deserialize", name: "sagebrewLocalProbe", priority: "low" },
+      );
+      return {
+        ...sageMakerApiFromClient(client as unknown as SageMakerClientLike, sdk),
+        async isSagebrewLocal() {
+          if (local === undefined) {
+            // Any answer tells; a cheap read asks for one when no call has been made yet.
+            await client.send(new sdk.ListTrainingJobsCommand({ MaxResults: 1 })).catch(() => undefined);
+          }
+          return local === true;
+        },
+      };
+    });
     return api;
   };
   return deferred(get);

@@ -270,6 +270,7 @@ export async function deploy(
         throw new SagebrewError("SB_USAGE", `Cannot push local image ${imageRef}: no pusher configured`);
       }),
     reporter,
+    () => clients.sagemaker.isSagebrewLocal?.() ?? Promise.resolve(false),
   );
 
   const existing = await clients.sagemaker.describeEndpoint(endpoint);

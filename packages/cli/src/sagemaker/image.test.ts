@@ -31,3 +31,57 @@ test("resolveImage() pushes a local tag and uses the digest it was pinned to; a 
   assert.equal(await resolveImage(ref, push, reporter), ref);
   assert.equal(pushed.length, 1);
 });
+
+test("resolveImage() uses a local tag as it is when sagebrew local answers: the image is on this machine", async () => {
+  const pushed: string[] = [];
+  const lines: string[] = [];
+  const push = async (image: string) => {
+    pushed.push(image);
+    return "never";
+  };
+  const local = async () => true;
+  assert.equal(
+    await resolveImage("iris-xgboost:dev", push, { info: (l) => lines.push(l) }, local),
+    "iris-xgboost:dev",
+  );
+  assert.deepEqual(pushed, []);
+  assert.deepEqual(lines, [
+    "iris-xgboost:dev is a local image: sagebrew local runs it from this machine, no push to ECR",
+  ]);
+});
+
+test("sdkSageMaker().isSagebrewLocal() reads x-sagebrew-local from SageMaker's answers, errors included", async () => {
+  const { createServer } = await import("node:http");
+  const { sdkSageMaker } = await import("../aws/index.js");
+  const answers: Record<string, string>[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    const headers = answers.shift() ?? {};
+    const body = headers.error
+      ? '{"__type":"AccessDeniedException","message":"no"}'
+      : '{"TrainingJobSummaries":[]}';
+    res.writeHead(headers.error ? 400 : 200, { "content-type": "application/x-amz-json-1.1", ...headers });
+    res.end(body);
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SAGEMAKER: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+  });
+  try {
+    answers.push({ "x-sagebrew-local": "0.1.0" });
+    assert.equal(await sdkSageMaker({ region: "us-east-1" }).isSagebrewLocal?.(), true);
+    answers.push({ error: "1", "x-sagebrew-local": "0.1.0" });
+    assert.equal(await sdkSageMaker({ region: "us-east-1" }).isSagebrewLocal?.(), true);
+    answers.push({ error: "1" });
+    assert.equal(await sdkSageMaker({ region: "us-east-1" }).isSagebrewLocal?.(), false);
+    answers.push({});
+    assert.equal(await sdkSageMaker({ region: "us-east-1" }).isSagebrewLocal?.(), false);
+  } finally {
+    process.env = saved;
+    server.closeAllConnections();
+    server.close();
+  }
+});

@@ -361,6 +361,7 @@ export async function prepareTrainingJob(
         throw new SagebrewError("SB_USAGE", `Cannot push local image ${options.image}: no pusher configured`);
       }),
     reporter,
+    () => clients.sagemaker.isSagebrewLocal?.() ?? Promise.resolve(false),
   );
   const uploaded =
     dir && bucket
