@@ -4,10 +4,10 @@
  * reads, and what a job writes is what the script downloads.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, open, rm } from "node:fs/promises";
+import { mkdir, open, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { newDigest } from "./_checksums.js";
+import { checksumOf, newDigest } from "./_checksums.js";
 import { noSuchBucket, S3Error } from "./_errors.js";
 import type { S3State } from "./_exchange.js";
 import { checkKey } from "./_names.js";
@@ -26,6 +26,8 @@ export interface LocalS3Access {
   download(uri: string, dest: string): Promise<void>;
   upload(file: string, uri: string): Promise<void>;
   read(uri: string): Promise<Buffer>;
+  /** Stores `data` whole as one object (shown once complete), with its content type. */
+  write(uri: string, data: Uint8Array, options?: { readonly contentType?: string }): Promise<void>;
 }
 
 function parse(uri: string): { bucket: string; key: string } {
@@ -110,6 +112,26 @@ export function localAccess(s: S3State): LocalS3Access {
           etag: md5.bytes().toString("hex"),
           lastModified: Date.now(),
           headers: { "content-type": "binary/octet-stream" },
+          metadata: {},
+        });
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw described(e, uri);
+      }
+    },
+    async write(uri, data, options) {
+      const { bucket, key } = parse(uri);
+      const tmp = s.store.tempPath();
+      try {
+        if (!s.store.bucket(bucket)) throw noSuchBucket(bucket);
+        checkKey(key);
+        await writeFile(tmp, data);
+        await s.store.commit(bucket, tmp, {
+          key,
+          size: data.byteLength,
+          etag: Buffer.from(checksumOf("md5", data), "base64").toString("hex"),
+          lastModified: Date.now(),
+          headers: { "content-type": options?.contentType ?? "binary/octet-stream" },
           metadata: {},
         });
       } catch (e) {

@@ -93,7 +93,15 @@ export interface ModelDoc extends Tagged {
   Containers?: ContainerDefinition[];
   ExecutionRoleArn?: string;
   EnableNetworkIsolation?: boolean;
+  VpcConfig?: unknown;
   CreationTime: number;
+}
+
+/** A serverless variant's capacity: memory, and how many invocations it takes at once. */
+export interface ServerlessConfig {
+  MemorySizeInMB: number;
+  MaxConcurrency: number;
+  ProvisionedConcurrency?: number;
 }
 
 export interface ProductionVariant {
@@ -101,15 +109,34 @@ export interface ProductionVariant {
   ModelName?: string;
   InitialInstanceCount?: number;
   InstanceType?: string;
+  AcceleratorType?: string;
   InitialVariantWeight?: number;
+  ServerlessConfig?: ServerlessConfig;
   ContainerStartupHealthCheckTimeoutInSeconds?: number;
   ModelDataDownloadTimeoutInSeconds?: number;
+}
+
+/** An endpoint config's `AsyncInferenceConfig`: where answers and failures go, how many run at once. */
+export interface AsyncInferenceConfig {
+  ClientConfig?: { MaxConcurrentInvocationsPerInstance?: number };
+  OutputConfig: {
+    S3OutputPath?: string;
+    S3FailurePath?: string;
+    KmsKeyId?: string;
+    NotificationConfig?: {
+      SuccessTopic?: string;
+      ErrorTopic?: string;
+      IncludeInferenceResponseIn?: string[];
+    };
+  };
 }
 
 export interface EndpointConfigDoc extends Tagged {
   EndpointConfigName: string;
   EndpointConfigArn: string;
   ProductionVariants: ProductionVariant[];
+  AsyncInferenceConfig?: AsyncInferenceConfig;
+  DataCaptureConfig?: unknown;
   CreationTime: number;
 }
 
@@ -120,8 +147,12 @@ export interface ProductionVariantSummary {
   DeployedImages: Array<{ SpecifiedImage: string; ResolvedImage: string; ResolutionTime: number }>;
   CurrentWeight: number;
   DesiredWeight: number;
-  CurrentInstanceCount: number;
-  DesiredInstanceCount: number;
+  /** Instance-based variants. */
+  CurrentInstanceCount?: number;
+  DesiredInstanceCount?: number;
+  /** Serverless variants. */
+  CurrentServerlessConfig?: ServerlessConfig;
+  DesiredServerlessConfig?: ServerlessConfig;
 }
 
 export interface EndpointDoc extends Tagged {
@@ -130,6 +161,8 @@ export interface EndpointDoc extends Tagged {
   EndpointConfigName: string;
   EndpointStatus: EndpointStatus;
   ProductionVariants?: ProductionVariantSummary[];
+  /** The serving config's, shown as SageMaker's DescribeEndpoint shows it. */
+  AsyncInferenceConfig?: AsyncInferenceConfig;
   FailureReason?: string;
   CreationTime: number;
   LastModifiedTime: number;
@@ -145,6 +178,8 @@ export interface Deployment {
   readonly generation: number;
   readonly config: string;
   readonly variants: DeployedVariant[];
+  /** The config's `AsyncInferenceConfig`: the endpoint takes InvokeEndpointAsync only. */
+  readonly asyncInference?: AsyncInferenceConfig;
 }
 
 /** A variant as an endpoint runs it: the config's variant plus the model it named, frozen. */

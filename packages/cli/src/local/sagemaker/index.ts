@@ -1,7 +1,7 @@
 /**
  * `sagebrew local`: SageMaker's control plane, runtime and CloudWatch Logs reads on one local
- * port, backed by real training jobs, endpoints and transform jobs on this machine, with state
- * under a directory that survives restarts.
+ * port, backed by real training jobs, endpoints (real-time, serverless, asynchronous) and transform
+ * jobs on this machine, with state under a directory that survives restarts.
  */
 import { mkdir, readFile, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
@@ -12,6 +12,7 @@ import { writeFileAtomic } from "../atomic-file.js";
 import { openLocalS3 } from "../s3/index.js";
 import { awsRoute } from "../services/index.js";
 import { DEFAULT_ACCOUNT } from "../sts/index.js";
+import { AsyncQueue } from "./engines/async/index.js";
 import {
   containerEngineCli,
   ProcessRegistry,
@@ -181,6 +182,12 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     maxInstances: Number(options.env.SAGEBREW_LOCAL_MAX_INSTANCES) || 8,
     storageCheckMs: options.storageCheckMs ?? 10_000,
   };
+  const asyncQueue = await AsyncQueue.open({
+    endpoints,
+    storage,
+    dir: join(stateDir, "async-invocations"),
+    warn,
+  });
   await training.recover();
   await transforms.recover();
   const front = createFront({
@@ -190,6 +197,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     },
     runtime: createRuntimeRoute(endpoints, {
       storage,
+      asyncQueue,
       warn,
       ...(options.invocationTimeoutMs !== undefined
         ? { invocationTimeoutMs: options.invocationTimeoutMs }
@@ -220,6 +228,8 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     throw listenError(e, wanted, host) ?? e;
   }
   await endpoints.recover();
+  // Invocations left queued run once their endpoints are back (or fail, saying why they are not).
+  asyncQueue.start();
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
@@ -234,7 +244,9 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
         // What cannot be written now (a full disk) is not waited for: a restart finds the jobs
         // still running and ends them, saying so.
         ledgers.close();
-        await Promise.all([training.close(5_000), endpoints.close(), transforms.close()]);
+        // The queue stops first: an invocation the containers' stop cuts short stays queued.
+        const queueClosed = asyncQueue.close();
+        await Promise.all([training.close(5_000), endpoints.close(), transforms.close(), queueClosed]);
         server.closeAllConnections();
         await drained;
         await logs.flush();

@@ -133,7 +133,7 @@ const fileUri = (value: string) => /^file:\/\/./.test(value);
  * limits SageMaker documents beyond its model (a 28-day MaxRuntimeInSeconds, …).
  */
 const LOCAL_EXTENSIONS: ValidateOptions = {
-  alsoAccept: { S3Uri: fileUri, S3ModelUri: fileUri, Url: fileUri },
+  alsoAccept: { S3Uri: fileUri, S3ModelUri: fileUri, Url: fileUri, DestinationS3Uri: fileUri },
   tighten: SAGEMAKER_BOUNDS,
 };
 

@@ -39,6 +39,7 @@ async function controlPlane(): Promise<{ ctx: OpContext; calls: Calls; dir: stri
     download: async () => {},
     upload: async () => {},
     read: async () => Buffer.from(""),
+    write: async () => {},
   };
   let clock = 1_000;
   const ctx: OpContext = {

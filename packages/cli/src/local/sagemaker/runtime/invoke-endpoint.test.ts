@@ -15,7 +15,16 @@ import {
 import { type EndpointManager, type Instance, LiveEndpoint } from "../engines/endpoints/manager.js";
 import { UpstreamPool } from "../engines/proxy/_upstream.js";
 import { createStorage } from "../storage/storage.js";
-import { createRuntimeRoute } from "./invoke-endpoint.js";
+import { createRuntimeRoute } from "./route.js";
+
+/** Opened by the streaming test once its client has the first chunk (or by a timer). */
+const gate = (() => {
+  let open!: (by: string) => void;
+  const opened = new Promise<string>((r) => {
+    open = r;
+  });
+  return { open, opened };
+})();
 
 let container: Server;
 let front: Server;
@@ -40,6 +49,16 @@ function answer(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
       setTimeout(next, 20);
     };
     next();
+  } else if (text === "gated") {
+    // One chunk, then nothing until the client has received it: a front that held the chunks
+    // back until the end would wait here for ever (the gate opens by itself after 10 s).
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.write("first;");
+    const timer = setTimeout(() => gate.open("timer"), 10_000);
+    void gate.opened.then(() => {
+      clearTimeout(timer);
+      res.end("second;");
+    });
   } else if (text === "break") {
     res.writeHead(200, { "content-type": "text/plain" });
     res.write("first;");
@@ -71,7 +90,15 @@ before(async () => {
     loading: new Map(),
   } as unknown as Instance;
   const live = new LiveEndpoint("ep", 1, [
-    { name: "AllTraffic", weight: 1, instances: [instance], multiModel: false, next: 0, current: 0 },
+    {
+      name: "AllTraffic",
+      weight: 1,
+      instances: [instance],
+      multiModel: false,
+      inFlight: 0,
+      next: 0,
+      current: 0,
+    },
   ]);
   const manager = {
     lookup: (name: string) => (name.toLowerCase() === "ep" ? live : undefined),
@@ -218,6 +245,24 @@ describe("InvokeEndpointWithResponseStream through the runtime API", () => {
     for await (const ev of r.Body!)
       if (ev.PayloadPart?.Bytes) parts.push(Buffer.from(ev.PayloadPart.Bytes).toString());
     assert.deepEqual(parts, ["part0;", "part1;", "part2;"]);
+  });
+
+  it("passes each chunk on as it comes: the client has the first before the container sends the second", async () => {
+    const r = await client.send(
+      new InvokeEndpointWithResponseStreamCommand({ EndpointName: "ep", Body: Buffer.from("gated") }),
+    );
+    const parts: string[] = [];
+    for await (const ev of r.Body!) {
+      if (!ev.PayloadPart?.Bytes) continue;
+      parts.push(Buffer.from(ev.PayloadPart.Bytes).toString());
+      if (parts.length === 1) gate.open("client");
+    }
+    assert.deepEqual(parts, ["first;", "second;"]);
+    assert.equal(
+      await gate.opened,
+      "client",
+      "the first chunk reached the client only after the container gave up waiting",
+    );
   });
 
   it("ends a stream the container breaks off with a ModelStreamError event", async () => {

@@ -4,7 +4,9 @@
  * `POST /endpoints/<name>/invocations-response-stream` (InvokeEndpointWithResponseStream, as
  * event-stream frames). Only the headers InvokeEndpoint defines reach the container; a container
  * answering 4xx/5xx becomes `ModelError` (424) with `OriginalStatusCode` and `OriginalMessage`;
- * bodies over 6 MiB are refused and a container has 60 s to answer, as on SageMaker.
+ * bodies over 6 MiB (4 MiB for a serverless endpoint) are refused and a container has 60 s to
+ * answer, as on SageMaker. A serverless variant takes `MaxConcurrency` invocations at once and
+ * answers `ThrottlingException` beyond; an asynchronous endpoint takes InvokeEndpointAsync only.
  *
  * This is the path the benchmark measures: it parses nothing it can pass on, copies no body, and
  * answers through one handler object per request instead of promises and streams.
@@ -12,8 +14,8 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HEADERS, LIMITS } from "@sagebrew/runtime/core";
-import { SAGEMAKER_RUNTIME, shapeOf, validateInput } from "../../../api/index.js";
 import { DEFAULT_REGION, LOCAL_ACCOUNT, logStreamArn } from "../arn.js";
+import type { AsyncQueue } from "../engines/async/index.js";
 import {
   type EndpointManager,
   endpointLogGroup,
@@ -23,13 +25,16 @@ import {
 } from "../engines/endpoints/index.js";
 import type { ResponseHandler, UpstreamError } from "../engines/proxy/index.js";
 import { headerValue } from "../engines/proxy/index.js";
-import type { RuntimeRoute } from "../protocol/index.js";
-import { ApiError, restJsonErrorBody } from "../protocol/index.js";
+import { ApiError } from "../protocol/index.js";
 import type { ObjectStorage } from "../storage/index.js";
+import { sendError } from "./_answer.js";
+import { checkRuntimeRequest, headerInput, validationError } from "./_check.js";
 import { ensureModelLoaded } from "./multi-model.js";
 
 /** SageMaker's request body limit for real-time invocations (BodyBlob max). */
 export const MAX_INVOKE_BYTES = 6 * 1024 * 1024;
+/** SageMaker's request body limit for serverless endpoints ("4 MB"). */
+export const MAX_SERVERLESS_INVOKE_BYTES = 4 * 1024 * 1024;
 /** A body over the limit is read (and dropped) up to this size so that the 413 reaches the client. */
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 const TIMEOUT_MS = LIMITS.defaultInvocationTimeoutSeconds * 1000;
@@ -55,32 +60,15 @@ const RETURNED = [
 
 export interface RuntimeOptions {
   readonly storage: ObjectStorage;
+  /** The queue InvokeEndpointAsync feeds (without it, the operation is not served). */
+  readonly asyncQueue?: AsyncQueue;
   readonly warn: (message: string) => void;
   /** How long a container has to answer (SageMaker: 60 s). */
   readonly invocationTimeoutMs?: number;
 }
 
-type Kind = "invoke" | "stream";
-
-function sendError(res: ServerResponse, error: ApiError, requestId: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = restJsonErrorBody(error);
-  res.writeHead(error.status, [
-    "content-type",
-    "application/json",
-    "content-length",
-    String(Buffer.byteLength(body)),
-    "x-amzn-requestid",
-    requestId,
-    ...(error.type ? ["x-amzn-errortype", error.type] : []),
-  ]);
-  res.end(body);
-}
-
-const validationError = (message: string) => new ApiError("ValidationError", message);
+/** A real-time invocation: its answer whole, or streamed as event-stream frames. */
+export type Kind = "invoke" | "stream";
 
 /** `ModelError` for a container that answered an error status. */
 function modelError(endpoint: string, instance: Instance, status: number, body: Buffer): ApiError {
@@ -134,6 +122,8 @@ class Invocation implements ResponseHandler {
   held: Buffer | undefined;
   errorBody: Buffer[] | undefined;
   retried = false;
+  /** The serverless variant whose MaxConcurrency place this holds until the container has answered. */
+  admitted: LiveVariant | undefined;
   route: Route;
 
   constructor(
@@ -205,7 +195,14 @@ class Invocation implements ResponseHandler {
     this.res.write(chunk);
   }
 
+  /** Gives back the serverless place the invocation held. */
+  release(): void {
+    if (this.admitted) this.admitted.inFlight--;
+    this.admitted = undefined;
+  }
+
   onEnd(): void {
+    this.release();
     if (this.ok) {
       if (this.held) this.res.end(this.held);
       else this.res.end();
@@ -222,6 +219,7 @@ class Invocation implements ResponseHandler {
       this.route.dispatch(this);
       return;
     }
+    this.release();
     if (this.res.headersSent) {
       if (this.kind === "stream") this.route.writeStreamError(this.res, e);
       else this.res.destroy();
@@ -253,7 +251,7 @@ async function loadCodec(): Promise<FrameCodec> {
 }
 
 /** The routing state shared by every invocation. */
-class Route {
+export class Route {
   readonly endpoints: EndpointManager;
   readonly options: RuntimeOptions;
   #codec: FrameCodec | undefined;
@@ -312,6 +310,7 @@ class Route {
   dispatch(inv: Invocation): void {
     const live = this.endpoints.lookup(inv.endpoint);
     if (!live) {
+      inv.release();
       sendError(
         inv.res,
         validationError(`Endpoint ${inv.endpoint} of account ${LOCAL_ACCOUNT} not found.`),
@@ -325,6 +324,7 @@ class Route {
     }
     const picked = live.pick(inv.targetVariant);
     if (!picked) {
+      inv.release();
       sendError(
         inv.res,
         validationError(
@@ -338,6 +338,7 @@ class Route {
     }
     inv.variant = picked.variant;
     inv.instance = picked.instance;
+    if (picked.variant.serverless && !inv.admitted && !this.#admit(inv, picked.variant)) return;
     if (picked.variant.multiModel) {
       this.#invokeMultiModel(inv);
       return;
@@ -346,6 +347,30 @@ class Route {
       timeoutMs: this.timeoutMs,
       idle: inv.kind === "stream",
     });
+  }
+
+  /**
+   * Holds one of a serverless variant's `MaxConcurrency` places for the invocation until the
+   * container has answered it (a client that goes away does not free it: the container still works
+   * on the request), or answers `ThrottlingException` (HTTP 400, as SageMaker Runtime answers it) when all are
+   * taken.
+   */
+  #admit(inv: Invocation, variant: LiveVariant): boolean {
+    const max = variant.serverless!.MaxConcurrency;
+    if (variant.inFlight >= max) {
+      sendError(
+        inv.res,
+        new ApiError(
+          "ThrottlingException",
+          `Endpoint ${inv.endpoint} is serving its MaxConcurrency of ${max} concurrent invocation${max === 1 ? "" : "s"} (ServerlessConfig of variant ${variant.name}); try again later.`,
+        ),
+        inv.requestId,
+      );
+      return false;
+    }
+    variant.inFlight++;
+    inv.admitted = variant;
+    return true;
   }
 
   #whenReady(live: LiveEndpoint, inv: Invocation): void {
@@ -429,47 +454,12 @@ function upstreamHead(req: IncomingMessage, kind: Kind, length: number): string 
 /** The operation each kind of invocation is, in SageMaker Runtime's API table. */
 const OPERATION = { invoke: "InvokeEndpoint", stream: "InvokeEndpointWithResponseStream" } as const;
 
-/** The SageMaker Runtime operations served. */
-export const RUNTIME_OPERATIONS: readonly string[] = Object.values(OPERATION);
-
-/** Per operation, its header members: [member, lower-case header name], read from the table once. */
-const headerMembers = new Map<string, ReadonlyArray<readonly [string, string]>>();
-
-function headersOf(operation: string): ReadonlyArray<readonly [string, string]> {
-  let found = headerMembers.get(operation);
-  if (!found) {
-    const input = shapeOf(SAGEMAKER_RUNTIME, SAGEMAKER_RUNTIME.operations[operation]!.input!);
-    found = Object.entries(input.type === "structure" ? input.members : {}).flatMap(([member, ref]) =>
-      typeof ref === "object" && ref.location === "header" && ref.locationName
-        ? [[member, ref.locationName.toLowerCase()] as const]
-        : [],
-    );
-    headerMembers.set(operation, found);
-  }
-  return found;
-}
-
 /** The body is checked by its size as it arrives (413), not by the validator. */
 const SKIP_BODY = { skip: ["Body"] } as const;
 
-/** Checks what SageMaker checks before invoking (the endpoint name, the headers); returns the error, if any. */
-function checkRequest(req: IncomingMessage, endpoint: string, kind: Kind): ApiError | undefined {
-  const operation = OPERATION[kind];
-  const input: Record<string, unknown> = { EndpointName: endpoint };
-  for (const [member, header] of headersOf(operation)) {
-    const v = req.headers[header];
-    if (v !== undefined) input[member] = v;
-  }
-  const invalid = validateInput(SAGEMAKER_RUNTIME, operation, input, SKIP_BODY);
-  if (!invalid) return undefined;
-  return invalid.kind === "serialization"
-    ? new ApiError("SerializationException", invalid.message)
-    : validationError(invalid.message);
-}
-
-/** The 413 SageMaker answers for a body over 6 MiB (no error type: clients report the status). */
-function tooLarge(res: ServerResponse, requestId: string): void {
-  const body = JSON.stringify({ message: `HTTP content length exceeded ${MAX_INVOKE_BYTES} bytes.` });
+/** The 413 SageMaker answers for a body over its limit (no error type: clients report the status). */
+function tooLarge(res: ServerResponse, requestId: string, limit: number): void {
+  const body = JSON.stringify({ message: `HTTP content length exceeded ${limit} bytes.` });
   res.writeHead(413, [
     "content-type",
     "application/json",
@@ -483,60 +473,70 @@ function tooLarge(res: ServerResponse, requestId: string): void {
   res.end(body);
 }
 
-/** The runtime API as a route of the front. */
-export function createRuntimeRoute(endpoints: EndpointManager, options: RuntimeOptions): RuntimeRoute {
-  const route = new Route(endpoints, options);
-  return (req, res) => {
-    const url = req.url!;
-    const slash = url.indexOf("/", 11);
-    const query = url.indexOf("?");
-    const action = slash === -1 ? "" : url.slice(slash + 1, query === -1 ? undefined : query);
-    const kind: Kind | undefined =
-      action === "invocations" ? "invoke" : action === "invocations-response-stream" ? "stream" : undefined;
-    if (!kind || req.method !== "POST") return false;
-    let endpoint: string;
-    try {
-      endpoint = decodeURIComponent(url.slice(11, slash));
-    } catch {
-      endpoint = url.slice(11, slash);
+/**
+ * Reads an InvokeEndpoint or InvokeEndpointWithResponseStream request and sends it on: checked
+ * first (an asynchronous endpoint takes InvokeEndpointAsync only), its body limited as it arrives
+ * (6 MiB, 4 MiB for a serverless endpoint).
+ */
+export function acceptInvocation(
+  route: Route,
+  req: IncomingMessage,
+  res: ServerResponse,
+  endpoint: string,
+  kind: Kind,
+): void {
+  const problem =
+    checkRuntimeRequest(OPERATION[kind], headerInput(req, endpoint, OPERATION[kind]), SKIP_BODY) ??
+    asyncOnly(route.endpoints.lookup(endpoint), endpoint, OPERATION[kind]);
+  if (problem) {
+    req.resume();
+    sendError(res, problem, randomUUID());
+    return;
+  }
+  const limit = route.endpoints.lookup(endpoint)?.variants[0]?.serverless
+    ? MAX_SERVERLESS_INVOKE_BYTES
+    : MAX_INVOKE_BYTES;
+  const body: Buffer[] = [];
+  let size = 0;
+  req.on("data", (c: Buffer) => {
+    size += c.length;
+    if (size <= limit) body.push(c);
+    else if (size > MAX_DRAIN_BYTES) {
+      // Far over the limit: answer now and drop the connection rather than read it all.
+      if (!res.headersSent) tooLarge(res, randomUUID(), limit);
+      req.destroy();
     }
-    const problem = checkRequest(req, endpoint, kind);
-    if (problem) {
-      req.resume();
-      sendError(res, problem, randomUUID());
-      return true;
+  });
+  req.on("end", () => {
+    if (res.headersSent) return;
+    if (size > limit) {
+      // Read to the end first, so that the client sees the answer rather than a reset.
+      tooLarge(res, randomUUID(), limit);
+      return;
     }
-    const body: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_INVOKE_BYTES) body.push(c);
-      else if (size > MAX_DRAIN_BYTES) {
-        // Far over the limit: answer now and drop the connection rather than read it all.
-        if (!res.headersSent) tooLarge(res, randomUUID());
-        req.destroy();
-      }
-    });
-    req.on("end", () => {
-      if (res.headersSent) return;
-      if (size > MAX_INVOKE_BYTES) {
-        // Read to the end first, so that the client sees the answer rather than a reset.
-        tooLarge(res, randomUUID());
-        return;
-      }
-      const inv = new Invocation(route, res, endpoint, kind, upstreamHead(req, kind, size), body, req);
-      if (kind === "stream") {
-        route.streamCodec.then(
-          () => route.dispatch(inv),
-          (e: Error) =>
-            sendError(
-              res,
-              new ApiError("InternalFailure", `Cannot stream: ${e.message}`, { status: 500 }),
-              inv.requestId,
-            ),
-        );
-      } else route.dispatch(inv);
-    });
-    return true;
-  };
+    const inv = new Invocation(route, res, endpoint, kind, upstreamHead(req, kind, size), body, req);
+    if (kind === "stream") {
+      route.streamCodec.then(
+        () => route.dispatch(inv),
+        (e: Error) =>
+          sendError(
+            res,
+            new ApiError("InternalFailure", `Cannot stream: ${e.message}`, { status: 500 }),
+            inv.requestId,
+          ),
+      );
+    } else route.dispatch(inv);
+  });
+}
+
+/** The refusal of a real-time invocation of an asynchronous endpoint. */
+function asyncOnly(
+  live: LiveEndpoint | undefined,
+  endpoint: string,
+  operation: string,
+): ApiError | undefined {
+  if (!live?.asyncInference) return undefined;
+  return validationError(
+    `Endpoint ${endpoint} is an asynchronous inference endpoint (its endpoint configuration has an AsyncInferenceConfig): ${operation} cannot invoke it; use InvokeEndpointAsync.`,
+  );
 }

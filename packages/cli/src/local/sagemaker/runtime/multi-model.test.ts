@@ -24,8 +24,8 @@ import {
 import { UpstreamPool } from "../engines/proxy/_upstream.js";
 import type { ApiError } from "../protocol/errors.js";
 import { createStorage } from "../storage/storage.js";
-import { createRuntimeRoute } from "./invoke-endpoint.js";
 import { ensureModelLoaded } from "./multi-model.js";
+import { createRuntimeRoute } from "./route.js";
 
 const SECRET = "TOP-SECRET-BYTES";
 
@@ -87,6 +87,7 @@ before(async () => {
     instances: [instance],
     multiModel: true,
     modelDataUrl: prefix,
+    inFlight: 0,
     next: 0,
     current: 0,
   };

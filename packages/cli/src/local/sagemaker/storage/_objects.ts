@@ -13,6 +13,13 @@ export interface S3Access {
   download(uri: string, dest: string): Promise<void>;
   upload(file: string, uri: string): Promise<void>;
   read(uri: string): Promise<Buffer>;
+  write(uri: string, data: Uint8Array, options?: WriteOptions): Promise<void>;
+}
+
+/** How an object is written. */
+export interface WriteOptions {
+  /** The object's `Content-Type` (S3 only; a file has none). */
+  readonly contentType?: string;
 }
 
 /** How long S3 may take, and how often a request is tried. */

@@ -84,6 +84,18 @@ export function createS3Access(env: NodeJS.ProcessEnv, limits: S3Limits): S3Acce
         new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }),
       );
     },
+    async write(uri, data, options) {
+      const { bucket, key } = parse(uri);
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: data,
+          ContentLength: data.byteLength,
+          ...(options?.contentType ? { ContentType: options.contentType } : {}),
+        }),
+      );
+    },
     async read(uri) {
       const { bucket, key } = parse(uri);
       const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

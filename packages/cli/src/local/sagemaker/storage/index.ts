@@ -17,5 +17,6 @@ export {
   type StoredObject,
   schemeOf,
   TIMED_OUT,
+  type WriteOptions,
   withinDeadline,
 } from "./storage.js";

@@ -7,9 +7,10 @@ import { constants } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { S3Access, S3Limits, StoredObject } from "./_objects.js";
+import { writeFileAtomic } from "../../atomic-file.js";
+import type { S3Access, S3Limits, StoredObject, WriteOptions } from "./_objects.js";
 
-export type { S3Access, S3Limits, StoredObject } from "./_objects.js";
+export type { S3Access, S3Limits, StoredObject, WriteOptions } from "./_objects.js";
 
 /** Reads and writes objects by URI (`s3://bucket/key` or `file:///path`). */
 export interface ObjectStorage {
@@ -21,6 +22,11 @@ export interface ObjectStorage {
   upload(file: string, uri: string): Promise<void>;
   /** Reads one object whole (manifests, small files). */
   read(uri: string): Promise<Buffer>;
+  /**
+   * Writes one object whole: a reader never sees part of it (a `file://` object is written beside
+   * and renamed into place; S3 shows an object once its PUT completes).
+   */
+  write(uri: string, data: Uint8Array, options?: WriteOptions): Promise<void>;
 }
 
 /** The scheme of a URI, or undefined when it has none sagebrew reads. */
@@ -102,6 +108,12 @@ class FileStorage implements ObjectStorage {
 
   read(uri: string): Promise<Buffer> {
     return readFile(filePath(uri));
+  }
+
+  async write(uri: string, data: Uint8Array): Promise<void> {
+    const dest = filePath(uri);
+    await mkdir(dirname(dest), { recursive: true });
+    await writeFileAtomic(dest, data);
   }
 }
 
@@ -188,6 +200,11 @@ export function createStorage(options: StorageOptions): ObjectStorage {
       const s = pick(uri);
       if (s) return (await s).read(uri);
       return files.read(uri);
+    },
+    async write(uri, data, options) {
+      const s = pick(uri);
+      if (s) return (await s).write(uri, data, options);
+      return files.write(uri, data);
     },
   };
   return storage;

@@ -13,12 +13,14 @@ import { join } from "node:path";
 import { LIMITS } from "@sagebrew/runtime/core";
 import { extractModelArchive } from "../../../model-archive.js";
 import {
+  type AsyncInferenceConfig,
   containerOf,
   type DeployedVariant,
   type Deployment,
   type EndpointDoc,
   type ImagePlan,
   type ProductionVariantSummary,
+  type ServerlessConfig,
 } from "../../docs.js";
 import type { LogStore } from "../../logs/index.js";
 import type { EndpointEngine, EndpointLedger } from "../../resources/index.js";
@@ -69,6 +71,10 @@ export interface LiveVariant {
   readonly multiModel: boolean;
   /** Multi-model: the prefix models load from. */
   readonly modelDataUrl?: string;
+  /** Serverless: its memory and the most invocations it takes at once (one container serves them). */
+  readonly serverless?: ServerlessConfig;
+  /** Serverless: invocations in flight now, held against `MaxConcurrency`. */
+  inFlight: number;
   next: number;
   current: number;
 }
@@ -78,14 +84,22 @@ export class LiveEndpoint {
   readonly name: string;
   readonly generation: number;
   readonly variants: LiveVariant[];
+  /** The deployed config's `AsyncInferenceConfig`: only InvokeEndpointAsync reaches it then. */
+  readonly asyncInference: AsyncInferenceConfig | undefined;
   /** Set while the containers come back after a restart; invocations wait for it. */
   ready: Promise<void> | undefined;
   failure: string | undefined;
 
-  constructor(name: string, generation: number, variants: LiveVariant[]) {
+  constructor(
+    name: string,
+    generation: number,
+    variants: LiveVariant[],
+    asyncInference?: AsyncInferenceConfig,
+  ) {
     this.name = name;
     this.generation = generation;
     this.variants = variants;
+    this.asyncInference = asyncInference;
   }
 
   /**
@@ -172,7 +186,7 @@ export class EndpointManager implements EndpointEngine {
         continue;
       }
       if (doc._live && (doc.EndpointStatus === "InService" || doc.EndpointStatus === "Updating")) {
-        const live = new LiveEndpoint(doc.EndpointName, doc._live.generation, []);
+        const live = new LiveEndpoint(doc.EndpointName, doc._live.generation, [], doc._live.asyncInference);
         let release: () => void = () => undefined;
         live.ready = new Promise<void>((r) => {
           release = r;
@@ -242,7 +256,7 @@ export class EndpointManager implements EndpointEngine {
       return;
     }
     this.#aborts.delete(key);
-    const fresh = new LiveEndpoint(doc.EndpointName, pending.generation, variants);
+    const fresh = new LiveEndpoint(doc.EndpointName, pending.generation, variants, pending.asyncInference);
     const applied = await this.#o.endpoints
       .report(name, { type: "deployed", generation: pending.generation, variants: this.#summaries(pending) })
       .catch((e: Error) => ({ refused: e.message }));
@@ -267,8 +281,13 @@ export class EndpointManager implements EndpointEngine {
         DeployedImages: [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: now }],
         CurrentWeight: weight,
         DesiredWeight: weight,
-        CurrentInstanceCount: count,
-        DesiredInstanceCount: count,
+        // A serverless variant shows its capacity, not instances (SageMaker scales it itself).
+        ...(variant.ServerlessConfig
+          ? {
+              CurrentServerlessConfig: variant.ServerlessConfig,
+              DesiredServerlessConfig: variant.ServerlessConfig,
+            }
+          : { CurrentInstanceCount: count, DesiredInstanceCount: count }),
       };
     });
   }
@@ -385,6 +404,8 @@ export class EndpointManager implements EndpointEngine {
       instances,
       multiModel,
       ...(multiModel && container.ModelDataUrl ? { modelDataUrl: container.ModelDataUrl } : {}),
+      ...(variant.ServerlessConfig ? { serverless: variant.ServerlessConfig } : {}),
+      inFlight: 0,
       next: 0,
       current: 0,
     };

@@ -8,35 +8,17 @@ import type {
 } from "@aws-sdk/client-sagemaker";
 import type { JsonWire } from "../../../../api/index.js";
 import { resourceArn } from "../../arn.js";
-import type { EndpointConfigDoc, ProductionVariant } from "../../docs.js";
+import type { AsyncInferenceConfig, EndpointConfigDoc, ProductionVariant } from "../../docs.js";
 import { validation } from "../../protocol/index.js";
 import type { OpContext } from "../context.js";
 import { describeOf, type ListRequest, listPage } from "../list.js";
-import { modelNotFound } from "../model/index.js";
+import { checkEndpointConfig } from "./_checks.js";
 
 /** SageMaker's sentence for an endpoint config that does not exist. */
 export function configNotFound(ctx: OpContext, name: string): Error {
   return validation(
     `Could not find endpoint configuration "${resourceArn(ctx.region, "endpoint-config", name)}".`,
   );
-}
-
-function checkVariants(ctx: OpContext, variants: ProductionVariant[]): void {
-  const names = new Set<string>();
-  variants.forEach((v) => {
-    if (names.has(v.VariantName.toLowerCase())) {
-      throw validation(`Variant names must be unique: ${v.VariantName} appears twice.`);
-    }
-    names.add(v.VariantName.toLowerCase());
-    if (!v.ModelName) throw validation(`Production variant ${v.VariantName} must name a ModelName.`);
-    if (!ctx.store.get("model", v.ModelName)) throw modelNotFound(ctx, v.ModelName);
-    const serverless = (v as { ServerlessConfig?: unknown }).ServerlessConfig !== undefined;
-    if (!serverless && (v.InstanceType === undefined || v.InitialInstanceCount === undefined)) {
-      throw validation(
-        `Production variant ${v.VariantName} must give InstanceType and InitialInstanceCount (or a ServerlessConfig).`,
-      );
-    }
-  });
 }
 
 export async function createEndpointConfig(
@@ -48,7 +30,13 @@ export async function createEndpointConfig(
   const exists = () => validation(`Cannot create already existing endpoint configuration "${arn}".`);
   if (ctx.store.get("endpoint-config", name)) throw exists();
   const variants = body.ProductionVariants as ProductionVariant[];
-  checkVariants(ctx, variants);
+  checkEndpointConfig(ctx, {
+    ProductionVariants: variants,
+    ...(body.AsyncInferenceConfig
+      ? { AsyncInferenceConfig: body.AsyncInferenceConfig as AsyncInferenceConfig }
+      : {}),
+    ...(body.DataCaptureConfig ? { DataCaptureConfig: body.DataCaptureConfig } : {}),
+  });
   const { Tags, ...rest } = body;
   const doc: EndpointConfigDoc = {
     name,

@@ -3,9 +3,9 @@ export { type EndpointEvent, type EndpointTransition, endpointTransition, newEnd
 export {
   createEndpoint,
   deleteEndpoint,
+  deploymentOf,
   describeEndpoint,
   endpointNotFound,
   listEndpoints,
   updateEndpoint,
-  variantsOf,
 } from "./operations.js";

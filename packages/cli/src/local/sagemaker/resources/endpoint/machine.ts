@@ -7,13 +7,24 @@
  * reports about an earlier rollout are refused rather than applied. Plain functions; the only
  * place an endpoint's status is written.
  */
-import type { DeployedVariant, Deployment, EndpointDoc, ProductionVariantSummary } from "../../docs.js";
+import type {
+  AsyncInferenceConfig,
+  DeployedVariant,
+  Deployment,
+  EndpointDoc,
+  ProductionVariantSummary,
+} from "../../docs.js";
 import { MAX_REASON_CHARS, type Transition } from "../transition.js";
 
 /** What can happen to an endpoint: asked for by a request, or reported by the endpoint engine. */
 export type EndpointEvent =
   /** UpdateEndpoint: roll out `config` (its variants and their models, frozen) beside what serves. */
-  | { readonly type: "update-requested"; readonly config: string; readonly variants: DeployedVariant[] }
+  | {
+      readonly type: "update-requested";
+      readonly config: string;
+      readonly variants: DeployedVariant[];
+      readonly asyncInference?: AsyncInferenceConfig;
+    }
   /** DeleteEndpoint. */
   | { readonly type: "delete-requested" }
   /** Every container of rollout `generation` answers /ping: it serves now. */
@@ -58,6 +69,10 @@ export function endpointTransition(doc: EndpointDoc, event: EndpointEvent, now: 
       if (status === "Failed") return { refused: `Cannot update failed endpoint "${doc.EndpointArn}".` };
       if (status !== "InService")
         return { refused: `Cannot update in-progress endpoint "${doc.EndpointArn}".` };
+      if (!isServerless(doc._live?.variants) && isServerless(event.variants))
+        return {
+          refused: `Cannot update endpoint "${doc.EndpointArn}" to serverless endpoint configuration ${event.config}: an endpoint on instances cannot become serverless (a serverless endpoint can move to instances).`,
+        };
       return changed(
         doc,
         now,
@@ -67,6 +82,7 @@ export function endpointTransition(doc: EndpointDoc, event: EndpointEvent, now: 
             generation: (doc._live?.generation ?? 0) + 1,
             config: event.config,
             variants: event.variants,
+            ...(event.asyncInference ? { asyncInference: event.asyncInference } : {}),
           },
         },
         ["FailureReason"],
@@ -83,9 +99,12 @@ export function endpointTransition(doc: EndpointDoc, event: EndpointEvent, now: 
           EndpointStatus: "InService",
           EndpointConfigName: doc._pending.config,
           ProductionVariants: event.variants,
+          ...(doc._pending.asyncInference ? { AsyncInferenceConfig: doc._pending.asyncInference } : {}),
           _live: doc._pending,
         },
-        ["_pending", "FailureReason"],
+        doc._pending.asyncInference
+          ? ["_pending", "FailureReason"]
+          : ["_pending", "FailureReason", "AsyncInferenceConfig"],
       );
     case "deploy-failed": {
       if ((status !== "Creating" && status !== "Updating") || doc._pending?.generation !== event.generation)
@@ -111,12 +130,18 @@ export function endpointTransition(doc: EndpointDoc, event: EndpointEvent, now: 
   }
 }
 
+/** True when a deployment's variants are serverless (a serverless config has one variant). */
+function isServerless(variants: readonly DeployedVariant[] | undefined): boolean {
+  return variants?.some((v) => v.variant.ServerlessConfig !== undefined) ?? false;
+}
+
 /** An endpoint as CreateEndpoint makes it: Creating, its config's first rollout pending. */
 export function newEndpoint(o: {
   readonly name: string;
   readonly arn: string;
   readonly config: string;
   readonly variants: DeployedVariant[];
+  readonly asyncInference?: AsyncInferenceConfig;
   readonly tags?: EndpointDoc["Tags"];
   readonly now: number;
 }): EndpointDoc {
@@ -129,6 +154,11 @@ export function newEndpoint(o: {
     CreationTime: o.now,
     LastModifiedTime: o.now,
     ...(o.tags ? { Tags: o.tags } : {}),
-    _pending: { generation: 1, config: o.config, variants: o.variants } satisfies Deployment,
+    _pending: {
+      generation: 1,
+      config: o.config,
+      variants: o.variants,
+      ...(o.asyncInference ? { asyncInference: o.asyncInference } : {}),
+    } satisfies Deployment,
   };
 }

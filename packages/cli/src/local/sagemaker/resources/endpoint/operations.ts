@@ -10,7 +10,13 @@ import type {
 } from "@aws-sdk/client-sagemaker";
 import type { JsonWire } from "../../../../api/index.js";
 import { resourceArn } from "../../arn.js";
-import type { DeployedVariant, EndpointConfigDoc, EndpointDoc, ModelDoc } from "../../docs.js";
+import type {
+  AsyncInferenceConfig,
+  DeployedVariant,
+  EndpointConfigDoc,
+  EndpointDoc,
+  ModelDoc,
+} from "../../docs.js";
 import { validation } from "../../protocol/index.js";
 import type { OpContext } from "../context.js";
 import { configNotFound } from "../endpoint-config/index.js";
@@ -24,15 +30,25 @@ export function endpointNotFound(ctx: OpContext, name: string): Error {
   return validation(`Could not find endpoint "${resourceArn(ctx.region, "endpoint", name)}".`);
 }
 
-/** The variants of `configName` with the models they name, as they are now (frozen into the endpoint). */
-export function variantsOf(ctx: OpContext, configName: string): DeployedVariant[] {
+/**
+ * What `configName` deploys, as it is now (frozen into the endpoint): its variants with the models
+ * they name, and its `AsyncInferenceConfig`.
+ */
+export function deploymentOf(
+  ctx: OpContext,
+  configName: string,
+): { variants: DeployedVariant[]; asyncInference?: AsyncInferenceConfig } {
   const config = ctx.store.get<EndpointConfigDoc>("endpoint-config", configName);
   if (!config) throw configNotFound(ctx, configName);
-  return config.ProductionVariants.map((variant) => {
+  const variants = config.ProductionVariants.map((variant) => {
     const model = ctx.store.get<ModelDoc>("model", variant.ModelName ?? "");
     if (!model) throw modelNotFound(ctx, variant.ModelName ?? "");
     return { variant, model };
   });
+  return {
+    variants,
+    ...(config.AsyncInferenceConfig ? { asyncInference: config.AsyncInferenceConfig } : {}),
+  };
 }
 
 export async function createEndpoint(
@@ -48,7 +64,7 @@ export async function createEndpoint(
     name,
     arn,
     config,
-    variants: variantsOf(ctx, config),
+    ...deploymentOf(ctx, config),
     ...(body.Tags ? { tags: body.Tags as EndpointDoc["Tags"] } : {}),
     now: ctx.now(),
   });
@@ -83,7 +99,7 @@ export async function updateEndpoint(
   const updated = await request(ctx, name, {
     type: "update-requested",
     config,
-    variants: variantsOf(ctx, config),
+    ...deploymentOf(ctx, config),
   });
   ctx.endpoints.deploy(updated);
   return { EndpointArn: updated.EndpointArn };

@@ -1,0 +1,10 @@
+/** Asynchronous inference: the queue of InvokeEndpointAsync invocations, kept on disk, run on the endpoints' containers. */
+export { type AsyncNaming, type AsyncTarget, asyncTarget } from "./locations.js";
+export {
+  AsyncQueue,
+  type AsyncQueueOptions,
+  type AsyncSubmission,
+  DEFAULT_CONCURRENCY_PER_INSTANCE,
+  type QueuedInvocation,
+  type ServingEndpoints,
+} from "./queue.js";
