@@ -53,7 +53,8 @@ Environment: AWS_ENDPOINT_URL_S3 (another S3 for the jobs' s3:// URIs), SAGEBREW
 
 Example:
   sagebrew local --port 8081 --state /tmp/sm &
-  AWS_ENDPOINT_URL=http://127.0.0.1:8081 python3 train_and_deploy.py
+  export AWS_ENDPOINT_URL=http://127.0.0.1:8081 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+  python3 examples/boto3/train_and_deploy.py     # boto3: S3 upload, train, deploy, invoke, transform
 `;
 
 const OPTIONS = {
