@@ -19,6 +19,29 @@ import { handleS3 } from "./_router.js";
 import { ObjectStore } from "./_store.js";
 
 export type { LocalObject, LocalS3Access } from "./_access.js";
+
+/**
+ * The operations of S3's API table served (the docs' table is made from it). ListObjects (v1) and
+ * GetBucketLocation are answered too, outside the table.
+ */
+export const S3_OPERATIONS = [
+  "ListBuckets",
+  "CreateBucket",
+  "HeadBucket",
+  "DeleteBucket",
+  "PutObject",
+  "GetObject",
+  "HeadObject",
+  "DeleteObject",
+  "DeleteObjects",
+  "ListObjectsV2",
+  "CopyObject",
+  "CreateMultipartUpload",
+  "UploadPart",
+  "CompleteMultipartUpload",
+  "AbortMultipartUpload",
+  "ListParts",
+] as const;
 export { virtualHostBucket } from "./_address.js";
 
 export interface LocalS3Options {

@@ -11,6 +11,9 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { STS } from "../../api/index.js";
 
+/** The operations of STS served (the docs' table is made from it). */
+export const STS_OPERATIONS = ["GetCallerIdentity"] as const;
+
 /** The account `sagebrew local` answers as, unless `--account` names another. */
 export const DEFAULT_ACCOUNT = "123456789012";
 
