@@ -16,6 +16,9 @@
  *                                              the container straight and two proxy floors, CreateEndpoint →
  *                                              InService, CreateTrainingJob → Completed (--runs, default 5;
  *                                              --serve-runs N wrk runs per cell, default 3; --duration)
+ *   node --import tsx bench/run.ts s3          issue 19: one large object PUT and GET through sagebrew local's S3
+ *                                              against moto_server's, `cp` and MD5+CRC32 in memory (--runs,
+ *                                              default 3; --mib, object size, default 512)
  *   node --import tsx bench/run.ts image-build issue 21: `sagebrew build --engine none` against `docker build`
  *                                              of the iris example, cold and warm, and the image sizes
  *                                              (--runs, default 3; root, dockerd, docker-registry, mmdebstrap)
@@ -40,6 +43,7 @@ import { writeSubsection } from "./lib/subsection.js";
 import { runLocalBench } from "./local.js";
 import { runMultiHostBench } from "./multi-host.js";
 import { parsingVersions, runParsing } from "./parsing.js";
+import { runS3Bench } from "./s3.js";
 import { runServing } from "./serving.js";
 import { runServingModels } from "./serving-models.js";
 import { renderModel } from "./serving-models-report.js";
@@ -60,7 +64,7 @@ const positional = args.filter(
   (a, i) =>
     !a.startsWith("--") &&
     !args[i - 1]?.match(
-      /^--(runs|serve-runs|cold-runs|duration|stacks|baseline|baseline-label|models|first)$/,
+      /^--(runs|serve-runs|cold-runs|duration|stacks|baseline|baseline-label|models|first|mib)$/,
     ),
 );
 const which = positional[0] ?? "all";
@@ -75,10 +79,11 @@ if (
     "local",
     "multi-host",
     "image-build",
+    "s3",
   ].includes(which)
 ) {
   console.error(
-    `Unknown benchmark ${which}: expected training, serving, serving-models, parsing, transform, local, multi-host, image-build or nothing (the first two)`,
+    `Unknown benchmark ${which}: expected training, serving, serving-models, parsing, transform, local, multi-host, image-build, s3 or nothing (the first two)`,
   );
   process.exit(2);
 }
@@ -218,6 +223,13 @@ if (which === "local") {
   if (flag("--no-write")) console.log(text);
   else writeSection(RESULTS, "## `sagebrew local` (issue 11)", text);
   log("local done");
+}
+if (which === "s3") {
+  const r = await runS3Bench({ runs: opt("--runs", 3), mib: opt("--mib", 512), log });
+  const text = section("s3", r.markdown, r.notes, versions("local"));
+  if (flag("--no-write")) console.log(text);
+  else writeSection(RESULTS, "## S3 on `sagebrew local` (issue 19)", text);
+  log("s3 done");
 }
 if (which === "multi-host") {
   const r = await runMultiHostBench({ runs: opt("--runs", 3), log });
