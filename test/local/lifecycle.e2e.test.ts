@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,7 +36,12 @@ let sm: SageMakerClient;
 let stalled: Server;
 const stalledSockets = new Set<Socket>();
 
+/** Credentials in this process's environment too, as a user's shell has them. */
+const credentialsBefore = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+
 before(async () => {
+  process.env.AWS_ACCESS_KEY_ID ??= "x";
+  process.env.AWS_SECRET_ACCESS_KEY ??= "x";
   work = await mkdtemp(join(tmpdir(), "sagebrew-lifecycle-"));
   stalled = createServer((s) => {
     stalledSockets.add(s);
@@ -68,6 +74,8 @@ before(async () => {
 });
 
 after(async () => {
+  if (credentialsBefore.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+  if (credentialsBefore.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
   await local?.close();
   for (const s of stalledSockets) s.destroy();
   await new Promise((r) => stalled?.close(r));
@@ -227,6 +235,44 @@ describe("sagebrew local's lifecycle, tried as a hostile client would", { timeou
     );
     const d = await until("two-seconds", ended, 60);
     assert.deepEqual([d.TrainingJobStatus, d.SecondaryStatus], ["Stopped", "MaxRuntimeExceeded"]);
+  });
+
+  it("of two servers started together on one state directory, one runs and the other is refused", async () => {
+    const state = join(work, "two-servers");
+    const options = { port: 0, stateDir: state, env: process.env, log: () => undefined };
+    const started = await Promise.allSettled([startLocalSageMaker(options), startLocalSageMaker(options)]);
+    const running = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    await Promise.all(running.map((l) => l.close()));
+    assert.equal(running.length, 1);
+    const refused = started.find((r) => r.status === "rejected");
+    assert.match(
+      String(refused?.reason),
+      /Cannot use the state directory .*: sagebrew local \(pid \d+\) is using it/,
+    );
+  });
+
+  it("a 9 MB control-plane body gets 413 in JSON 1.1, not a reset", async () => {
+    const answer = await new Promise<{ status: number; type: unknown }>((resolve, reject) => {
+      const req = request(
+        `${local.url}/`,
+        {
+          method: "POST",
+          headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "SageMaker.CreateModel" },
+        },
+        (res) => {
+          let body = "";
+          res.setEncoding("utf8").on("data", (c: string) => {
+            body += c;
+          });
+          res.on("end", () =>
+            resolve({ status: res.statusCode!, type: (JSON.parse(body) as { __type: unknown }).__type }),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end(JSON.stringify({ ModelName: "big", Padding: "x".repeat(9 * 1024 * 1024) }));
+    });
+    assert.deepEqual(answer, { status: 413, type: "RequestEntityTooLargeException" });
   });
 
   it("an S3 that never answers fails the job; CreateTrainingJob and CreateModel answer", async () => {

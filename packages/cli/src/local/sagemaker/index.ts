@@ -3,12 +3,11 @@
  * port, backed by real training jobs, endpoints (real-time, serverless, asynchronous) and transform
  * jobs on this machine, with state under a directory that survives restarts.
  */
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { listenError, readHttpLimits } from "@sagebrew/runtime/core";
 import { VERSION } from "../../version.js";
-import { writeFileAtomic } from "../atomic-file.js";
 import { openLocalS3 } from "../s3/index.js";
 import { awsRoute } from "../services/index.js";
 import { DEFAULT_ACCOUNT } from "../sts/index.js";
@@ -27,7 +26,7 @@ import { LogStore, runLogsOperation } from "./logs/index.js";
 import { allowedHostName, checkBinding, createFront, isLoopbackAddress } from "./protocol/index.js";
 import { createLedgers, runSageMakerOperation, type Services } from "./resources/index.js";
 import { createRuntimeRoute } from "./runtime/index.js";
-import { ResourceStore } from "./state/index.js";
+import { lockStateDir, ResourceStore } from "./state/index.js";
 import { createStorage, type S3Limits } from "./storage/index.js";
 
 export { extractModelArchive, packModelArchive } from "../model-archive.js";
@@ -76,26 +75,6 @@ export interface LocalSageMaker {
   close(): Promise<void>;
 }
 
-/** Refuses a state directory another live `sagebrew local` holds; takes it otherwise. */
-async function lockState(stateDir: string): Promise<() => Promise<void>> {
-  const lock = join(stateDir, "lock");
-  const held = await readFile(lock, "utf8").catch(() => undefined);
-  const pid = held ? Number.parseInt(held, 10) : Number.NaN;
-  if (Number.isInteger(pid) && pid !== process.pid) {
-    let alive = false;
-    try {
-      process.kill(pid, 0);
-      alive = true;
-    } catch {
-      // stale lock from a killed server
-    }
-    if (alive)
-      throw new Error(`Cannot use the state directory ${stateDir}: sagebrew local (pid ${pid}) is using it`);
-  }
-  await writeFileAtomic(lock, `${process.pid}\n`);
-  return () => rm(lock, { force: true });
-}
-
 /** The host of the URL `sagebrew local` prints: one the guard lets through, reaching `host`. */
 function shownHost(host: string, allowHosts: readonly string[]): string {
   // Every interface (0.0.0.0, ::) includes loopback.
@@ -118,7 +97,24 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   checkBinding(host, allowHosts);
   const stateDir = resolve(options.stateDir);
   await mkdir(stateDir, { recursive: true });
-  const unlock = await lockState(stateDir);
+  const lock = await lockStateDir(stateDir);
+  try {
+    return await start(options, stateDir, host, allowHosts, () => lock.release());
+  } catch (e) {
+    // Nothing runs: the directory is free for a retry.
+    await lock.release();
+    throw e;
+  }
+}
+
+/** Everything after the lock: stores, engines, the listener. */
+async function start(
+  options: LocalSageMakerOptions,
+  stateDir: string,
+  host: string,
+  allowHosts: readonly string[],
+  unlock: () => Promise<void>,
+): Promise<LocalSageMaker> {
   const warn = (m: string) => options.log(`sagebrew local: ${m}`);
   const now = () => Date.now() / 1000;
   const store = await ResourceStore.open(stateDir, { warn });
@@ -224,7 +220,6 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     await Promise.all([training.close(0), transforms.close()]);
     await logs.flush();
     await store.flush();
-    await unlock();
     throw listenError(e, wanted, host) ?? e;
   }
   await endpoints.recover();

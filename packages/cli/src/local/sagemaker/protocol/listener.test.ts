@@ -4,6 +4,7 @@
  * errors, and a rejection is logged.
  */
 import assert from "node:assert/strict";
+import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect, type Socket } from "node:net";
 import { after, describe, it } from "node:test";
@@ -115,4 +116,73 @@ describe("sagebrew local's listener under slow clients", () => {
       holder.destroy();
     },
   );
+});
+
+describe("sagebrew local's listener and bodies over the limit", () => {
+  /** POSTs `size` bytes of JSON 1.1 (streamed in 1 MiB chunks) and reads the answer whole. */
+  function post(port: number, size: number) {
+    return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+      (resolve, reject) => {
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port,
+            method: "POST",
+            path: "/",
+            headers: {
+              "content-type": "application/x-amz-json-1.1",
+              "x-amz-target": "SageMaker.CreateModel",
+              "content-length": size,
+            },
+          },
+          (res) => {
+            let body = "";
+            res.setEncoding("utf8").on("data", (c: string) => {
+              body += c;
+            });
+            res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+          },
+        );
+        req.on("error", reject);
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        let sent = 0;
+        const write = () => {
+          while (sent < size) {
+            const n = Math.min(chunk.length, size - sent);
+            sent += n;
+            if (!req.write(n === chunk.length ? chunk : chunk.subarray(0, n)))
+              return void req.once("drain", write);
+          }
+          req.end();
+        };
+        write();
+      },
+    );
+  }
+
+  it("answers a 9 MB JSON 1.1 body with 413 in JSON 1.1, after reading it, instead of a reset", async () => {
+    const { port } = await front({});
+    const r = await post(port, 9 * 1024 * 1024);
+    assert.equal(r.status, 413);
+    assert.equal(r.headers["x-amzn-errortype"], "RequestEntityTooLargeException");
+    assert.equal(r.headers.connection, "close");
+    const body = JSON.parse(r.body) as { __type: string; message: string };
+    assert.equal(body.__type, "RequestEntityTooLargeException");
+    assert.match(
+      body.message,
+      /^The request body is larger than 8388608 bytes \(\d+ bytes or more were sent\)/,
+    );
+  });
+
+  it("answers 413 at once to a body declared larger than it would ever read", async () => {
+    const { port } = await front({});
+    const socket = await open(port);
+    const reply = replyOf(socket);
+    socket.write(
+      "POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-amz-json-1.1\r\nx-amz-target: SageMaker.CreateModel\r\ncontent-length: 1000000000\r\n\r\n{",
+    );
+    const r = await reply;
+    assert.equal(r.status, 413);
+    assert.match(r.body, /"__type":"RequestEntityTooLargeException"/);
+  });
 });

@@ -20,8 +20,17 @@ import { regionOf } from "../arn.js";
 import { createHostGuard, type Refusal } from "./_host-guard.js";
 import { ApiError, jsonErrorBody, restJsonErrorBody, unknownOperation } from "./errors.js";
 
-/** JSON request bodies larger than this are refused (SageMaker's largest requests are far smaller). */
-const MAX_JSON_BODY = 8 * 1024 * 1024;
+/**
+ * JSON 1.1 request bodies larger than this get 413. SageMaker documents no size for its control
+ * plane's requests; its shapes keep them far smaller (100 hyperparameters of at most 256 + 2,500
+ * characters, 50 tags, …), so this only stops a body no client would send.
+ */
+export const MAX_JSON_BODY = 8 * 1024 * 1024;
+/**
+ * A body over the limit is read (and dropped) up to this size, so that the client, still sending,
+ * reads the 413 rather than a reset; past it the connection is cut.
+ */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
 /** Answers `/endpoints/<name>/…` (the runtime API); returns false when it does not own the path. */
 export type RuntimeRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -75,26 +84,45 @@ function sendError(res: ServerResponse, error: ApiError, requestId: string): voi
   sendJson(res, error.status, jsonErrorBody(error), requestId, error.type);
 }
 
-/** Reads a JSON body; an empty one is `{}`. */
-function readJson(req: IncomingMessage): Promise<unknown> {
+/** The JSON 1.1 answer to a body over `MAX_JSON_BODY`: 413, and the connection closes. */
+function tooLarge(size: number): ApiError {
+  return new ApiError(
+    "RequestEntityTooLargeException",
+    `The request body is larger than ${MAX_JSON_BODY} bytes (${size} bytes or more were sent), the most sagebrew local reads for a JSON 1.1 request.`,
+    { status: 413 },
+  );
+}
+
+/** Reads a JSON body; an empty one is `{}`. A body over the limit is drained and refused with 413. */
+function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const declared = Number(req.headers["content-length"]);
+    if (declared > MAX_DRAIN_BYTES) {
+      // Far over the limit before a byte is read: answer and cut the connection.
+      res.setHeader("connection", "close");
+      reject(tooLarge(declared));
+      req.resume();
+      res.once("finish", () => req.destroy());
+      return;
+    }
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > MAX_JSON_BODY) {
-        reject(
-          new ApiError("SerializationException", `The request body is larger than ${MAX_JSON_BODY} bytes.`, {
-            status: 413,
-          }),
-        );
-        req.destroy();
-        return;
+      if (size <= MAX_JSON_BODY) chunks.push(c);
+      else if (size > MAX_DRAIN_BYTES) {
+        res.setHeader("connection", "close");
+        reject(tooLarge(size));
+        res.once("finish", () => req.destroy());
       }
-      chunks.push(c);
     });
     req.on("error", reject);
     req.on("end", () => {
+      if (size > MAX_JSON_BODY) {
+        res.setHeader("connection", "close");
+        reject(tooLarge(size));
+        return;
+      }
       const text = Buffer.concat(chunks).toString("utf8");
       if (!text.trim()) return resolve({});
       try {
@@ -117,7 +145,7 @@ async function handleJson(
   const service = dot === -1 ? target : target.slice(0, dot);
   const operation = dot === -1 ? "" : target.slice(dot + 1);
   const region = regionOf(req.headers.authorization);
-  const body = await readJson(req);
+  const body = await readJson(req, res);
   const run = Object.hasOwn(o.services, service) ? o.services[service] : undefined;
   if (!run)
     throw unknownOperation(

@@ -14,6 +14,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HEADERS, LIMITS } from "@sagebrew/runtime/core";
+import { SAGEMAKER_RUNTIME, shapeOf } from "../../../api/index.js";
 import { DEFAULT_REGION, LOCAL_ACCOUNT, logStreamArn } from "../arn.js";
 import type { AsyncQueue } from "../engines/async/index.js";
 import {
@@ -31,8 +32,15 @@ import { sendError } from "./_answer.js";
 import { checkRuntimeRequest, headerInput, validationError } from "./_check.js";
 import { ensureModelLoaded } from "./multi-model.js";
 
-/** SageMaker's request body limit for real-time invocations (BodyBlob max). */
-export const MAX_INVOKE_BYTES = 6 * 1024 * 1024;
+/** SageMaker's request body limit for real-time invocations: the `BodyBlob` shape's maximum (6 MiB). */
+export const MAX_INVOKE_BYTES = blobMax("BodyBlob");
+
+function blobMax(shape: string): number {
+  const s = shapeOf(SAGEMAKER_RUNTIME, shape);
+  if (s.type !== "blob" || s.max === undefined)
+    throw new Error(`SageMaker Runtime's ${shape} has no maximum size`);
+  return s.max;
+}
 /** SageMaker's request body limit for serverless endpoints ("4 MB"). */
 export const MAX_SERVERLESS_INVOKE_BYTES = 4 * 1024 * 1024;
 /** A body over the limit is read (and dropped) up to this size so that the 413 reaches the client. */

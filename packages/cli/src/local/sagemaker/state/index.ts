@@ -1,4 +1,6 @@
 /** What `sagebrew local` keeps on disk: resource documents, each change written before it is seen. */
+
+export { currentOwner, isAlive, type LockOwner, lockStateDir, type StateLock, StateLocked } from "./lock.js";
 export {
   type Change,
   type DocumentCheck,
