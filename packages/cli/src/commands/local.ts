@@ -104,9 +104,8 @@ export const localCommand: Command = {
       if (isSagebrewError(e, "SB_LISTEN")) throw withPortHint(e);
       throw new SagebrewError("SB_LOCAL", (e as Error).message);
     }
-    io.stdout.write(`SageMaker on ${local.url} (state in ${local.stateDir}); Ctrl-C to stop\n`);
-    io.stdout.write(`  export AWS_ENDPOINT_URL=${local.url}\n`);
-    await new Promise<void>((done) => {
+    // Ctrl-C is caught before the address is printed: whoever reads the address may stop it at once.
+    const stopped = new Promise<void>((done) => {
       const stop = () => {
         process.off("SIGINT", stop);
         process.off("SIGTERM", stop);
@@ -116,6 +115,9 @@ export const localCommand: Command = {
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
     });
+    io.stdout.write(`SageMaker on ${local.url} (state in ${local.stateDir}); Ctrl-C to stop\n`);
+    io.stdout.write(`  export AWS_ENDPOINT_URL=${local.url}\n`);
+    await stopped;
     io.stdout.write("Stopped\n");
     return 0;
   },
