@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { listenError, readHttpLimits } from "@sagebrew/runtime/core";
 import { VERSION } from "../../version.js";
 import { openLocalS3 } from "../s3/index.js";
-import { awsRoute } from "../services/index.js";
+import { awsRoute, refuseInProtocol } from "../services/index.js";
 import { DEFAULT_ACCOUNT } from "../sts/index.js";
 import { AsyncQueue } from "./engines/async/index.js";
 import {
@@ -200,6 +200,7 @@ async function start(
         : {}),
     }),
     aws: awsRoute({ s3, account }),
+    refuseOther: refuseInProtocol,
     identity: VERSION,
     warn,
     limits: readHttpLimits(options.env),

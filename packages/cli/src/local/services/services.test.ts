@@ -8,11 +8,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { cbor } from "@smithy/core/cbor";
 import { handleSts } from "../sts/index.js";
 import { recognise } from "./_recognise.js";
 import { answerUnserved, endpointVariable, errorIn, unservedMessage } from "./_unserved.js";
+import { refuseInProtocol } from "./index.js";
 
 const auth = (service: string, region = "eu-west-1") =>
   `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=00`;
@@ -174,5 +176,40 @@ describe("STS and services not served, through their SDK clients", () => {
     assert.match(decoded.message, /AWS_ENDPOINT_URL_CLOUDWATCH/);
     const q = errorIn("query", "NotImplemented", "a <b> & c", "r").body.toString();
     assert.match(q, /<Code>NotImplemented<\/Code><Message>a &#60;b&#62; &#38; c<\/Message>/);
+  });
+});
+
+describe("refuseInProtocol", () => {
+  it("answers the host guard's 403 in S3's and STS's own formats, parsed by their clients as AccessDenied", async () => {
+    const refusing = createServer((req, res) => {
+      if (!refuseInProtocol(req, res, 'Refused Host "evil.example": …')) {
+        res.writeHead(418);
+        res.end();
+      }
+    });
+    await new Promise<void>((done) => refusing.listen(0, "127.0.0.1", done));
+    const endpoint = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+    try {
+      const s3 = new S3Client({ endpoint, region: "us-east-1", credentials, forcePathStyle: true });
+      await assert.rejects(
+        s3.send(new GetObjectCommand({ Bucket: "b", Key: "k" })),
+        (e: Error & { $metadata: { httpStatusCode: number } }) => {
+          assert.equal(e.name, "AccessDenied");
+          assert.equal(e.$metadata.httpStatusCode, 403);
+          assert.match(e.message, /^Refused Host "evil\.example"/);
+          return true;
+        },
+      );
+      const sts = new STSClient({ endpoint, region: "us-east-1", credentials });
+      await assert.rejects(sts.send(new GetCallerIdentityCommand({})), { name: "AccessDenied" });
+      const own = await fetch(`${endpoint}/`, {
+        method: "POST",
+        headers: { "x-amz-target": "SageMaker.ListEndpoints", authorization: auth("sagemaker") },
+      });
+      assert.equal(own.status, 418, "SageMaker's own requests are left to the listener");
+    } finally {
+      refusing.closeAllConnections();
+      refusing.close();
+    }
   });
 });

@@ -50,6 +50,11 @@ export interface FrontOptions {
    * after the runtime: answers and returns true, or returns false for SageMaker's own requests.
    */
   readonly aws?: RuntimeRoute;
+  /**
+   * Answers the host guard's 403 for a request of those other services in its own protocol (S3's
+   * `<Error>`, STS's `<ErrorResponse>`, …); returns false for SageMaker's own, answered here.
+   */
+  readonly refuseOther?: (req: IncomingMessage, res: ServerResponse, message: string) => boolean;
   /** The value of `x-sagebrew-local` on every answer, so that a client can tell it is talking to sagebrew local. */
   readonly identity?: string;
   readonly warn: (message: string) => void;
@@ -231,7 +236,7 @@ export function createFront(options: FrontOptions): GuardedServer {
         const refusal = hosts.check(req.headers.host, req.headers.origin);
         if (refusal) {
           warner.warn(`403 ${refusal.reason}`, "request rejected", { status: 403, reason: refusal.message });
-          sendRefusal(req, res, refusal);
+          if (!options.refuseOther?.(req, res, refusal.message)) sendRefusal(req, res, refusal);
           return;
         }
         onRequest(req, res, options);
