@@ -12,6 +12,10 @@
  *   node --import tsx bench/run.ts serving-models  issue 22: the realistic models of bench/models.ts
  *                                              (--models a,b: some of them; --first S, default 3: the
  *                                              first-seconds window; --serve-runs, --cold-runs, --duration)
+ *   node --import tsx bench/run.ts tuning      issue 20: best validation metric after 10, 20, 40 training jobs by
+ *                                              Random, Bayesian and Hyperband on two data sets (--seeds, default
+ *                                              10), and a 20-job tuning job's wall time two at a time against one
+ *                                              after another (--runs pairs, default 2)
  *   node --import tsx bench/run.ts local       issue 11: `sagebrew local` — InvokeEndpoint through it against
  *                                              the container straight and two proxy floors, CreateEndpoint →
  *                                              InService, CreateTrainingJob → Completed (--runs, default 5;
@@ -50,6 +54,7 @@ import { renderModel } from "./serving-models-report.js";
 import type { StackKey } from "./serving-stacks.js";
 import { runTraining } from "./training.js";
 import { runTransformBench } from "./transform.js";
+import { runTuningBench } from "./tuning.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -80,10 +85,11 @@ if (
     "multi-host",
     "image-build",
     "s3",
+    "tuning",
   ].includes(which)
 ) {
   console.error(
-    `Unknown benchmark ${which}: expected training, serving, serving-models, parsing, transform, local, multi-host, image-build, s3 or nothing (the first two)`,
+    `Unknown benchmark ${which}: expected training, serving, serving-models, parsing, transform, local, multi-host, image-build, s3, tuning or nothing (the first two)`,
   );
   process.exit(2);
 }
@@ -237,6 +243,13 @@ if (which === "multi-host") {
   if (flag("--no-write")) console.log(text);
   else writeSection(RESULTS, "## Multi-host training (issue 13)", text);
   log("multi-host done");
+}
+if (which === "tuning") {
+  const r = await runTuningBench({ seeds: opt("--seeds", 10), runs: opt("--runs", 2), log });
+  const text = section("tuning", r.markdown, r.notes, versions("training"));
+  if (flag("--no-write")) console.log(text);
+  else writeSection(RESULTS, "## Hyperparameter tuning (issue 20)", text);
+  log("tuning done");
 }
 if (which === "image-build") {
   const r = await runImageBuildBench({ runs: opt("--runs", 3), log });

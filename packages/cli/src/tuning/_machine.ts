@@ -13,7 +13,7 @@ import { type Observed, proposeTrial } from "./_propose.js";
 import { rngStream } from "./_rng.js";
 import { SearchSpace } from "./_space.js";
 import type { TuningSpec } from "./_spec.js";
-import { hyperbandRungs, hyperbandStops, medianRuleStops } from "./_stopping.js";
+import { bracketOf, hyperbandBrackets, hyperbandStops, medianRuleStops } from "./_stopping.js";
 
 export type TrialStatus = "InProgress" | "Completed" | "Failed" | "Stopped";
 export type TuningStatus = "InProgress" | "Stopping" | "Completed" | "Stopped" | "Failed";
@@ -34,6 +34,8 @@ export interface TrialState {
   final?: number;
   stopCause?: StopCause;
   failureReason?: string;
+  /** Hyperband: the bracket the trial was drawn into (0: the first rung at MinResource). */
+  readonly bracket?: number;
   readonly createdAt: number;
   endedAt?: number;
 }
@@ -119,7 +121,7 @@ function trialName(job: string, seed: number, index: number): string {
 export class TuningMachine {
   readonly state: TuningState;
   readonly #space: SearchSpace;
-  readonly #rungs: readonly number[];
+  readonly #brackets: readonly (readonly number[])[];
 
   /** Resumes a job from its saved state. */
   constructor(state: TuningState) {
@@ -128,7 +130,7 @@ export class TuningMachine {
     this.state = state;
     this.#space = new SearchSpace(state.spec.ranges);
     const hb = state.spec.hyperband;
-    this.#rungs = hb ? hyperbandRungs(hb.minResource, hb.maxResource) : [];
+    this.#brackets = hb ? hyperbandBrackets(hb.minResource, hb.maxResource) : [];
   }
 
   /**
@@ -156,9 +158,9 @@ export class TuningMachine {
     return this.state.spec;
   }
 
-  /** Hyperband's rungs (epoch counts at which weak trials stop); empty for other strategies. */
-  get rungs(): readonly number[] {
-    return this.#rungs;
+  /** Hyperband's brackets, each one's rungs (epoch counts at which weak trials stop); empty for other strategies. */
+  get brackets(): readonly (readonly number[])[] {
+    return this.#brackets;
   }
 
   trial(name: string): TrialState | undefined {
@@ -218,6 +220,9 @@ export class TuningMachine {
       index,
       name: trialName(this.spec.name, s.seed, index),
       hyperParameters: proposal.hyperParameters,
+      ...(this.spec.hyperband
+        ? { bracket: bracketOf(this.#brackets, rngStream(s.seed, 0x40000000 + index)()) }
+        : {}),
       status: "InProgress",
       curve: [],
       createdAt: now,
@@ -258,9 +263,15 @@ export class TuningMachine {
       if (medianRuleStops(mine, finished)) t.stopCause = "EarlyStopping";
     }
     if (this.spec.hyperband) {
-      const others = this.state.trials.filter((o) => o !== t).map((o) => orient(o.curve));
+      const bracket = t.bracket ?? 0;
+      const others = this.state.trials
+        .filter((o) => o !== t && (o.bracket ?? 0) === bracket)
+        .map((o) => orient(o.curve));
       // A job that reaches MaxResource is stopped (botocore, HyperbandStrategyConfig.MaxResource).
-      if (t.curve.length >= this.spec.hyperband.maxResource || hyperbandStops(mine, others, this.#rungs))
+      if (
+        t.curve.length >= this.spec.hyperband.maxResource ||
+        hyperbandStops(mine, others, this.#brackets[bracket] ?? [])
+      )
         t.stopCause = "Hyperband";
     }
     return t.stopCause ? "stop" : "continue";

@@ -9,11 +9,14 @@
  *   `MEDIAN_MIN_TRIALS` of them before it judges (AWS does not publish a minimum; one or two
  *   earlier trials make a noisy median).
  * - Hyperband (AWS blog 2022, "Amazon SageMaker Automatic Model Tuning now supports Hyperband"):
- *   asynchronous successive halving between MinResource and MaxResource. Rungs sit at
- *   MinResource·η^k epochs below MaxResource (η = 3); a trial that reaches a rung continues only
- *   when its objective there is among the best 1/η of the values recorded at that rung so far
- *   (itself included, rounded up, so the first trial at a rung always continues). Weak trials stop
- *   at their rung; the others train on to MaxResource.
+ *   asynchronous successive halving between MinResource and MaxResource, in Hyperband's brackets
+ *   (Li et al., 2018). Bracket 0's rungs sit at MinResource·η^k epochs below MaxResource (η = 3),
+ *   bracket 1's start one rung later, and so on to a last bracket without rungs; a trial is drawn
+ *   into a bracket with Hyperband's weights (η^s / (s + 1) for a bracket of s rungs), so most trials
+ *   are judged early and a few are given the time a slow starter needs. A trial that reaches a
+ *   rung of its bracket continues only when its objective there is among the best 1/η of the values
+ *   its bracket recorded at that rung so far (itself included, rounded up, so the first trial at a
+ *   rung always continues). Weak trials stop at their rung; the others train on to MaxResource.
  */
 
 /** Hyperband's reduction factor η: a third of the trials at a rung go on to the next. */
@@ -57,9 +60,30 @@ export function hyperbandRungs(minResource: number, maxResource: number, eta = H
   return rungs;
 }
 
+/** Hyperband's brackets, most aggressive first: each one's rungs (the last bracket has none). */
+export function hyperbandBrackets(minResource: number, maxResource: number, eta = HYPERBAND_ETA): number[][] {
+  const all = hyperbandRungs(minResource, maxResource, eta);
+  return [...all.map((_, i) => all.slice(i)), []];
+}
+
+/**
+ * The bracket of a trial whose draw is `u` in [0, 1): Hyperband's share of trials per bracket,
+ * η^s / (s + 1) for a bracket of s rungs.
+ */
+export function bracketOf(brackets: readonly (readonly number[])[], u: number, eta = HYPERBAND_ETA): number {
+  const weights = brackets.map((r) => eta ** r.length / (r.length + 1));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let at = u * total;
+  for (let b = 0; b < weights.length; b++) {
+    at -= weights[b]!;
+    if (at < 0) return b;
+  }
+  return weights.length - 1;
+}
+
 /**
  * Hyperband's decision when a trial has just reached `epoch`: true when it should stop. `others`
- * are the curves of every other trial of the job (running or ended); one that reached the rung
+ * are the curves of every other trial of its bracket (running or ended); one that reached the rung
  * recorded a value there.
  */
 export function hyperbandStops(

@@ -72,4 +72,10 @@ export {
   tuningSpec,
   type WarmStartType,
 } from "./_spec.js";
-export { HYPERBAND_ETA, hyperbandRungs, MEDIAN_MIN_TRIALS } from "./_stopping.js";
+export {
+  bracketOf,
+  HYPERBAND_ETA,
+  hyperbandBrackets,
+  hyperbandRungs,
+  MEDIAN_MIN_TRIALS,
+} from "./_stopping.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fc } from "../../../../test/kit/property.js";
 import { TuningMachine, type TuningState } from "./_machine.js";
-import { hyperbandRungs } from "./_stopping.js";
+import { bracketOf, hyperbandBrackets, hyperbandRungs } from "./_stopping.js";
 import { bestOf, bowl, bowlRequest, machineFor, simulate } from "./testdata/simulate.js";
 
 const median = (v: number[]) => {
@@ -162,6 +162,14 @@ test("early stopping Auto stops trials worse than the median of earlier trials' 
   );
 });
 
+test("bracketOf() shares trials among brackets as Hyperband does: η^s / (s + 1)", () => {
+  const brackets = hyperbandBrackets(1, 27);
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < 12_250; i++) counts[bracketOf(brackets, (i + 0.5) / 12_250)]! += 1;
+  // Weights 27/4, 9/3, 3/2, 1/1 of 12.25.
+  assert.deepEqual(counts, [6750, 3000, 1500, 1000]);
+});
+
 test("Hyperband stops weak trials at their rungs and trains the others to MaxResource", () => {
   assert.deepEqual(hyperbandRungs(1, 27), [1, 3, 9]);
   assert.deepEqual(hyperbandRungs(5, 50), [5, 15, 45]);
@@ -175,9 +183,15 @@ test("Hyperband stops weak trials at their rungs and trains the others to MaxRes
     0,
   );
   const r = simulate(m, { landscape: bowl, epochs: 27, seed: 4 });
-  const stoppedAt = m.state.trials.filter((t) => t.stopCause === "Hyperband").map((t) => t.curve.length);
-  assert.ok(stoppedAt.length >= 10, `most trials stop early: ${stoppedAt.length}`);
-  for (const e of stoppedAt) assert.ok([1, 3, 9, 27].includes(e), `stopped at a rung or MaxResource: ${e}`);
+  assert.deepEqual(hyperbandBrackets(1, 27), [[1, 3, 9], [3, 9], [9], []]);
+  const stopped = m.state.trials.filter((t) => t.stopCause === "Hyperband" && t.curve.length < 27);
+  assert.ok(stopped.length >= 10, `most trials stop early: ${stopped.length}`);
+  for (const t of stopped)
+    assert.ok(
+      m.brackets[t.bracket!]!.includes(t.curve.length),
+      `stopped at a rung of its bracket: ${t.bracket} ${t.curve.length}`,
+    );
+  assert.ok(new Set(m.state.trials.map((t) => t.bracket)).size >= 3, "trials drawn into several brackets");
   assert.ok(
     m.state.trials.some((t) => t.curve.length === 27),
     "some trials reach MaxResource",
