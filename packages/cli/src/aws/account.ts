@@ -2,7 +2,7 @@
 
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { type AwsOptions, clientConfig, deferred, loadSts } from "./_sdk.js";
-import { awsError } from "./errors.js";
+import { send } from "./send.js";
 
 export interface AccountApi {
   /** The region the clients are configured for. */
@@ -31,12 +31,10 @@ export function sdkAccount(options: AwsOptions = {}): AccountApi {
           }
         },
         account() {
-          account ??= client.send(new sdk.GetCallerIdentityCommand({})).then(
-            (out) => out.Account ?? "",
-            (e) => {
-              throw awsError({ action: "sts:GetCallerIdentity", doing: "identify the AWS account" }, e);
-            },
-          );
+          account ??= send(client, new sdk.GetCallerIdentityCommand({}), {
+            action: "sts:GetCallerIdentity",
+            doing: "identify the AWS account",
+          }).then((out) => out.Account ?? "");
           return account;
         },
       };

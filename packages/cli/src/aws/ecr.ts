@@ -10,7 +10,7 @@ import type {
 import { SagebrewError } from "@sagebrew/runtime/core";
 
 import { loadEcr as loadSdk } from "./_sdk.js";
-import { awsError as awsCallError } from "./errors.js";
+import { FAIL, send } from "./send.js";
 
 /** The ECR operations a push needs; `sdkEcr()` implements it, tests pass a fake. */
 export interface EcrApi {
@@ -26,10 +26,6 @@ export interface EcrApi {
 export interface EcrClientLike {
   send(command: CreateRepositoryCommand | GetAuthorizationTokenCommand): Promise<unknown>;
   readonly config: { region: () => Promise<string> };
-}
-
-function awsError(doing: string, action: string, resource: string, e: unknown): SagebrewError {
-  return awsCallError({ action: `ecr:${action}`, resource, doing }, e);
 }
 
 /** Adapts an SDK `ECRClient` (or a fake with the same `send`) to `EcrApi`. */
@@ -48,30 +44,25 @@ export function ecrApiFromClient(client: EcrClientLike): EcrApi {
     },
     async createRepository(name, options = {}) {
       const { CreateRepositoryCommand } = await loadSdk();
-      try {
-        await client.send(
-          new CreateRepositoryCommand({
-            repositoryName: name,
-            imageScanningConfiguration: { scanOnPush: options.scanOnPush ?? false },
-            imageTagMutability: "MUTABLE",
-          }),
-        );
-        return "created";
-      } catch (e) {
-        if ((e as { name?: string }).name === "RepositoryAlreadyExistsException") return "exists";
-        throw awsError(`create ECR repository ${name}`, "CreateRepository", name, e);
-      }
+      const created = await send(
+        client,
+        new CreateRepositoryCommand({
+          repositoryName: name,
+          imageScanningConfiguration: { scanOnPush: options.scanOnPush ?? false },
+          imageTagMutability: "MUTABLE",
+        }),
+        { action: "ecr:CreateRepository", resource: name, doing: `create ECR repository ${name}` },
+        (e) => ((e as { name?: string }).name === "RepositoryAlreadyExistsException" ? "exists" : FAIL),
+      );
+      return created === "exists" ? "exists" : "created";
     },
     async getAuthorizationToken() {
-      let out: {
-        authorizationData?: { authorizationToken?: string; proxyEndpoint?: string; expiresAt?: Date }[];
-      };
       const { GetAuthorizationTokenCommand } = await loadSdk();
-      try {
-        out = (await client.send(new GetAuthorizationTokenCommand({}))) as typeof out;
-      } catch (e) {
-        throw awsError("log in to ECR", "GetAuthorizationToken", "*", e);
-      }
+      const out = await send(client, new GetAuthorizationTokenCommand({}), {
+        action: "ecr:GetAuthorizationToken",
+        resource: "*",
+        doing: "log in to ECR",
+      });
       const data = out.authorizationData?.[0];
       if (!data?.authorizationToken || !data.proxyEndpoint) {
         throw new SagebrewError("SB_AWS", "Cannot log in to ECR: GetAuthorizationToken returned no token");

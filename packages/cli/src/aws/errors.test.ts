@@ -107,3 +107,14 @@ test("awsError() tells access denied, expired and rejected credentials apart by 
     /^Cannot create model iris: ValidationException: /,
   );
 });
+
+test("awsError() says an endpoint that connected and never answered did not answer in time", () => {
+  const timeout = Object.assign(
+    new Error("@smithy/node-http-handler - the request socket timed out after 1000 ms of inactivity"),
+    { name: "TimeoutError" },
+  );
+  assert.equal(
+    awsError({ action: "s3:ListBucket", resource: "s3://b/p", doing: "list s3://b/p" }, timeout).message,
+    "Cannot list s3://b/p: the AWS endpoint did not answer in time (@smithy/node-http-handler - the request socket timed out after 1000 ms of inactivity): check the network, or AWS_ENDPOINT_URL if you set one",
+  );
+});

@@ -110,6 +110,9 @@ function explain(call: AwsCall, e: unknown): string {
   if (name === "NoSuchBucket") {
     return `the S3 bucket does not exist (${message}): create it, or pass --bucket with one that exists`;
   }
+  if (name === "TimeoutError") {
+    return `the AWS endpoint did not answer in time (${message}): check the network, or AWS_ENDPOINT_URL if you set one`;
+  }
   const net = networkCode(e);
   if (net) {
     return `the AWS endpoint could not be reached (${net}): check the network, or AWS_ENDPOINT_URL if you set one`;

@@ -55,3 +55,4 @@ export {
   sageMakerApiFromClient,
   sdkSageMaker,
 } from "./sagemaker.js";
+export { FAIL, type OutputOf, type SdkClient, type SdkCommand, send } from "./send.js";

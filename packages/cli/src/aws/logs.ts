@@ -4,7 +4,8 @@
  */
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { type AwsOptions, clientConfig, deferred, loadLogs } from "./_sdk.js";
-import { awsError, isNotFound } from "./errors.js";
+import { isNotFound } from "./errors.js";
+import { FAIL, send } from "./send.js";
 
 /** One log line as CloudWatch stores it. */
 export interface LogEvent {
@@ -32,55 +33,56 @@ type Sdk = typeof import("@aws-sdk/client-cloudwatch-logs");
 
 /** Adapts a `CloudWatchLogsClient` to `LogsApi`. */
 export function logsApiFromClient(client: CloudWatchLogsClient, sdk: Sdk): LogsApi {
+  // A group appears with the first container output: before that there is nothing to read.
+  const none =
+    <T>(value: T) =>
+    (e: unknown) =>
+      isNotFound(e) ? value : FAIL;
   return {
     async streams(group, prefix) {
       const names: string[] = [];
+      const call = {
+        action: "logs:DescribeLogStreams",
+        resource: group,
+        doing: `list the log streams of ${group}`,
+      };
       let token: string | undefined;
-      try {
-        do {
-          const page = await client.send(
-            new sdk.DescribeLogStreamsCommand({
-              logGroupName: group,
-              logStreamNamePrefix: prefix,
-              orderBy: "LogStreamName",
-              nextToken: token,
-            }),
-          );
-          for (const s of page.logStreams ?? []) if (s.logStreamName) names.push(s.logStreamName);
-          token = page.nextToken;
-        } while (token);
-      } catch (e) {
-        // A group appears with the first container output: before that there is nothing to read.
-        if (isNotFound(e)) return [];
-        throw awsError(
-          { action: "logs:DescribeLogStreams", resource: group, doing: `list the log streams of ${group}` },
-          e,
+      do {
+        const page = await send(
+          client,
+          new sdk.DescribeLogStreamsCommand({
+            logGroupName: group,
+            logStreamNamePrefix: prefix,
+            orderBy: "LogStreamName",
+            nextToken: token,
+          }),
+          call,
+          none(undefined),
         );
-      }
+        if (!page) return [];
+        for (const s of page.logStreams ?? []) if (s.logStreamName) names.push(s.logStreamName);
+        token = page.nextToken;
+      } while (token);
       return names;
     },
     async events(group, stream, options) {
-      try {
-        const page = await client.send(
-          new sdk.GetLogEventsCommand({
-            logGroupName: group,
-            logStreamName: stream,
-            startFromHead: true,
-            ...(options.nextToken ? { nextToken: options.nextToken } : { startTime: options.startTime }),
-          }),
-        );
-        const events = (page.events ?? []).map((e) => ({
-          timestamp: e.timestamp ?? 0,
-          message: e.message ?? "",
-        }));
-        return { events, ...(page.nextForwardToken ? { nextToken: page.nextForwardToken } : {}) };
-      } catch (e) {
-        if (isNotFound(e)) return { events: [] };
-        throw awsError(
-          { action: "logs:GetLogEvents", resource: `${group}:${stream}`, doing: `read log stream ${stream}` },
-          e,
-        );
-      }
+      const page = await send(
+        client,
+        new sdk.GetLogEventsCommand({
+          logGroupName: group,
+          logStreamName: stream,
+          startFromHead: true,
+          ...(options.nextToken ? { nextToken: options.nextToken } : { startTime: options.startTime }),
+        }),
+        { action: "logs:GetLogEvents", resource: `${group}:${stream}`, doing: `read log stream ${stream}` },
+        none(undefined),
+      );
+      if (!page) return { events: [] };
+      const events = (page.events ?? []).map((e) => ({
+        timestamp: e.timestamp ?? 0,
+        message: e.message ?? "",
+      }));
+      return { events, ...(page.nextForwardToken ? { nextToken: page.nextForwardToken } : {}) };
     },
   };
 }

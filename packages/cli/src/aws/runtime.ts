@@ -8,7 +8,7 @@ import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { SAGEMAKER_RUNTIME, validateInput } from "../api/index.js";
 import { type AwsOptions, clientConfig, deferred, loadSageMakerRuntime } from "./_sdk.js";
-import { awsError } from "./errors.js";
+import { FAIL, send } from "./send.js";
 
 export interface InvokeOptions {
   readonly contentType?: string;
@@ -63,37 +63,32 @@ export function runtimeApiFromClient(client: SageMakerRuntimeClient, sdk: Sdk): 
           `Cannot invoke endpoint ${endpoint}: ValidationError: ${invalid.message}`,
         );
       }
-      try {
-        const out = await client.send(new sdk.InvokeEndpointCommand(input));
+      const out = await send(
+        client,
+        new sdk.InvokeEndpointCommand(input),
+        { action: "sagemaker:InvokeEndpoint", resource: endpoint, doing: `invoke endpoint ${endpoint}` },
+        // The container's own error status is an answer, not a failure of the call.
+        (e) => (e instanceof sdk.ModelError ? e : FAIL),
+      );
+      if (out instanceof sdk.ModelError) {
+        const message = out.OriginalMessage ?? out.message;
         return {
-          status: out.$metadata.httpStatusCode ?? 200,
-          body: out.Body ?? new Uint8Array(),
-          ...(out.ContentType ? { contentType: out.ContentType } : {}),
-          ...(out.CustomAttributes ? { customAttributes: out.CustomAttributes } : {}),
-          ...(out.InvokedProductionVariant ? { invokedVariant: out.InvokedProductionVariant } : {}),
-        };
-      } catch (e) {
-        if (e instanceof sdk.ModelError) {
-          const message = e.OriginalMessage ?? e.message;
-          return {
-            status: e.$metadata.httpStatusCode ?? 424,
-            body: new TextEncoder().encode(message),
-            modelError: {
-              ...(e.OriginalStatusCode !== undefined ? { originalStatusCode: e.OriginalStatusCode } : {}),
-              ...(message ? { originalMessage: message } : {}),
-              ...(e.LogStreamArn ? { logStreamArn: e.LogStreamArn } : {}),
-            },
-          };
-        }
-        throw awsError(
-          {
-            action: "sagemaker:InvokeEndpoint",
-            resource: endpoint,
-            doing: `invoke endpoint ${endpoint}`,
+          status: out.$metadata.httpStatusCode ?? 424,
+          body: new TextEncoder().encode(message),
+          modelError: {
+            ...(out.OriginalStatusCode !== undefined ? { originalStatusCode: out.OriginalStatusCode } : {}),
+            ...(message ? { originalMessage: message } : {}),
+            ...(out.LogStreamArn ? { logStreamArn: out.LogStreamArn } : {}),
           },
-          e,
-        );
+        };
       }
+      return {
+        status: out.$metadata.httpStatusCode ?? 200,
+        body: out.Body ?? new Uint8Array(),
+        ...(out.ContentType ? { contentType: out.ContentType } : {}),
+        ...(out.CustomAttributes ? { customAttributes: out.CustomAttributes } : {}),
+        ...(out.InvokedProductionVariant ? { invokedVariant: out.InvokedProductionVariant } : {}),
+      };
     },
   };
 }

@@ -8,6 +8,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { type AwsOptions, clientConfig, deferred, loadS3, loadS3Upload } from "./_sdk.js";
 import { awsError, isNotFound } from "./errors.js";
+import { FAIL, send } from "./send.js";
 
 /** Multipart part size: also what `etagOf()` in sagemaker/upload.ts assumes to predict ETags. */
 export const PART_SIZE = 8 * 1024 * 1024;
@@ -58,81 +59,71 @@ const unquote = (etag: string | undefined) => (etag ?? "").replace(/^"|"$/g, "")
 
 /** Adapts an `S3Client` to `S3Api`. */
 export function s3ApiFromClient(client: S3Client, sdk: Sdk, storage: UploadSdk): S3Api {
+  const statusOf = (e: unknown) =>
+    (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return {
     async bucketStatus(bucket) {
-      try {
-        await client.send(new sdk.HeadBucketCommand({ Bucket: bucket }));
-        return "exists";
-      } catch (e) {
-        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (isNotFound(e) || status === 404) return "missing";
-        if (status === 403) return "forbidden";
-        throw awsError(
-          { action: "s3:ListBucket", resource: uri(bucket), doing: `check bucket ${bucket}` },
-          e,
-        );
-      }
+      return await send(
+        client,
+        new sdk.HeadBucketCommand({ Bucket: bucket }),
+        { action: "s3:ListBucket", resource: uri(bucket), doing: `check bucket ${bucket}` },
+        (e) => (isNotFound(e) || statusOf(e) === 404 ? "missing" : statusOf(e) === 403 ? "forbidden" : FAIL),
+      ).then((out) => (typeof out === "string" ? out : "exists"));
     },
     async createBucket(bucket, region) {
-      try {
-        await client.send(
-          new sdk.CreateBucketCommand({
-            Bucket: bucket,
-            // us-east-1 is the one region that takes no location constraint.
-            ...(region === "us-east-1"
-              ? {}
-              : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
-          }),
-        );
-      } catch (e) {
-        const name = (e as { name?: string }).name;
-        if (name === "BucketAlreadyOwnedByYou") return;
-        if (name === "BucketAlreadyExists") {
-          throw new SagebrewError(
-            "SB_AWS",
-            `Cannot create bucket ${bucket}: the name is taken by another account: pass --bucket with a bucket you own`,
-            { cause: e },
-          );
-        }
-        throw awsError(
-          { action: "s3:CreateBucket", resource: uri(bucket), doing: `create bucket ${bucket}` },
-          e,
-        );
-      }
+      await send(
+        client,
+        new sdk.CreateBucketCommand({
+          Bucket: bucket,
+          // us-east-1 is the one region that takes no location constraint.
+          ...(region === "us-east-1"
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+        }),
+        { action: "s3:CreateBucket", resource: uri(bucket), doing: `create bucket ${bucket}` },
+        (e) => {
+          const name = (e as { name?: string }).name;
+          if (name === "BucketAlreadyOwnedByYou") return undefined;
+          if (name === "BucketAlreadyExists") {
+            throw new SagebrewError(
+              "SB_AWS",
+              `Cannot create bucket ${bucket}: the name is taken by another account: pass --bucket with a bucket you own`,
+              { cause: e },
+            );
+          }
+          return FAIL;
+        },
+      );
     },
     async list(bucket, prefix) {
       const out: S3ObjectInfo[] = [];
+      const call = {
+        action: "s3:ListBucket",
+        resource: uri(bucket, prefix),
+        doing: `list ${uri(bucket, prefix)}`,
+      };
       let token: string | undefined;
-      try {
-        do {
-          const page = await client.send(
-            new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-          );
-          for (const o of page.Contents ?? []) {
-            if (o.Key !== undefined) out.push({ key: o.Key, size: o.Size ?? 0, etag: unquote(o.ETag) });
-          }
-          token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token);
-      } catch (e) {
-        throw awsError(
-          { action: "s3:ListBucket", resource: uri(bucket, prefix), doing: `list ${uri(bucket, prefix)}` },
-          e,
+      do {
+        const page = await send(
+          client,
+          new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+          call,
         );
-      }
+        for (const o of page.Contents ?? []) {
+          if (o.Key !== undefined) out.push({ key: o.Key, size: o.Size ?? 0, etag: unquote(o.ETag) });
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
       return out;
     },
     async head(bucket, key) {
-      try {
-        const out = await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
-        return { size: out.ContentLength ?? 0, etag: unquote(out.ETag), metadata: out.Metadata ?? {} };
-      } catch (e) {
-        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (isNotFound(e) || status === 404) return undefined;
-        throw awsError(
-          { action: "s3:GetObject", resource: uri(bucket, key), doing: `read ${uri(bucket, key)}` },
-          e,
-        );
-      }
+      const out = await send(
+        client,
+        new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }),
+        { action: "s3:GetObject", resource: uri(bucket, key), doing: `read ${uri(bucket, key)}` },
+        (e) => (isNotFound(e) || statusOf(e) === 404 ? undefined : FAIL),
+      );
+      return out && { size: out.ContentLength ?? 0, etag: unquote(out.ETag), metadata: out.Metadata ?? {} };
     },
     async upload(bucket, key, body, options) {
       const upload = new storage.Upload({
@@ -163,38 +154,32 @@ export function s3ApiFromClient(client: S3Client, sdk: Sdk, storage: UploadSdk):
       }
     },
     async download(bucket, key) {
-      try {
-        const out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
-        return { body: out.Body as Readable, size: out.ContentLength ?? 0 };
-      } catch (e) {
-        throw awsError(
-          { action: "s3:GetObject", resource: uri(bucket, key), doing: `download ${uri(bucket, key)}` },
-          e,
-        );
-      }
+      const out = await send(client, new sdk.GetObjectCommand({ Bucket: bucket, Key: key }), {
+        action: "s3:GetObject",
+        resource: uri(bucket, key),
+        doing: `download ${uri(bucket, key)}`,
+      });
+      return { body: out.Body as Readable, size: out.ContentLength ?? 0 };
     },
     async deleteObjects(bucket, keys) {
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
-        try {
-          const out = await client.send(
-            new sdk.DeleteObjectsCommand({
-              Bucket: bucket,
-              Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-            }),
-          );
-          const failed = out.Errors?.[0];
-          if (failed) throw Object.assign(new Error(failed.Message ?? "failed"), { name: failed.Code });
-        } catch (e) {
-          throw awsError(
-            {
-              action: "s3:DeleteObject",
-              resource: uri(bucket, batch[0]),
-              doing: `delete objects in ${uri(bucket)}`,
-            },
-            e,
-          );
-        }
+        const call = {
+          action: "s3:DeleteObject",
+          resource: uri(bucket, batch[0]),
+          doing: `delete objects in ${uri(bucket)}`,
+        };
+        const out = await send(
+          client,
+          new sdk.DeleteObjectsCommand({
+            Bucket: bucket,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
+          call,
+        );
+        const failed = out.Errors?.[0];
+        if (failed)
+          throw awsError(call, Object.assign(new Error(failed.Message ?? "failed"), { name: failed.Code }));
       }
     },
   };

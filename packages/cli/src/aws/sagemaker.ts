@@ -24,7 +24,8 @@ import type {
 import { SagebrewError } from "@sagebrew/runtime/core";
 import { SAGEMAKER, SAGEMAKER_BOUNDS, validateInput } from "../api/index.js";
 import { type AwsOptions, clientConfig, deferred, loadSageMaker } from "./_sdk.js";
-import { awsError, errorType, isNotFound } from "./errors.js";
+import { errorType, isNotFound } from "./errors.js";
+import { FAIL, type SdkCommand, send } from "./send.js";
 
 export type {
   CreateEndpointConfigInput,
@@ -98,35 +99,25 @@ export interface SageMakerClientLike {
 
 /** Adapts a `SageMakerClient` to `SageMakerApi`. */
 export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): SageMakerApi {
-  const send = async <T>(action: string, resource: string, doing: string, command: object): Promise<T> => {
+  /** Checks the request against SageMaker's API table (never sending one it would refuse), then sends it. */
+  const call = async <C extends SdkCommand>(action: string, resource: string, doing: string, command: C) => {
     checkInput(action, doing, command);
-    try {
-      return (await client.send(command)) as T;
-    } catch (e) {
-      throw awsError({ action: `sagemaker:${action}`, resource, doing }, e);
-    }
+    return send(client, command, { action: `sagemaker:${action}`, resource, doing });
   };
-  const describe = async <T>(
-    action: string,
-    name: string,
-    what: string,
-    command: object,
-  ): Promise<T | undefined> => {
-    checkInput(action, `describe ${what} ${name}`, command);
-    try {
-      return (await client.send(command)) as T;
-    } catch (e) {
-      // SageMaker answers a Describe of a missing resource with ValidationException ("Could not find
-      // model …", "Requested resource not found.") — for the training job too, whose model documents
-      // ResourceNotFound. The name passed the table's checks above, so that is all it can mean.
-      if (isNotFound(e) || errorType(e) === "ValidationException") return undefined;
-      throw awsError({ action: `sagemaker:${action}`, resource: name, doing: `describe ${what} ${name}` }, e);
-    }
+  const describe = async <C extends SdkCommand>(action: string, name: string, what: string, command: C) => {
+    const doing = `describe ${what} ${name}`;
+    checkInput(action, doing, command);
+    // SageMaker answers a Describe of a missing resource with ValidationException ("Could not find
+    // model …", "Requested resource not found.") — for the training job too, whose model documents
+    // ResourceNotFound. The name passed the table's checks above, so that is all it can mean.
+    return send(client, command, { action: `sagemaker:${action}`, resource: name, doing }, (e) =>
+      isNotFound(e) || errorType(e) === "ValidationException" ? undefined : FAIL,
+    );
   };
   return {
     async createTrainingJob(input) {
       const name = input.TrainingJobName ?? "";
-      await send(
+      await call(
         "CreateTrainingJob",
         name,
         `create training job ${name}`,
@@ -141,7 +132,7 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
         new sdk.DescribeTrainingJobCommand({ TrainingJobName: name }),
       ),
     async stopTrainingJob(name) {
-      await send(
+      await call(
         "StopTrainingJob",
         name,
         `stop training job ${name}`,
@@ -150,12 +141,12 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
     },
     async createModel(input) {
       const name = input.ModelName ?? "";
-      await send("CreateModel", name, `create model ${name}`, new sdk.CreateModelCommand(input));
+      await call("CreateModel", name, `create model ${name}`, new sdk.CreateModelCommand(input));
     },
     describeModel: (name) =>
       describe("DescribeModel", name, "model", new sdk.DescribeModelCommand({ ModelName: name })),
     async deleteModel(name) {
-      await send(
+      await call(
         "DeleteModel",
         name,
         `delete model ${name}`,
@@ -164,7 +155,7 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
     },
     async createEndpointConfig(input) {
       const name = input.EndpointConfigName ?? "";
-      await send(
+      await call(
         "CreateEndpointConfig",
         name,
         `create endpoint config ${name}`,
@@ -179,7 +170,7 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
         new sdk.DescribeEndpointConfigCommand({ EndpointConfigName: name }),
       ),
     async deleteEndpointConfig(name) {
-      await send(
+      await call(
         "DeleteEndpointConfig",
         name,
         `delete endpoint config ${name}`,
@@ -188,16 +179,16 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
     },
     async createEndpoint(input) {
       const name = input.EndpointName ?? "";
-      await send("CreateEndpoint", name, `create endpoint ${name}`, new sdk.CreateEndpointCommand(input));
+      await call("CreateEndpoint", name, `create endpoint ${name}`, new sdk.CreateEndpointCommand(input));
     },
     async updateEndpoint(input) {
       const name = input.EndpointName ?? "";
-      await send("UpdateEndpoint", name, `update endpoint ${name}`, new sdk.UpdateEndpointCommand(input));
+      await call("UpdateEndpoint", name, `update endpoint ${name}`, new sdk.UpdateEndpointCommand(input));
     },
     describeEndpoint: (name) =>
       describe("DescribeEndpoint", name, "endpoint", new sdk.DescribeEndpointCommand({ EndpointName: name })),
     async deleteEndpoint(name) {
-      await send(
+      await call(
         "DeleteEndpoint",
         name,
         `delete endpoint ${name}`,
@@ -206,7 +197,7 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
     },
     async createTransformJob(input) {
       const name = input.TransformJobName ?? "";
-      await send(
+      await call(
         "CreateTransformJob",
         name,
         `create transform job ${name}`,
@@ -221,7 +212,7 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
         new sdk.DescribeTransformJobCommand({ TransformJobName: name }),
       ),
     async stopTransformJob(name) {
-      await send(
+      await call(
         "StopTransformJob",
         name,
         `stop transform job ${name}`,
@@ -230,7 +221,7 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
     },
     async createHyperParameterTuningJob(input) {
       const name = input.HyperParameterTuningJobName ?? "";
-      await send(
+      await call(
         "CreateHyperParameterTuningJob",
         name,
         `create tuning job ${name}`,
@@ -248,10 +239,7 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
       const out: HyperParameterTrainingJobSummary[] = [];
       let token: string | undefined;
       do {
-        const page = await send<{
-          TrainingJobSummaries?: HyperParameterTrainingJobSummary[];
-          NextToken?: string;
-        }>(
+        const page = await call(
           "ListTrainingJobsForHyperParameterTuningJob",
           name,
           `list the training jobs of tuning job ${name}`,
@@ -267,7 +255,7 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
       return out;
     },
     async stopHyperParameterTuningJob(name) {
-      await send(
+      await call(
         "StopHyperParameterTuningJob",
         name,
         `stop tuning job ${name}`,
@@ -283,48 +271,25 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
       const doing = `list ${kind}s`;
       switch (kind) {
         case "training-job": {
-          const out = await send<{
-            TrainingJobSummaries?: {
-              TrainingJobName?: string;
-              TrainingJobArn?: string;
-              TrainingJobStatus?: string;
-              CreationTime?: Date;
-            }[];
-          }>("ListTrainingJobs", "*", doing, new sdk.ListTrainingJobsCommand(common));
+          const out = await call("ListTrainingJobs", "*", doing, new sdk.ListTrainingJobsCommand(common));
           return (out.TrainingJobSummaries ?? []).map((s) =>
             summary(kind, s.TrainingJobName, s.TrainingJobArn, s.TrainingJobStatus, s.CreationTime),
           );
         }
         case "model": {
-          const out = await send<{
-            Models?: { ModelName?: string; ModelArn?: string; CreationTime?: Date }[];
-          }>("ListModels", "*", doing, new sdk.ListModelsCommand(common));
+          const out = await call("ListModels", "*", doing, new sdk.ListModelsCommand(common));
           return (out.Models ?? []).map((s) =>
             summary(kind, s.ModelName, s.ModelArn, undefined, s.CreationTime),
           );
         }
         case "endpoint": {
-          const out = await send<{
-            Endpoints?: {
-              EndpointName?: string;
-              EndpointArn?: string;
-              EndpointStatus?: string;
-              CreationTime?: Date;
-            }[];
-          }>("ListEndpoints", "*", doing, new sdk.ListEndpointsCommand(common));
+          const out = await call("ListEndpoints", "*", doing, new sdk.ListEndpointsCommand(common));
           return (out.Endpoints ?? []).map((s) =>
             summary(kind, s.EndpointName, s.EndpointArn, s.EndpointStatus, s.CreationTime),
           );
         }
         case "transform-job": {
-          const out = await send<{
-            TransformJobSummaries?: {
-              TransformJobName?: string;
-              TransformJobArn?: string;
-              TransformJobStatus?: string;
-              CreationTime?: Date;
-            }[];
-          }>("ListTransformJobs", "*", doing, new sdk.ListTransformJobsCommand(common));
+          const out = await call("ListTransformJobs", "*", doing, new sdk.ListTransformJobsCommand(common));
           return (out.TransformJobSummaries ?? []).map((s) =>
             summary(kind, s.TransformJobName, s.TransformJobArn, s.TransformJobStatus, s.CreationTime),
           );
@@ -332,7 +297,7 @@ export function sageMakerApiFromClient(client: SageMakerClientLike, sdk: Sdk): S
       }
     },
     async listTags(arn) {
-      const out = await send<{ Tags?: { Key?: string; Value?: string }[] }>(
+      const out = await call(
         "ListTags",
         arn,
         `list the tags of ${arn}`,
@@ -396,7 +361,16 @@ export function sdkSageMaker(options: AwsOptions = {}): SageMakerApi {
         async isSagebrewLocal() {
           if (local === undefined) {
             // Any answer tells; a cheap read asks for one when no call has been made yet.
-            await client.send(new sdk.ListTrainingJobsCommand({ MaxResults: 1 })).catch(() => undefined);
+            await send(
+              client,
+              new sdk.ListTrainingJobsCommand({ MaxResults: 1 }),
+              {
+                action: "sagemaker:ListTrainingJobs",
+                resource: "*",
+                doing: "ask whether SageMaker is sagebrew local",
+              },
+              () => undefined,
+            );
           }
           return local === true;
         },

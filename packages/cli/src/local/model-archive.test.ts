@@ -79,9 +79,19 @@ describe("packModelArchive()", () => {
     const names: string[] = [];
     await tar.t({
       file: join(dir, "a.tar.gz"),
-      onReadEntry: (e) => names.push(`${e.path} ${e.mtime?.getTime()} ${e.uid ?? "-"}`),
+      onReadEntry: (e) =>
+        names.push(
+          e.type === "Directory"
+            ? `${e.path} ${e.mode?.toString(8)}`
+            : `${e.path} ${e.mtime?.getTime()} ${e.uid ?? "-"} ${e.mode?.toString(8)}`,
+        ),
     });
-    assert.deepEqual(names, [".sagebrew.json 0 -", "code/handler.js 0 -", "xgboost-model 0 -"]);
+    assert.deepEqual(names, [
+      ".sagebrew.json 0 - 644",
+      "code/ 755",
+      "code/handler.js 0 - 644",
+      "xgboost-model 0 - 644",
+    ]);
   });
 
   it("writes a valid empty archive for an empty model directory", async () => {

@@ -1,15 +1,16 @@
 /**
  * `model.tar.gz`, the way SageMaker hosting unpacks it into /opt/ml/model: a gzip tar with the
- * model files at the archive root (no leading directory), byte-for-byte reproducible (sorted
- * entries, one mtime, uid/gid 0, no owner names, modes 0644/0755), so the same model gives the
- * same digest and the same S3 key. Also the safe reverse, for `--download`.
+ * model files at the archive root (no leading directory), written by sagebrew's one writer
+ * (`local/model-archive.ts`: byte-for-byte reproducible, so the same model gives the same digest and
+ * the same S3 key). Also the safe reverse, for `--download`.
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { lstat, mkdir, readdir, realpath, stat } from "node:fs/promises";
-import { join, relative, resolve, sep } from "node:path";
+import { mkdir, rm, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { SagebrewError, XGBOOST_MODEL_FILE } from "@sagebrew/runtime/core";
 import * as tar from "tar";
+import { NotRegularFile, packModelArchive } from "../local/model-archive.js";
 
 /** What `packModel()` wrote. */
 export interface PackedModel {
@@ -35,48 +36,15 @@ export async function modelDirectory(dir: string): Promise<string> {
   return root;
 }
 
-/** Every file and directory below `root`, relative and sorted by code point (not locale). */
-async function listTree(root: string, realRoot: string): Promise<string[]> {
-  const out: string[] = [];
-  async function walk(dir: string): Promise<void> {
-    const names = (await readdir(dir)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const name of names) {
-      const path = join(dir, name);
-      const rel = relative(root, path).split(sep).join("/");
-      let info = await lstat(path);
-      if (info.isSymbolicLink()) {
-        // Packed as the file it points to (as the Python SDK's dereference=True), never from outside.
-        const target = await realpath(path).catch(() => undefined);
-        if (!target || !(target === realRoot || target.startsWith(realRoot + sep))) {
-          throw new SagebrewError(
-            "SB_USAGE",
-            `Cannot pack model file ${rel}: it is a symbolic link to ${target ?? "nothing"}, outside the model directory`,
-          );
-        }
-        info = await stat(path);
-      }
-      if (info.isDirectory()) {
-        out.push(`${rel}/`);
-        await walk(path);
-      } else if (info.isFile()) {
-        out.push(rel);
-      } else {
-        throw new SagebrewError("SB_USAGE", `Cannot pack model file ${rel}: not a regular file or directory`);
-      }
-    }
-  }
-  await walk(root);
-  return out;
-}
-
 /**
  * Packs the model files of `dir` (see `modelDirectory`) into `outFile` as a reproducible
- * `model.tar.gz` with the files at its root.
+ * `model.tar.gz` with the files at its root, through the one writer (`packModelArchive`); a
+ * symbolic link inside the directory is packed as what it points to.
  *
  * @param options.mtime seconds since the epoch written for every entry (default: SOURCE_DATE_EPOCH's
  *   meaning, 0)
- * @throws SagebrewError SB_USAGE when the directory is empty, holds no model file warning aside, or
- *   links outside itself.
+ * @throws SagebrewError SB_USAGE when the directory is empty, or holds a link outside itself or a
+ *   file that is not regular.
  * @example const packed = await packModel("local_test/test_dir", "/tmp/model.tar.gz");
  */
 export async function packModel(
@@ -85,29 +53,21 @@ export async function packModel(
   options: { mtime?: number } = {},
 ): Promise<PackedModel & { hasXgboostModel: boolean }> {
   const root = await modelDirectory(dir);
-  const entries = await listTree(root, await realpath(root));
+  let entries: string[];
+  try {
+    ({ entries } = await packModelArchive(root, outFile, {
+      links: "follow-inside",
+      ...(options.mtime !== undefined ? { mtime: options.mtime } : {}),
+    }));
+  } catch (e) {
+    if (e instanceof NotRegularFile)
+      throw new SagebrewError("SB_USAGE", `Cannot pack model file ${e.rel}: it is ${e.what}`);
+    throw e;
+  }
   if (entries.length === 0) {
+    await rm(outFile, { force: true });
     throw new SagebrewError("SB_USAGE", `Cannot pack model ${root}: the directory is empty`);
   }
-  await tar.c(
-    {
-      file: outFile,
-      cwd: root,
-      gzip: { level: 9 },
-      portable: true,
-      follow: true,
-      noDirRecurse: true,
-      mtime: new Date((options.mtime ?? 0) * 1000),
-      onWriteEntry(entry) {
-        // One mode per kind, whatever the umask or checkout gave the files.
-        const stat = "stat" in entry ? entry.stat : undefined;
-        if (!stat) return;
-        const executable = (stat.mode & 0o100) !== 0;
-        stat.mode = entry.type === "Directory" || executable ? 0o755 : 0o644;
-      },
-    },
-    entries,
-  );
   const { sha256, size } = await digestFile(outFile);
   return {
     file: outFile,

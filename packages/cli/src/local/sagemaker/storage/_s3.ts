@@ -10,6 +10,7 @@ import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { send } from "../../../aws/index.js";
 import type { S3Access, S3Limits, StoredObject } from "./_objects.js";
 
 function parse(uri: string): { bucket: string; key: string } {
@@ -55,8 +56,10 @@ export function createS3Access(env: NodeJS.ProcessEnv, limits: S3Limits): S3Acce
       const out: StoredObject[] = [];
       let token: string | undefined;
       do {
-        const page = await client.send(
+        const page = await send(
+          client,
           new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }),
+          { action: "s3:ListBucket", resource: uri, doing: `list ${uri}` },
         );
         for (const o of page.Contents ?? []) {
           if (!o.Key || o.Key.endsWith("/")) continue;
@@ -73,20 +76,27 @@ export function createS3Access(env: NodeJS.ProcessEnv, limits: S3Limits): S3Acce
     },
     async download(uri, dest) {
       const { bucket, key } = parse(uri);
-      const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const r = await send(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        action: "s3:GetObject",
+        resource: uri,
+        doing: `download ${uri}`,
+      });
       await mkdir(dirname(dest), { recursive: true });
       await pipeline(r.Body as Readable, createWriteStream(dest));
     },
     async upload(file, uri) {
       const { bucket, key } = parse(uri);
       const { size } = await stat(file);
-      await client.send(
+      await send(
+        client,
         new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }),
+        { action: "s3:PutObject", resource: uri, doing: `upload ${uri}` },
       );
     },
     async write(uri, data, options) {
       const { bucket, key } = parse(uri);
-      await client.send(
+      await send(
+        client,
         new PutObjectCommand({
           Bucket: bucket,
           Key: key,
@@ -94,11 +104,16 @@ export function createS3Access(env: NodeJS.ProcessEnv, limits: S3Limits): S3Acce
           ContentLength: data.byteLength,
           ...(options?.contentType ? { ContentType: options.contentType } : {}),
         }),
+        { action: "s3:PutObject", resource: uri, doing: `write ${uri}` },
       );
     },
     async read(uri) {
       const { bucket, key } = parse(uri);
-      const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const r = await send(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        action: "s3:GetObject",
+        resource: uri,
+        doing: `read ${uri}`,
+      });
       return Buffer.from(
         await (r.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
       );

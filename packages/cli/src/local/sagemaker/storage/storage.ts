@@ -212,8 +212,10 @@ export function createStorage(options: StorageOptions): ObjectStorage {
 
 /** True for an error that says storage did not answer in time (the SDK's TimeoutError, ETIMEDOUT). */
 export function isStall(e: unknown): boolean {
-  const err = e as { name?: unknown; code?: unknown } | undefined;
-  return err?.name === "TimeoutError" || err?.code === "ETIMEDOUT";
+  const err = e as { name?: unknown; code?: unknown; cause?: unknown } | undefined;
+  if (err?.name === "TimeoutError" || err?.code === "ETIMEDOUT") return true;
+  // sagebrew's sentence around the SDK's error keeps it as its cause.
+  return err?.cause !== undefined && err.cause !== e && isStall(err.cause);
 }
 
 /**
