@@ -4,9 +4,11 @@
  * error text is read on the thread that made the call (XGBGetLastError is thread-local).
  */
 import { SagebrewError } from "../errors/index.js";
+import { collectGarbage } from "./_collect.js";
 import { allreduce, broadcast, commFinalize, commInit, type ReduceOp } from "./_collective.js";
 import { arrayInterface, configJson } from "./_interface.js";
 import { check, type XGBoostApi } from "./_library.js";
+import { type Spilled, SpillFile } from "./_spill.js";
 import type { PrepareOptions } from "./_tree-spec.js";
 import type { TreeKernel, TreeSpec } from "./tree-predictor.js";
 
@@ -158,22 +160,71 @@ function passesOf(api: XGBoostApi): number {
 }
 
 /**
+ * Frees a typed array's memory now, without waiting for V8 to collect it: transferring its buffer
+ * to a zero-length one detaches it, and the old backing store goes (ES2024, Node 22 and newer).
+ * Only for arrays nothing else will read.
+ */
+function freeNow(values: Float32Array): void {
+  const buffer = values.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (buffer instanceof ArrayBuffer && typeof buffer.transfer === "function") buffer.transfer(0);
+}
+
+/** Bytes of batches moved to the spill file between two collections (so their memory is returned). */
+const COLLECT_EVERY = 32 << 20;
+
+/**
  * Builds a QuantileDMatrix (hist's quantised matrix) from dense batches through XGBoost's
- * data-iterator callbacks. XGBoost reads the batches twice (sketch, then index); during the second
- * pass each batch is dropped as soon as XGBoost has moved past it, so the float data and the
- * quantised matrix are never both held in full.
+ * data-iterator callbacks. XGBoost reads the batches several times (1.7: column sizes, sketch,
+ * index, column matrix). With `spillDir`, each batch moves to a temporary file there once the
+ * first pass is past it (`_spill.ts`) and is read back for the later passes, so the float data is
+ * not held while XGBoost's sketch and index grow; a batch that cannot be written (a full disk)
+ * stays in memory. Without it (or for batches kept), during the last pass each batch is dropped
+ * as soon as XGBoost has moved past it.
  */
 export function quantileFromBatches(
   api: XGBoostApi,
   batches: Array<DenseBatch | undefined>,
-  config: { missing?: number; nthread?: number; maxBin?: number },
+  config: { missing?: number; nthread?: number; maxBin?: number; spillDir?: string },
   releaseFrom: number = passesOf(api),
 ): number {
   const proxy = [0];
   check(api, api.fn.XGProxyDMatrixCreate!(proxy), "create a proxy DMatrix");
   let pass = 0;
+  let firstPass = -1;
   let index = 0;
   let failure: unknown;
+  // What every pass needs besides the values, kept whether the values are in memory or spilled.
+  const shapes = batches.map(
+    (b) => b && { rows: b.rows, cols: b.cols, labels: b.labels, weights: b.weights },
+  );
+  let spill: SpillFile | undefined;
+  let spillFull = false;
+  if (config.spillDir !== undefined) {
+    try {
+      spill = new SpillFile(config.spillDir);
+    } catch {
+      spill = undefined; // no file can be made there: the batches stay in memory
+    }
+  }
+  const spilled: Array<Spilled | undefined> = [];
+  let unreturned = 0;
+  const moveOut = (i: number) => {
+    const b = batches[i];
+    if (!spill || spillFull || !b) return;
+    try {
+      spilled[i] = spill.write(b.values);
+    } catch {
+      spillFull = true; // this one and the rest stay in memory
+      return;
+    }
+    batches[i] = undefined;
+    unreturned += b.values.byteLength;
+    freeNow(b.values);
+    if (unreturned >= COLLECT_EVERY) {
+      collectGarbage();
+      unreturned = 0;
+    }
+  };
   // biome-ignore lint/suspicious/noExplicitAny: koffi's register() takes a prototype pointer type.
   const k = api.koffi as any;
   const reset = k.register(() => {
@@ -182,13 +233,24 @@ export function quantileFromBatches(
   }, k.pointer(api.callbacks.reset));
   const next = k.register(() => {
     try {
+      if (firstPass < 0) firstPass = pass;
+      if (pass === firstPass && index > 0) moveOut(index - 1);
       if (releaseFrom > 0 && pass >= releaseFrom && index > 0) batches[index - 1] = undefined;
-      if (index >= batches.length) return 0;
-      const b = batches[index];
-      if (!b) throw new Error(`batch ${index} was released before XGBoost read it`);
+      if (index >= batches.length) {
+        if (pass === firstPass && unreturned > 0) {
+          collectGarbage();
+          unreturned = 0;
+        }
+        return 0;
+      }
+      const b = shapes[index];
+      const inMemory = batches[index]?.values;
+      const at = spilled[index];
+      const values = inMemory ?? (at && spill ? spill.read(at) : undefined);
+      if (!b || !values) throw new Error(`batch ${index} was released before XGBoost read it`);
       check(
         api,
-        api.fn.XGProxyDMatrixSetDataDense!(proxy[0]!, arrayInterface(api, b.values, [b.rows, b.cols])),
+        api.fn.XGProxyDMatrixSetDataDense!(proxy[0]!, arrayInterface(api, values, [b.rows, b.cols])),
         "set batch data",
       );
       if (b.labels)
@@ -225,6 +287,7 @@ export function quantileFromBatches(
     k.unregister(reset);
     k.unregister(next);
     api.fn.XGDMatrixFree!(proxy[0]!);
+    spill?.close();
   }
 }
 
@@ -294,7 +357,14 @@ export function createBooster(api: XGBoostApi, dmats: readonly number[]): number
 
 /** A job for a pool thread. */
 export type Job =
-  | { op: "quantile"; batches: DenseBatch[]; missing?: number; nthread?: number; maxBin?: number }
+  | {
+      op: "quantile";
+      batches: DenseBatch[];
+      missing?: number;
+      nthread?: number;
+      maxBin?: number;
+      spillDir?: string;
+    }
   | { op: "matrix"; input: MatrixInput }
   /** Creates a booster whose prediction cache, which XGBoost keeps per thread, is this thread's. */
   | { op: "booster"; dmats: number[] }

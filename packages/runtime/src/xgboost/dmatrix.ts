@@ -15,6 +15,12 @@ export interface QuantileOptions {
   nthread?: number;
   /** Must equal the booster's `max_bin` (default 256). */
   maxBin?: number;
+  /**
+   * A directory for a temporary file the batches move to after XGBoost's first pass over them,
+   * so that the float data is not held while XGBoost builds its sketch and index (`_spill.ts`).
+   * Unset: the batches stay in memory until the last pass.
+   */
+  spillDir?: string;
 }
 
 /** A dense row-major float32 matrix; NaN (or `missing`) marks a missing value. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -89,6 +90,40 @@ describe("the XGBoost binding", () => {
       same.dispose();
     } finally {
       await pool.close();
+    }
+  });
+
+  it("spills the batches to a file after XGBoost's first pass: freed at once, the same matrix, no file left", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sagebrew-spill-test-"));
+    try {
+      const parts = () => [dataset(50_000, 12, 5), dataset(30_000, 12, 6), dataset(20_000, 12, 7)];
+      const spilled = parts();
+      const kept = parts();
+      const viaFile = DMatrix.fromBatches(spilled, { nthread: 1, spillDir: dir });
+      const inMemory = DMatrix.fromBatches(kept, { nthread: 1 });
+      // Freed as the first pass moved on (detached, not waiting for V8), where without a spill
+      // directory only the last pass drops the batches, to V8's collector.
+      assert.deepEqual(
+        spilled.map((p) => p.values.byteLength),
+        [0, 0, 0],
+      );
+      assert.equal(kept[0]!.values.byteLength, 50_000 * 12 * 4);
+      assert.deepEqual(readdirSync(dir), [], "the spill file is gone");
+      // An unwritable directory: built in memory all the same.
+      const fallback = DMatrix.fromBatches(parts(), { nthread: 1, spillDir: join(dir, "missing", "deeper") });
+      const params = { objective: "binary:logistic", tree_method: "hist", nthread: 1, seed: 3 };
+      const models = [viaFile, inMemory, fallback].map((d) => {
+        const b = Booster.create([d], params);
+        for (let i = 0; i < 4; i++) b.update(i, d);
+        const bytes = b.save("ubj");
+        b.dispose();
+        d.dispose();
+        return bytes;
+      });
+      assert.deepEqual(models[0], models[1], "the same model from spilled batches");
+      assert.deepEqual(models[2], models[1]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -4,6 +4,7 @@
  * and progress keep flowing while XGBoost computes.
  */
 
+import { tmpdir } from "node:os";
 import { concatDatasets } from "../../codecs/concat.js";
 import type { Dataset, DenseMatrix } from "../../codecs/types.js";
 import { formatMetricValue, parseMetricLine } from "../../contract/index.js";
@@ -67,6 +68,12 @@ export function parseEvalLine(line: string): MetricValue[] {
 }
 
 /**
+ * Float data at least this large is spilled to a temporary file during the quantile build: the
+ * peak memory of a large training is then XGBoost's own structures and not the data on top.
+ */
+const SPILL_FROM_BYTES = 64 << 20;
+
+/**
  * Builds XGBoost's matrix. For `tree_method=hist` with dense rows it builds a QuantileDMatrix from
  * the batches on a pool thread (the batches are handed over and released as they are consumed):
  * the same model as a DMatrix, without holding a float copy of the data in XGBoost. The parts'
@@ -89,10 +96,13 @@ async function toDMatrix(
       labels: p.labels,
       ...(p.weights ? { weights: p.weights } : {}),
     }));
+    const bytes = batches.reduce((n, b) => n + b.values.byteLength, 0);
     const dmat = await DMatrix.fromBatchesAsync(batches, {
       ...(ring ? { pool: ring.pool } : {}),
       ...(nthread ? { nthread } : {}),
       ...(params.booster.max_bin ? { maxBin: Number(params.booster.max_bin) } : {}),
+      // Large data moves to a temporary file after XGBoost's first pass (see DMatrix.fromBatches).
+      ...(bytes >= SPILL_FROM_BYTES ? { spillDir: tmpdir() } : {}),
     });
     return { dmat, labels };
   }
