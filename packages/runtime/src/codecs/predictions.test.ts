@@ -49,3 +49,37 @@ describe("encodeJson() and encodeJsonLines()", () => {
     assert.equal(encodeJsonLines([{ a: 1 }, { a: 2 }]), '{"a":1}\n{"a":2}\n');
   });
 });
+
+describe("formatFloat32() against the plain toPrecision search", () => {
+  /** What formatFloat32 returned before its fast path: the first precision that round-trips. */
+  const reference = (v: number): string => {
+    if (!Number.isFinite(v)) return String(v);
+    const f = Math.fround(v);
+    if (Object.is(f, -0)) return "-0";
+    if (Number.isInteger(f) && Math.abs(f) < 2 ** 24) return String(f);
+    for (let p = 1; p < 9; p++) {
+      const n = Number(f.toPrecision(p));
+      if (Math.fround(n) === f) return String(n);
+    }
+    return String(Number(f.toPrecision(9)));
+  };
+
+  it("writes the same string for every float32 (property: any bit pattern, and typical outputs)", () => {
+    const bits = new Uint32Array(1);
+    const f32 = new Float32Array(bits.buffer);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 0, max: 2 ** 32 - 1 }).map((b) => {
+            bits[0] = b;
+            return f32[0]!;
+          }),
+          fc.float({ min: 0, max: 1, noNaN: true }),
+          fc.float({ min: -1000, max: 1000, noNaN: true }),
+        ),
+        (v) => formatFloat32(v) === reference(v),
+      ),
+      { numRuns: 20_000 },
+    );
+  });
+});

@@ -19,11 +19,46 @@ export function formatFloat32(v: number): string {
   const f = Math.fround(v);
   if (Object.is(f, -0)) return "-0";
   if (Number.isInteger(f) && Math.abs(f) < 2 ** 24) return String(f);
+  const a = Math.abs(f);
   for (let p = 1; p < 9; p++) {
-    const n = Number(f.toPrecision(p));
-    if (Math.fround(n) === f) return String(n);
+    const n = roundTo(a, p) ?? Number(a.toPrecision(p));
+    if (Math.fround(n) === a) return String(f < 0 ? -n : n);
   }
   return String(Number(f.toPrecision(9)));
+}
+
+/** Exact powers of ten as doubles. */
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * `a` (> 0) rounded to `p` significant digits, the double `Number(a.toPrecision(p))` is, in a few
+ * floating-point operations instead of a string made and parsed (most of a large CSV answer's
+ * encoding); `undefined` where a double cannot decide it — the scaled value within 1e-7 of a tie,
+ * or beyond the exact powers of ten — and `toPrecision` does.
+ */
+function roundTo(a: number, p: number): number | undefined {
+  let e = Math.floor(Math.log10(a));
+  for (let tries = 0; tries < 2; tries++) {
+    const s = e - p + 1; // a ≈ r × 10^s with r of p digits
+    if (s > 22 || s < -22) return undefined;
+    const q = s >= 0 ? a / POW10[s]! : a * POW10[-s]!;
+    const low = POW10[p - 1]!;
+    if (q < low - 0.5) {
+      e--; // log10 was one too high
+      continue;
+    }
+    if (q >= low * 10) {
+      e++; // one too low
+      continue;
+    }
+    const floor = Math.floor(q);
+    const frac = q - floor;
+    if (Math.abs(frac - 0.5) < 1e-7) return undefined;
+    const r = frac > 0.5 ? floor + 1 : floor;
+    // r has at most 9 digits and 10^|s| is exact: one rounding, as Number() of the decimal makes.
+    return s >= 0 ? r * POW10[s]! : r / POW10[-s]!;
+  }
+  return undefined;
 }
 
 /** A float32 as the shortest double that prints like it (for JSON). Non-finite → null. */
