@@ -12,6 +12,7 @@ import {
   metricDefinition,
   SagebrewError,
   XGBOOST_METRICS,
+  XGBOOST_TUNING_METRICS,
 } from "@sagebrew/runtime/core";
 
 export type ObjectiveType = "Maximize" | "Minimize";
@@ -65,7 +66,7 @@ export function parseObjective(text: string): Objective {
     given === undefined ? defaultDirection(name) : given.startsWith("max") ? "Maximize" : "Minimize";
   if (type === undefined) {
     fail(
-      `Cannot tune on ${name}: it is not a metric of the built-in XGBoost algorithm, so say which way is better: ${name}:max or ${name}:min`,
+      `Cannot tune on ${name}: it is not a metric of the built-in XGBoost algorithm (AWS lists ${XGBOOST_TUNING_METRICS.map((m) => m.name).join(", ")}), so say which way is better: ${name}:max or ${name}:min`,
     );
   }
   return { type: type!, metricName: name };

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { XGBOOST_TUNING_METRICS } from "@sagebrew/runtime/core";
 import { fc } from "../../../../test/kit/property.js";
 import { cholesky, expectedImprovement, fitGp, normalCdf, predict, solveLower, solveUpper } from "./_gp.js";
 import { leaderboardLines } from "./_leaderboard.js";
