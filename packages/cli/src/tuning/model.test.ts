@@ -109,8 +109,11 @@ test("parseObjective() takes the built-in metrics' own direction and asks it of 
   assert.deepEqual(parseObjective("loss:min"), { type: "Minimize", metricName: "loss" });
   assert.throws(() => parseObjective("my-score"), {
     code: "SB_TUNING",
-    message: /say which way is better: my-score:max or my-score:min/,
+    message:
+      /not a metric of the built-in XGBoost algorithm \(AWS lists validation:accuracy, validation:auc, .*validation:rmse\), so say which way is better: my-score:max or my-score:min/,
   });
+  // Every metric AWS lists for tuning XGBoost has the direction AWS gives it.
+  for (const m of XGBOOST_TUNING_METRICS) assert.equal(parseObjective(m.name).type, m.type, m.name);
   assert.throws(() => parseObjective(":max"), { code: "SB_TUNING" });
 });
 
