@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { fc } from "../../../../test/kit/property.js";
 import { type TuningJobRequest, tuningSpec } from "./_spec.js";
 
 type Config = NonNullable<TuningJobRequest["HyperParameterTuningJobConfig"]>;
@@ -227,5 +228,93 @@ test("tuningSpec() reads a custom metric through its MetricDefinitions entry", (
         },
       }),
     { message: /Cannot read metric loss: its Regex does not compile/ },
+  );
+});
+
+test("property: any request, however malformed, is read or refused with SB_TUNING, never a crash", () => {
+  const field = <T>(a: fc.Arbitrary<T>) => fc.option(fc.oneof(a, fc.anything()), { nil: undefined });
+  const range = fc.record(
+    {
+      Name: field(fc.constantFrom("eta", "max_depth", "", "x".repeat(300))),
+      MinValue: field(fc.constantFrom("0", "1", "-1", "1e-3", "abc", "0.5")),
+      MaxValue: field(fc.constantFrom("0", "10", "0.9", "1", "NaN", "")),
+      ScalingType: field(fc.constantFrom("Auto", "Linear", "Logarithmic", "ReverseLogarithmic", "log")),
+      Values: field(fc.array(fc.string(), { maxLength: 4 })),
+    },
+    { requiredKeys: [] },
+  );
+  const request = fc.record(
+    {
+      HyperParameterTuningJobName: field(fc.constantFrom("job", "bad_name", "")),
+      HyperParameterTuningJobConfig: field(
+        fc.record(
+          {
+            Strategy: field(fc.constantFrom("Bayesian", "Random", "Grid", "Hyperband", "Other")),
+            HyperParameterTuningJobObjective: field(
+              fc.record(
+                {
+                  Type: field(fc.constantFrom("Maximize", "Minimize")),
+                  MetricName: field(fc.constantFrom("validation:auc", "loss")),
+                },
+                { requiredKeys: [] },
+              ),
+            ),
+            ResourceLimits: field(
+              fc.record(
+                {
+                  MaxNumberOfTrainingJobs: field(fc.integer({ min: -2, max: 800 })),
+                  MaxParallelTrainingJobs: field(fc.integer({ min: -1, max: 120 })),
+                },
+                { requiredKeys: [] },
+              ),
+            ),
+            ParameterRanges: field(
+              fc.record(
+                {
+                  IntegerParameterRanges: field(fc.array(range, { maxLength: 3 })),
+                  ContinuousParameterRanges: field(fc.array(range, { maxLength: 3 })),
+                  CategoricalParameterRanges: field(fc.array(range, { maxLength: 3 })),
+                },
+                { requiredKeys: [] },
+              ),
+            ),
+            StrategyConfig: field(
+              fc.record(
+                {
+                  HyperbandStrategyConfig: field(
+                    fc.record(
+                      { MinResource: field(fc.integer()), MaxResource: field(fc.integer()) },
+                      { requiredKeys: [] },
+                    ),
+                  ),
+                },
+                { requiredKeys: [] },
+              ),
+            ),
+            TrainingJobEarlyStoppingType: field(fc.constantFrom("Off", "Auto")),
+            RandomSeed: field(fc.integer()),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+      TrainingJobDefinition: field(
+        fc.record(
+          { StaticHyperParameters: field(fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 })) },
+          { requiredKeys: [] },
+        ),
+      ),
+    },
+    { requiredKeys: [] },
+  );
+  fc.assert(
+    fc.property(request, (req) => {
+      try {
+        const spec = tuningSpec(req as TuningJobRequest);
+        assert.ok(spec.ranges.length > 0 && spec.maxJobs >= 1, "a spec that was read is usable");
+      } catch (e) {
+        assert.equal((e as { code?: string }).code, "SB_TUNING", String(e));
+      }
+    }),
+    { numRuns: 300 },
   );
 });
