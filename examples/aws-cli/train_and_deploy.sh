@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SageMaker's whole cycle with the AWS CLI alone: `aws s3 cp/sync/ls/rm` for the data and results,
 # `aws sagemaker …` to train with the built-in XGBoost image, deploy, run a batch transform S3 -> S3
-# and delete; `aws sagemaker-runtime invoke-endpoint` for one prediction.
+# and delete; `aws sagemaker-runtime invoke-endpoint` for one prediction and `invoke-endpoint-async`
+# for one more through an asynchronous endpoint (input and answer in S3).
 #
 # Written for SageMaker, it runs unchanged against `sagebrew local`:
 #   sagebrew local --state .sagebrew/local &
@@ -76,7 +77,28 @@ aws sagemaker-runtime invoke-endpoint --endpoint-name "$name" --content-type tex
   --body "fileb://$work/row.csv" "$work/prediction" >/dev/null
 echo "prediction for 5.1,3.5,1.4,0.2: $(cat "$work/prediction")"
 
-# 5. A batch transform from S3 to S3, and its results copied back.
+# 5. Asynchronous inference: an endpoint on the same model whose config has an AsyncInferenceConfig
+#    takes requests whose input is in S3, queues them, and writes each answer (or failure) to S3.
+aws sagemaker create-endpoint-config --endpoint-config-name "$name-async" \
+  --production-variants "VariantName=main,ModelName=$name,InitialInstanceCount=1,InstanceType=ml.m5.large" \
+  --async-inference-config "OutputConfig={S3OutputPath=s3://$bucket/$prefix/async-out,S3FailurePath=s3://$bucket/$prefix/async-failures}" >/dev/null
+aws sagemaker create-endpoint --endpoint-name "$name-async" --endpoint-config-name "$name-async" >/dev/null
+status="$(wait_for aws sagemaker describe-endpoint --endpoint-name "$name-async" -- EndpointStatus InService Failed)"
+[ "$status" = InService ] || exit 1
+aws s3 cp --only-show-errors "$work/row.csv" "s3://$bucket/$prefix/async-in/row.csv"
+locations="$(aws sagemaker-runtime invoke-endpoint-async --endpoint-name "$name-async" \
+  --content-type text/csv --input-location "s3://$bucket/$prefix/async-in/row.csv" \
+  --query '[OutputLocation,FailureLocation]' --output text)"
+read -r output failure <<<"$locations"
+# Either the answer or the failure object appears.
+for _ in $(seq 900); do
+  aws s3 cp --only-show-errors "$output" "$work/async.out" 2>/dev/null && break
+  if aws s3 cp --only-show-errors "$failure" "$work/async.err" 2>/dev/null; then cat "$work/async.err" >&2; exit 1; fi
+  sleep 2
+done
+echo "async prediction for 5.1,3.5,1.4,0.2: $(cat "$work/async.out") ($output)"
+
+# 6. A batch transform from S3 to S3, and its results copied back.
 aws sagemaker create-transform-job --transform-job-name "$name" --model-name "$name" \
   --transform-input "{\"DataSource\":{\"S3DataSource\":{\"S3DataType\":\"S3Prefix\",\"S3Uri\":\"s3://$bucket/$prefix/batch/\"}},\"ContentType\":\"text/csv\",\"SplitType\":\"Line\"}" \
   --transform-output "S3OutputPath=s3://$bucket/$prefix/batch-out,AssembleWith=Line" \
@@ -86,9 +108,12 @@ status="$(wait_for aws sagemaker describe-transform-job --transform-job-name "$n
 aws s3 sync --only-show-errors "s3://$bucket/$prefix/batch-out" "$work/out"
 echo "batch transform: $(tr '\n' ' ' < "$work/out/rows.csv.out")"
 
-# 6. Clean up: the endpoint, its config, the model, and what was uploaded (the bucket stays).
+# 7. Clean up: the endpoints, their configs, the model, and what was uploaded (the bucket stays).
 aws sagemaker delete-endpoint --endpoint-name "$name"
 aws sagemaker delete-endpoint-config --endpoint-config-name "$name"
+aws sagemaker delete-endpoint --endpoint-name "$name-async"
+aws sagemaker delete-endpoint-config --endpoint-config-name "$name-async"
 aws sagemaker delete-model --model-name "$name"
 aws s3 rm --only-show-errors --recursive "s3://$bucket/$prefix/"
 echo "deleted endpoint $name, its config and model, and s3://$bucket/$prefix/"
+echo "deleted endpoint $name-async and its config"

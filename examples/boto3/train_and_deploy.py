@@ -1,6 +1,6 @@
 """SageMaker's whole cycle with boto3 alone: upload the data to S3, train with SageMaker's built-in
-XGBoost image, deploy the model, invoke the endpoint, run a batch transform S3 -> S3, read its
-results, and delete what was made.
+XGBoost image, deploy the model, invoke the endpoint, invoke an asynchronous endpoint (input and
+answer in S3), run a batch transform S3 -> S3, read its results, and delete what was made.
 
 It is written for SageMaker and runs unchanged against `sagebrew local`:
 
@@ -103,7 +103,51 @@ print(f"endpoint {name}: InService")
 answer = runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv", Body=b"5.1,3.5,1.4,0.2")
 print(f"prediction for 5.1,3.5,1.4,0.2: {answer['Body'].read().decode().strip()}")
 
-# 5. A batch transform from S3 to S3, and its results read back.
+# 5. Asynchronous inference: an endpoint on the same model whose config has an AsyncInferenceConfig
+#    takes requests whose input is in S3, queues them, and writes each answer (or failure) to S3.
+async_name = f"{name}-async"
+sm.create_endpoint_config(
+    EndpointConfigName=async_name,
+    ProductionVariants=[
+        {"VariantName": "main", "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}
+    ],
+    AsyncInferenceConfig={
+        "OutputConfig": {
+            "S3OutputPath": f"s3://{bucket}/{prefix}/async-out",
+            "S3FailurePath": f"s3://{bucket}/{prefix}/async-failures",
+        }
+    },
+)
+sm.create_endpoint(EndpointName=async_name, EndpointConfigName=async_name)
+sm.get_waiter("endpoint_in_service").wait(EndpointName=async_name, WaiterConfig=wait)
+s3.put_object(Bucket=bucket, Key=f"{prefix}/async-in/row.csv", Body=b"5.1,3.5,1.4,0.2")
+queued = runtime.invoke_endpoint_async(
+    EndpointName=async_name, InputLocation=f"s3://{bucket}/{prefix}/async-in/row.csv", ContentType="text/csv"
+)
+
+
+def s3_text(uri):
+    """The object at an s3:// URI, or None while there is none."""
+    b, key = uri[len("s3://"):].split("/", 1)
+    try:
+        return s3.get_object(Bucket=b, Key=key)["Body"].read().decode()
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "NoSuchKey":
+            raise
+        return None
+
+
+# Either the answer or the failure object appears (the SageMaker Python SDK's AsyncPredictor polls so).
+for _ in range(900):
+    result, failure = s3_text(queued["OutputLocation"]), s3_text(queued["FailureLocation"])
+    if result is not None or failure is not None:
+        break
+    time.sleep(2)
+if result is None:
+    raise SystemExit(f"asynchronous invocation {queued['InferenceId']} failed: {failure}")
+print(f"async prediction for 5.1,3.5,1.4,0.2: {result.strip()} ({queued['OutputLocation']})")
+
+# 6. A batch transform from S3 to S3, and its results read back.
 s3.put_object(Bucket=bucket, Key=f"{prefix}/batch/rows.csv", Body=b"5.1,3.5,1.4,0.2\n7,3.2,4.7,1.4\n6.3,3.3,6,2.5\n")
 sm.create_transform_job(
     TransformJobName=name,
@@ -123,11 +167,14 @@ if transform["TransformJobStatus"] != "Completed":
 out = s3.get_object(Bucket=bucket, Key=f"{prefix}/batch-out/rows.csv.out")["Body"].read().decode()
 print("batch transform: " + " ".join(line.strip() for line in out.splitlines()))
 
-# 6. Clean up: the endpoint, its config, the model, and what was uploaded (the bucket stays).
+# 7. Clean up: the endpoints, their configs, the model, and what was uploaded (the bucket stays).
 sm.delete_endpoint(EndpointName=name)
 sm.delete_endpoint_config(EndpointConfigName=name)
+sm.delete_endpoint(EndpointName=async_name)
+sm.delete_endpoint_config(EndpointConfigName=async_name)
 sm.delete_model(ModelName=name)
 keys = [o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix) for o in p.get("Contents", [])]
 for i in range(0, len(keys), 1000):
     s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]], "Quiet": True})
 print(f"deleted endpoint {name}, its config and model, and {len(keys)} objects under s3://{bucket}/{prefix}/")
+print(f"deleted endpoint {async_name} and its config")

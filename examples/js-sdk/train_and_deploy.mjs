@@ -1,6 +1,7 @@
 // SageMaker's whole cycle with the AWS SDK for JavaScript v3 alone: upload the data to S3 with
 // @aws-sdk/lib-storage's Upload (a multipart upload), train with SageMaker's built-in XGBoost
-// image, deploy, invoke, run a batch transform S3 -> S3, read its results, and delete.
+// image, deploy, invoke, invoke an asynchronous endpoint (input and answer in S3), run a batch
+// transform S3 -> S3, read its results, and delete.
 //
 // Written for SageMaker, it runs unchanged against `sagebrew local`:
 //   sagebrew local --state .sagebrew/local &
@@ -33,7 +34,11 @@ import {
   waitUntilTrainingJobCompletedOrStopped,
   waitUntilTransformJobCompletedOrStopped,
 } from "@aws-sdk/client-sagemaker";
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import {
+  InvokeEndpointAsyncCommand,
+  InvokeEndpointCommand,
+  SageMakerRuntimeClient,
+} from "@aws-sdk/client-sagemaker-runtime";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { Upload } from "@aws-sdk/lib-storage";
 
@@ -129,7 +134,56 @@ const answer = await runtime.send(
 );
 console.log(`prediction for 5.1,3.5,1.4,0.2: ${Buffer.from(answer.Body).toString().trim()}`);
 
-// 5. A batch transform from S3 to S3, and its results read back.
+// 5. Asynchronous inference: an endpoint on the same model whose config has an AsyncInferenceConfig
+//    takes requests whose input is in S3, queues them, and writes each answer (or failure) to S3.
+const asyncName = `${name}-async`;
+await sm.send(
+  new CreateEndpointConfigCommand({
+    EndpointConfigName: asyncName,
+    ProductionVariants: [
+      { VariantName: "main", ModelName: name, InitialInstanceCount: 1, InstanceType: "ml.m5.large" },
+    ],
+    AsyncInferenceConfig: {
+      OutputConfig: {
+        S3OutputPath: `s3://${bucket}/${prefix}/async-out`,
+        S3FailurePath: `s3://${bucket}/${prefix}/async-failures`,
+      },
+    },
+  }),
+);
+await sm.send(new CreateEndpointCommand({ EndpointName: asyncName, EndpointConfigName: asyncName }));
+await waitUntilEndpointInService(wait, { EndpointName: asyncName });
+await s3.send(
+  new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/async-in/row.csv`, Body: "5.1,3.5,1.4,0.2" }),
+);
+const queued = await runtime.send(
+  new InvokeEndpointAsyncCommand({
+    EndpointName: asyncName,
+    InputLocation: `s3://${bucket}/${prefix}/async-in/row.csv`,
+    ContentType: "text/csv",
+  }),
+);
+/** The object at an s3:// URI, or undefined while there is none. */
+async function s3Text(uri) {
+  const [, b, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  try {
+    return await (await s3.send(new GetObjectCommand({ Bucket: b, Key: key }))).Body.transformToString();
+  } catch (e) {
+    if (e.name === "NoSuchKey") return undefined;
+    throw e;
+  }
+}
+// Either the answer or the failure object appears (the SageMaker Python SDK's AsyncPredictor polls so).
+let result;
+let failure;
+for (let i = 0; i < 900 && result === undefined && failure === undefined; i++) {
+  if (i > 0) await new Promise((r) => setTimeout(r, 2000));
+  [result, failure] = [await s3Text(queued.OutputLocation), await s3Text(queued.FailureLocation)];
+}
+if (result === undefined) throw new Error(`asynchronous invocation ${queued.InferenceId} failed: ${failure}`);
+console.log(`async prediction for 5.1,3.5,1.4,0.2: ${result.trim()} (${queued.OutputLocation})`);
+
+// 6. A batch transform from S3 to S3, and its results read back.
 await s3.send(
   new PutObjectCommand({
     Bucket: bucket,
@@ -157,9 +211,11 @@ if (transform.TransformJobStatus !== "Completed")
 const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}/batch-out/rows.csv.out` }));
 console.log(`batch transform: ${(await out.Body.transformToString()).trim().split("\n").join(" ")}`);
 
-// 6. Clean up: the endpoint, its config, the model, and what was uploaded (the bucket stays).
+// 7. Clean up: the endpoints, their configs, the model, and what was uploaded (the bucket stays).
 await sm.send(new DeleteEndpointCommand({ EndpointName: name }));
 await sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }));
+await sm.send(new DeleteEndpointCommand({ EndpointName: asyncName }));
+await sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: asyncName }));
 await sm.send(new DeleteModelCommand({ ModelName: name }));
 const keys = [];
 for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
@@ -176,3 +232,4 @@ for (let i = 0; i < keys.length; i += 1000) {
 console.log(
   `deleted endpoint ${name}, its config and model, and ${keys.length} objects under s3://${bucket}/${prefix}/`,
 );
+console.log(`deleted endpoint ${asyncName} and its config`);

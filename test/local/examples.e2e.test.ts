@@ -2,7 +2,8 @@
  * The README's "SageMaker on this machine" snippet, run as written against `sagebrew local` alone:
  * its `export` line (with the server's port) is the whole AWS environment of each script — boto3,
  * the AWS CLI and the AWS SDK for JavaScript — which upload the data (multipart), train with
- * SageMaker's built-in XGBoost image, deploy, invoke, transform S3 → S3, read back and delete.
+ * SageMaker's built-in XGBoost image, deploy, invoke (an asynchronous endpoint too, its answer read
+ * from S3), transform S3 → S3, read back and delete.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -103,20 +104,29 @@ describe("the README's snippet against sagebrew local alone", () => {
     ["node", false, /ETag "[0-9a-f]{32}-2"/],
   ];
   for (const [program, skip, upload] of expectations) {
-    it(`runs ${program}'s: upload, train, deploy, invoke, transform S3 → S3, delete`, { skip }, async () => {
-      const command = snippet.commands.find((c) => c.startsWith(`${program} `))!;
-      const r = await runExample(command);
-      assert.equal(r.code, 0, `${command}: ${r.err}\n${local.stderr()}`);
-      assert.match(r.out, upload, "the training data went up in parts");
-      assert.match(
-        r.out,
-        /^training job iris-\S+: Completed, model s3:\/\/sagemaker-us-east-1-123456789012\/\S+\/model\.tar\.gz$/m,
-      );
-      assert.match(r.out, /^endpoint iris-\S+: InService$/m);
-      assert.match(r.out, /^prediction for 5\.1,3\.5,1\.4,0\.2: 0(\.0)?$/m);
-      assert.match(r.out, /^batch transform: 0(\.0)? 1(\.0)? 2(\.0)?\s*$/m);
-      assert.match(r.out, /^deleted endpoint iris-\S+, its config and model/m);
-    });
+    it(
+      `runs ${program}'s: upload, train, deploy, invoke, invoke asynchronously, transform S3 → S3, delete`,
+      { skip },
+      async () => {
+        const command = snippet.commands.find((c) => c.startsWith(`${program} `))!;
+        const r = await runExample(command);
+        assert.equal(r.code, 0, `${command}: ${r.err}\n${local.stderr()}`);
+        assert.match(r.out, upload, "the training data went up in parts");
+        assert.match(
+          r.out,
+          /^training job iris-\S+: Completed, model s3:\/\/sagemaker-us-east-1-123456789012\/\S+\/model\.tar\.gz$/m,
+        );
+        assert.match(r.out, /^endpoint iris-\S+: InService$/m);
+        assert.match(r.out, /^prediction for 5\.1,3\.5,1\.4,0\.2: 0(\.0)?$/m);
+        assert.match(
+          r.out,
+          /^async prediction for 5\.1,3\.5,1\.4,0\.2: 0(\.0)? \(s3:\/\/sagemaker-us-east-1-123456789012\/\S+\/async-out\/[0-9a-f-]{36}\.out\)$/m,
+        );
+        assert.match(r.out, /^batch transform: 0(\.0)? 1(\.0)? 2(\.0)?\s*$/m);
+        assert.match(r.out, /^deleted endpoint iris-\S+, its config and model/m);
+        assert.match(r.out, /^deleted endpoint iris-\S+-async and its config$/m);
+      },
+    );
   }
 
   it("kept everything in sagebrew local's S3, and left no object behind", async () => {
