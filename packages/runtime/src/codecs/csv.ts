@@ -164,10 +164,11 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
 
   // Upper bound on rows: one per newline, plus a last line without one. Exact unless lines are
   // blank, so the arrays are usually returned whole: a small request's arrays then stay on V8's
-  // heap (a view of part of one would move it to a separately allocated buffer). Short bodies are
-  // counted in a loop: `indexOf` per line costs more than it saves there.
+  // heap (a view of part of one would move it to a separately allocated buffer). Short bodies and
+  // short lines are counted in a loop: a native `indexOf` per line costs more than it saves there
+  // (375,000 iris lines of a 6 MB request: 55 ms of calls).
   let upper = bytes[bytes.length - 1] === NL ? 0 : 1;
-  if (bytes.length - firstStart < 65_536) {
+  if (bytes.length - firstStart < 65_536 || firstEnd - firstStart < 256) {
     for (let i = firstStart; i < bytes.length; i++) if (bytes[i] === NL) upper++;
   } else for (let i = bytes.indexOf(NL, firstStart); i >= 0; i = bytes.indexOf(NL, i + 1)) upper++;
   const values = new Float32Array(upper * nfeat);
