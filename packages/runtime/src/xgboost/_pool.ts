@@ -14,8 +14,9 @@ import type { TreePredictor } from "./tree-predictor.js";
 export class XGBoostPool {
   readonly size: number;
   readonly #slots: RequestWorker[] = [];
-  /** Threads started for one job each (`runAlone`). */
+  /** Threads started for one job each (`runAlone`), and the queue they run in, one at a time. */
   readonly #alone = new Set<RequestWorker>();
+  #aloneQueue: Promise<unknown> = Promise.resolve();
   #closed = false;
   /** Keys of the JavaScript tree predictors given to threads, and which thread has which. */
   readonly #treeKeys = new WeakMap<TreePredictor, number>();
@@ -84,7 +85,20 @@ export class XGBoostPool {
    * its thread (V8 heap grown for a moment, libxgboost's per-thread buffers — a model's saved
    * bytes, for one) goes with the thread instead of staying resident in a pool thread.
    */
-  async runAlone<T>(job: Job, transfer: ArrayBuffer[] = []): Promise<T> {
+  runAlone<T>(job: Job, transfer: ArrayBuffer[] = []): Promise<T> {
+    // One at a time: ten models loaded at once (a multi-model endpoint) start one such thread,
+    // and hold its memory, after another, not ten together.
+    const run = this.#aloneQueue.then(() => this.#runAloneNow<T>(job, transfer));
+    this.#aloneQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Threads of `runAlone` alive now (at most one). */
+  get aloneThreads(): number {
+    return this.#alone.size;
+  }
+
+  async #runAloneNow<T>(job: Job, transfer: ArrayBuffer[]): Promise<T> {
     if (this.#closed) throw new SagebrewError("SB_INTERNAL", "XGBoost pool is closed");
     const thread = this.#newThread();
     this.#alone.add(thread);

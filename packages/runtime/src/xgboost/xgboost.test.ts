@@ -127,6 +127,27 @@ describe("the XGBoost binding", () => {
     }
   });
 
+  it("runs jobs alone on a thread each, one after the other, each thread gone after its job", async () => {
+    const pool = new XGBoostPool(1);
+    try {
+      const jobs = [1, 2, 3].map(() => pool.runAlone<number>({ op: "heldBatches" }));
+      let most = 0;
+      let done = false;
+      void Promise.all(jobs).then(() => {
+        done = true;
+      });
+      while (!done) {
+        most = Math.max(most, pool.aloneThreads);
+        await new Promise((r) => setImmediate(r));
+      }
+      assert.deepEqual(await Promise.all(jobs), [0, 0, 0]);
+      assert.equal(most, 1, "never two at once");
+      assert.equal(pool.aloneThreads, 0, "each thread ended after its job");
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("computes on at most the CPU count of threads, whatever the pool's size", async () => {
     const wide = new XGBoostPool(64);
     assert.equal(wide.parallelism, Math.min(64, availableParallelism()));
