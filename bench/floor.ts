@@ -6,7 +6,7 @@
  * server), where it compiles. Prints one JSON line prefixed "BENCH ": per body, the median CPU and
  * wall microseconds per call over 7 samples of about 40 ms each, after a warm-up.
  *
- *   node --import tsx bench/floor.ts MODEL BODY.csv [BODY.csv ...]
+ *   node --import tsx bench/floor.ts MODEL BODY.csv [BODY.csv ...] [--no-js]
  */
 import { readFileSync } from "node:fs";
 import { Booster, compileTreeModel } from "../packages/runtime/src/xgboost/index.js";
@@ -47,11 +47,12 @@ function measure(fn: () => unknown, warm = 50): { cpuUs: number; wallUs: number 
   return { cpuUs: mid(cpu), wallUs: mid(wall) };
 }
 
-const [model, ...bodies] = process.argv.slice(2);
+const noJs = process.argv.includes("--no-js");
+const [model, ...bodies] = process.argv.slice(2).filter((a) => a !== "--no-js");
 if (!model || bodies.length === 0) throw new Error("usage: bench/floor.ts MODEL BODY.csv [BODY.csv ...]");
 const booster = await Booster.fromFile(model);
 booster.setParam("nthread", 1);
-const walker = compileTreeModel(JSON.parse(booster.save("json").toString("utf8")));
+const walker = noJs ? undefined : compileTreeModel(JSON.parse(booster.save("json").toString("utf8")));
 const out: Record<string, { native: ReturnType<typeof measure>; js?: ReturnType<typeof measure> }> = {};
 for (const path of bodies) {
   const data = parseBody(path);

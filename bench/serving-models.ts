@@ -65,11 +65,26 @@ export interface ModelResults {
   first: Map<string, Cell[]>;
   steady: Map<string, Cell[]>;
   rssAfterMB: Map<StackKey, number>;
+  /** libxgboost's CPU per call through the binding, measured in each steady run before its cells. */
+  interleavedFloor: Map<number, number[]>;
   answers: string[];
   loads: string[];
 }
 
 export const cellKey = (stack: StackKey, rows: number, c: number) => `${stack}/${rows}/${c}`;
+
+/** libxgboost through the binding alone (no Python, no JavaScript walker): µs of CPU per call. */
+async function bindingFloor(m: BenchModel, rows: number): Promise<number> {
+  const run = await runTimed(
+    process.execPath,
+    ["--import", "tsx", join(BENCH_DIR, "floor.ts"), m.modelFile, m.bodies.get(rows)!, "--no-js"],
+    { timeoutS: 600 },
+  );
+  const l = (run.stdout + run.stderr).split("\n").find((x) => x.startsWith("BENCH "));
+  if (!l) throw new Error(`bench/floor.ts printed no BENCH line: ${run.stderr.slice(-2000)}`);
+  const r = JSON.parse(l.slice(6)) as { bodies: Record<string, { native: { cpuUs: number } }> };
+  return r.bodies[String(rows)]!.native.cpuUs;
+}
 
 async function floors(m: BenchModel): Promise<Floors> {
   const bodies = BODY_ROWS.map((r) => m.bodies.get(r)!);
@@ -202,6 +217,7 @@ export async function runServingModels(o: ServingModelsOptions): Promise<ModelRe
       first: new Map(),
       steady: new Map(),
       rssAfterMB: new Map(),
+      interleavedFloor: new Map(),
       answers: [],
       loads: [loadNow()],
     };
@@ -290,6 +306,9 @@ export async function runServingModels(o: ServingModelsOptions): Promise<ModelRe
           await runWrk({ port: run.port, bodyFile: model.bodies.get(rows)!, connections: 16, durationS: 3 });
       for (let r = 0; r < o.runs; r++) {
         for (const rows of BODY_ROWS) {
+          // The floor measured here, between the cells it is compared with, under the same load.
+          const floor = await bindingFloor(model, rows);
+          res.interleavedFloor.set(rows, [...(res.interleavedFloor.get(rows) ?? []), floor]);
           for (const c of CONCURRENCY) {
             const order = r % 2 === 0 ? running : [...running].reverse();
             for (const { run, dir } of order) {
