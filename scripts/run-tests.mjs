@@ -5,10 +5,13 @@
 //
 //   node scripts/run-tests.mjs [--fast] [files or dirs]     default: packages test examples
 //
-// --fast leaves out the end-to-end tiers (`*.e2e.test.ts`): what stays is the in-process tests, run
-// on every supported Node by .ci/run (scripts/test-node-versions.sh).
+// --fast leaves out the end-to-end tiers (`*.e2e.test.ts`: anything that starts a process, a
+// container engine or Python): what stays is the in-process tests, run a file per core at once —
+// `npm run test:fast`, what a contributor runs after every change, and what .ci/run runs on every
+// supported Node (scripts/test-node-versions.sh).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { TEST_SEED_ENV, testSeed } from "./test-seed.mjs";
 
@@ -39,7 +42,17 @@ const seed = testSeed();
 process.stderr.write(`property tests: seed ${seed} (set ${TEST_SEED_ENV} to change it)\n`);
 const res = spawnSync(
   process.execPath,
-  ["--conditions=sagebrew-source", "--import", "tsx", "--test", "--test-reporter=spec", ...files],
+  [
+    "--conditions=sagebrew-source",
+    "--import",
+    "tsx",
+    "--test",
+    "--test-reporter=spec",
+    // In-process tests share nothing but the machine: one file per core. (Node's default, one
+    // fewer than the cores, stays for the end-to-end tiers, whose processes need the room.)
+    ...(fast ? [`--test-concurrency=${availableParallelism()}`] : []),
+    ...files,
+  ],
   { stdio: "inherit", env: { ...process.env, [TEST_SEED_ENV]: String(seed) } },
 );
 if (res.status !== 0) {

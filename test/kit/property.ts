@@ -1,6 +1,6 @@
 /**
  * fast-check for sagebrew's tests: import `fc` from here, never from "fast-check" itself
- * (test/repo/property-seed.test.ts checks). Every property of a run draws from one seed —
+ * (test/repo/property-seed.e2e.test.ts checks). Every property of a run draws from one seed —
  * $SAGEBREW_TEST_SEED, else a fixed default (scripts/test-seed.mjs) — so `npm test` tries the same
  * inputs on every run and cannot turn red at random; `npm run fuzz` explores new seeds, and a failure
  * names its seed, which reproduces it: `SAGEBREW_TEST_SEED=<seed> node scripts/run-tests.mjs <file>`.

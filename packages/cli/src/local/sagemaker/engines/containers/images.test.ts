@@ -2,7 +2,7 @@
  * How `sagebrew local` decides where an image runs, from what the engine says of it: only images
  * that run the runtime's own code run on the host; a sagebrew image with the project's own code,
  * or one that does not say whose code it runs, goes to the engine. (The engine itself is exercised
- * for real by test/image/local-docker.test.ts.)
+ * for real by test/image/local-docker.e2e.test.ts.)
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
