@@ -23,6 +23,10 @@
  *   node --import tsx bench/run.ts s3          issue 19: one large object PUT and GET through sagebrew local's S3
  *                                              against moto_server's, `cp` and MD5+CRC32 in memory (--runs,
  *                                              default 3; --mib, object size, default 512)
+ *   node --import tsx bench/run.ts local-async issue 19: `sagebrew local`'s InvokeEndpointAsync — latency to the answer
+ *                                              (file:// and its own S3) and throughput at MaxConcurrentInvocationsPerInstance
+ *                                              1 and 4, beside InvokeEndpoint on the same model (--runs, default 3;
+ *                                              --samples, default 200; --count, default 400)
  *   node --import tsx bench/run.ts image-build issue 21: `sagebrew build --engine none` against `docker build`
  *                                              of the iris example, cold and warm, and the image sizes
  *                                              (--runs, default 3; root, dockerd, docker-registry, mmdebstrap)
@@ -45,6 +49,7 @@ import { describeMachine, machineLine, versions } from "./lib/machine.js";
 import { writeSection } from "./lib/results.js";
 import { writeSubsection } from "./lib/subsection.js";
 import { runLocalBench } from "./local.js";
+import { runLocalAsyncBench } from "./local-async.js";
 import { runMultiHostBench } from "./multi-host.js";
 import { parsingVersions, runParsing } from "./parsing.js";
 import { runS3Bench } from "./s3.js";
@@ -69,7 +74,7 @@ const positional = args.filter(
   (a, i) =>
     !a.startsWith("--") &&
     !args[i - 1]?.match(
-      /^--(runs|serve-runs|cold-runs|duration|stacks|baseline|baseline-label|models|first|mib)$/,
+      /^--(runs|serve-runs|cold-runs|duration|stacks|baseline|baseline-label|models|first|mib|samples|count)$/,
     ),
 );
 const which = positional[0] ?? "all";
@@ -82,6 +87,7 @@ if (
     "parsing",
     "transform",
     "local",
+    "local-async",
     "multi-host",
     "image-build",
     "s3",
@@ -89,7 +95,7 @@ if (
   ].includes(which)
 ) {
   console.error(
-    `Unknown benchmark ${which}: expected training, serving, serving-models, parsing, transform, local, multi-host, image-build, s3, tuning or nothing (the first two)`,
+    `Unknown benchmark ${which}: expected training, serving, serving-models, parsing, transform, local, local-async, multi-host, image-build, s3, tuning or nothing (the first two)`,
   );
   process.exit(2);
 }
@@ -229,6 +235,18 @@ if (which === "local") {
   if (flag("--no-write")) console.log(text);
   else writeSection(RESULTS, "## `sagebrew local` (issue 11)", text);
   log("local done");
+}
+if (which === "local-async") {
+  const r = await runLocalAsyncBench({
+    runs: opt("--runs", 3),
+    samples: opt("--samples", 200),
+    count: opt("--count", 400),
+    log,
+  });
+  const text = section("local-async", r.markdown, r.notes, versions("local"));
+  if (flag("--no-write")) console.log(text);
+  else writeSection(RESULTS, "## Asynchronous inference on `sagebrew local` (issue 19)", text);
+  log("local-async done");
 }
 if (which === "s3") {
   const r = await runS3Bench({ runs: opt("--runs", 3), mib: opt("--mib", 512), log });

@@ -7,7 +7,7 @@
  */
 import type { ObjectStorage } from "../../storage/index.js";
 import type { Instance } from "../endpoints/index.js";
-import { callWhole, headerValue, type UpstreamError } from "../proxy/index.js";
+import { callWhole, headerValue, type UpstreamError, type WholeResponse } from "../proxy/index.js";
 import type { QueuedInvocation } from "./_journal.js";
 
 /** How a run ended: an answer or a failure written (or not, and why), or cut short by a stop. */
@@ -59,12 +59,37 @@ function requestHeaders(item: QueuedInvocation): Record<string, string> {
   };
 }
 
-/** Runs `item` on `instance` and writes its result. Never throws. */
+/**
+ * Runs `item` on `instance` and writes its result. `done` is called once the container is done
+ * with it (answered, failed, or never asked), before the result is written: the instance's place
+ * is free again while the answer goes to storage. Never throws.
+ */
 export async function runInvocation(
   ctx: RunContext,
   item: QueuedInvocation,
   instance: Instance,
+  done: () => void,
 ): Promise<RunOutcome> {
+  let called = false;
+  const containerDone = () => {
+    if (!called) done();
+    called = true;
+  };
+  try {
+    const asked = await ask(ctx, item, instance);
+    containerDone();
+    return "kind" in asked ? asked : await record(ctx, item, asked);
+  } finally {
+    containerDone();
+  }
+}
+
+/** The container's answer to `item`, or how asking it ended otherwise. */
+async function ask(
+  ctx: RunContext,
+  item: QueuedInvocation,
+  instance: Instance,
+): Promise<WholeResponse | RunOutcome> {
   let input: Buffer;
   try {
     input = await ctx.storage.read(item.inputLocation);
@@ -76,9 +101,8 @@ export async function runInvocation(
       `Failed to download the input from ${item.inputLocation}: ${(e as Error).message}`,
     );
   }
-  let answer: Awaited<ReturnType<typeof callWhole>>;
   try {
-    answer = await callWhole(instance.pool, "POST", "/invocations", {
+    return await callWhole(instance.pool, "POST", "/invocations", {
       body: input,
       headers: requestHeaders(item),
       timeoutMs: item.timeoutSeconds * 1000,
@@ -94,6 +118,10 @@ export async function runInvocation(
         : `The container primary stopped answering (${err.message}).`,
     );
   }
+}
+
+/** Writes the container's answer, or the failure it amounts to. */
+async function record(ctx: RunContext, item: QueuedInvocation, answer: WholeResponse): Promise<RunOutcome> {
   const contentType = headerValue(answer.headers, "content-type") ?? "application/octet-stream";
   if (answer.status < 200 || answer.status > 299) {
     return failed(

@@ -2,8 +2,8 @@
  * Asynchronous inference (InvokeEndpointAsync) on this machine: a queue per endpoint, in the order
  * invocations came in, each written down before it is accepted (`_journal.ts`) and removed once its
  * answer or failure is written. An invocation goes to an instance of the endpoint that has fewer
- * than `MaxConcurrentInvocationsPerInstance` of them in hand (the whole run: input read, container
- * call, result written), so a container never sees more at once. One waiting longer than its
+ * than `MaxConcurrentInvocationsPerInstance` of them in hand (from its input read to the
+ * container's answer; the answer is written after), so a container never sees more at once. One waiting longer than its
  * `RequestTTLSeconds` fails as expired; one whose endpoint is deleted (or does not come back after a
  * restart) fails saying so. A run cut short by a stop of `sagebrew local` — clean or `kill -9` — is
  * run again from the start at the next start: at least once, never lost. The queue is an engine: it
@@ -191,15 +191,16 @@ export class AsyncQueue {
 
   #launch(key: string, item: QueuedInvocation, instance: Instance): void {
     this.#busy.set(instance, (this.#busy.get(instance) ?? 0) + 1);
-    const run = runInvocation({ storage: this.#o.storage, stopping: () => this.#stopping }, item, instance)
-      .then((outcome) => this.#settle(item, outcome))
-      .finally(() => {
-        const n = (this.#busy.get(instance) ?? 1) - 1;
-        if (n > 0) this.#busy.set(instance, n);
-        else this.#busy.delete(instance);
-        this.#pump(key);
-      });
-    this.#track(run);
+    // The place is the container's: free once it is done with the invocation, while the result is
+    // still being written.
+    const free = () => {
+      const n = (this.#busy.get(instance) ?? 1) - 1;
+      if (n > 0) this.#busy.set(instance, n);
+      else this.#busy.delete(instance);
+      this.#pump(key);
+    };
+    const ctx = { storage: this.#o.storage, stopping: () => this.#stopping };
+    this.#track(runInvocation(ctx, item, instance, free).then((outcome) => this.#settle(item, outcome)));
   }
 
   #track(run: Promise<void>): void {
