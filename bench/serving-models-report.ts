@@ -161,8 +161,9 @@ export function renderModel(o: ServingModelsOptions, r: ModelResults): string {
 
   const native = r.cold.get("native");
   out.push(
-    "Cold start = launch to the first 200 on `/ping`; RSS idle = the whole stack 10 s later (for sagebrew, 10 s after " +
-      "its walkers are in place: the `xgboost walkers` log line; the last column: how long after `/ping` that was) " +
+    "Cold start = launch to the first 200 on `/ping`; RSS idle = the whole stack 30 s later for the sagebrew servers " +
+      "(for sagebrew, 30 s after its walkers are in place: the `xgboost walkers` log line; the last column: how long " +
+      "after `/ping` that was), 2 s for the others " +
       `(${r.cold.values().next().value?.ms.length ?? 0} runs each, interleaved); RSS after load = after the steady runs.`,
     "",
     table(

@@ -85,15 +85,16 @@ export class XGBoostPool {
    * its thread (V8 heap grown for a moment, libxgboost's per-thread buffers — a model's saved
    * bytes, for one) goes with the thread instead of staying resident in a pool thread.
    */
-  runAlone<T>(job: Job, transfer: ArrayBuffer[] = []): Promise<T> {
-    // One at a time: ten models loaded at once (a multi-model endpoint) start one such thread,
-    // and hold its memory, after another, not ten together.
+  runAlone<T>(job: Job, transfer: ArrayBuffer[] = [], options: { queue?: boolean } = {}): Promise<T> {
+    if (options.queue === false) return this.#runAloneNow<T>(job, transfer);
+    // Queued, one at a time: ten models loaded at once (a multi-model endpoint) start one such
+    // thread, and hold its memory, after another, not ten together.
     const run = this.#aloneQueue.then(() => this.#runAloneNow<T>(job, transfer));
     this.#aloneQueue = run.catch(() => undefined);
     return run;
   }
 
-  /** Threads of `runAlone` alive now (at most one). */
+  /** Threads of `runAlone` alive now (at most one of the queued). */
   get aloneThreads(): number {
     return this.#alone.size;
   }

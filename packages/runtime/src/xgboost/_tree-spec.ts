@@ -34,8 +34,8 @@ export interface PrepareOptions {
   /** Time the walkers (`true`), or only build and check them. */
   readonly time: boolean;
   /**
-   * On a thread of its own, ended after, at a lower priority (`true`: a large model, whose
-   * preparation takes a while and memory); else on a pool thread as it is (a small one).
+   * In the background (`true`: a large model, whose preparation takes a while and memory): at a
+   * lower priority, one model at a time; else at once, as the serving threads run (a small one).
    */
   readonly background: boolean;
 }

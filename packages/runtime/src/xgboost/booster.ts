@@ -263,11 +263,11 @@ export class Booster {
    * on probe rows and timed against it (`_tree-prepare.ts`), or why there are none.
    */
   prepareTreesAsync(options: PrepareOptions): Promise<PreparedTrees> {
-    // In the background, on a thread of its own (`XGBoostPool.runAlone`): libxgboost keeps the
-    // saved model's bytes per thread and V8 keeps the heap the work grew, tens of MB for a large
-    // model that a pool thread would hold for good. A small model's takes a pool thread.
+    // On a thread of its own (`XGBoostPool.runAlone`): libxgboost keeps the saved model's bytes
+    // per thread and V8 keeps the heap the work grew (tens of MB for a large model, and on the
+    // iris model a pool thread kept 10-20 MB for half a minute). A large model's waits its turn.
     const make = (b: number) => ({ op: "prepareTrees" as const, booster: b, options });
-    return this.#onPool([], make, [], false, options.background);
+    return this.#onPool([], make, [], false, { queue: options.background });
   }
 
   /** Predicts in place from CSR rows. */
@@ -386,7 +386,7 @@ export class Booster {
     make: (booster: number, dmats: number[]) => import("./_ops.js").Job,
     transfer: ArrayBuffer[] = [],
     pinned = false,
-    alone = false,
+    alone?: { queue: boolean },
   ): Promise<T> {
     const b = this.handle;
     const pool = this.#pool ?? sharedPool();
@@ -394,7 +394,7 @@ export class Booster {
     const hs = dmats.map((d) => d.retain());
     this.#owned.retain();
     try {
-      if (alone) return await pool.runAlone<T>(make(b, hs), transfer);
+      if (alone) return await pool.runAlone<T>(make(b, hs), transfer, alone);
       return await pool.run<T>(make(b, hs), transfer, pinned ? this.#pin : undefined);
     } finally {
       for (const d of dmats) d.release();

@@ -52,7 +52,7 @@ export const GENERATED_MAX_NODES = 16_384;
 
 /**
  * Models of at most this many bytes (their files) are small: their walkers are prepared at once on
- * a pool thread, in a fraction of a second, and a large request that comes meanwhile waits for
+ * once, in a fraction of a second, and a large request that comes meanwhile waits for
  * them (on the iris model the generated walker predicts a large batch about 10× faster than
  * libxgboost). Larger models are prepared in the background while libxgboost serves everything.
  */
@@ -107,7 +107,7 @@ export class BoosterWalkers {
   timings: readonly WalkerTiming[] = [];
 
   /**
-   * @param small a small model (`SMALL_MODEL_BYTES`): prepared on a pool thread at once, large
+   * @param small a small model (`SMALL_MODEL_BYTES`): prepared at once, and large
    *   requests wait for it
    */
   constructor(
@@ -147,7 +147,7 @@ export interface PrepareWalkersOptions {
 }
 
 /**
- * Prepares `w`'s walkers in the background (a pool thread builds, checks and times them), warms
+ * Prepares `w`'s walkers in the background (a thread of their own builds, checks and times them), warms
  * the chosen ones where they will run, then installs the choice and logs it
  * (`xgboost walkers`). Never rejects: a failure leaves libxgboost serving, logged.
  */

@@ -65,9 +65,9 @@ export interface XGBoostHandlerOptions {
   /** Nodes (all trees) up to which the generated JavaScript walker is built. Default `GENERATED_MAX_NODES`. */
   generatedMaxNodes?: number;
   /**
-   * Model files up to this many bytes are small: their walkers are prepared at once on a pool
-   * thread, and large requests wait for them; larger ones in the background while libxgboost
-   * serves. Default `SMALL_MODEL_BYTES` (1 MiB).
+   * Model files up to this many bytes are small: their walkers are prepared at once, and large
+   * requests wait for them; larger ones in the background while libxgboost serves. Default
+   * `SMALL_MODEL_BYTES` (1 MiB).
    */
   smallModelBytes?: number;
   /** The codecs requests are decoded with. Default: the built-in ones. */
