@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   CreateEndpointCommand,
@@ -75,6 +76,7 @@ let local: RunningLocal;
 let sm: SageMakerClient;
 let rt: SageMakerRuntimeClient;
 let s3: S3Client;
+let cw: CloudWatchLogsClient;
 
 function clients(url: string): void {
   const config = {
@@ -86,6 +88,7 @@ function clients(url: string): void {
   // Every answer is seen as it comes (the SDK would retry a ThrottlingException by itself).
   rt = new SageMakerRuntimeClient({ ...config, maxAttempts: 1 });
   s3 = new S3Client({ ...config, forcePathStyle: true });
+  cw = new CloudWatchLogsClient(config);
 }
 
 async function put(key: string, body: string): Promise<string> {
@@ -280,6 +283,22 @@ describe("asynchronous and serverless endpoints through the AWS SDK for JavaScri
       body: "the model refuses fail",
       contentType: "text/plain",
     });
+    // And SageMaker's line in the instance's data-log stream of the endpoint's log group.
+    const events = await cw.send(
+      new FilterLogEventsCommand({
+        logGroupName: "/aws/sagemaker/Endpoints/recorder-async",
+        filterPattern: `"${failed.InferenceId}"`,
+      }),
+    );
+    assert.deepEqual(
+      events.events?.map((e) => [e.logStreamName?.replace(/i-[0-9a-f]+/, "i-…"), e.message]),
+      [
+        [
+          "AllTraffic/i-…/data-log",
+          `[sagemaker logs] [${failed.InferenceId}] Received server error (500) from primary`,
+        ],
+      ],
+    );
     const slow = await rt.send(
       new InvokeEndpointAsyncCommand({
         EndpointName: "recorder-async",

@@ -181,6 +181,7 @@ async function start(
   const asyncQueue = await AsyncQueue.open({
     endpoints,
     storage,
+    logs,
     dir: join(stateDir, "async-invocations"),
     warn,
   });

@@ -5,6 +5,7 @@ export {
   type AsyncQueueOptions,
   type AsyncSubmission,
   DEFAULT_CONCURRENCY_PER_INSTANCE,
+  type LogLines,
   type QueuedInvocation,
   type ServingEndpoints,
 } from "./queue.js";

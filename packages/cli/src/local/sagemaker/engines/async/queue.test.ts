@@ -63,6 +63,13 @@ class HoldingContainer {
     h.res.end(answer);
   }
 
+  /** Answers the oldest request it holds with a 500. */
+  fail(): void {
+    const h = this.held.shift()!;
+    h.res.writeHead(500, { "content-type": "text/plain" });
+    h.res.end(`cannot answer ${h.body}`);
+  }
+
   async close(): Promise<void> {
     for (const h of this.held.splice(0)) h.res.destroy();
     this.server.closeAllConnections();
@@ -77,6 +84,10 @@ const endpoints = new Map<string, LiveEndpoint>();
 const serving: ServingEndpoints = { lookup: (name) => endpoints.get(name.toLowerCase()) };
 const storage = createStorage({ env: {} });
 const warnings: string[] = [];
+const logged: string[] = [];
+const logs = {
+  write: (group: string, stream: string, line: string) => logged.push(`${group} ${stream} ${line}`),
+};
 let now = 1_000_000;
 const clock = () => now;
 
@@ -92,7 +103,13 @@ async function endpoint(name: string, count: number, perInstance: number): Promi
     containers.push(c);
     pools.push(pool);
     mine.push(c);
-    instances.push({ id: `i-${i}`, variant: "AllTraffic", pool, exited: false } as unknown as Instance);
+    instances.push({
+      id: `i-${i}`,
+      variant: "AllTraffic",
+      pool,
+      logStream: `AllTraffic/i-${i}`,
+      exited: false,
+    } as unknown as Instance);
   }
   endpoints.set(
     name,
@@ -126,6 +143,7 @@ async function open(dir = "state"): Promise<AsyncQueue> {
   const q = await AsyncQueue.open({
     endpoints: serving,
     storage,
+    logs,
     dir: join(work, dir),
     warn: (m) => warnings.push(m),
     clock,
@@ -176,6 +194,23 @@ describe("AsyncQueue", () => {
     await until(async () => (await readdir(join(work, "state-two"))).length === 0);
     for (let i = 0; i < 20; i++)
       assert.equal(await readFile(new URL(url("two", "out", `${i}.out`)), "utf8"), `answer to row ${i}`);
+    await q.close();
+  });
+
+  it("writes the container's error as the failure object and tells it in the instance's data-log stream", async () => {
+    const [c] = await endpoint("failing", 1, 1);
+    const q = await open("state-failing");
+    await q.submit(submission("failing", 7));
+    await c!.holding(1);
+    c!.fail();
+    await until(async () => (await readdir(join(work, "state-failing"))).length === 0);
+    assert.equal(
+      await readFile(new URL(url("failing", "failures", "7-error.out")), "utf8"),
+      "cannot answer row 7",
+    );
+    assert.deepEqual(logged, [
+      "/aws/sagemaker/Endpoints/failing AllTraffic/i-0/data-log [sagemaker logs] [inv-7] Received server error (500) from primary",
+    ]);
     await q.close();
   });
 

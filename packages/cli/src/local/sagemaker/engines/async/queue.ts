@@ -10,7 +10,7 @@
  * changes no resource's status.
  */
 import type { ObjectStorage } from "../../storage/index.js";
-import type { Instance, LiveEndpoint } from "../endpoints/index.js";
+import { endpointLogGroup, type Instance, type LiveEndpoint } from "../endpoints/index.js";
 import { Journal, type QueuedInvocation } from "./_journal.js";
 import { type RunOutcome, runInvocation, writeFailure } from "./_run.js";
 
@@ -24,9 +24,19 @@ export interface ServingEndpoints {
   lookup(name: string): LiveEndpoint | undefined;
 }
 
+/** Where the queue says why an invocation failed: the endpoint's CloudWatch Logs group. */
+export interface LogLines {
+  write(group: string, stream: string, line: string): void;
+}
+
 export interface AsyncQueueOptions {
   readonly endpoints: ServingEndpoints;
   readonly storage: ObjectStorage;
+  /**
+   * The log store: a failed invocation is told in the endpoint's group, stream
+   * `<variant>/<instance>/data-log`, as `[sagemaker logs] [<InferenceId>] <why>` (SageMaker's form).
+   */
+  readonly logs?: LogLines;
   /** Where the queue is kept (`<state>/async-invocations`). */
   readonly dir: string;
   readonly warn: (message: string) => void;
@@ -200,7 +210,17 @@ export class AsyncQueue {
       this.#pump(key);
     };
     const ctx = { storage: this.#o.storage, stopping: () => this.#stopping };
-    this.#track(runInvocation(ctx, item, instance, free).then((outcome) => this.#settle(item, outcome)));
+    this.#track(
+      runInvocation(ctx, item, instance, free).then((outcome) => {
+        if (outcome.kind === "failed")
+          this.#o.logs?.write(
+            endpointLogGroup(item.endpoint),
+            `${instance.logStream}/data-log`,
+            `[sagemaker logs] [${item.inferenceId}] ${outcome.reason}`,
+          );
+        return this.#settle(item, outcome);
+      }),
+    );
   }
 
   #track(run: Promise<void>): void {
