@@ -493,17 +493,16 @@ export function acceptInvocation(
   endpoint: string,
   kind: Kind,
 ): void {
+  const live = route.endpoints.lookup(endpoint);
   const problem =
     checkRuntimeRequest(OPERATION[kind], headerInput(req, endpoint, OPERATION[kind]), SKIP_BODY) ??
-    asyncOnly(route.endpoints.lookup(endpoint), endpoint, OPERATION[kind]);
+    asyncOnly(live, endpoint, OPERATION[kind]);
   if (problem) {
     req.resume();
     sendError(res, problem, randomUUID());
     return;
   }
-  const limit = route.endpoints.lookup(endpoint)?.variants[0]?.serverless
-    ? MAX_SERVERLESS_INVOKE_BYTES
-    : MAX_INVOKE_BYTES;
+  const limit = live?.variants[0]?.serverless ? MAX_SERVERLESS_INVOKE_BYTES : MAX_INVOKE_BYTES;
   const body: Buffer[] = [];
   let size = 0;
   req.on("data", (c: Buffer) => {
