@@ -17,7 +17,7 @@ import {
   TIMED_ROWS,
   XGBoostPool,
 } from "../../xgboost/index.js";
-import { chooseBySize, firstMismatch, walkerFor, warmOnEventLoop } from "./_js-path.js";
+import { chooseBySize, firstMismatch, walkerFor, warmOnEventLoop, withoutOnLoop } from "./_js-path.js";
 import { createXGBoostHandler, type XGBoostHandlerOptions, type XGBoostServingModel } from "./handler.js";
 
 const COLS = 4;
@@ -83,6 +83,30 @@ describe("the choice of walker per request size", () => {
     assert.equal(walkerFor(choice, 2), "generated", "between two timed sizes, the larger one's choice");
     assert.equal(walkerFor(choice, 17), "libxgboost");
     assert.equal(walkerFor(choice, 1_000_000), "libxgboost", "beyond the last timed size, its choice");
+  });
+
+  it("gives libxgboost the event loop's sizes of a walker that could not be warmed there, the pool's kept", () => {
+    const choice = [
+      { upToRows: 16, walker: "generated" as const },
+      { upToRows: 256, walker: "loop" as const },
+      { upToRows: undefined, walker: "generated" as const },
+    ];
+    assert.deepEqual(withoutOnLoop(choice, "generated", 64), [
+      { upToRows: 16, walker: "libxgboost" },
+      { upToRows: 256, walker: "loop" },
+      { upToRows: undefined, walker: "generated" },
+    ]);
+    assert.deepEqual(withoutOnLoop(choice, "loop", 64), [
+      { upToRows: 16, walker: "generated" },
+      { upToRows: 64, walker: "libxgboost" },
+      { upToRows: 256, walker: "loop" },
+      { upToRows: undefined, walker: "generated" },
+    ]);
+    assert.deepEqual(withoutOnLoop([{ upToRows: undefined, walker: "loop" }], "loop", 20), [
+      { upToRows: 20, walker: "libxgboost" },
+      { upToRows: undefined, walker: "loop" },
+    ]);
+    assert.deepEqual(withoutOnLoop(choice, "generated", 0), choice, "nothing runs on the event loop");
   });
 
   it("gives JavaScript every size when it wins the largest, and libxgboost everything without timings", () => {

@@ -115,9 +115,12 @@ export class BoosterWalkers {
     readonly small = false,
   ) {}
 
-  /** A large request should wait for the walkers: a small model's, being prepared now. */
+  /** Set until the pool threads' walkers are in place (or known not to come). */
+  poolPending: Promise<void> | undefined;
+
+  /** A large request should wait for the walkers: a small model's, being put on the pool now. */
   get waitForLarge(): Promise<void> | undefined {
-    return this.small ? this.preparing : undefined;
+    return this.small ? this.poolPending : undefined;
   }
 
   /** The prediction for `data` on this thread by the walker chosen for its size, or `undefined` (libxgboost). */
@@ -161,6 +164,13 @@ export function prepareWalkers(
     w.reason = "libxgboost only (SAGEBREW_XGBOOST_JS=off)";
     return Promise.resolve();
   }
+  let poolSettled = () => {};
+  w.poolPending = new Promise<void>((resolve) => {
+    poolSettled = () => {
+      w.poolPending = undefined;
+      resolve();
+    };
+  });
   w.preparing = (async () => {
     const prepared = await booster.prepareTreesAsync({
       generatedMaxNodes: o.generatedMaxNodes,
@@ -188,28 +198,32 @@ export function prepareWalkers(
           .map((r) => walkerFor(chosen, r))
           .filter((k): k is TreeKernel => k !== "libxgboost"),
       );
-    for (const kind of needed(true)) {
-      const p = treePredictorFromSpec(prepared.spec, kind);
-      const reference = prepared.timings.find((t) => t.rows === 64)?.[kind];
-      const warm = await warmOnEventLoop(p, prepared.check, reference);
-      if (warm !== true) {
-        w.reason += `; the ${kind} walker stays off on the event loop: ${warm}`;
-        return;
-      }
-      w.here.set(kind, p);
-    }
+    // A walker serves only where it has been warmed (`here`, `onPool`); until then, and where its
+    // warm-up fails, libxgboost does. The pool first: a large request may be waiting for it.
+    w.bySize = chosen;
     for (const kind of needed(false)) {
       const p = treePredictorFromSpec(prepared.spec, kind);
       // Large batches, as the pool's requests are.
       await pool.warmTrees(p, warmBatch(prepared.check, p.numFeatures), 1024, WARM_BATCHES);
       w.onPool.set(kind, p);
     }
-    w.bySize = chosen;
+    poolSettled();
+    for (const kind of needed(true)) {
+      const p = treePredictorFromSpec(prepared.spec, kind);
+      const reference = prepared.timings.find((t) => t.rows === 64)?.[kind];
+      const warm = await warmOnEventLoop(p, prepared.check, reference);
+      if (warm === true) w.here.set(kind, p);
+      else {
+        w.reason += `; the ${kind} walker stays off on the event loop: ${warm}`;
+        w.bySize = withoutOnLoop(w.bySize, kind, o.syncRows);
+      }
+    }
   })()
     .catch((e: unknown) => {
       w.reason = `walkers not prepared: ${(e as Error).message}`;
     })
     .finally(() => {
+      poolSettled();
       w.preparing = undefined;
       o.logger.info("xgboost walkers", {
         file: o.file,
@@ -219,6 +233,33 @@ export function prepareWalkers(
       });
     });
   return w.preparing;
+}
+
+/**
+ * `choice` with libxgboost instead of `kind` for the sizes that run on the event loop (up to
+ * `syncRows` rows), where `kind` could not be warmed; adjacent equal choices merged.
+ */
+export function withoutOnLoop(
+  choice: readonly SizeChoice[],
+  kind: TreeKernel,
+  syncRows: number,
+): SizeChoice[] {
+  const out: SizeChoice[] = [];
+  const push = (c: SizeChoice) => {
+    const last = out.at(-1);
+    if (last?.walker === c.walker) out[out.length - 1] = c;
+    else out.push(c);
+  };
+  let from = 0; // sizes above `from` are still to place
+  for (const c of choice) {
+    const to = c.upToRows ?? Number.POSITIVE_INFINITY;
+    if (c.walker === kind && from < syncRows) {
+      push({ upToRows: Math.min(to, syncRows), walker: "libxgboost" });
+      if (to > syncRows) push(c);
+    } else push(c);
+    from = to;
+  }
+  return out;
 }
 
 /** `1 row: libxgboost 41 µs, loop 9.2, generated 7.5; 64 rows: …` */
