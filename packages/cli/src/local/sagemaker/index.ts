@@ -24,7 +24,7 @@ import { TrainingRunner } from "./engines/training/index.js";
 import { TransformRunner } from "./engines/transform/index.js";
 import { LogStore, runLogsOperation } from "./logs/index.js";
 import { allowedHostName, checkBinding, createFront, isLoopbackAddress } from "./protocol/index.js";
-import { createLedgers, runSageMakerOperation, type Services } from "./resources/index.js";
+import { checkDocument, createLedgers, runSageMakerOperation, type Services } from "./resources/index.js";
 import { createRuntimeRoute } from "./runtime/index.js";
 import { lockStateDir, ResourceStore } from "./state/index.js";
 import { createStorage, type S3Limits } from "./storage/index.js";
@@ -117,7 +117,7 @@ async function start(
 ): Promise<LocalSageMaker> {
   const warn = (m: string) => options.log(`sagebrew local: ${m}`);
   const now = () => Date.now() / 1000;
-  const store = await ResourceStore.open(stateDir, { warn });
+  const store = await ResourceStore.open(stateDir, { warn, check: checkDocument });
   const ledgers = createLedgers({ store, now, warn });
   const logs = await LogStore.open(stateDir);
   const account = options.account ?? DEFAULT_ACCOUNT;

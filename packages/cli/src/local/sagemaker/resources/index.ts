@@ -3,6 +3,8 @@
  * folder with its state machine, over the resource store; the engines that run jobs and endpoints
  * behind narrow ports, reporting to the state machines through ledgers.
  */
+
+export { checkDocument } from "./check.js";
 export type { EndpointEngine, OpContext, Services, TrainingEngine, TransformEngine } from "./context.js";
 export { checkSageMakerInput, OPERATIONS, runSageMakerOperation } from "./control-plane.js";
 export { type EndpointEvent, endpointTransition } from "./endpoint/index.js";
