@@ -45,7 +45,7 @@ Options:
   --allow-host <name>    a host name (or address) requests may be addressed to besides loopback
                          ones, and whose web pages may call it; repeat for more
   --state <dir>          the state directory (default: .sagebrew/local)
-  --account <id>         the 12-digit account STS answers (default: 123456789012)
+  --account <id>         the 12-digit account STS answers and ARNs name (default: 123456789012)
   -h, --help             show this help
 
 Environment: AWS_ENDPOINT_URL_S3 (another S3 for the jobs' s3:// URIs), SAGEBREW_CONTAINER_ENGINE

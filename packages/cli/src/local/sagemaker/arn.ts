@@ -1,12 +1,17 @@
 /**
  * ARNs and the account and region they carry. SageMaker writes resource names lower-cased into
  * ARNs (`arn:aws:sagemaker:us-east-1:123456789012:endpoint/my-endpoint`); the region is the one
- * the request was signed for (the credential scope of its `Authorization` header).
+ * the request was signed for (the credential scope of its `Authorization` header), the account the
+ * one `sagebrew local --account` names (STS GetCallerIdentity answers the same).
  */
 
-/** The account every local resource belongs to (the one moto uses too). */
-export const LOCAL_ACCOUNT = "123456789012";
 export const DEFAULT_REGION = "us-east-1";
+
+/** Where an ARN points: the region of the request and the server's account. */
+export interface ArnScope {
+  readonly region: string;
+  readonly account: string;
+}
 
 /** The kinds of SageMaker resources `sagebrew local` keeps, as they appear in ARNs. */
 export type ResourceKind = "training-job" | "model" | "endpoint-config" | "endpoint" | "transform-job";
@@ -20,21 +25,32 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
 ];
 
 /** The ARN of a SageMaker resource. */
-export function resourceArn(region: string, kind: ResourceKind, name: string): string {
-  return `arn:aws:sagemaker:${region}:${LOCAL_ACCOUNT}:${kind}/${name.toLowerCase()}`;
+export function resourceArn(scope: ArnScope, kind: ResourceKind, name: string): string {
+  return `arn:aws:sagemaker:${scope.region}:${scope.account}:${kind}/${name.toLowerCase()}`;
 }
 
-/** The kind and (lower-case) name an ARN names, or undefined when it names none of ours. */
-export function parseResourceArn(arn: string): { kind: ResourceKind; name: string } | undefined {
-  const m = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:\d{12}:([a-z-]+)\/(.+)$/.exec(arn);
-  if (!m) return undefined;
-  const kind = m[1] as ResourceKind;
-  return RESOURCE_KINDS.includes(kind) ? { kind, name: m[2]!.toLowerCase() } : undefined;
+/**
+ * The kind and (lower-case) name an ARN names, or undefined when it names none of ours: another
+ * account's resource is not here.
+ */
+export function parseResourceArn(
+  arn: string,
+  account: string,
+): { kind: ResourceKind; name: string } | undefined {
+  const m = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:(\d{12}):([a-z-]+)\/(.+)$/.exec(arn);
+  if (!m || m[1] !== account) return undefined;
+  const kind = m[2] as ResourceKind;
+  return RESOURCE_KINDS.includes(kind) ? { kind, name: m[3]!.toLowerCase() } : undefined;
 }
 
 /** The ARN of a CloudWatch Logs stream. */
-export function logStreamArn(region: string, group: string, stream: string): string {
-  return `arn:aws:logs:${region}:${LOCAL_ACCOUNT}:log-group:${group}:log-stream:${stream}`;
+export function logStreamArn(scope: ArnScope, group: string, stream: string): string {
+  return `${logGroupArn(scope, group)}:log-stream:${stream}`;
+}
+
+/** The ARN of a CloudWatch Logs group (without the `:*` DescribeLogGroups appends). */
+export function logGroupArn(scope: ArnScope, group: string): string {
+  return `arn:aws:logs:${scope.region}:${scope.account}:log-group:${group}`;
 }
 
 /**

@@ -176,6 +176,7 @@ async function start(
     planImage: (image) => planImage(image, engine),
     now,
     maxInstances: Number(options.env.SAGEBREW_LOCAL_MAX_INSTANCES) || 8,
+    account,
     storageCheckMs: options.storageCheckMs ?? 10_000,
   };
   const asyncQueue = await AsyncQueue.open({
@@ -190,11 +191,13 @@ async function start(
   const front = createFront({
     services: {
       SageMaker: (operation, body, region) => runSageMakerOperation(operation, body, { ...services, region }),
-      Logs_20140328: (operation, body, region) => runLogsOperation(operation, body, logs, region),
+      Logs_20140328: (operation, body, region) =>
+        runLogsOperation(operation, body, logs, { region, account }),
     },
     runtime: createRuntimeRoute(endpoints, {
       storage,
       asyncQueue,
+      account,
       warn,
       ...(options.invocationTimeoutMs !== undefined
         ? { invocationTimeoutMs: options.invocationTimeoutMs }

@@ -7,6 +7,8 @@ import { ApiError } from "../protocol/errors.js";
 import { runLogsOperation } from "./api.js";
 import { LogStore } from "./store.js";
 
+const SCOPE = { region: "us-east-1", account: "123456789012" };
+
 describe("runLogsOperation()", () => {
   let dir: string;
   let store: LogStore;
@@ -23,7 +25,7 @@ describe("runLogsOperation()", () => {
 
   const refused = (operation: string, body: unknown): ApiError => {
     try {
-      runLogsOperation(operation, body, store, "us-east-1");
+      runLogsOperation(operation, body, store, SCOPE);
     } catch (e) {
       assert.ok(e instanceof ApiError);
       return e;
@@ -59,7 +61,7 @@ describe("runLogsOperation()", () => {
   it("reads a group by its name or its ARN, and asks for one when neither is given", () => {
     const events = (body: Record<string, unknown>) =>
       (
-        runLogsOperation("GetLogEvents", { ...body, logStreamName: "job/algo-1-1" }, store, "us-east-1") as {
+        runLogsOperation("GetLogEvents", { ...body, logStreamName: "job/algo-1-1" }, store, SCOPE) as {
           events: Array<{ message: string }>;
         }
       ).events.map((e) => e.message);

@@ -16,7 +16,7 @@ import type {
   GetLogEventsResponse,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { type JsonWire, LOGS, validateInput } from "../../../api/index.js";
-import { LOCAL_ACCOUNT, logStreamArn } from "../arn.js";
+import { type ArnScope, logGroupArn, logStreamArn } from "../arn.js";
 import { ApiError, unknownOperation } from "../protocol/index.js";
 import type { LogEvent, LogStore, LogStream } from "./store.js";
 
@@ -64,7 +64,7 @@ function groupStreams(store: LogStore, body: Body): LogStream[] {
 function describeLogGroups(
   store: LogStore,
   body: JsonWire<DescribeLogGroupsRequest>,
-  region: string,
+  scope: ArnScope,
 ): JsonWire<DescribeLogGroupsResponse> {
   const prefix = str(body, "logGroupNamePrefix") ?? "";
   const limit = num(body, "limit") ?? 50;
@@ -78,7 +78,7 @@ function describeLogGroups(
         logGroupName: g,
         creationTime: Math.min(...streams.map((s) => s.creationTime)),
         metricFilterCount: 0,
-        arn: `arn:aws:logs:${region}:${LOCAL_ACCOUNT}:log-group:${g}:*`,
+        arn: `${logGroupArn(scope, g)}:*`,
         storedBytes: streams.reduce((n, s) => n + s.storedBytes, 0),
       };
     }),
@@ -89,7 +89,7 @@ function describeLogGroups(
 function describeLogStreams(
   store: LogStore,
   body: JsonWire<DescribeLogStreamsRequest>,
-  region: string,
+  scope: ArnScope,
 ): JsonWire<DescribeLogStreamsResponse> {
   const streams = groupStreams(store, body);
   const prefix = str(body, "logStreamNamePrefix");
@@ -120,7 +120,7 @@ function describeLogStreams(
           }
         : {}),
       uploadSequenceToken: String(s.events.length),
-      arn: logStreamArn(region, s.group, s.name),
+      arn: logStreamArn(scope, s.group, s.name),
       storedBytes: s.storedBytes,
     })),
     ...(start + limit < picked.length ? { nextToken: `s/${start + limit}` } : {}),
@@ -241,7 +241,7 @@ interface Inputs {
 
 /** The CloudWatch Logs operations served, by name. */
 export const LOGS_OPERATIONS: {
-  readonly [O in keyof Inputs]: (store: LogStore, body: JsonWire<Inputs[O]>, region: string) => unknown;
+  readonly [O in keyof Inputs]: (store: LogStore, body: JsonWire<Inputs[O]>, scope: ArnScope) => unknown;
 } = {
   DescribeLogGroups: describeLogGroups,
   DescribeLogStreams: describeLogStreams,
@@ -254,7 +254,12 @@ export const LOGS_OPERATIONS: {
  *
  * @throws ApiError in CloudWatch Logs' shapes.
  */
-export function runLogsOperation(operation: string, body: unknown, store: LogStore, region: string): unknown {
+export function runLogsOperation(
+  operation: string,
+  body: unknown,
+  store: LogStore,
+  scope: ArnScope,
+): unknown {
   const op = Object.hasOwn(LOGS_OPERATIONS, operation)
     ? LOGS_OPERATIONS[operation as keyof Inputs]
     : undefined;
@@ -274,5 +279,5 @@ export function runLogsOperation(operation: string, body: unknown, store: LogSto
       : invalid(problem.message);
   }
   // The body has passed the table's checks of the operation's input shape, which its SDK type describes.
-  return (op as (store: LogStore, body: unknown, region: string) => unknown)(store, body, region);
+  return (op as (store: LogStore, body: unknown, scope: ArnScope) => unknown)(store, body, scope);
 }

@@ -2,6 +2,7 @@
  * What an operation sees: the resources, the region of the request, the clock, and the engines
  * that run jobs and endpoints (behind narrow interfaces, so the control plane stays testable).
  */
+import type { ArnScope } from "../arn.js";
 import type { EndpointDoc, ImagePlan, TrainingJobDoc, TransformJobDoc } from "../docs.js";
 import type { LogStore } from "../logs/index.js";
 import type { ResourceStore } from "../state/index.js";
@@ -43,6 +44,8 @@ export interface Services {
   now(): number;
   /** Hosts one training job may use (`ResourceLimitExceeded` above). */
   readonly maxInstances: number;
+  /** The account resources belong to (their ARNs name it: `--account`). */
+  readonly account: string;
   /**
    * How long a request's check of its data (a channel's objects, the model data) waits for
    * storage; past it the request goes on unchecked, and the job meets the storage itself.
@@ -50,7 +53,7 @@ export interface Services {
   readonly storageCheckMs: number;
 }
 
-/** One request's view. */
-export interface OpContext extends Services {
+/** One request's view: its region and the server's account are where its ARNs point. */
+export interface OpContext extends Services, ArnScope {
   readonly region: string;
 }

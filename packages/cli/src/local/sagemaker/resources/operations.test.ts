@@ -64,6 +64,7 @@ async function controlPlane(): Promise<{ ctx: OpContext; calls: Calls; dir: stri
     maxInstances: 8,
     storageCheckMs: 1_000,
     region: "us-east-1",
+    account: "111122223333",
   };
   return { ctx, calls, dir };
 }
@@ -174,5 +175,57 @@ describe("the control plane, in-process with fake engines", () => {
     assert.deepEqual(calls.removed, ["e:Deleting"]);
     const missing = await refusal(op(ctx, "DeleteEndpoint", { EndpointName: "gone" }));
     assert.match(missing.message, /^Could not find endpoint/);
+  });
+
+  it("names the server's account in every ARN it answers; ListTags finds a resource by it, not by another account's", async () => {
+    const { ctx } = await controlPlane();
+    const arns: string[] = [];
+    const arn = (o: unknown, field: string) => {
+      const a = (o as Record<string, string>)[field]!;
+      arns.push(a);
+      return a;
+    };
+    arn(await op(ctx, "CreateTrainingJob", trainingJob), "TrainingJobArn");
+    arn(await op(ctx, "DescribeTrainingJob", { TrainingJobName: "iris" }), "TrainingJobArn");
+    arn(await op(ctx, "CreateModel", model), "ModelArn");
+    const variant = {
+      VariantName: "v",
+      ModelName: "m",
+      InstanceType: "ml.m5.large",
+      InitialInstanceCount: 1,
+    };
+    arn(
+      await op(ctx, "CreateEndpointConfig", { EndpointConfigName: "c", ProductionVariants: [variant] }),
+      "EndpointConfigArn",
+    );
+    const endpoint = arn(
+      await op(ctx, "CreateEndpoint", { EndpointName: "E", EndpointConfigName: "c" }),
+      "EndpointArn",
+    );
+    const transform = {
+      TransformJobName: "t",
+      ModelName: "m",
+      TransformInput: { DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: "s3://b/in" } } },
+      TransformOutput: { S3OutputPath: "s3://b/out" },
+      TransformResources: { InstanceType: "ml.m5.large", InstanceCount: 1 },
+    };
+    arn(await op(ctx, "CreateTransformJob", transform), "TransformJobArn");
+    assert.deepEqual(arns, [
+      "arn:aws:sagemaker:us-east-1:111122223333:training-job/iris",
+      "arn:aws:sagemaker:us-east-1:111122223333:training-job/iris",
+      "arn:aws:sagemaker:us-east-1:111122223333:model/m",
+      "arn:aws:sagemaker:us-east-1:111122223333:endpoint-config/c",
+      "arn:aws:sagemaker:us-east-1:111122223333:endpoint/e",
+      "arn:aws:sagemaker:us-east-1:111122223333:transform-job/t",
+    ]);
+    await op(ctx, "AddTags", { ResourceArn: endpoint, Tags: [{ Key: "team", Value: "ml" }] });
+    assert.deepEqual(await op(ctx, "ListTags", { ResourceArn: endpoint }), {
+      Tags: [{ Key: "team", Value: "ml" }],
+    });
+    const elsewhere = endpoint.replace("111122223333", "123456789012");
+    assert.equal(
+      (await refusal(op(ctx, "ListTags", { ResourceArn: elsewhere }))).message,
+      `Could not find resource "${elsewhere}".`,
+    );
   });
 });

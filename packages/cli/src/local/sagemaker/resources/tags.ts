@@ -16,7 +16,7 @@ import type { OpContext } from "./context.js";
 const MAX_TAGS = 50;
 
 function findTagged(ctx: OpContext, arn: string): { doc: Tagged; kind: ResourceKind } {
-  const ref = parseResourceArn(arn);
+  const ref = parseResourceArn(arn, ctx.account);
   const doc = ref ? ctx.store.get<Tagged>(ref.kind, ref.name) : undefined;
   if (!ref || !doc) throw validation(`Could not find resource "${arn}".`);
   return { doc, kind: ref.kind };

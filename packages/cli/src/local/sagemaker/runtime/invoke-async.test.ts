@@ -87,7 +87,12 @@ before(async () => {
     warn: (m) => warnings.push(m),
   });
   queue.start();
-  const route = createRuntimeRoute(endpoints, { storage, asyncQueue: queue, warn: () => undefined });
+  const route = createRuntimeRoute(endpoints, {
+    storage,
+    asyncQueue: queue,
+    account: "123456789012",
+    warn: () => undefined,
+  });
   front = createServer((req, res) => {
     if (!route(req, res)) {
       res.writeHead(404);

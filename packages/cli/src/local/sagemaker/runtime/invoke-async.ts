@@ -7,7 +7,6 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { LOCAL_ACCOUNT } from "../arn.js";
 import { type AsyncQueue, type AsyncTarget, asyncTarget } from "../engines/async/index.js";
 import type { EndpointManager } from "../engines/endpoints/index.js";
 import { ApiError } from "../protocol/index.js";
@@ -32,13 +31,14 @@ const BODY_REFUSED =
 /** What the request asks for, or why it is refused. */
 function plan(
   endpoints: EndpointManager,
+  account: string,
   endpoint: string,
   input: Record<string, unknown>,
 ): ApiError | { target: AsyncTarget } {
   const problem = checkRuntimeRequest(OPERATION, input, LOCAL_INPUT);
   if (problem) return problem;
   const live = endpoints.lookup(endpoint);
-  if (!live) return validationError(`Endpoint ${endpoint} of account ${LOCAL_ACCOUNT} not found.`);
+  if (!live) return validationError(`Endpoint ${endpoint} of account ${account} not found.`);
   if (!live.asyncInference)
     return validationError(
       `Endpoint ${endpoint} is not an asynchronous inference endpoint: its endpoint configuration has no AsyncInferenceConfig; invoke it with InvokeEndpoint.`,
@@ -68,6 +68,7 @@ function plan(
 export function acceptAsyncInvocation(
   endpoints: EndpointManager,
   queue: AsyncQueue,
+  account: string,
   req: IncomingMessage,
   res: ServerResponse,
   endpoint: string,
@@ -88,7 +89,7 @@ export function acceptAsyncInvocation(
       return;
     }
     const input = headerInput(req, endpoint, OPERATION);
-    const planned = plan(endpoints, endpoint, input);
+    const planned = plan(endpoints, account, endpoint, input);
     if (planned instanceof ApiError) {
       sendError(res, planned, requestId);
       return;

@@ -105,6 +105,7 @@ before(async () => {
   } as unknown as EndpointManager;
   const route = createRuntimeRoute(manager, {
     storage: createStorage({ env: {} }),
+    account: "123456789012",
     warn: () => undefined,
     invocationTimeoutMs: 500,
   });

@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HEADERS, LIMITS } from "@sagebrew/runtime/core";
 import { SAGEMAKER_RUNTIME, shapeOf } from "../../../api/index.js";
-import { DEFAULT_REGION, LOCAL_ACCOUNT, logStreamArn } from "../arn.js";
+import { type ArnScope, logStreamArn, regionOf } from "../arn.js";
 import type { AsyncQueue } from "../engines/async/index.js";
 import {
   type EndpointManager,
@@ -71,6 +71,8 @@ export interface RuntimeOptions {
   /** The queue InvokeEndpointAsync feeds (without it, the operation is not served). */
   readonly asyncQueue?: AsyncQueue;
   readonly warn: (message: string) => void;
+  /** The account endpoints belong to (`--account`): errors and log stream ARNs name it. */
+  readonly account: string;
   /** How long a container has to answer (SageMaker: 60 s). */
   readonly invocationTimeoutMs?: number;
 }
@@ -79,7 +81,13 @@ export interface RuntimeOptions {
 export type Kind = "invoke" | "stream";
 
 /** `ModelError` for a container that answered an error status. */
-function modelError(endpoint: string, instance: Instance, status: number, body: Buffer): ApiError {
+function modelError(
+  scope: ArnScope,
+  endpoint: string,
+  instance: Instance,
+  status: number,
+  body: Buffer,
+): ApiError {
   const text = body.toString("utf8");
   const side = status < 500 ? "client" : "server";
   return new ApiError(
@@ -91,14 +99,14 @@ function modelError(endpoint: string, instance: Instance, status: number, body: 
         ErrorCode: status < 500 ? "CLIENT_ERROR_FROM_MODEL" : "SERVER_ERROR_FROM_MODEL",
         OriginalStatusCode: status,
         OriginalMessage: text,
-        LogStreamArn: logStreamArn(DEFAULT_REGION, endpointLogGroup(endpoint), instance.logStream),
+        LogStreamArn: logStreamArn(scope, endpointLogGroup(endpoint), instance.logStream),
       },
     },
   );
 }
 
 /** `ModelError` for a container that did not answer (timed out, or went away). */
-function noAnswer(endpoint: string, instance: Instance, e: UpstreamError): ApiError {
+function noAnswer(scope: ArnScope, endpoint: string, instance: Instance, e: UpstreamError): ApiError {
   const why =
     e.code === "timeout"
       ? "Your invocation timed out while waiting for a response from container primary. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again."
@@ -107,7 +115,7 @@ function noAnswer(endpoint: string, instance: Instance, e: UpstreamError): ApiEr
     status: 424,
     fields: {
       ErrorCode: "INTERNAL_FAILURE_FROM_MODEL",
-      LogStreamArn: logStreamArn(DEFAULT_REGION, endpointLogGroup(endpoint), instance.logStream),
+      LogStreamArn: logStreamArn(scope, endpointLogGroup(endpoint), instance.logStream),
     },
   });
 }
@@ -122,6 +130,8 @@ class Invocation implements ResponseHandler {
   readonly body: Buffer[];
   readonly target: string | undefined;
   readonly targetVariant: string | undefined;
+  /** The region the request was signed for and the server's account: where its ARNs point. */
+  readonly scope: ArnScope;
   variant!: LiveVariant;
   instance!: Instance;
   ok = false;
@@ -152,6 +162,7 @@ class Invocation implements ResponseHandler {
     this.body = body;
     this.target = req.headers[HEADERS.targetModel] as string | undefined;
     this.targetVariant = req.headers["x-amzn-sagemaker-target-variant"] as string | undefined;
+    this.scope = { region: regionOf(req.headers.authorization), account: route.options.account };
   }
 
   onHead(status: number, headers: readonly string[]): void {
@@ -217,7 +228,11 @@ class Invocation implements ResponseHandler {
       return;
     }
     const body = Buffer.concat(this.errorBody ?? []);
-    sendError(this.res, modelError(this.endpoint, this.instance, this.status, body), this.requestId);
+    sendError(
+      this.res,
+      modelError(this.scope, this.endpoint, this.instance, this.status, body),
+      this.requestId,
+    );
   }
 
   onError(e: UpstreamError): void {
@@ -233,7 +248,7 @@ class Invocation implements ResponseHandler {
       else this.res.destroy();
       return;
     }
-    sendError(this.res, noAnswer(this.endpoint, this.instance, e), this.requestId);
+    sendError(this.res, noAnswer(this.scope, this.endpoint, this.instance, e), this.requestId);
   }
 }
 
@@ -321,7 +336,7 @@ export class Route {
       inv.release();
       sendError(
         inv.res,
-        validationError(`Endpoint ${inv.endpoint} of account ${LOCAL_ACCOUNT} not found.`),
+        validationError(`Endpoint ${inv.endpoint} of account ${this.options.account} not found.`),
         inv.requestId,
       );
       return;

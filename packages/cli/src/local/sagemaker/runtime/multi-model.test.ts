@@ -93,7 +93,11 @@ before(async () => {
   };
   const live = new LiveEndpoint("mme", 1, [variant]);
   const manager = { lookup: () => live } as unknown as EndpointManager;
-  const route = createRuntimeRoute(manager, { storage: createStorage({ env: {} }), warn: () => undefined });
+  const route = createRuntimeRoute(manager, {
+    storage: createStorage({ env: {} }),
+    account: "123456789012",
+    warn: () => undefined,
+  });
   front = createServer((req, res) => {
     if (!route(req, res)) {
       res.writeHead(404);

@@ -34,7 +34,7 @@ export function createRuntimeRoute(endpoints: EndpointManager, options: RuntimeO
     if (action === "invocations") acceptInvocation(route, req, res, endpoint, "invoke");
     else if (action === "invocations-response-stream") acceptInvocation(route, req, res, endpoint, "stream");
     else if (action === "async-invocations" && options.asyncQueue)
-      acceptAsyncInvocation(endpoints, options.asyncQueue, req, res, endpoint);
+      acceptAsyncInvocation(endpoints, options.asyncQueue, options.account, req, res, endpoint);
     else return false;
     return true;
   };

@@ -76,7 +76,11 @@ before(async () => {
   const manager = {
     lookup: (name: string) => endpoints.get(name.toLowerCase()),
   } as unknown as EndpointManager;
-  const route = createRuntimeRoute(manager, { storage: createStorage({ env: {} }), warn: () => undefined });
+  const route = createRuntimeRoute(manager, {
+    storage: createStorage({ env: {} }),
+    account: "123456789012",
+    warn: () => undefined,
+  });
   front = createServer((req, res) => {
     if (!route(req, res)) {
       res.writeHead(404);

@@ -37,6 +37,7 @@ before(async () => {
     maxInstances: 8,
     storageCheckMs: 1_000,
     region: "us-east-1",
+    account: "123456789012",
   };
   const container = { Image: "sagebrew-iris:latest", ModelDataUrl: "s3://b/m.tar.gz" };
   await op("CreateModel", { ModelName: "m", PrimaryContainer: container });

@@ -16,9 +16,7 @@ import { checkEndpointConfig } from "./_checks.js";
 
 /** SageMaker's sentence for an endpoint config that does not exist. */
 export function configNotFound(ctx: OpContext, name: string): Error {
-  return validation(
-    `Could not find endpoint configuration "${resourceArn(ctx.region, "endpoint-config", name)}".`,
-  );
+  return validation(`Could not find endpoint configuration "${resourceArn(ctx, "endpoint-config", name)}".`);
 }
 
 export async function createEndpointConfig(
@@ -26,7 +24,7 @@ export async function createEndpointConfig(
   body: JsonWire<CreateEndpointConfigInput>,
 ): Promise<JsonWire<CreateEndpointConfigOutput>> {
   const name = body.EndpointConfigName as string;
-  const arn = resourceArn(ctx.region, "endpoint-config", name);
+  const arn = resourceArn(ctx, "endpoint-config", name);
   const exists = () => validation(`Cannot create already existing endpoint configuration "${arn}".`);
   if (ctx.store.get("endpoint-config", name)) throw exists();
   const variants = body.ProductionVariants as ProductionVariant[];

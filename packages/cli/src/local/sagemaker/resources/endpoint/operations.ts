@@ -27,7 +27,7 @@ import { refusal } from "../transition.js";
 import { type EndpointEvent, endpointTransition, newEndpoint } from "./machine.js";
 
 export function endpointNotFound(ctx: OpContext, name: string): Error {
-  return validation(`Could not find endpoint "${resourceArn(ctx.region, "endpoint", name)}".`);
+  return validation(`Could not find endpoint "${resourceArn(ctx, "endpoint", name)}".`);
 }
 
 /**
@@ -56,7 +56,7 @@ export async function createEndpoint(
   body: JsonWire<CreateEndpointInput>,
 ): Promise<JsonWire<CreateEndpointOutput>> {
   const name = body.EndpointName as string;
-  const arn = resourceArn(ctx.region, "endpoint", name);
+  const arn = resourceArn(ctx, "endpoint", name);
   const exists = () => validation(`Cannot create already existing endpoint "${arn}".`);
   if (ctx.store.get("endpoint", name)) throw exists();
   const config = body.EndpointConfigName as string;

@@ -16,7 +16,7 @@ import { describeOf, type ListRequest, listPage } from "../list.js";
 
 /** SageMaker's sentence for a model that does not exist. */
 export function modelNotFound(ctx: OpContext, name: string): Error {
-  return validation(`Could not find model "${resourceArn(ctx.region, "model", name)}".`);
+  return validation(`Could not find model "${resourceArn(ctx, "model", name)}".`);
 }
 
 /** Environment entries of one container: at most 32 KB of keys and values together. */
@@ -72,7 +72,7 @@ export async function createModel(
   body: JsonWire<CreateModelInput>,
 ): Promise<JsonWire<CreateModelOutput>> {
   const name = body.ModelName as string;
-  const arn = resourceArn(ctx.region, "model", name);
+  const arn = resourceArn(ctx, "model", name);
   const containers = body.Containers as ContainerDefinition[] | undefined;
   const primary = body.PrimaryContainer as ContainerDefinition | undefined;
   if (!primary && !containers?.length) throw validation("A model needs a PrimaryContainer or Containers.");

@@ -114,7 +114,7 @@ export async function createTrainingJob(
 ): Promise<JsonWire<CreateTrainingJobResponse>> {
   checkSemantics(body);
   const name = body.TrainingJobName as string;
-  const arn = resourceArn(ctx.region, "training-job", name);
+  const arn = resourceArn(ctx, "training-job", name);
   const inUse = () =>
     resourceInUse(
       `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,

@@ -74,7 +74,7 @@ export async function createTransformJob(
   body: JsonWire<CreateTransformJobRequest>,
 ): Promise<JsonWire<CreateTransformJobResponse>> {
   const name = body.TransformJobName as string;
-  const arn = resourceArn(ctx.region, "transform-job", name);
+  const arn = resourceArn(ctx, "transform-job", name);
   checkSemantics(body);
   const inUse = () =>
     resourceInUse(
