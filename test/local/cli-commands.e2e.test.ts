@@ -73,6 +73,9 @@ test("train --instance-type → deploy → predict --endpoint → logs → ls �
   assert.match(trained.stdout, /^ {2}train:mlogloss = 0\.0\d+$/m);
   // The job's log lines reached the command through sagebrew local's CloudWatch Logs.
   assert.match(trained.stderr + trained.stdout, /\[algo-1\] \[19\]\ttrain-mlogloss:/);
+  // Its last line too: sagebrew local has every line when it says the job ended, and the command
+  // reads them then (with no wait for late lines, as SageMaker's CloudWatch needs).
+  assert.match(trained.stderr + trained.stdout, /\[algo-1\] sagebrew local: uploaded \d+ model file\(s\)/);
   assert.deepEqual((await readdir(join(work, "test_dir", "model"))).sort(), [
     ".sagebrew.json",
     "xgboost-model",
@@ -129,6 +132,8 @@ test("train --instance-type → deploy → predict --endpoint → logs → ls �
   ]);
   assert.equal(transformed.code, 0, transformed.stderr + local.stderr());
   assert.match(transformed.stdout, /^transform job \S+: Completed$/m);
+  // serve's last line, written as it stops, is in the job's log when the job ends.
+  assert.match(transformed.stderr + transformed.stdout, /"msg":"signal received"/);
   assert.match(await readFile(join(work, "out", "payload.csv.out"), "utf8"), /^0(\.0)?\n$/);
 
   const deleted = await sagebrew(["delete", "iris", "--yes"]);

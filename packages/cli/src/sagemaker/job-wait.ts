@@ -2,7 +2,8 @@
  * Waiting for a training or transform job the way the Python SDK's `logs=True` does, bounded: the
  * status is polled, new secondary-status transitions are reported, the CloudWatch lines of every
  * host are shown merged in time order, and once the job ends the logs are read once more (they lag
- * behind the status). The wait ends by itself when the job ends, when `deadline` passes (the job's
+ * behind the status on SageMaker; `sagebrew local` has every line of a job before it says the job
+ * ended, so there the last read is the one after that status). The wait ends by itself when the job ends, when `deadline` passes (the job's
  * own limits plus start-up), or when `signal` aborts — the job is never stopped here.
  */
 import { type LogLine, PollClock, type Reporter, sleep } from "./context.js";
@@ -20,7 +21,14 @@ export interface JobWaitOptions<T extends JobSnapshot> {
   readonly what: string;
   readonly name: string;
   readonly describe: () => Promise<T>;
-  readonly logs: { readonly tail: LogTail };
+  readonly logs: {
+    readonly tail: LogTail;
+    /**
+     * True when the service holds every log line of a job by the time it says the job ended
+     * (`sagebrew local`), so no late lines are waited for; asked once the job has ended.
+     */
+    readonly completeWhenEnded?: () => Promise<boolean>;
+  };
   /** Milliseconds since the epoch after which waiting stops. */
   readonly deadline: number;
   /** The longest pause between polls; the first is 1 s (`PollClock`). */
@@ -81,6 +89,8 @@ export async function waitForJob<T extends JobSnapshot>(
     seenTransitions = transitions.length;
     await drain();
     if (ENDED.has(snapshot.status)) {
+      if (logsFailed || (await options.logs.completeWhenEnded?.().catch(() => false)))
+        return { snapshot, end: "ended", lastLines };
       // CloudWatch lags behind the job's status: read again after a second (less when polling
       // faster), and again while lines keep arriving (up to 5 s in all).
       const until = Date.now() + 5000;

@@ -295,6 +295,7 @@ export async function waitForTransformJob(
         prefix,
         options.logsFrom !== undefined ? { startTime: options.logsFrom } : {},
       ),
+      completeWhenEnded: () => clients.sagemaker.isSagebrewLocal?.() ?? Promise.resolve(false),
     },
     deadline: options.deadline,
     pollSeconds: pollIntervalSeconds(options.pollSeconds, 10),

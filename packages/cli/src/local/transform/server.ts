@@ -42,6 +42,7 @@ export interface ServeProcess {
   readonly port: number;
   get(path: string): Promise<HttpResult>;
   post(path: string, body: Uint8Array, headers: Record<string, string>): Promise<HttpResult>;
+  /** Stops it; resolves once it has exited and its last output lines have reached `onLine`. */
   stop(): Promise<void>;
 }
 
@@ -109,6 +110,8 @@ export async function startServe(options: ServeProcessOptions): Promise<ServePro
       resolve();
     });
   });
+  // "close" comes once its output pipes are drained too: a job's log then has serve's last lines.
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const call = (method: string, path: string, body?: Uint8Array, headers: Record<string, string> = {}) =>
     new Promise<HttpResult>((resolve, reject) => {
@@ -144,13 +147,23 @@ export async function startServe(options: ServeProcessOptions): Promise<ServePro
     post: (path, body, headers) => call("POST", path, body, headers),
     async stop() {
       agent.destroy();
-      if (exited !== undefined) return;
-      if (child.pid !== undefined) process.kill(child.pid, "SIGTERM");
-      const timer = setTimeout(() => {
-        if (exited === undefined && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
-      }, 10_000);
-      await exit;
-      clearTimeout(timer);
+      if (exited === undefined) {
+        if (child.pid !== undefined) process.kill(child.pid, "SIGTERM");
+        const timer = setTimeout(() => {
+          if (exited === undefined && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+        }, 10_000);
+        await exit;
+        clearTimeout(timer);
+      }
+      // Bounded: a process it left behind could hold the pipes open.
+      let drained: NodeJS.Timeout | undefined;
+      await Promise.race([
+        closed,
+        new Promise<void>((r) => {
+          drained = setTimeout(r, 2000);
+        }),
+      ]);
+      clearTimeout(drained);
     },
   };
   const started = Date.now();
