@@ -14,7 +14,13 @@ export interface ArnScope {
 }
 
 /** The kinds of SageMaker resources `sagebrew local` keeps, as they appear in ARNs. */
-export type ResourceKind = "training-job" | "model" | "endpoint-config" | "endpoint" | "transform-job";
+export type ResourceKind =
+  | "training-job"
+  | "model"
+  | "endpoint-config"
+  | "endpoint"
+  | "transform-job"
+  | "hyper-parameter-tuning-job";
 
 export const RESOURCE_KINDS: readonly ResourceKind[] = [
   "training-job",
@@ -22,6 +28,7 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   "endpoint-config",
   "endpoint",
   "transform-job",
+  "hyper-parameter-tuning-job",
 ];
 
 /** The ARN of a SageMaker resource. */

@@ -3,6 +3,7 @@
  * (times in epoch seconds, as JSON 1.1 carries them), the tags, and sagebrew's own notes under
  * keys starting with `_`.
  */
+import type { TuningState } from "../../tuning/index.js";
 import type { StoredResource } from "./state/index.js";
 
 export interface Tag {
@@ -69,10 +70,14 @@ export interface TrainingJobDoc extends Tagged {
   BillableTimeInSeconds?: number;
   FailureReason?: string;
   FinalMetricDataList?: Array<{ MetricName: string; Value: number; Timestamp: number }>;
+  /** Set on the training jobs a hyperparameter tuning job launched. */
+  TuningJobArn?: string;
   /** How the job runs: on sagebrew's runtime, or in Docker. */
   _runner: "runtime" | "docker";
   /** Set when a stop was asked for, and why. */
   _stop?: "StopTrainingJob" | "MaxRuntimeExceeded";
+  /** OpenMP threads per host (a tuning job's trial: the cores shared among its parallel trials). */
+  _threads?: number;
 }
 
 export interface ContainerDefinition {
@@ -217,6 +222,47 @@ export interface TransformJobDoc extends Tagged {
   /** The model as it was when the job was created. */
   _model: ModelDoc;
   _stop?: boolean;
+}
+
+export type TuningJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped" | "Deleting";
+
+/**
+ * A hyperparameter tuning job: the request as given, the status and times SageMaker shows, and the
+ * tuning core's state (`_state`: every trial proposed, its objective per epoch, how it ended), from
+ * which DescribeHyperParameterTuningJob's counters and best training job are read.
+ */
+export interface TuningJobDoc extends Tagged {
+  HyperParameterTuningJobName: string;
+  HyperParameterTuningJobArn: string;
+  HyperParameterTuningJobConfig: Record<string, unknown>;
+  TrainingJobDefinition?: HyperParameterTrainingJobDefinition;
+  TrainingJobDefinitions?: HyperParameterTrainingJobDefinition[];
+  WarmStartConfig?: Record<string, unknown>;
+  HyperParameterTuningJobStatus: TuningJobStatus;
+  CreationTime: number;
+  LastModifiedTime: number;
+  HyperParameterTuningEndTime?: number;
+  FailureReason?: string;
+  _state: TuningState;
+  /** How its training jobs run: on sagebrew's runtime, or in Docker. */
+  _runner: "runtime" | "docker";
+  /** OpenMP threads each trial's hosts get. */
+  _threads: number;
+}
+
+/** What each training job of a tuning job runs (`HyperParameterTrainingJobDefinition`). */
+export interface HyperParameterTrainingJobDefinition {
+  DefinitionName?: string;
+  StaticHyperParameters?: Record<string, string>;
+  AlgorithmSpecification: TrainingJobDoc["AlgorithmSpecification"];
+  RoleArn: string;
+  InputDataConfig?: Channel[];
+  OutputDataConfig: TrainingJobDoc["OutputDataConfig"];
+  ResourceConfig?: TrainingJobDoc["ResourceConfig"];
+  StoppingCondition: TrainingJobDoc["StoppingCondition"];
+  CheckpointConfig?: TrainingJobDoc["CheckpointConfig"];
+  Environment?: Record<string, string>;
+  [member: string]: unknown;
 }
 
 /** The one container a model runs (`PrimaryContainer`, or the only one of `Containers`). */

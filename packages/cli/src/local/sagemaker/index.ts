@@ -22,9 +22,16 @@ import {
 import { EndpointManager } from "./engines/endpoints/index.js";
 import { TrainingRunner } from "./engines/training/index.js";
 import { TransformRunner } from "./engines/transform/index.js";
+import { TuningRunner } from "./engines/tuning/index.js";
 import { LogStore, runLogsOperation } from "./logs/index.js";
 import { allowedHostName, checkBinding, createFront, isLoopbackAddress } from "./protocol/index.js";
-import { checkDocument, createLedgers, runSageMakerOperation, type Services } from "./resources/index.js";
+import {
+  checkDocument,
+  createLedgers,
+  runSageMakerOperation,
+  type Services,
+  trialJob,
+} from "./resources/index.js";
 import { createRuntimeRoute } from "./runtime/index.js";
 import { lockStateDir, ResourceStore } from "./state/index.js";
 import { createStorage, type S3Limits } from "./storage/index.js";
@@ -166,6 +173,15 @@ async function start(
     env: options.env,
     warn,
   });
+  const tuning = new TuningRunner({
+    jobs: ledgers.tuningJob,
+    trainingJobs: ledgers.trainingJob,
+    training,
+    createTrainingJob: (doc) => store.create("training-job", doc),
+    trialJob,
+    now,
+    warn,
+  });
   const services: Services = {
     store,
     logs,
@@ -173,6 +189,7 @@ async function start(
     training,
     endpoints,
     transforms,
+    tuning,
     planImage: (image) => planImage(image, engine),
     now,
     maxInstances: Number(options.env.SAGEBREW_LOCAL_MAX_INSTANCES) || 8,
@@ -188,6 +205,8 @@ async function start(
   });
   await training.recover();
   await transforms.recover();
+  // After the training jobs: a tuning job records how its interrupted trials ended, and goes on.
+  await tuning.recover();
   const front = createFront({
     services: {
       SageMaker: (operation, body, region) => runSageMakerOperation(operation, body, { ...services, region }),
@@ -222,7 +241,7 @@ async function start(
     });
   } catch (e) {
     // Nothing started yet: leave the state as it was found, and the directory free for a retry.
-    await Promise.all([training.close(0), transforms.close()]);
+    await Promise.all([tuning.close(), training.close(0), transforms.close()]);
     await logs.flush();
     await store.flush();
     throw listenError(e, wanted, host) ?? e;
@@ -246,7 +265,14 @@ async function start(
         ledgers.close();
         // The queue stops first: an invocation the containers' stop cuts short stays queued.
         const queueClosed = asyncQueue.close();
-        await Promise.all([training.close(5_000), endpoints.close(), transforms.close(), queueClosed]);
+        // The tuning jobs first: they start no trial, and leave their running ones to the restart.
+        await Promise.all([
+          tuning.close(),
+          training.close(5_000),
+          endpoints.close(),
+          transforms.close(),
+          queueClosed,
+        ]);
         server.closeAllConnections();
         await drained;
         await logs.flush();

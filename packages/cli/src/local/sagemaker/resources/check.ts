@@ -10,6 +10,7 @@ const STATUSES: Readonly<Record<string, readonly string[]>> = {
   "training-job": ["InProgress", "Completed", "Failed", "Stopping", "Stopped"],
   "transform-job": ["InProgress", "Completed", "Failed", "Stopping", "Stopped"],
   endpoint: ["Creating", "Updating", "InService", "Deleting", "Failed", "OutOfService"],
+  "hyper-parameter-tuning-job": ["InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting"],
 };
 
 type Doc = Readonly<Record<string, unknown>>;
@@ -40,6 +41,19 @@ function deploymentProblem(doc: Doc, key: string): string | undefined {
   return undefined;
 }
 
+/** The tuning core's state as a tuning job records it (what resuming it reads). */
+function tuningStateProblem(doc: Doc): string | undefined {
+  const s = doc._state as Doc;
+  if (s.version !== 1 || !isObject(s.spec) || !Array.isArray(s.trials) || !Array.isArray(s.parents))
+    return "_state is not a tuning state of version 1";
+  if (
+    !(s.trials as unknown[]).every((t) => isObject(t) && typeof t.name === "string" && Array.isArray(t.curve))
+  )
+    return "_state has a trial without a name or objective curve";
+  if (doc._runner !== "runtime" && doc._runner !== "docker") return "_runner is not runtime or docker";
+  return undefined;
+}
+
 /**
  * What is wrong with a document of `kind` read from the state directory, or undefined.
  *
@@ -51,6 +65,7 @@ export function checkDocument(kind: ResourceKind, doc: StoredResource): string |
     "training-job": "TrainingJobStatus",
     "transform-job": "TransformJobStatus",
     endpoint: "EndpointStatus",
+    "hyper-parameter-tuning-job": "HyperParameterTuningJobStatus",
   }[kind as "training-job"];
   if (statusKey && !STATUSES[kind]!.includes(String(d[statusKey])))
     return `${statusKey} ${JSON.stringify(d[statusKey])} is not one of ${STATUSES[kind]!.join(", ")}`;
@@ -109,6 +124,18 @@ export function checkDocument(kind: ResourceKind, doc: StoredResource): string |
         }) ??
         deploymentProblem(d, "_live") ??
         deploymentProblem(d, "_pending")
+      );
+    case "hyper-parameter-tuning-job":
+      return (
+        expect(d, {
+          HyperParameterTuningJobName: "string",
+          HyperParameterTuningJobArn: "string",
+          HyperParameterTuningJobConfig: "object",
+          CreationTime: "number",
+          LastModifiedTime: "number",
+          _state: "object",
+          _threads: "number",
+        }) ?? tuningStateProblem(d)
       );
   }
 }

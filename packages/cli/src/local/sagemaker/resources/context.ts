@@ -3,15 +3,23 @@
  * that run jobs and endpoints (behind narrow interfaces, so the control plane stays testable).
  */
 import type { ArnScope } from "../arn.js";
-import type { EndpointDoc, ImagePlan, TrainingJobDoc, TransformJobDoc } from "../docs.js";
+import type { EndpointDoc, ImagePlan, TrainingJobDoc, TransformJobDoc, TuningJobDoc } from "../docs.js";
 import type { LogStore } from "../logs/index.js";
 import type { ResourceStore } from "../state/index.js";
 import type { ObjectStorage } from "../storage/index.js";
 
+/** What a tuning job follows of a training job it launched. */
+export interface TrainingWatch {
+  /** Each line a host prints, as it prints it. */
+  line(line: string): void;
+  /** The job's run is over: its final status is written (or could not be). */
+  ended(): void;
+}
+
 /** Runs training jobs. */
 export interface TrainingEngine {
   /** Starts a job whose document was just stored (InProgress/Starting). */
-  start(job: TrainingJobDoc): void;
+  start(job: TrainingJobDoc, watch?: TrainingWatch): void;
   /** Stops a running job: SIGTERM, SIGKILL after the grace period (the document already says Stopping). */
   stop(job: TrainingJobDoc): void;
 }
@@ -30,6 +38,17 @@ export interface TransformEngine {
   stop(job: TransformJobDoc): void;
 }
 
+/** Runs hyperparameter tuning jobs: proposes trials, runs them as training jobs, stops them. */
+export interface TuningEngine {
+  /** Starts a tuning job whose document was just stored (InProgress, no trial yet). */
+  start(job: TuningJobDoc): void;
+  /**
+   * StopHyperParameterTuningJob: resolves once the job's Stopping is written; its running
+   * training jobs are being stopped, and it ends Stopped once they have.
+   */
+  stop(job: TuningJobDoc): Promise<void>;
+}
+
 /** Shared by every request. */
 export interface Services {
   readonly store: ResourceStore;
@@ -38,6 +57,7 @@ export interface Services {
   readonly training: TrainingEngine;
   readonly endpoints: EndpointEngine;
   readonly transforms: TransformEngine;
+  readonly tuning: TuningEngine;
   /** How an image runs here; throws a sentence when it cannot. */
   planImage(image: string): Promise<ImagePlan>;
   /** Seconds since the epoch (with milliseconds), the unit of JSON 1.1 timestamps. */

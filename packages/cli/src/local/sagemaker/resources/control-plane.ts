@@ -7,24 +7,30 @@ import type {
   AddTagsInput,
   CreateEndpointConfigInput,
   CreateEndpointInput,
+  CreateHyperParameterTuningJobRequest,
   CreateModelInput,
   CreateTrainingJobRequest,
   CreateTransformJobRequest,
   DeleteEndpointConfigInput,
   DeleteEndpointInput,
+  DeleteHyperParameterTuningJobRequest,
   DeleteModelInput,
   DeleteTagsInput,
   DescribeEndpointConfigInput,
   DescribeEndpointInput,
+  DescribeHyperParameterTuningJobRequest,
   DescribeModelInput,
   DescribeTrainingJobRequest,
   DescribeTransformJobRequest,
   ListEndpointConfigsInput,
   ListEndpointsInput,
+  ListHyperParameterTuningJobsRequest,
   ListModelsInput,
   ListTagsInput,
+  ListTrainingJobsForHyperParameterTuningJobRequest,
   ListTrainingJobsRequest,
   ListTransformJobsRequest,
+  StopHyperParameterTuningJobRequest,
   StopTrainingJobRequest,
   StopTransformJobRequest,
   UpdateEndpointInput,
@@ -66,6 +72,14 @@ import {
   listTransformJobs,
   stopTransformJob,
 } from "./transform-job/index.js";
+import {
+  createHyperParameterTuningJob,
+  deleteHyperParameterTuningJob,
+  describeHyperParameterTuningJob,
+  listHyperParameterTuningJobs,
+  listTrainingJobsForHyperParameterTuningJob,
+  stopHyperParameterTuningJob,
+} from "./tuning-job/index.js";
 
 /** Each operation served, and the AWS SDK's type of its input. */
 interface Inputs {
@@ -90,6 +104,12 @@ interface Inputs {
   DescribeTransformJob: DescribeTransformJobRequest;
   StopTransformJob: StopTransformJobRequest;
   ListTransformJobs: ListTransformJobsRequest;
+  CreateHyperParameterTuningJob: CreateHyperParameterTuningJobRequest;
+  DescribeHyperParameterTuningJob: DescribeHyperParameterTuningJobRequest;
+  ListHyperParameterTuningJobs: ListHyperParameterTuningJobsRequest;
+  StopHyperParameterTuningJob: StopHyperParameterTuningJobRequest;
+  DeleteHyperParameterTuningJob: DeleteHyperParameterTuningJobRequest;
+  ListTrainingJobsForHyperParameterTuningJob: ListTrainingJobsForHyperParameterTuningJobRequest;
   AddTags: AddTagsInput;
   ListTags: ListTagsInput;
   DeleteTags: DeleteTagsInput;
@@ -120,6 +140,12 @@ export const OPERATIONS: {
   DescribeTransformJob: describeTransformJob,
   StopTransformJob: stopTransformJob,
   ListTransformJobs: listTransformJobs,
+  CreateHyperParameterTuningJob: createHyperParameterTuningJob,
+  DescribeHyperParameterTuningJob: describeHyperParameterTuningJob,
+  ListHyperParameterTuningJobs: listHyperParameterTuningJobs,
+  StopHyperParameterTuningJob: stopHyperParameterTuningJob,
+  DeleteHyperParameterTuningJob: deleteHyperParameterTuningJob,
+  ListTrainingJobsForHyperParameterTuningJob: listTrainingJobsForHyperParameterTuningJob,
   AddTags: addTags,
   ListTags: listTags,
   DeleteTags: deleteTags,

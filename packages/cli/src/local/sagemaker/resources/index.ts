@@ -5,7 +5,15 @@
  */
 
 export { checkDocument } from "./check.js";
-export type { EndpointEngine, OpContext, Services, TrainingEngine, TransformEngine } from "./context.js";
+export type {
+  EndpointEngine,
+  OpContext,
+  Services,
+  TrainingEngine,
+  TrainingWatch,
+  TransformEngine,
+  TuningEngine,
+} from "./context.js";
 export { checkSageMakerInput, OPERATIONS, runSageMakerOperation } from "./control-plane.js";
 export { type EndpointEvent, endpointTransition } from "./endpoint/index.js";
 export { type Applied, applyEvent, createLedger, type Ledger, type Machine } from "./ledger.js";
@@ -15,7 +23,9 @@ export {
   type Ledgers,
   type TrainingJobLedger,
   type TransformJobLedger,
+  type TuningJobLedger,
 } from "./ledgers.js";
 export { type TrainingJobEvent, trainingJobTransition } from "./training-job/index.js";
 export { type TransformJobEvent, transformJobTransition } from "./transform-job/index.js";
 export { INTERRUPTED_REASON, type Transition } from "./transition.js";
+export { type TuningJobEvent, trialJob, tuningJobTransition } from "./tuning-job/index.js";

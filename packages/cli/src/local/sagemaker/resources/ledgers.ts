@@ -1,15 +1,18 @@
 /** The ledgers engines report to: one per kind of resource with a state machine, over one store. */
-import type { EndpointDoc, TrainingJobDoc, TransformJobDoc } from "../docs.js";
+import type { EndpointDoc, TrainingJobDoc, TransformJobDoc, TuningJobDoc } from "../docs.js";
 import type { ResourceStore } from "../state/index.js";
 import { type EndpointEvent, endpointTransition } from "./endpoint/index.js";
 import { createLedger, type Ledger } from "./ledger.js";
 import { type TrainingJobEvent, trainingJobTransition } from "./training-job/index.js";
 import { type TransformJobEvent, transformJobTransition } from "./transform-job/index.js";
+import { type TuningJobEvent, tuningJobTransition } from "./tuning-job/index.js";
 
 /** Training jobs as the training engine sees them. */
 export type TrainingJobLedger = Ledger<TrainingJobDoc, TrainingJobEvent>;
 /** Transform jobs as the transform engine sees them. */
 export type TransformJobLedger = Ledger<TransformJobDoc, TransformJobEvent>;
+/** Hyperparameter tuning jobs as the tuning engine sees them. */
+export type TuningJobLedger = Ledger<TuningJobDoc, TuningJobEvent>;
 /** Endpoints as the endpoint engine sees them. */
 export type EndpointLedger = Ledger<EndpointDoc, EndpointEvent>;
 
@@ -18,6 +21,7 @@ export interface Ledgers {
   readonly trainingJob: TrainingJobLedger;
   readonly transformJob: TransformJobLedger;
   readonly endpoint: EndpointLedger;
+  readonly tuningJob: TuningJobLedger;
   /** Stops every ledger's waits for a full disk. */
   close(): void;
 }
@@ -45,12 +49,18 @@ export function createLedgers(o: {
     machine: transformJobTransition,
   });
   const endpoint: EndpointLedger = createLedger({ ...common, kind: "endpoint", machine: endpointTransition });
+  const tuningJob: TuningJobLedger = createLedger({
+    ...common,
+    kind: "hyper-parameter-tuning-job",
+    machine: tuningJobTransition,
+  });
   return {
     trainingJob,
     transformJob,
     endpoint,
+    tuningJob,
     close() {
-      for (const l of [trainingJob, transformJob, endpoint]) l.close();
+      for (const l of [trainingJob, transformJob, endpoint, tuningJob]) l.close();
     },
   };
 }

@@ -20,6 +20,8 @@ export interface ListSpec<T extends StoredResource> {
   readonly statusKey?: keyof T & string;
   /** SageMaker's default order differs per operation. */
   readonly defaultOrder: "Ascending" | "Descending";
+  /** Sort keys beyond Name, Status and CreationTime (ListTrainingJobsForHyperParameterTuningJob's). */
+  readonly sortKeys?: Readonly<Record<string, (doc: T) => string | number>>;
 }
 
 function encodeToken(offset: number): string {
@@ -58,12 +60,15 @@ export function listPage<T extends StoredResource>(
     return true;
   });
   const by = req.SortBy ?? "CreationTime";
+  const custom = spec.sortKeys?.[by];
   const key = (d: T): string | number =>
-    by === "Name"
-      ? String(d[spec.nameKey])
-      : by === "Status" && spec.statusKey
-        ? String(d[spec.statusKey])
-        : num(d.CreationTime);
+    custom
+      ? custom(d)
+      : by === "Name"
+        ? String(d[spec.nameKey])
+        : by === "Status" && spec.statusKey
+          ? String(d[spec.statusKey])
+          : num(d.CreationTime);
   const sign = (req.SortOrder ?? spec.defaultOrder) === "Ascending" ? 1 : -1;
   picked.sort((a, b) => {
     const ka = key(a);

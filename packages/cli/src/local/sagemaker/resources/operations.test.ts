@@ -56,6 +56,7 @@ async function controlPlane(): Promise<{ ctx: OpContext; calls: Calls; dir: stri
         calls.deployed.push(`${e.name}:${e.EndpointStatus}:${e._pending?.generation}`),
       remove: (e: EndpointDoc) => calls.removed.push(`${e.name}:${e.EndpointStatus}`),
     },
+    tuning: { start: () => {}, stop: async () => {} },
     planImage: async () => {
       await new Promise((r) => setTimeout(r, 5));
       return { runner: "runtime", why: "test" };

@@ -134,6 +134,8 @@ export async function startHosts(
         program: "train",
         env: {
           ...hostsEnv,
+          // A tuning job's trials share the cores (the job's Environment may still say otherwise).
+          ...(job._threads ? { OMP_NUM_THREADS: String(job._threads) } : {}),
           ...(job.Environment ?? {}),
           TRAINING_JOB_NAME: job.TrainingJobName,
           TRAINING_JOB_ARN: job.TrainingJobArn,

@@ -12,7 +12,12 @@ import { join } from "node:path";
 import { LIMITS } from "@sagebrew/runtime/core";
 import type { TrainingJobDoc } from "../../docs.js";
 import type { LogStore } from "../../logs/index.js";
-import type { TrainingEngine, TrainingJobEvent, TrainingJobLedger } from "../../resources/index.js";
+import type {
+  TrainingEngine,
+  TrainingJobEvent,
+  TrainingJobLedger,
+  TrainingWatch,
+} from "../../resources/index.js";
 import type { ObjectStorage } from "../../storage/index.js";
 import {
   afterDelay,
@@ -56,15 +61,17 @@ export class TrainingRunner implements TrainingEngine {
     this.#o = options;
   }
 
-  start(job: TrainingJobDoc): void {
+  start(job: TrainingJobDoc, watch?: TrainingWatch): void {
     const key = job.name.toLowerCase();
-    const run = this.#run(job.name).catch(async (e: Error) => {
-      // Whatever went wrong, the job ends, saying so.
-      this.#o.warn(`training job ${job.name}: ${e.stack ?? e.message}`);
-      await this.#report(job.name, { type: "failed", reason: `InternalServerError: ${e.message}` }).catch(
-        () => undefined,
-      );
-    });
+    const run = this.#run(job.name, watch)
+      .catch(async (e: Error) => {
+        // Whatever went wrong, the job ends, saying so.
+        this.#o.warn(`training job ${job.name}: ${e.stack ?? e.message}`);
+        await this.#report(job.name, { type: "failed", reason: `InternalServerError: ${e.message}` }).catch(
+          () => undefined,
+        );
+      })
+      .finally(() => watch?.ended());
     this.#finished.set(key, run);
   }
 
@@ -106,7 +113,7 @@ export class TrainingRunner implements TrainingEngine {
     return job?.TrainingJobStatus !== "InProgress";
   }
 
-  async #run(name: string): Promise<void> {
+  async #run(name: string, watch: TrainingWatch | undefined): Promise<void> {
     const job = this.#o.jobs.get(name);
     if (!job) return;
     const jobDir = join(this.#o.workDir, job.name.toLowerCase());
@@ -140,7 +147,7 @@ export class TrainingRunner implements TrainingEngine {
       await this.#report(name, { type: "stopped" });
       return;
     }
-    const outcome = await this.#train(job, layouts, log);
+    const outcome = await this.#train(job, layouts, log, watch);
     if (outcome.kind === "failed") {
       await this.#report(name, { type: "failed", reason: outcome.reason });
       return;
@@ -173,6 +180,7 @@ export class TrainingRunner implements TrainingEngine {
     job: TrainingJobDoc,
     layouts: readonly HostLayout[],
     log: (host: string, line: string) => void,
+    watch: TrainingWatch | undefined,
   ): Promise<{ kind: "completed" | "stopped" } | { kind: "failed"; reason: string }> {
     const name = job.name;
     const metrics = new MetricCollector(job.AlgorithmSpecification.MetricDefinitions ?? [], {
@@ -187,7 +195,13 @@ export class TrainingRunner implements TrainingEngine {
         storage: this.#o.storage,
         log,
       },
-      { graceMs: this.#grace, onLine: (line) => metrics.feed(line, this.#o.now()) },
+      {
+        graceMs: this.#grace,
+        onLine: (line) => {
+          metrics.feed(line, this.#o.now());
+          watch?.line(line);
+        },
+      },
     );
     this.#active.set(name.toLowerCase(), hosts);
     const maxRuntimeS = job.StoppingCondition.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_S;

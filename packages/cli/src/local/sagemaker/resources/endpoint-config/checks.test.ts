@@ -32,6 +32,7 @@ before(async () => {
     training: { start: () => {}, stop: () => {} },
     transforms: { start: () => {}, stop: () => {} },
     endpoints: { deploy: (e) => deployed.push(e), remove: () => {} },
+    tuning: { start: () => {}, stop: async () => {} },
     planImage: async () => ({ runner: "runtime", why: "test" }),
     now: () => ++clock,
     maxInstances: 8,

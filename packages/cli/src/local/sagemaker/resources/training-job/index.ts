@@ -1,3 +1,11 @@
 /** Training jobs: their state machine, and CreateTrainingJob, DescribeTrainingJob, StopTrainingJob, ListTrainingJobs. */
 export { newTrainingJob, type TrainingJobEvent, trainingJobTransition } from "./machine.js";
-export { createTrainingJob, describeTrainingJob, listTrainingJobs, stopTrainingJob } from "./operations.js";
+export {
+  checkTrainingJob,
+  createTrainingJob,
+  DEFAULT_MAX_RUNTIME,
+  describeTrainingJob,
+  listTrainingJobs,
+  modelArtifactsOf,
+  stopTrainingJob,
+} from "./operations.js";

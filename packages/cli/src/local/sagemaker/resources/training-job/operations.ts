@@ -9,7 +9,7 @@ import type {
 import type { JsonWire } from "../../../../api/index.js";
 import { SAGEMAKER_LIMITS } from "../../../../api/index.js";
 import { resourceArn } from "../../arn.js";
-import type { Channel, TrainingJobDoc } from "../../docs.js";
+import type { Channel, ImagePlan, TrainingJobDoc } from "../../docs.js";
 import { resourceInUse, resourceLimitExceeded, validation } from "../../protocol/index.js";
 import { joinUri, listWithin, TIMED_OUT } from "../../storage/index.js";
 import type { OpContext } from "../context.js";
@@ -22,7 +22,7 @@ import { newTrainingJob, trainingJobTransition } from "./machine.js";
 const NOT_FOUND = "Requested resource not found.";
 
 /** The default `MaxRuntimeInSeconds` (one day). */
-const DEFAULT_MAX_RUNTIME = 86_400;
+export const DEFAULT_MAX_RUNTIME = 86_400;
 
 function findJob(ctx: OpContext, name: string): TrainingJobDoc {
   const job = ctx.store.get<TrainingJobDoc>("training-job", name);
@@ -108,6 +108,43 @@ async function checkChannelData(ctx: OpContext, body: JsonWire<CreateTrainingJob
   }
 }
 
+/**
+ * The checks SageMaker makes of a training job before it exists (beyond its shape): image,
+ * channels and their data, resources. Resolves to how the image runs here.
+ *
+ * @throws ApiError ValidationException or ResourceLimitExceeded saying what is wrong.
+ */
+export async function checkTrainingJob(
+  ctx: OpContext,
+  body: JsonWire<CreateTrainingJobRequest>,
+): Promise<ImagePlan> {
+  checkSemantics(body);
+  const rc = body.ResourceConfig as Required<
+    Pick<TrainingJobDoc["ResourceConfig"], "InstanceType" | "InstanceCount">
+  >;
+  if (rc.InstanceCount > ctx.maxInstances) {
+    throw resourceLimitExceeded(
+      `The account-level service limit '${rc.InstanceType} for training job usage' is ${ctx.maxInstances} Instances, with current utilization of 0 Instances and a request delta of ${rc.InstanceCount} Instances. sagebrew local runs every instance on this machine (raise the limit with SAGEBREW_LOCAL_MAX_INSTANCES).`,
+    );
+  }
+  const image = (body.AlgorithmSpecification as { TrainingImage: string }).TrainingImage;
+  let plan: ImagePlan;
+  try {
+    plan = await ctx.planImage(image);
+  } catch (e) {
+    throw validation((e as Error).message);
+  }
+  await checkChannelData(ctx, body);
+  return plan;
+}
+
+/** Where a job's model goes (`ModelArtifacts.S3ModelArtifacts`); uncompressed output is a prefix. */
+export function modelArtifactsOf(output: TrainingJobDoc["OutputDataConfig"], name: string): string {
+  return output.CompressionType === "NONE"
+    ? `${joinUri(output.S3OutputPath, name, "output", "model")}/`
+    : joinUri(output.S3OutputPath, name, "output", "model.tar.gz");
+}
+
 export async function createTrainingJob(
   ctx: OpContext,
   body: JsonWire<CreateTrainingJobRequest>,
@@ -120,22 +157,7 @@ export async function createTrainingJob(
       `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
     );
   if (ctx.store.get("training-job", name)) throw inUse();
-  const rc = body.ResourceConfig as Required<
-    Pick<TrainingJobDoc["ResourceConfig"], "InstanceType" | "InstanceCount">
-  >;
-  if (rc.InstanceCount > ctx.maxInstances) {
-    throw resourceLimitExceeded(
-      `The account-level service limit '${rc.InstanceType} for training job usage' is ${ctx.maxInstances} Instances, with current utilization of 0 Instances and a request delta of ${rc.InstanceCount} Instances. sagebrew local runs every instance on this machine (raise the limit with SAGEBREW_LOCAL_MAX_INSTANCES).`,
-    );
-  }
-  const image = (body.AlgorithmSpecification as { TrainingImage: string }).TrainingImage;
-  let plan: Awaited<ReturnType<OpContext["planImage"]>>;
-  try {
-    plan = await ctx.planImage(image);
-  } catch (e) {
-    throw validation((e as Error).message);
-  }
-  await checkChannelData(ctx, body);
+  const plan = await checkTrainingJob(ctx, body);
   const { TrainingJobName: _n, Tags, ...request } = body;
   const output = body.OutputDataConfig as TrainingJobDoc["OutputDataConfig"];
   const doc = newTrainingJob({
@@ -143,11 +165,7 @@ export async function createTrainingJob(
     arn,
     request,
     ...(Tags ? { tags: Tags as TrainingJobDoc["Tags"] } : {}),
-    // Uncompressed output is a prefix, written with its trailing slash.
-    modelArtifacts:
-      output.CompressionType === "NONE"
-        ? `${joinUri(output.S3OutputPath, name, "output", "model")}/`
-        : joinUri(output.S3OutputPath, name, "output", "model.tar.gz"),
+    modelArtifacts: modelArtifactsOf(output, name),
     runner: plan.runner,
     maxRuntimeSeconds: DEFAULT_MAX_RUNTIME,
     now: ctx.now(),

@@ -1,0 +1,218 @@
+/**
+ * Hyperparameter tuning jobs through the AWS SDK for JavaScript v3 against a real `sagebrew local`
+ * (the CLI on a free port): each strategy on iris with the built-in XGBoost image URI (file://
+ * data, a few rounds, a few trials), the trials as ordinary training jobs, the counters and the
+ * best job as SageMaker fills them, Grid's exact enumeration, early stopping, a stop, and a
+ * restart in the middle. Seeded and one trial at a time where a decision depends on the order in
+ * which trials finish; nothing here measures time.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  CreateHyperParameterTuningJobCommand,
+  type CreateHyperParameterTuningJobCommandInput,
+  DescribeHyperParameterTuningJobCommand,
+  type DescribeHyperParameterTuningJobCommandOutput,
+  DescribeTrainingJobCommand,
+  type HyperParameterTrainingJobSummary,
+  ListTrainingJobsForHyperParameterTuningJobCommand,
+  SageMakerClient,
+} from "@aws-sdk/client-sagemaker";
+import { type RunningLocal, startLocal } from "../kit/local.js";
+
+const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
+const IRIS = pathToFileURL(fileURLToPath(new URL("../kit/iris-numeric.csv", import.meta.url))).href;
+const STATICS = { objective: "multi:softprob", num_class: "3", num_round: "8" };
+const OBJECTIVE = "validation:mlogloss";
+
+let work: string;
+let local: RunningLocal;
+let sm: SageMakerClient;
+
+function connect(url: string): void {
+  sm = new SageMakerClient({
+    endpoint: url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "x" },
+  });
+}
+
+const channel = (name: string) => ({
+  ChannelName: name,
+  ContentType: "text/csv",
+  DataSource: { S3DataSource: { S3DataType: "S3Prefix" as const, S3Uri: IRIS } },
+});
+
+type Config = NonNullable<CreateHyperParameterTuningJobCommandInput["HyperParameterTuningJobConfig"]>;
+
+function tuningJob(
+  name: string,
+  config: Partial<Config>,
+  statics: Record<string, string> = STATICS,
+): CreateHyperParameterTuningJobCommandInput {
+  return {
+    HyperParameterTuningJobName: name,
+    HyperParameterTuningJobConfig: {
+      Strategy: "Random",
+      RandomSeed: 7,
+      HyperParameterTuningJobObjective: { Type: "Minimize", MetricName: OBJECTIVE },
+      ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 2 },
+      ParameterRanges: {
+        ContinuousParameterRanges: [{ Name: "eta", MinValue: "0.05", MaxValue: "0.5" }],
+        IntegerParameterRanges: [{ Name: "max_depth", MinValue: "1", MaxValue: "5" }],
+      },
+      ...config,
+    },
+    TrainingJobDefinition: {
+      StaticHyperParameters: statics,
+      AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: "File" },
+      RoleArn: ROLE,
+      InputDataConfig: [channel("train"), channel("validation")],
+      OutputDataConfig: { S3OutputPath: pathToFileURL(join(work, "out")).href },
+      ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 1, VolumeSizeInGB: 5 },
+      StoppingCondition: { MaxRuntimeInSeconds: 600 },
+    },
+  };
+}
+
+const describeJob = (name: string) =>
+  sm.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
+
+/** Polls DescribeHyperParameterTuningJob until `ok` holds (bounded by count, not by time). */
+async function until(
+  name: string,
+  ok: (d: DescribeHyperParameterTuningJobCommandOutput) => boolean,
+): Promise<DescribeHyperParameterTuningJobCommandOutput> {
+  for (let i = 0; i < 3000; i++) {
+    const d = await describeJob(name);
+    if (ok(d)) return d;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`tuning job ${name} never got there: ${local.stderr()}`);
+}
+
+const ended = (d: DescribeHyperParameterTuningJobCommandOutput) =>
+  ["Completed", "Stopped", "Failed"].includes(d.HyperParameterTuningJobStatus!);
+
+async function run(input: CreateHyperParameterTuningJobCommandInput) {
+  const created = await sm.send(new CreateHyperParameterTuningJobCommand(input));
+  const described = await until(input.HyperParameterTuningJobName!, ended);
+  return {
+    arn: created.HyperParameterTuningJobArn!,
+    described,
+    trials: await trialsOf(input.HyperParameterTuningJobName!),
+  };
+}
+
+/** Every training job of a tuning job, through pages of two. */
+async function trialsOf(
+  name: string,
+  extra: {
+    SortBy?: "Name" | "CreationTime" | "Status" | "FinalObjectiveMetricValue";
+    StatusEquals?: "Stopped" | "Completed" | "Failed";
+  } = {},
+) {
+  const out: HyperParameterTrainingJobSummary[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await sm.send(
+      new ListTrainingJobsForHyperParameterTuningJobCommand({
+        HyperParameterTuningJobName: name,
+        MaxResults: 2,
+        ...extra,
+        ...(NextToken ? { NextToken } : {}),
+      }),
+    );
+    out.push(...page.TrainingJobSummaries!);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
+
+/** The most trials whose training jobs ran at once (from creation to end, as the jobs report them). */
+function mostAtOnce(jobs: Array<{ CreationTime?: Date; TrainingEndTime?: Date }>): number {
+  const events = jobs.flatMap((j) => [
+    [j.CreationTime!.getTime(), 1],
+    [j.TrainingEndTime!.getTime(), -1],
+  ]);
+  // An end and a start at the same instant: the end was recorded first (a trial starts after one ends).
+  events.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let now = 0;
+  let most = 0;
+  for (const [, d] of events) {
+    now += d!;
+    most = Math.max(most, now);
+  }
+  return most;
+}
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), "sagebrew-local-tuning-js-"));
+  local = await startLocal(join(work, "state"), {
+    env: { SAGEBREW_CONTAINER_ENGINE: join(work, "no-engine") },
+  });
+  connect(local.url);
+});
+
+after(async () => {
+  await local?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("hyperparameter tuning jobs with the AWS SDK for JavaScript v3", () => {
+  it("Random: trials are training jobs named as SageMaker names them, the best one and the counters as SageMaker fills them", async () => {
+    const { arn, described: d, trials } = await run(tuningJob("tune-random", {}));
+    assert.equal(arn, "arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/tune-random");
+    assert.equal(d.HyperParameterTuningJobStatus, "Completed");
+    assert.deepEqual(d.TrainingJobStatusCounters, {
+      Completed: 4,
+      InProgress: 0,
+      RetryableError: 0,
+      NonRetryableError: 0,
+      Stopped: 0,
+    });
+    assert.deepEqual(d.ObjectiveStatusCounters, { Succeeded: 4, Pending: 0, Failed: 0 });
+    assert.equal(trials.length, 4);
+    const values = trials.map((t) => t.FinalHyperParameterTuningJobObjectiveMetric!.Value!);
+    assert.equal(d.BestTrainingJob!.FinalHyperParameterTuningJobObjectiveMetric!.Value, Math.min(...values));
+    assert.equal(d.BestTrainingJob!.FinalHyperParameterTuningJobObjectiveMetric!.MetricName, OBJECTIVE);
+    const jobs = [];
+    for (const t of trials) {
+      assert.match(t.TrainingJobName!, /^tune-random-00[1-4]-[0-9a-f]{8}$/);
+      assert.equal(t.TuningJobName, "tune-random");
+      assert.equal(t.ObjectiveStatus, "Succeeded");
+      const eta = Number(t.TunedHyperParameters!.eta);
+      const depth = Number(t.TunedHyperParameters!.max_depth);
+      assert.ok(eta >= 0.05 && eta <= 0.5 && Number.isInteger(depth) && depth >= 1 && depth <= 5);
+      const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: t.TrainingJobName }));
+      assert.equal(job.TuningJobArn, arn);
+      assert.deepEqual(job.HyperParameters, {
+        ...STATICS,
+        ...t.TunedHyperParameters,
+        _tuning_objective_metric: OBJECTIVE,
+      });
+      const final = job.FinalMetricDataList!.find((m) => m.MetricName === OBJECTIVE)!;
+      assert.equal(final.Value, t.FinalHyperParameterTuningJobObjectiveMetric!.Value);
+      jobs.push(job);
+    }
+    assert.ok(mostAtOnce(jobs) <= 2, "MaxParallelTrainingJobs 2 is never exceeded");
+    // Sorted by the objective, best (lowest) first in ascending order.
+    const sorted = await trialsOf("tune-random", { SortBy: "FinalObjectiveMetricValue" });
+    assert.deepEqual(
+      sorted.map((t) => t.FinalHyperParameterTuningJobObjectiveMetric!.Value),
+      [...values].sort((a, b) => a - b),
+    );
+    // The same RandomSeed proposes the same trials.
+    const again = await run(tuningJob("tune-random-again", {}));
+    const tuned = (list: HyperParameterTrainingJobSummary[]) =>
+      list
+        .map((t) => t.TunedHyperParameters)
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    assert.deepEqual(tuned(again.trials), tuned(trials));
+  });
+});
