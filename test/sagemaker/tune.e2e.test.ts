@@ -189,6 +189,70 @@ test("sagebrew tune --instance-type creates exactly the tuning job AWS's API ref
   );
 });
 
+test("the default strategy with early stopping, AWS's suggested range, completion criteria and static hyperparameters, as docs/tuning.md's flag table maps them (read back with boto3)", async () => {
+  const dir = join(work, "moto-bayesian");
+  await cp(TUNE_DIR, dir, { recursive: true });
+  const r = await tune([
+    dir,
+    "--instance-type",
+    "ml.m5.large",
+    "--image",
+    IMAGE,
+    "--role",
+    ROLE,
+    "--name",
+    "iris-bayes",
+    "--objective",
+    "validation:merror",
+    "--range",
+    "gamma",
+    "--range",
+    "max_depth=3,5,7",
+    "--range",
+    "subsample=0.5:0.9:reverse-log",
+    "--early-stopping",
+    "auto",
+    "--max-parallel",
+    "3",
+    "--max-tuning-time",
+    "3600",
+    "--target",
+    "0.02",
+    "--complete-on-convergence",
+    "--hyperparameter",
+    "num_round=12",
+    "--no-wait",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /created tuning job iris-bayes \(Bayesian, 10 training jobs, 3 at a time/);
+  const job = boto3Describe("iris-bayes");
+  assert.deepEqual(job.HyperParameterTuningJobConfig, {
+    Strategy: "Bayesian",
+    HyperParameterTuningJobObjective: { Type: "Minimize", MetricName: "validation:merror" },
+    ResourceLimits: { MaxNumberOfTrainingJobs: 10, MaxParallelTrainingJobs: 3, MaxRuntimeInSeconds: 3600 },
+    // A kind with no range is left out, not sent empty.
+    ParameterRanges: {
+      ContinuousParameterRanges: [
+        { Name: "gamma", MinValue: "0", MaxValue: "5", ScalingType: "Auto" },
+        { Name: "subsample", MinValue: "0.5", MaxValue: "0.9", ScalingType: "ReverseLogarithmic" },
+      ],
+      CategoricalParameterRanges: [{ Name: "max_depth", Values: ["3", "5", "7"] }],
+    },
+    TrainingJobEarlyStoppingType: "Auto",
+    TuningJobCompletionCriteria: {
+      TargetObjectiveMetricValue: 0.02,
+      ConvergenceDetected: { CompleteOnConvergence: "Enabled" },
+    },
+  });
+  const def = job.TrainingJobDefinition as { StaticHyperParameters: Record<string, string> };
+  assert.deepEqual(def.StaticHyperParameters, {
+    objective: "multi:softprob",
+    num_class: "3",
+    num_round: "12",
+    eval_metric: "mlogloss",
+  });
+});
+
 test("a tuning job SageMaker would refuse is refused before anything is uploaded or created", async () => {
   const dir = join(work, "refused");
   await cp(TUNE_DIR, dir, { recursive: true });
