@@ -177,6 +177,44 @@ test("sagebrew tune --strategy grid runs every combination exactly once", async 
   assert.deepEqual(combos, ["1/0.1", "1/0.3", "2/0.1", "2/0.3", "4/0.1", "4/0.3"]);
 });
 
+test("on a terminal the leaderboard is redrawn in place while the jobs run, each board replacing the last", async () => {
+  const dir = await copyDir("terminal");
+  const c = captureIo({ cwd: work, terminal: true });
+  const code = await main(
+    [
+      "tune",
+      dir,
+      "--name",
+      "iris-live",
+      "--objective",
+      "validation:merror",
+      "--strategy",
+      "grid",
+      "--range",
+      "max_depth=1,3",
+    ],
+    c.io,
+  );
+  const { stdout, stderr } = c.text();
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stdout, /started:/, "no event lines on a terminal");
+  const end = stdout.indexOf("\ntuning job iris-live: Completed");
+  assert.ok(end > 0, stdout);
+  // The live part: boards, each after the first preceded by "cursor up <the last board's lines>,
+  // clear to the end", then the final leaderboard and the summary.
+  const live = stdout.slice(0, stdout.lastIndexOf("\n\n   training job", end) + 1);
+  const ESC = String.fromCharCode(27);
+  const boards = live.split(new RegExp(`${ESC}\\[(\\d+)A${ESC}\\[J`));
+  assert.ok(boards.length >= 1 && boards[0]!.startsWith("   training job"), JSON.stringify(live));
+  for (let i = 1; i < boards.length; i += 2) {
+    const previous = boards[i - 1]!.replace(/\n$/, "").split("\n").length;
+    assert.equal(Number(boards[i]), previous, "moves up exactly over the board it replaces");
+  }
+  const last = boards.at(-1)!.trimEnd().split("\n");
+  assert.match(last[0]!, /^ {3}training job\s+status\s+validation:merror\s+max_depth$/);
+  for (const line of last.slice(1)) assert.match(line, /^[* ] {2}iris-live-00[12]-[0-9a-f]{8}\s+\w+/);
+});
+
 test("early stopping Auto stops training jobs before their last round", async () => {
   const dir = await copyDir("early");
   const r = await tune(dir, [

@@ -33,8 +33,9 @@ export const TUNE_OPTIONS = {
 } as const;
 
 export const TUNE_HELP = `  --range <spec>             a hyperparameter to search (repeatable):
-                               NAME=MIN:MAX[:log|:linear|:reverse-log]  integer when the algorithm declares
-                                 an integer (or both ends are whole numbers), else continuous;
+                               NAME=MIN:MAX[:log|:linear|:reverse-log|:auto]  integer when the
+                                 algorithm declares an integer (or both ends are whole numbers), else
+                                 continuous; the scale Auto when none is given;
                                NAME=a,b,c  categorical;  NAME  the range AWS suggests for an XGBoost one
   --objective <metric>       what to optimise: validation:auc, validation:rmse, … (the built-in metrics
                              know their direction), or any metric with :max or :min
