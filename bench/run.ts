@@ -27,6 +27,8 @@
  *                                              (file:// and its own S3) and throughput at MaxConcurrentInvocationsPerInstance
  *                                              1 and 4, beside InvokeEndpoint on the same model (--runs, default 3;
  *                                              --samples, default 200; --count, default 400)
+ *   node --import tsx bench/run.ts train-cli   issue 19 §4: `sagebrew train --instance-type` against `sagebrew local`,
+ *                                              beside the job alone and node's floors (--runs, default 7)
  *   node --import tsx bench/run.ts image-build issue 21: `sagebrew build --engine none` against `docker build`
  *                                              of the iris example, cold and warm, and the image sizes
  *                                              (--runs, default 3; root, dockerd, docker-registry, mmdebstrap)
@@ -58,6 +60,7 @@ import { runServingModels } from "./serving-models.js";
 import { renderModel } from "./serving-models-report.js";
 import type { StackKey } from "./serving-stacks.js";
 import { runTraining } from "./training.js";
+import { runTrainCliBench } from "./train-cli.js";
 import { runTransformBench } from "./transform.js";
 import { runTuningBench } from "./tuning.js";
 
@@ -92,10 +95,11 @@ if (
     "image-build",
     "s3",
     "tuning",
+    "train-cli",
   ].includes(which)
 ) {
   console.error(
-    `Unknown benchmark ${which}: expected training, serving, serving-models, parsing, transform, local, local-async, multi-host, image-build, s3, tuning or nothing (the first two)`,
+    `Unknown benchmark ${which}: expected training, serving, serving-models, parsing, transform, local, local-async, multi-host, image-build, s3, tuning, train-cli or nothing (the first two)`,
   );
   process.exit(2);
 }
@@ -254,6 +258,13 @@ if (which === "s3") {
   if (flag("--no-write")) console.log(text);
   else writeSection(RESULTS, "## S3 on `sagebrew local` (issue 19)", text);
   log("s3 done");
+}
+if (which === "train-cli") {
+  const r = await runTrainCliBench({ runs: opt("--runs", 7), log });
+  const text = section("train-cli", r.markdown, r.notes, versions("local"));
+  if (flag("--no-write")) console.log(text);
+  else writeSection(RESULTS, "## `sagebrew train --instance-type` against `sagebrew local` (issue 19)", text);
+  log("train-cli done");
 }
 if (which === "multi-host") {
   const r = await runMultiHostBench({ runs: opt("--runs", 3), log });
