@@ -13,14 +13,19 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
+  AddTagsCommand,
   CreateHyperParameterTuningJobCommand,
   type CreateHyperParameterTuningJobCommandInput,
+  DeleteHyperParameterTuningJobCommand,
   DescribeHyperParameterTuningJobCommand,
   type DescribeHyperParameterTuningJobCommandOutput,
   DescribeTrainingJobCommand,
   type HyperParameterTrainingJobSummary,
+  ListHyperParameterTuningJobsCommand,
+  ListTagsCommand,
   ListTrainingJobsForHyperParameterTuningJobCommand,
   SageMakerClient,
+  StopHyperParameterTuningJobCommand,
 } from "@aws-sdk/client-sagemaker";
 import { type RunningLocal, startLocal } from "../kit/local.js";
 
@@ -214,5 +219,229 @@ describe("hyperparameter tuning jobs with the AWS SDK for JavaScript v3", () => 
         .map((t) => t.TunedHyperParameters)
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     assert.deepEqual(tuned(again.trials), tuned(trials));
+  });
+
+  it("Grid: every combination of the categorical ranges exactly once, MaxNumberOfTrainingJobs left out", async () => {
+    const { described: d, trials } = await run(
+      tuningJob("tune-grid", {
+        Strategy: "Grid",
+        RandomSeed: undefined,
+        ResourceLimits: { MaxParallelTrainingJobs: 3 },
+        ParameterRanges: {
+          CategoricalParameterRanges: [
+            { Name: "max_depth", Values: ["2", "4"] },
+            { Name: "eta", Values: ["0.1", "0.3", "0.5"] },
+          ],
+        },
+      }),
+    );
+    assert.equal(d.HyperParameterTuningJobStatus, "Completed");
+    assert.equal(d.TrainingJobStatusCounters!.Completed, 6);
+    const combos = trials.map((t) => `${t.TunedHyperParameters!.max_depth}/${t.TunedHyperParameters!.eta}`);
+    assert.deepEqual(combos.sort(), ["2/0.1", "2/0.3", "2/0.5", "4/0.1", "4/0.3", "4/0.5"]);
+    // A numeric range is not Grid's: refused before anything runs, as SageMaker refuses it.
+    const refused = await sm
+      .send(new CreateHyperParameterTuningJobCommand(tuningJob("tune-grid-bad", { Strategy: "Grid" })))
+      .catch((e: Error) => e);
+    assert.equal((refused as Error).name, "ValidationException");
+    assert.match((refused as Error).message, /Grid takes categorical ranges only/);
+  });
+
+  it("Bayesian: a seeded job completes within the ranges, logarithmic scaling kept", async () => {
+    const { described: d, trials } = await run(
+      tuningJob("tune-bayes", {
+        Strategy: "Bayesian",
+        ResourceLimits: { MaxNumberOfTrainingJobs: 5, MaxParallelTrainingJobs: 1 },
+        ParameterRanges: {
+          ContinuousParameterRanges: [
+            { Name: "eta", MinValue: "0.01", MaxValue: "0.5", ScalingType: "Logarithmic" },
+          ],
+          IntegerParameterRanges: [{ Name: "max_depth", MinValue: "1", MaxValue: "5" }],
+        },
+      }),
+    );
+    assert.equal(d.HyperParameterTuningJobStatus, "Completed");
+    assert.deepEqual(d.ObjectiveStatusCounters, { Succeeded: 5, Pending: 0, Failed: 0 });
+    for (const t of trials) {
+      const eta = Number(t.TunedHyperParameters!.eta);
+      assert.ok(eta >= 0.01 && eta <= 0.5, `eta ${eta}`);
+    }
+    assert.equal(
+      new Set(trials.map((t) => JSON.stringify(t.TunedHyperParameters))).size,
+      5,
+      "no trial repeated",
+    );
+  });
+
+  it("Hyperband: every trial stops by its rung or at MaxResource, the best one reported", async () => {
+    const { described: d, trials } = await run(
+      tuningJob(
+        "tune-hyperband",
+        {
+          Strategy: "Hyperband",
+          StrategyConfig: { HyperbandStrategyConfig: { MinResource: 1, MaxResource: 9 } },
+          ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 1 },
+        },
+        { ...STATICS, num_round: "9" },
+      ),
+    );
+    assert.equal(d.HyperParameterTuningJobStatus, "Completed");
+    // Hyperband stops each trial itself: at a rung when it is weak, at MaxResource at the latest.
+    assert.deepEqual(d.TrainingJobStatusCounters, {
+      Completed: 0,
+      InProgress: 0,
+      RetryableError: 0,
+      NonRetryableError: 0,
+      Stopped: 6,
+    });
+    assert.equal(d.ObjectiveStatusCounters!.Succeeded, 6);
+    const stopped = await trialsOf("tune-hyperband", { StatusEquals: "Stopped" });
+    assert.equal(stopped.length, 6);
+    const best = Math.min(...trials.map((t) => t.FinalHyperParameterTuningJobObjectiveMetric!.Value!));
+    assert.equal(d.BestTrainingJob!.FinalHyperParameterTuningJobObjectiveMetric!.Value, best);
+  });
+
+  it("early stopping Auto stops a trial worse than the median of the earlier ones at the same round", async () => {
+    const { described: d, trials } = await run(
+      tuningJob("tune-early", {
+        TrainingJobEarlyStoppingType: "Auto",
+        ResourceLimits: { MaxNumberOfTrainingJobs: 8, MaxParallelTrainingJobs: 1 },
+        ParameterRanges: {
+          ContinuousParameterRanges: [
+            { Name: "eta", MinValue: "0.001", MaxValue: "0.9", ScalingType: "Logarithmic" },
+          ],
+        },
+      }),
+    );
+    assert.equal(d.HyperParameterTuningJobStatus, "Completed");
+    const c = d.TrainingJobStatusCounters!;
+    assert.equal(c.Completed! + c.Stopped!, 8);
+    assert.ok(c.Stopped! >= 1, `some trial was stopped early: ${JSON.stringify(c)}`);
+    for (const t of trials.filter((x) => x.TrainingJobStatus === "Stopped")) {
+      // A stopped trial keeps the objective it reached (ObjectiveStatus Succeeded), as SageMaker keeps it.
+      assert.equal(t.ObjectiveStatus, "Succeeded");
+      const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: t.TrainingJobName }));
+      assert.equal(job.TrainingJobStatus, "Stopped");
+    }
+  });
+
+  it("StopHyperParameterTuningJob stops every running trial and starts no more; tags, lists and delete", async () => {
+    const name = "tune-stop";
+    await sm.send(
+      new CreateHyperParameterTuningJobCommand({
+        ...tuningJob(
+          name,
+          { ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2 } },
+          { ...STATICS, num_round: "1000000" },
+        ),
+        Tags: [{ Key: "team", Value: "ml" }],
+      }),
+    );
+    await until(name, (x) => x.TrainingJobStatusCounters!.InProgress === 2);
+    await sm.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
+    const stopping = await describeJob(name);
+    assert.match(stopping.HyperParameterTuningJobStatus!, /^(Stopping|Stopped)$/);
+    const d = await until(name, ended);
+    assert.equal(d.HyperParameterTuningJobStatus, "Stopped");
+    assert.equal(d.TrainingJobStatusCounters!.Stopped, 2);
+    const trials = await trialsOf(name);
+    assert.equal(trials.length, 2, "no trial started after the stop");
+    for (const t of trials) {
+      const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: t.TrainingJobName }));
+      assert.equal(job.TrainingJobStatus, "Stopped");
+      // The tuning job's tags are on its training jobs.
+      const tags = await sm.send(new ListTagsCommand({ ResourceArn: job.TrainingJobArn }));
+      assert.deepEqual(tags.Tags, [{ Key: "team", Value: "ml" }]);
+    }
+    const again = await sm
+      .send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }))
+      .catch((e: Error) => e);
+    assert.equal((again as Error).name, "ValidationException");
+
+    await sm.send(
+      new AddTagsCommand({ ResourceArn: d.HyperParameterTuningJobArn, Tags: [{ Key: "k", Value: "v" }] }),
+    );
+    const tags = await sm.send(new ListTagsCommand({ ResourceArn: d.HyperParameterTuningJobArn }));
+    assert.deepEqual(tags.Tags, [
+      { Key: "team", Value: "ml" },
+      { Key: "k", Value: "v" },
+    ]);
+
+    // Listed by name (the default), filtered, paged.
+    const names: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await sm.send(
+        new ListHyperParameterTuningJobsCommand({ MaxResults: 2, ...(NextToken ? { NextToken } : {}) }),
+      );
+      names.push(...page.HyperParameterTuningJobSummaries!.map((j) => j.HyperParameterTuningJobName!));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    assert.deepEqual(names, [...names].sort());
+    assert.ok(names.includes(name) && names.includes("tune-grid"));
+    const stoppedOnly = await sm.send(new ListHyperParameterTuningJobsCommand({ StatusEquals: "Stopped" }));
+    assert.deepEqual(
+      stoppedOnly.HyperParameterTuningJobSummaries!.map((j) => j.HyperParameterTuningJobName),
+      [name],
+    );
+    assert.equal(stoppedOnly.HyperParameterTuningJobSummaries![0]!.Strategy, "Random");
+
+    await sm.send(new DeleteHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
+    const gone = await describeJob(name).catch((e: Error) => e);
+    assert.equal((gone as Error).name, "ResourceNotFound");
+    // Its training jobs stay.
+    const job = await sm.send(
+      new DescribeTrainingJobCommand({ TrainingJobName: trials[0]!.TrainingJobName }),
+    );
+    assert.equal(job.TrainingJobStatus, "Stopped");
+  });
+
+  it("a restart in the middle: the running trials end Failed as interrupted jobs do, the job goes on", async () => {
+    const name = "tune-restart";
+    await sm.send(
+      new CreateHyperParameterTuningJobCommand(
+        tuningJob(
+          name,
+          { ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 2 } },
+          { ...STATICS, num_round: "1000000" },
+        ),
+      ),
+    );
+    await until(name, (x) => x.TrainingJobStatusCounters!.InProgress === 2);
+    const first = (await trialsOf(name)).map((t) => t.TrainingJobName!);
+    await local.stop();
+    local = await startLocal(join(work, "state"), {
+      env: { SAGEBREW_CONTAINER_ENGINE: join(work, "no-engine") },
+    });
+    connect(local.url);
+    // The interrupted trials are recorded as failed, and two new ones run in their place.
+    const d = await until(name, (x) => x.TrainingJobStatusCounters!.InProgress === 2);
+    assert.equal(d.HyperParameterTuningJobStatus, "InProgress");
+    assert.equal(d.TrainingJobStatusCounters!.NonRetryableError, 2);
+    assert.equal(d.ObjectiveStatusCounters!.Failed, 2);
+    for (const t of first) {
+      const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: t }));
+      assert.equal(job.TrainingJobStatus, "Failed");
+      assert.match(job.FailureReason!, /sagebrew local stopped/);
+    }
+    await sm.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
+    const end = await until(name, ended);
+    assert.equal(end.HyperParameterTuningJobStatus, "Stopped");
+    assert.deepEqual(end.TrainingJobStatusCounters, {
+      Completed: 0,
+      InProgress: 0,
+      RetryableError: 0,
+      NonRetryableError: 2,
+      Stopped: 2,
+    });
+    const all = await trialsOf(name, { SortBy: "CreationTime" });
+    assert.deepEqual(
+      all
+        .slice(0, 2)
+        .map((t) => t.TrainingJobName)
+        .sort(),
+      [...first].sort(),
+    );
+    assert.equal(all.length, 4);
   });
 });

@@ -115,6 +115,8 @@ export class TuningRunner implements TuningEngine {
       if (status !== "InProgress" && status !== "Stopping") continue;
       const live = this.#adopt(doc);
       for (const t of live.machine.running()) this.#reconcile(live, t);
+      // Written before the server answers anyone: a Describe sees the trials as they ended.
+      await this.#serial(live, () => this.#save(live, true));
       this.#schedule(live);
     }
   }
