@@ -59,8 +59,8 @@ import { runServing } from "./serving.js";
 import { runServingModels } from "./serving-models.js";
 import { renderModel } from "./serving-models-report.js";
 import type { StackKey } from "./serving-stacks.js";
-import { runTraining } from "./training.js";
 import { runTrainCliBench } from "./train-cli.js";
+import { runTraining } from "./training.js";
 import { runTransformBench } from "./transform.js";
 import { runTuningBench } from "./tuning.js";
 
