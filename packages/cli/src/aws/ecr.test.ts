@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CreateRepositoryCommand, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
-import { type EcrApi, type EcrClientLike, ecrApiFromClient, parseEcrHost, prepareEcrPush } from "./ecr.js";
+import {
+  type EcrApi,
+  type EcrClientLike,
+  ecrApiFromClient,
+  parseEcrHost,
+  prepareEcrPush,
+  sdkEcr,
+} from "./ecr.js";
 
 const ENDPOINT = "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 
@@ -88,4 +95,24 @@ test("parseEcrHost() reads account and region, also for FIPS and China endpoints
   assert.equal(parseEcrHost("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com").region, "us-gov-west-1");
   assert.equal(parseEcrHost("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn").region, "cn-north-1");
   assert.throws(() => parseEcrHost("ghcr.io"), { code: "SB_AWS" });
+});
+
+test("sdkEcr() takes AWS_DEFAULT_REGION when AWS_REGION is unset, as every other client does", async () => {
+  const keys = ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE"] as const;
+  const saved = keys.map((k) => [k, process.env[k]] as const);
+  try {
+    for (const k of keys) delete process.env[k];
+    // No profile region to fall back on: the variable is the only place the region can come from.
+    process.env.AWS_CONFIG_FILE = "/nonexistent/sagebrew-test-aws-config";
+    process.env.AWS_DEFAULT_REGION = "ap-southeast-2";
+    assert.equal(await sdkEcr().region(), "ap-southeast-2");
+    process.env.AWS_REGION = "eu-north-1";
+    assert.equal(await sdkEcr().region(), "eu-north-1");
+    assert.equal(await sdkEcr({ region: "us-west-2" }).region(), "us-west-2");
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 });

@@ -2,14 +2,10 @@
  * Amazon ECR through the AWS SDK v3: region and account from the standard credential chain and
  * config, idempotent repository creation, and registry login with GetAuthorizationToken.
  */
-import type {
-  CreateRepositoryCommand,
-  ECRClientConfig,
-  GetAuthorizationTokenCommand,
-} from "@aws-sdk/client-ecr";
+import type { CreateRepositoryCommand, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import { SagebrewError } from "@sagebrew/runtime/core";
 
-import { loadEcr as loadSdk } from "./_sdk.js";
+import { type AwsOptions, clientConfig, loadEcr as loadSdk } from "./_sdk.js";
 import { FAIL, send } from "./send.js";
 
 /** The ECR operations a push needs; `sdkEcr()` implements it, tests pass a fake. */
@@ -76,11 +72,12 @@ export function ecrApiFromClient(client: EcrClientLike): EcrApi {
   };
 }
 
-/** An `EcrApi` over a real `ECRClient` (credentials and region from the standard chain). */
-export function sdkEcr(options: { region?: string; profile?: string } = {}): EcrApi {
-  const config: ECRClientConfig = {};
-  if (options.region) config.region = options.region;
-  if (options.profile) config.profile = options.profile;
+/**
+ * An `EcrApi` over a real `ECRClient` (credentials from the standard chain; the region as every
+ * other client takes it, AWS_DEFAULT_REGION included).
+ */
+export function sdkEcr(options: AwsOptions = {}): EcrApi {
+  const config = clientConfig(options);
   let api: Promise<EcrApi> | undefined;
   const get = () => {
     api ??= loadSdk().then(({ ECRClient }) =>

@@ -15,8 +15,9 @@ schema 2 manifest (no OCI index, no attestations: what SageMaker accepts), then 
 back to verify its media type. Prints the digest and the repo@sha256 reference to deploy with.
 
 Amazon ECR (default): account and region come from the standard AWS credential chain and config
-(AWS_PROFILE, AWS_REGION, ~/.aws/config, SSO, instance roles); the repository is created when
-missing; login uses ECR GetAuthorizationToken (no AWS CLI, no docker login).
+(AWS_PROFILE, AWS_REGION or AWS_DEFAULT_REGION, ~/.aws/config, SSO, instance roles); the
+repository is created when missing; login uses ECR GetAuthorizationToken (no AWS CLI, no docker
+login).
 
 Options:
   --repository <name>      ECR repository (default: the image name)
