@@ -114,6 +114,7 @@ test("train --instance-type → deploy → predict --endpoint → logs → ls �
   const listed = await sagebrew(["ls"]);
   assert.equal(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, /^endpoint\s+iris\s+InService/m);
+  assert.match(listed.stderr, /^1 endpoint\(s\) on instances cost money while they run \(iris\)/m);
   assert.match(listed.stdout, /^training-job\s+test-dir-\S+\s+Completed/m);
 
   const transformed = await sagebrew([

@@ -1,13 +1,15 @@
 /**
  * After a deploy, told as it is: a second `sagebrew delete` while the endpoint is still Deleting
  * says so instead of failing on DeleteEndpoint, and the advice after a failed deploy follows the
- * container's own account of the failure (a model that does not load is not a slow start).
+ * container's own account of the failure (a model that does not load is not a slow start); `ls`
+ * says "cost money" of the endpoints that bill while they run only.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AwsClients, LogLine } from "./context.js";
 import { deployAdvice } from "./deploy.js";
 import { deleteResources, describePlan } from "./endpoint.js";
+import { billingEndpoints, type ResourceSummary } from "./list.js";
 
 const HEALTH =
   "The primary container for production variant AllTraffic did not pass the ping health check. Please check CloudWatch logs for this endpoint.";
@@ -82,5 +84,49 @@ describe("deployAdvice()", () => {
       deployAdvice("did not pass the ping health check: it was killed by SIGKILL", "iris"),
       /^the container stopped while starting/,
     );
+  });
+});
+
+describe("billingEndpoints() (sagebrew ls: which endpoints cost money while they run)", () => {
+  it("names the running endpoints with a variant on instances: not serverless, Failed or Deleting ones", async () => {
+    const variants: Record<string, object[]> = {
+      onInstances: [{ VariantName: "AllTraffic", CurrentInstanceCount: 1 }],
+      serverless: [
+        { VariantName: "AllTraffic", CurrentServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } },
+      ],
+      // Moving from serverless to instances: both run until the update is done.
+      updating: [
+        { VariantName: "a", CurrentServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } },
+        { VariantName: "b", CurrentInstanceCount: 1 },
+      ],
+      undescribed: [],
+    };
+    const described: string[] = [];
+    const sagemaker = {
+      describeEndpoint: async (name: string) => {
+        described.push(name);
+        return { EndpointName: name, ProductionVariants: variants[name] };
+      },
+    };
+    const row = (name: string, status: string): ResourceSummary => ({
+      kind: "endpoint",
+      name,
+      arn: name,
+      status,
+    });
+    const rows = [
+      row("onInstances", "InService"),
+      row("serverless", "InService"),
+      row("updating", "Updating"),
+      row("undescribed", "InService"),
+      row("failed", "Failed"),
+      row("deleting", "Deleting"),
+      { kind: "model", name: "m", arn: "m" } as const,
+    ];
+    assert.deepEqual(
+      await billingEndpoints({ sagemaker } as unknown as Pick<AwsClients, "sagemaker">, rows),
+      ["onInstances", "updating", "undescribed"],
+    );
+    assert.deepEqual(described.sort(), ["onInstances", "serverless", "undescribed", "updating"]);
   });
 });

@@ -52,3 +52,25 @@ export async function listResources(
   }
   return out;
 }
+
+/** Endpoint statuses with its instances running (SageMaker bills their hours). */
+const RUNNING = new Set(["InService", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"]);
+
+/**
+ * The endpoints among `rows` that cost money while they run: up, with a variant on instances. A
+ * serverless endpoint bills per invocation, not while idle; a Failed or Deleting one runs nothing.
+ *
+ * @example const names = await billingEndpoints(clients, await listResources(clients));
+ */
+export async function billingEndpoints(
+  clients: Pick<AwsClients, "sagemaker">,
+  rows: readonly ResourceSummary[],
+): Promise<string[]> {
+  const live = rows.filter((r) => r.kind === "endpoint" && RUNNING.has(r.status ?? ""));
+  const onInstances = await mapLimited(live, 4, async (r) => {
+    const variants = (await clients.sagemaker.describeEndpoint(r.name))?.ProductionVariants ?? [];
+    // Variants not described (an emulator, a race with a delete): instances are the usual case.
+    return variants.length === 0 || variants.some((v) => v.CurrentServerlessConfig === undefined);
+  });
+  return live.filter((_, i) => onInstances[i]).map((r) => r.name);
+}
