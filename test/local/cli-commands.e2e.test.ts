@@ -106,6 +106,10 @@ test("train --instance-type → deploy → predict --endpoint → logs → ls �
   const predicted = await sagebrew(["predict", join(work, "batch", "payload.csv"), "--endpoint", "iris"]);
   assert.equal(predicted.code, 0, predicted.stderr);
   assert.match(predicted.stdout.split("\n")[0]!, /^0(\.0)?$/, "class 0 (setosa)");
+  // A name nothing has is a wrong command line, as --help says.
+  const missing = await sagebrew(["predict", join(work, "batch", "payload.csv"), "--endpoint", "irls"]);
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /Cannot invoke endpoint irls: no endpoint has that name/);
 
   const logs = await sagebrew(["logs", "iris"]);
   assert.equal(logs.code, 0, logs.stderr);

@@ -26,7 +26,8 @@ Puts a model behind a SageMaker real-time (or serverless) endpoint: CreateModel,
 then CreateEndpoint — or UpdateEndpoint when <endpoint> exists, which rolls the new model out (the
 previous config and model are removed once the new one is InService). Waits for InService while
 printing the endpoint's CloudWatch log lines; on failure prints SageMaker's FailureReason, the last
-container log lines and what to do. The endpoint costs money while it exists: \`sagebrew delete\`.
+container log lines and what to do. An endpoint on instances costs money while it exists (a
+serverless one per invocation): \`sagebrew delete\`.
 
 <model> is one of:
   a local model directory   holding xgboost-model (or an /opt/ml-shaped dir holding model/): packed

@@ -11,9 +11,12 @@ const HELP = `Usage: sagebrew predict <payload-file> [options]
 
 Sends <payload-file> (or - for stdin) to a running server's /invocations, like the classic
 predict.sh, then prints the answer on stdout and the status, Content-Type and time on stderr.
-Exits 0 on a 2xx answer, 1 otherwise (2 when the command line is wrong). With --endpoint it calls a SageMaker endpoint instead
-(InvokeEndpoint) and prints the same way; a ModelError (424) prints the container's own status and
-message.
+With --endpoint it calls a SageMaker endpoint instead (InvokeEndpoint) and prints the same way; a
+ModelError (424) prints the container's own status and message, and an endpoint that is not
+InService its status and FailureReason.
+
+Exit codes: 0 a 2xx answer, 1 any other answer or a failed call, 2 the command line is wrong (an
+unknown option, a missing argument, or an --endpoint nothing has).
 
 Options:
   -c, --content-type <type>       request Content-Type (default: from the file's extension — .csv, .json,

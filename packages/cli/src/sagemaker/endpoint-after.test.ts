@@ -2,13 +2,15 @@
  * After a deploy, told as it is: a second `sagebrew delete` while the endpoint is still Deleting
  * says so instead of failing on DeleteEndpoint, and the advice after a failed deploy follows the
  * container's own account of the failure (a model that does not load is not a slow start); `ls`
- * says "cost money" of the endpoints that bill while they run only.
+ * says "cost money" of the endpoints that bill while they run only; `predict --endpoint` tells a
+ * name nothing has (exit 2) from an endpoint that is not InService (its status and reason).
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { SagebrewError } from "@sagebrew/runtime/core";
 import type { AwsClients, LogLine } from "./context.js";
 import { deployAdvice } from "./deploy.js";
-import { deleteResources, describePlan } from "./endpoint.js";
+import { deleteResources, describePlan, invokeEndpoint } from "./endpoint.js";
 import { billingEndpoints, type ResourceSummary } from "./list.js";
 
 const HEALTH =
@@ -128,5 +130,65 @@ describe("billingEndpoints() (sagebrew ls: which endpoints cost money while they
       ["onInstances", "updating", "undescribed"],
     );
     assert.deepEqual(described.sort(), ["onInstances", "serverless", "undescribed", "updating"]);
+  });
+});
+
+describe("invokeEndpoint() when SageMaker Runtime answers that the endpoint is not found", () => {
+  const notFound = new SagebrewError(
+    "SB_AWS",
+    "Cannot invoke endpoint e: ValidationError: Endpoint e of account 123456789012 not found.",
+  );
+  const runtime = {
+    invoke: async () => {
+      throw notFound;
+    },
+  };
+  const invoke = (describeEndpoint: () => Promise<unknown>) =>
+    invokeEndpoint(
+      { runtime, sagemaker: { describeEndpoint } } as unknown as Pick<AwsClients, "runtime" | "sagemaker">,
+      "e",
+      Buffer.from("1"),
+    );
+
+  it("a name nothing has is a wrong command line (SB_USAGE: exit 2), pointing at ls and deploy", async () => {
+    await assert.rejects(
+      invoke(async () => undefined),
+      {
+        code: "SB_USAGE",
+        message:
+          "Cannot invoke endpoint e: no endpoint has that name (`sagebrew ls` lists the endpoints sagebrew made; `sagebrew deploy` makes one)",
+      },
+    );
+  });
+
+  it("an endpoint that is not InService says its status, its FailureReason and what to do", async () => {
+    await assert.rejects(
+      invoke(async () => ({ EndpointStatus: "Failed", FailureReason: "The model did not load." })),
+      {
+        code: "SB_AWS",
+        message:
+          "Cannot invoke endpoint e: it is Failed, not InService: The model did not load.; deploy again once the cause is fixed (`sagebrew logs e` shows its container's lines)",
+      },
+    );
+    await assert.rejects(
+      invoke(async () => ({ EndpointStatus: "Creating" })),
+      {
+        code: "SB_AWS",
+        message: /^Cannot invoke endpoint e: it is Creating, not InService; wait until it is InService/,
+      },
+    );
+  });
+
+  it("keeps SageMaker Runtime's answer when the endpoint cannot be described, or without a SageMaker client", async () => {
+    await assert.rejects(
+      invoke(async () => {
+        throw new Error("AccessDenied");
+      }),
+      notFound,
+    );
+    await assert.rejects(
+      invokeEndpoint({ runtime } as unknown as Pick<AwsClients, "runtime">, "e", Buffer.from("1")),
+      notFound,
+    );
   });
 });

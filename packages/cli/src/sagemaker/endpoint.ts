@@ -17,11 +17,12 @@ export const MAX_INVOKE_BYTES = 6 * 1024 * 1024;
  * Calls an endpoint. A ModelError (HTTP 424) resolves with the container's own status and message
  * in `modelError`; other failures throw.
  *
- * @throws SagebrewError SB_USAGE over 6 MiB, SB_AWS when the call fails.
+ * @throws SagebrewError SB_USAGE over 6 MiB or when no endpoint has that name (told apart from one
+ *   that is not InService when `clients.sagemaker` is given), SB_AWS when the call fails.
  * @example const answer = await invokeEndpoint(sdkClients(), "iris", Buffer.from("5.1,3.5,1.4,0.2"), { contentType: "text/csv" });
  */
 export async function invokeEndpoint(
-  clients: Pick<AwsClients, "runtime">,
+  clients: Pick<AwsClients, "runtime"> & Partial<Pick<AwsClients, "sagemaker">>,
   endpoint: string,
   body: Uint8Array,
   options: InvokeOptions = {},
@@ -32,7 +33,50 @@ export async function invokeEndpoint(
       `Cannot invoke endpoint ${endpoint}: the payload is ${body.length} bytes, over SageMaker's 6 MiB limit: split it, or use \`sagebrew transform\``,
     );
   }
-  return clients.runtime.invoke(endpoint, body, options);
+  try {
+    return await clients.runtime.invoke(endpoint, body, options);
+  } catch (e) {
+    if (clients.sagemaker && e instanceof SagebrewError && NOT_FOUND.test(e.message))
+      throw await whyNotFound(clients.sagemaker, endpoint, e);
+    throw e;
+  }
+}
+
+/** SageMaker Runtime's answer for an endpoint that does not exist, or is not InService. */
+const NOT_FOUND = /: ValidationError: Endpoint \S+ of account \d+ not found\.?$/;
+
+/** Tells a name nothing has (a wrong command line) from an endpoint that is not InService yet or any more. */
+async function whyNotFound(
+  sm: AwsClients["sagemaker"],
+  endpoint: string,
+  answer: SagebrewError,
+): Promise<SagebrewError> {
+  let described: Awaited<ReturnType<typeof sm.describeEndpoint>>;
+  try {
+    described = await sm.describeEndpoint(endpoint);
+  } catch {
+    // Not allowed to describe it (say): SageMaker Runtime's own answer is all there is.
+    return answer;
+  }
+  if (!described)
+    return new SagebrewError(
+      "SB_USAGE",
+      `Cannot invoke endpoint ${endpoint}: no endpoint has that name (\`sagebrew ls\` lists the endpoints sagebrew made; \`sagebrew deploy\` makes one)`,
+      { cause: answer },
+    );
+  const status = described.EndpointStatus ?? "Unknown";
+  const reason = described.FailureReason ? `: ${described.FailureReason}` : "";
+  const next =
+    status === "Creating" || status === "Updating" || status === "SystemUpdating"
+      ? `wait until it is InService (\`sagebrew logs ${endpoint} --follow\`)`
+      : status === "Failed"
+        ? `deploy again once the cause is fixed (\`sagebrew logs ${endpoint}\` shows its container's lines)`
+        : `deploy it again (\`sagebrew deploy … --name ${endpoint}\`)`;
+  return new SagebrewError(
+    "SB_AWS",
+    `Cannot invoke endpoint ${endpoint}: it is ${status}, not InService${reason}; ${next}`,
+    { cause: answer },
+  );
 }
 
 /** What a name refers to, and what deleting it does. */

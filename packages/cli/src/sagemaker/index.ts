@@ -134,7 +134,8 @@ export function deploy(options: DeployOptions & SageMakerCallOptions): Promise<D
  * Sends one payload to an endpoint. A ModelError (424) resolves with the container's own status and
  * message in `modelError`.
  *
- * @throws SagebrewError SB_USAGE over 6 MiB, SB_AWS for a failed call.
+ * @throws SagebrewError SB_USAGE over 6 MiB or when no endpoint has that name, SB_AWS for a failed
+ *   call (an endpoint that is not InService says its status and FailureReason).
  */
 export function invokeEndpoint(
   endpoint: string,
