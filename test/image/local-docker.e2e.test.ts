@@ -5,7 +5,8 @@
  * base image, nothing pulled) → CreateTrainingJob on file:// data → Completed with the model in
  * the file:// output → a two-host job on the job's own network (each host resolves the other by
  * name) → CreateEndpoint → InService → InvokeEndpoint answers as the container does →
- * DeleteEndpoint stops the container (`docker ps` shows it gone). Needs what the image suite
+ * DeleteEndpoint stops the container (`docker ps` shows it gone); `sagebrew train --instance-type
+ * --image <local tag>` runs that image from this machine, with no push to ECR. Needs what the image suite
  * needs (root, docker.io, docker-registry, mmdebstrap, skopeo); fails with the reason when
  * CI=true, skips with it otherwise. Run under `flock /tmp/sagebrew-docker.lock`. Never binds host
  * port 8080: the container's 8080 is published on a free loopback port.
@@ -37,6 +38,7 @@ import { extractModelArchive, listFiles } from "../../packages/cli/src/local/mod
 import { main } from "../../packages/cli/src/main.js";
 import { engineUnavailable, startEngine, type TestEngine } from "../kit/engine.js";
 import { type RunningLocal, startLocal } from "../kit/local.js";
+import { run } from "../kit/process.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const FOREIGN = "sagebrew-e2e/foreign-counter:test";
@@ -47,6 +49,9 @@ const IRIS_TAG = "sagebrew-e2e/local-iris:test";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
 const IRIS = fileURLToPath(new URL("../kit/iris.csv", import.meta.url));
 const credentials = { accessKeyId: "x", secretAccessKey: "x" };
+const BIN = join(ROOT, "packages", "cli", "src", "bin.ts");
+// Resolved here: the CLI child runs in a temp directory, where `--import tsx` would not be found.
+const TSX = import.meta.resolve("tsx");
 
 const unavailable = engineUnavailable();
 if (unavailable && process.env.CI === "true") {
@@ -258,6 +263,65 @@ describe(
       assert.deepEqual(JSON.parse(await readFile(join(dir, "counter.json"), "utf8")), {
         rows,
         scale: 2,
+        hosts: ["algo-1"],
+        peers: [],
+      });
+      assert.deepEqual(leftovers(), { containers: [], networks: [] });
+    });
+
+    test("sagebrew train --instance-type --image <local tag> runs the image from this machine: no push to ECR", async () => {
+      const dir = join(work, "cli-job");
+      await mkdir(join(dir, "input", "config"), { recursive: true });
+      await mkdir(join(dir, "input", "data", "train"), { recursive: true });
+      await writeFile(join(dir, "input", "config", "hyperparameters.json"), JSON.stringify({ scale: "3" }));
+      await writeFile(join(dir, "input", "data", "train", "iris.csv"), await readFile(IRIS));
+      // The engine's socket is there too: only the design, not a missing engine, keeps it from pushing.
+      const r = await run(
+        process.execPath,
+        [
+          "--conditions=sagebrew-source",
+          "--import",
+          TSX,
+          BIN,
+          "train",
+          dir,
+          "--instance-type",
+          "ml.m5.large",
+          "--image",
+          FOREIGN,
+          "--role",
+          ROLE,
+          "--job-name",
+          "cli-foreign",
+          "--download",
+        ],
+        {
+          env: {
+            ...engine.env,
+            AWS_ENDPOINT_URL: local!.url,
+            AWS_ACCESS_KEY_ID: "x",
+            AWS_SECRET_ACCESS_KEY: "x",
+            AWS_REGION: "us-east-1",
+          },
+          cwd: work,
+          timeoutMs: 120_000,
+        },
+      );
+      assert.equal(r.code, 0, r.stdout + r.stderr + local!.stderr());
+      assert.ok(
+        r.stderr.includes(
+          `${FOREIGN} is a local image: sagebrew local runs it from this machine, no push to ECR`,
+        ),
+        r.stderr,
+      );
+      assert.doesNotMatch(r.stdout + r.stderr, /pushing it to Amazon ECR/);
+      assert.match(r.stdout, /^training job cli-foreign: Completed$/m);
+      // The image's own train ran (in Docker), as its log line and its model say.
+      const rows = (await readFile(IRIS, "utf8")).split("\n").filter((l) => l.trim()).length;
+      assert.match(r.stdout + r.stderr, new RegExp(`counted ${rows} rows on algo-1 for job cli-foreign`));
+      assert.deepEqual(JSON.parse(await readFile(join(dir, "model", "counter.json"), "utf8")), {
+        rows,
+        scale: 3,
         hosts: ["algo-1"],
         peers: [],
       });
