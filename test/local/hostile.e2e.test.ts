@@ -465,17 +465,13 @@ describe("sagebrew local under hostile use", { timeout: 1_200_000 }, () => {
   });
 
   it("on a 2 MB tmpfs as --state, nothing acknowledged is lost and nothing lost was acknowledged", async (t) => {
-    if (process.getuid?.() !== 0) return t.skip("mounting a tmpfs needs root");
-    const state = join(work, "tmpfs");
-    await mkdir(state);
-    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", state]);
-    if (mounted.status !== 0) return t.skip(`cannot mount a tmpfs here: ${mounted.stderr.toString().trim()}`);
+    const state = await tmpfs(t, "tmpfs");
+    if (!state) return;
     try {
       let local = await launch(state);
       let sm = client(local);
       // Fill the disk but for a few pages, then create until it refuses.
-      const free = await statfs(state);
-      await writeFile(join(state, "filler"), Buffer.alloc(Math.max(0, free.bavail * free.bsize - 48 * 1024)));
+      await fill(state, 48 * 1024);
       const acknowledged: string[] = [];
       const refused: string[] = [];
       for (let i = 0; i < 200 && refused.length < 5; i++) {
@@ -529,4 +525,124 @@ describe("sagebrew local under hostile use", { timeout: 1_200_000 }, () => {
       spawnSync("umount", [state]);
     }
   });
+
+  it("on a full disk, a job whose data cannot be copied ends Failed saying why, and stays so", async (t) => {
+    const state = await tmpfs(t, "tmpfs-job");
+    if (!state) return;
+    try {
+      // A 1 MB channel where 256 KB are free: the job is written, its data is not.
+      const channel = join(work, "big-channel");
+      await mkdir(channel, { recursive: true });
+      const rows = (await readFile(IRIS, "utf8")).trim();
+      await writeFile(join(channel, "train.csv"), `${rows}\n`.repeat(Math.ceil(2 ** 20 / rows.length)));
+      let local = await launch(state);
+      let sm = client(local);
+      await fill(state, 256 * 1024);
+      await sm.send(trainingJob("full", channel));
+      const ended = await until(
+        "the job on a full disk",
+        () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: "full" })),
+        (d) => d.TrainingJobStatus !== "InProgress",
+        120,
+      );
+      assert.equal(ended.TrainingJobStatus, "Failed");
+      assert.match(ended.FailureReason ?? "", /ENOSPC|no space/i);
+      assert.deepEqual(processesUnder(state), []);
+      await local.kill();
+      local = await launch(state);
+      sm = client(local);
+      try {
+        const again = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: "full" }));
+        assert.deepEqual(
+          [again.TrainingJobStatus, again.FailureReason],
+          [ended.TrainingJobStatus, ended.FailureReason],
+        );
+      } finally {
+        assert.equal(await local.stop(), 0);
+      }
+    } finally {
+      await killAll();
+      spawnSync("umount", [state]);
+    }
+  });
+
+  it("a job whose end cannot be written at once (as on a full disk) ends Failed once it can be", async (t) => {
+    // A full disk would do, but the runner frees the job's files before it reports the end; an
+    // immutable directory refuses the write whatever is freed (chattr +i works on tmpfs).
+    const state = await tmpfs(t, "tmpfs-dies");
+    if (!state) return;
+    const jobs = join(state, "resources", "training-job");
+    try {
+      const channel = join(work, "small-channel");
+      await mkdir(channel, { recursive: true });
+      await writeFile(join(channel, "iris.csv"), await readFile(IRIS));
+      const local = await launch(state);
+      const sm = client(local);
+      const stuck = {
+        NODE_OPTIONS: `--import=data:text/javascript;base64,${Buffer.from(STUCK).toString("base64")}`,
+      };
+      await sm.send(trainingJob("dies", channel, { Environment: stuck }));
+      await until(
+        "training",
+        () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: "dies" })),
+        (d) => d.SecondaryStatus === "Training",
+      );
+      const [container] = processesUnder(state);
+      assert.ok(container, "the job's process");
+      const refused = spawnSync("chattr", ["+i", jobs]);
+      if (refused.status !== 0) return t.skip(`cannot make a directory immutable here: ${refused.stderr}`);
+      process.kill(-identity(container.pid)!.pgid, "SIGKILL");
+      const said = await local.stderrMatching(/failed of training-job dies will be written again/);
+      assert.equal(
+        (await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: "dies" }))).TrainingJobStatus,
+        "InProgress",
+        "nothing is shown that is not on disk",
+      );
+      spawnSync("chattr", ["-i", jobs]);
+      const ended = await until(
+        "the job once it can be written",
+        () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: "dies" })),
+        (d) => d.TrainingJobStatus !== "InProgress",
+        90,
+      );
+      assert.equal(ended.TrainingJobStatus, "Failed");
+      assert.match(ended.FailureReason ?? "", /^AlgorithmError: algo-1 was killed by SIGKILL/);
+      assert.match(
+        said,
+        /Cannot save training-job dies .*; failed of training-job dies will be written again/,
+      );
+      assert.deepEqual(processesUnder(state), []);
+      assert.equal(await local.stop(), 0);
+    } finally {
+      spawnSync("chattr", ["-i", jobs]);
+      await killAll();
+      spawnSync("umount", [state]);
+    }
+  });
 });
+
+/**
+ * A 2 MB tmpfs mounted at `<work>/<name>`, or undefined after skipping the test, saying why, where
+ * one cannot be mounted (not root, no mount in a container): the tests that fill a disk need a disk
+ * of their own.
+ */
+async function tmpfs(t: { skip(reason: string): void }, name: string): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) {
+    t.skip("mounting a tmpfs needs root");
+    return undefined;
+  }
+  const dir = join(work, name);
+  await mkdir(dir);
+  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", dir]);
+  if (mounted.status !== 0) {
+    t.skip(`cannot mount a tmpfs here: ${mounted.stderr.toString().trim()}`);
+    return undefined;
+  }
+  return dir;
+}
+
+/** Fills the file system of `dir` with one file but for `leave` bytes. */
+async function fill(dir: string, leave: number): Promise<void> {
+  const free = await statfs(dir);
+  await writeFile(join(dir, "filler"), Buffer.alloc(Math.max(0, free.bavail * free.bsize - leave)));
+}
