@@ -84,6 +84,9 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
 }
 
+const QUICK_PAUSES = 8;
+const QUICK_PAUSE_MS = 250;
+
 /**
  * The pauses between polls while a flow waits: 1 s for the first five, then doubling up to
  * `maxSeconds` (the flow's interval: 10 s for jobs, 15 s for endpoints, or SAGEBREW_POLL_SECONDS),
@@ -93,13 +96,26 @@ export interface WaitOptions {
 export class PollClock {
   #calls = 0;
   #next: number;
+  #quick = 0;
   readonly #max: number;
   constructor(maxSeconds: number) {
     this.#max = maxSeconds * 1000;
     this.#next = Math.min(1000, this.#max);
   }
+  /**
+   * Polls are calls on this machine (`sagebrew local`), not on AWS: the next eight pauses are
+   * 0.25 s (2 s in all), so that a job of a second is seen to end within a quarter of one; then the
+   * schedule goes on as before.
+   */
+  quicken(): void {
+    this.#quick = QUICK_PAUSES;
+  }
   /** The next pause in milliseconds. */
   next(): number {
+    if (this.#quick > 0) {
+      this.#quick--;
+      return Math.min(QUICK_PAUSE_MS, this.#max);
+    }
     const ms = this.#next;
     if (++this.#calls >= 5) this.#next = Math.min(this.#next * 2, this.#max);
     return ms;

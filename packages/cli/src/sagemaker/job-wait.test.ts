@@ -21,17 +21,15 @@ function scriptedTail(batches: readonly string[][]): { tail: LogTail; polls: () 
   return { tail, polls: () => polls };
 }
 
-async function wait(completeWhenEnded: boolean | undefined, batches: readonly string[][]) {
+async function wait(sagebrewLocal: boolean | undefined, batches: readonly string[][]) {
   const { tail, polls } = scriptedTail(batches);
   const shown: string[] = [];
   const waited = await waitForJob({
     what: "training job",
     name: "j",
     describe: async () => ({ status: "Completed" }),
-    logs: {
-      tail,
-      ...(completeWhenEnded !== undefined ? { completeWhenEnded: async () => completeWhenEnded } : {}),
-    },
+    logs: { tail },
+    ...(sagebrewLocal !== undefined ? { sagebrewLocal: async () => sagebrewLocal } : {}),
     deadline: Date.now() + 60_000,
     pollSeconds: 0.01,
     reporter: { info: () => undefined, log: (l) => shown.push(l.message) },
@@ -40,8 +38,8 @@ async function wait(completeWhenEnded: boolean | undefined, batches: readonly st
 }
 
 test("lines that reach the logs after the job ended are read while they keep coming (SageMaker)", async () => {
-  for (const completeWhenEnded of [false, undefined]) {
-    const { waited, shown, polls } = await wait(completeWhenEnded, [["a"], ["b", "c"], ["d"]]);
+  for (const sagebrewLocal of [false, undefined]) {
+    const { waited, shown, polls } = await wait(sagebrewLocal, [["a"], ["b", "c"], ["d"]]);
     assert.equal(waited.end, "ended");
     assert.deepEqual(shown, ["a", "b", "c", "d"]);
     assert.equal(polls, 4, "read until a poll brings nothing");
@@ -57,4 +55,28 @@ test("a service with every line at the end (sagebrew local) is read once after t
     waited.lastLines.map((l) => l.message),
     ["a", "b"],
   );
+});
+
+test("whether the service is sagebrew local is asked once, after the first poll", async () => {
+  const { tail } = scriptedTail([]);
+  const statuses = ["InProgress", "InProgress", "Completed"];
+  let asked = 0;
+  let describes = 0;
+  const waited = await waitForJob({
+    what: "training job",
+    name: "j",
+    describe: async () => ({ status: statuses[Math.min(describes++, statuses.length - 1)]! }),
+    logs: { tail },
+    sagebrewLocal: async () => {
+      asked++;
+      assert.equal(describes, 1, "asked after the first poll, which tells");
+      return true;
+    },
+    deadline: Date.now() + 60_000,
+    pollSeconds: 0.01,
+    reporter: { info: () => undefined },
+  });
+  assert.equal(waited.end, "ended");
+  assert.equal(describes, 3);
+  assert.equal(asked, 1);
 });

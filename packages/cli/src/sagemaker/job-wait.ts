@@ -3,7 +3,8 @@
  * status is polled, new secondary-status transitions are reported, the CloudWatch lines of every
  * host are shown merged in time order, and once the job ends the logs are read once more (they lag
  * behind the status on SageMaker; `sagebrew local` has every line of a job before it says the job
- * ended, so there the last read is the one after that status). The wait ends by itself when the job ends, when `deadline` passes (the job's
+ * ended, so there the last read is the one after that status, and its first polls come quicker:
+ * each is a call on this machine). The wait ends by itself when the job ends, when `deadline` passes (the job's
  * own limits plus start-up), or when `signal` aborts — the job is never stopped here.
  */
 import { type LogLine, PollClock, type Reporter, sleep } from "./context.js";
@@ -21,14 +22,13 @@ export interface JobWaitOptions<T extends JobSnapshot> {
   readonly what: string;
   readonly name: string;
   readonly describe: () => Promise<T>;
-  readonly logs: {
-    readonly tail: LogTail;
-    /**
-     * True when the service holds every log line of a job by the time it says the job ended
-     * (`sagebrew local`), so no late lines are waited for; asked once the job has ended.
-     */
-    readonly completeWhenEnded?: () => Promise<boolean>;
-  };
+  readonly logs: { readonly tail: LogTail };
+  /**
+   * True when the service is `sagebrew local`: it holds every log line of a job by the time it says
+   * the job ended (no late lines are waited for), and a poll is a call on this machine (the first
+   * pauses are shorter: `PollClock.quicken`). Asked after the first poll, which tells.
+   */
+  readonly sagebrewLocal?: () => Promise<boolean>;
   /** Milliseconds since the epoch after which waiting stops. */
   readonly deadline: number;
   /** The longest pause between polls; the first is 1 s (`PollClock`). */
@@ -55,6 +55,7 @@ export async function waitForJob<T extends JobSnapshot>(
   let lastStatus = "";
   let logsFailed = false;
   const pauses = new PollClock(options.pollSeconds);
+  let local: boolean | undefined;
   const drain = async (): Promise<number> => {
     if (logsFailed) return 0;
     let lines: LogLine[];
@@ -88,9 +89,12 @@ export async function waitForJob<T extends JobSnapshot>(
     }
     seenTransitions = transitions.length;
     await drain();
+    if (local === undefined) {
+      local = (await options.sagebrewLocal?.().catch(() => false)) === true;
+      if (local) pauses.quicken();
+    }
     if (ENDED.has(snapshot.status)) {
-      if (logsFailed || (await options.logs.completeWhenEnded?.().catch(() => false)))
-        return { snapshot, end: "ended", lastLines };
+      if (logsFailed || local) return { snapshot, end: "ended", lastLines };
       // CloudWatch lags behind the job's status: read again after a second (less when polling
       // faster), and again while lines keep arriving (up to 5 s in all).
       const until = Date.now() + 5000;
