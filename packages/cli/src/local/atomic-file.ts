@@ -2,6 +2,8 @@
  * Writing a file so that a crash at any moment leaves either the old file or the new one, never
  * half of one: the bytes go to a temporary file beside it, are flushed to the disk, and the
  * temporary file is renamed over the old one (and the directory flushed, so the rename stays).
+ * Without the flushes (`durable: false`) the write is still atomic for every process and survives
+ * a `kill -9` of the writer (the page cache keeps it); only a crash of the machine may lose it.
  */
 import { open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -23,18 +25,23 @@ async function syncDirectory(dir: string): Promise<void> {
 
 /**
  * Writes `data` to `file` atomically and durably: a temporary file, fsync, rename, fsync of the
- * directory. On any failure (ENOSPC, EACCES, …) the temporary file is removed, `file` is as it was,
- * and the error is thrown.
+ * directory (the fsyncs left out with `durable: false`). On any failure (ENOSPC, EACCES, …) the
+ * temporary file is removed, `file` is as it was, and the error is thrown.
  *
  * @example await writeFileAtomic("/state/resources/model/iris.json", "{}");
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  options: { readonly durable?: boolean } = {},
+): Promise<void> {
+  const durable = options.durable ?? true;
   const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
   try {
     const handle = await open(tmp, "wx", 0o644);
     try {
       await handle.writeFile(data);
-      await handle.sync();
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -43,5 +50,5 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await rm(tmp, { force: true }).catch(() => undefined);
     throw e;
   }
-  await syncDirectory(dirname(file));
+  if (durable) await syncDirectory(dirname(file));
 }

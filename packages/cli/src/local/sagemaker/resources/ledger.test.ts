@@ -51,6 +51,28 @@ describe("ledgers", () => {
     ledgers.close();
   });
 
+  it("writes a job's progress (without flushing it) and its end alike: a restart reads both", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sagebrew-ledger-"));
+    dirs.push(dir);
+    const store = await ResourceStore.open(dir, { warn: () => {} });
+    const ledgers = createLedgers({ store, now: () => 2, warn: () => {} });
+    await store.create("training-job", job("j"));
+    await ledgers.trainingJob.report("j", { type: "download-started" });
+    assert.equal(
+      (await ResourceStore.open(dir, { warn: () => {} })).get<TrainingJobDoc>("training-job", "j")
+        ?.SecondaryStatus,
+      "Downloading",
+    );
+    await ledgers.trainingJob.report("j", { type: "training-started" });
+    await ledgers.trainingJob.report("j", { type: "failed", reason: "AlgorithmError: x" });
+    const reread = (await ResourceStore.open(dir, { warn: () => {} })).get<TrainingJobDoc>(
+      "training-job",
+      "j",
+    );
+    assert.deepEqual([reread?.TrainingJobStatus, reread?.FailureReason], ["Failed", "AlgorithmError: x"]);
+    ledgers.close();
+  });
+
   it("close() ends the waits of report(), refused, so that a stop never hangs on a full disk", async () => {
     const dir = await mkdtemp(join(tmpdir(), "sagebrew-ledger-"));
     dirs.push(dir);

@@ -40,6 +40,11 @@ export interface LedgerOptions<D, E> {
   readonly warn: (message: string) => void;
   /** The first wait before writing again, doubled up to 30 s. Default 1 s. */
   readonly retryMs?: number;
+  /**
+   * Events written without flushing them to the disk (a job's progress): a crash of the machine
+   * may lose them, which changes nothing, since a restart ends a job that was running.
+   */
+  readonly progress?: ReadonlySet<string>;
 }
 
 /**
@@ -55,14 +60,20 @@ export async function applyEvent<D extends StoredResource, E>(
   machine: Machine<D, E>,
   event: E,
   now: () => number,
+  durable = true,
 ): Promise<Applied<D>> {
   let applied: Applied<D> = { refused: `There is no ${kind} ${name}` };
-  await store.update<D>(kind, name, (current) => {
-    if (!current) return undefined;
-    applied = machine(current, event, now());
-    if ("refused" in applied) return undefined;
-    return "removed" in applied ? REMOVE : applied.doc;
-  });
+  await store.update<D>(
+    kind,
+    name,
+    (current) => {
+      if (!current) return undefined;
+      applied = machine(current, event, now());
+      if ("refused" in applied) return undefined;
+      return "removed" in applied ? REMOVE : applied.doc;
+    },
+    { durable },
+  );
   return applied;
 }
 
@@ -72,7 +83,8 @@ export function createLedger<D extends StoredResource, E extends { readonly type
 ): Ledger<D, E> {
   let closed = false;
   const wakers = new Set<() => void>();
-  const apply = (name: string, event: E) => applyEvent(o.store, o.kind, name, o.machine, event, o.now);
+  const apply = (name: string, event: E) =>
+    applyEvent(o.store, o.kind, name, o.machine, event, o.now, !o.progress?.has(event.type));
   return {
     get: (name) => o.store.get<D>(o.kind, name),
     list: () => o.store.list<D>(o.kind),

@@ -3,8 +3,12 @@ import type { EndpointDoc, TrainingJobDoc, TransformJobDoc, TuningJobDoc } from 
 import type { ResourceStore } from "../state/index.js";
 import { type EndpointEvent, endpointTransition } from "./endpoint/index.js";
 import { createLedger, type Ledger } from "./ledger.js";
-import { type TrainingJobEvent, trainingJobTransition } from "./training-job/index.js";
-import { type TransformJobEvent, transformJobTransition } from "./transform-job/index.js";
+import { TRAINING_JOB_PROGRESS, type TrainingJobEvent, trainingJobTransition } from "./training-job/index.js";
+import {
+  TRANSFORM_JOB_PROGRESS,
+  type TransformJobEvent,
+  transformJobTransition,
+} from "./transform-job/index.js";
 import { type TuningJobEvent, tuningJobTransition } from "./tuning-job/index.js";
 
 /** Training jobs as the training engine sees them. */
@@ -42,11 +46,13 @@ export function createLedgers(o: {
     ...common,
     kind: "training-job",
     machine: trainingJobTransition,
+    progress: TRAINING_JOB_PROGRESS,
   });
   const transformJob: TransformJobLedger = createLedger({
     ...common,
     kind: "transform-job",
     machine: transformJobTransition,
+    progress: TRANSFORM_JOB_PROGRESS,
   });
   const endpoint: EndpointLedger = createLedger({ ...common, kind: "endpoint", machine: endpointTransition });
   const tuningJob: TuningJobLedger = createLedger({

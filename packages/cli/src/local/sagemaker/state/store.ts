@@ -118,6 +118,8 @@ export class ResourceStore {
    * Runs `change` on the current document of a resource, after every change of it queued before,
    * and stores what it returns: on disk first, then in memory. Whatever `change` throws is thrown
    * here, with nothing changed. Resolves to the document now stored (undefined when none).
+   * `durable: false` leaves out the fsyncs (see writeFileAtomic): for a change a crash of the
+   * machine may lose, such as a job's progress, since a restart ends the job anyway.
    *
    * @throws StateWriteError when the change cannot be written (nothing changed).
    */
@@ -125,6 +127,7 @@ export class ResourceStore {
     kind: ResourceKind,
     name: string,
     change: Change<T>,
+    options: { readonly durable?: boolean } = {},
   ): Promise<T | undefined> {
     const key = name.toLowerCase();
     const id = `${kind}/${key}`;
@@ -145,7 +148,7 @@ export class ResourceStore {
         return undefined;
       }
       try {
-        await writeFileAtomic(file, `${JSON.stringify(next, null, 1)}\n`);
+        await writeFileAtomic(file, `${JSON.stringify(next, null, 1)}\n`, options);
       } catch (e) {
         throw new StateWriteError(`${kind} ${next.name} in ${join(this.#dir, kind)}`, e);
       }

@@ -24,7 +24,9 @@ export class ProcessRegistry {
 
   async add(record: Record): Promise<void> {
     await mkdir(this.#dir, { recursive: true });
-    await writeFileAtomic(join(this.#dir, `${record.name}.json`), JSON.stringify(record));
+    // Not flushed to the disk: the record is for a kill -9 of sagebrew local, which the page cache
+    // survives; a crash of the machine ends the processes too.
+    await writeFileAtomic(join(this.#dir, `${record.name}.json`), JSON.stringify(record), { durable: false });
   }
 
   async remove(name: string): Promise<void> {

@@ -1,5 +1,10 @@
 /** Training jobs: their state machine, and CreateTrainingJob, DescribeTrainingJob, StopTrainingJob, ListTrainingJobs. */
-export { newTrainingJob, type TrainingJobEvent, trainingJobTransition } from "./machine.js";
+export {
+  newTrainingJob,
+  TRAINING_JOB_PROGRESS,
+  type TrainingJobEvent,
+  trainingJobTransition,
+} from "./machine.js";
 export {
   checkTrainingJob,
   createTrainingJob,

@@ -31,6 +31,17 @@ export type TrainingJobEvent =
   /** Found running when `sagebrew local` started: its processes are gone. */
   | { readonly type: "interrupted" };
 
+/**
+ * The events that only say how far a job has got: lost in a crash of the machine they change
+ * nothing (a restart ends the job), so they are written without waiting for the disk.
+ */
+export const TRAINING_JOB_PROGRESS: ReadonlySet<TrainingJobEvent["type"]> = new Set([
+  "download-started",
+  "training-started",
+  "upload-started",
+  "metrics",
+]);
+
 /** Ends the open transition at `now` and appends `next`. */
 function closeTransition(
   list: readonly SecondaryStatusTransition[],

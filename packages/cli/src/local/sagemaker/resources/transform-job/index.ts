@@ -1,5 +1,10 @@
 /** Transform jobs: their state machine, and CreateTransformJob, DescribeTransformJob, StopTransformJob, ListTransformJobs. */
-export { newTransformJob, type TransformJobEvent, transformJobTransition } from "./machine.js";
+export {
+  newTransformJob,
+  TRANSFORM_JOB_PROGRESS,
+  type TransformJobEvent,
+  transformJobTransition,
+} from "./machine.js";
 export {
   createTransformJob,
   describeTransformJob,

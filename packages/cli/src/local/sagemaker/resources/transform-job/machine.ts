@@ -21,6 +21,9 @@ export type TransformJobEvent =
   /** Found running when `sagebrew local` started: its processes are gone. */
   | { readonly type: "interrupted" };
 
+/** The events that only say how far a job has got (see TRAINING_JOB_PROGRESS). */
+export const TRANSFORM_JOB_PROGRESS: ReadonlySet<TransformJobEvent["type"]> = new Set(["started"]);
+
 function end(
   job: TransformJobDoc,
   now: number,
