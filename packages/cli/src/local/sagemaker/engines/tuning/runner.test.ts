@@ -1,0 +1,433 @@
+/**
+ * Tuning jobs in-process: the control plane's tuning operations and the tuning engine over a real
+ * store in a temporary directory, with a fake training engine that "trains" by printing one
+ * objective line per round (a curve fixed by the trial's hyperparameters) and ends through the
+ * training job's state machine as the real one does. Checks the parallel limit, the trials'
+ * documents, the counters and the best job, the lists, early stopping, a stop, a restart, and the
+ * requests SageMaker refuses.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import type { TrainingJobDoc, TuningJobDoc } from "../../docs.js";
+import { ApiError } from "../../protocol/index.js";
+import {
+  createLedgers,
+  type Ledgers,
+  type OpContext,
+  runSageMakerOperation,
+  type TrainingEngine,
+  type TrainingWatch,
+  trialJob,
+} from "../../resources/index.js";
+import { ResourceStore } from "../../state/index.js";
+import type { ObjectStorage } from "../../storage/index.js";
+import { TuningRunner } from "./runner.js";
+
+const dirs: string[] = [];
+const closers: Array<() => Promise<void>> = [];
+after(async () => {
+  // Nothing is left writing into a directory about to go.
+  for (const close of closers) await close();
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const OBJECTIVE = "validation:mlogloss";
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/** A training engine that prints `rounds` objective lines, curve fixed by eta, and ends as told. */
+class FakeTraining implements TrainingEngine {
+  readonly running = new Set<string>();
+  readonly stopped: string[] = [];
+  most = 0;
+  /** Rounds each trial runs (Infinity: until stopped). */
+  rounds = 8;
+  /** Set to stop printing and reporting (a server that goes away). */
+  frozen = false;
+  ledgers!: Ledgers;
+
+  start(job: TrainingJobDoc, watch?: TrainingWatch): void {
+    this.running.add(job.name);
+    this.most = Math.max(this.most, this.running.size);
+    void this.#run(job, watch);
+  }
+
+  stop(job: TrainingJobDoc): void {
+    this.stopped.push(job.name);
+  }
+
+  async #run(job: TrainingJobDoc, watch?: TrainingWatch): Promise<void> {
+    const l = this.ledgers.trainingJob;
+    await l.report(job.name, { type: "download-started" });
+    if (this.frozen) return;
+    await l.report(job.name, { type: "training-started" });
+    const eta = Number(job.HyperParameters?.eta ?? 0.3);
+    let last = Number.NaN;
+    for (let i = 0; i < this.rounds; i++) {
+      await tick();
+      if (this.frozen) return;
+      // A stop ends the job after the round it is in.
+      if (l.get(job.name)?.TrainingJobStatus !== "InProgress") break;
+      // Better (lower) with more rounds, and better the larger eta.
+      last = 1 / (1 + eta * (i + 1));
+      watch?.line(`[${i}]\ttrain-mlogloss:${last}\tvalidation-mlogloss:${last}`);
+    }
+    if (!Number.isNaN(last))
+      await l.report(job.name, {
+        type: "metrics",
+        final: [{ MetricName: OBJECTIVE, Value: last, Timestamp: 1 }],
+      });
+    const stopping = l.get(job.name)?.TrainingJobStatus === "Stopping";
+    if (!stopping) await l.report(job.name, { type: "upload-started" });
+    await l.report(job.name, { type: stopping ? "stopped" : "completed" });
+    this.running.delete(job.name);
+    watch?.ended();
+  }
+}
+
+async function setUp(dir?: string) {
+  const stateDir = dir ?? (await mkdtemp(join(tmpdir(), "sagebrew-tuning-")));
+  if (!dir) dirs.push(stateDir);
+  const store = await ResourceStore.open(stateDir, { warn: () => {} });
+  const now = () => Date.now() / 1000;
+  const ledgers = createLedgers({ store, now, warn: () => {} });
+  const training = new FakeTraining();
+  training.ledgers = ledgers;
+  const warnings: string[] = [];
+  const tuning = new TuningRunner({
+    jobs: ledgers.tuningJob,
+    trainingJobs: ledgers.trainingJob,
+    training,
+    createTrainingJob: (doc) => store.create("training-job", doc),
+    trialJob,
+    now,
+    warn: (m) => warnings.push(m),
+    tickMs: 20,
+  });
+  const storage = {
+    list: async (uri: string) => [{ uri, rel: "a.csv", size: 1 }],
+  } as unknown as ObjectStorage;
+  const ctx: OpContext = {
+    store,
+    logs: undefined as never,
+    storage,
+    training,
+    transforms: { start: () => {}, stop: () => {} },
+    endpoints: { deploy: () => {}, remove: () => {} },
+    tuning,
+    planImage: async () => ({ runner: "runtime", why: "test" }),
+    now,
+    maxInstances: 8,
+    storageCheckMs: 1_000,
+    region: "us-east-1",
+    account: "111122223333",
+  };
+  closers.push(async () => {
+    training.frozen = true;
+    await tuning.close();
+    ledgers.close();
+    await store.flush();
+  });
+  return { stateDir, store, ctx, training, tuning, warnings };
+}
+
+type Env = Awaited<ReturnType<typeof setUp>>;
+
+// biome-ignore lint/suspicious/noExplicitAny: SageMaker's answers, read member by member
+const op = (env: Env, operation: string, body: unknown): Promise<any> =>
+  runSageMakerOperation(operation, body, env.ctx);
+
+const channel = (name: string) => ({
+  ChannelName: name,
+  DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: "s3://b/iris" } },
+});
+
+function request(name: string, config: Record<string, unknown> = {}, over: Record<string, unknown> = {}) {
+  return {
+    HyperParameterTuningJobName: name,
+    HyperParameterTuningJobConfig: {
+      Strategy: "Random",
+      RandomSeed: 3,
+      HyperParameterTuningJobObjective: { Type: "Minimize", MetricName: OBJECTIVE },
+      ResourceLimits: { MaxNumberOfTrainingJobs: 5, MaxParallelTrainingJobs: 2 },
+      ParameterRanges: { ContinuousParameterRanges: [{ Name: "eta", MinValue: "0.01", MaxValue: "1" }] },
+      ...config,
+    },
+    TrainingJobDefinition: {
+      StaticHyperParameters: { num_round: "8" },
+      AlgorithmSpecification: { TrainingImage: "img:1", TrainingInputMode: "File" },
+      RoleArn: "arn:aws:iam::111122223333:role/r",
+      InputDataConfig: [channel("train"), channel("validation")],
+      OutputDataConfig: { S3OutputPath: "s3://b/out" },
+      ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 1 },
+      StoppingCondition: { MaxRuntimeInSeconds: 600 },
+      ...over,
+    },
+  };
+}
+
+async function until(
+  env: Env,
+  name: string,
+  ok: (d: {
+    HyperParameterTuningJobStatus: string;
+    TrainingJobStatusCounters: Record<string, number>;
+  }) => boolean,
+) {
+  for (let i = 0; i < 5000; i++) {
+    const d = await op(env, "DescribeHyperParameterTuningJob", { HyperParameterTuningJobName: name });
+    if (ok(d)) return d;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`${name} never got there`);
+}
+
+const ended = (d: { HyperParameterTuningJobStatus: string }) =>
+  ["Completed", "Stopped", "Failed"].includes(d.HyperParameterTuningJobStatus);
+
+async function refused(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof ApiError, String(e));
+    return e;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("tuning jobs in sagebrew local (in-process, a fake training engine)", () => {
+  it("runs the trials as training jobs within MaxParallelTrainingJobs, and says what SageMaker says of them", async () => {
+    const env = await setUp();
+    const { HyperParameterTuningJobArn: arn } = await op(env, "CreateHyperParameterTuningJob", request("r"));
+    assert.equal(arn, "arn:aws:sagemaker:us-east-1:111122223333:hyper-parameter-tuning-job/r");
+    const d = await until(env, "r", ended);
+    assert.equal(d.HyperParameterTuningJobStatus, "Completed");
+    assert.equal(typeof d.HyperParameterTuningEndTime, "number");
+    assert.deepEqual(d.TrainingJobStatusCounters, {
+      Completed: 5,
+      InProgress: 0,
+      RetryableError: 0,
+      NonRetryableError: 0,
+      Stopped: 0,
+    });
+    assert.deepEqual(d.ObjectiveStatusCounters, { Succeeded: 5, Pending: 0, Failed: 0 });
+    assert.equal(env.training.most, 2, "two at once, never more");
+    assert.equal(d._state, undefined, "sagebrew's notes are not answered");
+    const rows = (
+      await op(env, "ListTrainingJobsForHyperParameterTuningJob", {
+        HyperParameterTuningJobName: "r",
+        MaxResults: 100,
+      })
+    ).TrainingJobSummaries;
+    assert.equal(rows.length, 5);
+    const best = rows.reduce(
+      (a: { FinalHyperParameterTuningJobObjectiveMetric: { Value: number } }, b: typeof a) =>
+        b.FinalHyperParameterTuningJobObjectiveMetric.Value <
+        a.FinalHyperParameterTuningJobObjectiveMetric.Value
+          ? b
+          : a,
+    );
+    assert.deepEqual(d.BestTrainingJob, best);
+    for (const r of rows) {
+      const job = env.store.get<TrainingJobDoc>("training-job", r.TrainingJobName)!;
+      assert.equal(job.TuningJobArn, arn);
+      assert.equal(
+        job.TrainingJobArn,
+        `arn:aws:sagemaker:us-east-1:111122223333:training-job/${r.TrainingJobName}`,
+      );
+      assert.deepEqual(job.HyperParameters, {
+        num_round: "8",
+        eta: r.TunedHyperParameters.eta,
+        _tuning_objective_metric: OBJECTIVE,
+      });
+      assert.equal(
+        job.ModelArtifacts.S3ModelArtifacts,
+        `s3://b/out/${r.TrainingJobName}/output/model.tar.gz`,
+      );
+      assert.ok((job._threads ?? 0) >= 1);
+      assert.equal(job.HyperParameterRanges, undefined, "the tuning-only members are not the training job's");
+    }
+    // Sorted by the objective, descending; by status; paged by two.
+    const byValue = await op(env, "ListTrainingJobsForHyperParameterTuningJob", {
+      HyperParameterTuningJobName: "r",
+      SortBy: "FinalObjectiveMetricValue",
+      SortOrder: "Descending",
+      MaxResults: 100,
+    });
+    const values = byValue.TrainingJobSummaries.map(
+      (r: { FinalHyperParameterTuningJobObjectiveMetric: { Value: number } }) =>
+        r.FinalHyperParameterTuningJobObjectiveMetric.Value,
+    );
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => b - a),
+    );
+    const names: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await op(env, "ListTrainingJobsForHyperParameterTuningJob", {
+        HyperParameterTuningJobName: "r",
+        MaxResults: 2,
+        ...(token ? { NextToken: token } : {}),
+      });
+      names.push(...page.TrainingJobSummaries.map((r: { TrainingJobName: string }) => r.TrainingJobName));
+      token = page.NextToken;
+      pages++;
+    } while (token);
+    assert.equal(pages, 3);
+    assert.deepEqual(names, [...names].sort(), "by name, ascending, by default");
+    const none = await op(env, "ListTrainingJobsForHyperParameterTuningJob", {
+      HyperParameterTuningJobName: "r",
+      StatusEquals: "Stopped",
+    });
+    assert.deepEqual(none.TrainingJobSummaries, []);
+  });
+
+  it("early stopping Auto stops a trial worse than the median at its round: its training job ends Stopped", async () => {
+    const env = await setUp();
+    await op(
+      env,
+      "CreateHyperParameterTuningJob",
+      request("early", {
+        TrainingJobEarlyStoppingType: "Auto",
+        ResourceLimits: { MaxNumberOfTrainingJobs: 10, MaxParallelTrainingJobs: 1 },
+        ParameterRanges: {
+          ContinuousParameterRanges: [
+            { Name: "eta", MinValue: "0.001", MaxValue: "1", ScalingType: "Logarithmic" },
+          ],
+        },
+      }),
+    );
+    const d = await until(env, "early", ended);
+    assert.equal(d.HyperParameterTuningJobStatus, "Completed");
+    const rows = (
+      await op(env, "ListTrainingJobsForHyperParameterTuningJob", {
+        HyperParameterTuningJobName: "early",
+        StatusEquals: "Stopped",
+        MaxResults: 100,
+      })
+    ).TrainingJobSummaries;
+    assert.ok(rows.length >= 1, "some trial was stopped");
+    assert.equal(d.TrainingJobStatusCounters.Stopped, rows.length);
+    for (const r of rows) {
+      assert.ok(env.training.stopped.includes(r.TrainingJobName));
+      assert.equal(
+        env.store.get<TrainingJobDoc>("training-job", r.TrainingJobName)!.TrainingJobStatus,
+        "Stopped",
+      );
+    }
+  });
+
+  it("StopHyperParameterTuningJob writes Stopping before answering, stops every running trial, starts no more", async () => {
+    const env = await setUp();
+    env.training.rounds = Number.POSITIVE_INFINITY;
+    await op(env, "CreateHyperParameterTuningJob", request("s"));
+    await until(env, "s", (d) => d.TrainingJobStatusCounters.InProgress === 2);
+    await op(env, "StopHyperParameterTuningJob", { HyperParameterTuningJobName: "s" });
+    const written = env.store.get<TuningJobDoc>("hyper-parameter-tuning-job", "s")!;
+    assert.equal(written.HyperParameterTuningJobStatus, "Stopping");
+    const d = await until(env, "s", ended);
+    assert.equal(d.HyperParameterTuningJobStatus, "Stopped");
+    assert.equal(d.TrainingJobStatusCounters.Stopped, 2);
+    assert.equal(env.training.stopped.length, 2);
+    const again = await refused(op(env, "StopHyperParameterTuningJob", { HyperParameterTuningJobName: "s" }));
+    assert.match(again.message, /in status Stopped/);
+    // Deleted once it has ended; its training jobs stay.
+    await op(env, "DeleteHyperParameterTuningJob", { HyperParameterTuningJobName: "s" });
+    assert.equal(
+      (await refused(op(env, "DescribeHyperParameterTuningJob", { HyperParameterTuningJobName: "s" }))).type,
+      "ResourceNotFound",
+    );
+    assert.equal(env.store.list("training-job").length, 2);
+  });
+
+  it("after a restart, the trials that were running are recorded Failed and the job goes on", async () => {
+    const env = await setUp();
+    env.training.rounds = Number.POSITIVE_INFINITY;
+    await op(
+      env,
+      "CreateHyperParameterTuningJob",
+      request("rs", { ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 2 } }),
+    );
+    await until(env, "rs", (d) => d.TrainingJobStatusCounters.InProgress === 2);
+    // The server goes away: nothing more is printed or reported, the tuning engine writes its state.
+    env.training.frozen = true;
+    await env.tuning.close();
+    await env.store.flush();
+    const again = await setUp(env.stateDir);
+    // The training engine's recovery: interrupted jobs end Failed.
+    const ledgers = again.training.ledgers;
+    for (const job of again.store.list<TrainingJobDoc>("training-job"))
+      if (job.TrainingJobStatus === "InProgress")
+        await ledgers.trainingJob.apply(job.name, { type: "interrupted" });
+    await again.tuning.recover();
+    const now = again.store.get<TuningJobDoc>("hyper-parameter-tuning-job", "rs")!;
+    const failed = now._state.trials.filter((t) => t.status === "Failed");
+    assert.equal(failed.length, 2, "written by recover(), before any request");
+    const d = await until(again, "rs", ended);
+    assert.equal(d.HyperParameterTuningJobStatus, "Completed");
+    assert.equal(d.TrainingJobStatusCounters.NonRetryableError, 2);
+    assert.equal(d.TrainingJobStatusCounters.Completed, 2, "two more trials ran to the budget of four");
+  });
+
+  it("refuses what SageMaker refuses, before anything is written", async () => {
+    const env = await setUp();
+    const cases: Array<[unknown, string, RegExp]> = [
+      [
+        request("g", { Strategy: "Grid", ResourceLimits: { MaxParallelTrainingJobs: 1 } }),
+        "ValidationException",
+        /Grid takes categorical ranges only/,
+      ],
+      [
+        request("h", { Strategy: "Hyperband", TrainingJobEarlyStoppingType: "Auto" }),
+        "ValidationException",
+        /early stopping must be Off/,
+      ],
+      [
+        request("v", {}, { InputDataConfig: [channel("train")] }),
+        "ValidationException",
+        /no validation channel/,
+      ],
+      [
+        {
+          ...request("p"),
+          WarmStartConfig: {
+            ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: "nope" }],
+            WarmStartType: "IdenticalDataAndAlgorithm",
+          },
+        },
+        "ResourceNotFound",
+        /can't find a tuning job with name nope/,
+      ],
+    ];
+    for (const [body, type, message] of cases) {
+      const e = await refused(op(env, "CreateHyperParameterTuningJob", body));
+      assert.equal(e.type, type, e.message);
+      assert.match(e.message, message);
+    }
+    assert.deepEqual(env.store.list("hyper-parameter-tuning-job"), []);
+    env.training.rounds = Number.POSITIVE_INFINITY;
+    await op(env, "CreateHyperParameterTuningJob", request("one"));
+    assert.equal(
+      (await refused(op(env, "CreateHyperParameterTuningJob", request("ONE")))).type,
+      "ResourceInUse",
+    );
+    const running = await refused(
+      op(env, "DeleteHyperParameterTuningJob", { HyperParameterTuningJobName: "one" }),
+    );
+    assert.match(running.message, /it is InProgress/);
+    await op(env, "StopHyperParameterTuningJob", { HyperParameterTuningJobName: "one" });
+    await until(env, "one", ended);
+    assert.equal(
+      (
+        await refused(
+          op(env, "ListTrainingJobsForHyperParameterTuningJob", { HyperParameterTuningJobName: "two" }),
+        )
+      ).type,
+      "ResourceNotFound",
+    );
+  });
+});
