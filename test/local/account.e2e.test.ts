@@ -2,7 +2,8 @@
  * `sagebrew local --account 111122223333`, through the AWS SDK for JavaScript v3: every ARN it
  * answers (training job, model, endpoint config, endpoint, transform job, log groups and streams)
  * names that account, as STS GetCallerIdentity does; ListTags finds a resource by its ARN and not by
- * the same ARN in another account; a restart on the same state keeps the ARNs.
+ * the same ARN in another account; a restart on the same state keeps the ARNs, even under another
+ * account (new resources name the new one).
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -207,5 +208,29 @@ describe("sagebrew local --account", () => {
     ]);
     await sm.send(new DeleteEndpointCommand({ EndpointName: "iris" }));
     await waitUntilEndpointDeleted(waiter(sm), { EndpointName: "iris" });
+
+    // The same state under another account: what was made keeps its ARN and is found by it (not by
+    // the same name in the new account); what is made now names the new account.
+    assert.equal(await local.stop(), 0);
+    local = await startLocal(join(work, "state"));
+    ({ sts } = clients(local.url));
+    assert.equal((await sts.send(new GetCallerIdentityCommand({}))).Account, "123456789012");
+    assert.equal((await sm.send(new DescribeModelCommand({ ModelName: "iris" }))).ModelArn, EXPECTED[1]);
+    await sm.send(new AddTagsCommand({ ResourceArn: EXPECTED[1], Tags: [{ Key: "k", Value: "v" }] }));
+    assert.deepEqual((await sm.send(new ListTagsCommand({ ResourceArn: EXPECTED[1] }))).Tags, [
+      { Key: "k", Value: "v" },
+    ]);
+    const renamed = EXPECTED[1]!.replace(ACCOUNT, "123456789012");
+    await assert.rejects(sm.send(new ListTagsCommand({ ResourceArn: renamed })), {
+      message: `Could not find resource "${renamed}".`,
+    });
+    const again = await sm.send(
+      new CreateModelCommand({
+        ModelName: "iris-2",
+        ExecutionRoleArn: ROLE,
+        PrimaryContainer: { Image: IMAGE, ModelDataUrl: job.ModelArtifacts!.S3ModelArtifacts! },
+      }),
+    );
+    assert.equal(again.ModelArn, "arn:aws:sagemaker:eu-west-1:123456789012:model/iris-2");
   });
 });

@@ -36,18 +36,14 @@ export function resourceArn(scope: ArnScope, kind: ResourceKind, name: string): 
   return `arn:aws:sagemaker:${scope.region}:${scope.account}:${kind}/${name.toLowerCase()}`;
 }
 
-/**
- * The kind and (lower-case) name an ARN names, or undefined when it names none of ours: another
- * account's resource is not here.
- */
+/** The account, kind and (lower-case) name an ARN names, or undefined when it names none of ours. */
 export function parseResourceArn(
   arn: string,
-  account: string,
-): { kind: ResourceKind; name: string } | undefined {
+): { account: string; kind: ResourceKind; name: string } | undefined {
   const m = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:(\d{12}):([a-z-]+)\/(.+)$/.exec(arn);
-  if (!m || m[1] !== account) return undefined;
+  if (!m) return undefined;
   const kind = m[2] as ResourceKind;
-  return RESOURCE_KINDS.includes(kind) ? { kind, name: m[3]!.toLowerCase() } : undefined;
+  return RESOURCE_KINDS.includes(kind) ? { account: m[1]!, kind, name: m[3]!.toLowerCase() } : undefined;
 }
 
 /** The ARN of a CloudWatch Logs stream. */

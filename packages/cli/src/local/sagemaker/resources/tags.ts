@@ -15,10 +15,25 @@ import type { OpContext } from "./context.js";
 
 const MAX_TAGS = 50;
 
+/** The field holding each kind's own ARN, which names the account it was made in. */
+const OWN_ARN: Partial<Record<ResourceKind, string>> = {
+  "training-job": "TrainingJobArn",
+  model: "ModelArn",
+  "endpoint-config": "EndpointConfigArn",
+  endpoint: "EndpointArn",
+  "transform-job": "TransformJobArn",
+};
+
+/**
+ * The resource an ARN names. The same name in another account is not it: the ARN's account must
+ * be the one the resource was made in (the server's, or an earlier `--account` on this state).
+ */
 function findTagged(ctx: OpContext, arn: string): { doc: Tagged; kind: ResourceKind } {
-  const ref = parseResourceArn(arn, ctx.account);
+  const ref = parseResourceArn(arn);
   const doc = ref ? ctx.store.get<Tagged>(ref.kind, ref.name) : undefined;
-  if (!ref || !doc) throw validation(`Could not find resource "${arn}".`);
+  const own = ref && doc ? (doc as unknown as Record<string, unknown>)[OWN_ARN[ref.kind] ?? ""] : undefined;
+  const account = typeof own === "string" ? parseResourceArn(own)?.account : ctx.account;
+  if (!ref || !doc || ref.account !== account) throw validation(`Could not find resource "${arn}".`);
   return { doc, kind: ref.kind };
 }
 
