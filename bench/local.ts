@@ -52,8 +52,8 @@ export interface LocalReport {
 
 const CLI = join(REPO_DIR, "packages", "cli", "bin", "sagebrew");
 const TRAIN = join(REPO_DIR, "packages", "runtime", "bin", "train");
-const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
-const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
+export const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+export const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
 const CONCURRENCY = [1, 16, 64] as const;
 const POLL_MS = 20;
 
@@ -76,7 +76,7 @@ interface Target {
 type Measured = WrkResult & { frontUs: number; containerUs: number };
 
 /** One AWS JSON 1.1 call of the control plane; throws on an error answer. */
-async function call(port: number, operation: string, body: unknown): Promise<Record<string, unknown>> {
+export async function call(port: number, operation: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await httpCall(port, "/", {
     method: "POST",
     body: JSON.stringify(body),
@@ -88,7 +88,7 @@ async function call(port: number, operation: string, body: unknown): Promise<Rec
 }
 
 /** Polls `describe` every POLL_MS until `done` says the status is final; returns it and the ms since `t0`. */
-async function until(
+export async function until(
   t0: number,
   describe: () => Promise<Record<string, unknown>>,
   done: (d: Record<string, unknown>) => boolean,
@@ -120,7 +120,7 @@ function startLocal(port: number, state: string, logDir: string, profileDir?: st
   );
 }
 
-async function waitLocal(port: number, bg: Background): Promise<void> {
+export async function waitLocal(port: number, bg: Background): Promise<void> {
   const t0 = performance.now();
   for (;;) {
     if (bg.child.exitCode !== null) throw new Error(`sagebrew local exited (${bg.child.exitCode})`);
@@ -136,7 +136,7 @@ async function waitLocal(port: number, bg: Background): Promise<void> {
 }
 
 /** The endpoint's one container: its PID (from the state's process records) and port (its environment). */
-function endpointContainer(state: string, endpoint: string): { pid: number; port: number } {
+export function endpointContainer(state: string, endpoint: string): { pid: number; port: number } {
   const runDir = join(state, "run");
   for (const f of readdirSync(runDir)) {
     const rec = JSON.parse(readFileSync(join(runDir, f), "utf8")) as { pid: number; mlRoot: string };
@@ -148,7 +148,7 @@ function endpointContainer(state: string, endpoint: string): { pid: number; port
   throw new Error(`no running container of endpoint ${endpoint} under ${runDir}`);
 }
 
-function trainingJob(name: string, out: string): Record<string, unknown> {
+export function trainingJob(name: string, out: string): Record<string, unknown> {
   const hyper = JSON.parse(
     readFileSync(join(IRIS_BUILTIN_DIR, "input", "config", "hyperparameters.json"), "utf8"),
   ) as Record<string, string>;
@@ -204,7 +204,7 @@ async function serveColdStart(optMl: string, logDir: string): Promise<number> {
   }
 }
 
-const secondary = (doc: Record<string, unknown>, status: string): number => {
+export const secondary = (doc: Record<string, unknown>, status: string): number => {
   const t = (
     doc.SecondaryStatusTransitions as { Status: string; StartTime: number; EndTime?: number }[]
   ).find((x) => x.Status === status);

@@ -19,7 +19,9 @@
  *   node --import tsx bench/run.ts local       issue 11: `sagebrew local` — InvokeEndpoint through it against
  *                                              the container straight and two proxy floors, CreateEndpoint →
  *                                              InService, CreateTrainingJob → Completed (--runs, default 5;
- *                                              --serve-runs N wrk runs per cell, default 3; --duration)
+ *                                              --serve-runs N wrk runs per cell, default 3; --duration);
+ *                                              with --baseline DIR: DIR's sagebrew local beside this one's
+ *                                              (bench/local-before-after.ts)
  *   node --import tsx bench/run.ts s3          issue 19: one large object PUT and GET through sagebrew local's S3
  *                                              against moto_server's, `cp` and MD5+CRC32 in memory (--runs,
  *                                              default 3; --mib, object size, default 512)
@@ -52,6 +54,7 @@ import { writeSection } from "./lib/results.js";
 import { writeSubsection } from "./lib/subsection.js";
 import { runLocalBench } from "./local.js";
 import { runLocalAsyncBench } from "./local-async.js";
+import { runLocalBeforeAfter } from "./local-before-after.js";
 import { runMultiHostBench } from "./multi-host.js";
 import { parsingVersions, runParsing } from "./parsing.js";
 import { runS3Bench } from "./s3.js";
@@ -227,7 +230,19 @@ if (which === "parsing" || which === "transform") {
   else writeSubsection(RESULTS, "## Parsing and batch transform (issue 5)", sub, text);
   log(`${which} done`);
 }
-if (which === "local") {
+if (which === "local" && baselineDir !== undefined) {
+  const r = await runLocalBeforeAfter({
+    runs: opt("--runs", 5),
+    loadRuns: opt("--serve-runs", 3),
+    durationS: opt("--duration", 10),
+    baseline: baselineLabel("baseline")!,
+    log,
+  });
+  const text = section("local", r.markdown, r.notes, versions("local"));
+  if (flag("--no-write")) console.log(text);
+  else writeSection(RESULTS, heading("", "`sagebrew local`"), text);
+  log("local before and after done");
+} else if (which === "local") {
   const r = await runLocalBench({
     runs: opt("--runs", 5),
     loadRuns: opt("--serve-runs", 3),
