@@ -11,6 +11,8 @@ for JavaScript, the AWS CLI, sagebrew's own commands — runs unchanged against 
   - the control plane (AWS JSON 1.1): Create/Describe/Stop/List TrainingJob(s),
     Create/Describe/Delete/List Model(s), Create/Describe/Delete/List EndpointConfig(s),
     Create/Describe/Update/Delete/List Endpoint(s), Create/Describe/Stop/List TransformJob(s),
+    Create/Describe/Stop/Delete/List HyperParameterTuningJob(s) and
+    ListTrainingJobsForHyperParameterTuningJob (each trial a training job),
     AddTags/ListTags/DeleteTags — checked as SageMaker checks them;
   - the runtime: InvokeEndpoint and InvokeEndpointWithResponseStream (6 MB, 60 s, ModelError);
   - CloudWatch Logs reads of its jobs and endpoints (DescribeLogStreams, GetLogEvents,
