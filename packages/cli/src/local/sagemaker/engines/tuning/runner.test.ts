@@ -73,6 +73,7 @@ class FakeTraining implements TrainingEngine {
       // Better (lower) with more rounds, and better the larger eta.
       last = 1 / (1 + eta * (i + 1));
       watch?.line(`[${i}]\ttrain-mlogloss:${last}\tvalidation-mlogloss:${last}`);
+      watch?.line(`epoch ${i}: my-loss=${last * 2}`);
     }
     if (!Number.isNaN(last))
       await l.report(job.name, {
@@ -91,7 +92,9 @@ async function setUp(dir?: string) {
   const stateDir = dir ?? (await mkdtemp(join(tmpdir(), "sagebrew-tuning-")));
   if (!dir) dirs.push(stateDir);
   const store = await ResourceStore.open(stateDir, { warn: () => {} });
-  const now = () => Date.now() / 1000;
+  // The clock, moved forward by a test to pass MaxRuntimeInSeconds without waiting.
+  const clock = { ahead: 0 };
+  const now = () => Date.now() / 1000 + clock.ahead;
   const ledgers = createLedgers({ store, now, warn: () => {} });
   const training = new FakeTraining();
   training.ledgers = ledgers;
@@ -130,7 +133,7 @@ async function setUp(dir?: string) {
     ledgers.close();
     await store.flush();
   });
-  return { stateDir, store, ctx, training, tuning, warnings };
+  return { stateDir, store, ctx, training, tuning, warnings, clock };
 }
 
 type Env = Awaited<ReturnType<typeof setUp>>;
@@ -371,6 +374,67 @@ describe("tuning jobs in sagebrew local (in-process, a fake training engine)", (
     assert.equal(d.HyperParameterTuningJobStatus, "Completed");
     assert.equal(d.TrainingJobStatusCounters.NonRetryableError, 2);
     assert.equal(d.TrainingJobStatusCounters.Completed, 2, "two more trials ran to the budget of four");
+  });
+
+  it("MaxRuntimeInSeconds ends the job: its running trials stopped, Completed, no trial started after", async () => {
+    const env = await setUp();
+    env.training.rounds = Number.POSITIVE_INFINITY;
+    await op(
+      env,
+      "CreateHyperParameterTuningJob",
+      request("clock", {
+        ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2, MaxRuntimeInSeconds: 120 },
+      }),
+    );
+    await until(env, "clock", (d) => d.TrainingJobStatusCounters.InProgress === 2);
+    env.clock.ahead = 121;
+    const d = await until(env, "clock", ended);
+    assert.equal(d.HyperParameterTuningJobStatus, "Completed");
+    assert.equal(d.TrainingJobStatusCounters.Stopped, 2);
+    assert.equal(d.TrainingJobStatusCounters.InProgress, 0);
+    assert.equal(env.store.list("training-job").length, 2, "no trial started after the limit");
+    // A stopped trial keeps the objective it printed (one stopped before its first round has none).
+    assert.equal(d.ObjectiveStatusCounters.Succeeded + d.ObjectiveStatusCounters.Failed, 2);
+    assert.equal(d.ObjectiveStatusCounters.Pending, 0);
+    assert.ok(d.ConsumedResources.RuntimeInSeconds >= 120);
+  });
+
+  it("reads a custom objective through MetricDefinitions, as FinalMetricDataList reads it", async () => {
+    const env = await setUp();
+    await op(
+      env,
+      "CreateHyperParameterTuningJob",
+      request(
+        "custom",
+        {
+          HyperParameterTuningJobObjective: { Type: "Minimize", MetricName: "my-loss" },
+          ResourceLimits: { MaxNumberOfTrainingJobs: 3, MaxParallelTrainingJobs: 3 },
+        },
+        {
+          AlgorithmSpecification: {
+            TrainingImage: "img:1",
+            TrainingInputMode: "File",
+            MetricDefinitions: [{ Name: "my-loss", Regex: "my-loss=([0-9.eE+-]+)" }],
+          },
+          InputDataConfig: [channel("train")],
+        },
+      ),
+    );
+    const d = await until(env, "custom", ended);
+    assert.equal(d.HyperParameterTuningJobStatus, "Completed");
+    const rows = (
+      await op(env, "ListTrainingJobsForHyperParameterTuningJob", { HyperParameterTuningJobName: "custom" })
+    ).TrainingJobSummaries;
+    for (const r of rows) {
+      const eta = Number(r.TunedHyperParameters.eta);
+      assert.equal(r.FinalHyperParameterTuningJobObjectiveMetric.MetricName, "my-loss");
+      assert.equal(r.FinalHyperParameterTuningJobObjectiveMetric.Value, 2 / (1 + eta * 8));
+      const job = env.store.get<TrainingJobDoc>("training-job", r.TrainingJobName)!;
+      assert.equal(job.HyperParameters!._tuning_objective_metric, "my-loss");
+      assert.deepEqual(job.AlgorithmSpecification.MetricDefinitions, [
+        { Name: "my-loss", Regex: "my-loss=([0-9.eE+-]+)" },
+      ]);
+    }
   });
 
   it("refuses what SageMaker refuses, before anything is written", async () => {
