@@ -28,8 +28,8 @@ interface Trial {
 }
 interface Seen {
   status: string;
-  counters: Record<string, number>;
-  objectives: Record<string, number>;
+  counters: { Completed: number; Stopped: number; InProgress: number; NonRetryableError: number };
+  objectives: { Succeeded: number; Pending: number; Failed: number };
   best: string;
   bestValue: number;
   overallBest?: string;
