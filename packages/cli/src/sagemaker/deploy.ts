@@ -423,8 +423,14 @@ export async function waitForEndpoint(
       if (recent.length > 20) recent.shift();
     }
   };
+  let asked = false;
   for (;;) {
     const d = await clients.sagemaker.describeEndpoint(endpoint);
+    if (!asked) {
+      // sagebrew local (the first answer tells): a poll is a call on this machine.
+      asked = true;
+      if (await clients.sagemaker.isSagebrewLocal?.().catch(() => false)) clock.quicken();
+    }
     const status = d?.EndpointStatus ?? "Deleted";
     if (status !== last) {
       reporter.info(`endpoint ${endpoint}: ${status}`);

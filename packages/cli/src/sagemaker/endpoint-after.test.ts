@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SagebrewError } from "@sagebrew/runtime/core";
 import type { AwsClients, LogLine } from "./context.js";
-import { deployAdvice } from "./deploy.js";
+import { deployAdvice, waitForEndpoint } from "./deploy.js";
 import { deleteResources, describePlan, invokeEndpoint } from "./endpoint.js";
 import { billingEndpoints, type ResourceSummary } from "./list.js";
 
@@ -190,5 +190,33 @@ describe("invokeEndpoint() when SageMaker Runtime answers that the endpoint is n
       invokeEndpoint({ runtime } as unknown as Pick<AwsClients, "runtime">, "e", Buffer.from("1")),
       notFound,
     );
+  });
+});
+
+describe("waitForEndpoint() against sagebrew local", () => {
+  it("asks once, after the first DescribeEndpoint, whether it is sagebrew local (its polls then come quicker)", async () => {
+    const statuses = ["Creating", "Creating", "InService"];
+    let describes = 0;
+    let asked = 0;
+    const sagemaker = {
+      describeEndpoint: async () => ({
+        EndpointStatus: statuses[Math.min(describes++, statuses.length - 1)],
+        EndpointConfigName: "c",
+      }),
+      isSagebrewLocal: async () => {
+        asked++;
+        assert.equal(describes, 1, "asked once the first answer is in");
+        return true;
+      },
+    };
+    const logs = { streams: async () => [], events: async () => ({ events: [] }) };
+    const r = await waitForEndpoint({ sagemaker, logs } as unknown as AwsClients, "e", "c", {
+      waitSeconds: 60,
+      pollSeconds: 0.01,
+      reporter: { info: () => undefined },
+    });
+    assert.equal(r.outcome, "in-service");
+    assert.equal(describes, 3);
+    assert.equal(asked, 1);
   });
 });
