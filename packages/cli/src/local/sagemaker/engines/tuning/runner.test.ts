@@ -437,6 +437,26 @@ describe("tuning jobs in sagebrew local (in-process, a fake training engine)", (
     }
   });
 
+  it("of 20 concurrent creates of one name (any case), exactly one runs", async () => {
+    const env = await setUp();
+    const names = Array.from({ length: 20 }, (_, i) => (i % 2 ? "same" : "SAME"));
+    const results = await Promise.allSettled(
+      names.map((n) =>
+        op(
+          env,
+          "CreateHyperParameterTuningJob",
+          request(n, { ResourceLimits: { MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1 } }),
+        ),
+      ),
+    );
+    assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
+    for (const r of results)
+      if (r.status === "rejected") assert.equal((r.reason as ApiError).type, "ResourceInUse");
+    const d = await until(env, "same", ended);
+    assert.equal(d.TrainingJobStatusCounters.Completed, 1);
+    assert.equal(env.store.list("training-job").length, 1);
+  });
+
   it("refuses what SageMaker refuses, before anything is written", async () => {
     const env = await setUp();
     const cases: Array<[unknown, string, RegExp]> = [
