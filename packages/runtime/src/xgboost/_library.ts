@@ -25,11 +25,16 @@ export interface XGBoostApi {
   addressOf(view: ArrayBufferView): number;
   /** Returns freed native heap memory to the OS (glibc `malloc_trim`); a no-op elsewhere. */
   trimHeap(): void;
+  /** Native allocations of at least `bytes` bytes get pages of their own (glibc `mallopt`); a no-op elsewhere. */
+  mapFrom(bytes: number): void;
   /** Copies `bytes` bytes from a library-owned address into `dst`. */
   copyFrom(dst: ArrayBufferView, address: number, bytes: number): void;
   /** True when the library has XGBoost's own tracker (`XGTrackerCreate`, 2.1 and newer). */
   readonly hasTracker: boolean;
 }
+
+/** glibc's `mallopt` parameter for the size from which an allocation is its own mapping. */
+const M_MMAP_THRESHOLD = -3;
 
 const DECLARATIONS = [
   "const char* XGBGetLastError()",
@@ -174,10 +179,13 @@ export function loadXGBoost(libraryPath: string | undefined = process.env.XGBOOS
   const memmoveAddr = libc.func("uintptr_t memmove(void* dst, const void* src, size_t n)") as Fn;
   const memcpyFrom = libc.func("void* memcpy(void* dst, uintptr_t src, size_t n)") as Fn;
   let mallocTrim: Fn | undefined;
+  let mallopt: Fn | undefined;
   try {
     mallocTrim = libc.func("int malloc_trim(size_t pad)") as Fn;
+    mallopt = libc.func("int mallopt(int param, int value)") as Fn;
   } catch {
     mallocTrim = undefined; // not glibc
+    mallopt = undefined;
   }
   cached = Object.freeze({
     path,
@@ -188,6 +196,9 @@ export function loadXGBoost(libraryPath: string | undefined = process.env.XGBOOS
     addressOf: (view: ArrayBufferView) => memmoveAddr(view, view, 0) as number,
     trimHeap: () => {
       mallocTrim?.(0);
+    },
+    mapFrom: (bytes: number) => {
+      mallopt?.(M_MMAP_THRESHOLD, bytes);
     },
     copyFrom: (dst: ArrayBufferView, address: number, bytes: number) => {
       if (bytes > 0) memcpyFrom(dst, address, bytes);

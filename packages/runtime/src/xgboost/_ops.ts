@@ -169,6 +169,51 @@ function freeNow(values: Float32Array): void {
   if (buffer instanceof ArrayBuffer && typeof buffer.transfer === "function") buffer.transfer(0);
 }
 
+/**
+ * The largest batch XGBoost is handed when batches are spilled: the buffer they are read back into
+ * is this large, and it is held on top of XGBoost's sketch and index through the later passes
+ * (parallel CSV parsing hands over one part per thread, each a share of the whole data).
+ */
+export const SPILL_CHUNK_BYTES = 8 << 20;
+
+/**
+ * `batches` cut into row-aligned views of at most `maxBytes` of values (at least one row each),
+ * and for each view that ends a batch, that batch's values (to free once the view is spilled).
+ */
+function chunkOf(
+  batches: Array<DenseBatch | undefined>,
+  maxBytes: number,
+): { chunks: Array<DenseBatch | undefined>; endsPart: Array<Float32Array | undefined> } {
+  const chunks: Array<DenseBatch | undefined> = [];
+  const endsPart: Array<Float32Array | undefined> = [];
+  for (const b of batches) {
+    if (!b) {
+      chunks.push(undefined);
+      endsPart.push(undefined);
+      continue;
+    }
+    const per = Math.max(1, Math.floor(maxBytes / (4 * Math.max(1, b.cols))));
+    if (b.rows <= per) {
+      chunks.push(b);
+      endsPart.push(b.values);
+      continue;
+    }
+    for (let start = 0; start < b.rows; start += per) {
+      const end = Math.min(b.rows, start + per);
+      const rows = end - start;
+      chunks.push({
+        values: b.values.subarray(start * b.cols, end * b.cols),
+        rows,
+        cols: b.cols,
+        ...(b.labels ? { labels: b.labels.subarray(start, end) } : {}),
+        ...(b.weights ? { weights: b.weights.subarray(start, end) } : {}),
+      });
+      endsPart.push(end >= b.rows ? b.values : undefined);
+    }
+  }
+  return { chunks, endsPart };
+}
+
 /** Bytes of batches moved to the spill file between two collections (so their memory is returned). */
 const COLLECT_EVERY = 32 << 20;
 
@@ -184,10 +229,23 @@ const COLLECT_EVERY = 32 << 20;
 export function quantileFromBatches(
   api: XGBoostApi,
   batches: Array<DenseBatch | undefined>,
-  config: { missing?: number; nthread?: number; maxBin?: number; spillDir?: string },
+  config: {
+    missing?: number;
+    nthread?: number;
+    maxBin?: number;
+    spillDir?: string;
+    /** With `spillDir`: XGBoost's batches are at most this many bytes of values (default `SPILL_CHUNK_BYTES`). */
+    spillChunkBytes?: number;
+  },
   releaseFrom: number = passesOf(api),
 ): number {
   const proxy = [0];
+  // Spilled batches are read back into one buffer of the largest batch's size, held through the
+  // later passes: so XGBoost is handed row-aligned views of at most `chunkBytes` of the parts
+  // (a part is freed once its last view has been written).
+  const parts =
+    config.spillDir !== undefined ? chunkOf(batches, config.spillChunkBytes ?? SPILL_CHUNK_BYTES) : undefined;
+  if (parts) batches = parts.chunks;
   check(api, api.fn.XGProxyDMatrixCreate!(proxy), "create a proxy DMatrix");
   let pass = 0;
   let firstPass = -1;
@@ -218,8 +276,10 @@ export function quantileFromBatches(
       return;
     }
     batches[i] = undefined;
-    unreturned += b.values.byteLength;
-    freeNow(b.values);
+    const whole = parts ? parts.endsPart[i] : b.values;
+    if (!whole) return;
+    unreturned += whole.byteLength;
+    freeNow(whole);
     if (unreturned >= COLLECT_EVERY) {
       collectGarbage();
       unreturned = 0;
@@ -364,6 +424,7 @@ export type Job =
       nthread?: number;
       maxBin?: number;
       spillDir?: string;
+      spillChunkBytes?: number;
     }
   | { op: "matrix"; input: MatrixInput }
   /** Creates a booster whose prediction cache, which XGBoost keeps per thread, is this thread's. */

@@ -21,6 +21,8 @@ export interface QuantileOptions {
    * Unset: the batches stay in memory until the last pass.
    */
   spillDir?: string;
+  /** With `spillDir`, the largest batch XGBoost is handed, in bytes of values (default 8 MiB). */
+  spillChunkBytes?: number;
 }
 
 /** A dense row-major float32 matrix; NaN (or `missing`) marks a missing value. */

@@ -56,3 +56,17 @@ export function xgboostVersion(): readonly [number, number, number] {
 export function trimNativeHeap(): void {
   loadXGBoost().trimHeap();
 }
+
+export { collectGarbage } from "./_collect.js";
+
+/**
+ * While `on`, native allocations of 1 MiB or more get pages of their own, returned to the OS when
+ * freed; off, blocks up to 32 MiB come from the heap again. glibc raises that threshold by itself
+ * to the size of the largest block freed, after which the large temporaries of XGBoost's quantile
+ * build are carved from its heaps and stay resident once freed, at the end of the build, a large
+ * training's peak (bench/RESULTS.md, "Training memory"). Off for the rounds: their per-round
+ * buffers would be mapped and zeroed afresh each round. glibc only; elsewhere a no-op.
+ */
+export function mapLargeNativeAllocations(on: boolean): void {
+  loadXGBoost().mapFrom(on ? 1 << 20 : 32 << 20);
+}

@@ -101,6 +101,13 @@ describe("the XGBoost binding", () => {
       const kept = parts();
       const viaFile = DMatrix.fromBatches(spilled, { nthread: 1, spillDir: dir });
       const inMemory = DMatrix.fromBatches(kept, { nthread: 1 });
+      // Handed to XGBoost in views of 1,000 rows (12,000 values) and fewer, each part freed after its last.
+      const small = parts();
+      const inViews = DMatrix.fromBatches(small, { nthread: 1, spillDir: dir, spillChunkBytes: 48_000 });
+      assert.deepEqual(
+        small.map((p) => p.values.byteLength),
+        [0, 0, 0],
+      );
       // Freed as the first pass moved on (detached, not waiting for V8), where without a spill
       // directory only the last pass drops the batches, to V8's collector.
       assert.deepEqual(
@@ -112,7 +119,7 @@ describe("the XGBoost binding", () => {
       // An unwritable directory: built in memory all the same.
       const fallback = DMatrix.fromBatches(parts(), { nthread: 1, spillDir: join(dir, "missing", "deeper") });
       const params = { objective: "binary:logistic", tree_method: "hist", nthread: 1, seed: 3 };
-      const models = [viaFile, inMemory, fallback].map((d) => {
+      const models = [viaFile, inMemory, fallback, inViews].map((d) => {
         const b = Booster.create([d], params);
         for (let i = 0; i < 4; i++) b.update(i, d);
         const bytes = b.save("ubj");
@@ -122,6 +129,7 @@ describe("the XGBoost binding", () => {
       });
       assert.deepEqual(models[0], models[1], "the same model from spilled batches");
       assert.deepEqual(models[2], models[1]);
+      assert.deepEqual(models[3], models[1], "the same model from batches handed over in views");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -17,7 +17,7 @@ import {
   type TrainingContext,
   type TrainOutput,
 } from "../../training/index.js";
-import { type Booster, type Collective, trimNativeHeap } from "../../xgboost/index.js";
+import { type Booster, type Collective, collectGarbage, trimNativeHeap } from "../../xgboost/index.js";
 import { modelFiles } from "./_model.js";
 import { crossValidate } from "./cross-validation.js";
 import {
@@ -265,7 +265,9 @@ async function trainHere(
       );
     }
   }
-  trimNativeHeap(); // parse threads are gone; hand their freed buffers back
+  // Parse threads are gone: hand their freed buffers back, and the parse's garbage on this thread
+  // (left to V8, it stayed resident through the quantile build, the peak, in some runs).
+  if (!collectGarbage()) trimNativeHeap();
   // The image's labels are numbers, whatever they fit: XGBoost itself checks them against the objective.
   const labelled = emulated
     ? {

@@ -10,7 +10,14 @@ import type { Dataset, DenseMatrix } from "../../codecs/types.js";
 import { formatMetricValue, parseMetricLine } from "../../contract/index.js";
 import { SagebrewError } from "../../errors/index.js";
 import type { MetricValue, RoundMetrics } from "../../training/index.js";
-import { Booster, type Collective, type DenseBatch, DMatrix, trimNativeHeap } from "../../xgboost/index.js";
+import {
+  Booster,
+  type Collective,
+  type DenseBatch,
+  DMatrix,
+  mapLargeNativeAllocations,
+  trimNativeHeap,
+} from "../../xgboost/index.js";
 import type { XGBoostTrainingParams } from "./hyperparameters.js";
 import { CUSTOM_METRICS, MAXIMIZE_METRICS } from "./hyperparameters.js";
 import { computeMetric, metricFromSums, metricSums } from "./metrics.js";
@@ -146,17 +153,23 @@ export async function trainXGBoost(options: TrainOptions): Promise<TrainResult> 
   const t0 = performance.now();
   const hist = params.booster.tree_method === "hist";
   const { ring } = options;
-  const train = await toDMatrix(options.train, params, "train", hist, ring);
-  const dtrain = train.dmat;
+  mapLargeNativeAllocations(true);
+  let train: { dmat: DMatrix; labels: Float32Array };
   let valid: { dmat: DMatrix; labels: Float32Array } | undefined;
   try {
-    valid = options.validation
-      ? await toDMatrix(options.validation, params, "validation", false, ring)
-      : undefined;
-  } catch (e) {
-    dtrain.dispose();
-    throw e;
+    train = await toDMatrix(options.train, params, "train", hist, ring);
+    try {
+      valid = options.validation
+        ? await toDMatrix(options.validation, params, "validation", false, ring)
+        : undefined;
+    } catch (e) {
+      train.dmat.dispose();
+      throw e;
+    }
+  } finally {
+    mapLargeNativeAllocations(false);
   }
+  const dtrain = train.dmat;
   const dvalid = valid?.dmat;
   trimNativeHeap();
   const sets: Array<readonly [DMatrix, string]> = [[dtrain, "train"]];
