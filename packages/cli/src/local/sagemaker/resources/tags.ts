@@ -16,12 +16,13 @@ import type { OpContext } from "./context.js";
 const MAX_TAGS = 50;
 
 /** The field holding each kind's own ARN, which names the account it was made in. */
-const OWN_ARN: Partial<Record<ResourceKind, string>> = {
+const OWN_ARN: Record<ResourceKind, string> = {
   "training-job": "TrainingJobArn",
   model: "ModelArn",
   "endpoint-config": "EndpointConfigArn",
   endpoint: "EndpointArn",
   "transform-job": "TransformJobArn",
+  "hyper-parameter-tuning-job": "HyperParameterTuningJobArn",
 };
 
 /**
@@ -31,7 +32,7 @@ const OWN_ARN: Partial<Record<ResourceKind, string>> = {
 function findTagged(ctx: OpContext, arn: string): { doc: Tagged; kind: ResourceKind } {
   const ref = parseResourceArn(arn);
   const doc = ref ? ctx.store.get<Tagged>(ref.kind, ref.name) : undefined;
-  const own = ref && doc ? (doc as unknown as Record<string, unknown>)[OWN_ARN[ref.kind] ?? ""] : undefined;
+  const own = ref && doc ? (doc as unknown as Record<string, unknown>)[OWN_ARN[ref.kind]] : undefined;
   const account = typeof own === "string" ? parseResourceArn(own)?.account : ctx.account;
   if (!ref || !doc || ref.account !== account) throw validation(`Could not find resource "${arn}".`);
   return { doc, kind: ref.kind };
