@@ -444,4 +444,35 @@ describe("hyperparameter tuning jobs with the AWS SDK for JavaScript v3", () => 
     );
     assert.equal(all.length, 4);
   });
+
+  it("kill -9 in the middle: the interrupted trials end Failed after the restart, the job goes on and stops", async () => {
+    const name = "tune-kill";
+    await sm.send(
+      new CreateHyperParameterTuningJobCommand(
+        tuningJob(
+          name,
+          { ResourceLimits: { MaxNumberOfTrainingJobs: 3, MaxParallelTrainingJobs: 2 } },
+          { ...STATICS, num_round: "1000000" },
+        ),
+      ),
+    );
+    await until(name, (x) => x.TrainingJobStatusCounters!.InProgress === 2);
+    const first = (await trialsOf(name)).map((t) => t.TrainingJobName!);
+    await local.kill();
+    local = await startLocal(join(work, "state"), {
+      env: { SAGEBREW_CONTAINER_ENGINE: join(work, "no-engine") },
+    });
+    connect(local.url);
+    const d = await until(name, (x) => x.TrainingJobStatusCounters!.NonRetryableError === 2);
+    assert.equal(d.HyperParameterTuningJobStatus, "InProgress");
+    for (const t of first) {
+      const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: t }));
+      assert.equal(job.TrainingJobStatus, "Failed");
+    }
+    await until(name, (x) => x.TrainingJobStatusCounters!.InProgress === 1);
+    await sm.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
+    const end = await until(name, ended);
+    assert.equal(end.HyperParameterTuningJobStatus, "Stopped");
+    assert.equal((await trialsOf(name)).length, 3);
+  });
 });
