@@ -172,6 +172,7 @@ export async function waitForTuningJob(
   const reporter = options.reporter ?? SILENT;
   let listable = true;
   let lastStatus = "";
+  let local: boolean | undefined;
   for (;;) {
     const d = await clients.sagemaker.describeHyperParameterTuningJob(name);
     if (!d) throw new SagebrewError("SB_AWS", `Cannot follow tuning job ${name}: it does not exist`);
@@ -197,8 +198,11 @@ export async function waitForTuningJob(
     if (ENDED.has(view.status)) return { view, end: "ended" };
     if (options.signal?.aborted) return { view, end: "interrupted" };
     if (Date.now() >= options.deadline) return { view, end: "timeout" };
+    // Against sagebrew local a poll is a call on this machine, and a small job ends in seconds.
+    local ??= (await clients.sagemaker.isSagebrewLocal?.().catch(() => false)) ?? false;
+    const every = (options.pollSeconds ?? 30) * 1000;
     await sleep(
-      Math.min((options.pollSeconds ?? 30) * 1000, Math.max(0, options.deadline - Date.now())),
+      Math.min(local ? Math.min(every, 1000) : every, Math.max(0, options.deadline - Date.now())),
       options.signal,
     );
   }
