@@ -93,7 +93,10 @@ export class TuningRunner implements TuningEngine {
   }
 
   async stop(job: TuningJobDoc): Promise<void> {
-    const live = this.#live.get(job.name.toLowerCase()) ?? this.#adopt(job);
+    // The job as it is now: one that ended since the request read it has nothing to stop.
+    const current = this.#o.jobs.get(job.name);
+    if (!current || current.HyperParameterTuningJobStatus !== "InProgress") return;
+    const live = this.#live.get(job.name.toLowerCase()) ?? this.#adopt(current);
     live.machine.stop(this.#nowMs());
     this.#stopTrials(live);
     // Stopping is written before the request is answered.
@@ -210,7 +213,7 @@ export class TuningRunner implements TuningEngine {
 
   /** Reads the clock, stops what must stop, starts what may start, writes what changed. */
   async #pump(live: Live): Promise<void> {
-    if (this.#closing) return;
+    if (this.#closing || this.#live.get(live.name.toLowerCase()) !== live) return;
     const m = live.machine;
     const now = this.#nowMs();
     m.tick(now);
@@ -224,11 +227,15 @@ export class TuningRunner implements TuningEngine {
     if (proposed.length) await this.#save(live, false);
     if (m.finished && live.running.size === 0) {
       await this.#save(live, true);
-      this.#live.delete(live.name.toLowerCase());
-      if (this.#live.size === 0 && this.#timer) {
-        clearInterval(this.#timer);
-        this.#timer = undefined;
-      }
+      this.#forget(live);
+    }
+  }
+
+  #forget(live: Live): void {
+    if (this.#live.get(live.name.toLowerCase()) === live) this.#live.delete(live.name.toLowerCase());
+    if (this.#live.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
     }
   }
 
@@ -243,7 +250,12 @@ export class TuningRunner implements TuningEngine {
       type: "progress",
       state: JSON.parse(text) as TuningJobDoc["_state"],
     });
-    if ("refused" in applied && !this.#closing) this.#o.warn(`tuning job ${live.name}: ${applied.refused}`);
+    if ("refused" in applied && !this.#closing) {
+      this.#o.warn(`tuning job ${live.name}: ${applied.refused}`);
+      // The document has moved on (ended, or gone): nothing here follows it any more.
+      const doc = this.#o.jobs.get(live.name);
+      if (!doc || !["InProgress", "Stopping"].includes(doc.HyperParameterTuningJobStatus)) this.#forget(live);
+    }
     live.saved = text;
     live.savedShape = shape;
     live.savedAt = Date.now();
