@@ -46,7 +46,16 @@ class FakeTraining implements TrainingEngine {
   rounds = 8;
   /** Set to stop printing and reporting (a server that goes away). */
   frozen = false;
+  /**
+   * Wait after each round until what it caused is written (a stop included), as if each round
+   * took longer than a write: the rounds a stopped trial printed are then exactly those before
+   * its stop.
+   */
+  lockstep = false;
+  /** Rounds printed, per training job. */
+  readonly printed = new Map<string, number>();
   ledgers!: Ledgers;
+  store!: ResourceStore;
 
   start(job: TrainingJobDoc, watch?: TrainingWatch): void {
     this.running.add(job.name);
@@ -74,6 +83,8 @@ class FakeTraining implements TrainingEngine {
       last = 1 / (1 + eta * (i + 1));
       watch?.line(`[${i}]\ttrain-mlogloss:${last}\tvalidation-mlogloss:${last}`);
       watch?.line(`epoch ${i}: my-loss=${last * 2}`);
+      this.printed.set(job.name, i + 1);
+      if (this.lockstep) await this.store.flush();
     }
     if (!Number.isNaN(last))
       await l.report(job.name, {
@@ -98,6 +109,7 @@ async function setUp(dir?: string) {
   const ledgers = createLedgers({ store, now, warn: () => {} });
   const training = new FakeTraining();
   training.ledgers = ledgers;
+  training.store = store;
   const warnings: string[] = [];
   const tuning = new TuningRunner({
     jobs: ledgers.tuningJob,
@@ -455,6 +467,45 @@ describe("tuning jobs in sagebrew local (in-process, a fake training engine)", (
     const d = await until(env, "same", ended);
     assert.equal(d.TrainingJobStatusCounters.Completed, 1);
     assert.equal(env.store.list("training-job").length, 1);
+  });
+
+  it("Hyperband stops the weak trials at their rung, and every other one at MaxResource", async () => {
+    const env = await setUp();
+    env.training.lockstep = true;
+    env.training.rounds = 9;
+    await op(
+      env,
+      "CreateHyperParameterTuningJob",
+      request(
+        "hb",
+        {
+          Strategy: "Hyperband",
+          StrategyConfig: { HyperbandStrategyConfig: { MinResource: 1, MaxResource: 9 } },
+          ResourceLimits: { MaxNumberOfTrainingJobs: 12, MaxParallelTrainingJobs: 1 },
+          ParameterRanges: {
+            ContinuousParameterRanges: [
+              { Name: "eta", MinValue: "0.001", MaxValue: "1", ScalingType: "Logarithmic" },
+            ],
+          },
+        },
+        { StaticHyperParameters: { num_round: "9" } },
+      ),
+    );
+    const d = await until(env, "hb", ended);
+    assert.equal(d.HyperParameterTuningJobStatus, "Completed");
+    assert.equal(d.TrainingJobStatusCounters.Stopped, 12, "Hyperband stops every trial itself");
+    const rounds = [...env.training.printed.values()];
+    assert.equal(rounds.length, 12);
+    // Hyperband's rungs for 1…9 with η = 3: 1 and 3 rounds, then MaxResource.
+    for (const r of rounds) assert.ok([1, 3, 9].includes(r), `a trial stopped after ${r} rounds`);
+    assert.ok(
+      rounds.some((r) => r < 9),
+      `some trial was stopped at a rung: ${rounds.join(", ")}`,
+    );
+    assert.ok(
+      rounds.some((r) => r === 9),
+      "the strong ones ran to MaxResource",
+    );
   });
 
   it("refuses what SageMaker refuses, before anything is written", async () => {
