@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { TuningMachine, tuningSpec } from "../../../tuning/index.js";
 import type { StoredResource } from "../state/index.js";
 import { checkDocument } from "./check.js";
 import { newEndpoint } from "./endpoint/index.js";
 import { newTrainingJob } from "./training-job/index.js";
 import { newTransformJob } from "./transform-job/index.js";
+import { newTuningJob } from "./tuning-job/index.js";
 
 const model = {
   name: "m",
@@ -53,6 +55,32 @@ const documents: Array<[Parameters<typeof checkDocument>[0], StoredResource]> = 
     },
   ],
   ["endpoint", newEndpoint({ name: "e", arn: "arn:e", config: "c", variants: [], now: 1 })],
+  [
+    "hyper-parameter-tuning-job",
+    newTuningJob({
+      name: "h",
+      arn: "arn:h",
+      request: { HyperParameterTuningJobConfig: {} },
+      state: TuningMachine.create(
+        tuningSpec({
+          HyperParameterTuningJobName: "h",
+          HyperParameterTuningJobConfig: {
+            Strategy: "Random",
+            HyperParameterTuningJobObjective: { Type: "Minimize", MetricName: "validation:rmse" },
+            ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 1 },
+            ParameterRanges: {
+              ContinuousParameterRanges: [{ Name: "eta", MinValue: "0.1", MaxValue: "0.5" }],
+            },
+          },
+          TrainingJobDefinition: {},
+        }),
+        { seed: 1, now: 1 },
+      ).state,
+      runner: "runtime",
+      threads: 1,
+      now: 1,
+    }),
+  ],
 ];
 
 describe("checkDocument()", () => {
@@ -88,6 +116,22 @@ describe("checkDocument()", () => {
         "ProductionVariants is not an array",
       ],
       ["transform-job", { ...documents[1]![1], _model: null }, "_model is not an object"],
+      [
+        "hyper-parameter-tuning-job",
+        { ...documents[5]![1], HyperParameterTuningJobStatus: "Running" },
+        'HyperParameterTuningJobStatus "Running" is not one of InProgress, Completed, Failed, Stopping, Stopped, Deleting',
+      ],
+      ["hyper-parameter-tuning-job", { ...documents[5]![1], _state: null }, "_state is not an object"],
+      [
+        "hyper-parameter-tuning-job",
+        { ...documents[5]![1], _state: { version: 2, spec: {}, trials: [], parents: [] } },
+        "_state is not a tuning state of version 1",
+      ],
+      [
+        "hyper-parameter-tuning-job",
+        { ...documents[5]![1], _state: { version: 1, spec: {}, trials: [{ name: "x" }], parents: [] } },
+        "_state has a trial without a name or objective curve",
+      ],
     ];
     for (const [kind, doc, problem] of cases) assert.equal(checkDocument(kind, doc), problem);
   });
