@@ -129,7 +129,15 @@ describe("checkDocument()", () => {
       ],
       [
         "hyper-parameter-tuning-job",
-        { ...documents[5]![1], _state: { version: 1, spec: {}, trials: [{ name: "x" }], parents: [] } },
+        { ...documents[5]![1], _state: { version: 1, spec: { ranges: "x" }, trials: [], parents: [] } },
+        "_state's spec is not a tuning spec",
+      ],
+      [
+        "hyper-parameter-tuning-job",
+        {
+          ...documents[5]![1],
+          _state: { ...(documents[5]![1]._state as object), trials: [{ name: "x" }] },
+        },
         "_state has a trial without a name or objective curve",
       ],
     ];

@@ -46,6 +46,15 @@ function tuningStateProblem(doc: Doc): string | undefined {
   const s = doc._state as Doc;
   if (s.version !== 1 || !isObject(s.spec) || !Array.isArray(s.trials) || !Array.isArray(s.parents))
     return "_state is not a tuning state of version 1";
+  const spec = s.spec as Doc;
+  if (
+    !Array.isArray(spec.ranges) ||
+    !isObject(spec.objective) ||
+    !isObject(spec.objectiveDefinition) ||
+    typeof spec.maxJobs !== "number" ||
+    typeof spec.maxParallel !== "number"
+  )
+    return "_state's spec is not a tuning spec";
   if (
     !(s.trials as unknown[]).every((t) => isObject(t) && typeof t.name === "string" && Array.isArray(t.curve))
   )

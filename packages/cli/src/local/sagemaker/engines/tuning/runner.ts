@@ -116,7 +116,14 @@ export class TuningRunner implements TuningEngine {
         continue;
       }
       if (status !== "InProgress" && status !== "Stopping") continue;
-      const live = this.#adopt(doc);
+      let live: Live;
+      try {
+        live = this.#adopt(doc);
+      } catch (e) {
+        // A state this version cannot resume: the job is left as it is, saying why.
+        this.#o.warn(`cannot resume tuning job ${doc.name}: ${(e as Error).message}`);
+        continue;
+      }
       for (const t of live.machine.running()) this.#reconcile(live, t);
       // Written before the server answers anyone: a Describe sees the trials as they ended.
       await this.#serial(live, () => this.#save(live, true));
