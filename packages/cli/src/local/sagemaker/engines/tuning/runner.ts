@@ -141,11 +141,6 @@ export class TuningRunner implements TuningEngine {
     );
   }
 
-  /** Resolves once every job's queued work has run (for tests). */
-  async settled(): Promise<void> {
-    await Promise.allSettled([...this.#live.values()].map((l) => l.queue));
-  }
-
   #nowMs(): number {
     return this.#o.now() * 1000;
   }
