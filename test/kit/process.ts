@@ -1,5 +1,6 @@
 /** Runs the real programs as child processes and collects their output. */
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** `serve` run from its TypeScript sources through tsx, as the end-to-end tests start it. */
@@ -72,4 +73,24 @@ export function sigtermAfter(marker: string): {
       return sent;
     },
   };
+}
+
+/**
+ * The processes `sagebrew local` started under `dir`, found by the /opt/ml each container's environment
+ * names (SAGEMAKER_BASE_DIR); a zombie's environment reads empty, so the dead are not counted.
+ */
+export function processesUnder(dir: string): Array<{ pid: number; base: string }> {
+  const found: Array<{ pid: number; base: string }> = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const base = readFileSync(`/proc/${name}/environ`, "utf8")
+        .split("\0")
+        .find((v) => v.startsWith(`SAGEMAKER_BASE_DIR=${dir}`));
+      if (base) found.push({ pid: Number(name), base: base.slice("SAGEMAKER_BASE_DIR=".length) });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }

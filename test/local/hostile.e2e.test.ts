@@ -32,6 +32,7 @@ import {
 import { packModelArchive } from "../../packages/cli/src/local/model-archive.js";
 import { irisModelBytes } from "../kit/iris.js";
 import { type RunningLocal, startLocal } from "../kit/local.js";
+import { processesUnder } from "../kit/process.js";
 
 const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
@@ -86,23 +87,6 @@ function client(local: RunningLocal): SageMakerClient {
     credentials: { accessKeyId: "x", secretAccessKey: "x" },
     maxAttempts: 1,
   });
-}
-
-/** The processes `sagebrew local` started under `dir` (each container's environment names its /opt/ml). */
-function processesUnder(dir: string): Array<{ pid: number; base: string }> {
-  const found: Array<{ pid: number; base: string }> = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const base = readFileSync(`/proc/${name}/environ`, "utf8")
-        .split("\0")
-        .find((v) => v.startsWith(`SAGEMAKER_BASE_DIR=${dir}`));
-      if (base) found.push({ pid: Number(name), base: base.slice("SAGEMAKER_BASE_DIR=".length) });
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
 }
 
 /** A process's group and start time (clock ticks after boot), from /proc; undefined once it is gone. */
