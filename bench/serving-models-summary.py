@@ -34,3 +34,33 @@ for m in models:
         nv_cpu = num(nv[9]) if nv else float("nan")
         o = num(ours)
         print(f"| {name.split(' (')[0]} | {rows} | {c} | {phase} | {ours} | {fb} | {pct} | {ok} | {vs_classic} | {cl_cpu / o:.1f}× | {cl_cpu / (f + b):.1f}× | {sg[10] if sg else ''} | {nv[9] if nv else ''} ({nv_cpu / (f + b) * 100:.0f} %) |")
+
+# Aggregates for the prose under the table.
+if len(sys.argv) > 2 and sys.argv[2] == "--aggregates":
+    import collections
+    agg = collections.defaultdict(list)
+    for m in models:
+        name = m.split("\n")[0].split(" (")[0]
+        main = rows_of(m, "| rows | c | server | phase |")
+        for t in rows_of(m, "| rows | c | phase | floor + bare"):
+            rows, c, phase, fb, ours, pct = t[:6]
+            f, b = [num(x) for x in fb.split(" + ")]
+            o = num(ours)
+            key = "1-row" if rows == "1" else "large"
+            agg[(phase, "met")].append(o <= 1.2 * (f + b))
+            agg[(phase, key, "pct")].append(round(o / (f + b) * 100))
+            cl = [r for r in main if r[0] == rows and r[1] == c and r[2].startswith("classic") and r[3].startswith("steady")]
+            nv = [r for r in main if r[0] == rows and r[1] == c and r[2] == "sagebrew serve, SAGEBREW_XGBOOST_JS=off" and r[3].startswith(phase)]
+            if cl:
+                agg[(phase, key, "classic_cpu")].append(round(num(cl[0][9]) / o, 1))
+                agg[(phase, key, "allows")].append(round(num(cl[0][9]) / (f + b), 1))
+                agg[(phase, key, "classic_rps")].append(t[7])
+            if nv:
+                agg[(phase, key, "native_pct")].append(round(num(nv[0][9]) / (f + b) * 100))
+            if o <= 1.2 * (f + b):
+                agg["met_cells"].append(f"{name} {rows}/{c} {phase} {pct}")
+    for k, v in agg.items():
+        if k == "met_cells" or (len(k) == 2):
+            print(k, v if k == "met_cells" else f"{sum(v)} of {len(v)}")
+        else:
+            print(k, v)
