@@ -66,6 +66,8 @@ export interface GuardOptions {
   readonly drainIdleMs?: number;
   /** Idle keep-alive connections are closed after this. Default 65 s. */
   readonly keepAliveTimeoutMs?: number;
+  /** The class of the responses (node's `ServerResponse` option): an app's subclass adding a header to every answer. */
+  readonly ServerResponse?: typeof ServerResponse;
 }
 
 /** A guarded server. */
@@ -139,6 +141,7 @@ export function createGuardedServer(
       // Node checks the header deadline every 30 s by default, which would let a 60 s limit run
       // to 90 s.
       connectionsCheckingInterval: clampTick(limits.headersTimeoutMs),
+      ...(options.ServerResponse ? { ServerResponse: options.ServerResponse } : {}),
     },
     (req, res) => {
       const socket = req.socket as TrackedSocket;

@@ -186,3 +186,69 @@ describe("sagebrew local's listener and bodies over the limit", () => {
     assert.match(r.body, /"__type":"RequestEntityTooLargeException"/);
   });
 });
+
+describe("sagebrew local's listener names itself", () => {
+  /** The raw header lines of one answer (names lower-cased), read off the socket. */
+  async function headersOf(port: number, head: string): Promise<{ status: number; lines: string[] }> {
+    const socket = await open(port);
+    const reply = replyOf(socket);
+    socket.write(head);
+    const r = await reply;
+    return { status: r.status, lines: r.headers.split("\r\n").slice(1) };
+  }
+
+  it("puts x-sagebrew-local once on every answer, however the answer writes its headers", async () => {
+    const f = createFront({
+      services: { SageMaker: () => ({}) },
+      // Three ways an answer writes its head: a flat list, a status text and a list of pairs, none.
+      runtime: (req, res) => {
+        req.resume();
+        if (req.url === "/endpoints/flat/invocations") res.writeHead(200, ["content-type", "text/csv"]);
+        else if (req.url === "/endpoints/pairs/invocations")
+          res.writeHead(200, "Fine", [["content-type", "text/csv"]]);
+        else if (req.url !== "/endpoints/implicit/invocations") return false;
+        res.end("0\n");
+        return true;
+      },
+      identity: "9.9.9",
+      warn: () => {},
+      limits: {
+        headersTimeoutMs: 60_000,
+        bodyIdleTimeoutMs: 60_000,
+        bodyTimeoutMs: 600_000,
+        maxConnections: 1000,
+        rejectionLogLimit: 10,
+      },
+    });
+    fronts.push(f);
+    await new Promise<void>((r) => f.server.listen(0, "127.0.0.1", r));
+    const port = (f.server.address() as AddressInfo).port;
+    const invoke = (name: string, host = "127.0.0.1") =>
+      `POST /endpoints/${name}/invocations HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
+    const answers = [
+      ["flat", await headersOf(port, invoke("flat")), 200],
+      ["pairs", await headersOf(port, invoke("pairs")), 200],
+      ["implicit", await headersOf(port, invoke("implicit")), 200],
+      [
+        "JSON 1.1",
+        await headersOf(
+          port,
+          `${jsonCall(2)}Connection: close\r\n\r\n{}`.replace("\r\n\r\nConnection", "\r\nConnection"),
+        ),
+        200,
+      ],
+      ["not found", await headersOf(port, invoke("nothing")), 404],
+      ["refused", await headersOf(port, invoke("flat", "evil.example")), 403],
+    ] as const;
+    for (const [what, answer, status] of answers) {
+      assert.equal(answer.status, status, what);
+      assert.deepEqual(
+        answer.lines.filter((l) => l.startsWith("x-sagebrew-local:")),
+        ["x-sagebrew-local: 9.9.9"],
+        `${what}: ${answer.lines.join(" | ")}`,
+      );
+    }
+    assert.ok(answers[0][1].lines.includes("content-type: text/csv"));
+    assert.ok(answers[1][1].lines.includes("content-type: text/csv"));
+  });
+});

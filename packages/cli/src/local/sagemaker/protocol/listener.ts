@@ -7,7 +7,12 @@
  * AWS-shaped error answer; nothing a client sends can stop the server.
  */
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  type IncomingMessage,
+  type OutgoingHttpHeader,
+  type OutgoingHttpHeaders,
+  ServerResponse,
+} from "node:http";
 import {
   createGuardedServer,
   type GuardedServer,
@@ -231,7 +236,6 @@ export function createFront(options: FrontOptions): GuardedServer {
   return createGuardedServer(
     (req, res) => {
       try {
-        if (options.identity !== undefined) res.setHeader("x-sagebrew-local", options.identity);
         // One check for every protocol, before anything is routed.
         const refusal = hosts.check(req.headers.host, req.headers.origin);
         if (refusal) {
@@ -266,9 +270,39 @@ export function createFront(options: FrontOptions): GuardedServer {
         }),
       // A stop is a developer's Ctrl-C: idle connections need not be waited for long.
       drainIdleMs: 100,
+      ...(options.identity !== undefined ? { ServerResponse: identifiedResponse(options.identity) } : {}),
     },
   );
 }
+
+/**
+ * Responses that carry `x-sagebrew-local: <identity>` on every answer, whoever writes it. The
+ * header joins the list an answer's `writeHead` is given: set with `setHeader` beforehand it
+ * would send node's `writeHead` down its slow path (each header of the list removed, checked,
+ * lower-cased and stored again), a measured cost on every InvokeEndpoint (bench/RESULTS.md).
+ */
+function identifiedResponse(identity: string): typeof ServerResponse {
+  return class IdentifiedResponse extends ServerResponse {
+    override writeHead(status: number, a?: string | Headers, b?: Headers): this {
+      const reason = typeof a === "string" ? a : undefined;
+      const headers = typeof a === "string" ? b : a;
+      if (Array.isArray(headers)) {
+        // A flat list of names and values, or (as node also takes) a list of pairs.
+        const all = Array.isArray(headers[0])
+          ? headers.concat([[IDENTITY_HEADER, identity]])
+          : headers.concat(IDENTITY_HEADER, identity);
+        return reason === undefined ? super.writeHead(status, all) : super.writeHead(status, reason, all);
+      }
+      if (!this.headersSent) this.setHeader(IDENTITY_HEADER, identity);
+      return reason === undefined
+        ? super.writeHead(status, headers)
+        : super.writeHead(status, reason, headers);
+    }
+  } as typeof ServerResponse;
+}
+
+type Headers = OutgoingHttpHeaders | OutgoingHttpHeader[];
+const IDENTITY_HEADER = "x-sagebrew-local";
 
 /** `warn` as a Logger, for the rejection log: `request rejected: {"status":408,…}`. */
 function warnLogger(warn: (message: string) => void): Logger {
