@@ -14,6 +14,7 @@
 import type { Logger } from "../../node/logger.js";
 import {
   type Booster,
+  collectGarbage,
   type DenseData,
   firstMismatch,
   type Prediction,
@@ -225,6 +226,9 @@ export function prepareWalkers(
     .finally(() => {
       poolSettled();
       w.preparing = undefined;
+      // The preparation's garbage (warm-up batches, compilations, its thread's freed arenas) would
+      // otherwise stay resident on an idle server: a full collection, then malloc's free pages back.
+      collectGarbage();
       o.logger.info("xgboost walkers", {
         file: o.file,
         bySize: w.bySize.map((c) => ({ upToRows: c.upToRows ?? null, walker: c.walker })),
