@@ -63,3 +63,46 @@ export function checkRuntimeRequest(
     ? new ApiError("SerializationException", invalid.message)
     : validationError(invalid.message);
 }
+
+/**
+ * The check of one operation's requests (`checkRuntimeRequest` on `headerInput`), remembering the
+ * endpoint name and header values of the last request that passed: a client sends the same ones on
+ * every invocation, and a request equal to one that passed passes (the check reads nothing else),
+ * so the invocations' hot path compares a few strings instead of walking the table.
+ */
+export class RequestCheck {
+  readonly #operation: string;
+  readonly #options: ValidateOptions;
+  readonly #headers: ReadonlyArray<readonly [string, string, boolean]>;
+  /** The endpoint name, then each header's value, of the last request that passed. */
+  #passed: unknown[] | undefined;
+
+  constructor(operation: string, options: ValidateOptions) {
+    this.#operation = operation;
+    this.#options = options;
+    this.#headers = headersOf(operation);
+  }
+
+  /** The error SageMaker Runtime answers for this request, if any. */
+  check(req: IncomingMessage, endpoint: string): ApiError | undefined {
+    const passed = this.#passed;
+    if (passed !== undefined && passed[0] === endpoint) {
+      const headers = this.#headers;
+      let same = true;
+      for (let i = 0; i < headers.length; i++) {
+        if (req.headers[headers[i]![1]] !== passed[i + 1]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return undefined;
+    }
+    const problem = checkRuntimeRequest(
+      this.#operation,
+      headerInput(req, endpoint, this.#operation),
+      this.#options,
+    );
+    if (!problem) this.#passed = [endpoint, ...this.#headers.map(([, header]) => req.headers[header])];
+    return problem;
+  }
+}

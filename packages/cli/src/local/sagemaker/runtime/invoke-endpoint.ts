@@ -29,7 +29,7 @@ import { headerValue } from "../engines/proxy/index.js";
 import { ApiError } from "../protocol/index.js";
 import type { ObjectStorage } from "../storage/index.js";
 import { sendError } from "./_answer.js";
-import { checkRuntimeRequest, headerInput, validationError } from "./_check.js";
+import { RequestCheck, validationError } from "./_check.js";
 import { ensureModelLoaded } from "./multi-model.js";
 
 /** SageMaker's request body limit for real-time invocations: the `BodyBlob` shape's maximum (6 MiB). */
@@ -120,6 +120,12 @@ function noAnswer(scope: ArnScope, endpoint: string, instance: Instance, e: Upst
   });
 }
 
+/** The operation each kind of invocation is, in SageMaker Runtime's API table. */
+const OPERATION = { invoke: "InvokeEndpoint", stream: "InvokeEndpointWithResponseStream" } as const;
+
+/** The body is checked by its size as it arrives (413), not by the validator. */
+const SKIP_BODY = { skip: ["Body"] } as const;
+
 /** One invocation in flight: the request's state and the callbacks of its upstream response. */
 class Invocation implements ResponseHandler {
   readonly res: ServerResponse;
@@ -130,8 +136,8 @@ class Invocation implements ResponseHandler {
   readonly body: Buffer[];
   readonly target: string | undefined;
   readonly targetVariant: string | undefined;
-  /** The region the request was signed for and the server's account: where its ARNs point. */
-  readonly scope: ArnScope;
+  /** The request's `Authorization`, read for its region only when an error names an ARN. */
+  readonly authorization: string | undefined;
   variant!: LiveVariant;
   instance!: Instance;
   ok = false;
@@ -162,7 +168,12 @@ class Invocation implements ResponseHandler {
     this.body = body;
     this.target = req.headers[HEADERS.targetModel] as string | undefined;
     this.targetVariant = req.headers["x-amzn-sagemaker-target-variant"] as string | undefined;
-    this.scope = { region: regionOf(req.headers.authorization), account: route.options.account };
+    this.authorization = req.headers.authorization;
+  }
+
+  /** The region the request was signed for and the server's account: where its ARNs point. */
+  get scope(): ArnScope {
+    return { region: regionOf(this.authorization), account: this.route.options.account };
   }
 
   onHead(status: number, headers: readonly string[]): void {
@@ -281,6 +292,11 @@ export class Route {
   #codecLoading: Promise<FrameCodec> | undefined;
 
   readonly timeoutMs: number;
+  /** What SageMaker Runtime checks first, per kind of invocation. */
+  readonly checks: Readonly<Record<Kind, RequestCheck>> = {
+    invoke: new RequestCheck(OPERATION.invoke, SKIP_BODY),
+    stream: new RequestCheck(OPERATION.stream, SKIP_BODY),
+  };
 
   constructor(endpoints: EndpointManager, options: RuntimeOptions) {
     this.endpoints = endpoints;
@@ -474,12 +490,6 @@ function upstreamHead(req: IncomingMessage, kind: Kind, length: number): string 
   return `${head}\r\n`;
 }
 
-/** The operation each kind of invocation is, in SageMaker Runtime's API table. */
-const OPERATION = { invoke: "InvokeEndpoint", stream: "InvokeEndpointWithResponseStream" } as const;
-
-/** The body is checked by its size as it arrives (413), not by the validator. */
-const SKIP_BODY = { skip: ["Body"] } as const;
-
 /** The 413 SageMaker answers for a body over its limit (no error type: clients report the status). */
 function tooLarge(res: ServerResponse, requestId: string, limit: number): void {
   const body = JSON.stringify({ message: `HTTP content length exceeded ${limit} bytes.` });
@@ -509,9 +519,7 @@ export function acceptInvocation(
   kind: Kind,
 ): void {
   const live = route.endpoints.lookup(endpoint);
-  const problem =
-    checkRuntimeRequest(OPERATION[kind], headerInput(req, endpoint, OPERATION[kind]), SKIP_BODY) ??
-    asyncOnly(live, endpoint, OPERATION[kind]);
+  const problem = route.checks[kind].check(req, endpoint) ?? asyncOnly(live, endpoint, OPERATION[kind]);
   if (problem) {
     req.resume();
     sendError(res, problem, randomUUID());
