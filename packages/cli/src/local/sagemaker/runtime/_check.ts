@@ -88,9 +88,10 @@ export class RequestCheck {
     const passed = this.#passed;
     if (passed !== undefined && passed[0] === endpoint) {
       const headers = this.#headers;
+      const values = req.headers;
       let same = true;
       for (let i = 0; i < headers.length; i++) {
-        if (req.headers[headers[i]![1]] !== passed[i + 1]) {
+        if (values[headers[i]![1]] !== passed[i + 1]) {
           same = false;
           break;
         }

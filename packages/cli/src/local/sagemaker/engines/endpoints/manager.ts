@@ -159,8 +159,15 @@ export class EndpointManager implements EndpointEngine {
 
   /** The serving deployment of an endpoint (by any case of its name), if any. */
   lookup(name: string): LiveEndpoint | undefined {
-    return this.#live.get(name.toLowerCase());
+    // Invocations name the same endpoint again and again (twice each): its key is remembered.
+    if (name !== this.#lookedUp) {
+      this.#lookedUp = name;
+      this.#lookedUpKey = name.toLowerCase();
+    }
+    return this.#live.get(this.#lookedUpKey);
   }
+  #lookedUp = "";
+  #lookedUpKey = "";
 
   deploy(endpoint: EndpointDoc): void {
     this.#chain(endpoint.name, () => this.#rollout(endpoint.name));
