@@ -90,3 +90,51 @@ export async function startLocal(
 export function hasBoto3(): boolean {
   return spawnSync("python3", ["-c", "import boto3"], { stdio: "ignore" }).status === 0;
 }
+
+/**
+ * Runs `python3 args…` (boto3 scripts) against `local` and resolves to the JSON of its last stdout line.
+ * Its environment is PATH, HOME = `cwd` and test credentials with AWS_ENDPOINT_URL at `local`, plus
+ * `env`; with `inherit` it is this process's (a script told its endpoint by argument). Killed after
+ * 10 minutes; a non-zero exit rejects with Python's stderr and the server's.
+ */
+export function runPythonJson(
+  args: readonly string[],
+  options: { local: RunningLocal; cwd?: string; env?: NodeJS.ProcessEnv; inherit?: boolean; label: string },
+  // biome-ignore lint/suspicious/noExplicitAny: the script's JSON, checked field by field by the caller
+): Promise<Record<string, any>> {
+  const { local, cwd } = options;
+  return new Promise((resolve, reject) => {
+    const child = spawn("python3", [...args], {
+      ...(cwd ? { cwd } : {}),
+      ...(options.inherit
+        ? {}
+        : {
+            env: {
+              PATH: process.env.PATH,
+              HOME: cwd,
+              AWS_ENDPOINT_URL: local.url,
+              AWS_ACCESS_KEY_ID: "testing",
+              AWS_SECRET_ACCESS_KEY: "testing",
+              AWS_DEFAULT_REGION: "us-east-1",
+              ...options.env,
+            },
+          }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout?.setEncoding("utf8").on("data", (c: string) => {
+      out += c;
+    });
+    child.stderr?.setEncoding("utf8").on("data", (c: string) => {
+      err += c;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      if (code !== 0)
+        return reject(new Error(`${options.label} exited with ${code}: ${err}\n${local.stderr()}`));
+      resolve(JSON.parse(out.trim().split("\n").pop()!));
+    });
+  });
+}

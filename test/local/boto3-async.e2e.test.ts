@@ -5,7 +5,6 @@
  * waiter, and prints what it saw; this file checks it (the answer equal to the real-time endpoint's).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { packModelArchive } from "../../packages/cli/src/local/model-archive.js";
 import { irisModelBytes } from "../kit/iris.js";
-import { hasBoto3, type RunningLocal, startLocal } from "../kit/local.js";
+import { hasBoto3, type RunningLocal, runPythonJson, startLocal } from "../kit/local.js";
 
 const SCRIPT = fileURLToPath(new URL("./boto3_async.py", import.meta.url));
 const skip = hasBoto3() ? false : "boto3 is not importable by the python3 on PATH";
@@ -21,37 +20,8 @@ const skip = hasBoto3() ? false : "boto3 is not importable by the python3 on PAT
 let work: string;
 let local: RunningLocal;
 
-// biome-ignore lint/suspicious/noExplicitAny: the script's JSON, checked field by field below
-function run(model: string): Promise<Record<string, any>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("python3", [SCRIPT, model], {
-      cwd: work,
-      env: {
-        PATH: process.env.PATH,
-        HOME: work,
-        AWS_ENDPOINT_URL: local.url,
-        AWS_ACCESS_KEY_ID: "testing",
-        AWS_SECRET_ACCESS_KEY: "testing",
-        AWS_DEFAULT_REGION: "us-east-1",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => {
-      out += c;
-    });
-    child.stderr.setEncoding("utf8").on("data", (c: string) => {
-      err += c;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      if (code !== 0)
-        return reject(new Error(`boto3_async.py exited with ${code}: ${err}\n${local.stderr()}`));
-      resolve(JSON.parse(out.trim().split("\n").pop()!));
-    });
-  });
+function run(model: string) {
+  return runPythonJson([SCRIPT, model], { local, cwd: work, label: "boto3_async.py" });
 }
 
 before(async () => {

@@ -5,13 +5,12 @@
  * paginators, and prints what it saw; this file checks it.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { hasBoto3, type RunningLocal, startLocal } from "../kit/local.js";
+import { hasBoto3, type RunningLocal, runPythonJson, startLocal } from "../kit/local.js";
 
 const SCRIPT = fileURLToPath(new URL("./boto3_tuning.py", import.meta.url));
 const IRIS = fileURLToPath(new URL("../kit/iris-numeric.csv", import.meta.url));
@@ -37,37 +36,8 @@ interface Seen {
   firstJob: { tuningJobArn: string; hyperParameters: Record<string, string>; model: string };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the script's JSON, checked field by field below
-function run(): Promise<Record<string, any>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("python3", [SCRIPT, IRIS], {
-      cwd: work,
-      env: {
-        PATH: process.env.PATH,
-        HOME: work,
-        AWS_ENDPOINT_URL: local.url,
-        AWS_ACCESS_KEY_ID: "testing",
-        AWS_SECRET_ACCESS_KEY: "testing",
-        AWS_DEFAULT_REGION: "us-east-1",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => {
-      out += c;
-    });
-    child.stderr.setEncoding("utf8").on("data", (c: string) => {
-      err += c;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      if (code !== 0)
-        return reject(new Error(`boto3_tuning.py exited with ${code}: ${err}\n${local.stderr()}`));
-      resolve(JSON.parse(out.trim().split("\n").pop()!));
-    });
-  });
+function run() {
+  return runPythonJson([SCRIPT, IRIS], { local, cwd: work, label: "boto3_tuning.py" });
 }
 
 before(async () => {

@@ -3,13 +3,12 @@
  * `boto3_cycle.py` runs each phase and prints what it saw; this file checks it.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { hasBoto3, type RunningLocal, startLocal } from "../kit/local.js";
+import { hasBoto3, type RunningLocal, runPythonJson, startLocal } from "../kit/local.js";
 
 const SCRIPT = fileURLToPath(new URL("./boto3_cycle.py", import.meta.url));
 /** Iris with numeric labels: SageMaker's XGBoost image reads CSV labels as numbers (docs/compatibility.md). */
@@ -23,27 +22,11 @@ let state: string;
 let local: RunningLocal;
 
 /** Runs one phase of the boto3 script; resolves to the JSON it printed last. */
-// biome-ignore lint/suspicious/noExplicitAny: the script's JSON, checked field by field below
-function phase(name: string): Promise<Record<string, any>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("python3", [SCRIPT, name, local.url, work, IRIS], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => {
-      out += c;
-    });
-    child.stderr.setEncoding("utf8").on("data", (c: string) => {
-      err += c;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      if (code !== 0)
-        return reject(new Error(`boto3 phase ${name} exited with ${code}: ${err}\n${local.stderr()}`));
-      resolve(JSON.parse(out.trim().split("\n").pop()!));
-    });
+function phase(name: string) {
+  return runPythonJson([SCRIPT, name, local.url, work, IRIS], {
+    local,
+    inherit: true,
+    label: `boto3 phase ${name}`,
   });
 }
 

@@ -5,13 +5,12 @@
  * kill -9 of the server: after the restart the object is the one before, and no partial file stays.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { hasBoto3, type RunningLocal, startLocal } from "../kit/local.js";
+import { hasBoto3, type RunningLocal, runPythonJson, startLocal } from "../kit/local.js";
 
 const skip = hasBoto3() ? false : "boto3 is not importable by the python3 on PATH";
 
@@ -20,33 +19,7 @@ let local: RunningLocal;
 
 /** Runs Python with boto3 against `sagebrew local`; resolves to the JSON of its last line. */
 function python(code: string, env: NodeJS.ProcessEnv = {}): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("python3", ["-c", code], {
-      cwd: work,
-      env: {
-        PATH: process.env.PATH,
-        HOME: work,
-        AWS_ENDPOINT_URL: local.url,
-        AWS_ACCESS_KEY_ID: "testing",
-        AWS_SECRET_ACCESS_KEY: "testing",
-        AWS_DEFAULT_REGION: "us-east-1",
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => {
-      out += c;
-    });
-    child.stderr.setEncoding("utf8").on("data", (c: string) => {
-      err += c;
-    });
-    child.once("close", (status) => {
-      if (status !== 0) return reject(new Error(`python exited with ${status}: ${err}\n${local.stderr()}`));
-      resolve(JSON.parse(out.trim().split("\n").pop()!));
-    });
-  });
+  return runPythonJson(["-c", code], { local, cwd: work, env, label: "python" });
 }
 
 before(async () => {
