@@ -13,6 +13,29 @@ export const AWS_OPTIONS = {
   profile: { type: "string" },
 } as const;
 
+/**
+ * parseArgs options of a training job's definition on SageMaker, which `train --instance-type` sends
+ * as its job and `tune --instance-type` as its tuning job's TrainingJobDefinition.
+ */
+export const TRAINING_JOB_OPTIONS = {
+  "instance-type": { type: "string" },
+  "instance-count": { type: "string" },
+  image: { type: "string" },
+  role: { type: "string" },
+  bucket: { type: "string" },
+  channel: { type: "string", multiple: true },
+  "max-run": { type: "string" },
+  "volume-size": { type: "string" },
+  env: { type: "string", multiple: true },
+  tag: { type: "string", multiple: true },
+  shard: { type: "string", multiple: true },
+  "output-s3": { type: "string" },
+  "input-mode": { type: "string" },
+  "no-wait": { type: "boolean" },
+  download: { type: "boolean" },
+  ...AWS_OPTIONS,
+} as const;
+
 /** Help lines for `AWS_OPTIONS`. */
 export const AWS_HELP = `  --region <region>        AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's region)
   --profile <name>         AWS profile (default: AWS_PROFILE)`;

@@ -6,7 +6,6 @@ import { SagebrewError } from "@sagebrew/runtime/core";
 import type { TrainingJobResult } from "../sagemaker/index.js";
 import {
   AWS_HELP,
-  AWS_OPTIONS,
   ask,
   awsOptionsFrom,
   canAsk,
@@ -14,6 +13,7 @@ import {
   containerEnvironment,
   keyValues,
   pollSeconds,
+  TRAINING_JOB_OPTIONS,
   wholeFlag,
   withInterrupt,
 } from "./_sagemaker.js";
@@ -21,27 +21,12 @@ import type { CommandIo } from "./types.js";
 
 /** parseArgs options of the SageMaker run (all optional for a local run, where they are refused). */
 export const SAGEMAKER_TRAIN_OPTIONS = {
-  "instance-type": { type: "string" },
-  "instance-count": { type: "string" },
-  image: { type: "string" },
-  role: { type: "string" },
-  bucket: { type: "string" },
-  channel: { type: "string", multiple: true },
+  ...TRAINING_JOB_OPTIONS,
   hyperparameter: { type: "string", multiple: true },
   spot: { type: "boolean" },
   "max-wait": { type: "string" },
-  "max-run": { type: "string" },
   "checkpoint-s3": { type: "string" },
-  "volume-size": { type: "string" },
-  env: { type: "string", multiple: true },
-  tag: { type: "string", multiple: true },
-  shard: { type: "string", multiple: true },
   "job-name": { type: "string" },
-  "output-s3": { type: "string" },
-  "input-mode": { type: "string" },
-  "no-wait": { type: "boolean" },
-  download: { type: "boolean" },
-  ...AWS_OPTIONS,
 } as const;
 
 /** The help section for them. */

@@ -8,7 +8,6 @@ import type { TuningOptions } from "../tuning/index.js";
 import { leaderboardLines, type Objective, parseObjective } from "../tuning/index.js";
 import {
   AWS_HELP,
-  AWS_OPTIONS,
   ask,
   awsOptionsFrom,
   canAsk,
@@ -17,30 +16,16 @@ import {
   intFlag,
   keyValues,
   pollSeconds,
+  TRAINING_JOB_OPTIONS,
   withInterrupt,
 } from "./_sagemaker.js";
 import type { CommandIo } from "./types.js";
 
 /** parseArgs options of a tuning job on SageMaker (all optional here, refused without --instance-type). */
 export const SAGEMAKER_TUNE_OPTIONS = {
-  "instance-type": { type: "string" },
-  "instance-count": { type: "string" },
-  image: { type: "string" },
-  role: { type: "string" },
-  bucket: { type: "string" },
-  channel: { type: "string", multiple: true },
-  "max-run": { type: "string" },
-  "volume-size": { type: "string" },
-  env: { type: "string", multiple: true },
-  tag: { type: "string", multiple: true },
-  shard: { type: "string", multiple: true },
-  "output-s3": { type: "string" },
-  "input-mode": { type: "string" },
-  "no-wait": { type: "boolean" },
-  download: { type: "boolean" },
+  ...TRAINING_JOB_OPTIONS,
   deploy: { type: "string" },
   "deploy-instance-type": { type: "string" },
-  ...AWS_OPTIONS,
 } as const;
 
 export const SAGEMAKER_TUNE_HELP = `On SageMaker (with --instance-type ml.*): a SageMaker tuning job over the same directory. Its
