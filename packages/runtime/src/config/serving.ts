@@ -56,6 +56,8 @@ export interface ServingConfig extends HttpLimitsConfig {
   readonly mmeMemoryMb: number | undefined;
   /** `SAGEBREW_XGBOOST_JS`: which code walks XGBoost trees (docs/serving.md), default `auto`. */
   readonly xgboostJs: "auto" | "large" | "off";
+  /** `SAGEBREW_WARMUP_MS`: start-up ms spent on the handler's warm-up requests, default 500; 0 = none. */
+  readonly warmupMs: number;
 }
 
 /** Options of `readServingConfig`. */
@@ -130,6 +132,7 @@ export function readServingConfig(
         ? undefined
         : number(get, ENV.mmeMemoryMb, 0, { min: 0.001, max: 16_777_216 }),
     xgboostJs,
+    warmupMs: integer(get, ENV.warmupMs, LIMITS.defaultWarmupMs, { min: 0, max: 600_000 }),
     ...readHttpLimits(env),
   });
 }

@@ -96,6 +96,7 @@ export const ENV = Object.freeze({
   project: "SAGEBREW_PROJECT",
   mmeMemoryMb: "SAGEBREW_MME_MEMORY_MB",
   xgboostJs: "SAGEBREW_XGBOOST_JS",
+  warmupMs: "SAGEBREW_WARMUP_MS",
   emulate: "SAGEBREW_EMULATE",
   headersTimeout: "SAGEBREW_HEADERS_TIMEOUT",
   bodyIdleTimeout: "SAGEBREW_BODY_IDLE_TIMEOUT",
@@ -177,6 +178,8 @@ export const LIMITS = Object.freeze({
   defaultMaxConnections: 1000,
   /** Rejected requests logged in full per minute. */
   defaultRejectionLogLimit: 10,
+  /** Start-up ms spent, at most, on a handler's warm-up requests (`SAGEBREW_WARMUP_MS`). */
+  defaultWarmupMs: 500,
 });
 
 /** Names of the XGBoost algorithm's artifacts (DG xgboost). */
@@ -331,6 +334,13 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     default: "auto",
     meaning:
       "Which code walks XGBoost trees: `auto` (libxgboost from the first request; per request size, the JavaScript walker timed fastest once it is checked against libxgboost and warm), `large` (a JavaScript walker for every size, untimed), `off` (libxgboost only).",
+  },
+  {
+    name: ENV.warmupMs,
+    program: "serve",
+    default: "500",
+    meaning:
+      "Milliseconds of start-up, at most, spent sending the handler's warm-up requests (the built-in XGBoost handler's: CSV bodies of 1, 100 and 1,000 rows) through the invocation path before `/ping` says 200, so that the first requests run optimised code; `0`: none.",
   },
   {
     name: ENV.emulate,

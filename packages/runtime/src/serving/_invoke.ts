@@ -39,9 +39,9 @@ export function createInvocationRoute(lifecycle: ModelLifecycle, config: Serving
   const deadlines = new Deadlines(config.timeoutMs, timedOut);
   const debug = logger.enabled("debug");
 
-  /** Readiness, then negotiation: what the headers decide. */
+  /** Readiness (the warm-up's own requests come before it), then negotiation: what the headers decide. */
   function check(req: AppRequest): Negotiated | Problem {
-    return lifecycle.state === "ready" ? negotiated(req) : notReady(lifecycle);
+    return lifecycle.state === "ready" || lifecycle.warmups.has(req) ? negotiated(req) : notReady(lifecycle);
   }
 
   return {

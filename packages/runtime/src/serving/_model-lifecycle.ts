@@ -1,9 +1,11 @@
 /**
- * One model's life in an app: loaded and warmed by `start()`, then ready (`/ping` 200), failed,
- * or stopping; `stop()` runs the handler's `close` once the requests in flight are drained.
+ * One model's life in an app: loaded and warmed by `start()` (the handler's `warmup`, then its
+ * `warmupRequests` through the app's invocation path), then ready (`/ping` 200), failed, or
+ * stopping; `stop()` runs the handler's `close` once the requests in flight are drained.
  */
 import { type SagebrewError, toSagebrewError } from "../errors/index.js";
-import type { AppState } from "./_app-types.js";
+import type { AppRequest, AppState } from "./_app-types.js";
+import type { WarmupOutcome } from "./_warm-up.js";
 import type { CheckedHandler, LoadContext } from "./handler.js";
 
 /** The model behind a single-model app. */
@@ -13,6 +15,8 @@ export class ModelLifecycle {
   model: unknown;
   /** Why the model could not be loaded (state `failed`). */
   loadError: SagebrewError | undefined;
+  /** The warm-up's own requests: answered while the model is still `loading`. */
+  readonly warmups = new WeakSet<AppRequest>();
 
   constructor(
     readonly handler: CheckedHandler,
@@ -20,17 +24,19 @@ export class ModelLifecycle {
   ) {}
 
   /**
-   * Loads the model and makes the warm-up prediction.
+   * Loads the model, makes the warm-up prediction, then runs `warmRequests` (the handler's warm-up
+   * requests through the app; a failure there is logged, and the model is ready all the same).
    *
-   * @throws SagebrewError SB_MODEL_LOAD (or the handler's own code) when either fails; a model
-   * loaded but not warmed is closed first.
+   * @throws SagebrewError SB_MODEL_LOAD (or the handler's own code) when loading or `warmup`
+   * fails; a model loaded but not warmed is closed first.
    */
-  async start(): Promise<void> {
+  async start(warmRequests?: () => Promise<WarmupOutcome | undefined>): Promise<void> {
     const { handler, loadCtx } = this;
     const t0 = performance.now();
     try {
       this.model = await handler.load(loadCtx);
       if (handler.warmup) await handler.warmup(this.model, loadCtx);
+      if (this.state === "loading" && warmRequests) this.#logWarmup(await warmRequests());
     } catch (e) {
       this.loadError = toSagebrewError(e, "SB_MODEL_LOAD");
       if (this.state === "loading") this.state = "failed";
@@ -44,6 +50,19 @@ export class ModelLifecycle {
       modelDir: loadCtx.modelDir,
       ms: Math.round(performance.now() - t0),
     });
+  }
+
+  #logWarmup(outcome: WarmupOutcome | undefined): void {
+    if (!outcome) return;
+    const { logger } = this.loadCtx;
+    const fields = {
+      handler: this.handler.name,
+      ms: outcome.ms,
+      outOfBudget: outcome.outOfBudget,
+      samples: outcome.samples,
+    };
+    if (outcome.failure === undefined) logger.info("invocation path warmed", fields);
+    else logger.warn("warm-up requests failed: ready without them", { ...fields, reason: outcome.failure });
   }
 
   /** Marks the model stopping and closes it once `drained` resolves. */

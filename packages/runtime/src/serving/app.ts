@@ -7,7 +7,7 @@
  * (or the error's own status) → encode; over the time limit 504.
  */
 import type { ServingConfig } from "../config/serving.js";
-import { ROUTES } from "../contract/index.js";
+import { LIMITS, ROUTES } from "../contract/index.js";
 import { SagebrewError } from "../errors/index.js";
 import type { Logger } from "../node/logger.js";
 import type { AppResponse, ErrorStyle, InferenceApp } from "./_app-types.js";
@@ -16,6 +16,7 @@ import { createInvocationRoute } from "./_invoke.js";
 import { ModelLifecycle } from "./_model-lifecycle.js";
 import { EMPTY_OK, executionParameters } from "./_responses.js";
 import { createRouter, type Route } from "./_router.js";
+import { warmInvocations } from "./_warm-up.js";
 import type { CheckedHandler, LoadContext } from "./handler.js";
 
 export type { AppRequest, AppResponse, AppState, ErrorStyle, InferenceApp } from "./_app-types.js";
@@ -75,7 +76,18 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     },
     errorStyle,
     invocations,
-    start: () => lifecycle.start(),
+    start: () =>
+      lifecycle.start(() =>
+        warmInvocations({
+          handler,
+          model: lifecycle.model,
+          loadCtx,
+          handle,
+          marked: lifecycle.warmups,
+          // Configs built by hand (tests, embedders) may lack it: the default then applies.
+          budgetMs: config.warmupMs ?? LIMITS.defaultWarmupMs,
+        }),
+      ),
     precheck,
     handle,
     request: async (url, init) => handle(toAppRequest(url, init)),

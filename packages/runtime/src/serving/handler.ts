@@ -56,6 +56,19 @@ export type Payload =
     };
 
 /**
+ * A synthetic request the app runs through its own invocation path before `/ping` says 200
+ * (`ModelHandler.warmupRequests`).
+ */
+export interface WarmupRequest {
+  /** The request body (a string is sent as UTF-8). */
+  readonly body: string | Uint8Array;
+  /** Its Content-Type, one of the handler's `contentTypes` (parameters allowed). */
+  readonly contentType: string;
+  /** The Accept header to send. Default: the handler's first `accepts`. */
+  readonly accept?: string;
+}
+
+/**
  * A model server written as hooks. Give `predict` (with optional `decode`/`encode`) or `transform`.
  *
  * @example
@@ -83,6 +96,17 @@ export interface ModelHandler<Model = unknown, Input = unknown, Output = unknown
   load(ctx: LoadContext): Model | Promise<Model>;
   /** Makes a first prediction so that `/ping` says 200 only once the model answers quickly. */
   warmup?(model: Model, ctx: LoadContext): unknown;
+  /**
+   * Opt-in: requests the app sends through its own invocation path (negotiation, `decode` →
+   * `predict` → `encode` or `transform`, the response) after `warmup` and before `/ping` says
+   * 200, again and again within a start-up budget (`SAGEBREW_WARMUP_MS`), so that the JavaScript
+   * of that path is optimised when the first real request comes. Give bodies of the sizes
+   * requests come in. Every hook runs on them as on a real request: give them only when the
+   * hooks have no side effects (no writes, no calls out) — a handler without this hook is never
+   * called with synthetic input. A warm-up request that fails is logged, and the model is ready
+   * all the same.
+   */
+  warmupRequests?(model: Model, ctx: LoadContext): readonly WarmupRequest[];
   /** Request bytes → model input. Default: a `Dataset` from the codec registry (CSV, JSON, JSON Lines, libsvm, RecordIO-protobuf). */
   decode?(body: Uint8Array, ctx: InvocationContext): Input | Promise<Input>;
   /** Model input → model output. */
@@ -124,7 +148,16 @@ export const DEFAULT_CONTENT_TYPES: readonly string[] = Object.freeze([
 /** Response types the default `encode` writes, preferred first. */
 export const DEFAULT_ACCEPTS: readonly string[] = Object.freeze([MEDIA.json, MEDIA.csv, MEDIA.jsonlines]);
 
-const HOOKS = ["load", "warmup", "decode", "predict", "encode", "transform", "close"] as const;
+const HOOKS = [
+  "load",
+  "warmup",
+  "warmupRequests",
+  "decode",
+  "predict",
+  "encode",
+  "transform",
+  "close",
+] as const;
 const KNOWN = new Set<string>([...HOOKS, "name", "contentTypes", "accepts", "codecs", "negotiation"]);
 
 /** Options of `checkHandler`. */

@@ -163,6 +163,22 @@ export function createXGBoostHandler(
       });
     },
 
+    // CSV bodies of the model's width, of the sizes requests come in; pure (predict has no side
+    // effects). Sizes that would wait for a small model's walkers (`onPool`) are left out, so that
+    // both walker modes spend the same start-up on them.
+    warmupRequests(model) {
+      const waits = model.walkers?.some((w) => w.waitForLarge !== undefined) ?? false;
+      const rows = WARMUP_ROWS.filter((r) => !waits || r * model.trees <= syncWorkLimit);
+      return [
+        ...rows.map((r) => ({
+          body: warmupCsv(r, model.numFeatures),
+          contentType: MEDIA.csv,
+          accept: MEDIA.csv,
+        })),
+        { body: warmupCsv(1, model.numFeatures), contentType: MEDIA.csv, accept: MEDIA.json },
+      ];
+    },
+
     // Through the codec registry (CSV, JSON, JSON Lines, libsvm, RecordIO-protobuf); labels a
     // RecordIO record may carry are ignored, as a CSV request carries none.
     decode(body, ctx) {
@@ -209,6 +225,31 @@ export function createXGBoostHandler(
 }
 
 const NL = 10;
+
+/** Rows of the warm-up requests' bodies: the sizes the serving benchmarks send (bench/models.ts). */
+const WARMUP_ROWS = [1, 100, 1000] as const;
+
+/**
+ * A CSV body of `rows` × `cols` numbers with 8 to 9 significant digits, signs and magnitudes
+ * varied as real features are (a fixed sequence: the warm-up is the same at every start).
+ */
+export function warmupCsv(rows: number, cols: number): string {
+  let x = 0x9e3779b9;
+  const next = () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 2 ** 32;
+  };
+  const lines: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const cells: string[] = [];
+    for (let c = 0; c < cols; c++) {
+      const v = (next() - 0.3) * 10 ** Math.floor(next() * 4 - 1);
+      cells.push(String(Math.fround(v)));
+    }
+    lines.push(cells.join(","));
+  }
+  return `${lines.join("\n")}\n`;
+}
 
 /**
  * A large dense prediction on the pool, by the walker chosen for its size (libxgboost until the
