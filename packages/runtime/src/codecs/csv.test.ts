@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { fc } from "../../../../test/kit/property.js";
 import { isSagebrewError } from "../errors/index.js";
-import { parseCsv } from "./csv.js";
+import { type CsvOptions, parseCsv } from "./csv.js";
+import { parseCsvBefore } from "./testdata/csv-before.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -195,6 +196,154 @@ describe("parseCsv()", () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it("reads every input as the parser before the short-number path did: values, rows and errors (property)", () => {
+    // Fields of every shape the fast and general paths tell apart: short and long digit runs,
+    // leading zeros, points, signs, exponents, spaces, quotes, words, empty fields.
+    const digits = (max: number) => fc.string({ unit: fc.constantFrom(..."0123456789"), maxLength: max });
+    const numeric = fc
+      .tuple(
+        fc.constantFrom("", "", "-", "+"),
+        fc.oneof(digits(4), digits(12), digits(24), fc.constantFrom("0", "00", "000000000", "1000000000")),
+        fc.oneof(
+          fc.constant(""),
+          fc.constant("."),
+          digits(24).map((d) => `.${d}`),
+        ),
+        fc.oneof(
+          fc.constant(""),
+          fc.constant(""),
+          fc
+            .tuple(fc.constantFrom("e", "E"), fc.constantFrom("", "-", "+"), digits(3))
+            .map((t) => t.join("")),
+        ),
+      )
+      .map((t) => t.join(""));
+    const formatted = fc
+      .tuple(
+        fc.double({ noNaN: true, min: -3.5e38, max: 3.5e38 }),
+        fc.constantFrom("repr", "fixed", "prec", "exp"),
+        fc.integer({ min: 1, max: 20 }),
+      )
+      .map(([x, style, k]) =>
+        style === "repr"
+          ? String(x)
+          : style === "fixed"
+            ? x.toFixed(Math.abs(x) < 1e15 ? k : 0)
+            : style === "prec"
+              ? x.toPrecision(k)
+              : x.toExponential(k),
+      );
+    // Halfway between two float32s: only an exact reading rounds these as parseFloat does.
+    const midpoint = fc
+      .tuple(fc.float({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-1, 0, 1), fc.boolean())
+      .map(([x, nudge, short]) => {
+        const bits = new Uint32Array(new Float32Array([x]).buffer);
+        bits[0]! += 1; // the next float32 away from zero
+        const mid = (x + new Float32Array(bits.buffer)[0]!) / 2;
+        const text = short ? String(Math.round(mid * 2 ** 20) / 2 ** 20) : String(mid);
+        return nudge === 0 ? text : Number.parseFloat(text).toPrecision(9 + nudge);
+      });
+    const field = fc.oneof(
+      { weight: 4, arbitrary: numeric },
+      { weight: 3, arbitrary: formatted },
+      { weight: 2, arbitrary: midpoint },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom("", "0", "7", "-1", "1.", ".5", "-0", "8388608.5", "16777217"),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          "",
+          " 1.5",
+          "2 ",
+          '"3.25"',
+          '"a,b"',
+          "nan",
+          "NA",
+          "-inf",
+          "abc",
+          "1e400",
+          "1x",
+          "-",
+          ".",
+        ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.string({ unit: fc.constantFrom(...'0123456789.-+eE \t\r"na,'), maxLength: 8 }),
+      },
+    );
+    const body = fc
+      .tuple(
+        // Some bodies of tiny fields: as many rows as their bytes can hold.
+        fc
+          .boolean()
+          .chain((tiny) =>
+            fc.array(fc.array(tiny ? fc.constantFrom("", "", "1") : field, { minLength: 1, maxLength: 6 }), {
+              minLength: 1,
+              maxLength: 30,
+            }),
+          ),
+        fc.constantFrom(",", "\t", ";", "|"),
+        fc.constantFrom("\n", "\r\n"),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 6 }),
+      )
+      .map(([lines, delim, eol, trailing, bom, cols]) => {
+        // Mostly rows of one width (a few ragged), so that most bodies parse.
+        const rows = lines.map((l, i) =>
+          i % 7 === 6 ? l : Array.from({ length: cols }, (_, j) => l[j % l.length]!),
+        );
+        return (bom ? "\ufeff" : "") + rows.map((r) => r.join(delim)).join(eol) + (trailing ? eol : "");
+      });
+    const raw = fc.string({ unit: fc.constantFrom(...'0123456789.-+eE, \t\r\n";|na'), maxLength: 160 });
+    const options = fc.record({
+      label: fc.boolean(),
+      weight: fc.boolean(),
+      header: fc.constantFrom<"absent" | "present">("absent", "absent", "present"),
+    });
+    const outcome = (parse: () => ReturnType<typeof parseCsv>) => {
+      try {
+        const d = parse();
+        const bytes = (a: Float32Array | undefined) =>
+          a && Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+        const f = d.features;
+        return {
+          rows: f.rows,
+          cols: f.cols,
+          values: bytes(f.values),
+          labels: bytes(d.labels),
+          labelStrings: d.labelStrings,
+          weights: bytes(d.weights),
+        };
+      } catch (e) {
+        assert.ok(isSagebrewError(e), String(e));
+        return { error: `${e.code}: ${e.message}` };
+      }
+    };
+    const same = (text: string, o: Omit<CsvOptions, "source">, repeat: number) => {
+      const bytes = enc(text.repeat(repeat));
+      assert.deepEqual(
+        outcome(() => parseCsv(bytes, { source: "p", ...o })),
+        outcome(() => parseCsvBefore(bytes, { source: "p", ...o })),
+        JSON.stringify({ text, o, repeat }),
+      );
+    };
+    fc.assert(
+      fc.property(fc.oneof(body, raw), options, (text, o) => same(text, o, 1)),
+      { numRuns: 3000 },
+    );
+    // Bodies over the small-request limit (16 KiB), read by the other path.
+    fc.assert(
+      fc.property(body, options, (text, o) =>
+        same(text.endsWith("\n") ? text : `${text}\n`, o, Math.ceil(17_000 / (text.length + 1))),
+      ),
+      { numRuns: 60 },
     );
   });
 

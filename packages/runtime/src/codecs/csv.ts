@@ -162,16 +162,21 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
   const headerCheck = options.header !== "present" && options.columns === undefined;
   const firstDataLine = line;
 
-  // Upper bound on rows: one per newline, plus a last line without one. Exact unless lines are
-  // blank, so the arrays are usually returned whole: a small request's arrays then stay on V8's
-  // heap (a view of part of one would move it to a separately allocated buffer). Short bodies and
-  // short lines are counted in a loop: a native `indexOf` per line costs more than it saves there
-  // (375,000 iris lines of a 6 MB request: 55 ms of calls).
+  // Upper bound on rows. A small request without a label is read into a buffer kept between
+  // calls, sized by what its bytes can hold — a row of `ncols` fields takes at least `ncols` bytes
+  // with its newline — and copied out at its exact length: no pass over it to count its lines.
+  // Otherwise one row per newline, plus a last line without one: exact unless lines are blank, so
+  // the arrays are usually returned whole. Short bodies and short lines are counted in a loop: a
+  // native `indexOf` per line costs more than it saves there (375,000 iris lines of a 6 MB
+  // request: 55 ms of calls).
+  const lead = labelCols + weightCols;
+  const small = lead === 0 && bytes.length - firstStart <= SMALL_BODY;
   let upper = bytes[bytes.length - 1] === NL ? 0 : 1;
-  if (bytes.length - firstStart < 65_536 || firstEnd - firstStart < 256) {
+  if (small) upper = Math.floor((bytes.length - firstStart + 1) / ncols);
+  else if (bytes.length - firstStart < 65_536 || firstEnd - firstStart < 256) {
     for (let i = firstStart; i < bytes.length; i++) if (bytes[i] === NL) upper++;
   } else for (let i = bytes.indexOf(NL, firstStart); i >= 0; i = bytes.indexOf(NL, i + 1)) upper++;
-  const values = new Float32Array(upper * nfeat);
+  let values = small ? smallValues(upper * nfeat) : new Float32Array(upper * nfeat);
   const labels = labelCols ? new Float32Array(upper) : undefined;
   const weights = weightCols ? new Float32Array(upper) : undefined;
   let labelStrings: string[] | undefined;
@@ -182,10 +187,11 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
   // Lines of plain numbers (the usual request, and numeric training rows) are read by `fastRow`,
   // anything else below. With a label (and a weight) the row goes through `scratch` first: a
   // label must be finite and a weight finite and >= 0, or the general path reports the line.
-  const lead = labelCols + weightCols;
   const scratch = lead > 0 ? new Float32Array(ncols) : undefined;
   try {
     while (pos < bytes.length) {
+      // (The bound holds, but a row past it must not be lost, only read slower.)
+      if (small && (rows + 1) * nfeat > values.length) values = smallValues((rows + 1) * nfeat, values);
       if (!scratch) {
         const next = fastRow(bytes, pos, ncols, delim, values, rows * nfeat);
         if (next >= 0) {
@@ -309,8 +315,10 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
     throw e;
   }
 
+  const n = rows * nfeat;
+  if (small) return { features: { kind: "dense", rows, cols: nfeat, values: values.slice(0, n) } };
   const head = (a: Float32Array, n: number) => (a.length === n ? a : a.subarray(0, n));
-  const features = { kind: "dense" as const, rows, cols: nfeat, values: head(values, rows * nfeat) };
+  const features = { kind: "dense" as const, rows, cols: nfeat, values: head(values, n) };
   return {
     features,
     ...(labels && !labelStrings ? { labels: head(labels, rows) } : {}),
@@ -319,11 +327,34 @@ export function parseCsv(bytes: Uint8Array, options: CsvOptions): Dataset {
   };
 }
 
+/** Bodies up to this many bytes (after the header) are read into `smallValues`' buffer. */
+const SMALL_BODY = 16_384;
+
+let smallBuffer = new Float32Array(1024);
+
+/**
+ * The buffer small bodies are read into, at least `n` long, holding `kept`'s values (kept between
+ * calls: at most 128 KiB).
+ */
+function smallValues(n: number, kept?: Float32Array): Float32Array {
+  if (smallBuffer.length < n) {
+    const grown = new Float32Array(2 ** Math.ceil(Math.log2(n)));
+    if (kept) grown.set(kept);
+    smallBuffer = grown;
+  }
+  return smallBuffer;
+}
+
 /**
  * Reads one line of `ncols` plain decimal numbers (`[-]digits[.digits]`) or empty fields (missing)
  * into `values` from `at`: the index after its newline (or the end), or -1 when the line holds
  * anything else — a blank line, spaces, quotes, exponents, words, a wrong column count, a number
  * that needs the exact path — and the general parser reads it instead, with the same values.
+ *
+ * A field's first nine digits are read into one int32 with no other bookkeeping (a request's
+ * numbers are mostly that short, and then the value is their integer over a power of ten, exact);
+ * a longer number goes on from there as `readNumberFast` reads one: significant digits counted
+ * and gathered nine at a time, up to 19, the rounding checked.
  */
 function fastRow(
   bytes: Uint8Array,
@@ -344,29 +375,68 @@ function fastRow(
       negative = true;
       c = bytes[++p];
     }
-    let mantissa = 0;
-    let chunk = 0;
-    let chunkLen = 0;
-    let significant = 0;
-    let exponent = 0;
-    let digits = 0;
-    while (c !== undefined && c >= 48 && c <= 57) {
-      if (significant > 0 || c !== 48) {
-        if (significant < 19) {
-          chunk = chunk * 10 + (c - 48);
-          significant++;
-          if (++chunkLen === 9) {
-            mantissa = mantissa * 1e9 + chunk;
-            chunk = 0;
-            chunkLen = 0;
-          }
-        } else exponent++;
-      }
-      digits++;
+    const intStart = p;
+    let stop = p + SHORT_DIGITS;
+    let short = 0;
+    while (p < stop && c !== undefined && c >= 48 && c <= 57) {
+      short = short * 10 + (c - 48);
       c = bytes[++p];
     }
+    const intDigits = p - intStart;
+    let fracDigits = 0;
+    let point = false;
     if (c === 46) {
+      point = true;
       c = bytes[++p];
+      const fracStart = p;
+      stop++;
+      while (p < stop && c !== undefined && c >= 48 && c <= 57) {
+        short = short * 10 + (c - 48);
+        c = bytes[++p];
+      }
+      fracDigits = p - fracStart;
+      if (intDigits + fracDigits === 0) return -1; // "." or "-."
+    }
+    let f: number;
+    if (c === undefined || c < 48 || c > 57) {
+      // At most nine digits: exact.
+      if (intDigits + fracDigits === 0) {
+        if (negative) return -1;
+        f = Number.NaN; // an empty field
+      } else {
+        f = Math.fround(fracDigits === 0 ? short : short / POW10[fracDigits]!);
+        if (negative) f = -f;
+      }
+    } else {
+      // More digits: on from what `readNumberFast`'s loops would hold after the same nine. Leading
+      // zeros add nothing to `short`, so its significant digits are its own.
+      let significant = short === 0 ? 0 : short >= 1e8 ? 9 : short >= 1e7 ? 8 : digitCount(short);
+      let mantissa = 0;
+      let chunk = short;
+      let chunkLen = significant;
+      if (chunkLen === 9) {
+        mantissa = chunk;
+        chunk = 0;
+        chunkLen = 0;
+      }
+      let exponent = -fracDigits;
+      if (!point) {
+        while (c !== undefined && c >= 48 && c <= 57) {
+          if (significant > 0 || c !== 48) {
+            if (significant < 19) {
+              chunk = chunk * 10 + (c - 48);
+              significant++;
+              if (++chunkLen === 9) {
+                mantissa = mantissa * 1e9 + chunk;
+                chunk = 0;
+                chunkLen = 0;
+              }
+            } else exponent++;
+          }
+          c = bytes[++p];
+        }
+        if (c === 46) c = bytes[++p];
+      }
       while (c !== undefined && c >= 48 && c <= 57) {
         if (significant === 0 && c === 48) exponent--;
         else if (significant < 19) {
@@ -379,16 +449,8 @@ function fastRow(
             chunkLen = 0;
           }
         }
-        digits++;
         c = bytes[++p];
       }
-      if (digits === 0) return -1; // "." or "-."
-    }
-    let f: number;
-    if (digits === 0) {
-      if (negative) return -1;
-      f = Number.NaN; // an empty field
-    } else {
       if (exponent < -22 || exponent > 22) return -1;
       mantissa = mantissa * POW10[chunkLen]! + chunk;
       const value =
@@ -411,6 +473,16 @@ function fastRow(
     else return -1;
   }
   return -1;
+}
+
+/** Digits a field's first, bookkeeping-free pass reads (their integer fits an int32). */
+const SHORT_DIGITS = 9;
+
+/** Decimal digits of a positive integer below 1e9. */
+function digitCount(x: number): number {
+  let k = 1;
+  while (k < 9 && x >= POW10[k]!) k++;
+  return k;
 }
 
 function raggedError(
