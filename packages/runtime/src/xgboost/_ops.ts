@@ -17,6 +17,8 @@ export interface Prediction {
   readonly values: Float32Array;
   /** Shape as XGBoost reports it (rows first). */
   readonly shape: readonly number[];
+  /** A dense prediction on a pool thread: how long libxgboost took there (ms). */
+  readonly ms?: number;
 }
 
 export interface PredictConfig {

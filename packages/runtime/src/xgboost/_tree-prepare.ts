@@ -42,6 +42,8 @@ export interface PreparedTrees {
   readonly timings: readonly WalkerTiming[];
   /** A few probe rows and libxgboost's margins for them, for another thread to check its own copy against. */
   readonly check?: { readonly values: Float32Array; readonly rows: number; readonly margins: Float32Array };
+  /** The nice value the preparing thread ran at, where it could be read (set by the pool thread). */
+  readonly nice?: number | undefined;
 }
 
 /** Per-node arrays of XGBoost's model that the walkers do not read (stepped over, never decoded). */
@@ -145,7 +147,9 @@ export function prepareTrees(api: XGBoostApi, booster: number, options: PrepareO
     rows: checkRows,
     margins: nativeMargins.slice(0, checkRows * spec.groups),
   };
-  const timings = options.time ? time(api, booster, walkers, probe) : [];
+  const cancelled = () => options.cancel !== undefined && Atomics.load(options.cancel, 0) !== 0;
+  const timings = options.time ? time(api, booster, walkers, probe, cancelled) : [];
+  if (cancelled()) return none("the server stopped before the walkers were timed");
   return { spec, kernels: walkers.map((w) => w.kernel), reason, timings, check: checked };
 }
 
@@ -185,14 +189,19 @@ const STEADY_FLAT_RUNS = 10;
  * machine their work may land long after a fixed number of runs, and a walker timed before it did
  * loses to libxgboost at every size, for the life of the server.
  */
-function untilSteady(w: TreePredictor, big: Float32Array, timed: Float32Array): void {
+function untilSteady(
+  w: TreePredictor,
+  big: Float32Array,
+  timed: Float32Array,
+  cancelled: () => boolean,
+): void {
   const start = performance.now();
   let best = Number.POSITIVE_INFINITY;
   let bestAt = start;
   let flatRuns = 0;
   for (;;) {
     const now = performance.now();
-    if (now - start > STEADY_MAX_MS) return;
+    if (now - start > STEADY_MAX_MS || cancelled()) return;
     const flatFor = Math.max(STEADY_FLAT_MS, bestAt - start);
     if (now - bestAt > flatFor && flatRuns >= STEADY_FLAT_RUNS) return;
     w.margins(big, 256);
@@ -218,6 +227,7 @@ function time(
   booster: number,
   walkers: readonly TreePredictor[],
   probe: { values: Float32Array; rows: number },
+  cancelled: () => boolean,
 ): WalkerTiming[] {
   const cols = walkers[0]!.numFeatures;
   const big = batchOf(probe, 1024, cols);
@@ -225,10 +235,11 @@ function time(
   for (const w of walkers) {
     for (let i = 0; i < 4; i++) w.margins(big, 1024);
     for (let i = 0; i < 300; i++) w.margins(big, 1 + (i % 8));
-    untilSteady(w, big, timed);
+    untilSteady(w, big, timed, cancelled);
   }
   const out: WalkerTiming[] = [];
   for (const rows of TIMED_ROWS) {
+    if (cancelled()) return out;
     const values = batchOf(probe, rows, cols);
     const runs: Array<() => unknown> = [
       () => native(api, booster, values, rows, cols, 0),

@@ -1,5 +1,5 @@
 /** A pool thread: loads libxgboost and runs jobs posted by `_pool.ts`. */
-import { setPriority } from "node:os";
+import { getPriority, setPriority } from "node:os";
 import { workerData } from "node:worker_threads";
 import { SagebrewError } from "../errors/index.js";
 import { answerRequests } from "../node/worker.js";
@@ -40,8 +40,19 @@ function track(batches: readonly DenseBatch[]): void {
   }
 }
 
-/** The nice value of the thread that prepares the JavaScript walkers. */
+/**
+ * This thread's CPU time (ms) where Node can tell it (23.9 and later), else the wall clock (which
+ * counts the time other processes had the core too).
+ */
+function threadMs(): number {
+  const usage = process.threadCpuUsage?.();
+  return usage ? (usage.user + usage.system) / 1000 : performance.now();
+}
+
+/** The nice value of the thread that prepares the JavaScript walkers in the background. */
 const BACKGROUND_PRIORITY = 10;
+/** Its nice value when it should take only idle CPU (`PrepareOptions.idle`): the lowest. */
+const IDLE_PRIORITY = 19;
 
 /** The JavaScript tree predictors this thread has built, by the pool's key. */
 const predictors = new Map<number, TreePredictor>();
@@ -81,7 +92,10 @@ function prepared(p: PreparedTrees): { result: PreparedTrees; transfer: ArrayBuf
 
 /** A job's result, with its output values moved (not copied) back to the calling thread. */
 function answer(job: Job): { result: unknown; transfer: ArrayBuffer[] } {
+  const t = threadMs();
   const result = runJob(api, job);
+  // Its own time, without the queue: what a batch server weighs against preparing the walkers.
+  if (job.op === "predictDense") (result as { ms?: number }).ms = threadMs() - t;
   const transfer =
     result && typeof result === "object" && "values" in result
       ? [(result as { values: Float32Array }).values.buffer as ArrayBuffer]
@@ -96,17 +110,24 @@ answerRequests(async (msg: { id: number; job: Job | undefined }) => {
   if (job.op === "trees") return predictTrees(predictor(job), job.values, job.rows);
   if (job.op === "forgetTrees") return { result: predictors.delete(job.key) };
   if (job.op === "prepareTrees") {
-    // In the background, on a thread of its own (`XGBoostPool.runAlone`) that ends after it: at a
+    // On a thread of its own (`XGBoostPool.runAlone`) that ends after it; in the background at a
     // lower priority (Linux sets it per thread), so that serving — the first /ping included —
     // keeps the cores while the walkers are prepared. Where the priority cannot be changed, as is.
-    if (job.options.background) {
+    const nice = job.options.idle ? IDLE_PRIORITY : job.options.background ? BACKGROUND_PRIORITY : 0;
+    if (nice > 0) {
       try {
-        setPriority(BACKGROUND_PRIORITY);
+        setPriority(nice);
       } catch {
         // not permitted: run as is
       }
     }
-    return prepared(prepareTrees(api, job.booster, job.options));
+    let ranAt: number | undefined;
+    try {
+      ranAt = getPriority(); // this thread's, on Linux
+    } catch {
+      // unknown here
+    }
+    return prepared({ ...prepareTrees(api, job.booster, job.options), nice: ranAt });
   }
   if (job.op !== "quantile") return answer(job);
   track(job.batches);

@@ -232,37 +232,89 @@ describe("the XGBoost handler's walkers", () => {
     await threads.close();
   });
 
-  it("holds a large request that comes while a small model's walkers are prepared, then answers it in JavaScript", async () => {
-    const b = train({}, 30);
-    const modelDir = await saved("small-wait", b);
+  it("serves a large request that comes while the walkers are prepared by libxgboost in parts, the rest of it by the walker once in place", async () => {
+    const b = train({}, 30); // 90 trees: 35,000 rows are 3.15M row × tree visits
+    const modelDir = await saved("parts", b);
     const threads = new XGBoostPool(2);
     const data = dataset(35_000, 5);
     const features = { kind: "dense" as const, values: data.values, rows: data.rows, cols: COLS };
-    const handler = createXGBoostHandler({ pool: threads });
-    for (const small of [true, false]) {
-      const m = await loadWith(modelDir, {
-        walkers: "javascript",
-        pool: threads,
-        smallModelBytes: small ? 1 << 20 : 0,
-      });
-      const w = m.model.walkers![0]!;
-      assert.ok(w.preparing, "being prepared");
-      const booster = m.model.boosters[0]!;
-      let nativeCalls = 0;
-      const native = booster.predictDenseAsync.bind(booster);
-      booster.predictDenseAsync = (d) => {
-        nativeCalls++;
-        return native(d);
-      };
-      const got = await handler.predict!(m.model, { features } as Dataset, {} as never);
-      assert.equal(firstMismatch(got.values, b.predictDense(data).values), undefined);
-      // Small: waited, then JavaScript; large: libxgboost at once, while the walkers were prepared.
-      assert.equal(nativeCalls > 0, !small, `small ${small}: ${nativeCalls} native calls`);
+    const options = { walkers: "javascript" as const, pool: threads, partWork: 150_000 };
+    const parts = Math.ceil(35_000 / Math.floor(150_000 / 90));
+    const handler = createXGBoostHandler(options);
+    const m = await loadWith(modelDir, options);
+    const w = m.model.walkers![0]!;
+    assert.ok(w.preparing && w.undecided, "being prepared");
+    const booster = m.model.boosters[0]!;
+    let nativeCalls = 0;
+    let walkerCalls = 0;
+    const native = booster.predictDenseAsync.bind(booster);
+    // Each part libxgboost gets is held until the walkers are in place: the parts that start later
+    // find them there.
+    booster.predictDenseAsync = async (d) => {
+      nativeCalls++;
       await m.prepared();
-      await m.close();
-    }
+      return native(d);
+    };
+    const trees = threads.predictTrees.bind(threads);
+    threads.predictTrees = (p, values, rows) => {
+      walkerCalls++;
+      return trees(p, values, rows);
+    };
+    const got = await handler.predict!(m.model, { features } as Dataset, {} as never);
+    assert.equal(firstMismatch(got.values, b.predictDense(data).values), undefined);
+    assert.ok(
+      nativeCalls >= 1 && nativeCalls <= 2 * threads.parallelism,
+      `${nativeCalls} parts by libxgboost`,
+    );
+    assert.equal(nativeCalls + walkerCalls, parts, "the rest by the walker");
+    assert.equal(w.undecided, false);
+    await m.close();
     b.dispose();
     await threads.close();
+  });
+
+  it("on a batch transform's server, prepares the walkers at the lowest priority once libxgboost has spent prepareAfterMs", async () => {
+    const b = train({}, 30);
+    const modelDir = await saved("batch", b);
+    const threads = new XGBoostPool(2);
+    const data = dataset(35_000, 5);
+    const features = { kind: "dense" as const, values: data.values, rows: data.rows, cols: COLS };
+    const batch = { SAGEMAKER_BATCH: "true" };
+    // Never due: libxgboost serves, nothing is prepared, and closing does not wait for anything.
+    const never = await loadWith(modelDir, { pool: threads, prepareAfterMs: 1e9 }, batch);
+    const w0 = never.model.walkers![0]!;
+    const handler = createXGBoostHandler({ pool: threads });
+    const got = await handler.predict!(never.model, { features } as Dataset, {} as never);
+    assert.equal(firstMismatch(got.values, b.predictDense(data).values), undefined);
+    assert.ok(w0.deferred && w0.undecided && w0.preparing === undefined, "not prepared");
+    assert.equal(w0.reason, "not prepared yet");
+    await never.close();
+    // Due after the first libxgboost time: prepared at nice 19 where Linux lets a thread lower its own.
+    const due = await loadWith(modelDir, { pool: threads, prepareAfterMs: 1e-9 }, batch);
+    const w = due.model.walkers![0]!;
+    assert.ok(w.deferred && w.preparing === undefined, "waits for libxgboost's time");
+    await handler.predict!(due.model, { features } as Dataset, {} as never);
+    assert.ok(!w.deferred && w.preparing, "started by the request's libxgboost time");
+    await due.prepared();
+    const line = due.logs.find((l) => l.msg === "xgboost walkers");
+    assert.match(String(line?.reason), /agree with libxgboost/);
+    if (process.platform === "linux") assert.equal(line?.nice, 19);
+    await due.close();
+    b.dispose();
+    await threads.close();
+  });
+
+  it("stops preparing when the server stops: closing does not wait for the timing", async () => {
+    const b = train({}, 30);
+    const modelDir = await saved("stop", b);
+    const m = await loadWith(modelDir);
+    const w = m.model.walkers![0]!;
+    assert.ok(w.preparing);
+    await m.close();
+    const line = m.logs.find((l) => l.msg === "xgboost walkers");
+    assert.ok(line, "the outcome is logged");
+    assert.ok(w.stopped);
+    b.dispose();
   });
 
   it("builds no generated walker for a model over the node budget: the loop walker alone", async () => {

@@ -52,12 +52,18 @@ export interface SizeChoice {
 export const GENERATED_MAX_NODES = 16_384;
 
 /**
- * Models of at most this many bytes (their files) are small: their walkers are prepared at once on
- * once, in a fraction of a second, and a large request that comes meanwhile waits for
- * them (on the iris model the generated walker predicts a large batch about 10× faster than
- * libxgboost). Larger models are prepared in the background while libxgboost serves everything.
+ * Models of at most this many bytes (their files) are small: their walkers are prepared at once,
+ * in a fraction of a second, at the serving threads' priority. Larger models are prepared in the
+ * background, one at a time, at a lower priority. Either way libxgboost serves meanwhile.
  */
 export const SMALL_MODEL_BYTES = 1 << 20;
+
+/**
+ * A batch transform's server (`SAGEMAKER_BATCH`) prepares the walkers only once libxgboost has
+ * spent this long predicting: about what preparing and timing a small model's walkers costs
+ * (bench/RESULTS.md, "Batch transform"). A job that ends sooner would not have earned that back.
+ */
+export const PREPARE_AFTER_MS = 500;
 
 /** A JavaScript walker must be this much faster than libxgboost to be chosen (timing noise). */
 const MARGIN = 0.9;
@@ -107,21 +113,76 @@ export class BoosterWalkers {
   reason = "not prepared yet";
   timings: readonly WalkerTiming[] = [];
 
+  /** The nice value the walkers were prepared at, where known. */
+  nice: number | undefined;
+
   /**
-   * @param small a small model (`SMALL_MODEL_BYTES`): prepared at once, and large
-   *   requests wait for it
+   * @param small a small model (`SMALL_MODEL_BYTES`): prepared at once
+   * @param idle prepared at the lowest priority, on CPU that serving leaves idle (a batch
+   *   transform's server, `SAGEMAKER_BATCH`): a job that ends first pays almost nothing for them
    */
   constructor(
     readonly mode: WalkerMode,
     readonly small = false,
+    readonly idle = false,
   ) {}
 
   /** Set until the pool threads' walkers are in place (or known not to come). */
   poolPending: Promise<void> | undefined;
 
-  /** A large request should wait for the walkers: a small model's, being put on the pool now. */
-  get waitForLarge(): Promise<void> | undefined {
-    return this.small ? this.poolPending : undefined;
+  /** Read by the preparing thread (`PrepareOptions.cancel`): 1 once `stop` was called. */
+  readonly cancel = new Int32Array(new SharedArrayBuffer(4));
+
+  /** The server is stopping: the preparation gives up at its next step. */
+  stop(): void {
+    this.#start = undefined;
+    Atomics.store(this.cancel, 0, 1);
+  }
+
+  get stopped(): boolean {
+    return Atomics.load(this.cancel, 0) !== 0;
+  }
+
+  /** Set while the preparation waits for libxgboost to have spent `#after` ms predicting (`deferUntil`). */
+  #start: (() => void) | undefined;
+  #after = 0;
+  #spent = 0;
+
+  /**
+   * Starts the preparation (`start`) only once libxgboost has spent `ms` predicting for this
+   * booster (`paid`), at once when `ms` is 0: a batch transform's job that ends first pays nothing
+   * for walkers, a longer one pays for them at most what it has already spent on libxgboost.
+   */
+  deferUntil(ms: number, start: () => void): void {
+    if (ms <= 0) {
+      start();
+      return;
+    }
+    this.#start = start;
+    this.#after = ms;
+  }
+
+  /** The preparation waits for libxgboost's time (`deferUntil`). */
+  get deferred(): boolean {
+    return this.#start !== undefined;
+  }
+
+  /** libxgboost spent `ms` predicting for this booster; starts a deferred preparation when it is due. */
+  paid(ms: number): void {
+    if (!this.#start) return;
+    this.#spent += ms;
+    if (this.#spent < this.#after) return;
+    const start = this.#start;
+    this.#start = undefined;
+    start();
+  }
+
+  /**
+   * The pool's walker for large requests is not decided yet: a large request is then served in
+   * parts, each by what serves when it starts (libxgboost until the walkers are in place).
+   */
+  get undecided(): boolean {
+    return this.poolPending !== undefined || this.#start !== undefined;
   }
 
   /** The prediction for `data` on this thread by the walker chosen for its size, or `undefined` (libxgboost). */
@@ -177,10 +238,13 @@ export function prepareWalkers(
       generatedMaxNodes: o.generatedMaxNodes,
       time: w.mode === "timed",
       background: !w.small,
+      idle: w.idle,
+      cancel: w.cancel,
     });
+    w.nice = prepared.nice;
     w.reason = prepared.reason;
     w.timings = prepared.timings;
-    if (!prepared.spec || !prepared.check) return;
+    if (!prepared.spec || !prepared.check || w.stopped) return;
     const kernels = prepared.kernels;
     const chosen =
       w.mode === "timed"
@@ -200,9 +264,10 @@ export function prepareWalkers(
           .filter((k): k is TreeKernel => k !== "libxgboost"),
       );
     // A walker serves only where it has been warmed (`here`, `onPool`); until then, and where its
-    // warm-up fails, libxgboost does. The pool first: a large request may be waiting for it.
+    // warm-up fails, libxgboost does. The pool first: the parts of a large request take it from then.
     w.bySize = chosen;
     for (const kind of needed(false)) {
+      if (w.stopped) return;
       const p = treePredictorFromSpec(prepared.spec, kind);
       // Large batches, as the pool's requests are.
       await pool.warmTrees(p, warmBatch(prepared.check, p.numFeatures), 1024, WARM_BATCHES);
@@ -210,9 +275,10 @@ export function prepareWalkers(
     }
     poolSettled();
     for (const kind of needed(true)) {
+      if (w.stopped) return;
       const p = treePredictorFromSpec(prepared.spec, kind);
       const reference = prepared.timings.find((t) => t.rows === 64)?.[kind];
-      const warm = await warmOnEventLoop(p, prepared.check, reference);
+      const warm = await warmOnEventLoop(p, prepared.check, reference, () => w.stopped);
       if (warm === true) w.here.set(kind, p);
       else {
         w.reason += `; the ${kind} walker stays off on the event loop: ${warm}`;
@@ -228,11 +294,13 @@ export function prepareWalkers(
       w.preparing = undefined;
       // The preparation's garbage (warm-up batches, compilations, its thread's freed arenas) would
       // otherwise stay resident on an idle server: a full collection, then malloc's free pages back.
-      collectGarbage();
+      // Not on a batch transform's server, which lives for its job: that pause would fall mid-job.
+      if (!w.stopped && !w.idle) collectGarbage();
       o.logger.info("xgboost walkers", {
         file: o.file,
         bySize: w.bySize.map((c) => ({ upToRows: c.upToRows ?? null, walker: c.walker })),
         reason: w.reason,
+        ...(w.nice !== undefined ? { nice: w.nice } : {}),
         ...(w.timings.length ? { timed: describeTimings(w.timings) } : {}),
       });
     });
@@ -317,11 +385,13 @@ export async function warmOnEventLoop(
   p: TreePredictor,
   check: NonNullable<PreparedTrees["check"]>,
   reference: number | undefined,
+  stopped: () => boolean = () => false,
 ): Promise<true | string> {
   const rows = warmRows(p);
   const big = warmBatch(check, p.numFeatures, rows);
   for (let i = 0; i < WARM_BATCHES; i++) {
     await new Promise<void>((resolve) => setImmediate(resolve));
+    if (stopped()) return "the server stopped";
     p.margins(big, rows);
   }
   const last: number[] = [];
@@ -330,6 +400,7 @@ export async function warmOnEventLoop(
     // After the first slices, one every few ms: V8's optimising threads may be starved on a busy
     // machine, and the walker reaches its speed only once their work lands.
     await new Promise<void>((resolve) => (i < WARM_SLICES ? setImmediate(resolve) : setTimeout(resolve, 5)));
+    if (stopped()) return "the server stopped";
     const t = performance.now();
     const m = p.margins(check.values, check.rows);
     last.push(((performance.now() - t) * 1000 * 64) / check.rows);

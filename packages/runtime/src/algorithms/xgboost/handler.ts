@@ -16,10 +16,17 @@ import type { ServingConfig } from "../../config/serving.js";
 import { MEDIA } from "../../contract/index.js";
 import { SagebrewError } from "../../errors/index.js";
 import { builtinCodecs, decodeWith, type InvocationContext, type ModelHandler } from "../../serving/index.js";
-import { type Booster, type DenseData, type Prediction, XGBoostPool } from "../../xgboost/index.js";
+import {
+  type Booster,
+  type DenseData,
+  type Prediction,
+  type TreePredictor,
+  XGBoostPool,
+} from "../../xgboost/index.js";
 import {
   BoosterWalkers,
   GENERATED_MAX_NODES,
+  PREPARE_AFTER_MS,
   prepareWalkers,
   SMALL_MODEL_BYTES,
   type WalkerMode,
@@ -65,11 +72,18 @@ export interface XGBoostHandlerOptions {
   /** Nodes (all trees) up to which the generated JavaScript walker is built. Default `GENERATED_MAX_NODES`. */
   generatedMaxNodes?: number;
   /**
-   * Model files up to this many bytes are small: their walkers are prepared at once, and large
-   * requests wait for them; larger ones in the background while libxgboost serves. Default
+   * Model files up to this many bytes are small: their walkers are prepared at once; larger ones
+   * in the background, at a lower priority. libxgboost serves meanwhile. Default
    * `SMALL_MODEL_BYTES` (1 MiB).
    */
   smallModelBytes?: number;
+  /**
+   * On a batch transform's server (`SAGEMAKER_BATCH`): the walkers are prepared once libxgboost has
+   * spent this long (ms) predicting. Default `PREPARE_AFTER_MS`.
+   */
+  prepareAfterMs?: number;
+  /** Row × tree visits per part of a large request while the walkers are prepared. Default `PART_WORK`. */
+  partWork?: number;
   /** The codecs requests are decoded with. Default: the built-in ones. */
   codecs?: CodecRegistry;
 }
@@ -103,6 +117,8 @@ export function createXGBoostHandler(
   options: XGBoostHandlerOptions = {},
 ): ModelHandler<XGBoostServingModel, Dataset, XGBoostPrediction> {
   const syncWorkLimit = options.syncWorkLimit ?? DEFAULT_SYNC_WORK_LIMIT;
+  const partWork = options.partWork ?? PART_WORK;
+  const prepareAfterMs = options.prepareAfterMs ?? PREPARE_AFTER_MS;
   const codecs = options.codecs ?? builtinCodecs();
   // Options win over SAGEBREW_XGBOOST_JS (`off`: libxgboost alone; `large`: JavaScript for every size, untimed).
   const walkerMode = (c: ServingConfig): WalkerMode =>
@@ -138,7 +154,11 @@ export function createXGBoostHandler(
         ),
       );
       const small = options.smallModelBytes ?? SMALL_MODEL_BYTES;
-      const walkers = loaded.boosters.map((_, i) => new BoosterWalkers(mode, sizes[i]! <= small));
+      // A batch transform's server (SAGEMAKER_BATCH) prepares them on idle CPU only: its job, served
+      // by libxgboost meanwhile, may well end first (and then paid nothing for walkers it never used).
+      const walkers = loaded.boosters.map(
+        (_, i) => new BoosterWalkers(mode, sizes[i]! <= small, config.batch),
+      );
       return { ...loaded, pool, ownsPool: options.pool === undefined, keys, walkers };
     },
 
@@ -154,12 +174,17 @@ export function createXGBoostHandler(
       model.boosters.forEach((b, i) => {
         const w = model.walkers?.[i];
         if (!w) return;
-        void prepareWalkers(w, b, model.pool, {
-          generatedMaxNodes: options.generatedMaxNodes ?? GENERATED_MAX_NODES,
-          syncRows,
-          logger,
-          file: model.files[i],
-        });
+        const start = () =>
+          void prepareWalkers(w, b, model.pool, {
+            generatedMaxNodes: options.generatedMaxNodes ?? GENERATED_MAX_NODES,
+            syncRows,
+            logger,
+            file: model.files[i],
+          });
+        // A batch transform's server first lets libxgboost serve for as long as the walkers would
+        // take to prepare: a short job ends before, and pays nothing for them.
+        if (w.idle && w.mode !== "libxgboost") w.deferUntil(prepareAfterMs, start);
+        else start();
       });
     },
 
@@ -202,8 +227,8 @@ export function createXGBoostHandler(
       const parts = model.boosters.map((b, i) => {
         if (features.kind !== "dense") return sync ? b.predictCsr(features) : b.predictCsrAsync(features);
         const w = model.walkers?.[i];
-        if (sync) return w?.predictHere(features) ?? b.predictDense(features);
-        return onPool(model.pool, b, w, features, work);
+        if (sync) return w?.predictHere(features) ?? nativeHere(b, w, features);
+        return onPool(model.pool, b, w, features, work, partWork);
       });
       if (sync) return combine(parts as Prediction[], features.rows, model);
       return Promise.all(parts).then((done) => combine(done, features.rows, model));
@@ -214,6 +239,7 @@ export function createXGBoostHandler(
     },
 
     async close(model) {
+      for (const w of model.walkers ?? []) w.stop();
       for (const w of model.walkers ?? []) {
         await w.preparing;
         for (const p of w.onPool.values()) model.pool.forgetTrees(p);
@@ -252,6 +278,14 @@ export function warmupCsv(rows: number, cols: number): string {
 }
 
 /**
+ * While a booster's walkers are being prepared, a large request is predicted in parts of about
+ * this many row × tree visits (a few ms of libxgboost on iris), `pool.parallelism` at a time, each
+ * by what serves when it starts: once the walkers are in place, the rest of the request (and of a
+ * batch transform) takes them, and no request waits for them.
+ */
+export const PART_WORK = 4 * SPLIT_WORK;
+
+/**
  * A large dense prediction on the pool, by the walker chosen for its size (libxgboost until the
  * JavaScript walkers are timed and warm); split into contiguous runs of rows over the pool's
  * threads when it is large enough (a batch transform's request uses every core, one part per
@@ -263,38 +297,98 @@ function onPool(
   w: BoosterWalkers | undefined,
   f: DenseData,
   work: number,
+  partWork: number,
 ): Promise<Prediction> {
-  // A small model's walkers are ready within a fraction of a second of start-up, and walk a large
-  // batch many times faster than libxgboost: a large request that comes meanwhile waits for them.
-  const waiting = w?.waitForLarge;
-  if (waiting) return waiting.then(() => onPool(pool, b, w, f, work));
+  if (w?.undecided && work > partWork) {
+    return inParts(pool, b, w, f, Math.max(1, Math.floor((partWork * f.rows) / work)));
+  }
   const n = Math.max(1, Math.min(pool.parallelism, Math.floor(work / SPLIT_WORK), f.rows));
   const walker = w?.poolWalker(Math.ceil(f.rows / n));
-  const run = (part: DenseData): Promise<Prediction> =>
-    walker
-      ? pool.predictTrees(walker, part.values, part.rows).then((values) => ({
-          values,
-          shape: walker.width === 1 ? [part.rows] : [part.rows, walker.width],
-        }))
-      : b.predictDenseAsync(part);
-  if (n === 1) return run(f);
+  if (n === 1) return onPoolPart(pool, b, w, walker, f);
   const per = Math.ceil(f.rows / n);
   const parts: Promise<Prediction>[] = [];
   for (let start = 0; start < f.rows; start += per) {
-    const rows = Math.min(per, f.rows - start);
-    parts.push(
-      run({ values: f.values.subarray(start * f.cols, (start + rows) * f.cols), rows, cols: f.cols }),
-    );
+    parts.push(onPoolPart(pool, b, w, walker, rowsOf(f, start, Math.min(per, f.rows - start))));
   }
-  return Promise.all(parts).then((done) => {
-    const values = new Float32Array(done.reduce((s, p) => s + p.values.length, 0));
-    let offset = 0;
-    for (const p of done) {
-      values.set(p.values, offset);
-      offset += p.values.length;
+  return Promise.all(parts).then((done) => joinParts(done, f.rows));
+}
+
+/** libxgboost's prediction on this thread, its time counted for a deferred preparation (`paid`). */
+function nativeHere(b: Booster, w: BoosterWalkers | undefined, f: DenseData): Prediction {
+  if (!w?.deferred) return b.predictDense(f);
+  const t = performance.now();
+  const p = b.predictDense(f);
+  w.paid(performance.now() - t);
+  return p;
+}
+
+/**
+ * `part` predicted on a pool thread by `walker`, or by libxgboost when it is `undefined` (its time
+ * counted for a deferred preparation).
+ */
+function onPoolPart(
+  pool: XGBoostPool,
+  b: Booster,
+  w: BoosterWalkers | undefined,
+  walker: TreePredictor | undefined,
+  part: DenseData,
+): Promise<Prediction> {
+  if (!walker) {
+    const p = b.predictDenseAsync(part);
+    if (!w?.deferred) return p;
+    return p.then((done) => {
+      w.paid(done.ms ?? 0);
+      return done;
+    });
+  }
+  return pool.predictTrees(walker, part.values, part.rows).then((values) => ({
+    values,
+    shape: walker.width === 1 ? [part.rows] : [part.rows, walker.width],
+  }));
+}
+
+/**
+ * `f` in parts of `partRows` rows, `pool.parallelism` in flight, each part by the walker that
+ * serves its size when it starts (`onPool`).
+ */
+async function inParts(
+  pool: XGBoostPool,
+  b: Booster,
+  w: BoosterWalkers,
+  f: DenseData,
+  partRows: number,
+): Promise<Prediction> {
+  const done: Prediction[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < f.rows) {
+      const start = next;
+      const rows = Math.min(partRows, f.rows - start);
+      next += rows;
+      done[start / partRows] = await onPoolPart(pool, b, w, w.poolWalker(rows), rowsOf(f, start, rows));
     }
-    return { values, shape: [f.rows, ...done[0]!.shape.slice(1)] };
-  });
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(2 * pool.parallelism, Math.ceil(f.rows / partRows)) }, lane),
+  );
+  return joinParts(done, f.rows);
+}
+
+/** Rows [start, start + rows) of `f`, a view. */
+function rowsOf(f: DenseData, start: number, rows: number): DenseData {
+  return { values: f.values.subarray(start * f.cols, (start + rows) * f.cols), rows, cols: f.cols };
+}
+
+/** The parts' values joined in order. */
+function joinParts(done: readonly Prediction[], rows: number): Prediction {
+  if (done.length === 1) return done[0]!;
+  const values = new Float32Array(done.reduce((s, p) => s + p.values.length, 0));
+  let offset = 0;
+  for (const p of done) {
+    values.set(p.values, offset);
+    offset += p.values.length;
+  }
+  return { values, shape: [rows, ...done[0]!.shape.slice(1)] };
 }
 
 /**
