@@ -189,11 +189,9 @@ export function createXGBoostHandler(
     },
 
     // CSV bodies of the model's width, of the sizes requests come in; pure (predict has no side
-    // effects). Sizes that would wait for a small model's walkers (`onPool`) are left out, so that
-    // both walker modes spend the same start-up on them.
+    // effects, and no request waits for the walkers).
     warmupRequests(model) {
-      const waits = model.walkers?.some((w) => w.waitForLarge !== undefined) ?? false;
-      const rows = WARMUP_ROWS.filter((r) => !waits || r * model.trees <= syncWorkLimit);
+      const rows = WARMUP_ROWS;
       return [
         ...rows.map((r) => ({
           body: warmupCsv(r, model.numFeatures),
