@@ -35,7 +35,9 @@ const softprob: Transform = (m, rows, groups) => {
     for (let g = 1; g < groups; g++) max = Math.max(max, m[o + g]!);
     let sum = 0;
     for (let g = 0; g < groups; g++) {
-      const e = f32(Math.exp(f32(m[o + g]! - max)));
+      // exp(0) is 1 exactly: the largest margin's term needs no call.
+      const d = f32(m[o + g]! - max);
+      const e = d === 0 ? 1 : f32(Math.exp(d));
       m[o + g] = e;
       sum += e; // XGBoost 1.7 sums in double
     }

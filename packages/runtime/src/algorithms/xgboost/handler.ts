@@ -502,10 +502,19 @@ function classNameLines(p: XGBoostPrediction): string | Uint8Array {
     lines = { text, bytes: text.map((t) => encoder.encode(t)) };
     classLines.set(m, lines);
   }
+  const { values, width } = p;
+  const softprob = m.objective === "multi:softprob";
   if (p.rows < CLASS_BYTES_FROM) {
+    const text = lines.text;
     let out = "";
-    for (let r = 0, o = 0; r < p.rows; r++, o += p.width) {
-      out += lines.text[labelIndexAt(p.values, o, p.width, m)] ?? "\n";
+    for (let r = 0, o = 0; r < p.rows; r++, o += width) {
+      let label: number;
+      if (softprob) {
+        // labelIndexAt's multi:softprob case, inline: the first of the largest probabilities
+        label = 0;
+        for (let i = 1; i < width; i++) if (values[o + i]! > values[o + label]!) label = i;
+      } else label = labelIndexAt(values, o, width, m);
+      out += text[label] ?? "\n";
     }
     return out;
   }
@@ -515,8 +524,6 @@ function classNameLines(p: XGBoostPrediction): string | Uint8Array {
   let longest = 1;
   for (const b of bytes) longest = Math.max(longest, b.length);
   const out = new Uint8Array(p.rows * longest);
-  const { values, width } = p;
-  const softprob = m.objective === "multi:softprob";
   let at = 0;
   for (let r = 0, o = 0; r < p.rows; r++, o += width) {
     let label: number;
