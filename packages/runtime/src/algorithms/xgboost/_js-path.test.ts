@@ -288,6 +288,14 @@ describe("the XGBoost handler's walkers", () => {
     assert.equal(firstMismatch(got.values, b.predictDense(data).values), undefined);
     assert.ok(w0.deferred && w0.undecided && w0.preparing === undefined, "not prepared");
     assert.equal(w0.reason, "not prepared yet");
+    // and no warm-up requests before /ping: a batch job is judged by when it ends
+    const ctx = (env: Record<string, string>) => ({
+      modelDir,
+      config: readServingConfig({ SAGEMAKER_BASE_DIR: dir, ...env }),
+      logger: createLogger({ level: "error" }),
+    });
+    assert.deepEqual(handler.warmupRequests!(never.model, ctx(batch)), []);
+    assert.equal(handler.warmupRequests!(never.model, ctx({})).length, 4);
     await never.close();
     // Due after the first libxgboost time: prepared at nice 19 where Linux lets a thread lower its own.
     const due = await loadWith(modelDir, { pool: threads, prepareAfterMs: 1e-9 }, batch);

@@ -189,8 +189,10 @@ export function createXGBoostHandler(
     },
 
     // CSV bodies of the model's width, of the sizes requests come in; pure (predict has no side
-    // effects, and no request waits for the walkers).
-    warmupRequests(model) {
+    // effects, and no request waits for the walkers). None for a batch transform's server: its job
+    // is judged by when it ends, and the warm-up would only delay its start.
+    warmupRequests(model, { config }) {
+      if (config.batch) return [];
       const rows = WARMUP_ROWS;
       return [
         ...rows.map((r) => ({
