@@ -17,6 +17,8 @@ export class ModelLifecycle {
   loadError: SagebrewError | undefined;
   /** The warm-up's own requests: answered while the model is still `loading`. */
   readonly warmups = new WeakSet<AppRequest>();
+  /** Warm-up requests left in flight at the budget's end: `stop()` waits for them before `close`. */
+  #warmupAnswered: Promise<void> = Promise.resolve();
 
   constructor(
     readonly handler: CheckedHandler,
@@ -36,7 +38,11 @@ export class ModelLifecycle {
     try {
       this.model = await handler.load(loadCtx);
       if (handler.warmup) await handler.warmup(this.model, loadCtx);
-      if (this.state === "loading" && warmRequests) this.#logWarmup(await warmRequests());
+      if (this.state === "loading" && warmRequests) {
+        const outcome = await warmRequests();
+        if (outcome) this.#warmupAnswered = outcome.answered;
+        this.#logWarmup(outcome);
+      }
     } catch (e) {
       this.loadError = toSagebrewError(e, "SB_MODEL_LOAD");
       if (this.state === "loading") this.state = "failed";
@@ -70,6 +76,7 @@ export class ModelLifecycle {
     const was = this.state;
     this.state = "stopping";
     await drained;
+    await this.#warmupAnswered;
     if (was === "ready") await this.#close();
   }
 

@@ -13,14 +13,20 @@ import type { CheckedHandler, LoadContext, WarmupRequest } from "./handler.js";
 /** A sample's turn: this many calls at most, and no more calls once this many ms have passed. */
 const TURN_CALLS = 32;
 const TURN_MS = 5;
-/** A sample is warm once this many turns in a row were no faster per call than its best (by 5 %). */
+/** A sample is warm once this many turns in a row were no faster per call than its best (by 5 %)… */
 const SETTLED_TURNS = 4;
+/**
+ * …or, for a large one, after this many calls of at least `LARGE_US` each: its time is mostly the
+ * model's own work (native code, the pool), and its JavaScript loops are optimised within a call.
+ */
+const LARGE_CALLS = 3;
+const LARGE_US = 1000;
 
 /** What one sample's warm-up did, for the log. */
 export interface WarmedSample {
   readonly bytes: number;
   readonly calls: number;
-  /** µs per call of its first call and of its last batch. */
+  /** µs of its first turn's and its last turn's fastest call. */
   readonly firstUs: number;
   readonly lastUs: number;
 }
@@ -33,7 +39,23 @@ export interface WarmupOutcome {
   readonly outOfBudget: boolean;
   /** Why the warm-up stopped early: `warmupRequests` threw, or a request was not answered 2xx. */
   readonly failure?: string;
+  /** Resolves once the warm-up's requests still in flight (left behind at the budget's end) are answered. */
+  readonly answered: Promise<void>;
 }
+
+interface SampleState {
+  calls: number;
+  best: number;
+  slower: number;
+  first: number;
+  last: number;
+  /** An answer that comes later (the pool's): the other samples take their turns meanwhile. */
+  pending: Promise<void> | undefined;
+  failure: string | undefined;
+}
+
+const isSettled = (st: SampleState) =>
+  st.slower >= SETTLED_TURNS || (st.calls >= LARGE_CALLS && st.best >= LARGE_US);
 
 /**
  * Runs the handler's warm-up requests through `handle`, each marked in `marked` so that the
@@ -46,8 +68,10 @@ export async function warmInvocations(options: {
   readonly handle: (req: AppRequest) => AppResponse | Promise<AppResponse>;
   readonly marked: WeakSet<AppRequest>;
   readonly budgetMs: number;
+  /** False once the warm-up is no longer wanted (the server is stopping). */
+  readonly wanted: () => boolean;
 }): Promise<WarmupOutcome | undefined> {
-  const { handler, model, loadCtx, handle, marked, budgetMs } = options;
+  const { handler, model, loadCtx, handle, marked, budgetMs, wanted } = options;
   if (!handler.warmupRequests || !(budgetMs > 0)) return undefined;
   const t0 = performance.now();
   const deadline = t0 + budgetMs;
@@ -61,52 +85,90 @@ export async function warmInvocations(options: {
       ms: Math.round(performance.now() - t0),
       outOfBudget: false,
       failure: `warmupRequests() failed: ${message(e)}`,
+      answered: Promise.resolve(),
     };
   }
   const requests = samples.map((s) => toRequest(s, handler));
   for (const r of requests) marked.add(r);
-  const state = requests.map(() => ({
+  const state: SampleState[] = requests.map(() => ({
     calls: 0,
     best: Number.POSITIVE_INFINITY,
     slower: 0,
     first: 0,
     last: 0,
+    pending: undefined,
+    failure: undefined,
   }));
+  const done = (outOfBudget: boolean, failure?: string) => outcome(state, requests, t0, outOfBudget, failure);
   // Round-robin over the samples, a turn each, so that every size gets its share of the budget.
-  for (let active = requests.length; active > 0; ) {
-    active = 0;
+  for (;;) {
+    let unsettled = 0;
     for (let i = 0; i < requests.length; i++) {
       const st = state[i]!;
-      if (st.slower >= SETTLED_TURNS) continue;
-      const req = requests[i]!;
+      if (st.failure !== undefined) return done(false, st.failure);
+      if (isSettled(st)) continue;
+      unsettled++;
+      if (st.pending) continue;
+      // A turn's figure is its fastest call: robust to the moments the machine gives the core
+      // to another process.
       const b0 = performance.now();
       const turnEnd = Math.min(deadline, b0 + TURN_MS);
+      let fastest = Number.POSITIVE_INFINITY;
       let n = 0;
-      for (; n < TURN_CALLS && (n === 0 || performance.now() < turnEnd); n++) {
-        const answer = await answered(handle(req), deadline);
-        if (answer === undefined) return outcome(state, requests, t0, true);
-        if (answer.status >= 300) {
-          const why = typeof answer.body === "string" ? answer.body : `status ${answer.status}`;
-          const failure = `warm-up request ${i + 1} was answered ${answer.status}: ${why.trim()}`;
-          return outcome(state, requests, t0, false, failure);
+      while (n < TURN_CALLS && (n === 0 || performance.now() < turnEnd)) {
+        const c0 = performance.now();
+        const answer = handle(requests[i]!);
+        n++;
+        if (isThenable(answer)) {
+          // Its work is elsewhere (the pool) or waits: timed by the clock until it comes.
+          st.pending = answer.then((a) => {
+            st.pending = undefined;
+            st.failure = failed(a, i);
+            if (st.failure === undefined) record(st, (performance.now() - c0) * 1000, n);
+          });
+          break;
         }
-        if (st.calls++ === 0) st.first = (performance.now() - b0) * 1000;
+        const failure = failed(answer, i);
+        if (failure !== undefined) return done(false, failure);
+        fastest = Math.min(fastest, (performance.now() - c0) * 1000);
       }
-      const us = ((performance.now() - b0) * 1000) / n;
-      st.last = us;
-      if (us < st.best * 0.95) {
-        st.best = us;
-        st.slower = 0;
-      } else st.slower++;
-      if (performance.now() >= deadline) return outcome(state, requests, t0, true);
-      if (st.slower < SETTLED_TURNS) active++;
+      if (!st.pending) record(st, fastest, n);
     }
+    if (unsettled === 0 || !wanted()) return done(false);
+    if (performance.now() >= deadline) return done(true);
+    // Let the pool's answers in (and the pool threads start); when every sample left waits for
+    // one, wait for the first of them, or the budget's end.
+    const waiting = state.filter((st) => st.pending !== undefined && !isSettled(st));
+    if (waiting.length === unsettled)
+      await Promise.race([...waiting.map((st) => st.pending), until(deadline)]);
+    else await new Promise((resolve) => setImmediate(resolve));
   }
-  return outcome(state, requests, t0, false);
+}
+
+/** Counts a turn of `n` calls whose fastest took `us`. */
+function record(st: SampleState, us: number, n: number): void {
+  if (st.calls === 0) st.first = us;
+  st.calls += n;
+  st.last = us;
+  if (us < st.best * 0.95) {
+    st.best = us;
+    st.slower = 0;
+  } else st.slower++;
+}
+
+/** Why a warm-up answer means the warm-up must stop, or undefined for a 2xx. */
+function failed(answer: AppResponse, i: number): string | undefined {
+  if (answer.status < 300) return undefined;
+  const why = typeof answer.body === "string" ? answer.body : `status ${answer.status}`;
+  return `warm-up request ${i + 1} was answered ${answer.status}: ${why.trim()}`;
+}
+
+function until(deadline: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - performance.now())).unref());
 }
 
 function outcome(
-  state: readonly { calls: number; first: number; last: number }[],
+  state: readonly SampleState[],
   requests: readonly AppRequest[],
   t0: number,
   outOfBudget: boolean,
@@ -118,25 +180,14 @@ function outcome(
     firstUs: Math.round(state[i]!.first),
     lastUs: Math.round(state[i]!.last),
   }));
+  const inFlight = state.flatMap((st) => (st.pending ? [st.pending] : []));
   return {
     samples,
     ms: Math.round(performance.now() - t0),
     outOfBudget,
     ...(failure === undefined ? {} : { failure }),
+    answered: Promise.all(inFlight).then(() => undefined),
   };
-}
-
-/** The answer, or undefined when the deadline passes first (the call then finishes on its own). */
-function answered(
-  answer: AppResponse | Promise<AppResponse>,
-  deadline: number,
-): AppResponse | Promise<AppResponse | undefined> {
-  if (!isThenable(answer)) return answer;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
-  });
-  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }
 
 /**

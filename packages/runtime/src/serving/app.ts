@@ -86,6 +86,7 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
           marked: lifecycle.warmups,
           // Configs built by hand (tests, embedders) may lack it: the default then applies.
           budgetMs: config.warmupMs ?? LIMITS.defaultWarmupMs,
+          wanted: () => lifecycle.state === "loading",
         }),
       ),
     precheck,
