@@ -204,7 +204,8 @@ async function inputBase(job: TransformJob): Promise<string> {
 
 /** Reads one input file and splits it into records. */
 async function readInput(file: string, job: TransformJob, rel: string): Promise<Records> {
-  const bytes = new Uint8Array(await readFile(file));
+  const buf = await readFile(file); // a view of it, not a copy
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   return splitRecords(bytes, job.splitType, { source: rel });
 }
 
