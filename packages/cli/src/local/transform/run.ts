@@ -113,12 +113,16 @@ const dec = new TextDecoder();
 export async function runTransform(job: TransformJob): Promise<TransformSummary> {
   const started = Date.now();
   const files = await listFiles(job.inputPath);
-  // The first file is read and split while `serve` starts.
-  const firstInput = files[0]
-    ? readInput(files[0], job, relative(await inputBase(job), files[0]))
-    : undefined;
-  firstInput?.catch(() => undefined); // reported with that file, below
+  const firstRel = files[0] ? relative(await inputBase(job), files[0]) : "";
+  // The first file is read and split while `serve` starts — once it is spawned: splitting a large
+  // file first would delay the server's start by as long.
+  let firstInput: Promise<Records> | undefined;
   const server = await startServe({
+    onSpawn: () => {
+      if (!files[0]) return;
+      firstInput = readInput(files[0], job, firstRel);
+      firstInput.catch(() => undefined); // reported with that file, below
+    },
     command: job.serveCommand,
     baseDir: job.baseDir,
     ...(job.maxPayloadMb !== undefined ? { maxPayloadMb: job.maxPayloadMb } : {}),

@@ -28,6 +28,8 @@ export interface ServeProcessOptions {
   readonly startupTimeoutMs?: number;
   /** Receives every line `serve` prints (stdout and stderr), e.g. for a job's log stream. */
   readonly onLine?: (line: string) => void;
+  /** Called once the process is spawned (before it answers `/ping`). */
+  readonly onSpawn?: () => void;
 }
 
 export interface HttpResult {
@@ -96,6 +98,7 @@ export async function startServe(options: ServeProcessOptions): Promise<ServePro
     env,
     stdio: ["ignore", onLine ? "pipe" : "ignore", "pipe"],
   });
+  options.onSpawn?.();
   let stderr = "";
   const lines = onLine ? { out: splitLines(onLine), err: splitLines(onLine) } : undefined;
   child.stdout?.on("data", (d: Buffer) => lines?.out(d));
