@@ -39,11 +39,6 @@ export interface PrepareOptions {
    */
   readonly background: boolean;
   /**
-   * At the lowest priority (a batch transform's server): the preparation takes only the CPU that
-   * serving leaves idle, so a job that ends before it pays almost nothing for it.
-   */
-  readonly idle?: boolean;
-  /**
    * Over a SharedArrayBuffer: set to 1 by the server when it stops, and read between the steps of
    * the timing, which then gives up (a stopping server does not wait for walkers it will not use).
    */

@@ -51,8 +51,6 @@ function threadMs(): number {
 
 /** The nice value of the thread that prepares the JavaScript walkers in the background. */
 const BACKGROUND_PRIORITY = 10;
-/** Its nice value when it should take only idle CPU (`PrepareOptions.idle`): the lowest. */
-const IDLE_PRIORITY = 19;
 
 /** The JavaScript tree predictors this thread has built, by the pool's key. */
 const predictors = new Map<number, TreePredictor>();
@@ -113,10 +111,9 @@ answerRequests(async (msg: { id: number; job: Job | undefined }) => {
     // On a thread of its own (`XGBoostPool.runAlone`) that ends after it; in the background at a
     // lower priority (Linux sets it per thread), so that serving — the first /ping included —
     // keeps the cores while the walkers are prepared. Where the priority cannot be changed, as is.
-    const nice = job.options.idle ? IDLE_PRIORITY : job.options.background ? BACKGROUND_PRIORITY : 0;
-    if (nice > 0) {
+    if (job.options.background) {
       try {
-        setPriority(nice);
+        setPriority(BACKGROUND_PRIORITY);
       } catch {
         // not permitted: run as is
       }

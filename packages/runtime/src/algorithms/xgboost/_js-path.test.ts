@@ -273,7 +273,7 @@ describe("the XGBoost handler's walkers", () => {
     await threads.close();
   });
 
-  it("on a batch transform's server, prepares the walkers at the lowest priority once libxgboost has spent prepareAfterMs", async () => {
+  it("on a batch transform's server, prepares the walkers once libxgboost has spent prepareAfterMs, at the priority of their size", async () => {
     const b = train({}, 30);
     const modelDir = await saved("batch", b);
     const threads = new XGBoostPool(2);
@@ -297,8 +297,9 @@ describe("the XGBoost handler's walkers", () => {
     assert.deepEqual(handler.warmupRequests!(never.model, ctx(batch)), []);
     assert.equal(handler.warmupRequests!(never.model, ctx({})).length, 4);
     await never.close();
-    // Due after the first libxgboost time: prepared at nice 19 where Linux lets a thread lower its own.
-    const due = await loadWith(modelDir, { pool: threads, prepareAfterMs: 1e-9 }, batch);
+    // Due after the first libxgboost time; a large model (smallModelBytes 0) is prepared at nice 10
+    // where Linux lets a thread lower its own.
+    const due = await loadWith(modelDir, { pool: threads, prepareAfterMs: 1e-9, smallModelBytes: 0 }, batch);
     const w = due.model.walkers![0]!;
     assert.ok(w.deferred && w.preparing === undefined, "waits for libxgboost's time");
     await handler.predict!(due.model, { features } as Dataset, {} as never);
@@ -306,7 +307,7 @@ describe("the XGBoost handler's walkers", () => {
     await due.prepared();
     const line = due.logs.find((l) => l.msg === "xgboost walkers");
     assert.match(String(line?.reason), /agree with libxgboost/);
-    if (process.platform === "linux") assert.equal(line?.nice, 19);
+    if (process.platform === "linux") assert.equal(line?.nice, 10);
     await due.close();
     b.dispose();
     await threads.close();

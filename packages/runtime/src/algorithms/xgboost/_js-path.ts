@@ -118,13 +118,13 @@ export class BoosterWalkers {
 
   /**
    * @param small a small model (`SMALL_MODEL_BYTES`): prepared at once
-   * @param idle prepared at the lowest priority, on CPU that serving leaves idle (a batch
-   *   transform's server, `SAGEMAKER_BATCH`): a job that ends first pays almost nothing for them
+   * @param batch a batch transform's server (`SAGEMAKER_BATCH`): prepared only once libxgboost
+   *   has spent a while predicting (`deferUntil`), and left in memory after
    */
   constructor(
     readonly mode: WalkerMode,
     readonly small = false,
-    readonly idle = false,
+    readonly batch = false,
   ) {}
 
   /** Set until the pool threads' walkers are in place (or known not to come). */
@@ -238,7 +238,6 @@ export function prepareWalkers(
       generatedMaxNodes: o.generatedMaxNodes,
       time: w.mode === "timed",
       background: !w.small,
-      idle: w.idle,
       cancel: w.cancel,
     });
     w.nice = prepared.nice;
@@ -295,7 +294,7 @@ export function prepareWalkers(
       // The preparation's garbage (warm-up batches, compilations, its thread's freed arenas) would
       // otherwise stay resident on an idle server: a full collection, then malloc's free pages back.
       // Not on a batch transform's server, which lives for its job: that pause would fall mid-job.
-      if (!w.stopped && !w.idle) collectGarbage();
+      if (!w.stopped && !w.batch) collectGarbage();
       o.logger.info("xgboost walkers", {
         file: o.file,
         bySize: w.bySize.map((c) => ({ upToRows: c.upToRows ?? null, walker: c.walker })),

@@ -154,8 +154,8 @@ export function createXGBoostHandler(
         ),
       );
       const small = options.smallModelBytes ?? SMALL_MODEL_BYTES;
-      // A batch transform's server (SAGEMAKER_BATCH) prepares them on idle CPU only: its job, served
-      // by libxgboost meanwhile, may well end first (and then paid nothing for walkers it never used).
+      // A batch transform's server (SAGEMAKER_BATCH) prepares them once its job has shown it is long
+      // enough to earn them back (`warmup`).
       const walkers = loaded.boosters.map(
         (_, i) => new BoosterWalkers(mode, sizes[i]! <= small, config.batch),
       );
@@ -183,7 +183,7 @@ export function createXGBoostHandler(
           });
         // A batch transform's server first lets libxgboost serve for as long as the walkers would
         // take to prepare: a short job ends before, and pays nothing for them.
-        if (w.idle && w.mode !== "libxgboost") w.deferUntil(prepareAfterMs, start);
+        if (w.batch && w.mode !== "libxgboost") w.deferUntil(prepareAfterMs, start);
         else start();
       });
     },
