@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isSagebrewError } from "../errors/index.js";
 import { defaultCodecs } from "./builtin.js";
+import { parseContentType } from "./media-type.js";
 import { type Codec, CodecRegistry } from "./registry.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -19,6 +20,26 @@ describe("CodecRegistry", () => {
       "recordio-protobuf",
     );
     assert.equal(codecs.decoderFor("csv", { purpose: "serving" }).codec.name, "csv");
+  });
+
+  it("answers a parsed content type it has seen with the codec registered now", () => {
+    const local = defaultCodecs();
+    const csv = parseContentType("text/csv; header=present")!;
+    const first = local.decoderFor(csv, { purpose: "serving" });
+    assert.equal(first.codec.name, "csv");
+    assert.deepEqual({ ...first.params }, { header: "present" });
+    assert.equal(local.decoderFor(csv, { purpose: "serving" }), first);
+    const mine: Codec = {
+      name: "my-csv",
+      mediaType: "text/csv",
+      decode: () => ({ features: { kind: "dense", rows: 0, cols: 0, values: new Float32Array(0) } }),
+    };
+    local.register(mine);
+    assert.equal(local.decoderFor(csv, { purpose: "serving" }).codec.name, "my-csv");
+    assert.throws(
+      () => local.decoderFor(csv, { purpose: "serving", accepted: ["text/libsvm"] }),
+      (e: unknown) => isSagebrewError(e, "SB_UNSUPPORTED_MEDIA_TYPE"),
+    );
   });
 
   it("says which formats a channel reads when its content type is not one of them", () => {

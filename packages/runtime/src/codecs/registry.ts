@@ -68,6 +68,8 @@ export interface LookupContext {
 /** Media types and codecs, in registration order (which is also the order content is sniffed in). */
 export class CodecRegistry {
   readonly #codecs: Codec[] = [];
+  /** Serving decoders found per parsed content type (the app hands the same object per header). */
+  #serving = new WeakMap<MediaType, ResolvedCodec>();
 
   constructor(codecs: readonly Codec[] = []) {
     for (const c of codecs) this.register(c);
@@ -91,6 +93,7 @@ export class CodecRegistry {
     const entry = Object.freeze({ ...codec, mediaType: m.essence });
     if (i >= 0) this.#codecs[i] = entry;
     else this.#codecs.push(entry);
+    this.#serving = new WeakMap();
     return this;
   }
 
@@ -131,6 +134,9 @@ export class CodecRegistry {
    *   when no codec decodes it, or its parameters are not supported.
    */
   decoderFor(contentType: string | MediaType, at: LookupContext): ResolvedCodec {
+    const cacheable = typeof contentType !== "string" && at.purpose === "serving" && !at.accepted;
+    const known = cacheable ? this.#serving.get(contentType) : undefined;
+    if (known) return known;
     const m = typeof contentType === "string" ? parseContentType(contentType) : contentType;
     const text = typeof contentType === "string" ? contentType : contentType.essence;
     const codec = m ? this.find(m.essence) : undefined;
@@ -146,7 +152,9 @@ export class CodecRegistry {
     if (!m || !codec || !ok) throw this.#unsupported(text, at, accepted);
     const problem = codec.checkParams?.(m.params, at.purpose);
     if (problem) throw paramsError(text, problem, at);
-    return { codec, params: m.params };
+    const resolved = { codec, params: m.params };
+    if (cacheable) this.#serving.set(contentType, resolved);
+    return resolved;
   }
 
   /**

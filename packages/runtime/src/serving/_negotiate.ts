@@ -70,17 +70,27 @@ export function createNegotiator(
     return { contentType, accept };
   }
 
+  // The last pair answered, compared before the map: each invocation is negotiated twice (before
+  // its body and with it), and most come with the same headers as the one before.
+  let lastType: string | undefined;
+  let lastAccept: string | undefined;
+  let last: Negotiated | undefined;
   return (req) => {
     const rawType = req.headers["content-type"];
     const acceptHeader = req.headers.accept;
+    if (last !== undefined && rawType === lastType && acceptHeader === lastAccept) return last;
     const key = `${rawType}\u0000${acceptHeader ?? ""}`;
-    const known = remembered.get(key);
-    if (known) return known;
-    const result = decide(rawType, acceptHeader);
-    if (result.code === undefined) {
+    let result = remembered.get(key);
+    if (result === undefined) {
+      const decided = decide(rawType, acceptHeader);
+      if (decided.code !== undefined) return decided;
       if (remembered.size >= REMEMBERED) remembered.clear();
-      remembered.set(key, result);
+      remembered.set(key, decided);
+      result = decided;
     }
+    lastType = rawType;
+    lastAccept = acceptHeader;
+    last = result;
     return result;
   };
 }
