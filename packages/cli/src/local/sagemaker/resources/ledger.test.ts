@@ -77,17 +77,36 @@ describe("ledgers", () => {
     const dir = await mkdtemp(join(tmpdir(), "sagebrew-ledger-"));
     dirs.push(dir);
     const store = await ResourceStore.open(dir, { warn: () => {} });
-    const ledgers = createLedgers({ store, now: () => 2, warn: () => {}, retryMs: 10_000 });
+    const { promise: firstFailure, resolve: warned } = Promise.withResolvers<void>();
+    const ledgers = createLedgers({ store, now: () => 2, warn: () => warned(), retryMs: 10_000 });
     await store.create("training-job", job("j"));
     const jobs = join(dir, "resources", "training-job");
     await rm(jobs, { recursive: true });
     await writeFile(jobs, "full");
     const reported = ledgers.trainingJob.report("j", { type: "failed", reason: "x" });
-    await new Promise((r) => setTimeout(r, 20));
+    await firstFailure; // waiting 10 s to try again
     ledgers.close();
     const applied = await reported;
     assert.ok("refused" in applied);
     assert.match(applied.refused, /stopped before failed of training-job j was written/);
+  });
+
+  it("close() while a report's write is failing refuses it too, never rejects", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sagebrew-ledger-"));
+    dirs.push(dir);
+    const store = await ResourceStore.open(dir, { warn: () => {} });
+    const warnings: string[] = [];
+    const ledgers = createLedgers({ store, now: () => 2, warn: (m) => warnings.push(m), retryMs: 10_000 });
+    await store.create("training-job", job("j"));
+    const jobs = join(dir, "resources", "training-job");
+    await rm(jobs, { recursive: true });
+    await writeFile(jobs, "full");
+    const reported = ledgers.trainingJob.report("j", { type: "failed", reason: "x" });
+    ledgers.close(); // the write is in flight
+    const applied = await reported;
+    assert.ok("refused" in applied);
+    assert.match(applied.refused, /stopped before failed of training-job j was written/);
+    assert.deepEqual(warnings, []);
   });
 
   it("a report about a resource that is gone is refused and changes nothing", async () => {

@@ -91,11 +91,16 @@ export function createLedger<D extends StoredResource, E extends { readonly type
     apply,
     async report(name, event) {
       let wait = o.retryMs ?? 1000;
+      const stopped = () => ({
+        refused: `sagebrew local stopped before ${event.type} of ${o.kind} ${name} was written`,
+      });
       for (;;) {
         try {
           return await apply(name, event);
         } catch (e) {
-          if (!(e instanceof StateWriteError) || closed) throw e;
+          if (!(e instanceof StateWriteError)) throw e;
+          // Closed while this write was failing: refused like a wait that close() ended.
+          if (closed) return stopped();
           o.warn(
             `${e.message}; ${event.type} of ${o.kind} ${name} will be written again in ${wait / 1000} s`,
           );
@@ -109,8 +114,7 @@ export function createLedger<D extends StoredResource, E extends { readonly type
           }
           wakers.add(done);
         });
-        if (closed)
-          return { refused: `sagebrew local stopped before ${event.type} of ${o.kind} ${name} was written` };
+        if (closed) return stopped();
         wait = Math.min(wait * 2, 30_000);
       }
     },
