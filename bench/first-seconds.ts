@@ -1,8 +1,9 @@
 /**
  * The first seconds of a fresh `serve`, variant against variant (issue 22 §2): for each body and
  * concurrency, every variant is started fresh in turn (the order rotating each run), timed from
- * launch to its first 200 on /ping, then driven by wrk for `--first` seconds; the server's CPU per
- * request (from /proc, its threads included), p50 and req/s; medians over `--runs`.
+ * launch to its first 200 on /ping; its first request is then sent alone and timed, and wrk drives
+ * it for `--first` seconds (`--windows N`: N such windows in a row): the server's CPU per request
+ * (from /proc, its threads included), p50 and req/s; medians over `--runs`.
  *
  *   node --import tsx bench/first-seconds.ts OPT_ML BODY.csv[,BODY.csv…] VARIANT… [--runs N]
  *     [--first S] [--c 1,16] [--prof DIR]
@@ -11,10 +12,10 @@
  * those variables, e.g. `new=.` `off=.:SAGEBREW_XGBOOST_JS=off` `main=/tmp/main`. `--prof DIR`
  * runs each server under `--cpu-prof` into DIR (one profile per server, named by variant and cell).
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { loadNow } from "./lib/machine.js";
-import { freePort, processCpuS, startBackground, stopBackground, waitFor200 } from "./lib/proc.js";
+import { freePort, httpCall, processCpuS, startBackground, stopBackground, waitFor200 } from "./lib/proc.js";
 import { runWrk } from "./lib/wrk.js";
 
 const argv = process.argv.slice(2);
@@ -53,8 +54,12 @@ if (prof) mkdirSync(prof, { recursive: true });
 
 interface Sample {
   coldMs: number;
+  /** The first request's round trip (ms), sent alone the moment /ping said 200. */
+  firstMs: number;
   startCpuMs: number;
   cpuUsPerReq: number;
+  /** The main thread's share: the request path (the rest is the pool, preparation, V8's compiler and collector threads). */
+  mainUsPerReq: number;
   p50Ms: number;
   rps: number;
 }
@@ -62,6 +67,12 @@ const samples = new Map<string, Sample[]>();
 /** A cell's name: body, concurrency and, past the first, which window of `firstS` seconds. */
 const cellName = (body: string, c: number, window: number) =>
   `${basename(body, ".csv")}/c${c}${window > 0 ? ` window ${window + 1}` : ""}`;
+/** CPU seconds of a process's main thread (its task of the same id), from /proc. */
+function threadCpuS(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
 const med = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -90,21 +101,33 @@ for (let r = 0; r < runs; r++) {
         try {
           const coldMs = await waitFor200(port, "/ping", { since: bg.startedAt, timeoutS: 120, bg });
           const startCpu = processCpuS(bg.pid);
+          const f0 = performance.now();
+          const first = await httpCall(port, "/invocations", {
+            method: "POST",
+            body: readFileSync(body, "utf8"),
+            headers: { "content-type": "text/csv", accept: "text/csv" },
+          });
+          const firstMs = performance.now() - f0;
+          if (first.status !== 200) throw new Error(`${v.label} answered ${first.status}: ${first.body}`);
           for (let wi = 0; wi < windows; wi++) {
             const cpu0 = processCpuS(bg.pid);
+            const main0 = threadCpuS(bg.pid);
             const w = await runWrk({ port, bodyFile: body, connections: c, durationS: firstS });
             const cpu1 = processCpuS(bg.pid);
+            const main1 = threadCpuS(bg.pid);
             const s: Sample = {
               coldMs,
+              firstMs,
               startCpuMs: startCpu * 1000,
               cpuUsPerReq: ((cpu1 - cpu0) / w.requests) * 1e6,
+              mainUsPerReq: ((main1 - main0) / w.requests) * 1e6,
               p50Ms: w.p50Ms,
               rps: w.rps,
             };
             const k = `${cellName(body, c, wi)} ${v.label}`;
             samples.set(k, [...(samples.get(k) ?? []), s]);
             console.error(
-              `run ${r + 1} ${k}: /ping ${coldMs.toFixed(0)} ms (start CPU ${s.startCpuMs.toFixed(0)} ms), ${s.rps.toFixed(0)} req/s, p50 ${s.p50Ms.toFixed(3)} ms, CPU ${s.cpuUsPerReq.toFixed(1)} µs/req (load ${loadNow()})`,
+              `run ${r + 1} ${k}: /ping ${coldMs.toFixed(0)} ms (start CPU ${s.startCpuMs.toFixed(0)} ms), first request ${firstMs.toFixed(2)} ms, ${s.rps.toFixed(0)} req/s, p50 ${s.p50Ms.toFixed(3)} ms, CPU ${s.cpuUsPerReq.toFixed(1)} µs/req (main thread ${s.mainUsPerReq.toFixed(1)}) (load ${loadNow()})`,
             );
           }
         } finally {
@@ -116,9 +139,9 @@ for (let r = 0; r < runs; r++) {
 }
 
 console.log(
-  `| cell | variant | /ping (ms) | start-up CPU (ms) | req/s | p50 (ms) | CPU/req (µs) | CPU/req ÷ ${variants[0]!.label} |`,
+  `| cell | variant | /ping (ms) | start-up CPU (ms) | req/s | p50 (ms) | CPU/req (µs) | main thread (µs) | CPU/req ÷ ${variants[0]!.label} |`,
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log(`|${" --- |".repeat(10)}`);
 for (const body of bodies)
   for (const c of conc)
     for (let wi = 0; wi < windows; wi++) {
@@ -128,7 +151,7 @@ for (const body of bodies)
         const ss = samples.get(`${cell} ${v.label}`) ?? [];
         const m = (f: (s: Sample) => number) => med(ss.map(f));
         console.log(
-          `| ${cell} | ${v.label} | ${m((s) => s.coldMs).toFixed(0)} | ${m((s) => s.startCpuMs).toFixed(0)} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50Ms).toFixed(3)} | ${m((s) => s.cpuUsPerReq).toFixed(1)} | ${(m((s) => s.cpuUsPerReq) / ref).toFixed(2)}× |`,
+          `| ${cell} | ${v.label} | ${m((s) => s.coldMs).toFixed(0)} | ${m((s) => s.startCpuMs).toFixed(0)} | ${m((s) => s.firstMs).toFixed(2)} | ${m((s) => s.rps).toFixed(0)} | ${m((s) => s.p50Ms).toFixed(3)} | ${m((s) => s.cpuUsPerReq).toFixed(1)} | ${m((s) => s.mainUsPerReq).toFixed(1)} | ${(m((s) => s.cpuUsPerReq) / ref).toFixed(2)}× |`,
         );
       }
     }

@@ -35,8 +35,11 @@ export interface InferenceApp {
   readonly state: AppState;
   /** How this app's errors are worded; the HTTP adapter words its own the same way. */
   readonly errorStyle: ErrorStyle;
-  /** Loads what the app serves; `/ping` says 200 afterwards. */
-  start(): Promise<void>;
+  /**
+   * Loads what the app serves; `/ping` says 200 afterwards. `send` reaches the server's own
+   * socket: the warm-up's requests also go that way (`startServer` gives it).
+   */
+  start(options?: { readonly send?: (req: AppRequest) => Promise<AppResponse> }): Promise<void>;
   /**
    * Refuses what the headers alone decide (route, method, declared size, media types, readiness),
    * before the body is read; `undefined` means read the body and call `handle`.

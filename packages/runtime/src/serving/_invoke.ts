@@ -41,7 +41,7 @@ export function createInvocationRoute(lifecycle: ModelLifecycle, config: Serving
 
   /** Readiness (the warm-up's own requests come before it), then negotiation: what the headers decide. */
   function check(req: AppRequest): Negotiated | Problem {
-    return lifecycle.state === "ready" || lifecycle.warmups.has(req) ? negotiated(req) : notReady(lifecycle);
+    return lifecycle.state === "ready" || lifecycle.isWarmup(req) ? negotiated(req) : notReady(lifecycle);
   }
 
   return {

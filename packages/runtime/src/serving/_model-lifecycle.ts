@@ -3,9 +3,10 @@
  * `warmupRequests` through the app's invocation path), then ready (`/ping` 200), failed, or
  * stopping; `stop()` runs the handler's `close` once the requests in flight are drained.
  */
+import { randomBytes } from "node:crypto";
 import { type SagebrewError, toSagebrewError } from "../errors/index.js";
 import type { AppRequest, AppState } from "./_app-types.js";
-import type { WarmupOutcome } from "./_warm-up.js";
+import { WARMUP_HEADER, type WarmupOutcome } from "./_warm-up.js";
 import type { CheckedHandler, LoadContext } from "./handler.js";
 
 /** The model behind a single-model app. */
@@ -17,6 +18,11 @@ export class ModelLifecycle {
   loadError: SagebrewError | undefined;
   /** The warm-up's own requests: answered while the model is still `loading`. */
   readonly warmups = new WeakSet<AppRequest>();
+  /**
+   * Carried in `WARMUP_HEADER` by the warm-up's requests over the server's own socket: random,
+   * never logged, and honoured only while the model is `loading`.
+   */
+  readonly warmupToken = randomBytes(16).toString("hex");
   /** Warm-up requests left in flight at the budget's end: `stop()` waits for them before `close`. */
   #warmupAnswered: Promise<void> = Promise.resolve();
 
@@ -69,6 +75,13 @@ export class ModelLifecycle {
     };
     if (outcome.failure === undefined) logger.info("invocation path warmed", fields);
     else logger.warn("warm-up requests failed: ready without them", { ...fields, reason: outcome.failure });
+  }
+
+  /** True for one of the warm-up's own requests, in process or over the socket, while they run. */
+  isWarmup(req: AppRequest): boolean {
+    return (
+      this.state === "loading" && (this.warmups.has(req) || req.headers[WARMUP_HEADER] === this.warmupToken)
+    );
   }
 
   /** Marks the model stopping and closes it once `drained` resolves. */

@@ -22,10 +22,26 @@ const SETTLED_TURNS = 4;
 const LARGE_CALLS = 3;
 const LARGE_US = 1000;
 
+/**
+ * Then, over the server's own socket (node's HTTP parser, the adapter's body reading and writing,
+ * which a request in process does not reach): the first request this many times, each other one
+ * `HTTP_CALLS_OTHERS` times.
+ */
+const HTTP_CALLS = 256;
+const HTTP_CALLS_OTHERS = 2;
+
+/** The header that carries the warm-up's token on its requests over the socket. */
+export const WARMUP_HEADER = "x-sagebrew-warmup";
+
+/** Sends a request to the server's own socket and resolves with its answer. */
+export type WarmupSender = (req: AppRequest) => Promise<AppResponse>;
+
 /** What one sample's warm-up did, for the log. */
 export interface WarmedSample {
   readonly bytes: number;
+  /** Calls in process, and over the server's socket. */
   readonly calls: number;
+  readonly httpCalls: number;
   /** µs of its first turn's and its last turn's fastest call. */
   readonly firstUs: number;
   readonly lastUs: number;
@@ -52,6 +68,8 @@ interface SampleState {
   /** An answer that comes later (the pool's): the other samples take their turns meanwhile. */
   pending: Promise<void> | undefined;
   failure: string | undefined;
+  /** Calls over the socket. */
+  httpCalls: number;
 }
 
 const isSettled = (st: SampleState) =>
@@ -70,6 +88,9 @@ export async function warmInvocations(options: {
   readonly budgetMs: number;
   /** False once the warm-up is no longer wanted (the server is stopping). */
   readonly wanted: () => boolean;
+  /** With a socket: sends the requests over it too, carrying `token` (`WARMUP_HEADER`). */
+  readonly send?: WarmupSender;
+  readonly token?: string;
 }): Promise<WarmupOutcome | undefined> {
   const { handler, model, loadCtx, handle, marked, budgetMs, wanted } = options;
   if (!handler.warmupRequests || !(budgetMs > 0)) return undefined;
@@ -98,7 +119,9 @@ export async function warmInvocations(options: {
     last: 0,
     pending: undefined,
     failure: undefined,
+    httpCalls: 0,
   }));
+  const socket = options.send ? overSocket(options.send, options.token ?? "", requests, state) : undefined;
   const done = (outOfBudget: boolean, failure?: string) => outcome(state, requests, t0, outOfBudget, failure);
   // Round-robin over the samples, a turn each, so that every size gets its share of the budget.
   for (;;) {
@@ -134,15 +157,56 @@ export async function warmInvocations(options: {
       }
       if (!st.pending) record(st, fastest, n);
     }
-    if (unsettled === 0 || !wanted()) return done(false);
+    if (unsettled === 0 || !wanted()) {
+      while (socket && !socket.finished() && performance.now() < deadline && wanted()) {
+        const failure = await socket.step();
+        if (failure !== undefined) return done(false, failure);
+      }
+      return done(performance.now() >= deadline);
+    }
     if (performance.now() >= deadline) return done(true);
-    // Let the pool's answers in (and the pool threads start); when every sample left waits for
-    // one, wait for the first of them, or the budget's end.
+    // Let the pool's answers in (and the pool threads start). When every sample left waits for
+    // one, a request goes over the socket meanwhile (once the first is settled in process), or
+    // the first answer, or the budget's end, is waited for.
     const waiting = state.filter((st) => st.pending !== undefined && !isSettled(st));
-    if (waiting.length === unsettled)
-      await Promise.race([...waiting.map((st) => st.pending), until(deadline)]);
-    else await new Promise((resolve) => setImmediate(resolve));
+    if (waiting.length < unsettled) await new Promise((resolve) => setImmediate(resolve));
+    else if (socket && !socket.finished() && isSettled(state[0]!)) {
+      const failure = await socket.step();
+      if (failure !== undefined) return done(false, failure);
+    } else await Promise.race([...waiting.map((st) => st.pending), until(deadline)]);
   }
+}
+
+/**
+ * The requests again over the socket, one call per `step`: the first request `HTTP_CALLS` times,
+ * then each other one `HTTP_CALLS_OTHERS` times. A step resolves with why it failed, if it did.
+ */
+function overSocket(
+  send: WarmupSender,
+  token: string,
+  requests: readonly AppRequest[],
+  state: SampleState[],
+) {
+  const viaSocket = requests.map((r) => ({ ...r, headers: { ...r.headers, [WARMUP_HEADER]: token } }));
+  let i = 0;
+  const calls = (k: number) => (k === 0 ? HTTP_CALLS : HTTP_CALLS_OTHERS);
+  return {
+    finished: () => i >= requests.length,
+    async step(): Promise<string | undefined> {
+      let answer: AppResponse;
+      try {
+        answer = await send(viaSocket[i]!);
+      } catch (e) {
+        const which = i + 1;
+        i = requests.length;
+        return `warm-up request ${which} over the socket failed: ${message(e)}`;
+      }
+      const failure = failed(answer, i);
+      if (failure !== undefined) return `${failure} (over the socket)`;
+      if (++state[i]!.httpCalls >= calls(i)) i++;
+      return undefined;
+    },
+  };
 }
 
 /** Counts a turn of `n` calls whose fastest took `us`. */
@@ -177,6 +241,7 @@ function outcome(
   const samples = requests.map((r, i) => ({
     bytes: r.body?.length ?? 0,
     calls: state[i]!.calls,
+    httpCalls: state[i]!.httpCalls,
     firstUs: Math.round(state[i]!.first),
     lastUs: Math.round(state[i]!.last),
   }));

@@ -76,7 +76,7 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
     },
     errorStyle,
     invocations,
-    start: () =>
+    start: (startOptions = {}) =>
       lifecycle.start(() =>
         warmInvocations({
           handler,
@@ -87,6 +87,7 @@ export function createInferenceApp(handler: CheckedHandler, options: InferenceAp
           // Configs built by hand (tests, embedders) may lack it: the default then applies.
           budgetMs: config.warmupMs ?? LIMITS.defaultWarmupMs,
           wanted: () => lifecycle.state === "loading",
+          ...(startOptions.send ? { send: startOptions.send, token: lifecycle.warmupToken } : {}),
         }),
       ),
     precheck,

@@ -3,11 +3,12 @@
  * then load and warm the model in the background. `stop()` stops accepting, finishes in-flight
  * requests and frees the model.
  */
+import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ServingConfig } from "../config/serving.js";
 import type { Logger } from "../node/logger.js";
 import { rejectionLog } from "../node/rejection-log.js";
-import { createInferenceApp, type InferenceApp } from "./app.js";
+import { type AppRequest, type AppResponse, createInferenceApp, type InferenceApp } from "./app.js";
 import type { CheckedHandler } from "./handler.js";
 import { createHttpServer, type ServingHttpServer } from "./http.js";
 
@@ -78,7 +79,13 @@ export async function startServer(
       ? "127.0.0.1"
       : options.host;
   logger.info("listening", { port, handler: handler?.name ?? "multi-model", workers: config.workers });
-  const ready = app.start();
+  // The warm-up's requests also go through this very server, over one keep-alive connection.
+  const loopback = new Agent({ keepAlive: true, maxSockets: 1 });
+  const ready = app.start({ send: (req) => sendTo(loopback, host, port, req) });
+  void ready.then(
+    () => loopback.destroy(),
+    () => loopback.destroy(),
+  );
   ready.catch((e: unknown) => {
     // Reported here and by /ping; the caller may also await `ready`.
     logger.error("model load failed", { handler: handler?.name, error: e });
@@ -107,4 +114,34 @@ function singleModelApp(handler: CheckedHandler | undefined, options: StartServe
   if (!handler) throw new TypeError("startServer needs a handler or an app");
   const { config, logger, modelDir } = options;
   return createInferenceApp(handler, { config, logger, ...(modelDir === undefined ? {} : { modelDir }) });
+}
+
+/** One request to this server's own socket (the warm-up's), its answer collected. */
+function sendTo(agent: Agent, host: string, port: number, req: AppRequest): Promise<AppResponse> {
+  return new Promise((resolve, reject) => {
+    const out = request(
+      {
+        agent,
+        host,
+        port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers as Record<string, string>,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: {},
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+      },
+    );
+    out.on("error", reject);
+    out.end(req.body);
+  });
 }

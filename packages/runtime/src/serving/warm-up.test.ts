@@ -27,10 +27,16 @@ after(() => rm(root, { recursive: true, force: true }));
 
 type Log = Record<string, unknown>;
 
-function call(server: RunningServer, path: string, method = "GET", body?: string) {
+function call(
+  server: RunningServer,
+  path: string,
+  method = "GET",
+  body?: string,
+  extra: Record<string, string> = {},
+) {
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
     const headers: Record<string, string> =
-      body === undefined ? {} : { "content-type": "text/csv", accept: "text/csv" };
+      body === undefined ? {} : { "content-type": "text/csv", accept: "text/csv", ...extra };
     const req = httpRequest(
       { host: "127.0.0.1", port: server.port, path, method, headers, agent: false },
       (res) => {
@@ -107,7 +113,7 @@ describe("warm-up requests", () => {
         assert.equal((await call(server, "/ping")).status, 200);
         const warmed = warmedRecord(logs);
         assert.ok(warmed, JSON.stringify(logs));
-        const samples = warmed.samples as { bytes: number; calls: number }[];
+        const samples = warmed.samples as { bytes: number; calls: number; httpCalls: number }[];
         // 1, 100 and 1,000 rows answered as CSV, and one row as JSON; every one answered at least once.
         assert.equal(samples.length, 4);
         assert.deepEqual(
@@ -115,6 +121,8 @@ describe("warm-up requests", () => {
           [1, 100, 1000, 1].map((r) => Buffer.byteLength(warmupCsv(r, 4))),
         );
         for (const s of samples) assert.ok(s.calls >= 1, JSON.stringify(samples));
+        // Then over the server's own socket.
+        assert.ok(samples[0]!.httpCalls >= 1, JSON.stringify(samples));
         // Logged before readiness, and no invocation failed meanwhile.
         const at = (msg: string) => logs.findIndex((l) => l.msg === msg);
         assert.ok(at("invocation path warmed") < at("model loaded and warmed"));
@@ -159,8 +167,10 @@ describe("warm-up requests", () => {
       assert.ok(on.calls.predict >= 1);
       assert.equal(on.calls.decode, on.calls.predict);
       assert.equal(on.calls.encode, on.calls.predict);
-      const warmed = warmedRecord(a.logs)!;
-      assert.equal((warmed.samples as { calls: number }[])[0]!.calls, on.calls.predict);
+      // In process, then over the server's own socket: every call reached the hooks.
+      const [sample] = warmedRecord(a.logs)!.samples as { calls: number; httpCalls: number }[];
+      assert.ok(sample!.httpCalls >= 1, JSON.stringify(sample));
+      assert.equal(sample!.calls + sample!.httpCalls, on.calls.predict);
     } finally {
       await a.server.stop({ deadlineMs: 2000 });
     }
@@ -236,6 +246,11 @@ describe("warm-up requests", () => {
       const refused = await call(server, "/invocations", "POST", "1\n2\n");
       assert.equal(refused.status, 503);
       assert.match(refused.text, /still loading/);
+      // The header of the warm-up's requests over the socket, without its token, is no way in.
+      const guessed = await call(server, "/invocations", "POST", "1\n2\n", {
+        "x-sagebrew-warmup": "0".repeat(32),
+      });
+      assert.equal(guessed.status, 503);
       release();
       await server.ready;
       assert.equal((await call(server, "/ping")).status, 200);
