@@ -17,15 +17,17 @@
  * Arrival times are checked by one sweeping timer, by the socket's byte count, not by a timer or
  * a listener per request, so the hot path only adds a request to a set.
  */
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-  STATUS_CODES,
-} from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import { Server as NetServer, type Socket } from "node:net";
 import { ENV } from "../contract/index.js";
+
+// node:http through require, not an ES import: importing it builds its ES module face, which reads
+// every export, and one of them loads Node's bundled fetch (undici) — CPU at every start of `serve`
+// and of the CLI (bench/RESULTS.md, "Batch transform").
+const { createServer, STATUS_CODES } = createRequire(import.meta.url)(
+  "node:http",
+) as typeof import("node:http");
 
 /** The limits of a guarded server (`readHttpLimits` reads them from the environment). */
 export interface HttpLimits {

@@ -3,9 +3,13 @@
  * free port, with the environment Batch Transform gives it (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-batch-code.html), reached over HTTP.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { Agent, request } from "node:http";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { ENV, ROUTES, SagebrewError } from "@sagebrew/runtime/core";
+
+// Through require, not an ES import: importing node:http reads all its exports, one of which loads
+// Node's bundled fetch (undici) at every start (runtime's node/http-guard.ts says more).
+const { Agent, request } = createRequire(import.meta.url)("node:http") as typeof import("node:http");
 
 /** What `GET /execution-parameters` answered (absent fields left out). */
 export interface ExecutionParameters {
