@@ -42,3 +42,18 @@ describe("the programs' compile cache", () => {
     assert.equal(r.stderr, "");
   });
 });
+
+describe("start-up imports", () => {
+  it("serve's and sagebrew transform's modules do not load Node's bundled fetch (an ES import of node:http does)", () => {
+    const modules = [
+      join(root, "packages", "runtime", "dist", "serving", "index.js"),
+      join(root, "packages", "runtime", "dist", "algorithms", "xgboost", "index.js"),
+      join(root, "packages", "cli", "dist", "local", "transform", "index.js"),
+    ];
+    const script = `for (const m of ${JSON.stringify(modules)}) await import(m);
+console.log(JSON.stringify(process.moduleLoadList.filter((m) => m.includes("undici"))));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").at(-1)!), []);
+  });
+});

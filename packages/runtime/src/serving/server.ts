@@ -3,7 +3,8 @@
  * then load and warm the model in the background. `stop()` stops accepting, finishes in-flight
  * requests and frees the model.
  */
-import { Agent, request } from "node:http";
+import type { Agent as HttpAgent } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import type { ServingConfig } from "../config/serving.js";
 import type { Logger } from "../node/logger.js";
@@ -11,6 +12,10 @@ import { rejectionLog } from "../node/rejection-log.js";
 import { type AppRequest, type AppResponse, createInferenceApp, type InferenceApp } from "./app.js";
 import type { CheckedHandler } from "./handler.js";
 import { createHttpServer, type ServingHttpServer } from "./http.js";
+
+// node:http through require: an ES import of it loads Node's bundled fetch at every start
+// (node/http-guard.ts).
+const { Agent, request } = createRequire(import.meta.url)("node:http") as typeof import("node:http");
 
 /** Options of `startServer`. */
 export interface StartServerOptions {
@@ -117,7 +122,7 @@ function singleModelApp(handler: CheckedHandler | undefined, options: StartServe
 }
 
 /** One request to this server's own socket (the warm-up's), its answer collected. */
-function sendTo(agent: Agent, host: string, port: number, req: AppRequest): Promise<AppResponse> {
+function sendTo(agent: HttpAgent, host: string, port: number, req: AppRequest): Promise<AppResponse> {
   return new Promise((resolve, reject) => {
     const out = request(
       {
