@@ -139,7 +139,7 @@ for (let r = 0; r < runs; r++) {
 }
 
 console.log(
-  `| cell | variant | /ping (ms) | start-up CPU (ms) | req/s | p50 (ms) | CPU/req (µs) | main thread (µs) | CPU/req ÷ ${variants[0]!.label} |`,
+  `| cell | variant | /ping (ms) | start-up CPU (ms) | first request (ms) | req/s | p50 (ms) | CPU/req (µs) | main thread (µs) | CPU/req ÷ ${variants[0]!.label} |`,
 );
 console.log(`|${" --- |".repeat(10)}`);
 for (const body of bodies)
