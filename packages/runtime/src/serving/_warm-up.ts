@@ -159,7 +159,8 @@ export async function warmInvocations(options: {
     }
     if (unsettled === 0 || !wanted()) {
       while (socket && !socket.finished() && performance.now() < deadline && wanted()) {
-        const failure = await socket.step();
+        const failure = await beforeDeadline(socket.step(), deadline);
+        if (failure === LATE) return done(true);
         if (failure !== undefined) return done(false, failure);
       }
       return done(performance.now() >= deadline);
@@ -171,7 +172,8 @@ export async function warmInvocations(options: {
     const waiting = state.filter((st) => st.pending !== undefined && !isSettled(st));
     if (waiting.length < unsettled) await new Promise((resolve) => setImmediate(resolve));
     else if (socket && !socket.finished() && isSettled(state[0]!)) {
-      const failure = await socket.step();
+      const failure = await beforeDeadline(socket.step(), deadline);
+      if (failure === LATE) return done(true);
       if (failure !== undefined) return done(false, failure);
     } else await Promise.race([...waiting.map((st) => st.pending), until(deadline)]);
   }
@@ -225,6 +227,19 @@ function failed(answer: AppResponse, i: number): string | undefined {
   if (answer.status < 300) return undefined;
   const why = typeof answer.body === "string" ? answer.body : `status ${answer.status}`;
   return `warm-up request ${i + 1} was answered ${answer.status}: ${why.trim()}`;
+}
+
+const LATE: unique symbol = Symbol("late");
+
+/**
+ * A request over the socket, or `LATE` at the budget's end (the request then finishes as any
+ * other the server answers, the model ready by then).
+ */
+function beforeDeadline(
+  step: Promise<string | undefined>,
+  deadline: number,
+): Promise<string | undefined | typeof LATE> {
+  return Promise.race([step, until(deadline).then((): typeof LATE => LATE)]);
 }
 
 function until(deadline: number): Promise<void> {
