@@ -96,10 +96,11 @@ export async function warmInvocations(options: {
   if (!handler.warmupRequests || !(budgetMs > 0)) return undefined;
   const t0 = performance.now();
   const deadline = t0 + budgetMs;
-  let samples: readonly WarmupRequest[];
+  let requests: AppRequest[];
   try {
-    samples = handler.warmupRequests(model, loadCtx);
-    if (!Array.isArray(samples)) throw new TypeError("warmupRequests() must return an array");
+    const samples: readonly WarmupRequest[] = handler.warmupRequests(model, loadCtx);
+    if (!Array.isArray(samples)) throw new TypeError("it must return an array");
+    requests = samples.map((s, i) => toRequest(s, i, handler));
   } catch (e) {
     return {
       samples: [],
@@ -109,7 +110,7 @@ export async function warmInvocations(options: {
       answered: Promise.resolve(),
     };
   }
-  const requests = samples.map((s) => toRequest(s, handler));
+  if (requests.length === 0) return undefined;
   for (const r of requests) marked.add(r);
   const state: SampleState[] = requests.map(() => ({
     calls: 0,
@@ -274,7 +275,15 @@ function outcome(
  * A warm-up request shaped as the HTTP adapter shapes a real one (the same properties in the same
  * order, a Buffer body), so that what V8 learns from it holds for the requests that follow.
  */
-function toRequest(s: WarmupRequest, handler: CheckedHandler): AppRequest {
+function toRequest(s: WarmupRequest, i: number, handler: CheckedHandler): AppRequest {
+  if (
+    typeof s !== "object" ||
+    s === null ||
+    !(typeof s.body === "string" || s.body instanceof Uint8Array) ||
+    typeof s.contentType !== "string"
+  ) {
+    throw new TypeError(`request ${i + 1} is not { body: string | Uint8Array, contentType: string }`);
+  }
   const body = Buffer.from(typeof s.body === "string" ? Buffer.from(s.body, "utf8") : s.body);
   return {
     method: "POST",

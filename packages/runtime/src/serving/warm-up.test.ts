@@ -220,6 +220,22 @@ describe("warm-up requests", () => {
     } finally {
       await t.server.stop({ deadlineMs: 2000 });
     }
+    const malformed = counting({
+      samples: () =>
+        [{ body: 42, contentType: "text/csv" }] as unknown as { body: string; contentType: string }[],
+    });
+    const m = await serve(malformed.handler);
+    try {
+      await m.server.ready;
+      assert.equal((await call(m.server, "/ping")).status, 200);
+      assert.equal(
+        failedRecord(m.logs)?.reason,
+        "warmupRequests() failed: request 1 is not { body: string | Uint8Array, contentType: string }",
+      );
+      assert.equal(malformed.calls.predict, 0);
+    } finally {
+      await m.server.stop({ deadlineMs: 2000 });
+    }
   });
 
   it("are the warm-up's own: a client's invocation meanwhile is answered 503, as is /ping", async () => {
