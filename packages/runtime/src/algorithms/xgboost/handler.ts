@@ -509,9 +509,8 @@ function rowLabel(
 /**
  * The classic tutorial's answer: one class name per line. A large answer is written as bytes
  * (appending a string per row and encoding the result took twice as long on a batch transform's
- * first requests: 35 vs 19 ms for 393,216 rows); a small one as a string, which the HTTP layer
- * writes with less work than a byte array (1-row answers, wrk c=64: 16.3 µs of CPU per request
- * against 17.9).
+ * requests); a small one as a string, which the HTTP layer writes with less work than a byte array
+ * (measured: bench/RESULTS.md, "Class-name answers: bytes or a string").
  */
 function classNameLines(p: XGBoostPrediction): string | Uint8Array {
   const m = p.model;
