@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { irisMlRoot } from "../../../../test/kit/iris.js";
+import { createEmulatedXGBoostHandler } from "../algorithms/xgboost/emulate/index.js";
 import { createXGBoostHandler, warmupCsv } from "../algorithms/xgboost/handler.js";
 import { readServingConfig } from "../config/serving.js";
 import { createLogger } from "../node/logger.js";
@@ -135,6 +136,27 @@ describe("warm-up requests", () => {
         const answer = await call(server, "/invocations", "POST", "5.1,3.5,1.4,0.2\n");
         assert.equal(answer.status, 200);
         assert.equal(answer.text, "setosa\n");
+      } finally {
+        await server.stop({ deadlineMs: 2000 });
+      }
+    } finally {
+      await rm(ml, { recursive: true, force: true });
+    }
+  });
+
+  it("run the emulated image's handler (SAGEBREW_EMULATE) too, every request answered as the image does", async () => {
+    const ml = await irisMlRoot();
+    try {
+      const handler = createEmulatedXGBoostHandler("1.7-1") as ModelHandler<never>;
+      const { server, logs } = await serve(handler, { SAGEMAKER_MODEL_SERVER_WORKERS: "1" }, ml);
+      try {
+        await server.ready;
+        const warmed = warmedRecord(logs);
+        assert.ok(warmed, JSON.stringify(logs));
+        const samples = warmed.samples as { calls: number }[];
+        assert.equal(samples.length, 4);
+        for (const s of samples) assert.ok(s.calls >= 1, JSON.stringify(samples));
+        assert.equal(failedRecord(logs), undefined, JSON.stringify(logs));
       } finally {
         await server.stop({ deadlineMs: 2000 });
       }

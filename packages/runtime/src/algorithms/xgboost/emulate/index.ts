@@ -69,6 +69,8 @@ export function createEmulatedXGBoostHandler(
     negotiation: "handler",
     load: (ctx) => base.load({ ...ctx, config: { ...ctx.config, inferenceOutput: undefined } }),
     ...(base.warmup ? { warmup: base.warmup } : {}),
+    // The same CSV requests, answered here as the image answers them (it takes text/csv, and JSON).
+    ...(base.warmupRequests ? { warmupRequests: base.warmupRequests } : {}),
     ...(base.close ? { close: base.close } : {}),
     transform: (model, body, ctx) => answerAsImage(model, body, ctx),
   };
