@@ -11,6 +11,15 @@ import { after, describe, it } from "node:test";
 import type { GuardedServer } from "@sagebrew/runtime/core";
 import { createFront } from "./listener.js";
 
+/** The front's limits in these tests: generous, so that only the limit a test sets is reached. */
+const LIMITS = {
+  headersTimeoutMs: 60_000,
+  bodyIdleTimeoutMs: 60_000,
+  bodyTimeoutMs: 600_000,
+  maxConnections: 1000,
+  rejectionLogLimit: 10,
+};
+
 const fronts: GuardedServer[] = [];
 after(async () => {
   await Promise.all(fronts.map((f) => f.close({ deadlineMs: 1000 })));
@@ -23,11 +32,7 @@ async function front(limits: Partial<Parameters<typeof createFront>[0]["limits"]
     runtime: () => false,
     warn: (m) => void warnings.push(m),
     limits: {
-      headersTimeoutMs: 60_000,
-      bodyIdleTimeoutMs: 60_000,
-      bodyTimeoutMs: 600_000,
-      maxConnections: 1000,
-      rejectionLogLimit: 10,
+      ...LIMITS,
       ...limits,
     },
   });
@@ -212,13 +217,7 @@ describe("sagebrew local's listener names itself", () => {
       },
       identity: "9.9.9",
       warn: () => {},
-      limits: {
-        headersTimeoutMs: 60_000,
-        bodyIdleTimeoutMs: 60_000,
-        bodyTimeoutMs: 600_000,
-        maxConnections: 1000,
-        rejectionLogLimit: 10,
-      },
+      limits: LIMITS,
     });
     fronts.push(f);
     await new Promise<void>((r) => f.server.listen(0, "127.0.0.1", r));
