@@ -115,12 +115,8 @@ function printResult(io: CommandIo, r: TrainingJobResult): number {
   if (r.outcome === "completed" && r.modelArtifact && !r.downloadedTo) {
     lines.push(`  deploy it: sagebrew deploy ${r.jobName} --name <endpoint>`);
   }
+  // The job's log lines were shown as they came (cliReporter): they are not repeated here.
   (r.outcome === "completed" ? io.stdout : io.stderr).write(`${lines.join("\n")}\n`);
-  if (r.outcome === "failed" && r.lastLogLines.length > 0) {
-    io.stderr.write("last log lines:\n");
-    for (const l of r.lastLogLines.slice(-10))
-      io.stderr.write(`  [${l.source}] ${l.message.replace(/\n$/, "")}\n`);
-  }
   return r.outcome === "completed" ? 0 : r.outcome === "interrupted" ? 130 : 1;
 }
 

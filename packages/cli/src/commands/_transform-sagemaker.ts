@@ -74,14 +74,10 @@ function printResult(io: CommandIo, r: TransformJobResult, waitMinutes: number):
       );
       return 0;
     default:
+      // The instances' log lines were shown as they came (cliReporter): they are not repeated here.
       io.stderr.write(
         `transform job ${r.jobName}: ${r.status}${r.failureReason ? `\n  FailureReason: ${r.failureReason}` : ""}\n`,
       );
-      if (r.lastLogLines.length) {
-        io.stderr.write("last log lines:\n");
-        for (const l of r.lastLogLines.slice(-10))
-          io.stderr.write(`  [${l.source}] ${l.message.replace(/\n$/, "")}\n`);
-      }
       return r.outcome === "interrupted" ? 130 : 1;
   }
 }

@@ -25,8 +25,8 @@ const HELP = `Usage: sagebrew deploy <model> --name <endpoint> [options]
 Puts a model behind a SageMaker real-time (or serverless) endpoint: CreateModel, CreateEndpointConfig,
 then CreateEndpoint — or UpdateEndpoint when <endpoint> exists, which rolls the new model out (the
 previous config and model are removed once the new one is InService). Waits for InService while
-printing the endpoint's CloudWatch log lines; on failure prints SageMaker's FailureReason, the last
-container log lines and what to do. An endpoint on instances costs money while it exists (a
+printing the endpoint's CloudWatch log lines (each once); on failure then prints SageMaker's
+FailureReason and what to do. An endpoint on instances costs money while it exists (a
 serverless one per invocation): \`sagebrew delete\`.
 
 <model> is one of:
@@ -120,10 +120,8 @@ export function printOutcome(
       return 0;
     case "failed":
       io.stderr.write(`endpoint ${r.endpoint} ${r.status}: ${r.failureReason ?? "no reason given"}\n`);
-      if (r.lastLogLines?.length) {
-        io.stderr.write("last container log lines:\n");
-        for (const l of r.lastLogLines) io.stderr.write(`  [${l.source}] ${l.message.replace(/\n$/, "")}\n`);
-      } else {
+      // The container's log lines were shown as they came (cliReporter): they are not repeated here.
+      if (!r.lastLogLines?.length) {
         io.stderr.write(
           "the container wrote no log lines (CloudWatch group /aws/sagemaker/Endpoints/" + r.endpoint + ")\n",
         );

@@ -109,9 +109,10 @@ const MODEL_LOAD_FAILED =
  * slow one: the logs tell them apart).
  */
 export function deployAdvice(reason: string, endpoint: string, logLines: readonly LogLine[] = []): string {
-  const loadError = [...logLines].reverse().find((l) => MODEL_LOAD_FAILED.test(l.message));
-  if (loadError || MODEL_LOAD_FAILED.test(reason)) {
-    return `the model did not load (${(loadError?.message ?? reason).trim().slice(0, 300)}): check the model file — \`sagebrew serve <dir>\` loads the same model here and says why — and deploy a model that loads; more startup time will not help`;
+  if (logLines.some((l) => MODEL_LOAD_FAILED.test(l.message)) || MODEL_LOAD_FAILED.test(reason)) {
+    // The line that says why is in the container's log, shown above, and in sagebrew local's reason:
+    // it is not quoted a third time.
+    return `the model did not load (the container's log says why): check the model file — \`sagebrew serve <dir>\` loads the same model here and says why — and deploy a model that loads; more startup time will not help`;
   }
   if (/exited with code|was killed by|exited|OutOfMemory|killed/i.test(reason)) {
     return `the container stopped while starting: its last log lines say why (\`sagebrew logs ${endpoint}\`); \`sagebrew serve <dir>\` starts the same model here`;
