@@ -170,7 +170,7 @@ test("sagebrew tune --instance-type creates exactly the tuning job AWS's API ref
       c.DataSource.S3DataSource.S3Uri.startsWith(`s3://${BUCKET}/sagebrew/inputs/`),
     ]),
     [
-      ["training", "text/csv", true],
+      ["train", "text/csv", true],
       ["validation", "text/csv", true],
     ],
   );
