@@ -3,11 +3,11 @@
  * (the CLI on a free port): each strategy on iris with the built-in XGBoost image URI (file://
  * data, a few rounds, a few trials), the trials as ordinary training jobs, the counters and the
  * best job as SageMaker fills them, Grid's exact enumeration, early stopping, a stop, and a
- * restart in the middle. Seeded and one trial at a time where a decision depends on the order in
+ * restart (and a kill -9) in the middle, after which the interrupted trials run again. Seeded and one trial at a time where a decision depends on the order in
  * which trials finish; nothing here measures time.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -396,83 +396,107 @@ describe("hyperparameter tuning jobs with the AWS SDK for JavaScript v3", () => 
     assert.equal(job.TrainingJobStatus, "Stopped");
   });
 
-  it("a restart in the middle: the running trials end Failed as interrupted jobs do, the job goes on", async () => {
-    const name = "tune-restart";
+  /**
+   * A tuning job whose trials wait, printing nothing, while `work/hold` exists: a module every trial's
+   * process imports first (NODE_OPTIONS in the training job definition's Environment). It holds the
+   * trials that run when sagebrew local goes away; once the file is removed, trials run as any do.
+   */
+  async function heldTuningJob(input: CreateHyperParameterTuningJobCommandInput) {
+    const module = join(work, "hold.mjs");
+    const hold = join(work, "hold");
+    await writeFile(
+      module,
+      'import { existsSync } from "node:fs";\nwhile (existsSync(process.env.SAGEBREW_TEST_HOLD)) await new Promise((r) => setTimeout(r, 50));\n',
+    );
+    await writeFile(hold, "");
     await sm.send(
-      new CreateHyperParameterTuningJobCommand(
-        tuningJob(
-          name,
-          { ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 2 } },
-          { ...STATICS, num_round: "1000000" },
-        ),
-      ),
+      new CreateHyperParameterTuningJobCommand({
+        ...input,
+        TrainingJobDefinition: {
+          ...input.TrainingJobDefinition!,
+          Environment: { NODE_OPTIONS: `--import=${pathToFileURL(module).href}`, SAGEBREW_TEST_HOLD: hold },
+        },
+      }),
+    );
+    return { release: () => rm(hold, { force: true }) };
+  }
+
+  it("a restart in the middle: the interrupted trials end Failed (retryable), their points run again, and the job completes every combination", async () => {
+    const name = "tune-restart";
+    const { release } = await heldTuningJob(
+      tuningJob(name, {
+        Strategy: "Grid",
+        ResourceLimits: { MaxParallelTrainingJobs: 2 },
+        ParameterRanges: { CategoricalParameterRanges: [{ Name: "max_depth", Values: ["1", "2", "3"] }] },
+      }),
     );
     await until(name, (x) => x.TrainingJobStatusCounters!.InProgress === 2);
-    const first = (await trialsOf(name)).map((t) => t.TrainingJobName!);
+    const first = await trialsOf(name);
     await local.stop();
+    await release();
     local = await startLocal(join(work, "state"), {
       env: { SAGEBREW_CONTAINER_ENGINE: join(work, "no-engine") },
     });
     connect(local.url);
-    // The interrupted trials are recorded as failed, and two new ones run in their place.
-    const d = await until(name, (x) => x.TrainingJobStatusCounters!.InProgress === 2);
-    assert.equal(d.HyperParameterTuningJobStatus, "InProgress");
-    assert.equal(d.TrainingJobStatusCounters!.NonRetryableError, 2);
-    assert.equal(d.ObjectiveStatusCounters!.Failed, 2);
-    for (const t of first) {
-      const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: t }));
-      assert.equal(job.TrainingJobStatus, "Failed");
-      assert.match(job.FailureReason!, /sagebrew local stopped/);
-    }
-    await sm.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
     const end = await until(name, ended);
-    assert.equal(end.HyperParameterTuningJobStatus, "Stopped");
+    assert.equal(end.HyperParameterTuningJobStatus, "Completed", local.stderr());
+    // The two interrupted training jobs failed for an internal reason: retryable, and not counted
+    // against the three training jobs Grid runs.
     assert.deepEqual(end.TrainingJobStatusCounters, {
-      Completed: 0,
+      Completed: 3,
       InProgress: 0,
-      RetryableError: 0,
-      NonRetryableError: 2,
-      Stopped: 2,
+      RetryableError: 2,
+      NonRetryableError: 0,
+      Stopped: 0,
     });
+    assert.equal(end.ObjectiveStatusCounters!.Succeeded, 3);
+    for (const t of first) {
+      const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: t.TrainingJobName }));
+      assert.equal(job.TrainingJobStatus, "Failed");
+      assert.match(job.FailureReason!, /^InternalServerError: sagebrew local stopped/);
+    }
     const all = await trialsOf(name, { SortBy: "CreationTime" });
-    assert.deepEqual(
-      all
-        .slice(0, 2)
-        .map((t) => t.TrainingJobName)
-        .sort(),
-      [...first].sort(),
-    );
-    assert.equal(all.length, 4);
+    assert.equal(all.length, 5);
+    const completed = all.filter((t) => t.TrainingJobStatus === "Completed");
+    assert.deepEqual(completed.map((t) => t.TunedHyperParameters!.max_depth).sort(), ["1", "2", "3"]);
+    // Each interrupted point ran again under a new name.
+    for (const t of first)
+      assert.ok(
+        completed.some(
+          (c) =>
+            c.TrainingJobName !== t.TrainingJobName &&
+            c.TunedHyperParameters!.max_depth === t.TunedHyperParameters!.max_depth,
+        ),
+      );
+    assert.equal(end.BestTrainingJob!.TrainingJobStatus, "Completed");
   });
 
-  it("kill -9 in the middle: the interrupted trials end Failed after the restart, the job goes on and stops", async () => {
+  it("kill -9 in the middle: the interrupted trials end Failed after the restart, run again, and the job completes its budget", async () => {
     const name = "tune-kill";
-    await sm.send(
-      new CreateHyperParameterTuningJobCommand(
-        tuningJob(
-          name,
-          { ResourceLimits: { MaxNumberOfTrainingJobs: 3, MaxParallelTrainingJobs: 2 } },
-          { ...STATICS, num_round: "1000000" },
-        ),
-      ),
+    const { release } = await heldTuningJob(
+      tuningJob(name, { ResourceLimits: { MaxNumberOfTrainingJobs: 3, MaxParallelTrainingJobs: 2 } }),
     );
     await until(name, (x) => x.TrainingJobStatusCounters!.InProgress === 2);
     const first = (await trialsOf(name)).map((t) => t.TrainingJobName!);
     await local.kill();
+    await release();
     local = await startLocal(join(work, "state"), {
       env: { SAGEBREW_CONTAINER_ENGINE: join(work, "no-engine") },
     });
     connect(local.url);
-    const d = await until(name, (x) => x.TrainingJobStatusCounters!.NonRetryableError === 2);
-    assert.equal(d.HyperParameterTuningJobStatus, "InProgress");
+    const end = await until(name, ended);
+    assert.equal(end.HyperParameterTuningJobStatus, "Completed", local.stderr());
+    assert.deepEqual(end.TrainingJobStatusCounters, {
+      Completed: 3,
+      InProgress: 0,
+      RetryableError: 2,
+      NonRetryableError: 0,
+      Stopped: 0,
+    });
     for (const t of first) {
       const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: t }));
       assert.equal(job.TrainingJobStatus, "Failed");
     }
-    await until(name, (x) => x.TrainingJobStatusCounters!.InProgress === 1);
-    await sm.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
-    const end = await until(name, ended);
-    assert.equal(end.HyperParameterTuningJobStatus, "Stopped");
-    assert.equal((await trialsOf(name)).length, 3);
+    assert.equal((await trialsOf(name)).length, 5);
   });
 });

@@ -83,7 +83,9 @@ function short(v: number | undefined): string {
 
 function counters(view: TuningJobView): string {
   const c = view.trainingJobStatusCounters;
-  return `${c.Completed ?? 0} completed, ${c.InProgress ?? 0} in progress, ${c.Stopped ?? 0} stopped, ${(c.NonRetryableError ?? 0) + (c.RetryableError ?? 0)} failed`;
+  // A training job that failed for an internal reason is run again by the tuning job (RetryableError).
+  const retried = c.RetryableError ? `, ${c.RetryableError} failed internally (run again)` : "";
+  return `${c.Completed ?? 0} completed, ${c.InProgress ?? 0} in progress, ${c.Stopped ?? 0} stopped, ${c.NonRetryableError ?? 0} failed${retried}`;
 }
 
 /** Shows the job at each poll: a redrawn leaderboard on a terminal, new and ended jobs as lines otherwise. */

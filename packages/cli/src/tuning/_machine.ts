@@ -34,6 +34,16 @@ export interface TrialState {
   final?: number;
   stopCause?: StopCause;
   failureReason?: string;
+  /**
+   * Failed for the platform's reason, not the algorithm's (an InternalServerError: a restart of
+   * `sagebrew local` cut it short): the job runs its point again, as a new trial, without spending
+   * MaxNumberOfTrainingJobs on it (`TrainingJobStatusCounters.RetryableError`).
+   */
+  retryable?: boolean;
+  /** The trial whose point this one runs again (a retryable failure's). */
+  readonly retryOf?: string;
+  /** How many times the point has been run again before this trial; absent for its first run. */
+  readonly retries?: number;
   /** Hyperband: the bracket the trial was drawn into (0: the first rung at MinResource). */
   readonly bracket?: number;
   readonly createdAt: number;
@@ -107,6 +117,11 @@ const IMPROVEMENT = 0.01;
 const CONVERGED_AFTER = 3;
 /** When the first this many trials all fail, the tuning job fails (sagebrew's rule; see docs/tuning.md). */
 export const FAIL_FAST_TRIALS = 3;
+/**
+ * How many times a point whose trial failed for an internal reason is run again when the training
+ * job definition has no RetryStrategy (sagebrew's choice: SageMaker does not publish its own).
+ */
+export const DEFAULT_INTERNAL_RETRIES = 3;
 
 const ENDED = new Set<TrialStatus>(["Completed", "Failed", "Stopped"]);
 
@@ -193,14 +208,33 @@ export class TuningMachine {
   propose(now: number): TrialState | undefined {
     const s = this.state;
     if (s.status !== "InProgress" || s.ending) return undefined;
-    if (this.running().length >= this.spec.maxParallel || s.trials.length >= this.spec.maxJobs)
-      return undefined;
+    if (this.running().length >= this.spec.maxParallel) return undefined;
     const index = s.trials.length + 1;
+    const again = this.#awaitingRetry()[0];
+    if (again) {
+      const trial: TrialState = {
+        index,
+        name: trialName(this.spec.name, s.seed, index),
+        hyperParameters: again.hyperParameters,
+        ...(again.bracket !== undefined ? { bracket: again.bracket } : {}),
+        retryOf: again.name,
+        retries: (again.retries ?? 0) + 1,
+        status: "InProgress",
+        curve: [],
+        createdAt: now,
+      };
+      s.trials.push(trial);
+      return trial;
+    }
+    if (this.#spent() >= this.spec.maxJobs) return undefined;
+    // The n-th point of the search (Grid's n-th combination, Random's n-th draw) whatever was run
+    // again before it: a trial's index counts the runs, `draw` the points.
+    const draw = s.trials.filter((t) => t.retryOf === undefined).length + 1;
     const proposal = proposeTrial({
       spec: this.spec,
       space: this.#space,
       seed: s.seed,
-      index,
+      index: draw,
       observed: this.#observed(),
       running: this.running().map((t) => t.hyperParameters),
       taken: new Set(s.trials.map((t) => this.#space.key(t.hyperParameters))),
@@ -221,7 +255,7 @@ export class TuningMachine {
       name: trialName(this.spec.name, s.seed, index),
       hyperParameters: proposal.hyperParameters,
       ...(this.spec.hyperband
-        ? { bracket: bracketOf(this.#brackets, rngStream(s.seed, 0x40000000 + index)()) }
+        ? { bracket: bracketOf(this.#brackets, rngStream(s.seed, 0x40000000 + draw)()) }
         : {}),
       status: "InProgress",
       curve: [],
@@ -229,6 +263,31 @@ export class TuningMachine {
     };
     s.trials.push(trial);
     return trial;
+  }
+
+  /** The retries a point may have: RetryStrategy.MaximumRetryAttempts, else sagebrew's default. */
+  get #maxRetries(): number {
+    return this.spec.maxRetryAttempts ?? DEFAULT_INTERNAL_RETRIES;
+  }
+
+  /** A retryable failure whose point may run again: it does not spend a training job of the budget. */
+  #willRetry(t: TrialState): boolean {
+    return t.status === "Failed" && t.retryable === true && (t.retries ?? 0) < this.#maxRetries;
+  }
+
+  /** Retryable failures whose point is to run again and has not yet, oldest first. */
+  #awaitingRetry(): TrialState[] {
+    const retried = new Set(this.state.trials.map((t) => t.retryOf));
+    return this.state.trials.filter((t) => this.#willRetry(t) && !retried.has(t.name));
+  }
+
+  /** The trials that count against MaxNumberOfTrainingJobs: all but those whose point runs again. */
+  #counted(): TrialState[] {
+    return this.state.trials.filter((t) => !this.#willRetry(t));
+  }
+
+  #spent(): number {
+    return this.#counted().length;
   }
 
   /**
@@ -280,7 +339,13 @@ export class TuningMachine {
   /** Records how a trial's training job ended; the objective is the last value read. */
   end(
     name: string,
-    outcome: { status: Exclude<TrialStatus, "InProgress">; failureReason?: string; now: number },
+    outcome: {
+      status: Exclude<TrialStatus, "InProgress">;
+      failureReason?: string;
+      /** A Failed trial failed for an internal reason: its point runs again (see `retryable`). */
+      retryable?: boolean;
+      now: number;
+    },
   ): void {
     const t = this.trial(name);
     if (!t || ENDED.has(t.status)) return;
@@ -288,6 +353,7 @@ export class TuningMachine {
     t.status = outcome.status;
     t.endedAt = outcome.now;
     if (outcome.failureReason) t.failureReason = outcome.failureReason;
+    if (outcome.status === "Failed" && outcome.retryable) t.retryable = true;
     const last = t.curve.at(-1);
     if (last !== undefined && outcome.status !== "Failed") t.final = last;
     if (t.final !== undefined && Number.isFinite(t.final)) this.#afterSuccess(t, before?.final, outcome.now);
@@ -314,7 +380,8 @@ export class TuningMachine {
   }
 
   #failFast(now: number): void {
-    const first = this.state.trials.slice(0, FAIL_FAST_TRIALS);
+    // A failure whose point runs again says nothing yet about the training job definition.
+    const first = this.#counted().slice(0, FAIL_FAST_TRIALS);
     const needed = Math.min(FAIL_FAST_TRIALS, this.spec.maxJobs);
     if (first.length >= needed && first.every((t) => t.status === "Failed")) {
       const reason = first[0]?.failureReason ?? "no failure reason";
@@ -356,7 +423,7 @@ export class TuningMachine {
     const s = this.state;
     if (s.status !== "InProgress" && s.status !== "Stopping") return;
     if (this.running().length > 0) return;
-    if (!s.ending && s.trials.length < this.spec.maxJobs) {
+    if (!s.ending && (this.#spent() < this.spec.maxJobs || this.#awaitingRetry().length > 0)) {
       // Grid may have run out of combinations before the count (it never does: maxJobs is its size).
       return;
     }
@@ -445,8 +512,8 @@ export class TuningMachine {
       trainingJobStatusCounters: {
         Completed: count("Completed"),
         InProgress: count("InProgress"),
-        RetryableError: 0,
-        NonRetryableError: count("Failed"),
+        RetryableError: s.trials.filter((t) => t.status === "Failed" && t.retryable).length,
+        NonRetryableError: s.trials.filter((t) => t.status === "Failed" && !t.retryable).length,
         Stopped: count("Stopped"),
       },
       objectiveStatusCounters: {

@@ -51,6 +51,7 @@ export interface TrainingJobDefinitionShape {
   readonly AlgorithmSpecification?: {
     readonly MetricDefinitions?: readonly { readonly Name?: string; readonly Regex?: string }[];
   };
+  readonly RetryStrategy?: { readonly MaximumRetryAttempts?: number };
 }
 
 export type WarmStartType = "IdenticalDataAndAlgorithm" | "TransferLearning";
@@ -77,6 +78,11 @@ export interface TuningSpec {
   };
   /** RandomSeed when the request gives one. */
   readonly randomSeed?: number;
+  /**
+   * RetryStrategy.MaximumRetryAttempts of the training job definition: how many times a point whose
+   * trial failed for an internal reason is run again.
+   */
+  readonly maxRetryAttempts?: number;
   readonly warmStart?: { readonly type: WarmStartType; readonly parents: readonly string[] };
 }
 
@@ -270,6 +276,8 @@ export function tuningSpec(request: TuningJobRequest): TuningSpec {
     ) === "Enabled";
   const seed = config.RandomSeed;
   if (seed !== undefined) wholeNumber("RandomSeed", seed, 0, 2 ** 31 - 1);
+  const retries = def.RetryStrategy?.MaximumRetryAttempts;
+  if (def.RetryStrategy) wholeNumber("MaximumRetryAttempts", retries, 1, 30);
 
   let warmStart: TuningSpec["warmStart"];
   if (request.WarmStartConfig) {
@@ -308,6 +316,7 @@ export function tuningSpec(request: TuningJobRequest): TuningSpec {
       convergence,
     },
     ...(seed !== undefined ? { randomSeed: seed } : {}),
+    ...(retries !== undefined ? { maxRetryAttempts: retries } : {}),
     ...(warmStart ? { warmStart } : {}),
   };
 }

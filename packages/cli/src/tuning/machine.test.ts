@@ -286,6 +286,128 @@ test("the job fails when its first three training jobs fail, with the first reas
     assert.ok(t.status === "Failed" || t.stopCause === "TuningJob", t.name);
 });
 
+test("property: a trial that fails for an internal reason is run again under the next name; Grid still runs every combination once, and the budget is not spent on it", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.uniqueArray(fc.integer({ min: 1, max: 12 }), { maxLength: 3 }),
+      fc.integer({ min: 0, max: 1000 }),
+      (sizes, parallel, cut, seed) => {
+        const ranges = sizes.map((n, i) => ({
+          Name: `p${i}`,
+          Values: Array.from({ length: n }, (_, k) => `v${k}`),
+        }));
+        const m = machineFor(
+          bowlRequest({
+            Strategy: "Grid",
+            ResourceLimits: { MaxParallelTrainingJobs: parallel },
+            ParameterRanges: { CategoricalParameterRanges: ranges },
+          }),
+          seed,
+        );
+        simulate(m, {
+          landscape: () => 0.5,
+          epochs: 3,
+          seed,
+          internal: new Set(cut),
+          check: (x) => assert.ok(x.running().length <= parallel, "parallel limit"),
+        });
+        const combinations = sizes.reduce((a, b) => a * b, 1);
+        const failed = m.state.trials.filter((t) => t.status === "Failed");
+        const completed = m.state.trials.filter((t) => t.status === "Completed");
+        assert.equal(m.state.status, "Completed");
+        assert.equal(completed.length, combinations, "every combination ran to its end");
+        assert.equal(new Set(completed.map((t) => JSON.stringify(t.hyperParameters))).size, combinations);
+        assert.equal(m.state.trials.length, combinations + failed.length, "one more trial per cut one");
+        for (const f of failed) {
+          const again = m.state.trials.find((t) => t.retryOf === f.name)!;
+          assert.deepEqual(again.hyperParameters, f.hyperParameters, "the same point, run again");
+          assert.ok(again.index > f.index && again.name !== f.name);
+        }
+        assert.equal(new Set(m.state.trials.map((t) => t.name)).size, m.state.trials.length);
+        const c = m.summary().trainingJobStatusCounters;
+        assert.deepEqual(
+          [c.Completed, c.RetryableError, c.NonRetryableError],
+          [combinations, failed.length, 0],
+        );
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
+
+test("a Random search cut short by internal failures tries the points it would have tried without them", () => {
+  const run = (internal: ReadonlySet<number>) => {
+    const m = machineFor(
+      bowlRequest({
+        Strategy: "Random",
+        RandomSeed: 9,
+        ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 1 },
+      }),
+      0,
+    );
+    simulate(m, { landscape: bowl, epochs: 2, seed: 4, internal });
+    return m;
+  };
+  const clean = run(new Set());
+  const cut = run(new Set([2, 3, 6]));
+  const points = (m: TuningMachine) =>
+    m.state.trials.filter((t) => t.status === "Completed").map((t) => t.hyperParameters);
+  assert.deepEqual(points(cut), points(clean));
+  assert.equal(cut.state.trials.length, 9);
+  assert.deepEqual(cut.summary().trainingJobStatusCounters, {
+    Completed: 6,
+    InProgress: 0,
+    RetryableError: 3,
+    NonRetryableError: 0,
+    Stopped: 0,
+  });
+  assert.equal(cut.summary().best?.final, clean.summary().best?.final);
+});
+
+test("a point is run again at most RetryStrategy.MaximumRetryAttempts times (3 without it); its last internal failure counts against the budget", () => {
+  const run = (retries?: number) => {
+    const request = bowlRequest({
+      Strategy: "Random",
+      ResourceLimits: { MaxNumberOfTrainingJobs: 10, MaxParallelTrainingJobs: 1 },
+    });
+    const m = machineFor(
+      {
+        ...request,
+        TrainingJobDefinition: {
+          ...request.TrainingJobDefinition,
+          ...(retries !== undefined ? { RetryStrategy: { MaximumRetryAttempts: retries } } : {}),
+        },
+      },
+      1,
+    );
+    // Every training job is cut short: each point runs 1 + retries times, then counts as failed,
+    // and the job fails once its first three counted training jobs have.
+    simulate(m, {
+      landscape: bowl,
+      epochs: 2,
+      seed: 1,
+      internal: new Set(Array.from({ length: 60 }, (_, i) => i + 1)),
+    });
+    return m;
+  };
+  for (const [retries, runs] of [
+    [1, 2],
+    [undefined, 4],
+  ] as const) {
+    const m = run(retries);
+    assert.equal(m.state.status, "Failed");
+    assert.match(
+      m.state.failureReason!,
+      /The first 3 training jobs failed; the first said: InternalServerError/,
+    );
+    assert.equal(m.state.trials.length, 3 * runs, `MaximumRetryAttempts ${retries}`);
+    assert.equal(new Set(m.state.trials.map((t) => JSON.stringify(t.hyperParameters))).size, 3);
+    assert.equal(m.summary().trainingJobStatusCounters.RetryableError, 3 * runs);
+  }
+});
+
 test("MaxRuntimeInSeconds ends the job and stops its trials", () => {
   const m = machineFor(
     bowlRequest({

@@ -35,6 +35,12 @@ test("tuningSpec() reads a Bayesian request with its defaults", () => {
   assert.equal(spec.objectiveDefinition.Name, "validation:auc");
   assert.match(spec.objectiveDefinition.Regex, /validation-auc/);
   assert.deepEqual(spec.staticHyperParameters, { objective: "binary:logistic", num_round: "50" });
+  assert.equal(spec.maxRetryAttempts, undefined, "no RetryStrategy: sagebrew's default number of retries");
+  const retried = tuningSpec({
+    ...request(),
+    TrainingJobDefinition: { ...request().TrainingJobDefinition, RetryStrategy: { MaximumRetryAttempts: 2 } },
+  });
+  assert.equal(retried.maxRetryAttempts, 2);
 });
 
 test("tuningSpec() takes Grid over categorical ranges only, and the job count is the number of combinations", () => {
@@ -204,6 +210,16 @@ test("tuningSpec() refuses what SageMaker refuses, naming the field", () => {
       /WarmStartType "Both"/,
     ],
     [{ ...request(), TrainingJobDefinition: undefined }, /without a TrainingJobDefinition/],
+    [
+      {
+        ...request(),
+        TrainingJobDefinition: {
+          ...request().TrainingJobDefinition,
+          RetryStrategy: { MaximumRetryAttempts: 31 },
+        },
+      },
+      /MaximumRetryAttempts 31: a whole number from 1 to 30/,
+    ],
   ];
   for (const [req, message] of cases)
     assert.throws(() => tuningSpec(req), { code: "SB_TUNING", message }, String(message));

@@ -31,6 +31,11 @@ export interface SimOptions {
   readonly seed: number;
   /** Trial indexes whose training job fails at its first epoch. */
   readonly failing?: ReadonlySet<number>;
+  /**
+   * Trial indexes whose training job fails at its first epoch for an internal reason (a restart of
+   * sagebrew local cut it short): retryable.
+   */
+  readonly internal?: ReadonlySet<number>;
   /** Stop after this many events (to test restarts); undefined: until the job ends. */
   readonly maxEvents?: number;
   /** Called after every event with the machine (invariant checks). */
@@ -67,6 +72,16 @@ export function simulate(machine: TuningMachine, options: SimOptions, startEvent
     }
     // A stream per event: a job resumed at event n draws what an uninterrupted one draws there.
     const t = running[Math.floor(rngStream(options.seed, 1000 + events)() * running.length)]!;
+    if (options.internal?.has(t.index)) {
+      machine.end(t.name, {
+        status: "Failed",
+        failureReason: `InternalServerError: trial ${t.index} was cut short`,
+        retryable: true,
+        now: now(),
+      });
+      options.check?.(machine);
+      continue;
+    }
     if (options.failing?.has(t.index)) {
       machine.end(t.name, { status: "Failed", failureReason: `AlgorithmError: trial ${t.index} failed`, now: now() });
       options.check?.(machine);

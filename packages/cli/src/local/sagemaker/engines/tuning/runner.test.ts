@@ -359,7 +359,7 @@ describe("tuning jobs in sagebrew local (in-process, a fake training engine)", (
     assert.equal(env.store.list("training-job").length, 2);
   });
 
-  it("after a restart, the trials that were running are recorded Failed and the job goes on", async () => {
+  it("after a restart, the trials that were running are recorded Failed (retryable), run again, and the job completes its budget", async () => {
     const env = await setUp();
     env.training.rounds = Number.POSITIVE_INFINITY;
     await op(
@@ -382,10 +382,24 @@ describe("tuning jobs in sagebrew local (in-process, a fake training engine)", (
     const now = again.store.get<TuningJobDoc>("hyper-parameter-tuning-job", "rs")!;
     const failed = now._state.trials.filter((t) => t.status === "Failed");
     assert.equal(failed.length, 2, "written by recover(), before any request");
+    assert.ok(failed.every((t) => t.retryable && /^InternalServerError: /.test(t.failureReason!)));
     const d = await until(again, "rs", ended);
     assert.equal(d.HyperParameterTuningJobStatus, "Completed");
-    assert.equal(d.TrainingJobStatusCounters.NonRetryableError, 2);
-    assert.equal(d.TrainingJobStatusCounters.Completed, 2, "two more trials ran to the budget of four");
+    assert.deepEqual(d.TrainingJobStatusCounters, {
+      Completed: 4,
+      InProgress: 0,
+      RetryableError: 2,
+      NonRetryableError: 0,
+      Stopped: 0,
+    });
+    // Each interrupted trial's point ran again, under a new name: four points, six training jobs.
+    const trials = again.store.get<TuningJobDoc>("hyper-parameter-tuning-job", "rs")!._state.trials;
+    assert.equal(trials.length, 6);
+    for (const f of failed) {
+      const rerun = trials.find((t) => t.retryOf === f.name)!;
+      assert.equal(rerun.status, "Completed");
+      assert.deepEqual(rerun.hyperParameters, f.hyperParameters);
+    }
   });
 
   it("MaxRuntimeInSeconds ends the job: its running trials stopped, Completed, no trial started after", async () => {

@@ -11,8 +11,10 @@
  * job's state machine (resources/tuning-job) as the core's state: before a trial's training job
  * is created, when a trial ends, when the job stops or ends, and at most every two seconds while
  * only objective values arrive. After a restart, `recover` resumes each job from that state: the
- * trials that were running have ended as every interrupted training job does (Failed), each is
- * recorded so, and the job goes on proposing trials (a Stopping job ends Stopped).
+ * trials that were running have ended as every interrupted training job does (Failed, with an
+ * InternalServerError), each is recorded so, and the job goes on: it runs their points again as new
+ * trials — a trial that failed for an internal reason is retryable, as on SageMaker, and does not
+ * spend MaxNumberOfTrainingJobs — and proposes the rest (a Stopping job ends Stopped).
  */
 
 import { metricReader, type TrialState, TuningMachine } from "../../../../tuning/index.js";
@@ -77,6 +79,14 @@ function shapeOf(m: TuningMachine): string {
 }
 
 const ENDED = new Set(["Completed", "Failed", "Stopped"]);
+
+/**
+ * A training job that failed for the platform's reason, not the algorithm's: SageMaker's
+ * `InternalServerError:` (sagebrew local stopped while it ran, or could not start or run it).
+ */
+function internalFailure(reason: string | undefined): boolean {
+  return reason?.startsWith("InternalServerError:") === true;
+}
 
 export class TuningRunner implements TuningEngine {
   readonly #o: TuningRunnerOptions;
@@ -180,6 +190,7 @@ export class TuningRunner implements TuningEngine {
         status: "Failed",
         failureReason:
           job?.FailureReason ?? "InternalServerError: sagebrew local stopped before the training job started",
+        retryable: true,
         now,
       });
       return;
@@ -193,6 +204,7 @@ export class TuningRunner implements TuningEngine {
     live.machine.end(t.name, {
       status: job.TrainingJobStatus as "Completed" | "Failed" | "Stopped",
       ...(job.FailureReason ? { failureReason: job.FailureReason } : {}),
+      retryable: job.TrainingJobStatus === "Failed" && internalFailure(job.FailureReason),
       now,
     });
   }
@@ -282,6 +294,9 @@ export class TuningRunner implements TuningEngine {
       m.end(t.name, {
         status: "Failed",
         failureReason: `InternalServerError: Cannot create training job ${t.name}: ${why}`,
+        // Run again under the next name (a training job of the user's may hold this one); a tuning
+        // job that is gone runs nothing more.
+        retryable: doc !== undefined,
         now: this.#nowMs(),
       });
       return;
