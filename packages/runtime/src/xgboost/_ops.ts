@@ -80,6 +80,25 @@ export function predictDMatrix(api: XGBoostApi, booster: number, dmat: number, c
   return readPrediction(api, shape[0]!, Number(dim[0]), result[0]!);
 }
 
+/**
+ * One proxy DMatrix per thread (per loaded library), reused by every in-place prediction. Handing
+ * libxgboost none makes it build a fresh proxy per call, and XGBoost 1.7 reads the CPU quota's
+ * two cgroup files whenever it builds one: two opens, reads and closes of sysfs per prediction,
+ * a large part of a 1-row call (bench/RESULTS.md). The proxy only ever holds the latest call's
+ * array (SetArrayData replaces it); it is never read between calls.
+ */
+const proxies = new WeakMap<XGBoostApi, number>();
+function predictProxy(api: XGBoostApi): number {
+  let proxy = proxies.get(api);
+  if (proxy === undefined) {
+    const out = [0];
+    check(api, api.fn.XGProxyDMatrixCreate!(out), "create a proxy DMatrix");
+    proxy = out[0]!;
+    proxies.set(api, proxy);
+  }
+  return proxy;
+}
+
 export function predictDense(
   api: XGBoostApi,
   booster: number,
@@ -92,7 +111,11 @@ export function predictDense(
   const dim = [0];
   const result = [0];
   const data = arrayInterface(api, values, [rows, cols]);
-  check(api, api.fn.XGBoosterPredictFromDense!(booster, data, config, 0, shape, dim, result), "predict");
+  check(
+    api,
+    api.fn.XGBoosterPredictFromDense!(booster, data, config, predictProxy(api), shape, dim, result),
+    "predict",
+  );
   return readPrediction(api, shape[0]!, Number(dim[0]), result[0]!);
 }
 
@@ -114,7 +137,7 @@ export function predictCsr(
       arrayInterface(api, csr.values, [csr.values.length]),
       csr.cols,
       config,
-      0,
+      predictProxy(api),
       shape,
       dim,
       result,

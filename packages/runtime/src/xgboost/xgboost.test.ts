@@ -243,6 +243,47 @@ describe("the XGBoost binding", () => {
     m.dispose();
   });
 
+  it("predicts in place through one reused proxy: no call sees another's rows, width or kind", () => {
+    // One proxy DMatrix serves every in-place prediction of a thread (`_ops.ts`): boosters of
+    // different widths, dense and CSR, many rows then one, must each answer as from a DMatrix.
+    const wide = dataset(120, 6);
+    const narrow = dataset(80, 2);
+    const fit = (d: ReturnType<typeof dataset>) => {
+      const m = DMatrix.fromDense(d, { labels: d.labels });
+      const b = Booster.create([m], { objective: "binary:logistic" });
+      for (let i = 0; i < 3; i++) b.update(i, m);
+      const expected = Array.from(b.predict(m).values);
+      m.dispose();
+      return { b, expected };
+    };
+    const w = fit(wide);
+    const n = fit(narrow);
+    const csrOf = (d: ReturnType<typeof dataset>, rows: number) => {
+      const indptr = new Uint32Array(rows + 1);
+      const indices = new Uint32Array(rows * d.cols);
+      for (let r = 0; r < rows; r++) {
+        indptr[r + 1] = (r + 1) * d.cols;
+        for (let c = 0; c < d.cols; c++) indices[r * d.cols + c] = c;
+      }
+      return { indptr, indices, values: d.values.subarray(0, rows * d.cols), rows, cols: d.cols };
+    };
+    const one = (d: ReturnType<typeof dataset>, r: number) => ({
+      values: d.values.slice(r * d.cols, (r + 1) * d.cols),
+      rows: 1,
+      cols: d.cols,
+    });
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(Array.from(w.b.predictDense(wide).values), w.expected);
+      assert.deepEqual(Array.from(n.b.predictCsr(csrOf(narrow, narrow.rows)).values), n.expected);
+      assert.deepEqual(Array.from(n.b.predictDense(one(narrow, 7)).values), [n.expected[7]]);
+      assert.deepEqual(Array.from(w.b.predictCsr(csrOf(wide, 5)).values), w.expected.slice(0, 5));
+      assert.deepEqual(Array.from(w.b.predictDense(one(wide, 119)).values), [w.expected[119]]);
+      assert.deepEqual(Array.from(n.b.predictDense(narrow).values), n.expected);
+    }
+    w.b.dispose();
+    n.b.dispose();
+  });
+
   it("saves and loads JSON and UBJ, to buffers and files, keeping attributes", async () => {
     const d = dataset(200, 3);
     const m = DMatrix.fromDense(d, { labels: d.labels });
