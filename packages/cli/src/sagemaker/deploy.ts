@@ -25,7 +25,7 @@ import {
   type WaitOptions,
 } from "./context.js";
 import { type ImagePusher, resolveImage } from "./image.js";
-import { LOG_GROUPS, LogTail } from "./log-tail.js";
+import { LOG_GROUPS, LogTail, readLateLines } from "./log-tail.js";
 import { packModel } from "./model-archive.js";
 import { checkInstanceType, checkName, checkNumber, timestampedName } from "./names.js";
 import { missingRoleError } from "./settings.js";
@@ -407,8 +407,8 @@ export async function waitForEndpoint(
   // Right after UpdateEndpoint the endpoint may still read InService on the old config.
   let moved = false;
   let logsFailed = false;
-  const drainLogs = async () => {
-    if (logsFailed) return;
+  const drainLogs = async (): Promise<number> => {
+    if (logsFailed) return 0;
     let lines: LogLine[];
     try {
       lines = await tail.poll();
@@ -416,21 +416,23 @@ export async function waitForEndpoint(
       // Logs are a view on the endpoint, not the endpoint: without them keep waiting.
       logsFailed = true;
       reporter.info(`the endpoint's log lines cannot be shown: ${(e as Error).message}`);
-      return;
+      return 0;
     }
     for (const line of lines) {
       reporter.log?.(line);
       recent.push(line);
       if (recent.length > 20) recent.shift();
     }
+    return lines.length;
   };
-  let asked = false;
+  let local: boolean | undefined;
   for (;;) {
     const d = await clients.sagemaker.describeEndpoint(endpoint);
-    if (!asked) {
-      // sagebrew local (the first answer tells): a poll is a call on this machine.
-      asked = true;
-      if (await clients.sagemaker.isSagebrewLocal?.().catch(() => false)) clock.quicken();
+    if (local === undefined) {
+      // sagebrew local (the first answer tells): a poll is a call on this machine, and an endpoint
+      // it reports Failed has every line of its containers in their streams already.
+      local = (await clients.sagemaker.isSagebrewLocal?.().catch(() => false)) === true;
+      if (local) clock.quicken();
     }
     const status = d?.EndpointStatus ?? "Deleted";
     if (status !== last) {
@@ -446,8 +448,9 @@ export async function waitForEndpoint(
       const reason =
         d?.FailureReason ??
         (status === "Deleted" ? "the endpoint was deleted while waiting" : "no reason given");
-      await sleep(Math.min(1000, pollMs), signal); // CloudWatch lags behind the status
-      await drainLogs();
+      // The read above followed the status: against sagebrew local it had the last line; SageMaker's
+      // CloudWatch lags behind the status, so there the lines still coming are read.
+      await readLateLines(drainLogs, { local, pollSeconds: pollMs / 1000, ...(signal ? { signal } : {}) });
       return {
         status: rolledBack ? "RolledBack" : status,
         outcome: "failed",

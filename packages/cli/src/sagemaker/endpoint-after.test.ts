@@ -194,7 +194,7 @@ describe("invokeEndpoint() when SageMaker Runtime answers that the endpoint is n
   });
 });
 
-describe("waitForEndpoint() against sagebrew local", () => {
+describe("waitForEndpoint() against sagebrew local, and SageMaker's lagging logs", () => {
   it("asks once, after the first DescribeEndpoint, whether it is sagebrew local (its polls then come quicker)", async () => {
     const statuses = ["Creating", "Creating", "InService"];
     let describes = 0;
@@ -219,5 +219,61 @@ describe("waitForEndpoint() against sagebrew local", () => {
     assert.equal(r.outcome, "in-service");
     assert.equal(describes, 3);
     assert.equal(asked, 1);
+  });
+
+  /**
+   * An endpoint that goes Creating → Failed, and logs whose n-th read hands out `batches[n]` (then
+   * nothing); resolves to what was shown and how many times the logs were read.
+   */
+  async function failing(local: boolean, batches: readonly string[][]) {
+    const statuses = ["Creating", "Failed"];
+    let describes = 0;
+    let reads = 0;
+    const sagemaker = {
+      describeEndpoint: async () => ({
+        EndpointStatus: statuses[Math.min(describes++, statuses.length - 1)],
+        EndpointConfigName: "c",
+        FailureReason:
+          "The primary container for production variant AllTraffic did not pass the ping health check",
+      }),
+      isSagebrewLocal: async () => local,
+    };
+    const logs = {
+      streams: async () => ["AllTraffic/i-0abc"],
+      events: async () => {
+        const batch = batches[reads++] ?? [];
+        return { events: batch.map((message, i) => ({ timestamp: reads * 100 + i, message })) };
+      },
+    };
+    const shown: string[] = [];
+    const r = await waitForEndpoint({ sagemaker, logs } as unknown as AwsClients, "e", "c", {
+      waitSeconds: 60,
+      pollSeconds: 0.01,
+      reporter: { info: () => undefined, log: (l) => shown.push(l.message) },
+    });
+    return { r, shown, reads, describes };
+  }
+
+  it("a Failed endpoint is reported once the read that followed the status is done: sagebrew local has every line then, and none comes later", async () => {
+    const { r, shown, reads, describes } = await failing(true, [
+      ["starting"],
+      ["load failed", "stopped"],
+      ["late"],
+    ]);
+    assert.equal(r.outcome, "failed");
+    assert.equal(describes, 2);
+    assert.equal(reads, 2, "one read per DescribeEndpoint, none after the one that said Failed");
+    assert.deepEqual(shown, ["starting", "load failed", "stopped"]);
+    assert.deepEqual(
+      r.lastLogLines?.map((l) => l.message),
+      ["starting", "load failed", "stopped"],
+    );
+  });
+
+  it("on SageMaker, whose CloudWatch lags behind the status, the lines that come after Failed are read while they keep coming", async () => {
+    const { r, shown, reads } = await failing(false, [["starting"], ["load failed"], ["late 1"], ["late 2"]]);
+    assert.equal(r.outcome, "failed");
+    assert.deepEqual(shown, ["starting", "load failed", "late 1", "late 2"], "no line lost");
+    assert.equal(reads, 5, "read until a read brings nothing");
   });
 });

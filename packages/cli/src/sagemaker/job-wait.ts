@@ -8,7 +8,7 @@
  * own limits plus start-up), or when `signal` aborts — the job is never stopped here.
  */
 import { type LogLine, PollClock, type Reporter, sleep } from "./context.js";
-import type { LogTail } from "./log-tail.js";
+import { type LogTail, readLateLines } from "./log-tail.js";
 
 /** What one poll of the job says. */
 export interface JobSnapshot {
@@ -94,12 +94,12 @@ export async function waitForJob<T extends JobSnapshot>(
       if (local) pauses.quicken();
     }
     if (ENDED.has(snapshot.status)) {
-      if (logsFailed || local) return { snapshot, end: "ended", lastLines };
-      // CloudWatch lags behind the job's status: read again after a second (less when polling
-      // faster), and again while lines keep arriving (up to 5 s in all).
-      const until = Date.now() + 5000;
-      do await sleep(Math.min(1000, options.pollSeconds * 1000), signal);
-      while ((await drain()) > 0 && Date.now() < until && !signal?.aborted);
+      if (!logsFailed)
+        await readLateLines(drain, {
+          local: local === true,
+          pollSeconds: options.pollSeconds,
+          ...(signal ? { signal } : {}),
+        });
       return { snapshot, end: "ended", lastLines };
     }
     if (signal?.aborted) return { snapshot, end: "interrupted", lastLines };

@@ -2,10 +2,11 @@
  * Tails the CloudWatch log streams of a job or an endpoint: every stream under a prefix (streams
  * appear as each host starts writing, so they are looked for again on every poll), read forward
  * with each stream's own token (events that share a millisecond are neither lost nor repeated),
- * merged in time order and labelled with their host, as the Python SDK's `logs=True` shows them.
+ * merged in time order and labelled with their host, as the Python SDK's `logs=True` shows them;
+ * and, once what they log has ended, the lines still on their way (`readLateLines`).
  */
 import type { LogsApi } from "../aws/index.js";
-import type { LogLine } from "./context.js";
+import { type LogLine, sleep } from "./context.js";
 
 /** Most pages read from one stream in one poll (10,000 events each): the rest comes next poll. */
 const MAX_PAGES = 20;
@@ -75,3 +76,23 @@ export const LOG_GROUPS = {
     prefix: `${variant}/`,
   }),
 } as const;
+
+/** The longest CloudWatch is waited for once a job or an endpoint has ended (SageMaker's logs lag). */
+const LATE_LINES_MS = 5000;
+
+/**
+ * Reads the log lines still on their way once a job or an endpoint has ended. A service that has
+ * every line when it says so (`sagebrew local`: its jobs' and containers' output is in their streams
+ * before their end is written) has none: the read that followed the status was the last one. On
+ * SageMaker, whose CloudWatch lags behind the status, `drain` (which resolves to how many lines it
+ * showed) is called again after a pause, and again while lines keep coming, for at most 5 s.
+ */
+export async function readLateLines(
+  drain: () => Promise<number>,
+  options: { readonly local: boolean; readonly pollSeconds: number; readonly signal?: AbortSignal },
+): Promise<void> {
+  if (options.local) return;
+  const until = Date.now() + LATE_LINES_MS;
+  do await sleep(Math.min(1000, options.pollSeconds * 1000), options.signal);
+  while ((await drain()) > 0 && Date.now() < until && !options.signal?.aborted);
+}

@@ -312,6 +312,9 @@ export class EndpointManager implements EndpointEngine {
       await Promise.all(started.map((i) => this.#waitHealthy(i, startupTimeoutOf(d, i.variant), signal)));
       return variants;
     } catch (e) {
+      // Stopped before the failure is reported: by then every line the containers wrote is in
+      // their streams, so a client that reads the logs once the endpoint says Failed reads the last
+      // one (sagebrew's commands read them once then, with no wait for late lines).
       await Promise.all(started.map((i) => this.#stopInstance(i, 5_000, true)));
       throw e;
     } finally {
