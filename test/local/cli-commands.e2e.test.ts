@@ -11,32 +11,17 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { BUILTIN_XGBOOST_IMAGE, localEnv, sagebrewCli } from "../kit/cli.js";
 import { type RunningLocal, startLocal } from "../kit/local.js";
 import { IRIS_BUILTIN_DIR, REPO } from "../kit/ml-dir.js";
-import { run } from "../kit/process.js";
 
-const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
-// Resolved here: the child runs in a temp directory, where `--import tsx` would not be found.
-const TSX = import.meta.resolve("tsx");
-const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
 
 let local: RunningLocal;
 let work: string;
 
-function sagebrew(args: readonly string[]) {
-  return run(process.execPath, ["--conditions=sagebrew-source", "--import", TSX, BIN, ...args], {
-    env: {
-      AWS_ENDPOINT_URL: local.url,
-      AWS_ACCESS_KEY_ID: "testing",
-      AWS_SECRET_ACCESS_KEY: "testing",
-      AWS_REGION: "us-east-1",
-    },
-    cwd: work,
-    timeoutMs: 300_000,
-  });
-}
+const sagebrew = (args: readonly string[]) =>
+  sagebrewCli(args, { env: localEnv(local), cwd: work, timeoutMs: 300_000 });
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), "sagebrew-local-cli-"));
@@ -63,7 +48,7 @@ test("train --instance-type → deploy → predict --endpoint → logs → ls �
     "--instance-type",
     "ml.m5.large",
     "--image",
-    IMAGE,
+    BUILTIN_XGBOOST_IMAGE,
     "--role",
     ROLE,
     "--download",
@@ -90,7 +75,7 @@ test("train --instance-type → deploy → predict --endpoint → logs → ls �
     "--name",
     "iris",
     "--image",
-    IMAGE,
+    BUILTIN_XGBOOST_IMAGE,
     "--role",
     ROLE,
     "--instance-type",

@@ -9,39 +9,39 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import {
   CloudWatchLogsClient,
   DescribeLogStreamsCommand,
   GetLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateModelCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { BUILTIN_XGBOOST_IMAGE, localEnv, sagebrewCli } from "../kit/cli.js";
 import { type RunningLocal, startLocal } from "../kit/local.js";
 import { IRIS_BUILTIN_DIR } from "../kit/ml-dir.js";
-import { run } from "../kit/process.js";
 
-const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
-// Resolved here: the child runs in a temp directory, where `--import tsx` would not be found.
-const TSX = import.meta.resolve("tsx");
-const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
 const CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
 
 let local: RunningLocal;
 let work: string;
 
-function sagebrew(args: readonly string[]) {
-  return run(process.execPath, ["--conditions=sagebrew-source", "--import", TSX, BIN, ...args], {
-    env: {
-      AWS_ENDPOINT_URL: local.url,
-      AWS_ACCESS_KEY_ID: "testing",
-      AWS_SECRET_ACCESS_KEY: "testing",
-      AWS_REGION: "us-east-1",
-    },
-    cwd: work,
-    timeoutMs: 300_000,
-  });
-}
+const sagebrew = (args: readonly string[]) =>
+  sagebrewCli(args, { env: localEnv(local), cwd: work, timeoutMs: 300_000 });
+
+/** `sagebrew train DIR --instance-type` with SageMaker's built-in XGBoost image, as training job `job`. */
+const train = (dir: string, job: string) =>
+  sagebrew([
+    "train",
+    dir,
+    "--instance-type",
+    "ml.m5.large",
+    "--image",
+    BUILTIN_XGBOOST_IMAGE,
+    "--role",
+    ROLE,
+    "--job-name",
+    job,
+  ]);
 
 /** Every event of every stream of `group` under `prefix`, read from sagebrew local's CloudWatch Logs. */
 async function streamLines(group: string, prefix: string): Promise<string[]> {
@@ -99,10 +99,7 @@ test("a training job that fails: its log lines once, as they came, then its Fail
     join(dir, "input", "config", "hyperparameters.json"),
     JSON.stringify({ ...hp, max_depth: "-4" }),
   );
-  const r = await sagebrew([
-    ...["train", "bad_dir", "--instance-type", "ml.m5.large", "--image", IMAGE, "--role", ROLE],
-    ...["--job-name", "iris-bad"],
-  ]);
+  const r = await train("bad_dir", "iris-bad");
   assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stderr, /^training job iris-bad: Failed$/m);
   assert.equal(count(r.stderr, /^ {2}FailureReason: ClientError: Hyperparameter max_depth/), 1);
@@ -111,17 +108,14 @@ test("a training job that fails: its log lines once, as they came, then its Fail
 
 test("a transform job that fails: the instance's log lines once, then its FailureReason once", async () => {
   await cp(IRIS_BUILTIN_DIR, join(work, "good_dir"), { recursive: true });
-  const trained = await sagebrew([
-    ...["train", "good_dir", "--instance-type", "ml.m5.large", "--image", IMAGE, "--role", ROLE],
-    ...["--job-name", "iris-good"],
-  ]);
+  const trained = await train("good_dir", "iris-good");
   assert.equal(trained.code, 0, `${trained.stdout}\n${trained.stderr}`);
   const artifact = /^ {2}model: (s3:\/\/\S+)$/m.exec(trained.stdout)![1]!;
   const sm = new SageMakerClient({ endpoint: local.url, region: "us-east-1", credentials: CREDENTIALS });
   await sm.send(
     new CreateModelCommand({
       ModelName: "iris-model",
-      PrimaryContainer: { Image: IMAGE, ModelDataUrl: artifact },
+      PrimaryContainer: { Image: BUILTIN_XGBOOST_IMAGE, ModelDataUrl: artifact },
       ExecutionRoleArn: ROLE,
     }),
   );
@@ -142,7 +136,7 @@ test("an endpoint that fails: the container's log lines once, its FailureReason 
   await mkdir(join(work, "garbage"));
   await writeFile(join(work, "garbage", "xgboost-model"), "not a model\n");
   const r = await sagebrew([
-    ...["deploy", "garbage", "--name", "broken", "--image", IMAGE, "--role", ROLE],
+    ...["deploy", "garbage", "--name", "broken", "--image", BUILTIN_XGBOOST_IMAGE, "--role", ROLE],
     ...["--instance-type", "ml.m5.large"],
   ]);
   assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);

@@ -156,12 +156,17 @@ function mostAtOnce(jobs: Array<{ CreationTime?: Date; TrainingEndTime?: Date }>
   return most;
 }
 
-before(async () => {
-  work = await mkdtemp(join(tmpdir(), "sagebrew-local-tuning-js-"));
+/** Starts sagebrew local on this suite's state directory (again, after a stop or a kill) and connects to it. */
+async function startHere(): Promise<void> {
   local = await startLocal(join(work, "state"), {
     env: { SAGEBREW_CONTAINER_ENGINE: join(work, "no-engine") },
   });
   connect(local.url);
+}
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), "sagebrew-local-tuning-js-"));
+  await startHere();
 });
 
 after(async () => {
@@ -421,6 +426,25 @@ describe("hyperparameter tuning jobs with the AWS SDK for JavaScript v3", () => 
     return { release: () => rm(hold, { force: true }) };
   }
 
+  /**
+   * Starts sagebrew local again and follows `name` to its end: it completes, and the two training
+   * jobs the restart interrupted failed for an internal reason — retryable, and not counted against
+   * the three training jobs it runs.
+   */
+  async function completedAfterRestart(name: string) {
+    await startHere();
+    const end = await until(name, ended);
+    assert.equal(end.HyperParameterTuningJobStatus, "Completed", local.stderr());
+    assert.deepEqual(end.TrainingJobStatusCounters, {
+      Completed: 3,
+      InProgress: 0,
+      RetryableError: 2,
+      NonRetryableError: 0,
+      Stopped: 0,
+    });
+    return end;
+  }
+
   it("a restart in the middle: the interrupted trials end Failed (retryable), their points run again, and the job completes every combination", async () => {
     const name = "tune-restart";
     const { release } = await heldTuningJob(
@@ -434,21 +458,7 @@ describe("hyperparameter tuning jobs with the AWS SDK for JavaScript v3", () => 
     const first = await trialsOf(name);
     await local.stop();
     await release();
-    local = await startLocal(join(work, "state"), {
-      env: { SAGEBREW_CONTAINER_ENGINE: join(work, "no-engine") },
-    });
-    connect(local.url);
-    const end = await until(name, ended);
-    assert.equal(end.HyperParameterTuningJobStatus, "Completed", local.stderr());
-    // The two interrupted training jobs failed for an internal reason: retryable, and not counted
-    // against the three training jobs Grid runs.
-    assert.deepEqual(end.TrainingJobStatusCounters, {
-      Completed: 3,
-      InProgress: 0,
-      RetryableError: 2,
-      NonRetryableError: 0,
-      Stopped: 0,
-    });
+    const end = await completedAfterRestart(name);
     assert.equal(end.ObjectiveStatusCounters!.Succeeded, 3);
     for (const t of first) {
       const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: t.TrainingJobName }));
@@ -480,19 +490,7 @@ describe("hyperparameter tuning jobs with the AWS SDK for JavaScript v3", () => 
     const first = (await trialsOf(name)).map((t) => t.TrainingJobName!);
     await local.kill();
     await release();
-    local = await startLocal(join(work, "state"), {
-      env: { SAGEBREW_CONTAINER_ENGINE: join(work, "no-engine") },
-    });
-    connect(local.url);
-    const end = await until(name, ended);
-    assert.equal(end.HyperParameterTuningJobStatus, "Completed", local.stderr());
-    assert.deepEqual(end.TrainingJobStatusCounters, {
-      Completed: 3,
-      InProgress: 0,
-      RetryableError: 2,
-      NonRetryableError: 0,
-      Stopped: 0,
-    });
+    await completedAfterRestart(name);
     for (const t of first) {
       const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: t }));
       assert.equal(job.TrainingJobStatus, "Failed");

@@ -8,7 +8,6 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   DescribeEndpointCommand,
@@ -18,15 +17,10 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { main } from "../../packages/cli/src/main.js";
 import { captureIo } from "../kit/capture-io.js";
+import { sagebrewCli } from "../kit/cli.js";
 import { IRIS_DIR } from "../kit/ml-dir.js";
 import { MOTO_ACCOUNT, type Moto, queueEndpointResults, startMoto, useMotoEnv } from "../kit/moto.js";
-import { run } from "../kit/process.js";
 
-/** An in-process CommandIo that keeps what is written. */
-
-const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
-// Resolved here: the child runs in a temp directory, where `--import tsx` would not be found.
-const TSX = import.meta.resolve("tsx");
 const ROLE = `arn:aws:iam::${MOTO_ACCOUNT}:role/SageMakerRole`;
 const IMAGE = `${MOTO_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/iris-xgboost@sha256:${"c".repeat(64)}`;
 
@@ -34,13 +28,8 @@ let moto: Moto;
 let work: string;
 
 /** `sagebrew …` as a child process in the work directory, its AWS SDK pointed at moto. */
-function sagebrew(args: readonly string[]) {
-  return run(process.execPath, ["--conditions=sagebrew-source", "--import", TSX, BIN, ...args], {
-    env: { ...moto.env },
-    cwd: work,
-    timeoutMs: 120_000,
-  });
-}
+const sagebrew = (args: readonly string[]) =>
+  sagebrewCli(args, { env: { ...moto.env }, cwd: work, timeoutMs: 120_000 });
 
 before(async () => {
   moto = await startMoto();

@@ -11,35 +11,24 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import {
   DescribeEndpointCommand,
   ListEndpointConfigsCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
+import { BUILTIN_XGBOOST_IMAGE, sagebrewCli } from "../kit/cli.js";
 import { type RunningLocal, startLocal } from "../kit/local.js";
 import { IRIS_BUILTIN_DIR } from "../kit/ml-dir.js";
 import { MOTO_ACCOUNT, type Moto, startMoto } from "../kit/moto.js";
-import { run } from "../kit/process.js";
 
-const BIN = fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url));
-const TSX = import.meta.resolve("tsx");
 const ROLE = `arn:aws:iam::${MOTO_ACCOUNT}:role/SageMakerRole`;
-/** SageMaker's built-in XGBoost image: `sagebrew local` runs it on sagebrew's runtime, no Docker. */
-const IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
 
 let moto: Moto;
 let local: RunningLocal;
 let work: string;
 let env: Record<string, string>;
 
-function sagebrew(args: readonly string[]) {
-  return run(process.execPath, ["--conditions=sagebrew-source", "--import", TSX, BIN, ...args], {
-    env,
-    cwd: work,
-    timeoutMs: 240_000,
-  });
-}
+const sagebrew = (args: readonly string[]) => sagebrewCli(args, { env, cwd: work, timeoutMs: 240_000 });
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), "sagebrew-local-aws-"));
@@ -76,7 +65,7 @@ test("train on SageMaker with live statuses and logs → --download → deploy t
     "--instance-type",
     "ml.m5.large",
     "--image",
-    IMAGE,
+    BUILTIN_XGBOOST_IMAGE,
     "--download",
     "--job-name",
     "iris-job",
@@ -149,7 +138,7 @@ test("train on SageMaker with live statuses and logs → --download → deploy t
     "--name",
     "iris",
     "--image",
-    IMAGE,
+    BUILTIN_XGBOOST_IMAGE,
     "--wait",
     "5",
   ]);
@@ -229,7 +218,7 @@ test("a training job that fails prints its log lines once, then SageMaker's Fail
     "--instance-type",
     "ml.m5.large",
     "--image",
-    IMAGE,
+    BUILTIN_XGBOOST_IMAGE,
     "--job-name",
     "iris-bad",
   ]);
@@ -246,7 +235,7 @@ test("a training job that fails prints its log lines once, then SageMaker's Fail
 });
 
 test("AWS_DEFAULT_REGION is honoured, as boto3 and the AWS CLI read it, when AWS_REGION is unset", async () => {
-  const listed = await run(process.execPath, ["--conditions=sagebrew-source", "--import", TSX, BIN, "ls"], {
+  const listed = await sagebrewCli(["ls"], {
     env: { ...env, AWS_REGION: "", AWS_DEFAULT_REGION: "us-east-1" },
     cwd: work,
     timeoutMs: 120_000,

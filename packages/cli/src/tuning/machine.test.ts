@@ -10,6 +10,22 @@ const median = (v: number[]) => {
   return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
 };
 
+/** A Grid job over categorical ranges p0, p1, … of `sizes[i]` values each, `parallel` at a time. */
+function gridMachine(sizes: readonly number[], parallel: number, seed: number) {
+  const ranges = sizes.map((n, i) => ({
+    Name: `p${i}`,
+    Values: Array.from({ length: n }, (_, k) => `v${k}`),
+  }));
+  return machineFor(
+    bowlRequest({
+      Strategy: "Grid",
+      ResourceLimits: { MaxParallelTrainingJobs: parallel },
+      ParameterRanges: { CategoricalParameterRanges: ranges },
+    }),
+    seed,
+  );
+}
+
 test("a trial gets the static and tuned hyperparameters and _tuning_objective_metric, under SageMaker's name scheme", () => {
   const m = machineFor(bowlRequest({ RandomSeed: 5 }, "xgb-tune"), 1);
   const t = m.propose(0)!;
@@ -28,18 +44,7 @@ test("Grid runs every combination exactly once, whatever the parallelism", () =>
       fc.integer({ min: 1, max: 5 }),
       fc.integer({ min: 0, max: 1000 }),
       (sizes, parallel, seed) => {
-        const ranges = sizes.map((n, i) => ({
-          Name: `p${i}`,
-          Values: Array.from({ length: n }, (_, k) => `v${k}`),
-        }));
-        const m = machineFor(
-          bowlRequest({
-            Strategy: "Grid",
-            ResourceLimits: { MaxParallelTrainingJobs: parallel },
-            ParameterRanges: { CategoricalParameterRanges: ranges },
-          }),
-          seed,
-        );
+        const m = gridMachine(sizes, parallel, seed);
         simulate(m, { landscape: () => 0.5, epochs: 3, seed });
         const seen = m.state.trials.map((t) => JSON.stringify(t.hyperParameters));
         const expected = sizes.reduce((a, b) => a * b, 1);
@@ -294,18 +299,7 @@ test("property: a trial that fails for an internal reason is run again under the
       fc.uniqueArray(fc.integer({ min: 1, max: 12 }), { maxLength: 3 }),
       fc.integer({ min: 0, max: 1000 }),
       (sizes, parallel, cut, seed) => {
-        const ranges = sizes.map((n, i) => ({
-          Name: `p${i}`,
-          Values: Array.from({ length: n }, (_, k) => `v${k}`),
-        }));
-        const m = machineFor(
-          bowlRequest({
-            Strategy: "Grid",
-            ResourceLimits: { MaxParallelTrainingJobs: parallel },
-            ParameterRanges: { CategoricalParameterRanges: ranges },
-          }),
-          seed,
-        );
+        const m = gridMachine(sizes, parallel, seed);
         simulate(m, {
           landscape: () => 0.5,
           epochs: 3,
