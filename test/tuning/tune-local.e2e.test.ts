@@ -200,11 +200,11 @@ test("on a terminal the leaderboard is redrawn in place while the jobs run, each
   assert.doesNotMatch(stdout, /started:/, "no event lines on a terminal");
   const end = stdout.indexOf("\ntuning job iris-live: Completed");
   assert.ok(end > 0, stdout);
-  // The live part: boards, each after the first preceded by "cursor up <the last board's lines>,
-  // clear to the end", then the final leaderboard and the summary.
+  // The live part: boards, each after the first preceded by "to the row's start, cursor up <the last
+  // board's lines>, clear to the end", then the final leaderboard and the summary.
   const live = stdout.slice(0, stdout.lastIndexOf("\n\n   training job", end) + 1);
   const ESC = String.fromCharCode(27);
-  const boards = live.split(new RegExp(`${ESC}\\[(\\d+)A${ESC}\\[J`));
+  const boards = live.split(new RegExp(`\r${ESC}\\[(\\d+)A${ESC}\\[J`));
   assert.ok(boards.length >= 1 && boards[0]!.startsWith("   training job"), JSON.stringify(live));
   for (let i = 1; i < boards.length; i += 2) {
     const previous = boards[i - 1]!.replace(/\n$/, "").split("\n").length;

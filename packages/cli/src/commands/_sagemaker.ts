@@ -143,11 +143,12 @@ const COLORS = ["\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[35m", "\x1b[36m"];
 
 /**
  * Prints a flow's progress: status lines on stderr, container log lines on stdout with their host
- * (coloured per host on a terminal), transfers as a bar on a terminal.
+ * (coloured per host on a terminal), transfers as a bar on a terminal. With `plain` (--plain), lines
+ * only, appended, on a terminal too: no colour, no bar.
  */
-export function cliReporter(io: CommandIo): Reporter {
+export function cliReporter(io: CommandIo, options: { plain?: boolean } = {}): Reporter {
   const colors = new Map<string, string>();
-  const tty = io.stdout.isTTY === true;
+  const tty = io.stdout.isTTY === true && !options.plain;
   let bar = false;
   const clearBar = () => {
     if (bar) io.stderr.write("\r\x1b[2K");
@@ -172,7 +173,7 @@ export function cliReporter(io: CommandIo): Reporter {
       io.stdout.write(`${prefix} ${line.message.replace(/\n$/, "")}\n`);
     },
     progress(label, done, total) {
-      if (io.stderr.isTTY !== true) return;
+      if (io.stderr.isTTY !== true || options.plain) return;
       const width = 30;
       const filled = total > 0 ? Math.round((done / total) * width) : width;
       const mb = (n: number) => (n / 1e6).toFixed(1);

@@ -6,6 +6,7 @@ import { SagebrewError } from "@sagebrew/runtime/core";
 import type { TuningJobResult, TuningJobView } from "../sagemaker/index.js";
 import type { TuningOptions } from "../tuning/index.js";
 import { leaderboardLines, type Objective, parseObjective } from "../tuning/index.js";
+import { type LiveBoard, liveBoard, reportAbove } from "./_live-board.js";
 import {
   AWS_HELP,
   ask,
@@ -33,8 +34,10 @@ training job definition is what \`sagebrew train --instance-type\` sends (local 
 s3://<bucket>/sagebrew/inputs/…, a local image tag pushed to ECR and pinned by digest, the role,
 MetricDefinitions from the evaluation lines with the objective first); the request is checked
 against SageMaker's tuning rules before anything is uploaded. While it runs: its training jobs as a
-leaderboard (job, status, objective, hyperparameters), then the best training job. Ctrl-C asks
-whether to stop the tuning job or leave it running (without a terminal it is left).
+leaderboard (job, status, objective, hyperparameters) redrawn under the status lines on a terminal,
+else (or with --plain) a line per training job as it appears or changes status; then the best
+training job. Ctrl-C asks whether to stop the tuning job or leave it running (without a terminal it
+is left).
   --instance-type <type>     SageMaker instance type of each training job, e.g. ml.m5.xlarge
   --instance-count <n>       instances per training job (default: 1)
   --image <image>            ECR image reference, or a local tag (pushed first, pinned by digest)
@@ -88,22 +91,23 @@ function counters(view: TuningJobView): string {
   return `${c.Completed ?? 0} completed, ${c.InProgress ?? 0} in progress, ${c.Stopped ?? 0} stopped, ${c.NonRetryableError ?? 0} failed${retried}`;
 }
 
-/** Shows the job at each poll: a redrawn leaderboard on a terminal, new and ended jobs as lines otherwise. */
-function follower(io: CommandIo, objective: Objective, names: readonly string[]) {
-  const live = io.stdout.isTTY === true;
-  let drawn = 0;
+/**
+ * Shows the job at each poll: its leaderboard redrawn on `board` (a terminal's), else a line for
+ * each training job that appeared or changed status.
+ */
+function follower(
+  io: CommandIo,
+  objective: Objective,
+  names: readonly string[],
+  board: LiveBoard | undefined,
+) {
   const seen = new Map<string, string>();
   return (view: TuningJobView) => {
-    if (live) {
-      const width = Math.max(40, (io.stdout.columns ?? 120) - 1);
-      const lines = [
+    if (board) {
+      board.draw([
         `tuning job ${view.name}: ${view.status} — ${counters(view)}`,
         ...leaderboardLines(view.trials, objective, names, { limit: 15 }),
-      ];
-      io.stdout.write(
-        `${drawn ? `\x1b[${drawn}A\x1b[J` : ""}${lines.map((l) => l.slice(0, width)).join("\n")}\n`,
-      );
-      drawn = lines.length;
+      ]);
       return;
     }
     for (const t of view.trials) {
@@ -155,7 +159,11 @@ function printResult(
 export async function tuneOnSageMakerCommand(
   root: string,
   tuning: TuningOptions,
-  values: Values & { hyperparameter?: string[]; metric?: { Name: string; Regex: string }[] },
+  values: Values & {
+    hyperparameter?: string[];
+    metric?: { Name: string; Regex: string }[];
+    plain?: boolean;
+  },
   io: CommandIo,
 ): Promise<number> {
   if (!values.image)
@@ -184,7 +192,10 @@ export async function tuneOnSageMakerCommand(
   const role = resolveRole(values.role, io.env, config);
   const bucket = values.bucket ?? io.env[SETTINGS_ENV.bucket] ?? config.bucket;
   const clients = sdkClients(aws);
-  const reporter = cliReporter(io);
+  const plain = values.plain === true;
+  const reporter = cliReporter(io, { plain });
+  // On a terminal the leaderboard is redrawn in place: what else is printed meanwhile goes above it.
+  const board = io.stdout.isTTY === true && !plain ? liveBoard(io.stdout) : undefined;
   const objective =
     typeof tuning.objective === "string" ? parseObjective(tuning.objective) : tuning.objective;
   const names = tuning.ranges.map((r) => r.name);
@@ -213,12 +224,13 @@ export async function tuneOnSageMakerCommand(
         ...(values.download ? { downloadTo: root } : {}),
         pushImage: pushWithSagebrew(aws, io.env, io.cwd),
         signal,
-        onUpdate: follower(io, objective, names),
+        onUpdate: follower(io, objective, names, board),
         ...pollSeconds(io.env),
       },
-      reporter,
+      board ? reportAbove(reporter, board) : reporter,
     ),
   );
+  board?.close();
   if (result.outcome === "interrupted") {
     const answer = canAsk(io)
       ? await ask(

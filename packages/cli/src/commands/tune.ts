@@ -4,6 +4,7 @@ import { relative, resolve } from "node:path";
 import { SagebrewError } from "@sagebrew/runtime/core";
 import type { LocalTuningResult, TuningEvents } from "../local-tuning/index.js";
 import { onePositional, parseCommandArgs } from "./_args.js";
+import { liveBoard } from "./_live-board.js";
 import { keyValues, withInterrupt } from "./_sagemaker.js";
 import {
   metricFlags,
@@ -40,7 +41,8 @@ Options:
 ${TUNE_HELP}
   --algorithm <module>       a training algorithm module (as sagebrew train --algorithm)
   --threads <n>              OpenMP threads per training job (default: cores / --max-parallel)
-  --plain                    print one line per event even on a terminal (default: a live leaderboard)
+  --plain                    print one line per event even on a terminal, here or on SageMaker
+                             (default: a live leaderboard)
   -h, --help                 show this help
 
 ${SAGEMAKER_TUNE_HELP}
@@ -95,39 +97,41 @@ function printResult(io: CommandIo, r: LocalTuningResult): number {
   return s.status === "Completed" && s.best ? 0 : 1;
 }
 
-/** Shows the job while it runs: a redrawn leaderboard on a terminal, else one line per event. */
+/**
+ * Shows the job while it runs: a leaderboard redrawn in place on a terminal (the status lines
+ * printed above it), else one line per event.
+ */
 function progress(io: CommandIo, live: boolean): TuningEvents & { finish(): void } {
-  let drawn = 0;
+  const board = live ? liveBoard(io.stdout) : undefined;
   let pending: NodeJS.Timeout | undefined;
-  let board: () => string[] = () => [];
+  let leaderboard: () => string[] = () => [];
   let total = 0;
   const redraw = () => {
     pending = undefined;
-    const lines = board();
-    const width = Math.max(40, (io.stdout.columns ?? 120) - 1);
-    io.stdout.write(
-      `${drawn ? `\x1b[${drawn}A\x1b[J` : ""}${lines.map((l) => l.slice(0, width)).join("\n")}\n`,
-    );
-    drawn = lines.length;
+    board?.draw(leaderboard());
   };
   const later = () => {
     pending ??= setTimeout(redraw, 150);
   };
   return {
-    info: (line) => io.stderr.write(`${line}\n`),
+    info(line) {
+      const write = () => io.stderr.write(`${line}\n`);
+      if (board) board.above(write);
+      else write();
+    },
     jobStarted(job) {
-      board = job.leaderboard;
+      leaderboard = job.leaderboard;
       total = job.spec.maxJobs;
     },
     trialStarted(t) {
-      if (live) later();
+      if (board) later();
       else io.stdout.write(`training job ${t.index}/${total} ${t.name} started: ${hp(t.hyperParameters)}\n`);
     },
     objective() {
-      if (live) later();
+      if (board) later();
     },
     trialEnded(t, best) {
-      if (live) later();
+      if (board) later();
       else
         io.stdout.write(
           `training job ${t.name} ${t.status}${t.final !== undefined ? `: ${short(t.final)}` : ""}${t.failureReason ? ` (${t.failureReason})` : ""}; best so far ${short(best?.final)}\n`,
@@ -138,6 +142,7 @@ function progress(io: CommandIo, live: boolean): TuningEvents & { finish(): void
         clearTimeout(pending);
         redraw();
       }
+      board?.close();
     },
   };
 }
