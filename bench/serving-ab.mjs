@@ -1,9 +1,11 @@
-// node bench/serving-ab.mjs --baseline DIR [--rounds N] [--duration S]: the iris serving cells
-// (1- and 100-row bodies, wrk c = 1, 16, 64) on this checkout's `serve`, a built baseline
-// checkout's and the bare Node server, all three running at once and driven in turn, cell by cell,
-// the order reversed every other round: CPU per request (the server's own, from /proc) and req/s.
-// Ratios are taken within each round (the three saw the same load) and their median printed: on
-// a shared machine that pairing, not the absolute figures, is what to read.
+// node bench/serving-ab.mjs --baseline DIR [--rounds N] [--duration S] [--model OPT_ML --bodies
+// 1=FILE,100=FILE] [--c 1,16,64] [--env NAME=VALUE]...: the serving cells (by default iris's, 1- and
+// 100-row bodies, wrk c = 1, 16, 64) on this checkout's `serve`, a built baseline checkout's and
+// the bare Node server, all three running at once and driven in turn, cell by cell, the order
+// reversed every other round: CPU per request (the server's own, from /proc) and req/s. `--env`
+// sets a variable for both `serve`s (e.g. SAGEBREW_XGBOOST_JS=off). Ratios are taken within each
+// round (the three saw the same load) and their median printed: on a shared machine that pairing,
+// not the absolute figures, is what to read.
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -15,15 +17,22 @@ const { values } = parseArgs({
     baseline: { type: "string" },
     rounds: { type: "string", default: "6" },
     duration: { type: "string", default: "3" },
+    model: { type: "string" },
+    bodies: { type: "string" },
+    c: { type: "string", default: "1,16,64" },
+    env: { type: "string", multiple: true, default: [] },
   },
 });
 if (!values.baseline) throw new Error("--baseline DIR (a built checkout) is required");
 const here = resolve(import.meta.dirname, "..");
-const optMl = join(here, "bench", "work", "serving", "opt_ml");
-const bodies = {
-  1: join(here, "bench", "data", "iris-1.csv"),
-  100: join(here, "bench", "data", "iris-100.csv"),
-};
+const optMl = resolve(values.model ?? join(here, "bench", "work", "serving", "opt_ml"));
+const bodies = values.bodies
+  ? Object.fromEntries(values.bodies.split(",").map((kv) => [kv.split("=")[0], resolve(kv.split("=")[1])]))
+  : { 1: join(here, "bench", "data", "iris-1.csv"), 100: join(here, "bench", "data", "iris-100.csv") };
+const conc = values.c.split(",").map(Number);
+const extraEnv = Object.fromEntries(
+  values.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+);
 const freePort = () =>
   new Promise((res) => {
     const s = createServer().listen(0, "127.0.0.1", () => {
@@ -43,6 +52,7 @@ for (const [name, script] of [
     PORT: String(port),
     SAGEMAKER_BIND_TO_PORT: String(port),
     SAGEMAKER_BASE_DIR: optMl,
+    ...(name === "bare" ? {} : extraEnv),
   };
   servers.push({ name, port, proc: spawn(process.execPath, [script], { env, stdio: "ignore" }) });
 }
@@ -69,8 +79,8 @@ try {
   for (const s of servers) for (const b of Object.values(bodies)) wrk(s.port, b, 16, 3);
   const res = {};
   for (let r = 0; r < Number(values.rounds); r++) {
-    for (const rows of [1, 100])
-      for (const c of [1, 16, 64]) {
+    for (const rows of Object.keys(bodies))
+      for (const c of conc) {
         for (const s of r % 2 ? [...servers].reverse() : servers) {
           const c0 = cpuS(s.proc.pid);
           const w = wrk(s.port, bodies[rows], c, Number(values.duration));
@@ -92,8 +102,8 @@ try {
     "| rows | c | sagebrew CPU/req (µs) | baseline CPU/req | bare CPU/req | sagebrew ÷ baseline CPU/req | sagebrew ÷ bare req/s | baseline ÷ bare req/s | bare ÷ sagebrew CPU/req |",
   );
   console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-  for (const rows of [1, 100])
-    for (const c of [1, 16, 64]) {
+  for (const rows of Object.keys(bodies))
+    for (const c of conc) {
       const [s, b, x] = ["sagebrew", "baseline", "bare"].map((n) => res[`${rows}/${c}/${n}`]);
       const us = (v) => v.us;
       const rps = (v) => v.rps;
