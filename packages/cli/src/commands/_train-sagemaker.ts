@@ -120,8 +120,12 @@ function printResult(io: CommandIo, r: TrainingJobResult): number {
   return r.outcome === "completed" ? 0 : r.outcome === "interrupted" ? 130 : 1;
 }
 
-/** Runs the training job for `root`. */
-export async function trainOnSageMakerCommand(root: string, values: Values, io: CommandIo): Promise<number> {
+/** Runs the training job for `root`; with `values.plain` (--plain), lines only, on a terminal too. */
+export async function trainOnSageMakerCommand(
+  root: string,
+  values: Values & { plain?: boolean },
+  io: CommandIo,
+): Promise<number> {
   if (!values.image)
     throw new SagebrewError(
       "SB_USAGE",
@@ -152,7 +156,7 @@ export async function trainOnSageMakerCommand(root: string, values: Values, io: 
   const role = resolveRole(values.role, io.env, config);
   const bucket = values.bucket ?? io.env[SETTINGS_ENV.bucket] ?? config.bucket;
   const clients = sdkClients(aws);
-  const reporter = cliReporter(io);
+  const reporter = cliReporter(io, { plain: values.plain === true });
   let result = await withInterrupt((signal) =>
     trainOnSageMaker(
       clients,

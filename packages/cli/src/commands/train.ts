@@ -28,7 +28,8 @@ Arguments:
 
 Options:
   --plain              print one line per round even on a terminal (default: live display on a TTY,
-                       then a text view of the curve; the pictures go to <dir>/output/data/*.svg)
+                       then a text view of the curve; the pictures go to <dir>/output/data/*.svg);
+                       with --instance-type: the job's lines uncoloured, no upload bar
   --algorithm <module> a training algorithm module (sets SAGEBREW_ALGORITHM)
   --hyperparameter <k=v> add or override a hyperparameter of input/config/hyperparameters.json for
                        this run (repeatable; the file is not changed)
