@@ -114,6 +114,15 @@ function reply(res: ServerResponse, status: number, json: unknown): void {
   res.end(text);
 }
 
+/**
+ * Points this process's AWS SDK at `fake` alone: every `AWS_` variable the machine had is dropped
+ * (a profile, a region, an endpoint), then the fake's and `extra` are set.
+ */
+export function useFakeAwsEnv(fake: FakeAws, extra: Readonly<Record<string, string>> = {}): void {
+  for (const key of Object.keys(process.env)) if (key.startsWith("AWS_")) delete process.env[key];
+  Object.assign(process.env, fake.env, extra);
+}
+
 /** Starts the server on 127.0.0.1, port 0. */
 export async function startFakeAws(): Promise<FakeAws> {
   const handlers = new Map<string, Handler>();

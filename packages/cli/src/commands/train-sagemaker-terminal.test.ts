@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { type FakeAws, startFakeAws } from "../../../../test/kit/fake-aws.js";
+import { type FakeAws, startFakeAws, useFakeAwsEnv } from "../../../../test/kit/fake-aws.js";
 import { fakeTerminal } from "../../../../test/kit/terminal.js";
 import { openLocalS3 } from "../local/s3/index.js";
 import { main } from "../main.js";
@@ -33,8 +33,7 @@ before(async () => {
   s3Server = createServer((req, res) => s3.handle(req, res, { region: "us-east-1" }));
   await new Promise<void>((r) => s3Server.listen(0, "127.0.0.1", r));
   const s3Url = `http://127.0.0.1:${(s3Server.address() as AddressInfo).port}`;
-  for (const key of Object.keys(process.env)) if (key.startsWith("AWS_")) delete process.env[key];
-  Object.assign(process.env, fake.env, { AWS_ENDPOINT_URL_S3: s3Url });
+  useFakeAwsEnv(fake, { AWS_ENDPOINT_URL_S3: s3Url });
   await new S3Client({}).send(new CreateBucketCommand({ Bucket: "sagebrew-test" }));
   dir = join(work, "job");
   await mkdir(join(dir, "input", "config"), { recursive: true });

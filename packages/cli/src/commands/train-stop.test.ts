@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
-import { type FakeAws, startFakeAws } from "../../../../test/kit/fake-aws.js";
+import { type FakeAws, startFakeAws, useFakeAwsEnv } from "../../../../test/kit/fake-aws.js";
 import { main } from "../main.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerRole";
@@ -20,8 +20,7 @@ let fake: FakeAws;
 let work: string;
 before(async () => {
   fake = await startFakeAws();
-  for (const key of Object.keys(process.env)) if (key.startsWith("AWS_")) delete process.env[key];
-  Object.assign(process.env, fake.env);
+  useFakeAwsEnv(fake);
   work = await mkdtemp(join(tmpdir(), "sagebrew-train-stop-"));
 });
 after(async () => {

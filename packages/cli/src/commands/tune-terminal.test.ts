@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { type FakeAws, startFakeAws } from "../../../../test/kit/fake-aws.js";
+import { type FakeAws, startFakeAws, useFakeAwsEnv } from "../../../../test/kit/fake-aws.js";
 import { fakeTerminal } from "../../../../test/kit/terminal.js";
 import { main } from "../main.js";
 
@@ -23,8 +23,7 @@ let work: string;
 let dir: string;
 before(async () => {
   fake = await startFakeAws();
-  for (const key of Object.keys(process.env)) if (key.startsWith("AWS_")) delete process.env[key];
-  Object.assign(process.env, fake.env);
+  useFakeAwsEnv(fake);
   work = await mkdtemp(join(tmpdir(), "sagebrew-tune-terminal-"));
   dir = join(work, "tune_dir");
   await mkdir(join(dir, "input", "config"), { recursive: true });

@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { AwsFault, type FakeAws, type InvokeAnswer, startFakeAws } from "../../../../test/kit/fake-aws.js";
+import {
+  AwsFault,
+  type FakeAws,
+  type InvokeAnswer,
+  startFakeAws,
+  useFakeAwsEnv,
+} from "../../../../test/kit/fake-aws.js";
 import { type AwsClients, type LogLine, type Reporter, sdkClients } from "./context.js";
 import { deploy } from "./deploy.js";
 import { LogTail } from "./log-tail.js";
@@ -18,8 +24,7 @@ let clients: AwsClients;
 
 before(async () => {
   fake = await startFakeAws();
-  for (const key of Object.keys(process.env)) if (key.startsWith("AWS_")) delete process.env[key];
-  Object.assign(process.env, fake.env);
+  useFakeAwsEnv(fake);
   clients = sdkClients();
 });
 after(() => fake?.stop());

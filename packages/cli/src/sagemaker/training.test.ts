@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { type FakeAws, startFakeAws } from "../../../../test/kit/fake-aws.js";
+import { type FakeAws, startFakeAws, useFakeAwsEnv } from "../../../../test/kit/fake-aws.js";
 import { type AwsClients, type LogLine, type Reporter, sdkClients } from "./context.js";
 import { trainOnSageMaker } from "./training-job.js";
 import { evaluationMetrics, jobMetricDefinitions } from "./training-request.js";
@@ -22,8 +22,7 @@ let work: string;
 
 before(async () => {
   fake = await startFakeAws();
-  for (const key of Object.keys(process.env)) if (key.startsWith("AWS_")) delete process.env[key];
-  Object.assign(process.env, fake.env);
+  useFakeAwsEnv(fake);
   clients = sdkClients();
   work = await mkdtemp(join(tmpdir(), "sagebrew-training-"));
 });
