@@ -299,6 +299,45 @@ describe("sagebrew transform", () => {
   });
 
   it(
+    "stops a serve that a wrapper started, with the wrapper: the job ends and no serve is left running",
+    { timeout: 120_000 },
+    async () => {
+      // `sh` passes no signal on to a child it waits for: before serve ran in a group of its own,
+      // stopping the wrapper left serve running (and holding the CLI's pipes open).
+      const pidFile = join(work, "wrapped-serve.pid");
+      const wrapper = join(work, "wrap-serve.sh");
+      const quoted = SERVE_FROM_SOURCE.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+      await writeFile(wrapper, `${quoted} &\necho $! > '${pidFile}'\nwait\n`);
+      await writeFile(join(work, "in.csv"), "5.1,3.5,1.4,0.2\n6.7,3.1,5.6,2.4\n");
+      const args = [
+        "transform",
+        "in.csv",
+        "--model",
+        ml,
+        "--output",
+        "out-wrapped",
+        "--serve",
+        `sh ${wrapper}`,
+      ];
+      const r = await sagebrew(args, work);
+      assert.equal(r.code, 0, r.stderr);
+      const out = await readFile(join(work, "out-wrapped", "in.csv.out"), "utf8");
+      assert.equal(out.trim().split("\n").length, 2);
+      const pid = Number(await readFile(pidFile, "utf8"));
+      assert.ok(pid > 0);
+      // Exited: gone, or a zombie its new parent has not reaped yet.
+      const state = await readFile(`/proc/${pid}/stat`, "utf8").then(
+        (stat) => stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3),
+        () => "gone",
+      );
+      assert.ok(
+        state === "gone" || state === "Z",
+        `the wrapped serve (pid ${pid}) is still running: state ${state}`,
+      );
+    },
+  );
+
+  it(
     "fails as soon as serve cannot load the model, naming the user's model path",
     { timeout: 60_000 },
     async () => {

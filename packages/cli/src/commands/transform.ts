@@ -14,6 +14,7 @@ import {
   parseSplitType,
   recordFormat,
   runTransform,
+  signalServes,
 } from "../local/transform/index.js";
 import { parseCommandArgs } from "./_args.js";
 import {
@@ -192,8 +193,18 @@ export const transformCommand: Command = {
       await symlink(where.modelDir, join(tmpBase, "model"));
       baseDir = tmpBase;
     }
+    // Ctrl-C or SIGTERM: serve, in a process group of its own, no longer gets the terminal's
+    // signal, so it is passed on; the requests in flight then fail and the job stops there.
+    const controller = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      controller.abort();
+      signalServes(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     try {
       const summary = await runTransform({
+        signal: controller.signal,
         inputPath: input,
         outputDir: output,
         baseDir,
@@ -225,6 +236,8 @@ export const transformCommand: Command = {
       }
       throw e;
     } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
       if (tmpBase) await rm(tmpBase, { recursive: true, force: true });
     }
   },

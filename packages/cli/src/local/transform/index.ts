@@ -15,5 +15,11 @@ export {
   type TransformJob,
   type TransformSummary,
 } from "./run.js";
-export { type ExecutionParameters, executionParameters, freePort, startServe } from "./server.js";
+export {
+  type ExecutionParameters,
+  executionParameters,
+  freePort,
+  signalServes,
+  startServe,
+} from "./server.js";
 export { parseSplitType, type Records, recordAt, type SplitType, splitRecords } from "./split.js";

@@ -62,6 +62,33 @@ function splitLines(onLine: (line: string) => void): (chunk: Buffer) => void {
   };
 }
 
+/** The process groups of the `serve`s started here and not stopped yet. */
+const liveGroups = new Set<number>();
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // none of the group is left
+  }
+}
+
+// A serve in a group of its own no longer gets the terminal's Ctrl-C, nor ends with this process:
+// should this process end with serves still running (process.exit, an uncaught error), they go too.
+process.on("exit", () => {
+  for (const pid of liveGroups) signalGroup(pid, "SIGKILL");
+});
+
+/**
+ * Sends `signal` to every `serve` started here and still running (and to what they started):
+ * `sagebrew transform`'s answer to Ctrl-C, which its serve, in a group of its own, no longer gets
+ * from the terminal.
+ */
+export function signalServes(signal: NodeJS.Signals): void {
+  for (const pid of liveGroups) signalGroup(pid, signal);
+}
+
 /** A port nobody listens on right now (the OS picks it). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -98,10 +125,17 @@ export async function startServe(options: ServeProcessOptions): Promise<ServePro
   const [cmd, ...args] = options.command;
   if (!cmd) throw new SagebrewError("SB_USAGE", "No serve command given");
   const onLine = options.onLine;
+  // Its own process group, signalled whole (as `sagebrew local` runs its containers' programs):
+  // a command that wraps serve (`--serve "sh run.sh"`, `time node …/serve`) may not pass a signal
+  // on, and the serve it leaves behind kept running, holding this process's pipes open, so
+  // `sagebrew transform` never exited.
   const child: ChildProcess = spawn(cmd, args, {
     env,
     stdio: ["ignore", onLine ? "pipe" : "ignore", "pipe"],
+    detached: true,
   });
+  const group = (signal: NodeJS.Signals) => signalGroup(child.pid, signal);
+  if (child.pid !== undefined) liveGroups.add(child.pid);
   options.onSpawn?.();
   let stderr = "";
   const lines = onLine ? { out: splitLines(onLine), err: splitLines(onLine) } : undefined;
@@ -111,11 +145,13 @@ export async function startServe(options: ServeProcessOptions): Promise<ServePro
     lines?.err(d);
   });
   let exited: number | null | undefined;
-  const exit = new Promise<void>((resolve) => {
-    child.once("exit", (code) => {
-      exited = code;
-      resolve();
-    });
+  child.once("exit", (code) => {
+    exited = code;
+  });
+  // The command could not be run at all (not found, not executable): said as serve's last words.
+  child.once("error", (e) => {
+    stderr += `\nserve: cannot run ${cmd}: ${e.message}\n`;
+    exited ??= null;
   });
   // "close" comes once its output pipes are drained too: a job's log then has serve's last lines.
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
@@ -154,23 +190,21 @@ export async function startServe(options: ServeProcessOptions): Promise<ServePro
     post: (path, body, headers) => call("POST", path, body, headers),
     async stop() {
       agent.destroy();
-      if (exited === undefined) {
-        if (child.pid !== undefined) process.kill(child.pid, "SIGTERM");
-        const timer = setTimeout(() => {
-          if (exited === undefined && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
-        }, 10_000);
-        await exit;
-        clearTimeout(timer);
-      }
-      // Bounded: a process it left behind could hold the pipes open.
+      // The whole group, even when serve itself has exited: what it started may still run.
+      group("SIGTERM");
+      const timer = setTimeout(() => group("SIGKILL"), 10_000);
+      // "close": every process holding serve's pipes is gone (its last lines read). Bounded,
+      // for a process that left the group and kept the pipes.
       let drained: NodeJS.Timeout | undefined;
       await Promise.race([
         closed,
         new Promise<void>((r) => {
-          drained = setTimeout(r, 2000);
+          drained = setTimeout(r, 12_000);
         }),
       ]);
       clearTimeout(drained);
+      clearTimeout(timer);
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
     },
   };
   const started = Date.now();
