@@ -22,7 +22,7 @@ import {
   type TrainingWatch,
   trialJob,
 } from "../../resources/index.js";
-import { ResourceStore } from "../../state/index.js";
+import { REMOVE, ResourceStore } from "../../state/index.js";
 import type { ObjectStorage } from "../../storage/index.js";
 import { TuningRunner } from "./runner.js";
 
@@ -400,6 +400,45 @@ describe("tuning jobs in sagebrew local (in-process, a fake training engine)", (
       assert.equal(rerun.status, "Completed");
       assert.deepEqual(rerun.hyperParameters, f.hyperParameters);
     }
+  });
+
+  it("a trial whose training job the kill left uncreated gets one after the restart: Failed, so Describe finds every trial listed", async () => {
+    const env = await setUp();
+    env.training.rounds = Number.POSITIVE_INFINITY;
+    await op(
+      env,
+      "CreateHyperParameterTuningJob",
+      request("kl", { ResourceLimits: { MaxNumberOfTrainingJobs: 3, MaxParallelTrainingJobs: 2 } }),
+    );
+    await until(env, "kl", (d) => d.TrainingJobStatusCounters.InProgress === 2);
+    env.training.frozen = true;
+    await env.tuning.close();
+    // The state names both trials; a kill -9 between the state's write and the second job's.
+    const [kept, lost] = env.store.get<TuningJobDoc>("hyper-parameter-tuning-job", "kl")!._state.trials;
+    await env.store.update("training-job", lost!.name, () => REMOVE);
+    await env.store.flush();
+    const again = await setUp(env.stateDir);
+    for (const job of again.store.list<TrainingJobDoc>("training-job"))
+      if (job.TrainingJobStatus === "InProgress")
+        await again.training.ledgers.trainingJob.apply(job.name, { type: "interrupted" });
+    await again.tuning.recover();
+    const listed = await op(again, "ListTrainingJobsForHyperParameterTuningJob", {
+      HyperParameterTuningJobName: "kl",
+    });
+    const names = listed.TrainingJobSummaries.map((t: { TrainingJobName: string }) => t.TrainingJobName);
+    assert.deepEqual(names.sort(), [kept!.name, lost!.name].sort());
+    const job = await op(again, "DescribeTrainingJob", { TrainingJobName: lost!.name });
+    assert.equal(job.TrainingJobStatus, "Failed");
+    assert.equal(
+      job.FailureReason,
+      "InternalServerError: sagebrew local stopped before the training job started",
+    );
+    // The trial's own point, beside what every trial of the job is given (as the kept one was).
+    const other = await op(again, "DescribeTrainingJob", { TrainingJobName: kept!.name });
+    assert.deepEqual(job.HyperParameters, { ...other.HyperParameters, ...lost!.hyperParameters });
+    const d = await until(again, "kl", ended);
+    assert.equal(d.HyperParameterTuningJobStatus, "Completed");
+    assert.equal(d.TrainingJobStatusCounters.RetryableError, 2);
   });
 
   it("MaxRuntimeInSeconds ends the job: its running trials stopped, Completed, no trial started after", async () => {

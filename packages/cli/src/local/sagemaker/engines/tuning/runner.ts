@@ -78,6 +78,8 @@ function shapeOf(m: TuningMachine): string {
   ]);
 }
 
+const UNSTARTED = "InternalServerError: sagebrew local stopped before the training job started";
+
 const ENDED = new Set(["Completed", "Failed", "Stopped"]);
 
 /**
@@ -134,7 +136,10 @@ export class TuningRunner implements TuningEngine {
         this.#o.warn(`cannot resume tuning job ${doc.name}: ${(e as Error).message}`);
         continue;
       }
-      for (const t of live.machine.running()) this.#reconcile(live, t);
+      for (const t of live.machine.running()) {
+        if (!this.#o.trainingJobs.get(t.name)) await this.#recordUnstarted(live, doc, t);
+        this.#reconcile(live, t);
+      }
       // Written before the server answers anyone: a Describe sees the trials as they ended.
       await this.#serial(live, () => this.#save(live, true));
       this.#schedule(live);
@@ -181,6 +186,23 @@ export class TuningRunner implements TuningEngine {
     return live;
   }
 
+  /**
+   * A trial the state names whose training job was never created: the state is written before the
+   * job, and a kill -9 can fall between the two. The job is created now, Failed for the internal
+   * reason, so that every trial ListTrainingJobsForHyperParameterTuningJob names is a training job
+   * DescribeTrainingJob finds, as on SageMaker. When it cannot be created, `#reconcile` still
+   * ends the trial.
+   */
+  async #recordUnstarted(live: Live, doc: TuningJobDoc, t: TrialState): Promise<void> {
+    try {
+      const job = this.#o.trialJob(doc, t.name, live.machine.hyperParametersOf(t), this.#o.now());
+      if (!(await this.#o.createTrainingJob(job))) return;
+      await this.#o.trainingJobs.report(t.name, { type: "failed", reason: UNSTARTED });
+    } catch (e) {
+      this.#o.warn(`tuning job ${live.name}: cannot record training job ${t.name}: ${(e as Error).message}`);
+    }
+  }
+
   /** A trial the state says runs, found after a restart: its training job has ended (or never was). */
   #reconcile(live: Live, t: TrialState): void {
     const job = this.#o.trainingJobs.get(t.name);
@@ -188,8 +210,7 @@ export class TuningRunner implements TuningEngine {
     if (!job || !ENDED.has(job.TrainingJobStatus)) {
       live.machine.end(t.name, {
         status: "Failed",
-        failureReason:
-          job?.FailureReason ?? "InternalServerError: sagebrew local stopped before the training job started",
+        failureReason: job?.FailureReason ?? UNSTARTED,
         retryable: true,
         now,
       });
