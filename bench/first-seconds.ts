@@ -9,7 +9,8 @@
  *     [--first S] [--c 1,16] [--prof DIR]
  *
  * A variant is `label=CHECKOUT[:NAME=VALUE…]`: CHECKOUT's built `serve` (`.` for this one) with
- * those variables, e.g. `new=.` `off=.:SAGEBREW_XGBOOST_JS=off` `main=/tmp/main`. `--prof DIR`
+ * those variables, e.g. `new=.` `off=.:SAGEBREW_XGBOOST_JS=off` `main=/tmp/main`; or
+ * `label=SCRIPT.mjs[:…]`, a server of its own, e.g. `floor=bench/servers/floor-xgboost.mjs`. `--prof DIR`
  * runs each server under `--cpu-prof` into DIR (one profile per server, named by variant and cell).
  */
 import { mkdirSync, readFileSync } from "node:fs";
@@ -42,9 +43,11 @@ const variants = variantArgs.map((v) => {
   const rest = v.slice(label.length + 1).split(":");
   const env: Record<string, string> = {};
   for (const kv of rest.slice(1)) env[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
+  const where = resolve(rest[0] ?? spec);
   return {
     label,
-    serve: join(resolve(rest[0] ?? spec), "packages", "runtime", "dist", "bin", "serve.js"),
+    // A script (bench/servers/floor-xgboost.mjs) runs as it is; a checkout runs its built `serve`.
+    serve: /\.m?js$/.test(where) ? where : join(where, "packages", "runtime", "dist", "bin", "serve.js"),
     env,
   };
 });

@@ -1,0 +1,56 @@
+// The least a Node server serving an XGBoost model through sagebrew's binding must do per request
+// (issue 22's floor, run as a server so that its first seconds can be measured beside `serve`'s):
+// node:http, the body read whole, parsed by sagebrew's CSV parser, predicted by libxgboost on the
+// event loop (nthread 1, one call), the values written back as CSV lines. No walker, no pool, no
+// content negotiation, no error handling beyond a 400: not a server to use, a floor to compare with.
+// Plain JavaScript (no tsx) so its cold start is Node's own. Speaks the container contract's start
+// (SAGEMAKER_BASE_DIR, SAGEMAKER_BIND_TO_PORT) so that bench/first-seconds.ts runs it as a variant:
+//   node --import tsx bench/first-seconds.ts OPT_ML BODY.csv floor=bench/servers/floor-xgboost.mjs …
+// The runtime is the built one of SAGEBREW_REPO (default this checkout).
+import { readdirSync } from "node:fs";
+import { createServer } from "node:http";
+import { join, resolve } from "node:path";
+
+const repo = resolve(process.env.SAGEBREW_REPO ?? join(import.meta.dirname, "..", ".."));
+const dist = join(repo, "packages", "runtime", "dist");
+const { Booster, XGBoostPool } = await import(join(dist, "xgboost", "index.js"));
+const { parseCsv } = await import(join(dist, "codecs", "csv.js"));
+
+const modelDir = join(process.env.SAGEMAKER_BASE_DIR ?? "/opt/ml", "model");
+const file = readdirSync(modelDir).find((f) => !f.startsWith("."));
+const booster = await Booster.fromFile(join(modelDir, file));
+booster.setParam("nthread", 1);
+// FLOOR_POOL=1: every prediction on one pool thread (as `serve` sends large requests), to weigh the hop.
+const onPool = process.env.FLOOR_POOL === "1";
+if (onPool) booster.usePool(new XGBoostPool(1));
+const port = Number(process.env.SAGEMAKER_BIND_TO_PORT ?? process.env.PORT);
+
+const server = createServer((req, res) => {
+  if (req.url === "/ping") {
+    req.resume();
+    res.writeHead(200, { "content-length": 0 });
+    res.end();
+    return;
+  }
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", async () => {
+    try {
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      const { features } = parseCsv(body, { source: "request body" });
+      const { values } = onPool ? await booster.predictDenseAsync(features) : booster.predictDense(features);
+      let out = "";
+      for (let i = 0; i < values.length; i++) out += `${values[i]}\n`;
+      res.writeHead(200, { "content-type": "text/csv", "content-length": Buffer.byteLength(out) });
+      res.end(out);
+    } catch (e) {
+      res.writeHead(400, { "content-type": "text/plain" });
+      res.end(`${e.message}\n`);
+    }
+  });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(port, "127.0.0.1");
+const stop = () => server.close(() => process.exit(0));
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
