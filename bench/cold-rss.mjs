@@ -31,6 +31,9 @@ for (let i = 0; i < Number(runsArg ?? 3); i++) {
     const port = await freePort();
     const env = { ...process.env, SAGEMAKER_BASE_DIR: optMl, SAGEMAKER_BIND_TO_PORT: String(port) };
     if (mode === "off") env.SAGEBREW_XGBOOST_JS = "off";
+    // The walkers' memory once in place, as a busy server holds it (an idle one never prepares a
+    // large model's: docs/serving.md, "When the walkers are prepared").
+    else env.SAGEBREW_XGBOOST_PREPARE_AFTER_MS = "0";
     const t0 = performance.now();
     const child = spawn(process.execPath, [serve], { env, stdio: ["ignore", "pipe", "pipe"] });
     let walkers = mode === "off";

@@ -52,7 +52,9 @@ for (const [name, script] of [
     PORT: String(port),
     SAGEMAKER_BIND_TO_PORT: String(port),
     SAGEMAKER_BASE_DIR: optMl,
-    ...(name === "bare" ? {} : extraEnv),
+    // The steady state is compared, walkers in place as a busy server has them: a large model's
+    // are otherwise prepared only once libxgboost has earned them (docs/serving.md).
+    ...(name === "bare" ? {} : { SAGEBREW_XGBOOST_PREPARE_AFTER_MS: "0", ...extraEnv }),
   };
   servers.push({ name, port, proc: spawn(process.execPath, [script], { env, stdio: "ignore" }) });
 }

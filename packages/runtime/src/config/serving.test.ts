@@ -22,6 +22,7 @@ describe("readServingConfig()", () => {
     assert.equal(c.inferenceOutput, undefined);
     assert.equal(c.ensemble, true);
     assert.equal(c.xgboostJs, "auto");
+    assert.equal(c.xgboostPrepareAfterMs, undefined, "per model, the handler's default");
     assert.ok(Object.isFrozen(c));
   });
 
@@ -74,6 +75,11 @@ describe("readServingConfig()", () => {
     assert.equal(c.ensemble, false);
     assert.equal(c.handlerModule, "./handler.js");
     assert.equal(c.xgboostJs, "off");
+    assert.equal(readServingConfig({ SAGEBREW_XGBOOST_PREPARE_AFTER_MS: "0" }).xgboostPrepareAfterMs, 0);
+    assert.equal(
+      readServingConfig({ SAGEBREW_XGBOOST_PREPARE_AFTER_MS: "2500" }).xgboostPrepareAfterMs,
+      2500,
+    );
   });
 
   it("reads MAX_CONTENT_LENGTH (bytes), as SageMaker's XGBoost container does, over SAGEMAKER_MAX_PAYLOAD_IN_MB", () => {
@@ -117,6 +123,8 @@ describe("readServingConfig()", () => {
     ["SAGEMAKER_MULTI_MODEL", "maybe"],
     ["SAGEMAKER_BATCH_STRATEGY", "ALL"],
     ["SAGEBREW_XGBOOST_JS", "fast"],
+    ["SAGEBREW_XGBOOST_PREPARE_AFTER_MS", "-5"],
+    ["SAGEBREW_XGBOOST_PREPARE_AFTER_MS", "later"],
   ];
   for (const [name, value] of bad) {
     it(`rejects ${name}=${value} naming the variable`, () => {

@@ -58,6 +58,11 @@ export interface ServingConfig extends HttpLimitsConfig {
   readonly xgboostJs: "auto" | "large" | "off";
   /** `SAGEBREW_WARMUP_MS`: start-up ms spent on the handler's warm-up requests, default 500; 0 = none. */
   readonly warmupMs: number;
+  /**
+   * `SAGEBREW_XGBOOST_PREPARE_AFTER_MS`: libxgboost's ms of prediction before the JavaScript walkers
+   * are prepared; undefined = per model (the XGBoost handler's default), 0 = at once.
+   */
+  readonly xgboostPrepareAfterMs: number | undefined;
 }
 
 /** Options of `readServingConfig`. */
@@ -133,6 +138,10 @@ export function readServingConfig(
         : number(get, ENV.mmeMemoryMb, 0, { min: 0.001, max: 16_777_216 }),
     xgboostJs,
     warmupMs: integer(get, ENV.warmupMs, LIMITS.defaultWarmupMs, { min: 0, max: 600_000 }),
+    xgboostPrepareAfterMs:
+      get(ENV.xgboostPrepareAfterMs) === undefined
+        ? undefined
+        : number(get, ENV.xgboostPrepareAfterMs, 0, { min: 0, max: 86_400_000 }),
     ...readHttpLimits(env),
   });
 }

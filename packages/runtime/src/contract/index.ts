@@ -97,6 +97,7 @@ export const ENV = Object.freeze({
   mmeMemoryMb: "SAGEBREW_MME_MEMORY_MB",
   xgboostJs: "SAGEBREW_XGBOOST_JS",
   warmupMs: "SAGEBREW_WARMUP_MS",
+  xgboostPrepareAfterMs: "SAGEBREW_XGBOOST_PREPARE_AFTER_MS",
   emulate: "SAGEBREW_EMULATE",
   headersTimeout: "SAGEBREW_HEADERS_TIMEOUT",
   bodyIdleTimeout: "SAGEBREW_BODY_IDLE_TIMEOUT",
@@ -334,6 +335,13 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     default: "auto",
     meaning:
       "Which code walks XGBoost trees: `auto` (libxgboost from the first request; per request size, the JavaScript walker timed fastest once it is checked against libxgboost and warm), `large` (a JavaScript walker for every size, untimed), `off` (libxgboost only).",
+  },
+  {
+    name: ENV.xgboostPrepareAfterMs,
+    program: "serve",
+    default: "per model",
+    meaning:
+      "Milliseconds libxgboost spends predicting for a model before its JavaScript walkers are prepared (with `SAGEBREW_XGBOOST_JS=auto` or `large`): by default 0 (at once) for a model file of at most 1 MiB on a live server, else 500 per MiB of the file and at least 500, about what preparing them costs, so that a server that never predicts that much never pays for them; `0`: at once.",
   },
   {
     name: ENV.warmupMs,

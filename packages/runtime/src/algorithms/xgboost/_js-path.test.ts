@@ -17,7 +17,16 @@ import {
   TIMED_ROWS,
   XGBoostPool,
 } from "../../xgboost/index.js";
-import { chooseBySize, firstMismatch, walkerFor, warmOnEventLoop, withoutOnLoop } from "./_js-path.js";
+import {
+  chooseBySize,
+  firstMismatch,
+  PREPARE_AFTER_MS,
+  PREPARE_MS_PER_MIB,
+  prepareAfterMs,
+  walkerFor,
+  warmOnEventLoop,
+  withoutOnLoop,
+} from "./_js-path.js";
 import { createXGBoostHandler, type XGBoostHandlerOptions, type XGBoostServingModel } from "./handler.js";
 
 const COLS = 4;
@@ -311,6 +320,70 @@ describe("the XGBoost handler's walkers", () => {
     await due.close();
     b.dispose();
     await threads.close();
+  });
+
+  it("on a live server, a large model's walkers wait for libxgboost's time; a small one's, and SAGEBREW_XGBOOST_PREPARE_AFTER_MS=0, do not", async () => {
+    const b = train({}, 30);
+    const modelDir = await saved("earned", b);
+    const data = dataset(200, 5);
+    const features = { kind: "dense" as const, values: data.values, rows: data.rows, cols: COLS };
+    const handler = createXGBoostHandler({ pool });
+    // Large (smallModelBytes 0), and libxgboost's time not yet spent: an idle server prepares nothing.
+    const idle = await loadWith(modelDir, { smallModelBytes: 0, prepareAfterMs: 1e9 });
+    const w0 = idle.model.walkers![0]!;
+    assert.ok(w0.deferred && w0.preparing === undefined, "waits");
+    const got = await handler.predict!(idle.model, { features } as Dataset, {} as never);
+    assert.equal(firstMismatch(got.values, b.predictDense(data).values), undefined);
+    assert.ok(w0.deferred && w0.preparing === undefined, "still waits: libxgboost has not spent that long");
+    await idle.close();
+    assert.equal(
+      idle.logs.find((l) => l.msg === "xgboost walkers"),
+      undefined,
+      "nothing prepared",
+    );
+    assert.deepEqual(
+      idle.logs.filter((l) => l.msg === "xgboost walkers wait").map((l) => [l.file, l.prepareAfterMs]),
+      [["xgboost-model", 1e9]],
+      "the wait is logged",
+    );
+    // The default for a large model: libxgboost's time per MiB of the model file, at least 500 ms.
+    const byDefault = await loadWith(modelDir, { smallModelBytes: 0 });
+    assert.equal(byDefault.model.walkers![0]!.prepareAfterMs, PREPARE_AFTER_MS);
+    assert.ok(byDefault.model.walkers![0]!.deferred);
+    await byDefault.close();
+    // Due after the first libxgboost time: prepared, checked and installed as any.
+    const due = await loadWith(modelDir, { smallModelBytes: 0, prepareAfterMs: 1e-9 });
+    const w = due.model.walkers![0]!;
+    assert.ok(w.deferred);
+    await handler.predict!(due.model, { features } as Dataset, {} as never);
+    assert.ok(!w.deferred && w.preparing, "started by the request's libxgboost time");
+    await due.prepared();
+    assert.match(String(due.logs.find((l) => l.msg === "xgboost walkers")?.reason), /agree with libxgboost/);
+    await due.close();
+    // SAGEBREW_XGBOOST_PREPARE_AFTER_MS=0: at once, as a small model's on a live server.
+    for (const [options, env] of [
+      [{ smallModelBytes: 0 }, { SAGEBREW_XGBOOST_PREPARE_AFTER_MS: "0" }],
+      [{}, {}],
+    ] as const) {
+      const now = await loadWith(modelDir, options, env);
+      assert.ok(!now.model.walkers![0]!.deferred && now.model.walkers![0]!.preparing, "prepared at once");
+      await now.close();
+    }
+    b.dispose();
+  });
+
+  it("prepareAfterMs: at once for a small model on a live server, else about what the preparation costs", () => {
+    const MiB = 1 << 20;
+    assert.equal(prepareAfterMs(200_000, { small: true, batch: false }), 0);
+    assert.equal(prepareAfterMs(200_000, { small: true, batch: true }), PREPARE_AFTER_MS);
+    assert.equal(prepareAfterMs(0.5 * MiB, { small: false, batch: false }), PREPARE_AFTER_MS);
+    assert.equal(prepareAfterMs(8 * MiB, { small: false, batch: false }), 8 * PREPARE_MS_PER_MIB);
+    assert.equal(prepareAfterMs(8 * MiB, { small: false, batch: true }), 8 * PREPARE_MS_PER_MIB);
+    // A file whose size could not be read waits the least.
+    assert.equal(prepareAfterMs(Number.POSITIVE_INFINITY, { small: false, batch: false }), PREPARE_AFTER_MS);
+    // The option (or the variable) wins, 0 included.
+    assert.equal(prepareAfterMs(8 * MiB, { small: false, batch: false, override: 0 }), 0);
+    assert.equal(prepareAfterMs(200_000, { small: true, batch: false, override: 40 }), 40);
   });
 
   it("stops preparing when the server stops: closing does not wait for the timing", async () => {

@@ -59,11 +59,39 @@ export const GENERATED_MAX_NODES = 16_384;
 export const SMALL_MODEL_BYTES = 1 << 20;
 
 /**
- * A batch transform's server (`SAGEMAKER_BATCH`) prepares the walkers only once libxgboost has
- * spent this long predicting: about what preparing and timing a small model's walkers costs
- * (bench/RESULTS.md, "Batch transform"). A job that ends sooner would not have earned that back.
+ * The least libxgboost time (ms) after which the walkers of a model that waits for it are
+ * prepared: about what preparing and timing a small model's walkers costs (bench/RESULTS.md,
+ * "Batch transform"). A batch transform's job that ends sooner would not have earned that back.
  */
 export const PREPARE_AFTER_MS = 500;
+
+/**
+ * libxgboost time (ms) per MiB of the model file after which a large model's walkers are prepared:
+ * about their preparation's CPU per MiB of model (checked on probe rows, timed, warmed where they
+ * will run), bench/RESULTS.md "Walkers earned, not assumed". Waiting that long is the rent-or-buy
+ * rule: a server never pays more than twice what the better choice in hindsight would have cost.
+ */
+export const PREPARE_MS_PER_MIB = 500;
+
+/**
+ * How long libxgboost predicts for a model before its walkers are prepared (0: at once): a small
+ * model on a live server at once (a fraction of a second, and the warm-up's requests then find
+ * the walkers); a large one, or any on a batch transform's server, once libxgboost has spent
+ * about what preparing them costs, so that a server that never predicts that much (an idle or
+ * lightly used endpoint, a short job) never pays for them. `override` (the option, or
+ * `SAGEBREW_XGBOOST_PREPARE_AFTER_MS`) wins.
+ *
+ * @example prepareAfterMs(6_676_047, { small: false, batch: false }) // 3184
+ */
+export function prepareAfterMs(
+  bytes: number,
+  o: { readonly small: boolean; readonly batch: boolean; readonly override?: number | undefined },
+): number {
+  if (o.override !== undefined) return o.override;
+  if (o.small && !o.batch) return 0;
+  const mib = Number.isFinite(bytes) ? bytes / (1 << 20) : 0;
+  return Math.max(PREPARE_AFTER_MS, Math.round(mib * PREPARE_MS_PER_MIB));
+}
 
 /** A JavaScript walker must be this much faster than libxgboost to be chosen (timing noise). */
 const MARGIN = 0.9;
@@ -117,14 +145,17 @@ export class BoosterWalkers {
   nice: number | undefined;
 
   /**
-   * @param small a small model (`SMALL_MODEL_BYTES`): prepared at once
-   * @param batch a batch transform's server (`SAGEMAKER_BATCH`): prepared only once libxgboost
-   *   has spent a while predicting (`deferUntil`), and left in memory after
+   * @param small a small model (`SMALL_MODEL_BYTES`): prepared at the serving threads' priority
+   * @param batch a batch transform's server (`SAGEMAKER_BATCH`): the walkers' garbage is left in
+   *   memory after their preparation (the job ends soon)
+   * @param prepareAfterMs libxgboost's time (ms) before the preparation starts (`deferUntil`,
+   *   `prepareAfterMs()`); 0: at once
    */
   constructor(
     readonly mode: WalkerMode,
     readonly small = false,
     readonly batch = false,
+    readonly prepareAfterMs = 0,
   ) {}
 
   /** Set until the pool threads' walkers are in place (or known not to come). */
@@ -150,8 +181,9 @@ export class BoosterWalkers {
 
   /**
    * Starts the preparation (`start`) only once libxgboost has spent `ms` predicting for this
-   * booster (`paid`), at once when `ms` is 0: a batch transform's job that ends first pays nothing
-   * for walkers, a longer one pays for them at most what it has already spent on libxgboost.
+   * booster (`paid`), at once when `ms` is 0: a server that stops first (a short batch job, an
+   * endpoint little used) pays nothing for walkers, a busier one pays for them at most what it has
+   * already spent on libxgboost.
    */
   deferUntil(ms: number, start: () => void): void {
     if (ms <= 0) {

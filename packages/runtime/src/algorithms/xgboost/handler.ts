@@ -26,7 +26,7 @@ import {
 import {
   BoosterWalkers,
   GENERATED_MAX_NODES,
-  PREPARE_AFTER_MS,
+  prepareAfterMs,
   prepareWalkers,
   SMALL_MODEL_BYTES,
   type WalkerMode,
@@ -78,8 +78,10 @@ export interface XGBoostHandlerOptions {
    */
   smallModelBytes?: number;
   /**
-   * On a batch transform's server (`SAGEMAKER_BATCH`): the walkers are prepared once libxgboost has
-   * spent this long (ms) predicting. Default `PREPARE_AFTER_MS`.
+   * The walkers are prepared once libxgboost has spent this long (ms) predicting for the model; 0:
+   * at once. Wins over `SAGEBREW_XGBOOST_PREPARE_AFTER_MS`. Default per model (`prepareAfterMs()`):
+   * at once for a small model on a live server, else `PREPARE_MS_PER_MIB` per MiB of the model
+   * file, at least `PREPARE_AFTER_MS`.
    */
   prepareAfterMs?: number;
   /** Row × tree visits per part of a large request while the walkers are prepared. Default `PART_WORK`. */
@@ -118,7 +120,6 @@ export function createXGBoostHandler(
 ): ModelHandler<XGBoostServingModel, Dataset, XGBoostPrediction> {
   const syncWorkLimit = options.syncWorkLimit ?? DEFAULT_SYNC_WORK_LIMIT;
   const partWork = options.partWork ?? PART_WORK;
-  const prepareAfterMs = options.prepareAfterMs ?? PREPARE_AFTER_MS;
   const codecs = options.codecs ?? builtinCodecs();
   // Options win over SAGEBREW_XGBOOST_JS (`off`: libxgboost alone; `large`: JavaScript for every size, untimed).
   const walkerMode = (c: ServingConfig): WalkerMode =>
@@ -153,12 +154,18 @@ export function createXGBoostHandler(
           ),
         ),
       );
-      const small = options.smallModelBytes ?? SMALL_MODEL_BYTES;
-      // A batch transform's server (SAGEMAKER_BATCH) prepares them once its job has shown it is long
-      // enough to earn them back (`warmup`).
-      const walkers = loaded.boosters.map(
-        (_, i) => new BoosterWalkers(mode, sizes[i]! <= small, config.batch),
-      );
+      const smallBytes = options.smallModelBytes ?? SMALL_MODEL_BYTES;
+      // A large model's walkers (and any on a batch transform's server) are prepared once libxgboost
+      // has spent about what they cost: a server that never predicts that much never pays for them.
+      const walkers = loaded.boosters.map((_, i) => {
+        const small = sizes[i]! <= smallBytes;
+        const after = prepareAfterMs(sizes[i]!, {
+          small,
+          batch: config.batch,
+          override: options.prepareAfterMs ?? config.xgboostPrepareAfterMs,
+        });
+        return new BoosterWalkers(mode, small, config.batch, after);
+      });
       return { ...loaded, pool, ownsPool: options.pool === undefined, keys, walkers };
     },
 
@@ -181,10 +188,14 @@ export function createXGBoostHandler(
             logger,
             file: model.files[i],
           });
-        // A batch transform's server first lets libxgboost serve for as long as the walkers would
-        // take to prepare: a short job ends before, and pays nothing for them.
-        if (w.batch && w.mode !== "libxgboost") w.deferUntil(prepareAfterMs, start);
-        else start();
+        // libxgboost first serves for about as long as the walkers would take to prepare, where
+        // they wait for it (`prepareAfterMs`): a server that stops before pays nothing for them.
+        if (w.mode === "libxgboost") start();
+        else {
+          w.deferUntil(w.prepareAfterMs, start);
+          if (w.deferred)
+            logger.info("xgboost walkers wait", { file: model.files[i], prepareAfterMs: w.prepareAfterMs });
+        }
       });
     },
 
