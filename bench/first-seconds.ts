@@ -98,7 +98,13 @@ for (let r = 0; r < runs; r++) {
             ]
           : [];
         const bg = startBackground(v.label, process.execPath, [...flags, v.serve], {
-          env: { ...process.env, SAGEMAKER_BASE_DIR: optMl, SAGEMAKER_BIND_TO_PORT: String(port), ...v.env },
+          env: {
+            ...process.env,
+            SAGEMAKER_BASE_DIR: optMl,
+            SAGEMAKER_BIND_TO_PORT: String(port),
+            PORT: String(port),
+            ...v.env,
+          },
           log: join(logDir, `${v.label}.log`),
         });
         try {

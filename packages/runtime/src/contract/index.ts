@@ -341,7 +341,7 @@ export const ENV_REFERENCE: readonly EnvDoc[] = [
     program: "serve",
     default: "per model",
     meaning:
-      "Milliseconds libxgboost spends predicting for a model before its JavaScript walkers are prepared (with `SAGEBREW_XGBOOST_JS=auto` or `large`): by default 0 (at once) for a model file of at most 1 MiB on a live server, else 500 per MiB of the file and at least 500, about what preparing them costs, so that a server that never predicts that much never pays for them; `0`: at once.",
+      "Milliseconds libxgboost spends predicting for a model before its JavaScript walkers are prepared (with `SAGEBREW_XGBOOST_JS=auto` or `large`): by default 0 (at once) for a model file of at most 1 MiB on a live server, else about what preparing them costs (2 per tree or 200 per MiB of the file, whichever is more, and at least 500), so that a server that never predicts that much never pays for them; `0`: at once.",
   },
   {
     name: ENV.warmupMs,

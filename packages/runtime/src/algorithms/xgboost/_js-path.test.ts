@@ -22,6 +22,7 @@ import {
   firstMismatch,
   PREPARE_AFTER_MS,
   PREPARE_MS_PER_MIB,
+  PREPARE_MS_PER_TREE,
   prepareAfterMs,
   walkerFor,
   warmOnEventLoop,
@@ -374,16 +375,28 @@ describe("the XGBoost handler's walkers", () => {
 
   it("prepareAfterMs: at once for a small model on a live server, else about what the preparation costs", () => {
     const MiB = 1 << 20;
-    assert.equal(prepareAfterMs(200_000, { small: true, batch: false }), 0);
-    assert.equal(prepareAfterMs(200_000, { small: true, batch: true }), PREPARE_AFTER_MS);
-    assert.equal(prepareAfterMs(0.5 * MiB, { small: false, batch: false }), PREPARE_AFTER_MS);
-    assert.equal(prepareAfterMs(8 * MiB, { small: false, batch: false }), 8 * PREPARE_MS_PER_MIB);
-    assert.equal(prepareAfterMs(8 * MiB, { small: false, batch: true }), 8 * PREPARE_MS_PER_MIB);
-    // A file whose size could not be read waits the least.
-    assert.equal(prepareAfterMs(Number.POSITIVE_INFINITY, { small: false, batch: false }), PREPARE_AFTER_MS);
+    const large = { small: false, batch: false };
+    assert.equal(prepareAfterMs({ bytes: 200_000, trees: 20 }, { small: true, batch: false }), 0);
+    assert.equal(
+      prepareAfterMs({ bytes: 200_000, trees: 20 }, { small: true, batch: true }),
+      PREPARE_AFTER_MS,
+    );
+    assert.equal(prepareAfterMs({ bytes: 1.5 * MiB, trees: 100 }, large), PREPARE_AFTER_MS);
+    // By trees (many shallow ones), or by bytes (fewer, deeper), whichever says more.
+    assert.equal(prepareAfterMs({ bytes: 8 * MiB, trees: 2000 }, large), 2000 * PREPARE_MS_PER_TREE);
+    assert.equal(prepareAfterMs({ bytes: 64 * MiB, trees: 500 }, large), 64 * PREPARE_MS_PER_MIB);
+    assert.equal(
+      prepareAfterMs({ bytes: 8 * MiB, trees: 2000 }, { small: false, batch: true }),
+      2000 * PREPARE_MS_PER_TREE,
+    );
+    // A file whose size could not be read counts its trees.
+    assert.equal(prepareAfterMs({ bytes: Number.POSITIVE_INFINITY, trees: 1000 }, large), 2000);
     // The option (or the variable) wins, 0 included.
-    assert.equal(prepareAfterMs(8 * MiB, { small: false, batch: false, override: 0 }), 0);
-    assert.equal(prepareAfterMs(200_000, { small: true, batch: false, override: 40 }), 40);
+    assert.equal(prepareAfterMs({ bytes: 8 * MiB, trees: 2000 }, { ...large, override: 0 }), 0);
+    assert.equal(
+      prepareAfterMs({ bytes: 200_000, trees: 20 }, { small: true, batch: false, override: 40 }),
+      40,
+    );
   });
 
   it("stops preparing when the server stops: closing does not wait for the timing", async () => {

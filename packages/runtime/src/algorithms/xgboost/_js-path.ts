@@ -66,12 +66,15 @@ export const SMALL_MODEL_BYTES = 1 << 20;
 export const PREPARE_AFTER_MS = 500;
 
 /**
- * libxgboost time (ms) per MiB of the model file after which a large model's walkers are prepared:
- * about their preparation's CPU per MiB of model (checked on probe rows, timed, warmed where they
- * will run), bench/RESULTS.md "Walkers earned, not assumed". Waiting that long is the rent-or-buy
- * rule: a server never pays more than twice what the better choice in hindsight would have cost.
+ * libxgboost time (ms) per tree, and per MiB of the model file, after which a large model's walkers
+ * are prepared: their preparation's CPU (read, checked on probe rows, timed, warmed where they will
+ * run) is about the larger of the two — 2.0–2.9 ms per tree, more for deeper trees, which the file's
+ * size catches (bench/RESULTS.md, "Walkers earned, not assumed"). Waiting that long is the
+ * rent-or-buy rule: a server never pays much more than twice what the better choice in hindsight
+ * would have cost.
  */
-export const PREPARE_MS_PER_MIB = 500;
+export const PREPARE_MS_PER_TREE = 2;
+export const PREPARE_MS_PER_MIB = 200;
 
 /**
  * How long libxgboost predicts for a model before its walkers are prepared (0: at once): a small
@@ -81,16 +84,16 @@ export const PREPARE_MS_PER_MIB = 500;
  * lightly used endpoint, a short job) never pays for them. `override` (the option, or
  * `SAGEBREW_XGBOOST_PREPARE_AFTER_MS`) wins.
  *
- * @example prepareAfterMs(6_676_047, { small: false, batch: false }) // 3184
+ * @example prepareAfterMs({ bytes: 6_676_047, trees: 500 }, { small: false, batch: false }) // 1273
  */
 export function prepareAfterMs(
-  bytes: number,
+  model: { readonly bytes: number; readonly trees: number },
   o: { readonly small: boolean; readonly batch: boolean; readonly override?: number | undefined },
 ): number {
   if (o.override !== undefined) return o.override;
   if (o.small && !o.batch) return 0;
-  const mib = Number.isFinite(bytes) ? bytes / (1 << 20) : 0;
-  return Math.max(PREPARE_AFTER_MS, Math.round(mib * PREPARE_MS_PER_MIB));
+  const mib = Number.isFinite(model.bytes) ? model.bytes / (1 << 20) : 0;
+  return Math.round(Math.max(PREPARE_AFTER_MS, model.trees * PREPARE_MS_PER_TREE, mib * PREPARE_MS_PER_MIB));
 }
 
 /** A JavaScript walker must be this much faster than libxgboost to be chosen (timing noise). */

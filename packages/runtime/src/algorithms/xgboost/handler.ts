@@ -80,8 +80,8 @@ export interface XGBoostHandlerOptions {
   /**
    * The walkers are prepared once libxgboost has spent this long (ms) predicting for the model; 0:
    * at once. Wins over `SAGEBREW_XGBOOST_PREPARE_AFTER_MS`. Default per model (`prepareAfterMs()`):
-   * at once for a small model on a live server, else `PREPARE_MS_PER_MIB` per MiB of the model
-   * file, at least `PREPARE_AFTER_MS`.
+   * at once for a small model on a live server, else about what their preparation costs
+   * (`PREPARE_MS_PER_TREE`, `PREPARE_MS_PER_MIB`), at least `PREPARE_AFTER_MS`.
    */
   prepareAfterMs?: number;
   /** Row × tree visits per part of a large request while the walkers are prepared. Default `PART_WORK`. */
@@ -159,11 +159,14 @@ export function createXGBoostHandler(
       // has spent about what they cost: a server that never predicts that much never pays for them.
       const walkers = loaded.boosters.map((_, i) => {
         const small = sizes[i]! <= smallBytes;
-        const after = prepareAfterMs(sizes[i]!, {
-          small,
-          batch: config.batch,
-          override: options.prepareAfterMs ?? config.xgboostPrepareAfterMs,
-        });
+        const after = prepareAfterMs(
+          { bytes: sizes[i]!, trees: loaded.trees },
+          {
+            small,
+            batch: config.batch,
+            override: options.prepareAfterMs ?? config.xgboostPrepareAfterMs,
+          },
+        );
         return new BoosterWalkers(mode, small, config.batch, after);
       });
       return { ...loaded, pool, ownsPool: options.pool === undefined, keys, walkers };
