@@ -11,6 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import type { TrialState } from "../../../../tuning/index.js";
 import type { TrainingJobDoc, TuningJobDoc } from "../../docs.js";
 import { ApiError } from "../../protocol/index.js";
 import {
@@ -212,6 +213,33 @@ async function refused(p: Promise<unknown>): Promise<ApiError> {
   throw new Error("expected a refusal");
 }
 
+/**
+ * A tuning job of `maxJobs` trials, two at a time, whose server goes away while both run (nothing
+ * more is printed or reported; the tuning engine writes its state), `between` then run on its
+ * state, and a server started again on it: the training engine's recovery (interrupted jobs end
+ * Failed), then the tuning engine's.
+ */
+async function restartedWithTwoRunning(name: string, maxJobs: number, between?: (env: Env) => Promise<void>) {
+  const env = await setUp();
+  env.training.rounds = Number.POSITIVE_INFINITY;
+  await op(
+    env,
+    "CreateHyperParameterTuningJob",
+    request(name, { ResourceLimits: { MaxNumberOfTrainingJobs: maxJobs, MaxParallelTrainingJobs: 2 } }),
+  );
+  await until(env, name, (d) => d.TrainingJobStatusCounters.InProgress === 2);
+  env.training.frozen = true;
+  await env.tuning.close();
+  await between?.(env);
+  await env.store.flush();
+  const again = await setUp(env.stateDir);
+  for (const job of again.store.list<TrainingJobDoc>("training-job"))
+    if (job.TrainingJobStatus === "InProgress")
+      await again.training.ledgers.trainingJob.apply(job.name, { type: "interrupted" });
+  await again.tuning.recover();
+  return again;
+}
+
 describe("tuning jobs in sagebrew local (in-process, a fake training engine)", () => {
   it("runs the trials as training jobs within MaxParallelTrainingJobs, and says what SageMaker says of them", async () => {
     const env = await setUp();
@@ -360,25 +388,7 @@ describe("tuning jobs in sagebrew local (in-process, a fake training engine)", (
   });
 
   it("after a restart, the trials that were running are recorded Failed (retryable), run again, and the job completes its budget", async () => {
-    const env = await setUp();
-    env.training.rounds = Number.POSITIVE_INFINITY;
-    await op(
-      env,
-      "CreateHyperParameterTuningJob",
-      request("rs", { ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 2 } }),
-    );
-    await until(env, "rs", (d) => d.TrainingJobStatusCounters.InProgress === 2);
-    // The server goes away: nothing more is printed or reported, the tuning engine writes its state.
-    env.training.frozen = true;
-    await env.tuning.close();
-    await env.store.flush();
-    const again = await setUp(env.stateDir);
-    // The training engine's recovery: interrupted jobs end Failed.
-    const ledgers = again.training.ledgers;
-    for (const job of again.store.list<TrainingJobDoc>("training-job"))
-      if (job.TrainingJobStatus === "InProgress")
-        await ledgers.trainingJob.apply(job.name, { type: "interrupted" });
-    await again.tuning.recover();
+    const again = await restartedWithTwoRunning("rs", 4);
     const now = again.store.get<TuningJobDoc>("hyper-parameter-tuning-job", "rs")!;
     const failed = now._state.trials.filter((t) => t.status === "Failed");
     assert.equal(failed.length, 2, "written by recover(), before any request");
@@ -403,25 +413,13 @@ describe("tuning jobs in sagebrew local (in-process, a fake training engine)", (
   });
 
   it("a trial whose training job the kill left uncreated gets one after the restart: Failed, so Describe finds every trial listed", async () => {
-    const env = await setUp();
-    env.training.rounds = Number.POSITIVE_INFINITY;
-    await op(
-      env,
-      "CreateHyperParameterTuningJob",
-      request("kl", { ResourceLimits: { MaxNumberOfTrainingJobs: 3, MaxParallelTrainingJobs: 2 } }),
-    );
-    await until(env, "kl", (d) => d.TrainingJobStatusCounters.InProgress === 2);
-    env.training.frozen = true;
-    await env.tuning.close();
     // The state names both trials; a kill -9 between the state's write and the second job's.
-    const [kept, lost] = env.store.get<TuningJobDoc>("hyper-parameter-tuning-job", "kl")!._state.trials;
-    await env.store.update("training-job", lost!.name, () => REMOVE);
-    await env.store.flush();
-    const again = await setUp(env.stateDir);
-    for (const job of again.store.list<TrainingJobDoc>("training-job"))
-      if (job.TrainingJobStatus === "InProgress")
-        await again.training.ledgers.trainingJob.apply(job.name, { type: "interrupted" });
-    await again.tuning.recover();
+    let kept: TrialState | undefined;
+    let lost: TrialState | undefined;
+    const again = await restartedWithTwoRunning("kl", 3, async (env) => {
+      [kept, lost] = env.store.get<TuningJobDoc>("hyper-parameter-tuning-job", "kl")!._state.trials;
+      await env.store.update("training-job", lost!.name, () => REMOVE);
+    });
     const listed = await op(again, "ListTrainingJobsForHyperParameterTuningJob", {
       HyperParameterTuningJobName: "kl",
     });
