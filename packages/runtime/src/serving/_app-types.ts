@@ -15,6 +15,12 @@ export interface AppRequest {
    * (`body` is then absent); the app answers 413.
    */
   readonly bodyBytes?: number;
+  /**
+   * Requests the HTTP server was answering when this one's body had arrived, this one included
+   * (`/ping` too), or its open connections when more; undefined for a request made in process
+   * (the warm-up's, tests').
+   */
+  readonly concurrent?: number;
 }
 
 /** A response; `body` is bytes or text (UTF-8). */

@@ -62,6 +62,7 @@ export function createInvocationRoute(lifecycle: ModelLifecycle, config: Serving
         watch,
         req.headers["content-type"],
         req.headers.accept,
+        req.concurrent,
       );
       const out = run(handler, lifecycle.model, req.body ?? EMPTY, ctx);
       if (!isThenable(out)) {
@@ -184,6 +185,7 @@ class Invocation implements InvocationContext {
     private readonly watch: Deadline,
     contentType: string | undefined,
     accept: string | undefined,
+    readonly concurrent: number | undefined,
   ) {
     this.headers = { contentType, accept };
     this.modelDir = load.modelDir;

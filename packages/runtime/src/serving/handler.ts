@@ -41,6 +41,13 @@ export interface InvocationContext extends LoadContext {
   readonly signal: AbortSignal;
   /** Set `response.customAttributes` to return custom attributes. */
   readonly response: ResponseOptions;
+  /**
+   * Requests the server was answering when this one's body had arrived, this one included, or its
+   * open connections when more (another connection may be about to send one): 1 when it is alone,
+   * so that work handed to other threads would overlap nothing (undefined in process: the warm-up's
+   * requests, tests).
+   */
+  readonly concurrent: number | undefined;
 }
 
 /** A response body, optionally with its own Content-Type (default: the negotiated `accept`). */

@@ -119,7 +119,15 @@ export function createHttpServer(app: InferenceApp, options: HttpServerOptions):
         const full: AppRequest =
           body === undefined
             ? { method: head.method, url: head.url, headers: head.headers, bodyBytes }
-            : { method: head.method, url: head.url, headers: head.headers, body };
+            : {
+                method: head.method,
+                url: head.url,
+                headers: head.headers,
+                body,
+                // The open connections too: while the event loop is busy, a request another
+                // connection has sent is not yet in flight, so in-flight counts alone read 1 under load.
+                concurrent: Math.max(guarded.inFlight, guarded.connections),
+              };
         const answer = app.handle(full);
         // A body cut off at the limit is refused by the app; the rest of it is drained or cut.
         const reply =

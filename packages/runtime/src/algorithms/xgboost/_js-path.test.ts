@@ -373,6 +373,35 @@ describe("the XGBoost handler's walkers", () => {
     b.dispose();
   });
 
+  it("predicts a request the server answers alone on the event loop up to aloneWorkLimit, one among others on the pool", async () => {
+    const b = train({}, 30);
+    const modelDir = await saved("alone", b);
+    const data = dataset(200, 5);
+    const features = { kind: "dense" as const, values: data.values, rows: data.rows, cols: COLS };
+    const want = b.predictDense(data).values;
+    const m = await loadWith(modelDir, { walkers: "libxgboost" });
+    const predict = (options: XGBoostHandlerOptions, concurrent: number | undefined) =>
+      createXGBoostHandler({ pool, walkers: "libxgboost", syncWorkLimit: 1, ...options }).predict!(
+        m.model,
+        { features } as Dataset,
+        { concurrent } as never,
+      );
+    for (const [options, concurrent, onLoop] of [
+      [{}, 1, true],
+      [{}, 2, false],
+      [{}, undefined, false],
+      [{ aloneWorkLimit: 0 }, 1, false],
+      [{ aloneWorkLimit: 200 * m.model.trees - 1 }, 1, false],
+      [{ aloneWorkLimit: 200 * m.model.trees }, 1, true],
+    ] as const) {
+      const out = predict(options, concurrent);
+      assert.equal(!(out instanceof Promise), onLoop, `${JSON.stringify(options)}, concurrent ${concurrent}`);
+      assert.equal(firstMismatch((await out).values, want), undefined);
+    }
+    await m.close();
+    b.dispose();
+  });
+
   it("prepareAfterMs: at once for a small model on a live server, else about what the preparation costs", () => {
     const MiB = 1 << 20;
     const large = { small: false, batch: false };

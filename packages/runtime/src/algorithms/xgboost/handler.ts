@@ -56,10 +56,24 @@ export const DEFAULT_SYNC_WORK_LIMIT = 32_768;
  */
 const SPLIT_WORK = 16 * DEFAULT_SYNC_WORK_LIMIT;
 
+/**
+ * A request the server answers alone (`ctx.concurrent` 1) runs on the event loop up to this many
+ * row × tree visits (a request one pool thread would take whole): on the pool it would overlap
+ * nothing, and the hand-off, the copy and the thread's colder caches cost 14–22 % of its CPU on
+ * a 500-tree model (bench/RESULTS.md, "Alone on the event loop"). With others in flight it goes to
+ * the pool as before, where the cores work side by side.
+ */
+export const DEFAULT_ALONE_WORK_LIMIT = SPLIT_WORK;
+
 /** Options of `createXGBoostHandler`. */
 export interface XGBoostHandlerOptions {
   /** Row × tree visits up to which a prediction runs on the event loop. Default `DEFAULT_SYNC_WORK_LIMIT`. */
   syncWorkLimit?: number;
+  /**
+   * Row × tree visits up to which a request the server answers alone (`ctx.concurrent` 1) runs on
+   * the event loop too. Default `DEFAULT_ALONE_WORK_LIMIT`; `0` sends it to the pool as any.
+   */
+  aloneWorkLimit?: number;
   /** A pool to use instead of one sized by `SAGEMAKER_MODEL_SERVER_WORKERS` (not closed by the handler). */
   pool?: XGBoostPool;
   /**
@@ -119,6 +133,7 @@ export function createXGBoostHandler(
   options: XGBoostHandlerOptions = {},
 ): ModelHandler<XGBoostServingModel, Dataset, XGBoostPrediction> {
   const syncWorkLimit = options.syncWorkLimit ?? DEFAULT_SYNC_WORK_LIMIT;
+  const aloneWorkLimit = Math.max(syncWorkLimit, options.aloneWorkLimit ?? DEFAULT_ALONE_WORK_LIMIT);
   const partWork = options.partWork ?? PART_WORK;
   const codecs = options.codecs ?? builtinCodecs();
   // Options win over SAGEBREW_XGBOOST_JS (`off`: libxgboost alone; `large`: JavaScript for every size, untimed).
@@ -237,7 +252,7 @@ export function createXGBoostHandler(
         throw new SagebrewError("SB_DATA_SHAPE", `Cannot predict: the ${SOURCE} holds no rows`);
       }
       const work = features.rows * model.trees;
-      const sync = work <= syncWorkLimit;
+      const sync = work <= syncWorkLimit || (ctx?.concurrent === 1 && work <= aloneWorkLimit);
       const parts = model.boosters.map((b, i) => {
         if (features.kind !== "dense") return sync ? b.predictCsr(features) : b.predictCsrAsync(features);
         const w = model.walkers?.[i];
