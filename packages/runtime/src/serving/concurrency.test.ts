@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { sendHttp } from "../../../../test/kit/serving-drivers.js";
 import { readServingConfig } from "../config/serving.js";
 import { createLogger } from "../node/logger.js";
 import { checkHandler, defineHandler, type ModelHandler } from "./handler.js";
@@ -21,30 +21,12 @@ before(async () => {
 });
 after(() => rm(root, { recursive: true, force: true }));
 
-function invoke(server: RunningServer, body: string) {
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: "127.0.0.1",
-        port: server.port,
-        path: "/invocations",
-        method: "POST",
-        headers: { "content-type": "text/csv", accept: "text/csv" },
-        agent: false,
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => {
-          text += c;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
+const invoke = (server: RunningServer, body: string) =>
+  sendHttp(server.port, "/invocations", {
+    method: "POST",
+    headers: { "content-type": "text/csv", accept: "text/csv" },
+    body,
   });
-}
 
 describe("ctx.concurrent", () => {
   it("is 1 for a request alone, counts the requests in flight beside it, and is undefined in process", async () => {
@@ -82,7 +64,8 @@ describe("ctx.concurrent", () => {
       assert.equal(warm[0], undefined);
       assert.ok(warm.includes(1), `over the socket, alone: ${warm.join(",")}`);
       seen.length = 0;
-      assert.deepEqual(await invoke(server, "alone"), { status: 200, text: "alone\n" });
+      const alone = await invoke(server, "alone");
+      assert.deepEqual([alone.status, alone.text], [200, "alone\n"]);
       const held = invoke(server, "hold");
       while (!seen.some(([what]) => what === "hold")) await new Promise((r) => setTimeout(r, 5));
       const [second, first] = await Promise.all([invoke(server, "release"), held]);
