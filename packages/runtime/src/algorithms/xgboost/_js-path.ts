@@ -68,8 +68,8 @@ export const PREPARE_AFTER_MS = 500;
 /**
  * libxgboost time (ms) per tree, and per MiB of the model file, after which a large model's walkers
  * are prepared: their preparation's CPU (read, checked on probe rows, timed, warmed where they will
- * run) is about the larger of the two — 2.0–2.9 ms per tree, more for deeper trees, which the file's
- * size catches (bench/RESULTS.md, "Walkers earned, not assumed"). Waiting that long is the
+ * run) is about the larger of the two — a few ms per tree, more for deeper trees, which the file's
+ * size catches (measured in bench/RESULTS.md, "Walkers earned, not assumed"). Waiting that long is the
  * rent-or-buy rule: a server never pays much more than twice what the better choice in hindsight
  * would have cost.
  */

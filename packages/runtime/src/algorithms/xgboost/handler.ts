@@ -59,9 +59,9 @@ const SPLIT_WORK = 16 * DEFAULT_SYNC_WORK_LIMIT;
 /**
  * A request the server answers alone (`ctx.concurrent` 1) runs on the event loop up to this many
  * row × tree visits (a request one pool thread would take whole): on the pool it would overlap
- * nothing, and the hand-off, the copy and the thread's colder caches cost 14–22 % of its CPU on
- * a 500-tree model (bench/RESULTS.md, "Alone on the event loop"). With others in flight it goes to
- * the pool as before, where the cores work side by side.
+ * nothing, and the hand-off, the copy and the thread's colder caches cost CPU (measured in
+ * bench/RESULTS.md, "Alone on the event loop"). With others in flight it goes to the pool as
+ * before, where the cores work side by side.
  */
 export const DEFAULT_ALONE_WORK_LIMIT = SPLIT_WORK;
 
