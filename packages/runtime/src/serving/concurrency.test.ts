@@ -64,8 +64,15 @@ describe("ctx.concurrent", () => {
       assert.equal(warm[0], undefined);
       assert.ok(warm.includes(1), `over the socket, alone: ${warm.join(",")}`);
       seen.length = 0;
+      // Alone means no other connection open: the warm-up's and each earlier request's connection
+      // close on their own time, so wait for the server to have none.
+      const idle = async () => {
+        while (server.http.connections > 0) await new Promise((r) => setTimeout(r, 5));
+      };
+      await idle();
       const alone = await invoke(server, "alone");
       assert.deepEqual([alone.status, alone.text], [200, "alone\n"]);
+      await idle();
       const held = invoke(server, "hold");
       while (!seen.some(([what]) => what === "hold")) await new Promise((r) => setTimeout(r, 5));
       const [second, first] = await Promise.all([invoke(server, "release"), held]);
