@@ -82,4 +82,29 @@ describe("formatFloat32() against the plain toPrecision search", () => {
       { numRuns: 20_000 },
     );
   });
+
+  it("writes the same string at every power of two, where its search rests on no proof, and beside them", () => {
+    const bits = new Uint32Array(1);
+    const f32 = new Float32Array(bits.buffer);
+    for (let exponent = 1; exponent < 255; exponent++) {
+      for (const delta of [-2, -1, 0, 1, 2]) {
+        bits[0] = ((exponent << 23) + delta) >>> 0;
+        for (const v of [f32[0]!, -f32[0]!]) assert.equal(formatFloat32(v), reference(v), `bits ${bits[0]}`);
+      }
+    }
+  });
+
+  it("writes the same string for a sweep of probabilities and scores (every 9,973rd float32 in [1e-4, 1e4])", () => {
+    const bits = new Uint32Array(1);
+    const f32 = new Float32Array(bits.buffer);
+    f32[0] = 1e-4;
+    const from = bits[0]!;
+    f32[0] = 1e4;
+    const to = bits[0]!;
+    for (let b = from; b <= to; b += 9973) {
+      bits[0] = b;
+      const v: number = f32[0]!;
+      assert.equal(formatFloat32(v), reference(v), `bits ${b}`);
+    }
+  });
 });

@@ -20,24 +20,40 @@ export function formatFloat32(v: number): string {
   if (Object.is(f, -0)) return "-0";
   if (Number.isInteger(f) && Math.abs(f) < 2 ** 24) return String(f);
   const a = Math.abs(f);
-  for (let p = 1; p < 9; p++) {
-    const n = roundTo(a, p) ?? Number(a.toPrecision(p));
-    if (Math.fround(n) === a) return String(f < 0 ? -n : n);
+  const e = Math.floor(Math.log10(a));
+  // The least precision that reads back. When one does, every longer one does too: rounding to
+  // p + 1 digits lands at least as close to `a` (the p-digit value is a (p + 1)-digit one), and the
+  // decimals that read back as `a` lie as far on both sides of it — except at a power of two, where
+  // the float32 below is nearer than the one above; there the tests check every one of them. So a
+  // binary search over 1..9 finds it in 3 or 4 roundings, where counting up took as many as 9
+  // (scores need 7 to 9 digits).
+  let n: number | undefined;
+  let lo = 1;
+  let hi = 9; // 9 digits always read back
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const m = roundTo(a, mid, e) ?? Number(a.toPrecision(mid));
+    if (Math.fround(m) === a) {
+      hi = mid;
+      n = m;
+    } else lo = mid + 1;
   }
-  return String(Number(f.toPrecision(9)));
+  if (n === undefined) return String(Number(f.toPrecision(9)));
+  return String(f < 0 ? -n : n);
 }
 
 /** Exact powers of ten as doubles. */
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /**
- * `a` (> 0) rounded to `p` significant digits, the double `Number(a.toPrecision(p))` is, in a few
+ * `a` (> 0) rounded to `p` significant digits (`log10`: about `floor(log10(a))`, corrected here when
+ * one off), the double `Number(a.toPrecision(p))` is, in a few
  * floating-point operations instead of a string made and parsed (most of a large CSV answer's
  * encoding); `undefined` where a double cannot decide it — the scaled value within 1e-7 of a tie,
  * or beyond the exact powers of ten — and `toPrecision` does.
  */
-function roundTo(a: number, p: number): number | undefined {
-  let e = Math.floor(Math.log10(a));
+function roundTo(a: number, p: number, log10: number): number | undefined {
+  let e = log10;
   for (let tries = 0; tries < 2; tries++) {
     const s = e - p + 1; // a ≈ r × 10^s with r of p digits
     if (s > 22 || s < -22) return undefined;
