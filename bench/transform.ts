@@ -468,7 +468,10 @@ export async function runTransformBench(o: TransformOptions): Promise<TransformR
     "",
     table(
       ["target", "measured", "status"],
-      [["batch transform ≥ 5× the classic stack (rows/s)", ratio(t), pass(t >= 5)]],
+      [
+        ["batch transform ≥ 5× the classic stack (rows/s; issue 5)", ratio(t), pass(t >= 5)],
+        ["batch transform ≥ 4× the classic stack (rows/s; issue 22)", ratio(t), pass(t >= 4)],
+      ],
     ),
     "",
     `Outputs: sagebrew ${cmp.linesA.toLocaleString("en-US")} lines, classic ${cmp.linesB.toLocaleString("en-US")} lines; ` +
@@ -486,13 +489,13 @@ export async function runTransformBench(o: TransformOptions): Promise<TransformR
     out.push("", await profileSagebrew(input.path, optMl, join(root, "out-profiled"), concurrency));
   }
   const startS = med("sagebrew", (s) => s.wallS - s.jobS);
-  const budgetS = med("classic", (s) => s.wallS) / 5;
+  const budgetS = med("classic", (s) => s.wallS) / 4;
   notes.push(
-    `Why 5× is out of reach here: sagebrew's start-up alone (launching the CLI, which starts \`serve\` and waits ` +
-      `for /ping) takes ${num(startS)} s (median), and 5× the classic stack's rows/s leaves ${num(budgetS)} s for the ` +
-      "whole job; two Node processes take about 0.05 s each to boot before they run any of our code, and " +
-      "libxgboost alone predicts these 1,000,000 rows in 0.14 s on both cores (Python `inplace_predict`, " +
-      "`nthread=2`), which is why the JavaScript tree predictor serves them (docs/serving.md).",
+    `What bounds the ratio: sagebrew's start-up alone (launching the CLI, which starts \`serve\` and waits ` +
+      `for /ping) takes ${num(startS)} s (median), and 4× the classic stack's rows/s leaves ${num(budgetS)} s for the ` +
+      "whole job. Below that, the floor (`node bench/transform-floor.mjs`): two Node processes booted one after the " +
+      "other, libxgboost's prediction of the rows (a job this short runs on libxgboost: a batch server prepares the " +
+      "JavaScript walkers only once libxgboost has spent `PREPARE_AFTER_MS` on it, docs/serving.md) and the CSV's parsing.",
     "The classic stack is bench/serving-stacks.ts's with nginx's `client_max_body_size` raised from the tutorial's 5m " +
       `to ${MAX_PAYLOAD_MB}m: as shipped, the classic container refuses MaxPayloadInMB=6 MultiRecord requests with 413.`,
     "The classic client is the batch agent's job in miniature (bench/transform.ts `classicClient`): split on lines, " +
