@@ -28,7 +28,14 @@ import {
   warmOnEventLoop,
   withoutOnLoop,
 } from "./_js-path.js";
-import { createXGBoostHandler, type XGBoostHandlerOptions, type XGBoostServingModel } from "./handler.js";
+import { CLASS_NAMES_ATTR } from "./_model.js";
+import {
+  classOfMargins,
+  createXGBoostHandler,
+  encodePrediction,
+  type XGBoostHandlerOptions,
+  type XGBoostServingModel,
+} from "./handler.js";
 
 const COLS = 4;
 let dir: string;
@@ -240,6 +247,54 @@ describe("the XGBoost handler's walkers", () => {
     b.dispose();
     await js.close();
     await threads.close();
+  });
+
+  it("answers class names alone from the walker's margins, the same names as from probabilities, and the probabilities to whoever reads them", async () => {
+    const b = train({}, 20);
+    b.setAttr(CLASS_NAMES_ATTR, JSON.stringify(["setosa", "versicolor", "virginica"]));
+    const modelDir = await saved("names", b);
+    const js = await loadWith(modelDir, { walkers: "javascript" });
+    await js.prepared();
+    const handler = createXGBoostHandler({ pool });
+    const data = dataset(2_000, 9);
+    const features = { kind: "dense" as const, values: data.values, rows: 200, cols: COLS };
+    const ctx = { accept: MEDIA.csv, contentType: csv } as never;
+    const asNames = handler.predict!(js.model, { features } as Dataset, ctx) as Awaited<
+      ReturnType<NonNullable<typeof handler.predict>>
+    >;
+    assert.equal(asNames.constructor.name, "SoftprobMargins", "class names alone: margins, no softmax");
+    const native = b.predictDense({ values: features.values, rows: 200, cols: COLS }).values;
+    const fromProbabilities = encodePrediction(
+      { rows: 200, width: 3, values: native, model: js.model },
+      { accept: MEDIA.csv },
+    );
+    assert.equal(encodePrediction(asNames, { accept: MEDIA.csv }), fromProbabilities);
+    assert.equal(firstMismatch(asNames.values, native), undefined, "values read: the probabilities");
+    // Any other answer (JSON, or chosen keys) is predicted as probabilities, as before.
+    const json = handler.predict!(js.model, { features } as Dataset, { accept: MEDIA.json } as never) as {
+      constructor: { name: string };
+    };
+    assert.notEqual(json.constructor.name, "SoftprobMargins");
+    b.dispose();
+    await js.close();
+  });
+
+  it("takes a row's class from its probabilities where two margins are within rounding of each other", () => {
+    let asked = 0;
+    const probabilities = (p: number[]) => (_row: number) => {
+      asked++;
+      return Float32Array.from(p);
+    };
+    // Far apart: the largest margin, the probabilities never computed.
+    assert.equal(classOfMargins(new Float32Array([0.2, 1.5, -1]), 0, 3, 0, probabilities([0, 1, 0])), 1);
+    assert.equal(classOfMargins(new Float32Array([9, 9, 0.5, 3, 0.25, 3.1]), 3, 3, 1, probabilities([])), 2);
+    assert.equal(asked, 0);
+    // Within 1e-5: the probabilities decide (here rounded equal, so the first of them).
+    assert.equal(
+      classOfMargins(new Float32Array([1, 1.000001, 0]), 0, 3, 0, probabilities([0.4, 0.4, 0.2])),
+      0,
+    );
+    assert.equal(asked, 1);
   });
 
   it("serves a large request that comes while the walkers are prepared by libxgboost in parts, the rest of it by the walker once in place", async () => {

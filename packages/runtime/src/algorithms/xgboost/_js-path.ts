@@ -230,6 +230,17 @@ export class BoosterWalkers {
     return { values, shape: p.width === 1 ? [data.rows] : [data.rows, p.width] };
   }
 
+  /**
+   * The margins (before the objective's transform) for `data` on this thread by the walker chosen
+   * for its size, with that walker to predict single rows again, or `undefined` (libxgboost).
+   */
+  marginsHere(data: DenseData): { values: Float32Array; predictor: TreePredictor } | undefined {
+    const kind = walkerFor(this.bySize, data.rows);
+    const p = kind === "libxgboost" ? undefined : this.here.get(kind);
+    if (!p || data.cols !== p.numFeatures) return undefined;
+    return { values: p.margins(data.values, data.rows), predictor: p };
+  }
+
   /** The pool-warmed walker chosen for `rows` rows, or `undefined` (libxgboost). */
   poolWalker(rows: number): TreePredictor | undefined {
     const kind = walkerFor(this.bySize, rows);

@@ -122,6 +122,56 @@ export interface XGBoostPrediction {
   readonly model: XGBoostServingModel;
 }
 
+/**
+ * A `multi:softprob` prediction made as margins, for an answer of class names alone: each row's
+ * class is its largest probability's, which is its largest margin's (softmax keeps the order), so
+ * the exponentials are not computed (`classNameLines`) — except for a row whose two largest margins
+ * are close enough for the probabilities' rounding to tie them, predicted again whole. Whoever
+ * reads `values` gets the probabilities, predicted on first read.
+ */
+class SoftprobMargins implements XGBoostPrediction {
+  #values: Float32Array | undefined;
+  constructor(
+    readonly rows: number,
+    readonly width: number,
+    readonly margins: Float32Array,
+    readonly model: XGBoostServingModel,
+    readonly features: DenseData,
+    readonly predictor: TreePredictor,
+  ) {}
+
+  get values(): Float32Array {
+    this.#values ??= this.predictor.predict(this.features.values, this.rows)!;
+    return this.#values;
+  }
+
+  /** Row `r`'s probabilities. */
+  row(r: number): Float32Array {
+    const cols = this.features.cols;
+    return this.predictor.predict(this.features.values.subarray(r * cols, (r + 1) * cols), 1)!;
+  }
+}
+
+/**
+ * Margins closer than this may round to equal probabilities (float32 has 24 bits: ties come within
+ * about 1e-7 of the largest); such a row's class is taken from its probabilities.
+ */
+const MARGIN_TIE = 1e-5;
+
+/**
+ * The answer is class names alone (`encodePrediction`'s `classNameLines`) of one `multi:softprob`
+ * booster: the class of each row is all that is written.
+ */
+function classNamesOnly(m: XGBoostServingModel, ctx: InvocationContext): boolean {
+  return (
+    ctx.accept === MEDIA.csv &&
+    m.keys === undefined &&
+    m.objective === "multi:softprob" &&
+    m.boosters.length === 1 &&
+    namesClasses(m)
+  );
+}
+
 const SOURCE = "request body";
 
 /**
@@ -253,6 +303,13 @@ export function createXGBoostHandler(
       }
       const work = features.rows * model.trees;
       const sync = work <= syncWorkLimit || (ctx?.concurrent === 1 && work <= aloneWorkLimit);
+      if (sync && features.kind === "dense" && ctx !== undefined && classNamesOnly(model, ctx)) {
+        const m = model.walkers?.[0]?.marginsHere(features);
+        if (m) {
+          const width = m.values.length / features.rows;
+          return new SoftprobMargins(features.rows, width, m.values, model, features, m.predictor);
+        }
+      }
       const parts = model.boosters.map((b, i) => {
         if (features.kind !== "dense") return sync ? b.predictCsr(features) : b.predictCsrAsync(features);
         const w = model.walkers?.[i];
@@ -536,6 +593,34 @@ function rowLabel(
 }
 
 /**
+ * The class of row `r` (at `o`) of `multi:softprob` margins, `width` classes: the first of the
+ * largest margins, unless another is within `MARGIN_TIE` of it — then the first of the largest of
+ * the row's probabilities (`probabilities(r)`), as `rowLabel` takes it from a prediction.
+ *
+ * @example classOfMargins(new Float32Array([0.2, 1.5, -1]), 0, 3, 0, probs) // 1, probs not called
+ */
+export function classOfMargins(
+  margins: Float32Array,
+  o: number,
+  width: number,
+  r: number,
+  probabilities: (r: number) => Float32Array,
+): number {
+  let label = 0;
+  for (let i = 1; i < width; i++) if (margins[o + i]! > margins[o + label]!) label = i;
+  const top = margins[o + label]!;
+  for (let i = 0; i < width; i++) {
+    if (i !== label && top - margins[o + i]! <= MARGIN_TIE) {
+      const probs = probabilities(r);
+      let best = 0;
+      for (let k = 1; k < width; k++) if (probs[k]! > probs[best]!) best = k;
+      return best;
+    }
+  }
+  return label;
+}
+
+/**
  * The classic tutorial's answer: one class name per line. A large answer is written as bytes
  * (appending a string per row and encoding the result took twice as long on a batch transform's
  * requests); a small one as a string, which the HTTP layer writes with less work than a byte array
@@ -550,13 +635,19 @@ function classNameLines(p: XGBoostPrediction): string | Uint8Array {
     lines = { text, bytes: text.map((t) => encoder.encode(t)) };
     classLines.set(m, lines);
   }
-  const { values, width } = p;
+  const margins = p instanceof SoftprobMargins ? p : undefined;
+  const values = margins ? margins.margins : p.values;
+  const width = p.width;
   const softprob = m.objective === "multi:softprob";
+  const rowOf = margins ? (r: number) => margins.row(r) : undefined;
+  const label = rowOf
+    ? (o: number, r: number) => classOfMargins(values, o, width, r, rowOf)
+    : (o: number) => rowLabel(values, o, width, m, softprob);
   if (p.rows < CLASS_BYTES_FROM) {
     const text = lines.text;
     let out = "";
     for (let r = 0, o = 0; r < p.rows; r++, o += width) {
-      out += text[rowLabel(values, o, width, m, softprob)] ?? "\n";
+      out += text[label(o, r)] ?? "\n";
     }
     return out;
   }
@@ -568,7 +659,7 @@ function classNameLines(p: XGBoostPrediction): string | Uint8Array {
   const out = new Uint8Array(p.rows * longest);
   let at = 0;
   for (let r = 0, o = 0; r < p.rows; r++, o += width) {
-    const line = bytes[rowLabel(values, o, width, m, softprob)] ?? blank;
+    const line = bytes[label(o, r)] ?? blank;
     for (let j = 0; j < line.length; j++) out[at + j] = line[j]!;
     at += line.length;
   }
