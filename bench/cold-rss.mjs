@@ -3,28 +3,11 @@
 // place (the `xgboost walkers` log line; at once for off). Medians and ranges, one line per mode.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { request } from "node:http";
-import { createServer } from "node:net";
+import { freePort, ping } from "./lib/net.mjs";
 
 const [optMl, runsArg] = process.argv.slice(2);
 const serve = new URL("../packages/runtime/bin/serve", import.meta.url).pathname;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-const ping = (port) =>
-  new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port, path: "/ping" }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on("error", () => resolve(false));
-    req.end();
-  });
 const results = { timed: { ms: [], rss: [] }, off: { ms: [], rss: [] } };
 for (let i = 0; i < Number(runsArg ?? 3); i++) {
   for (const mode of i % 2 ? ["off", "timed"] : ["timed", "off"]) {

@@ -4,9 +4,9 @@
 // they are prepared at once; per MiB of the model file too, the figure PREPARE_MS_PER_MIB stands for.
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { createServer, request } from "node:http";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { freePort, ping } from "./lib/net.mjs";
 
 const { values, positionals } = parseArgs({
   options: { runs: { type: "string", default: "3" } },
@@ -14,22 +14,6 @@ const { values, positionals } = parseArgs({
 });
 const serve = join(resolve(import.meta.dirname, ".."), "packages", "runtime", "dist", "bin", "serve.js");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-const ping = (port) =>
-  new Promise((res) => {
-    const req = request({ port, host: "127.0.0.1", path: "/ping" }, (r) => {
-      r.resume();
-      res(r.statusCode === 200);
-    });
-    req.on("error", () => res(false));
-    req.end();
-  });
 const cpuS = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return (Number(f[11]) + Number(f[12])) / 100;

@@ -8,9 +8,9 @@
 // not the absolute figures, is what to read.
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { freePort } from "./lib/net.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -33,13 +33,6 @@ const conc = values.c.split(",").map(Number);
 const extraEnv = Object.fromEntries(
   values.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
 );
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
 const servers = [];
 for (const [name, script] of [
   ["sagebrew", join(here, "packages", "runtime", "bin", "serve")],
