@@ -7,7 +7,11 @@
 // (SAGEMAKER_BASE_DIR, SAGEMAKER_BIND_TO_PORT) so that bench/first-seconds.ts runs it as a variant:
 //   node --import tsx bench/first-seconds.ts OPT_ML BODY.csv floor=bench/servers/floor-xgboost.mjs …
 // The runtime is the built one of SAGEBREW_REPO (default this checkout).
-import { readdirSync } from "node:fs";
+// FLOOR_WALKER=generated: sagebrew's generated JavaScript walkers predict instead of libxgboost
+// (what `serve` uses for small bodies once prepared), the floor of a server that walks the trees
+// itself. A model whose .sagebrew.json names classes is answered as `serve` answers it by default:
+// each row's class name (its largest margin's class; softmax keeps the order), one per line.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join, resolve } from "node:path";
 
@@ -15,14 +19,24 @@ const repo = resolve(process.env.SAGEBREW_REPO ?? join(import.meta.dirname, ".."
 const dist = join(repo, "packages", "runtime", "dist");
 const { Booster, XGBoostPool } = await import(join(dist, "xgboost", "index.js"));
 const { parseCsv } = await import(join(dist, "codecs", "csv.js"));
+const { compileTreeModel, readUbj } = await import(join(dist, "xgboost", "tree-predictor.js"));
 
 const modelDir = join(process.env.SAGEMAKER_BASE_DIR ?? "/opt/ml", "model");
 const file = readdirSync(modelDir).find((f) => !f.startsWith("."));
+const meta = existsSync(join(modelDir, ".sagebrew.json"))
+  ? JSON.parse(readFileSync(join(modelDir, ".sagebrew.json"), "utf8"))
+  : {};
+const names = Array.isArray(meta.class_names) ? meta.class_names.map((n) => `${n}\n`) : undefined;
 const booster = await Booster.fromFile(join(modelDir, file));
 booster.setParam("nthread", 1);
 // FLOOR_POOL=1: every prediction on one pool thread (as `serve` sends large requests), to weigh the hop.
 const onPool = process.env.FLOOR_POOL === "1";
 if (onPool) booster.usePool(new XGBoostPool(1));
+const walker =
+  process.env.FLOOR_WALKER === "generated" ? compileTreeModel(readUbj(booster.save("ubj"))) : undefined;
+if (process.env.FLOOR_WALKER && !walker)
+  throw new Error(`FLOOR_WALKER=${process.env.FLOOR_WALKER}: not compiled`);
+const groups = walker ? walker.spec.groups : 0;
 const port = Number(process.env.SAGEMAKER_BIND_TO_PORT ?? process.env.PORT);
 
 const server = createServer((req, res) => {
@@ -38,9 +52,29 @@ const server = createServer((req, res) => {
     try {
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       const { features } = parseCsv(body, { source: "request body" });
-      const { values } = onPool ? await booster.predictDenseAsync(features) : booster.predictDense(features);
       let out = "";
-      for (let i = 0; i < values.length; i++) out += `${values[i]}\n`;
+      if (walker && names) {
+        const m = walker.margins(features.values, features.rows);
+        for (let r = 0; r < features.rows; r++) {
+          let best = 0;
+          for (let g = 1; g < groups; g++) if (m[r * groups + g] > m[r * groups + best]) best = g;
+          out += names[best];
+        }
+      } else {
+        const { values } = walker
+          ? { values: walker.predict(features.values, features.rows) }
+          : onPool
+            ? await booster.predictDenseAsync(features)
+            : booster.predictDense(features);
+        if (names) {
+          const k = values.length / features.rows;
+          for (let r = 0; r < features.rows; r++) {
+            let best = 0;
+            for (let g = 1; g < k; g++) if (values[r * k + g] > values[r * k + best]) best = g;
+            out += names[best];
+          }
+        } else for (let i = 0; i < values.length; i++) out += `${values[i]}\n`;
+      }
       res.writeHead(200, { "content-type": "text/csv", "content-length": Buffer.byteLength(out) });
       res.end(out);
     } catch (e) {
