@@ -18,6 +18,9 @@ import {
   XGBoostPool,
 } from "../../xgboost/index.js";
 import {
+  ALONE_TRIALS,
+  type AloneDecision,
+  BoosterWalkers,
   chooseBySize,
   firstMismatch,
   PREPARE_AFTER_MS,
@@ -239,11 +242,21 @@ describe("the XGBoost handler's walkers", () => {
     const features = { kind: "dense" as const, values: data.values, rows: data.rows, cols: COLS };
     const handler = createXGBoostHandler({ pool: threads });
     const large = await handler.predict!(js.model, { features } as Dataset, {} as never);
+    // Alone on the event loop (1,000 rows: over the sync limit, under the alone one): untimed too.
+    const lone = dataset(1000, 9);
+    const loneFeatures = { kind: "dense" as const, values: lone.values, rows: lone.rows, cols: COLS };
+    const alone = handler.predict!(
+      js.model,
+      { features: loneFeatures } as Dataset,
+      { concurrent: 1 } as never,
+    );
+    assert.ok(!(alone instanceof Promise), "on the event loop");
     booster.predictDense = sync;
     booster.predictDenseAsync = async;
     assert.equal(firstMismatch(small, b.predictDense(decoded(rows)).values), undefined);
     assert.equal(large.values.length, 35_000 * 3);
     assert.equal(firstMismatch(large.values, b.predictDense(data).values), undefined);
+    assert.equal(firstMismatch(alone.values, b.predictDense(lone).values), undefined);
     b.dispose();
     await js.close();
     await threads.close();
@@ -454,6 +467,68 @@ describe("the XGBoost handler's walkers", () => {
       assert.equal(firstMismatch((await out).values, want), undefined);
     }
     await m.close();
+    b.dispose();
+  });
+
+  it("times a request answered alone beyond the event loop's sizes: walker and libxgboost alternate, the faster keeps its size band", () => {
+    const b = train({}, 30);
+    const data = dataset(200, 5);
+    const features = { kind: "dense" as const, values: data.values, rows: data.rows, cols: COLS };
+    const want = b.predictDense(data).values;
+    // One side held up 3 ms per call (the other takes well under 1 ms here), so that the timing's
+    // outcome is known: this tests the alternation and the choice, not the machine.
+    const hold = () => {
+      const until = performance.now() + 3;
+      while (performance.now() < until);
+    };
+    for (const slow of ["walker", "libxgboost"] as const) {
+      const w = new BoosterWalkers("timed");
+      const decided: AloneDecision[] = [];
+      w.onAloneDecided = (d) => decided.push(d);
+      const loop = compileTreeModel(readUbj(b.save("ubj")), "loop")!;
+      const calls: string[] = [];
+      w.here.set("loop", {
+        ...loop,
+        predict: (v, r, o) => {
+          calls.push("walker");
+          if (slow === "walker") hold();
+          return loop.predict(v, r, o);
+        },
+      });
+      const native = () => {
+        calls.push("libxgboost");
+        if (slow === "libxgboost") hold();
+        return b.predictDense(features);
+      };
+      // Before the walkers are in place: libxgboost, no trial.
+      assert.equal(firstMismatch(w.predictAlone(features, native).values, want), undefined);
+      assert.deepEqual(calls.splice(0), ["libxgboost"]);
+      w.bySize = [{ upToRows: undefined, walker: "loop" }];
+      for (let i = 0; i < 2 * ALONE_TRIALS; i++) {
+        assert.equal(w.aloneWalker(200), undefined, "on trial");
+        assert.equal(w.marginsHere(features, true), undefined, "no margins while on trial");
+        assert.equal(firstMismatch(w.predictAlone(features, native).values, want), undefined);
+      }
+      assert.deepEqual(
+        calls.splice(0),
+        Array.from({ length: 2 * ALONE_TRIALS }, (_, i) => (i % 2 === 0 ? "walker" : "libxgboost")),
+      );
+      const winner = slow === "walker" ? "libxgboost" : "loop";
+      assert.equal(w.aloneWalker(200), winner);
+      assert.equal(w.aloneWalker(129), winner, "the band of 129 to 256 rows");
+      assert.equal(w.aloneWalker(257), undefined, "the next band is timed apart");
+      assert.deepEqual(
+        decided.map((d) => [d.upToRows, d.tried, d.walker]),
+        [[256, "loop", winner]],
+      );
+      assert.ok(decided[0]!.walkerUs > 0 && decided[0]!.libxgboostUs > 0);
+      for (let i = 0; i < 3; i++)
+        assert.equal(firstMismatch(w.predictAlone(features, native).values, want), undefined);
+      const then = winner === "loop" ? "walker" : "libxgboost";
+      assert.deepEqual(calls.splice(0), [then, then, then], "decided: no more trials");
+      assert.equal(w.marginsHere(features, true) !== undefined, winner === "loop");
+      assert.ok(w.marginsHere(features) !== undefined, "not alone: the size's choice as before");
+    }
     b.dispose();
   });
 

@@ -232,20 +232,108 @@ export class BoosterWalkers {
 
   /**
    * The margins (before the objective's transform) for `data` on this thread by the walker chosen
-   * for its size, with that walker to predict single rows again, or `undefined` (libxgboost).
+   * for its size, with that walker to predict single rows again, or `undefined` (libxgboost). A
+   * request answered `alone` beyond the event loop's timed sizes gets them only once its size band
+   * has chosen that walker (`predictAlone`).
    */
-  marginsHere(data: DenseData): { values: Float32Array; predictor: TreePredictor } | undefined {
+  marginsHere(
+    data: DenseData,
+    alone = false,
+  ): { values: Float32Array; predictor: TreePredictor } | undefined {
     const kind = walkerFor(this.bySize, data.rows);
     const p = kind === "libxgboost" ? undefined : this.here.get(kind);
     if (!p || data.cols !== p.numFeatures) return undefined;
+    if (alone && this.mode !== "javascript" && this.aloneWalker(data.rows) !== kind) return undefined;
     return { values: p.margins(data.values, data.rows), predictor: p };
   }
+
+  /**
+   * The prediction for `data`, a request answered alone on the event loop (`ctx.concurrent` 1)
+   * larger than the sizes the walkers were warmed and timed for there, by the faster of the
+   * walker chosen for its size and libxgboost (`native`) as timed on this thread. The choice came
+   * from a pool thread's timing, which need not hold on the event loop (bench/RESULTS.md, "Where
+   * issue 22 stands"): for each power-of-two size band the first `ALONE_TRIALS` requests of each
+   * alternate, timed per row, and the walker keeps the band only when its median is under
+   * `MARGIN` × libxgboost's. Untimed walkers (`mode` `"javascript"`) serve without a trial.
+   */
+  predictAlone(data: DenseData, native: () => Prediction): Prediction {
+    const kind = walkerFor(this.bySize, data.rows);
+    if (kind === "libxgboost") return native();
+    const p = this.here.get(kind);
+    if (!p || data.cols !== p.numFeatures) return native();
+    const band = Math.ceil(Math.log2(data.rows));
+    let trial = this.#alone.get(band);
+    if (trial === undefined) {
+      trial = { walker: [], native: [], decided: undefined };
+      this.#alone.set(band, trial);
+    }
+    const byWalker = (): Prediction | undefined => {
+      const values = p.predict(data.values, data.rows);
+      return values && { values, shape: p.width === 1 ? [data.rows] : [data.rows, p.width] };
+    };
+    if (trial.decided === "libxgboost") return native();
+    // Untimed (`SAGEBREW_XGBOOST_JS=large`): the walker, as for every size.
+    if (trial.decided !== undefined || this.mode === "javascript") return byWalker() ?? native();
+    const walkerTurn = trial.walker.length <= trial.native.length;
+    const t = performance.now();
+    const out = walkerTurn ? byWalker() : native();
+    if (!out) return native();
+    (walkerTurn ? trial.walker : trial.native).push(((performance.now() - t) * 1000) / data.rows);
+    if (trial.native.length >= ALONE_TRIALS && trial.walker.length >= ALONE_TRIALS) {
+      const w = median(trial.walker);
+      const n = median(trial.native);
+      trial.decided = w < MARGIN * n ? kind : "libxgboost";
+      this.onAloneDecided?.({
+        upToRows: 2 ** band,
+        tried: kind,
+        walker: trial.decided,
+        walkerUs: w,
+        libxgboostUs: n,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * The walker decided for `rows`-row requests answered alone on the event loop: `undefined` while
+   * on trial (or before the walkers are in place), else the walker (`predictAlone`).
+   */
+  aloneWalker(rows: number): Walker | undefined {
+    return this.#alone.get(Math.ceil(Math.log2(rows)))?.decided;
+  }
+
+  /** Called once per size band `predictAlone` has decided (for the log). */
+  onAloneDecided: ((d: AloneDecision) => void) | undefined;
+
+  #alone = new Map<number, { walker: number[]; native: number[]; decided: Walker | undefined }>();
 
   /** The pool-warmed walker chosen for `rows` rows, or `undefined` (libxgboost). */
   poolWalker(rows: number): TreePredictor | undefined {
     const kind = walkerFor(this.bySize, rows);
     return kind === "libxgboost" ? undefined : this.onPool.get(kind);
   }
+}
+
+/** A size band of requests answered alone on the event loop, decided from timings (`predictAlone`). */
+export interface AloneDecision {
+  /** The band's largest size (rows), a power of two; it starts above half of it. */
+  readonly upToRows: number;
+  /** The walker timed against libxgboost, and the one chosen. */
+  readonly tried: TreeKernel;
+  readonly walker: Walker;
+  /** Medians of the timed requests, µs per row. */
+  readonly walkerUs: number;
+  readonly libxgboostUs: number;
+}
+
+/** Timed requests of each, walker and libxgboost, before a size band is decided (`predictAlone`). */
+export const ALONE_TRIALS = 5;
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
 }
 
 /** Options of `prepareWalkers`. */
@@ -272,6 +360,13 @@ export function prepareWalkers(
     w.reason = "libxgboost only (SAGEBREW_XGBOOST_JS=off)";
     return Promise.resolve();
   }
+  w.onAloneDecided = (d) =>
+    o.logger.info("xgboost walkers alone", {
+      file: o.file,
+      upToRows: d.upToRows,
+      walker: d.walker,
+      perRowUs: { [d.tried]: round2(d.walkerUs), libxgboost: round2(d.libxgboostUs) },
+    });
   let poolSettled = () => {};
   w.poolPending = new Promise<void>((resolve) => {
     poolSettled = () => {

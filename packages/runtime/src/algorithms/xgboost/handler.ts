@@ -302,9 +302,11 @@ export function createXGBoostHandler(
         throw new SagebrewError("SB_DATA_SHAPE", `Cannot predict: the ${SOURCE} holds no rows`);
       }
       const work = features.rows * model.trees;
-      const sync = work <= syncWorkLimit || (ctx?.concurrent === 1 && work <= aloneWorkLimit);
+      // Alone: larger than the event loop's usual requests, there because no other is in flight.
+      const alone = work > syncWorkLimit;
+      const sync = !alone || (ctx?.concurrent === 1 && work <= aloneWorkLimit);
       if (sync && features.kind === "dense" && ctx !== undefined && classNamesOnly(model, ctx)) {
-        const m = model.walkers?.[0]?.marginsHere(features);
+        const m = model.walkers?.[0]?.marginsHere(features, alone);
         if (m) {
           const width = m.values.length / features.rows;
           return new SoftprobMargins(features.rows, width, m.values, model, features, m.predictor);
@@ -313,6 +315,7 @@ export function createXGBoostHandler(
       const parts = model.boosters.map((b, i) => {
         if (features.kind !== "dense") return sync ? b.predictCsr(features) : b.predictCsrAsync(features);
         const w = model.walkers?.[i];
+        if (sync && alone && w) return w.predictAlone(features, () => nativeHere(b, w, features));
         if (sync) return w?.predictHere(features) ?? nativeHere(b, w, features);
         return onPool(model.pool, b, w, features, work, partWork);
       });
