@@ -4,7 +4,10 @@
  * Python XGBoost stack of bench/serving-stacks.ts driven by a small client that does what
  * SageMaker's batch agent does — both with SplitType=Line, BatchStrategy=MultiRecord,
  * MaxPayloadInMB=6, AssembleWith=Line and the same MaxConcurrentTransforms — each writing
- * `<input>.out`. Runs alternate between the two; the outputs are compared line by line. With
+ * `<input>.out`. Beside them, the floor of such a job with two Node processes
+ * (bench/servers/floor-transform-client.mjs starting bench/servers/floor-xgboost.mjs: split, POST,
+ * parse, libxgboost on both cores, join, write; nothing else). Runs alternate between the three;
+ * the outputs are compared line by line. With
  * `baseline`, the peer is instead `sagebrew transform` of another built checkout (before/after a
  * change), which starts its own checkout's `serve`.
  */
@@ -39,6 +42,26 @@ export interface TransformReport {
 const CLI = join(REPO_DIR, "packages", "cli", "bin", "sagebrew");
 const SERVE = join(REPO_DIR, "packages", "runtime", "bin", "serve");
 const MAX_PAYLOAD_MB = 6;
+const FLOOR_CLIENT = join(REPO_DIR, "bench", "servers", "floor-transform-client.mjs");
+
+/** The floor pipeline once (see the header): wall from launch to exit, CPU of the client and its server. */
+async function runFloor(input: string, optMl: string, out: string): Promise<Sample> {
+  rmSync(out, { force: true });
+  const run = await runTimed(
+    "/usr/bin/time",
+    ["-f", "BENCHCPU %U %S", process.execPath, FLOOR_CLIENT, input, optMl, out, "FLOOR_NTHREAD=2"],
+    { timeoutS: 900 },
+  );
+  if (run.code !== 0)
+    throw new Error(`the floor pipeline failed (${run.code ?? run.signal}): ${run.stderr.slice(-2000)}`);
+  const cpu = /BENCHCPU ([\d.]+) ([\d.]+)/.exec(run.stderr);
+  return {
+    wallS: run.wallS,
+    jobS: Number.NaN,
+    requests: Number.NaN,
+    cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN,
+  };
+}
 
 /** `rows` iris-like rows (no label): a random example row, each value jittered by ±0.2, one decimal. */
 export function ensureIrisLike(rows: number, log: (s: string) => void): { path: string; bytes: number } {
@@ -386,7 +409,12 @@ export async function runTransformBench(o: TransformOptions): Promise<TransformR
   const name = input.path.split("/").pop()!;
   const outSb = join(root, "out-sagebrew");
   const outCl = join(root, "out-classic");
-  const samples: Record<"sagebrew" | "classic", Sample[]> = { sagebrew: [], classic: [] };
+  const outFloor = join(root, "out-floor.csv");
+  const samples: Record<"sagebrew" | "classic" | "floor", Sample[]> = {
+    sagebrew: [],
+    classic: [],
+    floor: [],
+  };
   const loads = [loadNow()];
   const doSagebrew = async (r: number) => {
     const { run, cpuS } = await runSagebrew(input.path, optMl, outSb, concurrency);
@@ -409,31 +437,37 @@ export async function runTransformBench(o: TransformOptions): Promise<TransformR
       `run ${r + 1} classic: ${s.wallS.toFixed(2)} s (${s.jobS.toFixed(2)} s after /ping), ${(rows / s.wallS).toFixed(0)} rows/s, cpu ${s.cpuS.toFixed(2)} s (load ${loadNow()})`,
     );
   };
+  const doFloor = async (r: number) => {
+    const s = await runFloor(input.path, optMl, outFloor);
+    samples.floor.push(s);
+    o.log(
+      `run ${r + 1} floor: ${s.wallS.toFixed(2)} s, ${(rows / s.wallS).toFixed(0)} rows/s, cpu ${s.cpuS.toFixed(2)} s (load ${loadNow()})`,
+    );
+  };
   for (let r = 0; r < o.runs; r++) {
-    if (r % 2 === 0) {
-      await doSagebrew(r);
-      await doClassic(r);
-    } else {
-      await doClassic(r);
-      await doSagebrew(r);
-    }
+    const order = [doSagebrew, doClassic, doFloor];
+    if (r % 2 === 1) order.reverse();
+    for (const run of order) await run(r);
     loads.push(loadNow());
   }
   const cmp = compareOutputs(join(outSb, `${name}.out`), join(outCl, `${name}.out`));
+  const cmpFloor = compareOutputs(join(outSb, `${name}.out`), outFloor);
 
-  const med = (k: "sagebrew" | "classic", f: (s: Sample) => number) => median(samples[k].map(f));
-  const rps = (k: "sagebrew" | "classic") => med(k, (s) => rows / s.wallS);
-  const jobRps = (k: "sagebrew" | "classic") => med(k, (s) => rows / s.jobS);
-  const rowsOf = (label: string, k: "sagebrew" | "classic") => [
+  type Who = "sagebrew" | "classic" | "floor";
+  const med = (k: Who, f: (s: Sample) => number) => median(samples[k].map(f));
+  const rps = (k: Who) => med(k, (s) => rows / s.wallS);
+  const jobRps = (k: Who) => med(k, (s) => rows / s.jobS);
+  const rowsOf = (label: string, k: Who) => [
     label,
     num(med(k, (s) => s.wallS)),
     `**${num(rps(k))}**`,
     `±${spreadPct(samples[k].map((s) => rows / s.wallS)).toFixed(0)} %`,
-    num(jobRps(k)),
+    k === "floor" ? "" : num(jobRps(k)),
     num(med(k, (s) => s.cpuS)),
-    num(med(k, (s) => s.requests)),
+    k === "floor" ? "" : num(med(k, (s) => s.requests)),
   ];
   const t = rps("sagebrew") / rps("classic");
+  const floorT = rps("floor") / rps("classic");
   const out: string[] = [
     `Input: ${rows.toLocaleString("en-US")} iris-like rows, ${(input.bytes / 1e6).toFixed(1)} MB of CSV ` +
       "(`bench/data/iris-like-*.csv`: example rows jittered, fixed seed, no label); the iris model trained by " +
@@ -454,6 +488,10 @@ export async function runTransformBench(o: TransformOptions): Promise<TransformR
       [
         rowsOf("sagebrew `transform` (CLI + `serve`)", "sagebrew"),
         rowsOf("classic nginx → gunicorn/gevent → Flask + pandas + xgboost, batch-agent client", "classic"),
+        rowsOf(
+          "floor: two Node processes doing only the job (bench/servers/floor-transform-client.mjs)",
+          "floor",
+        ),
         [
           "sagebrew ÷ classic",
           "",
@@ -463,6 +501,8 @@ export async function runTransformBench(o: TransformOptions): Promise<TransformR
           ratio(med("classic", (s) => s.cpuS) / med("sagebrew", (s) => s.cpuS)) + " less",
           "",
         ],
+        ["floor ÷ classic (what the floor allows)", "", ratio(floorT), "", "", "", ""],
+        ["sagebrew ÷ floor", "", `${((rps("sagebrew") / rps("floor")) * 100).toFixed(0)} %`, "", "", "", ""],
       ],
     ),
     "",
@@ -471,12 +511,18 @@ export async function runTransformBench(o: TransformOptions): Promise<TransformR
       [
         ["batch transform ≥ 5× the classic stack (rows/s; issue 5)", ratio(t), pass(t >= 5)],
         ["batch transform ≥ 4× the classic stack (rows/s; issue 22)", ratio(t), pass(t >= 4)],
+        [
+          "where the floor allows less: within 10 % of the floor's rows/s",
+          `${ratio(t)} of the floor's ${ratio(floorT)}`,
+          floorT < 4 ? pass(t >= 0.9 * floorT) : "n/a (the floor allows 4×)",
+        ],
       ],
     ),
     "",
     `Outputs: sagebrew ${cmp.linesA.toLocaleString("en-US")} lines, classic ${cmp.linesB.toLocaleString("en-US")} lines; ` +
       `first lines \`${cmp.firstA.join(" ")}\` vs \`${cmp.firstB.join(" ")}\`; ` +
-      `${cmp.differ === 0 ? "identical line for line" : `**${cmp.differ} lines differ**`}.`,
+      `${cmp.differ === 0 ? "identical line for line" : `**${cmp.differ} lines differ**`}; the floor's ` +
+      `${cmpFloor.differ === 0 ? "identical to sagebrew's" : `**${cmpFloor.differ} lines differ from sagebrew's**`}.`,
     "",
     "Wall = from launching `sagebrew transform` (which starts `serve` and waits for /ping) or launching nginx + gunicorn, " +
       "to `<input>.out` written; `after the server is up` leaves the start-up out (sagebrew: from its first progress " +
@@ -493,9 +539,12 @@ export async function runTransformBench(o: TransformOptions): Promise<TransformR
   notes.push(
     `What bounds the ratio: sagebrew's start-up alone (launching the CLI, which starts \`serve\` and waits ` +
       `for /ping) takes ${num(startS)} s (median), and 4× the classic stack's rows/s leaves ${num(budgetS)} s for the ` +
-      "whole job. Below that, the floor (`node bench/transform-floor.mjs`): two Node processes booted one after the " +
-      "other, libxgboost's prediction of the rows (a job this short runs on libxgboost: a batch server prepares the " +
-      "JavaScript walkers only once libxgboost has spent `PREPARE_AFTER_MS` on it, docs/serving.md) and the CSV's parsing.",
+      "whole job. The floor row is that job done with nothing else: a Node client that starts a Node model server " +
+      "(bench/servers/floor-xgboost.mjs, libxgboost on both cores in one call per request), splits the input into " +
+      `requests of ≤ ${MAX_PAYLOAD_MB} MiB, sends them ${concurrency} in flight, joins the answers and writes them; its ` +
+      "parts alone: `node bench/transform-floor.mjs` (two Node boots one after the other, libxgboost's prediction of " +
+      "the rows — a job this short runs on libxgboost: a batch server prepares the JavaScript walkers only once " +
+      "libxgboost has spent `PREPARE_AFTER_MS` on it, docs/serving.md — and the CSV's parsing).",
     "The classic stack is bench/serving-stacks.ts's with nginx's `client_max_body_size` raised from the tutorial's 5m " +
       `to ${MAX_PAYLOAD_MB}m: as shipped, the classic container refuses MaxPayloadInMB=6 MultiRecord requests with 413.`,
     "The classic client is the batch agent's job in miniature (bench/transform.ts `classicClient`): split on lines, " +

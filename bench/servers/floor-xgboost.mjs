@@ -29,9 +29,12 @@ const meta = existsSync(join(modelDir, ".sagebrew.json"))
 const names = Array.isArray(meta.class_names) ? meta.class_names.map((n) => `${n}\n`) : undefined;
 const booster = await Booster.fromFile(join(modelDir, file));
 booster.setParam("nthread", 1);
-// FLOOR_POOL=1: every prediction on one pool thread (as `serve` sends large requests), to weigh the hop.
-const onPool = process.env.FLOOR_POOL === "1";
-if (onPool) booster.usePool(new XGBoostPool(1));
+// FLOOR_POOL=N: every prediction on a pool of N threads (as `serve` sends large requests), to weigh
+// the hop; FLOOR_NTHREAD: libxgboost's threads per call (default 1).
+const poolThreads = Number(process.env.FLOOR_POOL ?? 0);
+const onPool = poolThreads > 0;
+if (onPool) booster.usePool(new XGBoostPool(poolThreads));
+if (process.env.FLOOR_NTHREAD) booster.setParam("nthread", Number(process.env.FLOOR_NTHREAD));
 const walker =
   process.env.FLOOR_WALKER === "generated" ? compileTreeModel(readUbj(booster.save("ubj"))) : undefined;
 if (process.env.FLOOR_WALKER && !walker)
