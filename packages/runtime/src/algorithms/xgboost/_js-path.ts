@@ -253,8 +253,11 @@ export class BoosterWalkers {
    * walker chosen for its size and libxgboost (`native`) as timed on this thread. The choice came
    * from a pool thread's timing, which need not hold on the event loop (bench/RESULTS.md, "Where
    * issue 22 stands"): for each power-of-two size band the first `ALONE_TRIALS` requests of each
-   * alternate, timed per row, and the walker keeps the band only when its median is under
-   * `MARGIN` × libxgboost's. Untimed walkers (`mode` `"javascript"`) serve without a trial.
+   * alternate, timed per row, and the walker keeps the band only when its least time is under
+   * `MARGIN` × libxgboost's least. The least, not the median: noise only adds time, and the walker's
+   * first calls at a new size are often several times slower while V8 compiles it again for them
+   * (bench/RESULTS.md, "Where issue 22 stands (stop 29)"). Untimed walkers (`mode` `"javascript"`)
+   * serve without a trial.
    */
   predictAlone(data: DenseData, native: () => Prediction): Prediction {
     const kind = walkerFor(this.bySize, data.rows);
@@ -280,8 +283,8 @@ export class BoosterWalkers {
     if (!out) return native();
     (walkerTurn ? trial.walker : trial.native).push(((performance.now() - t) * 1000) / data.rows);
     if (trial.native.length >= ALONE_TRIALS && trial.walker.length >= ALONE_TRIALS) {
-      const w = median(trial.walker);
-      const n = median(trial.native);
+      const w = Math.min(...trial.walker);
+      const n = Math.min(...trial.native);
       trial.decided = w < MARGIN * n ? kind : "libxgboost";
       this.onAloneDecided?.({
         upToRows: 2 ** band,
@@ -321,7 +324,7 @@ export interface AloneDecision {
   /** The walker timed against libxgboost, and the one chosen. */
   readonly tried: TreeKernel;
   readonly walker: Walker;
-  /** Medians of the timed requests, µs per row. */
+  /** The least time of each's timed requests, µs per row. */
   readonly walkerUs: number;
   readonly libxgboostUs: number;
 }
@@ -330,11 +333,6 @@ export interface AloneDecision {
 export const ALONE_TRIALS = 5;
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-}
 
 /** Options of `prepareWalkers`. */
 export interface PrepareWalkersOptions {
