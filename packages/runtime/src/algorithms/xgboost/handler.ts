@@ -58,12 +58,14 @@ const SPLIT_WORK = 16 * DEFAULT_SYNC_WORK_LIMIT;
 
 /**
  * A request the server answers alone (`ctx.concurrent` 1) runs on the event loop up to this many
- * row × tree visits (a request one pool thread would take whole): on the pool it would overlap
- * nothing, and the hand-off, the copy and the thread's colder caches cost CPU (measured in
- * bench/RESULTS.md, "Alone on the event loop"). With others in flight it goes to the pool as
- * before, where the cores work side by side.
+ * row × tree visits: every request one pool thread would take whole (fewer than 2 × `SPLIT_WORK`;
+ * larger ones are split over the threads, which a lone request gains from). On the pool it would
+ * overlap nothing, and the hand-off, the copy and the thread's colder caches cost CPU (measured in
+ * bench/RESULTS.md, "Alone on the event loop"); on the event loop the walker or libxgboost is
+ * chosen from its own timing (`BoosterWalkers.predictAlone`). With others in flight it goes to the
+ * pool as before, where the cores work side by side.
  */
-export const DEFAULT_ALONE_WORK_LIMIT = SPLIT_WORK;
+export const DEFAULT_ALONE_WORK_LIMIT = 2 * SPLIT_WORK - 1;
 
 /** Options of `createXGBoostHandler`. */
 export interface XGBoostHandlerOptions {
