@@ -347,8 +347,10 @@ const NL = 10;
 const WARMUP_ROWS = [1, 100, 1000] as const;
 
 /**
- * A CSV body of `rows` × `cols` numbers with 8 to 9 significant digits, signs and magnitudes
- * varied as real features are (a fixed sequence: the warm-up is the same at every start).
+ * A CSV body of `rows` × `cols` float32 values written as doubles (up to 17 significant digits,
+ * as numpy and pandas write float32 features cast to float64: the CSV parser's long-number path),
+ * signs and magnitudes varied as real features are (a fixed sequence: the warm-up is the same at
+ * every start).
  */
 export function warmupCsv(rows: number, cols: number): string {
   let x = 0x9e3779b9;
