@@ -222,12 +222,16 @@ export class BoosterWalkers {
 
   /** The prediction for `data` on this thread by the walker chosen for its size, or `undefined` (libxgboost). */
   predictHere(data: DenseData): Prediction | undefined {
+    const here = this.#walkerHere(data);
+    return here && predictWith(here.p, data);
+  }
+
+  /** The walker warmed on this thread and chosen for `data`'s size (of its width), if any. */
+  #walkerHere(data: DenseData): { kind: TreeKernel; p: TreePredictor } | undefined {
     const kind = walkerFor(this.bySize, data.rows);
     const p = kind === "libxgboost" ? undefined : this.here.get(kind);
-    if (!p || data.cols !== p.numFeatures) return undefined;
-    const values = p.predict(data.values, data.rows);
-    if (!values) return undefined;
-    return { values, shape: p.width === 1 ? [data.rows] : [data.rows, p.width] };
+    if (kind === "libxgboost" || !p || data.cols !== p.numFeatures) return undefined;
+    return { kind, p };
   }
 
   /**
@@ -240,11 +244,10 @@ export class BoosterWalkers {
     data: DenseData,
     alone = false,
   ): { values: Float32Array; predictor: TreePredictor } | undefined {
-    const kind = walkerFor(this.bySize, data.rows);
-    const p = kind === "libxgboost" ? undefined : this.here.get(kind);
-    if (!p || data.cols !== p.numFeatures) return undefined;
-    if (alone && this.mode !== "javascript" && this.aloneWalker(data.rows) !== kind) return undefined;
-    return { values: p.margins(data.values, data.rows), predictor: p };
+    const here = this.#walkerHere(data);
+    if (!here) return undefined;
+    if (alone && this.mode !== "javascript" && this.aloneWalker(data.rows) !== here.kind) return undefined;
+    return { values: here.p.margins(data.values, data.rows), predictor: here.p };
   }
 
   /**
@@ -260,20 +263,16 @@ export class BoosterWalkers {
    * serve without a trial.
    */
   predictAlone(data: DenseData, native: () => Prediction): Prediction {
-    const kind = walkerFor(this.bySize, data.rows);
-    if (kind === "libxgboost") return native();
-    const p = this.here.get(kind);
-    if (!p || data.cols !== p.numFeatures) return native();
+    const here = this.#walkerHere(data);
+    if (!here) return native();
+    const { kind, p } = here;
     const band = Math.ceil(Math.log2(data.rows));
     let trial = this.#alone.get(band);
     if (trial === undefined) {
       trial = { walker: [], native: [], decided: undefined };
       this.#alone.set(band, trial);
     }
-    const byWalker = (): Prediction | undefined => {
-      const values = p.predict(data.values, data.rows);
-      return values && { values, shape: p.width === 1 ? [data.rows] : [data.rows, p.width] };
-    };
+    const byWalker = () => predictWith(p, data);
     if (trial.decided === "libxgboost") return native();
     // Untimed (`SAGEBREW_XGBOOST_JS=large`): the walker, as for every size.
     if (trial.decided !== undefined || this.mode === "javascript") return byWalker() ?? native();
@@ -315,6 +314,12 @@ export class BoosterWalkers {
     const kind = walkerFor(this.bySize, rows);
     return kind === "libxgboost" ? undefined : this.onPool.get(kind);
   }
+}
+
+/** `p`'s prediction for `data` in `Prediction`'s shape, or `undefined` where it does not reproduce it. */
+function predictWith(p: TreePredictor, data: DenseData): Prediction | undefined {
+  const values = p.predict(data.values, data.rows);
+  return values && { values, shape: p.width === 1 ? [data.rows] : [data.rows, p.width] };
 }
 
 /** A size band of requests answered alone on the event loop, decided from timings (`predictAlone`). */
